@@ -1,0 +1,464 @@
+"""Plain NumPy (float64) reference forward passes for the model families SinkScope reads.
+
+This module is deliberately simple and independent of the C++ engine: no KV cache, no fused
+kernels, everything recomputed in float64 from the stored weights. Its outputs are the golden
+values the C++ tests compare against.
+
+Supported:
+  * GPT-2 (HF layout): learned positions, LayerNorm, GELU ("gelu_new" = tanh approximation,
+    "gelu" = erf), Conv1D weights [in, out] (y = x @ W + b), fused c_attn, tied lm head = wte.
+  * Llama family (HF layout: llama, qwen2, mistral): RMSNorm, RoPE in rotate-half layout (pairs
+    (i, i + hd/2)), grouped-query attention, SwiGLU MLP, optional q/k/v(/o) biases, lm_head or
+    tied embed_tokens. Linear weights [out, in] (y = x @ W.T + b).
+  * llama2.c legacy checkpoints: same architecture, but RoPE rotates interleaved pairs
+    (2i, 2i + 1) with theta 10000; RMSNorm eps 1e-5.
+
+Every model exposes
+  forward(ids) -> dict(logits [T, V], attention [L, H, T, T], hidden_norms [L + 1, T])
+  greedy(ids, n) -> list of n generated ids (argmax, ties -> lowest id; full recompute per step)
+where attention is post-softmax, causal, scaled by 1/sqrt(head_dim), one map per query head,
+and hidden_norms[l, t] is the L2 norm of the residual stream entering layer l (l = 0 is the
+embedding output), with hidden_norms[L] the output of the last layer before the final norm.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import struct
+import sys
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from safetensors_io import load_model_dir  # noqa: E402
+
+
+# ----------------------------------------------------------------------------------------------
+# Building blocks (float64 throughout)
+# ----------------------------------------------------------------------------------------------
+
+def _erf(x: np.ndarray) -> np.ndarray:
+    v = np.vectorize(math.erf, otypes=[np.float64])
+    return v(x)
+
+
+def gelu_tanh(x: np.ndarray) -> np.ndarray:
+    return 0.5 * x * (1.0 + np.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * x ** 3)))
+
+
+def gelu_erf(x: np.ndarray) -> np.ndarray:
+    return 0.5 * x * (1.0 + _erf(x / math.sqrt(2.0)))
+
+
+def silu(x: np.ndarray) -> np.ndarray:
+    return x / (1.0 + np.exp(-x))
+
+
+_ACTIVATIONS = {
+    "gelu_new": gelu_tanh,
+    "gelu_pytorch_tanh": gelu_tanh,
+    "gelu_fast": gelu_tanh,
+    "gelu": gelu_erf,
+    "silu": silu,
+    "swish": silu,
+}
+
+
+def layer_norm(x: np.ndarray, w: np.ndarray, b: np.ndarray, eps: float) -> np.ndarray:
+    mu = x.mean(axis=-1, keepdims=True)
+    var = ((x - mu) ** 2).mean(axis=-1, keepdims=True)
+    return (x - mu) / np.sqrt(var + eps) * w + b
+
+
+def rms_norm(x: np.ndarray, w: np.ndarray, eps: float) -> np.ndarray:
+    return x * w / np.sqrt((x * x).mean(axis=-1, keepdims=True) + eps)
+
+
+def softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    m = np.max(x, axis=axis, keepdims=True)
+    e = np.exp(x - m)
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def causal_attention(q: np.ndarray, k: np.ndarray, v: np.ndarray):
+    """q: [T, H, hd]; k, v: [T, KV, hd] with H % KV == 0. Returns (out [T, H*hd], att [H, T, T]).
+
+    Query head h reads kv head h // (H / KV).
+    """
+    T, H, hd = q.shape
+    kv = k.shape[1]
+    group = H // kv
+    scale = 1.0 / math.sqrt(hd)
+    mask = np.triu(np.ones((T, T), dtype=bool), k=1)  # True above the diagonal = future
+    att = np.empty((H, T, T))
+    out = np.empty((T, H, hd))
+    for h in range(H):
+        g = h // group
+        s = (q[:, h, :] @ k[:, g, :].T) * scale
+        s = np.where(mask, -np.inf, s)
+        p = softmax(s, axis=-1)
+        att[h] = p
+        out[:, h, :] = p @ v[:, g, :]
+    return out.reshape(T, H * hd), att
+
+
+def rope_inv_freq(head_dim: int, theta: float) -> np.ndarray:
+    # theta^(-2i/hd), i = 0 .. hd/2 - 1
+    return 1.0 / (theta ** (np.arange(0, head_dim, 2, dtype=np.float64) / head_dim))
+
+
+def rope_half(x: np.ndarray, positions: np.ndarray, theta: float) -> np.ndarray:
+    """HF rotate-half RoPE: rotates pairs (i, i + hd/2). x: [T, heads, hd]."""
+    hd = x.shape[-1]
+    ang = positions[:, None].astype(np.float64) * rope_inv_freq(hd, theta)[None, :]  # [T, hd/2]
+    cos = np.cos(ang)[:, None, :]
+    sin = np.sin(ang)[:, None, :]
+    x1 = x[..., : hd // 2]
+    x2 = x[..., hd // 2:]
+    return np.concatenate([x1 * cos - x2 * sin, x2 * cos + x1 * sin], axis=-1)
+
+
+def rope_interleaved(x: np.ndarray, positions: np.ndarray, theta: float) -> np.ndarray:
+    """llama2.c / Meta RoPE: rotates interleaved pairs (2i, 2i + 1). x: [T, heads, hd]."""
+    hd = x.shape[-1]
+    ang = positions[:, None].astype(np.float64) * rope_inv_freq(hd, theta)[None, :]
+    cos = np.cos(ang)[:, None, :]
+    sin = np.sin(ang)[:, None, :]
+    x0 = x[..., 0::2]
+    x1 = x[..., 1::2]
+    out = np.empty_like(x)
+    out[..., 0::2] = x0 * cos - x1 * sin
+    out[..., 1::2] = x0 * sin + x1 * cos
+    return out
+
+
+def argmax_lowest(v: np.ndarray) -> int:
+    """Index of the maximum; ties resolve to the lowest index (np.argmax already does this)."""
+    return int(np.argmax(v))
+
+
+class _Model:
+    n_layers: int
+    n_heads: int
+    vocab_size: int
+    max_positions: int
+
+    def forward(self, ids: Sequence[int]) -> Dict[str, np.ndarray]:
+        raise NotImplementedError
+
+    def greedy(self, ids: Sequence[int], n_new: int) -> List[int]:
+        seq = [int(i) for i in ids]
+        out: List[int] = []
+        for _ in range(n_new):
+            if len(seq) >= self.max_positions:
+                raise ValueError("sequence would exceed the model's positions")
+            logits = self.forward(seq)["logits"]
+            nxt = argmax_lowest(logits[-1])
+            out.append(nxt)
+            seq.append(nxt)
+        return out
+
+    def _check_ids(self, ids: Sequence[int]) -> np.ndarray:
+        a = np.asarray(ids, dtype=np.int64)
+        if a.ndim != 1 or a.size == 0:
+            raise ValueError("ids must be a non-empty 1-D sequence")
+        if a.min() < 0 or a.max() >= self.vocab_size:
+            raise ValueError("token id out of range")
+        if a.size > self.max_positions:
+            raise ValueError("sequence longer than the model's positions")
+        return a
+
+
+# ----------------------------------------------------------------------------------------------
+# GPT-2
+# ----------------------------------------------------------------------------------------------
+
+class GPT2(_Model):
+    def __init__(self, config: dict, tensors: Dict[str, np.ndarray]):
+        t = {k[len("transformer."):] if k.startswith("transformer.") else k: v.astype(np.float64)
+             for k, v in tensors.items()}
+        self.d = int(config["n_embd"])
+        self.n_heads = int(config["n_head"])
+        self.n_layers = int(config["n_layer"])
+        self.vocab_size = int(config["vocab_size"])
+        self.max_positions = int(config.get("n_positions", config.get("n_ctx", 1024)))
+        self.eps = float(config.get("layer_norm_epsilon", 1e-5))
+        act = config.get("activation_function", "gelu_new")
+        if act not in _ACTIVATIONS:
+            raise ValueError(f"unsupported activation {act}")
+        self.act = _ACTIVATIONS[act]
+        if not config.get("scale_attn_weights", True):
+            raise ValueError("scale_attn_weights=false is not supported")
+        if config.get("scale_attn_by_inverse_layer_idx", False):
+            raise ValueError("scale_attn_by_inverse_layer_idx is not supported")
+        self.t = t
+        self.wte = t["wte.weight"]
+        self.wpe = t["wpe.weight"]
+        self.lm_head = t.get("lm_head.weight", self.wte)  # tied by default
+
+    def forward(self, ids: Sequence[int]) -> Dict[str, np.ndarray]:
+        a = self._check_ids(ids)
+        T = a.size
+        t = self.t
+        H = self.n_heads
+        hd = self.d // H
+        h = self.wte[a] + self.wpe[np.arange(T)]
+        norms = [np.linalg.norm(h, axis=-1)]
+        atts = []
+        for i in range(self.n_layers):
+            p = f"h.{i}."
+            x = layer_norm(h, t[p + "ln_1.weight"], t[p + "ln_1.bias"], self.eps)
+            qkv = x @ t[p + "attn.c_attn.weight"] + t[p + "attn.c_attn.bias"]
+            q, k, v = np.split(qkv, 3, axis=-1)
+            o, att = causal_attention(q.reshape(T, H, hd), k.reshape(T, H, hd), v.reshape(T, H, hd))
+            atts.append(att)
+            h = h + o @ t[p + "attn.c_proj.weight"] + t[p + "attn.c_proj.bias"]
+            x = layer_norm(h, t[p + "ln_2.weight"], t[p + "ln_2.bias"], self.eps)
+            m = self.act(x @ t[p + "mlp.c_fc.weight"] + t[p + "mlp.c_fc.bias"])
+            h = h + m @ t[p + "mlp.c_proj.weight"] + t[p + "mlp.c_proj.bias"]
+            norms.append(np.linalg.norm(h, axis=-1))
+        x = layer_norm(h, t["ln_f.weight"], t["ln_f.bias"], self.eps)
+        logits = x @ self.lm_head.T
+        return {"logits": logits, "attention": np.stack(atts), "hidden_norms": np.stack(norms)}
+
+
+# ----------------------------------------------------------------------------------------------
+# Llama family (HF layout) and llama2.c legacy checkpoints
+# ----------------------------------------------------------------------------------------------
+
+class LlamaLike(_Model):
+    """Shared Llama-architecture forward pass over plain per-layer weight dicts.
+
+    Linear weights are [out, in]; rope is "half" (HF) or "interleaved" (llama2.c).
+    layers[i] keys: attn_norm, wq, wk, wv, wo, (bq, bk, bv, bo optional), ffn_norm,
+    w_gate, w_up, w_down (biases b_gate, b_up, b_down optional).
+    """
+
+    def __init__(self, *, embed, layers, final_norm, lm_head, n_heads, n_kv_heads, head_dim,
+                 eps, theta, rope, max_positions, act="silu"):
+        self.embed = embed
+        self.layers = layers
+        self.final_norm = final_norm
+        self.lm_head = lm_head
+        self.n_heads = int(n_heads)
+        self.n_kv_heads = int(n_kv_heads)
+        self.head_dim = int(head_dim)
+        self.eps = float(eps)
+        self.theta = float(theta)
+        if rope not in ("half", "interleaved"):
+            raise ValueError(rope)
+        self.rope = rope_half if rope == "half" else rope_interleaved
+        self.n_layers = len(layers)
+        self.vocab_size = embed.shape[0]
+        self.max_positions = int(max_positions)
+        if act not in _ACTIVATIONS:
+            raise ValueError(f"unsupported activation {act}")
+        self.act = _ACTIVATIONS[act]
+        if self.n_heads % self.n_kv_heads:
+            raise ValueError("n_heads must be a multiple of n_kv_heads")
+
+    @staticmethod
+    def _lin(x, w, b=None):
+        y = x @ w.T
+        return y if b is None else y + b
+
+    def forward(self, ids: Sequence[int]) -> Dict[str, np.ndarray]:
+        a = self._check_ids(ids)
+        T = a.size
+        H, KV, hd = self.n_heads, self.n_kv_heads, self.head_dim
+        pos = np.arange(T)
+        h = self.embed[a].copy()
+        norms = [np.linalg.norm(h, axis=-1)]
+        atts = []
+        for L in self.layers:
+            x = rms_norm(h, L["attn_norm"], self.eps)
+            q = self._lin(x, L["wq"], L.get("bq")).reshape(T, H, hd)
+            k = self._lin(x, L["wk"], L.get("bk")).reshape(T, KV, hd)
+            v = self._lin(x, L["wv"], L.get("bv")).reshape(T, KV, hd)
+            q = self.rope(q, pos, self.theta)
+            k = self.rope(k, pos, self.theta)
+            o, att = causal_attention(q, k, v)
+            atts.append(att)
+            h = h + self._lin(o, L["wo"], L.get("bo"))
+            x = rms_norm(h, L["ffn_norm"], self.eps)
+            g = self.act(self._lin(x, L["w_gate"], L.get("b_gate")))
+            u = self._lin(x, L["w_up"], L.get("b_up"))
+            h = h + self._lin(g * u, L["w_down"], L.get("b_down"))
+            norms.append(np.linalg.norm(h, axis=-1))
+        x = rms_norm(h, self.final_norm, self.eps)
+        logits = x @ self.lm_head.T
+        return {"logits": logits, "attention": np.stack(atts), "hidden_norms": np.stack(norms)}
+
+
+def llama_from_hf(config: dict, tensors: Dict[str, np.ndarray]) -> LlamaLike:
+    t = {k: v.astype(np.float64) for k, v in tensors.items()}
+    if config.get("rope_scaling"):
+        raise ValueError("rope_scaling is not supported by the reference")
+    d = int(config["hidden_size"])
+    H = int(config["num_attention_heads"])
+    KV = int(config.get("num_key_value_heads") or H)
+    hd = int(config.get("head_dim") or d // H)
+    n_layers = int(config["num_hidden_layers"])
+    layers = []
+    for i in range(n_layers):
+        p = f"model.layers.{i}."
+        L = {
+            "attn_norm": t[p + "input_layernorm.weight"],
+            "wq": t[p + "self_attn.q_proj.weight"],
+            "wk": t[p + "self_attn.k_proj.weight"],
+            "wv": t[p + "self_attn.v_proj.weight"],
+            "wo": t[p + "self_attn.o_proj.weight"],
+            "ffn_norm": t[p + "post_attention_layernorm.weight"],
+            "w_gate": t[p + "mlp.gate_proj.weight"],
+            "w_up": t[p + "mlp.up_proj.weight"],
+            "w_down": t[p + "mlp.down_proj.weight"],
+        }
+        for key, name in (("bq", "self_attn.q_proj.bias"), ("bk", "self_attn.k_proj.bias"),
+                          ("bv", "self_attn.v_proj.bias"), ("bo", "self_attn.o_proj.bias"),
+                          ("b_gate", "mlp.gate_proj.bias"), ("b_up", "mlp.up_proj.bias"),
+                          ("b_down", "mlp.down_proj.bias")):
+            if p + name in t:
+                L[key] = t[p + name]
+        layers.append(L)
+    embed = t["model.embed_tokens.weight"]
+    tie = bool(config.get("tie_word_embeddings", False))
+    if tie or "lm_head.weight" not in t:
+        if not tie:
+            raise ValueError("lm_head.weight missing and tie_word_embeddings is false")
+        lm_head = embed
+    else:
+        lm_head = t["lm_head.weight"]
+    return LlamaLike(embed=embed, layers=layers, final_norm=t["model.norm.weight"], lm_head=lm_head,
+                     n_heads=H, n_kv_heads=KV, head_dim=hd, eps=config.get("rms_norm_eps", 1e-6),
+                     theta=config.get("rope_theta", 10000.0), rope="half",
+                     max_positions=config.get("max_position_embeddings", 2048),
+                     act=config.get("hidden_act", "silu"))
+
+
+def read_llama2c(path) -> dict:
+    """Parse a llama2.c legacy checkpoint into a dict of float32 arrays plus the header."""
+    raw = Path(path).read_bytes()
+    dim, hidden, n_layers, n_heads, n_kv, vocab, seq_len = struct.unpack("<7i", raw[:28])
+    shared = vocab > 0
+    vocab = abs(vocab)
+    hd = dim // n_heads
+    kv_dim = n_kv * hd
+    f = np.frombuffer(raw, dtype="<f4", offset=28)
+    off = 0
+
+    def take(*shape):
+        nonlocal off
+        n = int(np.prod(shape))
+        if off + n > f.size:
+            raise ValueError("checkpoint truncated")
+        a = f[off: off + n].reshape(shape)
+        off += n
+        return a
+
+    w = {
+        "dim": dim, "hidden_dim": hidden, "n_layers": n_layers, "n_heads": n_heads,
+        "n_kv_heads": n_kv, "vocab_size": vocab, "seq_len": seq_len, "shared": shared,
+        "tok_embeddings": take(vocab, dim),
+        "rms_att": take(n_layers, dim),
+        "wq": take(n_layers, dim, dim),
+        "wk": take(n_layers, kv_dim, dim),
+        "wv": take(n_layers, kv_dim, dim),
+        "wo": take(n_layers, dim, dim),
+        "rms_ffn": take(n_layers, dim),
+        "w1": take(n_layers, hidden, dim),
+        "w2": take(n_layers, dim, hidden),
+        "w3": take(n_layers, hidden, dim),
+        "rms_final": take(dim),
+    }
+    take(seq_len * hd)  # legacy freq_cis_real + freq_cis_imag tables, unused
+    w["wcls"] = w["tok_embeddings"] if shared else take(vocab, dim)
+    if off != f.size:
+        raise ValueError(f"{f.size - off} trailing floats in checkpoint")
+    return w
+
+
+def llama_from_llama2c(path, *, rope_layout: str = "interleaved") -> LlamaLike:
+    """Build the reference from a llama2.c checkpoint.
+
+    rope_layout="interleaved" is the checkpoint's native form. rope_layout="half" first permutes
+    the wq/wk rows into the HF rotate-half layout and then runs the HF-style rope — used only to
+    cross-check that the two rope implementations agree.
+    """
+    w = read_llama2c(path)
+    dim, H, KV = w["dim"], w["n_heads"], w["n_kv_heads"]
+    hd = dim // H
+
+    def to_half(m, heads):
+        return m.reshape(heads, hd // 2, 2, dim).transpose(0, 2, 1, 3).reshape(heads * hd, dim)
+
+    layers = []
+    for i in range(w["n_layers"]):
+        wq = w["wq"][i].astype(np.float64)
+        wk = w["wk"][i].astype(np.float64)
+        if rope_layout == "half":
+            wq, wk = to_half(wq, H), to_half(wk, KV)
+        layers.append({
+            "attn_norm": w["rms_att"][i].astype(np.float64),
+            "wq": wq, "wk": wk,
+            "wv": w["wv"][i].astype(np.float64),
+            "wo": w["wo"][i].astype(np.float64),
+            "ffn_norm": w["rms_ffn"][i].astype(np.float64),
+            "w_gate": w["w1"][i].astype(np.float64),
+            "w_down": w["w2"][i].astype(np.float64),
+            "w_up": w["w3"][i].astype(np.float64),
+        })
+    return LlamaLike(embed=w["tok_embeddings"].astype(np.float64), layers=layers,
+                     final_norm=w["rms_final"].astype(np.float64),
+                     lm_head=w["wcls"].astype(np.float64), n_heads=H, n_kv_heads=KV, head_dim=hd,
+                     eps=1e-5, theta=10000.0, rope=rope_layout, max_positions=w["seq_len"])
+
+
+# ----------------------------------------------------------------------------------------------
+# Loading
+# ----------------------------------------------------------------------------------------------
+
+def load_hf(model_dir) -> _Model:
+    d = Path(model_dir)
+    config = json.loads((d / "config.json").read_text())
+    tensors = load_model_dir(d)
+    mt = config.get("model_type")
+    if mt == "gpt2":
+        return GPT2(config, tensors)
+    if mt in ("llama", "qwen2", "mistral"):
+        return llama_from_hf(config, tensors)
+    raise ValueError(f"unsupported model_type {mt!r}")
+
+
+def load(path) -> _Model:
+    p = Path(path)
+    if p.is_dir():
+        return load_hf(p)
+    if p.suffix == ".bin":
+        return llama_from_llama2c(p)
+    raise ValueError(f"don't know how to load {p}")
+
+
+def mean_next_token_entropy(logits: np.ndarray) -> float:
+    p = softmax(logits, axis=-1)
+    return float(-(p * np.log(np.clip(p, 1e-300, None))).sum(axis=-1).mean())
+
+
+if __name__ == "__main__":
+    import argparse
+
+    ap = argparse.ArgumentParser(description="Run the reference forward pass on a model.")
+    ap.add_argument("model", help="HF model directory or llama2.c .bin")
+    ap.add_argument("ids", nargs="+", type=int)
+    ap.add_argument("--greedy", type=int, default=0, help="generate N tokens greedily")
+    args = ap.parse_args()
+    m = load(args.model)
+    r = m.forward(args.ids)
+    print("logits", r["logits"].shape, "attention", r["attention"].shape,
+          "hidden_norms", r["hidden_norms"].shape)
+    print("argmax per position", [int(i) for i in r["logits"].argmax(-1)])
+    print("mean next-token entropy", mean_next_token_entropy(r["logits"]))
+    if args.greedy:
+        print("greedy", m.greedy(args.ids, args.greedy))
