@@ -1,0 +1,36 @@
+#pragma once
+// Pieces shared by the CLI's subcommands: error reporting, token-id parsing, progress.
+#include "core/result.h"
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace sinkscope::cli {
+
+// Prints "sinkscope-cli: <message>" on stderr; returns the exit code for errors (1).
+int fail(const std::string& message);
+
+// Parses "1,2,3" (spaces allowed); errors name the offending entry.
+Result<std::vector<std::int32_t>> parseTokenIds(const std::string& text);
+
+// Reads a prompt argument: "@path" reads the file, anything else is the text itself.
+Result<std::string> readPromptArgument(const std::string& arg);
+
+// A progress line on stderr that appears only once the work has taken more than a second and
+// only when stderr is a terminal or forced (so scripts and --json output stay clean).
+class Progress {
+public:
+    explicit Progress(std::string what);
+    ~Progress();
+    void update(int done, int total);
+
+private:
+    std::string m_what;
+    std::chrono::steady_clock::time_point m_start;
+    bool m_shown = false;
+    bool m_enabled;
+};
+
+} // namespace sinkscope::cli

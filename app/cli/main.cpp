@@ -1,0 +1,29 @@
+// sinkscope-cli: the command-line twin of every SinkScope feature.
+#include "cli_common.h"
+#include "model/blas_check.h"
+#include "random_model_command.h"
+#include "run_command.h"
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+
+int main(int argc, char** argv) {
+    CLI::App app{"SinkScope: attention maps and attention sinks of transformer language models"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", std::string("sinkscope-cli 0.1.0"));
+
+    sinkscope::cli::RunOptions runOptions;
+    CLI::App* run = sinkscope::cli::addRunCommand(app, runOptions);
+    sinkscope::cli::RandomModelOptions randomOptions;
+    CLI::App* random = sinkscope::cli::addRandomModelCommand(app, randomOptions);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    }
+    if (auto w = sinkscope::blasWarning(sinkscope::detectBlas()); !w.empty()) std::fprintf(stderr, "%s\n", w.c_str());
+    if (run->parsed()) return sinkscope::cli::runRunCommand(runOptions);
+    if (random->parsed()) return sinkscope::cli::runRandomModelCommand(randomOptions);
+    return 0;
+}

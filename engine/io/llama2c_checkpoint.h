@@ -1,0 +1,25 @@
+#pragma once
+// Reader for llama2.c's legacy checkpoint (.bin): seven little-endian int32 (dim, hidden_dim,
+// n_layers, n_heads, n_kv_heads, vocab_size, seq_len) then float32 arrays. The weights are handed
+// out under Hugging Face Llama names, with wq/wk permuted from llama2.c's interleaved RoPE pairs
+// to the rotate-half layout, so one forward pass serves both formats.
+#include "core/result.h"
+#include "io/model_config.h"
+#include "io/weight_store.h"
+
+#include <string>
+
+namespace sinkscope {
+
+struct Llama2cCheckpoint {
+    ModelConfig config;
+    WeightStore weights;
+};
+
+Result<Llama2cCheckpoint> loadLlama2cCheckpoint(const std::string& path);
+
+// Reorders the rows of a [nHeads*headDim, cols] projection from interleaved pairs (2i, 2i+1) to
+// rotate-half pairs (i, i + headDim/2) within each head.
+std::vector<float> interleavedToHalfRows(const float* w, int nHeads, int headDim, int cols);
+
+} // namespace sinkscope

@@ -1,0 +1,247 @@
+#include "io/model_config.h"
+
+#include <fmt/format.h>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace sinkscope {
+
+namespace {
+
+using nlohmann::json;
+
+struct Reader {
+    const json& j;
+    const std::string& source;
+    std::string error;
+
+    // First key present among the aliases (HF configs name the same thing differently per family).
+    const json* find(std::initializer_list<const char*> keys) const {
+        for (const char* k : keys)
+            if (j.contains(k) && !j[k].is_null()) return &j[k];
+        return nullptr;
+    }
+    bool positiveInt(std::initializer_list<const char*> keys, int& out, bool required = true) {
+        const json* v = find(keys);
+        if (!v) {
+            if (required && error.empty())
+                error = fmt::format("{}: missing field '{}'", source, *keys.begin());
+            return false;
+        }
+        if (!v->is_number_integer() || v->get<std::int64_t>() <= 0 || v->get<std::int64_t>() > (1 << 30)) {
+            if (error.empty()) error = fmt::format("{}: field '{}' must be a positive integer, got {}", source,
+                                                   *keys.begin(), v->dump());
+            return false;
+        }
+        out = v->get<int>();
+        return true;
+    }
+    void number(std::initializer_list<const char*> keys, double& out) {
+        const json* v = find(keys);
+        if (!v) return;
+        if (!v->is_number()) {
+            if (error.empty()) error = fmt::format("{}: field '{}' must be a number, got {}", source, *keys.begin(), v->dump());
+            return;
+        }
+        out = v->get<double>();
+    }
+    void boolean(const char* key, bool& out) {
+        const json* v = find({key});
+        if (!v) return;
+        if (!v->is_boolean()) {
+            if (error.empty()) error = fmt::format("{}: field '{}' must be true or false, got {}", source, key, v->dump());
+            return;
+        }
+        out = v->get<bool>();
+    }
+    // Token ids may be an int or a list of ints (some configs list several EOS ids).
+    std::optional<std::int32_t> tokenId(const char* key) {
+        const json* v = find({key});
+        if (!v) return std::nullopt;
+        if (v->is_array() && !v->empty()) v = &(*v)[0];
+        if (!v->is_number_integer() || v->get<std::int64_t>() < 0) {
+            if (error.empty()) error = fmt::format("{}: field '{}' must be a token id, got {}", source, key, v->dump());
+            return std::nullopt;
+        }
+        return v->get<std::int32_t>();
+    }
+};
+
+Status readAttentionKind(Reader& r, ModelConfig& c) {
+    const json* kind = r.find({"sinkscope_attention"});
+    if (!kind) return okStatus();
+    const std::string k = kind->is_string() ? kind->get<std::string>() : kind->dump();
+    if (k == "softmax") {
+        c.attention = AttentionKind::Softmax;
+    } else if (k == "sink_logit") {
+        c.attention = AttentionKind::SinkLogit;
+        const json* b = r.find({"sinkscope_sink_logit"});
+        if (b && b->is_string() && b->get<std::string>() == "learned") {
+            c.sinkLogitLearned = true;
+        } else if (b && b->is_number()) {
+            c.sinkLogit = b->get<float>();
+        } else if (b) {
+            return Error{fmt::format("{}: 'sinkscope_sink_logit' must be a number or \"learned\", got {}", r.source, b->dump())};
+        }
+    } else if (k == "sigmoid") {
+        c.attention = AttentionKind::Sigmoid;
+        double bias = 0.0;
+        r.number({"sinkscope_sigmoid_bias"}, bias);
+        c.sigmoidBias = static_cast<float>(bias);
+    } else {
+        return Error{fmt::format("{}: 'sinkscope_attention' must be softmax, sink_logit or sigmoid, got {}", r.source, k)};
+    }
+    return okStatus();
+}
+
+} // namespace
+
+Result<ModelConfig> parseHfConfig(const std::string& jsonText, const std::string& source) {
+    json j;
+    try {
+        j = json::parse(jsonText);
+    } catch (const json::parse_error& e) {
+        return Error{fmt::format("{}: not valid JSON: {}", source, e.what())};
+    }
+    if (!j.is_object()) return Error{fmt::format("{}: top level is not a JSON object", source)};
+    if (!j.contains("model_type") || !j["model_type"].is_string())
+        return Error{fmt::format("{}: missing string field 'model_type'", source)};
+
+    ModelConfig c;
+    c.modelType = j["model_type"].get<std::string>();
+    Reader r{j, source, {}};
+    if (c.modelType == "gpt2") {
+        c.family = Family::Gpt2;
+        r.positiveInt({"n_layer", "num_hidden_layers"}, c.nLayers);
+        r.positiveInt({"n_head", "num_attention_heads"}, c.nHeads);
+        r.positiveInt({"n_embd", "hidden_size"}, c.dModel);
+        r.positiveInt({"vocab_size"}, c.vocabSize);
+        r.positiveInt({"n_positions", "max_position_embeddings"}, c.maxPositions);
+        c.nKvHeads = c.nHeads;
+        c.dFf = 4 * c.dModel;
+        r.positiveInt({"n_inner"}, c.dFf, false);
+        c.normEps = 1e-5;
+        r.number({"layer_norm_epsilon"}, c.normEps);
+        c.tieEmbeddings = true;
+        c.qkvBias = true;
+        c.outputBias = true;
+        const std::string act = j.value("activation_function", "gelu_new");
+        if (act == "gelu_new" || act == "gelu_pytorch_tanh" || act == "gelu_fast")
+            c.activation = Activation::GeluTanh;
+        else if (act == "gelu")
+            c.activation = Activation::GeluErf;
+        else
+            return Error{fmt::format("{}: activation_function '{}' is not supported (gelu_new, gelu)", source, act)};
+        if (j.contains("scale_attn_by_inverse_layer_idx") && j["scale_attn_by_inverse_layer_idx"] == true)
+            return Error{fmt::format("{}: scale_attn_by_inverse_layer_idx is not supported", source)};
+    } else if (c.modelType == "llama" || c.modelType == "mistral" || c.modelType == "qwen2" ||
+               c.modelType == "smollm" || c.modelType == "sinkscope") {
+        c.family = Family::Llama;
+        r.positiveInt({"num_hidden_layers"}, c.nLayers);
+        r.positiveInt({"num_attention_heads"}, c.nHeads);
+        r.positiveInt({"hidden_size"}, c.dModel);
+        r.positiveInt({"intermediate_size"}, c.dFf);
+        r.positiveInt({"vocab_size"}, c.vocabSize);
+        c.maxPositions = 2048;
+        r.positiveInt({"max_position_embeddings"}, c.maxPositions, false);
+        c.nKvHeads = c.nHeads;
+        r.positiveInt({"num_key_value_heads"}, c.nKvHeads, false);
+        r.number({"rms_norm_eps"}, c.normEps);
+        r.number({"rope_theta"}, c.ropeTheta);
+        c.tieEmbeddings = c.modelType == "qwen2";
+        r.boolean("tie_word_embeddings", c.tieEmbeddings);
+        c.qkvBias = c.modelType == "qwen2";
+        r.boolean("attention_bias", c.qkvBias);
+        c.outputBias = false;
+        const std::string act = j.value("hidden_act", "silu");
+        if (act != "silu" && act != "swish")
+            return Error{fmt::format("{}: hidden_act '{}' is not supported (silu)", source, act)};
+        c.activation = Activation::Silu;
+        if (j.contains("rope_scaling") && !j["rope_scaling"].is_null())
+            return Error{fmt::format("{}: rope_scaling {} is not supported", source, j["rope_scaling"].dump())};
+        // Llama/Mistral tokenizers add BOS; Qwen2's do not.
+        c.addBos = c.modelType != "qwen2";
+    } else {
+        return Error{fmt::format("{}: model_type '{}' is not supported (gpt2, llama, mistral, qwen2)", source, c.modelType)};
+    }
+    if (!r.error.empty()) return Error{r.error};
+    if (c.dModel % c.nHeads != 0)
+        return Error{fmt::format("{}: hidden size {} is not divisible by {} heads", source, c.dModel, c.nHeads)};
+    c.headDim = c.dModel / c.nHeads;
+    r.positiveInt({"head_dim"}, c.headDim, false);
+    if (!r.error.empty()) return Error{r.error};
+    if (c.nHeads % c.nKvHeads != 0)
+        return Error{fmt::format("{}: {} attention heads are not a multiple of {} key/value heads", source, c.nHeads,
+                                 c.nKvHeads)};
+    if (c.family == Family::Llama && c.headDim % 2 != 0)
+        return Error{fmt::format("{}: head dimension {} must be even for RoPE", source, c.headDim)};
+    c.bosId = r.tokenId("bos_token_id");
+    c.eosId = r.tokenId("eos_token_id");
+    r.boolean("sinkscope_add_bos", c.addBos);
+    if (auto s = readAttentionKind(r, c); !s) return s.error();
+    if (!r.error.empty()) return Error{r.error};
+    if (c.bosId && *c.bosId >= c.vocabSize)
+        return Error{fmt::format("{}: bos_token_id {} is outside the vocabulary ({})", source, *c.bosId, c.vocabSize)};
+    if (!c.bosId) c.addBos = false;
+    return c;
+}
+
+Result<ModelConfig> loadHfConfig(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return Error{fmt::format("{}: cannot open", path)};
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return parseHfConfig(ss.str(), path);
+}
+
+std::string toHfConfigJson(const ModelConfig& c) {
+    json j;
+    j["model_type"] = c.modelType.empty() ? (c.family == Family::Gpt2 ? "gpt2" : "llama") : c.modelType;
+    j["vocab_size"] = c.vocabSize;
+    if (c.family == Family::Gpt2) {
+        j["n_layer"] = c.nLayers;
+        j["n_head"] = c.nHeads;
+        j["n_embd"] = c.dModel;
+        j["n_inner"] = c.dFf;
+        j["n_positions"] = c.maxPositions;
+        j["layer_norm_epsilon"] = c.normEps;
+        j["activation_function"] = c.activation == Activation::GeluErf ? "gelu" : "gelu_new";
+    } else {
+        j["num_hidden_layers"] = c.nLayers;
+        j["num_attention_heads"] = c.nHeads;
+        j["num_key_value_heads"] = c.nKvHeads;
+        j["hidden_size"] = c.dModel;
+        j["intermediate_size"] = c.dFf;
+        j["max_position_embeddings"] = c.maxPositions;
+        j["rms_norm_eps"] = c.normEps;
+        j["rope_theta"] = c.ropeTheta;
+        j["tie_word_embeddings"] = c.tieEmbeddings;
+        j["attention_bias"] = c.qkvBias;
+        j["hidden_act"] = "silu";
+        if (c.headDim != c.dModel / c.nHeads) j["head_dim"] = c.headDim;
+    }
+    if (c.bosId) j["bos_token_id"] = *c.bosId;
+    if (c.eosId) j["eos_token_id"] = *c.eosId;
+    if (c.bosId) j["sinkscope_add_bos"] = c.addBos;
+    if (c.attention != AttentionKind::Softmax) {
+        j["sinkscope_attention"] = attentionKindName(c.attention);
+        if (c.attention == AttentionKind::SinkLogit)
+            j["sinkscope_sink_logit"] = c.sinkLogitLearned ? json("learned") : json(c.sinkLogit);
+        if (c.attention == AttentionKind::Sigmoid) j["sinkscope_sigmoid_bias"] = c.sigmoidBias;
+    }
+    return j.dump(2) + "\n";
+}
+
+const char* familyName(Family f) { return f == Family::Gpt2 ? "gpt2" : "llama"; }
+
+const char* attentionKindName(AttentionKind k) {
+    switch (k) {
+    case AttentionKind::Softmax: return "softmax";
+    case AttentionKind::SinkLogit: return "sink_logit";
+    case AttentionKind::Sigmoid: return "sigmoid";
+    }
+    return "?";
+}
+
+} // namespace sinkscope

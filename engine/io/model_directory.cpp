@@ -1,0 +1,115 @@
+#include "io/model_directory.h"
+
+#include "io/llama2c_checkpoint.h"
+#include "io/pickle_guard.h"
+#include "io/weight_spec.h"
+
+#include <filesystem>
+#include <fmt/format.h>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+namespace sinkscope {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+bool hasExtension(const fs::path& p, std::initializer_list<const char*> exts) {
+    const auto e = p.extension().string();
+    for (const char* x : exts)
+        if (e == x) return true;
+    return false;
+}
+
+// tokenizer_config.json's add_bos_token, when present, overrides the family default.
+void applyTokenizerConfig(const fs::path& dir, ModelConfig& c) {
+    std::ifstream in(dir / "tokenizer_config.json");
+    if (!in) return;
+    const auto j = nlohmann::json::parse(in, nullptr, false);
+    if (j.is_object() && j.contains("add_bos_token") && j["add_bos_token"].is_boolean())
+        c.addBos = j["add_bos_token"].get<bool>() && c.bosId.has_value();
+}
+
+Result<ModelFiles> openHf(const fs::path& dir, const fs::path& weightsFile) {
+    auto config = loadHfConfig((dir / "config.json").string());
+    if (!config) return config.error();
+    ModelFiles m;
+    m.format = ModelFormat::HfSafetensors;
+    m.directory = dir.string();
+    m.weightsPath = weightsFile.string();
+    m.config = config.value();
+    applyTokenizerConfig(dir, m.config);
+    auto store = weightsFile.filename().string().ends_with(".index.json")
+                     ? WeightStore::openShardIndex(weightsFile.string())
+                     : WeightStore::openSafetensors(weightsFile.string());
+    if (!store) return store.error();
+    m.weights = std::move(store.value());
+    if (m.config.family == Family::Gpt2) m.weights.stripPrefix("transformer.");
+    if (auto s = validateWeights(m.config, m.weights, weightsFile.string()); !s) return s.error();
+    return m;
+}
+
+Result<ModelFiles> openLlama2c(const fs::path& file) {
+    if (looksLikePickle(file.string())) return pickleRefusal(file.string());
+    auto ck = loadLlama2cCheckpoint(file.string());
+    if (!ck) return ck.error();
+    ModelFiles m;
+    m.format = ModelFormat::Llama2c;
+    m.directory = file.parent_path().string();
+    m.weightsPath = file.string();
+    m.config = ck->config;
+    m.weights = std::move(ck->weights);
+    if (auto s = validateWeights(m.config, m.weights, file.string()); !s) return s.error();
+    return m;
+}
+
+Result<ModelFiles> openDirectory(const fs::path& dir) {
+    if (fs::exists(dir / "config.json")) {
+        if (fs::exists(dir / "model.safetensors")) return openHf(dir, dir / "model.safetensors");
+        if (fs::exists(dir / "model.safetensors.index.json")) return openHf(dir, dir / "model.safetensors.index.json");
+        for (const char* pickled : {"pytorch_model.bin", "pytorch_model.bin.index.json", "model.pt"})
+            if (fs::exists(dir / pickled))
+                return Error{fmt::format("{}: has only {} (a PyTorch pickle). SinkScope never unpickles model "
+                                         "files; convert it with save_pretrained(out, safe_serialization=True)",
+                                         dir.string(), pickled)};
+        return Error{fmt::format("{}: has config.json but neither model.safetensors nor model.safetensors.index.json",
+                                 dir.string())};
+    }
+    std::vector<fs::path> bins;
+    for (const auto& e : fs::directory_iterator(dir))
+        if (e.is_regular_file() && e.path().extension() == ".bin" && e.path().filename() != "tokenizer.bin")
+            bins.push_back(e.path());
+    if (bins.size() == 1) return openLlama2c(bins.front());
+    if (bins.size() > 1)
+        return Error{fmt::format("{}: holds {} .bin checkpoints; name the one to open", dir.string(), bins.size())};
+    return Error{fmt::format("{}: no model found (looked for config.json with model.safetensors, or a llama2.c .bin)",
+                             dir.string())};
+}
+
+} // namespace
+
+Result<ModelFiles> openModelFiles(const std::string& path) {
+    const fs::path p(path);
+    std::error_code ec;
+    if (!fs::exists(p, ec)) return Error{fmt::format("{}: no such file or directory", path)};
+    if (fs::is_directory(p, ec)) return openDirectory(p);
+    const auto name = p.filename().string();
+    if (hasExtension(p, {".safetensors"}) || name.ends_with(".safetensors.index.json")) {
+        const auto dir = p.parent_path().empty() ? fs::path(".") : p.parent_path();
+        if (!fs::exists(dir / "config.json"))
+            return Error{fmt::format("{}: no config.json beside it; a Hugging Face model needs both", path)};
+        return openHf(dir, p);
+    }
+    if (name == "config.json") return openDirectory(p.parent_path().empty() ? fs::path(".") : p.parent_path());
+    if (hasExtension(p, {".gguf"}))
+        return Error{fmt::format("{}: GGUF models are not supported yet; use a Hugging Face directory", path)};
+    if (hasExtension(p, {".pt", ".pth", ".ckpt", ".pkl"}) || looksLikePickle(path)) return pickleRefusal(path);
+    return openLlama2c(p);
+}
+
+const char* modelFormatName(ModelFormat f) {
+    return f == ModelFormat::HfSafetensors ? "Hugging Face safetensors" : "llama2.c checkpoint";
+}
+
+} // namespace sinkscope

@@ -1,0 +1,27 @@
+#pragma once
+// Opens a model from a path a user gives: a Hugging Face directory (config.json + safetensors,
+// single or sharded), a .safetensors file inside one, or a llama2.c checkpoint (.bin). Validates
+// config and weights together; refuses pickles and formats we cannot read with a reason.
+#include "core/result.h"
+#include "io/model_config.h"
+#include "io/weight_store.h"
+
+#include <string>
+
+namespace sinkscope {
+
+enum class ModelFormat { HfSafetensors, Llama2c };
+
+struct ModelFiles {
+    ModelFormat format = ModelFormat::HfSafetensors;
+    std::string directory;  // where the tokenizer is looked for
+    std::string weightsPath; // the file the weights came from (or the shard index)
+    ModelConfig config;
+    WeightStore weights;
+};
+
+Result<ModelFiles> openModelFiles(const std::string& path);
+
+const char* modelFormatName(ModelFormat f);
+
+} // namespace sinkscope

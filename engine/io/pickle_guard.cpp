@@ -1,0 +1,26 @@
+#include "io/pickle_guard.h"
+
+#include <fmt/format.h>
+#include <fstream>
+
+namespace sinkscope {
+
+bool looksLikePickle(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    unsigned char b[4] = {0, 0, 0, 0};
+    in.read(reinterpret_cast<char*>(b), 4);
+    if (in.gcount() < 2) return false;
+    // Pickle protocol 2..5 starts with PROTO (0x80) and the version; torch.save >= 1.6 writes a zip.
+    if (b[0] == 0x80 && b[1] >= 2 && b[1] <= 5) return true;
+    return in.gcount() == 4 && b[0] == 'P' && b[1] == 'K' && b[2] == 3 && b[3] == 4;
+}
+
+Error pickleRefusal(const std::string& path) {
+    return Error{fmt::format(
+        "{}: this is a PyTorch pickle checkpoint. SinkScope never unpickles model files, because loading a "
+        "pickle can run arbitrary code. Convert it to safetensors first, e.g. in Python: "
+        "AutoModelForCausalLM.from_pretrained(dir).save_pretrained(out, safe_serialization=True)",
+        path)};
+}
+
+} // namespace sinkscope

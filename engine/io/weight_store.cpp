@@ -1,0 +1,104 @@
+#include "io/weight_store.h"
+
+#include <filesystem>
+#include <fmt/format.h>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+
+namespace sinkscope {
+
+Status WeightStore::addFile(SafetensorsFile file) {
+    auto owned = std::make_unique<SafetensorsFile>(std::move(file));
+    for (const auto& t : owned->tensors()) {
+        auto [it, inserted] = m_index.emplace(t.name, t);
+        if (!inserted)
+            return Error{fmt::format("{}: tensor '{}' is also in {}", owned->path(), t.name, it->second.file)};
+    }
+    m_files.push_back(std::move(owned));
+    return okStatus();
+}
+
+Result<WeightStore> WeightStore::openSafetensors(const std::string& path) {
+    auto file = SafetensorsFile::open(path);
+    if (!file) return file.error();
+    WeightStore store;
+    if (auto s = store.addFile(std::move(file.value())); !s) return s.error();
+    return store;
+}
+
+Result<WeightStore> WeightStore::openShardIndex(const std::string& indexPath) {
+    std::ifstream in(indexPath);
+    if (!in) return Error{fmt::format("{}: cannot open", indexPath)};
+    nlohmann::json index;
+    try {
+        index = nlohmann::json::parse(in);
+    } catch (const nlohmann::json::parse_error& e) {
+        return Error{fmt::format("{}: not valid JSON: {}", indexPath, e.what())};
+    }
+    if (!index.is_object() || !index.contains("weight_map") || !index["weight_map"].is_object())
+        return Error{fmt::format("{}: missing object 'weight_map'", indexPath)};
+    const auto dir = std::filesystem::path(indexPath).parent_path();
+    std::map<std::string, std::string> expected; // tensor -> shard
+    std::set<std::string> shards;
+    for (const auto& [name, shard] : index["weight_map"].items()) {
+        if (!shard.is_string()) return Error{fmt::format("{}: weight_map['{}'] is not a string", indexPath, name)};
+        const auto s = shard.get<std::string>();
+        // Shard names are plain file names; refuse anything that walks out of the directory.
+        if (s.empty() || s.find('/') != std::string::npos || s == "." || s == "..")
+            return Error{fmt::format("{}: weight_map['{}'] names an invalid shard '{}'", indexPath, name, s)};
+        expected[name] = s;
+        shards.insert(s);
+    }
+    WeightStore store;
+    for (const auto& s : shards) {
+        auto file = SafetensorsFile::open((dir / s).string());
+        if (!file) return file.error();
+        if (auto st = store.addFile(std::move(file.value())); !st) return st.error();
+    }
+    for (const auto& [name, shard] : expected) {
+        const auto* t = store.find(name);
+        if (!t) return Error{fmt::format("{}: tensor '{}' is listed for {} but is not in it", indexPath, name, shard)};
+        if (std::filesystem::path(t->file).filename() != shard)
+            return Error{fmt::format("{}: tensor '{}' is listed for {} but found in {}", indexPath, name, shard, t->file)};
+    }
+    return store;
+}
+
+void WeightStore::addOwned(const std::string& name, std::vector<std::int64_t> shape, std::vector<float> values,
+                           const std::string& origin) {
+    auto buf = std::make_unique<std::vector<float>>(std::move(values));
+    TensorRef ref;
+    ref.name = name;
+    ref.dtype = DType::F32;
+    ref.shape = std::move(shape);
+    ref.data = reinterpret_cast<const std::uint8_t*>(buf->data());
+    ref.nbytes = buf->size() * sizeof(float);
+    ref.file = origin;
+    m_index[name] = std::move(ref);
+    m_owned.push_back(std::move(buf));
+}
+
+void WeightStore::stripPrefix(const std::string& prefix) {
+    std::map<std::string, TensorRef> renamed;
+    for (auto& [name, ref] : m_index) {
+        std::string n = name.rfind(prefix, 0) == 0 ? name.substr(prefix.size()) : name;
+        ref.name = n;
+        renamed.emplace(std::move(n), std::move(ref));
+    }
+    m_index = std::move(renamed);
+}
+
+const TensorRef* WeightStore::find(const std::string& name) const {
+    auto it = m_index.find(name);
+    return it == m_index.end() ? nullptr : &it->second;
+}
+
+std::vector<std::string> WeightStore::names() const {
+    std::vector<std::string> out;
+    out.reserve(m_index.size());
+    for (const auto& [n, _] : m_index) out.push_back(n);
+    return out;
+}
+
+} // namespace sinkscope

@@ -1,0 +1,38 @@
+#pragma once
+// WeightStore: every tensor of a checkpoint by name, whatever file(s) it came from. Owns the
+// memory maps (safetensors) or the converted buffers (llama2.c) that the TensorRefs point into.
+#include "core/result.h"
+#include "io/safetensors.h"
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace sinkscope {
+
+class WeightStore {
+public:
+    // One safetensors file, or the shards named by a model.safetensors.index.json.
+    static Result<WeightStore> openSafetensors(const std::string& path);
+    static Result<WeightStore> openShardIndex(const std::string& indexPath);
+
+    // Adds an owned float32 tensor (used by converters such as the llama2.c reader).
+    void addOwned(const std::string& name, std::vector<std::int64_t> shape, std::vector<float> values,
+                  const std::string& origin);
+
+    // Renames every tensor that starts with prefix (e.g. "transformer." in some GPT-2 exports).
+    void stripPrefix(const std::string& prefix);
+
+    const TensorRef* find(const std::string& name) const;
+    std::vector<std::string> names() const;
+    std::size_t size() const { return m_index.size(); }
+
+private:
+    Status addFile(SafetensorsFile file);
+    std::vector<std::unique_ptr<SafetensorsFile>> m_files;
+    std::vector<std::unique_ptr<std::vector<float>>> m_owned;
+    std::map<std::string, TensorRef> m_index;
+};
+
+} // namespace sinkscope

@@ -1,0 +1,77 @@
+#include "model/attention.h"
+
+#include <cmath>
+#include <limits>
+
+namespace sinkscope::detail {
+
+namespace {
+
+// A CPU view of head h; off-CPU (or oddly strided) tensors are copied for that head only.
+MatrixView headView(const at::Tensor& t, int head, std::int64_t firstRow, at::Tensor& keepAlive) {
+    at::Tensor h = t[0][head];
+    if (!h.device().is_cpu() || h.stride(1) != 1 || h.scalar_type() != at::kFloat)
+        h = h.to(at::kCPU, at::kFloat).contiguous();
+    keepAlive = h;
+    return MatrixView{h.data_ptr<float>(), h.size(0), h.size(1), h.stride(0), firstRow};
+}
+
+at::Tensor causalMask(std::int64_t T, std::int64_t Tk, std::int64_t startPos, const at::Device& device) {
+    auto opts = at::TensorOptions().dtype(at::kLong).device(device);
+    auto rows = at::arange(startPos, startPos + T, opts).unsqueeze(1);
+    auto cols = at::arange(Tk, opts).unsqueeze(0);
+    return cols > rows; // true where the key lies in the future
+}
+
+} // namespace
+
+at::Tensor attend(const ModelConfig& c, const AttentionInputs& in, ForwardObserver* observer) {
+    const std::int64_t B = in.q.size(0), nH = c.nHeads, nKv = c.nKvHeads, G = c.groupSize();
+    const std::int64_t T = in.q.size(2), hd = in.q.size(3), Tk = in.k.size(2);
+    if (B != 1) observer = nullptr;
+
+    // Grouped-query attention without copying keys: the G query heads that share a key/value head
+    // are stacked along the row axis, so one batched matmul serves them all.
+    const at::Tensor q = in.q.reshape({B, nKv, G * T, hd});
+    at::Tensor scores = at::matmul(q, in.k.transpose(-1, -2)).view({B, nH, T, Tk});
+    scores = scores * (1.0 / std::sqrt(static_cast<double>(hd)));
+    if (T > 1 || Tk != in.startPos + T)
+        scores = scores.masked_fill(causalMask(T, Tk, in.startPos, scores.device()),
+                                    -std::numeric_limits<float>::infinity());
+
+    if (observer) {
+        for (int h = 0; h < nH; ++h) {
+            if (!observer->wantsScores(in.layer, h)) continue;
+            at::Tensor keep;
+            observer->onScores(in.layer, h, headView(scores, h, in.startPos, keep));
+        }
+    }
+
+    at::Tensor probs;
+    switch (c.attention) {
+    case AttentionKind::Softmax: probs = at::softmax(scores, -1); break;
+    case AttentionKind::SinkLogit: {
+        // softmax over [z, b] then drop b's column: rows sum to less than one. at::softmax
+        // subtracts the row max including b, which is the numerically stable form.
+        at::Tensor b = in.sinkLogits.defined() ? in.sinkLogits.to(scores.scalar_type())
+                                               : at::full({nH}, c.sinkLogit, scores.options());
+        at::Tensor ext = at::cat({scores, b.view({1, nH, 1, 1}).expand({B, nH, T, 1})}, -1);
+        probs = at::softmax(ext, -1).narrow(-1, 0, Tk);
+        break;
+    }
+    case AttentionKind::Sigmoid: probs = at::sigmoid(scores + c.sigmoidBias); break;
+    }
+
+    if (observer) {
+        for (int h = 0; h < nH; ++h) {
+            if (!observer->wantsAttention(in.layer, h)) continue;
+            at::Tensor keep;
+            observer->onAttention(in.layer, h, headView(probs, h, in.startPos, keep));
+        }
+    }
+
+    at::Tensor out = at::matmul(probs.reshape({B, nKv, G * T, Tk}), in.v);
+    return out.view({B, nH, T, hd});
+}
+
+} // namespace sinkscope::detail

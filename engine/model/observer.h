@@ -1,0 +1,36 @@
+#pragma once
+// ForwardObserver: how callers receive what the forward pass computes. Capture is two-phase:
+// the model first asks whether anyone wants an item ("wants…"), and only then copies or hands a
+// view of it ("on…"), so nothing is materialised that nobody asked for. Views are valid only
+// during the call. All callbacks run on the thread that calls the model.
+#include "core/matrix_view.h"
+
+#include <cstdint>
+
+namespace sinkscope {
+
+class ForwardObserver {
+public:
+    virtual ~ForwardObserver() = default;
+
+    // Post-softmax attention weights of (layer, query head): rows = the queries of this call.
+    virtual bool wantsAttention(int /*layer*/, int /*head*/) { return false; }
+    virtual void onAttention(int /*layer*/, int /*head*/, const MatrixView& /*weights*/) {}
+
+    // Pre-softmax scores z = q.k / sqrt(head_dim), with masked (future) entries = -inf.
+    virtual bool wantsScores(int /*layer*/, int /*head*/) { return false; }
+    virtual void onScores(int /*layer*/, int /*head*/, const MatrixView& /*scores*/) {}
+
+    // L2 norm of the residual stream per token, for states 0..L (state l enters layer l; state L
+    // leaves the last layer, before the final norm).
+    virtual bool wantsHiddenNorms() { return false; }
+    virtual void onHiddenNorms(int /*state*/, std::int64_t /*firstToken*/, const float* /*norms*/,
+                               std::int64_t /*count*/) {}
+
+    // L2 norms of keys and values per token, reported per query head (GQA heads share them).
+    virtual bool wantsKvNorms(int /*layer*/) { return false; }
+    virtual void onKvNorms(int /*layer*/, int /*head*/, std::int64_t /*firstToken*/, const float* /*keyNorms*/,
+                           const float* /*valueNorms*/, std::int64_t /*count*/) {}
+};
+
+} // namespace sinkscope

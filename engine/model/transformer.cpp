@@ -1,0 +1,211 @@
+#include "model/transformer.h"
+
+#include "core/half.h"
+#include "model/attention.h"
+
+#include <cstring>
+#include <fmt/format.h>
+#include <set>
+
+namespace sinkscope::detail {
+
+namespace {
+
+at::Tensor toTensor(const TensorRef& ref, at::Device device) {
+    auto out = at::empty(ref.shape, at::TensorOptions().dtype(at::kFloat));
+    float* dst = out.data_ptr<float>();
+    const auto n = static_cast<std::size_t>(ref.numel());
+    switch (ref.dtype) {
+    case DType::F32: std::memcpy(dst, ref.data, n * sizeof(float)); break;
+    case DType::F16: f16ToF32(ref.data, dst, n); break;
+    case DType::BF16: bf16ToF32(ref.data, dst, n); break;
+    default: throw std::runtime_error(fmt::format("tensor '{}': unsupported dtype", ref.name)); // validated before
+    }
+    return device.is_cpu() ? out : out.to(device);
+}
+
+at::Tensor rmsNorm(const at::Tensor& x, const at::Tensor& w, double eps) {
+    return x * at::rsqrt(x.pow(2).mean(-1, true) + eps) * w;
+}
+
+at::Tensor norm(const ModelConfig& c, const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) {
+    if (c.family == Family::Gpt2) return at::layer_norm(x, {x.size(-1)}, w, b, c.normEps);
+    return rmsNorm(x, w, c.normEps);
+}
+
+// Rotate-half RoPE on [B, H, T, hd] for absolute positions startPos .. startPos+T-1.
+at::Tensor applyRope(const at::Tensor& x, std::int64_t startPos, double theta) {
+    const std::int64_t T = x.size(2), hd = x.size(3), half = hd / 2;
+    auto opts = at::TensorOptions().dtype(at::kDouble).device(x.device());
+    auto invFreq = at::pow(theta, at::arange(0, half, opts) * (-2.0 / static_cast<double>(hd)));
+    auto angles = at::arange(startPos, startPos + T, opts).unsqueeze(1) * invFreq.unsqueeze(0); // [T, half]
+    auto cos = angles.cos().to(x.scalar_type()), sin = angles.sin().to(x.scalar_type());
+    auto x1 = x.narrow(-1, 0, half), x2 = x.narrow(-1, half, half);
+    return at::cat({x1 * cos - x2 * sin, x2 * cos + x1 * sin}, -1);
+}
+
+at::Tensor mlp(const ModelConfig& c, const LayerWeights& lw, const at::Tensor& h) {
+    if (c.family == Family::Gpt2) {
+        auto up = at::linear(h, lw.wUp, lw.bUp);
+        up = at::gelu(up, c.activation == Activation::GeluTanh ? "tanh" : "none");
+        return at::linear(up, lw.wDown, lw.bDown);
+    }
+    return at::linear(at::silu(at::linear(h, lw.wGate)) * at::linear(h, lw.wUp), lw.wDown);
+}
+
+void reportNorms(ForwardObserver* obs, int state, std::int64_t start, const at::Tensor& x) {
+    at::Tensor n = x[0].norm(2, -1).to(at::kCPU).contiguous();
+    obs->onHiddenNorms(state, start, n.data_ptr<float>(), n.size(0));
+}
+
+void reportKvNorms(const ModelConfig& c, ForwardObserver* obs, int layer, std::int64_t start, const at::Tensor& k,
+                   const at::Tensor& v) {
+    at::Tensor kn = k[0].norm(2, -1).to(at::kCPU).contiguous(); // [nKv, T]
+    at::Tensor vn = v[0].norm(2, -1).to(at::kCPU).contiguous();
+    for (int h = 0; h < c.nHeads; ++h) {
+        const int kv = h / c.groupSize();
+        obs->onKvNorms(layer, h, start, kn[kv].data_ptr<float>(), vn[kv].data_ptr<float>(), kn.size(1));
+    }
+}
+
+// Appends new keys/values to the cache (growing it geometrically) and returns all of them.
+std::pair<at::Tensor, at::Tensor> appendToCache(KvCache& cache, int layer, const at::Tensor& k, const at::Tensor& v) {
+    const std::int64_t T = k.size(2), need = cache.length + T;
+    at::Tensor& ck = cache.k[static_cast<std::size_t>(layer)];
+    at::Tensor& cv = cache.v[static_cast<std::size_t>(layer)];
+    if (!ck.defined() || ck.size(2) < need) {
+        const std::int64_t cap = std::max<std::int64_t>({need, cache.capacity, ck.defined() ? 2 * ck.size(2) : 0, 16});
+        auto grow = [&](at::Tensor& old, const at::Tensor& like) {
+            at::Tensor t = at::empty({like.size(0), like.size(1), cap, like.size(3)}, like.options());
+            if (old.defined() && cache.length > 0) t.narrow(2, 0, cache.length).copy_(old.narrow(2, 0, cache.length));
+            old = t;
+        };
+        grow(ck, k);
+        grow(cv, v);
+    }
+    ck.narrow(2, cache.length, T).copy_(k);
+    cv.narrow(2, cache.length, T).copy_(v);
+    return {ck.narrow(2, 0, need), cv.narrow(2, 0, need)};
+}
+
+} // namespace
+
+std::vector<at::Tensor> TransformerWeights::parameters() const {
+    std::vector<at::Tensor> out;
+    std::set<const void*> seen;
+    auto add = [&](const at::Tensor& t) {
+        if (t.defined() && seen.insert(t.unsafeGetTensorImpl()).second) out.push_back(t);
+    };
+    add(embed);
+    add(posEmbed);
+    for (const auto& l : layers)
+        for (const auto* t : {&l.norm1W, &l.norm1B, &l.norm2W, &l.norm2B, &l.wq, &l.wk, &l.wv, &l.wo, &l.bq, &l.bk,
+                              &l.bv, &l.bo, &l.wGate, &l.wUp, &l.wDown, &l.bUp, &l.bDown, &l.sinks})
+            add(*t);
+    add(finalW);
+    add(finalB);
+    add(lmHead);
+    return out;
+}
+
+TransformerWeights weightsFromStore(const ModelConfig& c, const WeightStore& store, at::Device device) {
+    auto get = [&](const std::string& name) { return toTensor(*store.find(name), device); };
+    auto opt = [&](const std::string& name) { return store.find(name) ? get(name) : at::Tensor(); };
+    TransformerWeights w;
+    w.layers.resize(static_cast<std::size_t>(c.nLayers));
+    if (c.family == Family::Gpt2) {
+        const std::int64_t D = c.dModel;
+        w.embed = get("wte.weight");
+        w.posEmbed = get("wpe.weight");
+        w.finalW = get("ln_f.weight");
+        w.finalB = get("ln_f.bias");
+        for (int l = 0; l < c.nLayers; ++l) {
+            auto& lw = w.layers[static_cast<std::size_t>(l)];
+            const auto p = fmt::format("h.{}.", l);
+            lw.norm1W = get(p + "ln_1.weight");
+            lw.norm1B = get(p + "ln_1.bias");
+            lw.norm2W = get(p + "ln_2.weight");
+            lw.norm2B = get(p + "ln_2.bias");
+            // Conv1D stores [in, out]; split the fused q|k|v and transpose to [out, in].
+            const at::Tensor qkv = get(p + "attn.c_attn.weight"), qkvB = get(p + "attn.c_attn.bias");
+            lw.wq = qkv.narrow(1, 0, D).t().contiguous();
+            lw.wk = qkv.narrow(1, D, D).t().contiguous();
+            lw.wv = qkv.narrow(1, 2 * D, D).t().contiguous();
+            lw.bq = qkvB.narrow(0, 0, D).contiguous();
+            lw.bk = qkvB.narrow(0, D, D).contiguous();
+            lw.bv = qkvB.narrow(0, 2 * D, D).contiguous();
+            lw.wo = get(p + "attn.c_proj.weight").t().contiguous();
+            lw.bo = get(p + "attn.c_proj.bias");
+            lw.wUp = get(p + "mlp.c_fc.weight").t().contiguous();
+            lw.bUp = get(p + "mlp.c_fc.bias");
+            lw.wDown = get(p + "mlp.c_proj.weight").t().contiguous();
+            lw.bDown = get(p + "mlp.c_proj.bias");
+        }
+        w.lmHead = w.embed;
+        return w;
+    }
+    w.embed = get("model.embed_tokens.weight");
+    w.finalW = get("model.norm.weight");
+    for (int l = 0; l < c.nLayers; ++l) {
+        auto& lw = w.layers[static_cast<std::size_t>(l)];
+        const auto p = fmt::format("model.layers.{}.", l);
+        lw.norm1W = get(p + "input_layernorm.weight");
+        lw.norm2W = get(p + "post_attention_layernorm.weight");
+        lw.wq = get(p + "self_attn.q_proj.weight");
+        lw.wk = get(p + "self_attn.k_proj.weight");
+        lw.wv = get(p + "self_attn.v_proj.weight");
+        lw.wo = get(p + "self_attn.o_proj.weight");
+        lw.bq = opt(p + "self_attn.q_proj.bias");
+        lw.bk = opt(p + "self_attn.k_proj.bias");
+        lw.bv = opt(p + "self_attn.v_proj.bias");
+        lw.bo = opt(p + "self_attn.o_proj.bias");
+        lw.sinks = opt(p + "self_attn.sinks");
+        lw.wGate = get(p + "mlp.gate_proj.weight");
+        lw.wUp = get(p + "mlp.up_proj.weight");
+        lw.wDown = get(p + "mlp.down_proj.weight");
+    }
+    w.lmHead = c.tieEmbeddings ? w.embed : get("lm_head.weight");
+    return w;
+}
+
+at::Tensor forwardHidden(const ModelConfig& c, const TransformerWeights& w, const at::Tensor& tokens,
+                         ForwardContext& ctx) {
+    const std::int64_t B = tokens.size(0), T = tokens.size(1), hd = c.headDim;
+    const std::int64_t start = ctx.cache ? ctx.cache->length : 0;
+    ForwardObserver* obs = B == 1 ? ctx.observer : nullptr;
+    const bool norms = obs && obs->wantsHiddenNorms();
+    if (ctx.cache && ctx.cache->k.size() != static_cast<std::size_t>(c.nLayers)) {
+        ctx.cache->k.resize(static_cast<std::size_t>(c.nLayers));
+        ctx.cache->v.resize(static_cast<std::size_t>(c.nLayers));
+    }
+
+    at::Tensor x = at::embedding(w.embed, tokens);
+    if (c.family == Family::Gpt2) x = x + w.posEmbed.narrow(0, start, T);
+
+    for (int l = 0; l < c.nLayers; ++l) {
+        const auto& lw = w.layers[static_cast<std::size_t>(l)];
+        if (norms) reportNorms(obs, l, start, x);
+        const at::Tensor h = norm(c, x, lw.norm1W, lw.norm1B);
+        at::Tensor q = at::linear(h, lw.wq, lw.bq).view({B, T, c.nHeads, hd}).transpose(1, 2);
+        at::Tensor k = at::linear(h, lw.wk, lw.bk).view({B, T, c.nKvHeads, hd}).transpose(1, 2);
+        at::Tensor v = at::linear(h, lw.wv, lw.bv).view({B, T, c.nKvHeads, hd}).transpose(1, 2);
+        if (c.family == Family::Llama) {
+            q = applyRope(q, start, c.ropeTheta);
+            k = applyRope(k, start, c.ropeTheta);
+        }
+        if (obs && obs->wantsKvNorms(l)) reportKvNorms(c, obs, l, start, k, v);
+        if (ctx.cache) std::tie(k, v) = appendToCache(*ctx.cache, l, k, v);
+
+        AttentionInputs in{q, k, v, lw.sinks, start, l};
+        at::Tensor a = attend(c, in, obs).transpose(1, 2).reshape({B, T, c.nHeads * hd});
+        x = x + at::linear(a, lw.wo, lw.bo);
+        x = x + mlp(c, lw, norm(c, x, lw.norm2W, lw.norm2B));
+    }
+    if (norms) reportNorms(obs, c.nLayers, start, x);
+    if (ctx.cache) ctx.cache->length += T;
+    return norm(c, x, w.finalW, w.finalB);
+}
+
+at::Tensor projectLogits(const TransformerWeights& w, const at::Tensor& hidden) { return at::linear(hidden, w.lmHead); }
+
+} // namespace sinkscope::detail

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package SinkScope needs to build, test and run.
+# Safe to run again: apt-get skips what is already installed.
+set -euo pipefail
+
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+
+PACKAGES=(
+  # toolchain
+  build-essential cmake ninja-build ccache pkg-config git clang-format
+  # engine
+  libtorch-dev libopenblas0-pthread libsqlite3-dev libsentencepiece-dev sentencepiece
+  nlohmann-json3-dev libcli11-dev libfmt-dev libzstd-dev libpcre2-dev
+  # GUI
+  qt6-base-dev qt6-base-dev-tools libqt6opengl6-dev libqt6svg6-dev libgl-dev xvfb xauth
+  # tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev python3-numpy
+)
+
+export DEBIAN_FRONTEND=noninteractive
+if [ -z "${SINKSCOPE_SKIP_APT_UPDATE:-}" ]; then
+  $SUDO apt-get update -qq
+fi
+$SUDO apt-get install -y -qq --no-install-recommends "${PACKAGES[@]}" >/dev/null
+
+# LibTorch calls whatever libblas.so.3 is selected; reference BLAS is ~34x slower than OpenBLAS.
+if command -v update-alternatives >/dev/null; then
+  blas=$(update-alternatives --list libblas.so.3-x86_64-linux-gnu 2>/dev/null | grep openblas-pthread | head -1 || true)
+  if [ -n "$blas" ]; then $SUDO update-alternatives --set libblas.so.3-x86_64-linux-gnu "$blas" >/dev/null; fi
+  lapack=$(update-alternatives --list liblapack.so.3-x86_64-linux-gnu 2>/dev/null | grep openblas-pthread | head -1 || true)
+  if [ -n "$lapack" ]; then $SUDO update-alternatives --set liblapack.so.3-x86_64-linux-gnu "$lapack" >/dev/null; fi
+fi
+echo "setup: packages installed"

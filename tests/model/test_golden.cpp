@@ -1,0 +1,82 @@
+// The engine against the independent NumPy reference (tools/): logits, attention per query head,
+// hidden-state norms and greedy generation, for every supported format and family.
+#include "golden.h"
+#include "model/capture.h"
+#include "model/model.h"
+#include "test_paths.h"
+
+#include <gtest/gtest.h>
+
+using namespace sinkscope;
+using namespace sinkscope::test;
+
+namespace {
+
+constexpr double kTol = 1e-4;
+
+class NormRecorder : public AttentionRecorder {
+public:
+    NormRecorder(int layers, int heads, std::int64_t T) : AttentionRecorder(layers, heads), m_T(T),
+        m_norms(static_cast<std::size_t>((layers + 1) * T), -1.0f) {}
+    bool wantsHiddenNorms() override { return true; }
+    void onHiddenNorms(int state, std::int64_t first, const float* n, std::int64_t count) override {
+        for (std::int64_t i = 0; i < count; ++i) m_norms[static_cast<std::size_t>(state * m_T + first + i)] = n[i];
+    }
+    const std::vector<float>& norms() const { return m_norms; }
+
+private:
+    std::int64_t m_T;
+    std::vector<float> m_norms;
+};
+
+struct Case {
+    const char* name;
+    std::string modelPath;
+};
+
+class GoldenTest : public ::testing::TestWithParam<Case> {};
+
+TEST_P(GoldenTest, ForwardMatchesReference) {
+    const auto golden = loadGolden(dataPath(std::string("golden/") + GetParam().name + ".safetensors"));
+    auto model = Model::load(GetParam().modelPath);
+    ASSERT_TRUE(model.ok()) << model.error().message;
+    const auto& c = model.value()->config();
+    const auto T = static_cast<std::int64_t>(golden.tokenIds.size());
+    ASSERT_EQ(golden.attentionShape, (std::vector<std::int64_t>{c.nLayers, c.nHeads, T, T}));
+
+    NormRecorder rec(c.nLayers, c.nHeads, T);
+    auto out = model.value()->forward(golden.tokenIds, &rec, /*allLogits=*/true);
+    ASSERT_TRUE(out.ok()) << out.error().message;
+    ASSERT_EQ(out->rows, T);
+    EXPECT_LE(worstRelativeError(out->logits, golden.logits, kTol), 1.0) << "logits";
+
+    std::vector<float> attention;
+    for (int l = 0; l < c.nLayers; ++l)
+        for (int h = 0; h < c.nHeads; ++h) {
+            const auto m = rec.matrix(l, h, T);
+            attention.insert(attention.end(), m.begin(), m.end());
+        }
+    EXPECT_LE(worstRelativeError(attention, golden.attention, kTol), 1.0) << "attention";
+    EXPECT_LE(worstRelativeError(rec.norms(), golden.hiddenNorms, kTol), 1.0) << "hidden-state norms";
+}
+
+TEST_P(GoldenTest, GreedyGenerationWithCacheMatchesReference) {
+    const auto golden = loadGolden(dataPath(std::string("golden/") + GetParam().name + ".safetensors"));
+    auto model = Model::load(GetParam().modelPath);
+    ASSERT_TRUE(model.ok()) << model.error().message;
+    GenerationOptions g;
+    g.maxNewTokens = static_cast<int>(golden.greedyIds.size());
+    g.stopAtEos = false;
+    auto out = model.value()->generate(golden.tokenIds, g, nullptr);
+    ASSERT_TRUE(out.ok()) << out.error().message;
+    EXPECT_EQ(out->generated, golden.greedyIds);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Models, GoldenTest,
+    ::testing::Values(Case{"tiny_gpt2", dataPath("models/tiny_gpt2")}, Case{"tiny_llama", dataPath("models/tiny_llama")},
+                      Case{"tiny_qwen2", dataPath("models/tiny_qwen2")},
+                      Case{"stories260k", sharedModelPath("stories260K/stories260K.bin")}),
+    [](const auto& param) { return std::string(param.param.name); });
+
+} // namespace
