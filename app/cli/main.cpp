@@ -3,6 +3,7 @@
 #include "model/blas_check.h"
 #include "random_model_command.h"
 #include "run_command.h"
+#include "train_command.h"
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -16,6 +17,12 @@ int main(int argc, char** argv) {
     CLI::App* run = sinkscope::cli::addRunCommand(app, runOptions);
     sinkscope::cli::RandomModelOptions randomOptions;
     CLI::App* random = sinkscope::cli::addRandomModelCommand(app, randomOptions);
+    sinkscope::cli::TrainOptions trainOptions;
+    CLI::App* train = sinkscope::cli::addTrainCommand(app, trainOptions);
+    sinkscope::cli::TimelineOptions timelineOptions;
+    CLI::App* timeline = sinkscope::cli::addTimelineCommand(app, timelineOptions);
+    sinkscope::cli::TokenizerTrainOptions tokOptions;
+    CLI::App* trainTok = sinkscope::cli::addTokenizerTrainCommand(app, tokOptions);
 
     try {
         app.parse(argc, argv);
@@ -25,5 +32,8 @@ int main(int argc, char** argv) {
     if (auto w = sinkscope::blasWarning(sinkscope::detectBlas()); !w.empty()) std::fprintf(stderr, "%s\n", w.c_str());
     if (run->parsed()) return sinkscope::cli::runRunCommand(runOptions);
     if (random->parsed()) return sinkscope::cli::runRandomModelCommand(randomOptions);
+    if (train->parsed()) return sinkscope::cli::runTrainCommand(trainOptions);
+    if (timeline->parsed()) return sinkscope::cli::runTimelineCommand(timelineOptions);
+    if (trainTok->parsed()) return sinkscope::cli::runTokenizerTrainCommand(tokOptions);
     return 0;
 }

@@ -1,0 +1,120 @@
+#include "train/token_data.h"
+
+#include <cstring>
+#include <fmt/format.h>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+namespace sinkscope {
+
+Result<TokenIds> encodeTextFile(const std::string& path, const Tokenizer& tokenizer,
+                                const std::function<void(std::size_t, std::size_t)>& progress) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return Error{fmt::format("{}: cannot open", path)};
+    std::stringstream ss;
+    ss << in.rdbuf();
+    const std::string text = ss.str();
+    TokenIds out;
+    std::size_t pos = 0, lastReport = 0;
+    while (pos < text.size()) {
+        std::size_t end = text.find("\n\n", pos);
+        if (end == std::string::npos) end = text.size();
+        const std::string_view para(text.data() + pos, end - pos);
+        if (para.find_first_not_of(" \n\t\r") != std::string_view::npos) {
+            auto ids = tokenizer.encode(para, false);
+            if (!ids) return Error{fmt::format("{}: at byte {}: {}", path, pos, ids.error().message)};
+            out.insert(out.end(), ids->begin(), ids->end());
+        }
+        pos = end + 2;
+        if (progress && pos - lastReport > (1u << 20)) {
+            progress(std::min(pos, text.size()), text.size());
+            lastReport = pos;
+        }
+    }
+    if (out.empty()) return Error{fmt::format("{}: no text to train on", path)};
+    return out;
+}
+
+Status saveTokenCache(const std::string& path, const TokenIds& ids) {
+    const std::string tmp = path + ".tmp";
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    const std::uint64_t n = ids.size();
+    out.write("SSTK", 4);
+    out.write(reinterpret_cast<const char*>(&n), 8);
+    out.write(reinterpret_cast<const char*>(ids.data()), static_cast<std::streamsize>(n * 4));
+    out.close();
+    if (!out) return Error{fmt::format("{}: write failed", tmp)};
+    if (std::rename(tmp.c_str(), path.c_str()) != 0) return Error{fmt::format("{}: cannot rename into place", path)};
+    return okStatus();
+}
+
+Result<TokenIds> loadTokenCache(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return Error{fmt::format("{}: cannot open", path)};
+    char magic[4];
+    std::uint64_t n = 0;
+    in.read(magic, 4);
+    in.read(reinterpret_cast<char*>(&n), 8);
+    if (!in || std::memcmp(magic, "SSTK", 4) != 0) return Error{fmt::format("{}: not a token cache", path)};
+    if (n > (1ull << 34)) return Error{fmt::format("{}: implausible token count {}", path, n)};
+    TokenIds ids(n);
+    in.read(reinterpret_cast<char*>(ids.data()), static_cast<std::streamsize>(n * 4));
+    if (static_cast<std::uint64_t>(in.gcount()) != n * 4) return Error{fmt::format("{}: truncated token cache", path)};
+    return ids;
+}
+
+namespace {
+
+void fillRow(Batch& b, int r, const TokenIds& stream, std::size_t offset, std::optional<std::int32_t> bos) {
+    const auto cols = static_cast<std::size_t>(b.cols);
+    std::int64_t* in = b.inputs.data() + static_cast<std::size_t>(r) * cols;
+    std::int64_t* tg = b.targets.data() + static_cast<std::size_t>(r) * cols;
+    if (bos) {
+        in[0] = *bos;
+        for (std::size_t i = 1; i < cols; ++i) in[i] = stream[offset + i - 1];
+        for (std::size_t i = 0; i < cols; ++i) tg[i] = stream[offset + i];
+    } else {
+        for (std::size_t i = 0; i < cols; ++i) {
+            in[i] = stream[offset + i];
+            tg[i] = stream[offset + i + 1];
+        }
+    }
+}
+
+Batch emptyBatch(int rows, int cols) {
+    Batch b;
+    b.rows = rows;
+    b.cols = cols;
+    b.inputs.resize(static_cast<std::size_t>(rows) * static_cast<std::size_t>(cols));
+    b.targets.resize(b.inputs.size());
+    return b;
+}
+
+} // namespace
+
+Batch trainingBatch(const TokenIds& stream, std::uint64_t seed, std::int64_t step, int rows, int cols,
+                    std::optional<std::int32_t> bos) {
+    Batch b = emptyBatch(rows, cols);
+    std::seed_seq seq{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32),
+                      static_cast<std::uint32_t>(step), static_cast<std::uint32_t>(step >> 32)};
+    std::mt19937_64 rng(seq);
+    const std::size_t span = static_cast<std::size_t>(cols) + 1;
+    std::uniform_int_distribution<std::size_t> dist(0, stream.size() - span);
+    for (int r = 0; r < rows; ++r) fillRow(b, r, stream, dist(rng), bos);
+    return b;
+}
+
+Batch evenlySpacedBatch(const TokenIds& stream, int index, int count, int rows, int cols, std::optional<std::int32_t> bos) {
+    Batch b = emptyBatch(rows, cols);
+    const std::size_t span = static_cast<std::size_t>(cols) + 1;
+    const std::size_t usable = stream.size() - span;
+    const std::size_t total = static_cast<std::size_t>(count) * static_cast<std::size_t>(rows);
+    for (int r = 0; r < rows; ++r) {
+        const std::size_t k = static_cast<std::size_t>(index) * static_cast<std::size_t>(rows) + static_cast<std::size_t>(r);
+        fillRow(b, r, stream, usable * k / std::max<std::size_t>(1, total), bos);
+    }
+    return b;
+}
+
+} // namespace sinkscope

@@ -1,0 +1,318 @@
+#include "train/trainer.h"
+
+#include "tokenizer/tokenizer.h"
+#include "train/sink_probe.h"
+#include "train/token_data.h"
+#include "train/train_model.h"
+
+#include <ATen/Parallel.h>
+#include <chrono>
+#include <filesystem>
+#include <fmt/format.h>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace sinkscope {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+constexpr double kSinkEps = 0.3;
+
+struct Run {
+    std::string dir;
+    TrainConfig cfg;
+    ModelConfig model;
+    TokenIds train, val;
+    detail::TransformerWeights w;
+    std::unique_ptr<detail::AdamW> opt;
+    std::int64_t step = 0, tokens = 0;
+    double lossEma = 0;
+    double seconds = 0; // training time over all sessions
+    std::vector<TimelinePoint> timeline;
+};
+
+void say(const TrainCallbacks& cb, const std::string& m) {
+    if (cb.onMessage) cb.onMessage(m);
+}
+
+Result<std::string> readFile(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return Error{fmt::format("{}: cannot open", path)};
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+std::optional<std::int32_t> bosFor(const Run& r) {
+    return r.cfg.bos ? r.model.bosId : std::nullopt;
+}
+
+json pointToJson(const TimelinePoint& p) {
+    return {{"step", p.step},           {"tokens", p.tokens},       {"train_loss", p.trainLoss},
+            {"val_loss", p.valLoss},    {"probe_loss", p.probeLoss}, {"sink_rate", p.sinkRate},
+            {"alpha0", p.alpha0}};
+}
+
+Status writeJson(const std::string& path, const json& j) {
+    {
+        std::ofstream out(path + ".tmp");
+        out << j.dump(1) << "\n";
+        if (!out) return Error{fmt::format("{}: cannot write", path)};
+    }
+    std::error_code ec;
+    fs::rename(path + ".tmp", path, ec);
+    if (ec) return Error{fmt::format("{}: cannot rename into place: {}", path, ec.message())};
+    return okStatus();
+}
+
+Status writeTimeline(const Run& r) {
+    json points = json::array();
+    for (const auto& p : r.timeline) points.push_back(pointToJson(p));
+    json j{{"probe", {{"count", r.cfg.probeCount}, {"length", r.cfg.probeLen}, {"bos", r.cfg.bos}, {"eps", kSinkEps},
+                      {"split", "validation"}}},
+           {"points", points}};
+    return writeJson(r.dir + "/timeline.json", j);
+}
+
+// Writes checkpoint.tmp completely, then swaps it in: an interrupted save never loses the last one.
+Status saveCheckpoint(Run& r) {
+    const std::string tmp = r.dir + "/checkpoint.tmp", final = r.dir + "/checkpoint";
+    std::error_code ec;
+    fs::remove_all(tmp, ec);
+    if (auto s = detail::saveModelDirectory(tmp, r.model, r.w, DType::F32); !s) return s;
+    for (const char* name : {"tokenizer.json", "tokenizer.model"}) {
+        if (!fs::exists(r.dir + "/" + name)) continue;
+        fs::copy_file(r.dir + "/" + name, tmp + "/" + name, fs::copy_options::overwrite_existing, ec);
+        if (ec) return Error{fmt::format("{}: cannot copy the tokenizer: {}", tmp, ec.message())};
+    }
+    std::vector<std::pair<std::string, at::Tensor>> moments;
+    const auto& params = r.opt->params();
+    for (std::size_t i = 0; i < params.size(); ++i) {
+        moments.emplace_back("m." + params[i].name, r.opt->firstMoments()[i]);
+        moments.emplace_back("v." + params[i].name, r.opt->secondMoments()[i]);
+    }
+    if (auto s = detail::saveTensors(tmp + "/optimizer.safetensors", moments); !s) return s;
+    json state{{"step", r.step}, {"tokens", r.tokens}, {"train_loss_ema", r.lossEma}, {"seconds", r.seconds}};
+    if (auto s = writeJson(tmp + "/trainer_state.json", state); !s) return s;
+    fs::remove_all(final + ".old", ec);
+    if (fs::exists(final)) fs::rename(final, final + ".old", ec);
+    fs::rename(tmp, final, ec);
+    if (ec) return Error{fmt::format("{}: cannot move the checkpoint into place: {}", final, ec.message())};
+    fs::remove_all(final + ".old", ec);
+    return writeTimeline(r);
+}
+
+TimelinePoint evaluate(Run& r) {
+    TimelinePoint p;
+    p.step = r.step;
+    p.tokens = r.tokens;
+    p.trainLoss = r.lossEma;
+    double val = 0;
+    for (int i = 0; i < r.cfg.valBatches; ++i)
+        val += detail::batchLoss(r.model, r.w,
+                                 evenlySpacedBatch(r.val, i, r.cfg.valBatches, r.cfg.batchSize, r.cfg.seqLen, bosFor(r)));
+    p.valLoss = val / std::max(1, r.cfg.valBatches);
+    const Batch probes = evenlySpacedBatch(r.val, 0, 1, r.cfg.probeCount, r.cfg.probeLen, bosFor(r));
+    detail::probeSinks(r.model, r.w, probes, kSinkEps, p);
+    return p;
+}
+
+Status checkData(const Run& r) {
+    const std::size_t need = static_cast<std::size_t>(r.cfg.seqLen) + 2;
+    if (r.train.size() < need)
+        return Error{fmt::format("the training text has {} tokens, fewer than one sequence ({})", r.train.size(), need)};
+    if (r.val.size() < need)
+        return Error{fmt::format("the validation text has {} tokens, fewer than one sequence ({})", r.val.size(), need)};
+    return okStatus();
+}
+
+Status loop(Run& r, const TrainCallbacks& cb) {
+    if (r.cfg.threads > 0) at::set_num_threads(r.cfg.threads);
+    const int B = r.cfg.batchSize, T = r.cfg.seqLen;
+    const auto bos = bosFor(r);
+    auto last = std::chrono::steady_clock::now();
+    std::int64_t stepsSinceReport = 0;
+    while (r.step < r.cfg.totalSteps) {
+        if (cb.shouldStop && cb.shouldStop()) {
+            say(cb, fmt::format("stopping at step {}: saving a checkpoint", r.step));
+            r.timeline.push_back(evaluate(r));
+            if (cb.onCheckpoint) cb.onCheckpoint(r.timeline.back());
+            return saveCheckpoint(r);
+        }
+        const Batch b = trainingBatch(r.train, r.cfg.seed, r.step, B, T, bos);
+        at::Tensor inputs = at::tensor(at::ArrayRef<std::int64_t>(b.inputs), at::kLong).view({B, T});
+        at::Tensor targets = at::tensor(at::ArrayRef<std::int64_t>(b.targets), at::kLong).view({B * T});
+        detail::ForwardContext ctx;
+        at::Tensor logits = detail::projectLogits(r.w, detail::forwardHidden(r.model, r.w, inputs, ctx));
+        at::Tensor loss = at::cross_entropy_loss(logits.view({B * T, -1}), targets);
+        loss.backward();
+        const double gradNorm = r.opt->clipGradNorm(r.cfg.gradClip);
+        const double lr = learningRateAt(r.cfg, r.step);
+        r.opt->step(lr, r.step + 1);
+        r.opt->zeroGrad();
+        const double l = loss.item<double>();
+        r.lossEma = r.step == 0 ? l : 0.98 * r.lossEma + 0.02 * l;
+        ++r.step;
+        r.tokens += static_cast<std::int64_t>(B) * T;
+        ++stepsSinceReport;
+
+        if (r.step % r.cfg.logEvery == 0 || r.step == r.cfg.totalSteps) {
+            const auto now = std::chrono::steady_clock::now();
+            const double dt = std::chrono::duration<double>(now - last).count();
+            last = now;
+            r.seconds += dt;
+            TrainProgress p;
+            p.step = r.step;
+            p.totalSteps = r.cfg.totalSteps;
+            p.tokens = r.tokens;
+            p.trainLoss = r.lossEma;
+            p.lr = lr;
+            p.gradNorm = gradNorm;
+            p.tokensPerSecond = dt > 0 ? static_cast<double>(stepsSinceReport) * B * T / dt : 0;
+            p.etaSeconds = p.tokensPerSecond > 0
+                               ? static_cast<double>(r.cfg.totalSteps - r.step) * B * T / p.tokensPerSecond
+                               : 0;
+            stepsSinceReport = 0;
+            if (cb.onProgress) cb.onProgress(p);
+        }
+        if (r.step % r.cfg.checkpointEvery == 0 || r.step == r.cfg.totalSteps) {
+            r.timeline.push_back(evaluate(r));
+            if (cb.onCheckpoint) cb.onCheckpoint(r.timeline.back());
+            if (auto s = saveCheckpoint(r); !s) return s;
+            last = std::chrono::steady_clock::now(); // evaluation time is not training speed
+        }
+    }
+    return okStatus();
+}
+
+Result<std::unique_ptr<Tokenizer>> runTokenizer(const std::string& dir) { return loadTokenizerFromDirectory(dir); }
+
+void setModel(Run& r, const Tokenizer& tok) {
+    const auto bos = tok.bosId().value_or(1), eos = tok.eosId().value_or(2);
+    r.model = r.cfg.modelConfig(tok.vocabSize(), bos, eos);
+}
+
+std::vector<TimelinePoint> parseTimeline(const json& j) {
+    std::vector<TimelinePoint> out;
+    for (const auto& p : j.at("points")) {
+        TimelinePoint t;
+        t.step = p.at("step");
+        t.tokens = p.at("tokens");
+        t.trainLoss = p.at("train_loss");
+        t.valLoss = p.at("val_loss");
+        t.probeLoss = p.value("probe_loss", 0.0);
+        t.sinkRate = p.at("sink_rate");
+        t.alpha0 = p.at("alpha0").get<std::vector<std::vector<double>>>();
+        out.push_back(std::move(t));
+    }
+    return out;
+}
+
+} // namespace
+
+Status startTraining(const std::string& runDir, const NewRunInputs& in, const TrainCallbacks& cb) {
+    if (fs::exists(runDir + "/checkpoint") || fs::exists(runDir + "/recipe.json"))
+        return Error{fmt::format("{}: already holds a run; use --resume to continue it", runDir)};
+    std::error_code ec;
+    fs::create_directories(runDir + "/data", ec);
+    if (ec) return Error{fmt::format("{}: cannot create: {}", runDir, ec.message())};
+    const auto tokName = fs::path(in.tokenizerPath).filename().string();
+    if (tokName != "tokenizer.json" && tokName != "tokenizer.model")
+        return Error{fmt::format("{}: the tokenizer must be a tokenizer.json or tokenizer.model", in.tokenizerPath)};
+    if (fs::absolute(in.tokenizerPath) != fs::absolute(runDir + "/" + tokName))
+        fs::copy_file(in.tokenizerPath, runDir + "/" + tokName, fs::copy_options::overwrite_existing, ec);
+    if (ec) return Error{fmt::format("{}: cannot copy: {}", in.tokenizerPath, ec.message())};
+    auto tok = runTokenizer(runDir);
+    if (!tok) return tok.error();
+
+    Run r;
+    r.dir = runDir;
+    r.cfg = in.config;
+    setModel(r, **tok);
+    say(cb, fmt::format("encoding {} ...", in.trainText));
+    auto train = encodeTextFile(in.trainText, **tok);
+    if (!train) return train.error();
+    auto val = encodeTextFile(in.valText, **tok);
+    if (!val) return val.error();
+    r.train = std::move(train.value());
+    r.val = std::move(val.value());
+    if (auto s = checkData(r); !s) return s;
+    if (auto s = saveTokenCache(runDir + "/data/train.ids", r.train); !s) return s;
+    if (auto s = saveTokenCache(runDir + "/data/val.ids", r.val); !s) return s;
+    if (auto s = writeJson(runDir + "/recipe.json", json::parse(trainConfigToJson(r.cfg))); !s) return s;
+    say(cb, fmt::format("corpus: {} training tokens, {} validation tokens, vocabulary {}", r.train.size(), r.val.size(),
+                        r.model.vocabSize));
+
+    r.w = detail::initWeights(r.model, r.cfg.initStd, r.cfg.seed);
+    r.opt = std::make_unique<detail::AdamW>(detail::namedParameters(r.model, r.w), r.cfg.beta1, r.cfg.beta2, r.cfg.eps,
+                                            r.cfg.weightDecay);
+    r.timeline.push_back(evaluate(r)); // step 0: the untrained model, for the timeline's start
+    if (cb.onCheckpoint) cb.onCheckpoint(r.timeline.back());
+    return loop(r, cb);
+}
+
+Status resumeTraining(const std::string& runDir, std::int64_t extendTo, const TrainCallbacks& cb) {
+    auto recipe = readFile(runDir + "/recipe.json");
+    if (!recipe) return Error{fmt::format("{}: no run to resume ({})", runDir, recipe.error().message)};
+    auto cfg = parseTrainConfig(*recipe, runDir + "/recipe.json");
+    if (!cfg) return cfg.error();
+    Run r;
+    r.dir = runDir;
+    r.cfg = *cfg;
+    if (extendTo > 0) {
+        r.cfg.totalSteps = extendTo;
+        if (auto s = writeJson(runDir + "/recipe.json", json::parse(trainConfigToJson(r.cfg))); !s) return s;
+    }
+    auto tok = runTokenizer(runDir);
+    if (!tok) return tok.error();
+    setModel(r, **tok);
+    auto train = loadTokenCache(runDir + "/data/train.ids");
+    if (!train) return train.error();
+    auto val = loadTokenCache(runDir + "/data/val.ids");
+    if (!val) return val.error();
+    r.train = std::move(train.value());
+    r.val = std::move(val.value());
+
+    const std::string ck = runDir + "/checkpoint";
+    auto stateText = readFile(ck + "/trainer_state.json");
+    if (!stateText) return stateText.error();
+    const json state = json::parse(*stateText, nullptr, false);
+    if (state.is_discarded() || !state.contains("step"))
+        return Error{fmt::format("{}/trainer_state.json: not a trainer state", ck)};
+    r.step = state["step"];
+    r.tokens = state["tokens"];
+    r.lossEma = state.value("train_loss_ema", 0.0);
+    r.seconds = state.value("seconds", 0.0);
+    auto w = detail::loadTrainableWeights(ck, r.model);
+    if (!w) return w.error();
+    r.w = std::move(w.value());
+    r.opt = std::make_unique<detail::AdamW>(detail::namedParameters(r.model, r.w), r.cfg.beta1, r.cfg.beta2, r.cfg.eps,
+                                            r.cfg.weightDecay);
+    std::vector<std::pair<std::string, at::Tensor*>> moments;
+    const auto& params = r.opt->params();
+    for (std::size_t i = 0; i < params.size(); ++i) {
+        moments.emplace_back("m." + params[i].name, &r.opt->firstMoments()[i]);
+        moments.emplace_back("v." + params[i].name, &r.opt->secondMoments()[i]);
+    }
+    if (auto s = detail::loadTensorsInto(ck + "/optimizer.safetensors", moments); !s) return s;
+    auto timeline = readTimeline(runDir);
+    if (timeline) r.timeline = std::move(timeline.value());
+    say(cb, fmt::format("resuming at step {} of {} ({} tokens seen)", r.step, r.cfg.totalSteps, r.tokens));
+    return loop(r, cb);
+}
+
+Result<std::vector<TimelinePoint>> readTimeline(const std::string& runDir) {
+    auto text = readFile(runDir + "/timeline.json");
+    if (!text) return text.error();
+    try {
+        return parseTimeline(json::parse(*text));
+    } catch (const json::exception& e) {
+        return Error{fmt::format("{}/timeline.json: {}", runDir, e.what())};
+    }
+}
+
+} // namespace sinkscope

@@ -1,0 +1,55 @@
+#pragma once
+// Training runs: a run directory holds the recipe, the tokenizer, the encoded corpus, the latest
+// checkpoint (a loadable model directory plus optimizer state) and the sink timeline. Runs are
+// resumable and stop cleanly (with a checkpoint) when asked. Torch-free interface.
+#include "core/result.h"
+#include "train/train_config.h"
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace sinkscope {
+
+struct TrainProgress {
+    std::int64_t step = 0, totalSteps = 0;
+    std::int64_t tokens = 0;
+    double trainLoss = 0; // smoothed
+    double lr = 0;
+    double gradNorm = 0;
+    double tokensPerSecond = 0;
+    double etaSeconds = 0;
+};
+
+// One point of the sink timeline, evaluated at a checkpoint on the fixed probe set.
+struct TimelinePoint {
+    std::int64_t step = 0, tokens = 0;
+    double trainLoss = 0, valLoss = 0, probeLoss = 0;
+    double sinkRate = 0;                     // Sink^0.3 of the first token, percent of (sample, layer, head)
+    std::vector<std::vector<double>> alpha0; // [layer][head], mean over probe sequences
+};
+
+struct TrainCallbacks {
+    std::function<void(const std::string&)> onMessage;
+    std::function<void(const TrainProgress&)> onProgress;
+    std::function<void(const TimelinePoint&)> onCheckpoint;
+    std::function<bool()> shouldStop; // polled every step; true saves a checkpoint and returns
+};
+
+struct NewRunInputs {
+    TrainConfig config;
+    std::string tokenizerPath; // a tokenizer.json or tokenizer.model
+    std::string trainText, valText;
+};
+
+// Starts a run in runDir (must not hold one yet).
+Status startTraining(const std::string& runDir, const NewRunInputs& inputs, const TrainCallbacks& callbacks);
+// Continues the run in runDir from its latest checkpoint. extendTo > 0 raises total_steps
+// (the cosine schedule is stretched from there on).
+Status resumeTraining(const std::string& runDir, std::int64_t extendTo, const TrainCallbacks& callbacks);
+
+// The timeline recorded so far (runDir/timeline.json).
+Result<std::vector<TimelinePoint>> readTimeline(const std::string& runDir);
+
+} // namespace sinkscope
