@@ -3,6 +3,7 @@
 #include "core/utf8.h"
 #include "tokenizer/byte_level.h"
 #include "tokenizer/pre_tokenizer.h"
+#include "train/token_data.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -52,7 +53,11 @@ Result<std::unordered_map<std::string, std::int64_t>> countWords(const std::stri
         std::size_t end = text.find("\n\n", pos);
         end = end == std::string::npos ? text.size() : end + 2;
         pieces.clear();
-        if (auto s = pre.split(std::string_view(text).substr(pos, end - pos), pieces); !s) return s.error();
+        std::string para = text.substr(pos, end - pos);
+        // Document separators are not text to learn merges from.
+        for (std::size_t sep; (sep = para.find(kDocumentSeparator)) != std::string::npos;)
+            para.replace(sep, kDocumentSeparator.size(), "\n");
+        if (auto s = pre.split(para, pieces); !s) return s.error();
         for (auto& p : pieces) ++counts[p];
         pos = end;
     }

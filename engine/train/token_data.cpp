@@ -20,7 +20,14 @@ Result<TokenIds> encodeTextFile(const std::string& path, const Tokenizer& tokeni
     while (pos < text.size()) {
         std::size_t end = text.find("\n\n", pos);
         if (end == std::string::npos) end = text.size();
-        const std::string_view para(text.data() + pos, end - pos);
+        std::string_view para(text.data() + pos, end - pos);
+        // A separator line may share the paragraph with the text around it ("...\n<|endoftext|>\n...").
+        for (std::size_t sep; (sep = para.find(kDocumentSeparator)) != std::string_view::npos;) {
+            if (auto ids = tokenizer.encode(para.substr(0, sep), false); ids) out.insert(out.end(), ids->begin(), ids->end());
+            else return Error{fmt::format("{}: at byte {}: {}", path, pos, ids.error().message)};
+            if (tokenizer.eosId()) out.push_back(*tokenizer.eosId());
+            para.remove_prefix(sep + kDocumentSeparator.size());
+        }
         if (para.find_first_not_of(" \n\t\r") != std::string_view::npos) {
             auto ids = tokenizer.encode(para, false);
             if (!ids) return Error{fmt::format("{}: at byte {}: {}", path, pos, ids.error().message)};

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -14,7 +15,11 @@ namespace sinkscope {
 
 using TokenIds = std::vector<std::int32_t>;
 
-// Encodes a UTF-8 text file paragraph by paragraph (blank-line separated), without BOS.
+// A line holding only this separates documents in a corpus (scripts/prepare_corpus.sh).
+inline constexpr std::string_view kDocumentSeparator = "<|endoftext|>";
+
+// Encodes a UTF-8 text file paragraph by paragraph (blank-line separated), without BOS; a
+// document separator becomes the tokenizer's EOS (or nothing when it has none).
 // progress(bytesDone, bytesTotal) is called now and then.
 Result<TokenIds> encodeTextFile(const std::string& path, const Tokenizer& tokenizer,
                                 const std::function<void(std::size_t, std::size_t)>& progress = {});
