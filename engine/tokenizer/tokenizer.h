@@ -42,7 +42,8 @@ Result<std::unique_ptr<Tokenizer>> loadTokenizerFromDirectory(const std::string&
 
 // Format-specific loaders.
 Result<std::unique_ptr<Tokenizer>> loadHfTokenizerJson(const std::string& path);
-Result<std::unique_ptr<Tokenizer>> loadVocabMerges(const std::string& vocabPath, const std::string& mergesPath);
+Result<std::unique_ptr<Tokenizer>> loadVocabMerges(const std::string& vocabPath,
+                                                   const std::string& mergesPath);
 Result<std::unique_ptr<Tokenizer>> loadSentencePiece(const std::string& path);
 Result<std::unique_ptr<Tokenizer>> loadLlama2cTokenizer(const std::string& path, std::int32_t vocabSize);
 

@@ -1,0 +1,97 @@
+#include "tokenizer/pre_tokenizer_json.h"
+
+#include "tokenizer/load_error.h"
+
+#include <fmt/format.h>
+
+namespace sinkscope {
+
+namespace {
+
+Regex compileOrThrow(const std::string& pattern, bool literal, const JsonCursor& where) {
+    auto regex = Regex::compile(pattern, literal);
+    if (!regex) where.fail(fmt::format("{}: {}", previewJson(where.value()), regex.error().message));
+    return std::move(regex).value();
+}
+
+SplitBehavior parseBehavior(const JsonCursor& node) {
+    const std::string name = node.string();
+    if (name == "Isolated") return SplitBehavior::Isolated;
+    if (name == "Removed") return SplitBehavior::Removed;
+    if (name == "MergedWithPrevious") return SplitBehavior::MergedWithPrevious;
+    if (name == "MergedWithNext") return SplitBehavior::MergedWithNext;
+    if (name == "Contiguous") return SplitBehavior::Contiguous;
+    node.fail(fmt::format("\"{}\" is not a known split behavior", name));
+}
+
+SplitStep parseSplit(const JsonCursor& node) {
+    const JsonCursor pattern = node.at("pattern");
+    SplitStep step{.regex = [&] {
+        if (auto re = pattern.find("Regex")) return compileOrThrow(re->string(), false, *re);
+        if (auto literal = pattern.find("String")) return compileOrThrow(literal->string(), true, *literal);
+        pattern.fail("has neither \"Regex\" nor \"String\"");
+    }()};
+    step.behavior = parseBehavior(node.at("behavior"));
+    step.invert = node.booleanOr("invert", false);
+    return step;
+}
+
+// Digits isolates numeric characters (Rust's char::is_numeric, i.e. \p{N}), singly or in runs.
+SplitStep parseDigits(const JsonCursor& node) {
+    const bool individual = node.booleanOr("individual_digits", false);
+    return SplitStep{.regex = compileOrThrow(individual ? R"(\p{N})" : R"(\p{N}+)", false, node),
+                     .behavior = SplitBehavior::Isolated,
+                     .invert = false};
+}
+
+ByteLevelStep parseByteLevel(const JsonCursor& node) {
+    ByteLevelStep step;
+    step.addPrefixSpace = node.booleanOr("add_prefix_space", false);
+    if (node.booleanOr("use_regex", true)) step.gpt2Regex = compileOrThrow(kGpt2Pattern, false, node);
+    return step;
+}
+
+void addStep(PreTokenizer& pre, const JsonCursor& node) {
+    const std::string type = node.at("type").string();
+    if (type == "Sequence") {
+        const JsonCursor list = node.at("pretokenizers");
+        const std::size_t n = list.arraySize();
+        for (std::size_t i = 0; i < n; ++i)
+            addStep(pre, list.at(i));
+        return;
+    }
+    // After ByteLevel the text is spelled in byte-level characters, which this engine never
+    // materialises; no published tokenizer splits further at that point.
+    if (pre.hasByteLevel())
+        node.fail(fmt::format("(type \"{}\") follows ByteLevel, which is not supported", type));
+    if (type == "ByteLevel") {
+        pre.setByteLevel(parseByteLevel(node));
+    } else if (type == "Split") {
+        pre.addSplit(parseSplit(node));
+    } else if (type == "Digits") {
+        pre.addSplit(parseDigits(node));
+    } else {
+        node.at("type").fail(fmt::format("\"{}\" is not a supported pre-tokenizer type", type));
+    }
+}
+
+} // namespace
+
+PreTokenizer parsePreTokenizer(const JsonCursor& node) {
+    PreTokenizer pre;
+    addStep(pre, node);
+    if (!pre.hasByteLevel()) {
+        node.fail("has no ByteLevel step; only byte-level BPE tokenizer.json files are supported");
+    }
+    return pre;
+}
+
+PreTokenizer gpt2PreTokenizer() {
+    PreTokenizer pre;
+    auto regex = Regex::compile(kGpt2Pattern, false);
+    if (!regex) throwLoadError("GPT-2 pre-tokenizer pattern: " + regex.error().message);
+    pre.setByteLevel(ByteLevelStep{.addPrefixSpace = false, .gpt2Regex = std::move(regex).value()});
+    return pre;
+}
+
+} // namespace sinkscope

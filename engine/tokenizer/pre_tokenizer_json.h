@@ -1,0 +1,16 @@
+#pragma once
+// Builds a PreTokenizer from tokenizer.json's "pre_tokenizer" object. Supported types: ByteLevel,
+// Split, Digits and Sequence of those; anything else is refused by name, since silently skipping
+// a step would produce ids the model never saw.
+#include "tokenizer/json_cursor.h"
+#include "tokenizer/pre_tokenizer.h"
+
+namespace sinkscope {
+
+// node is the pre_tokenizer value (an object). Throws LoadError naming the field on any problem.
+PreTokenizer parsePreTokenizer(const JsonCursor& node);
+
+// The plain GPT-2 ByteLevel pre-tokenizer (vocab.json + merges.txt models).
+PreTokenizer gpt2PreTokenizer();
+
+} // namespace sinkscope
