@@ -42,16 +42,33 @@ private:
     double m_sink = 0;
 };
 
-double medianMs(const std::function<void()>& fn, int repeats) {
-    fn(); // warm-up
-    std::vector<double> ms;
+double timeMs(const std::function<void()>& fn) {
+    const auto t0 = std::chrono::steady_clock::now();
+    fn();
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+}
+
+struct Figures {
+    double plain, captured, ratio;
+};
+
+// A and B alternate (A B A B ...) so that drift in the machine's speed hits both alike; the
+// overhead is the median of the per-pair ratios.
+Figures compare(const std::function<void()>& a, const std::function<void()>& b, int repeats) {
+    a();
+    b(); // warm-up
+    std::vector<double> ta, tb, ratio;
     for (int i = 0; i < repeats; ++i) {
-        const auto t0 = std::chrono::steady_clock::now();
-        fn();
-        ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+        ta.push_back(timeMs(a));
+        tb.push_back(timeMs(b));
+        ratio.push_back(tb.back() / ta.back());
     }
-    std::sort(ms.begin(), ms.end());
-    return ms[ms.size() / 2];
+    return {median(ta), median(tb), median(ratio)};
 }
 
 void benchModel(const std::string& label, const Model& m, const std::vector<std::int64_t>& lengths, int repeats) {
@@ -60,17 +77,17 @@ void benchModel(const std::string& label, const Model& m, const std::vector<std:
         std::vector<std::int32_t> ids(static_cast<std::size_t>(T));
         std::uniform_int_distribution<int> dist(0, m.config().vocabSize - 1);
         for (auto& id : ids) id = dist(rng);
-        const double plain = medianMs([&] { (void)m.forward(ids, nullptr); }, repeats);
         double sink = 0;
-        const double captured = medianMs(
-            [&] {
-                FullCapture cap(m.config().nLayers, m.config().nHeads, T);
-                (void)m.forward(ids, &cap);
-                sink += cap.sink();
-            },
-            repeats);
+        const auto f = compare([&] { (void)m.forward(ids, nullptr); },
+                               [&] {
+                                   FullCapture cap(m.config().nLayers, m.config().nHeads, T);
+                                   (void)m.forward(ids, &cap);
+                                   sink += cap.sink();
+                               },
+                               repeats);
         fmt::print("{:<28} T={:<5} no capture {:9.1f} ms   full capture {:9.1f} ms   overhead {:+6.1f} %{}\n", label,
-                   T, plain, captured, 100.0 * (captured / plain - 1.0), sink == 12345.0 ? " " : "");
+                   T, f.plain, f.captured, 100.0 * (f.ratio - 1.0), sink == 12345.0 ? " " : "");
+        std::fflush(stdout);
     }
 }
 

@@ -10,7 +10,7 @@ PACKAGES=(
   # toolchain
   build-essential cmake ninja-build ccache pkg-config git clang-format
   # engine
-  libtorch-dev libopenblas0-pthread libsqlite3-dev libsentencepiece-dev sentencepiece
+  libtorch-dev libopenblas0-pthread libsqlite3-dev
   nlohmann-json3-dev libcli11-dev libfmt-dev libzstd-dev libpcre2-dev
   # GUI
   qt6-base-dev qt6-base-dev-tools libqt6opengl6-dev libqt6svg6-dev libgl-dev xvfb xauth

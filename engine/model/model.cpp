@@ -1,5 +1,6 @@
 #include "model/model.h"
 
+#include "core/allocator.h"
 #include "io/model_directory.h"
 #include "model/device.h"
 #include "model/sampler.h"
@@ -44,6 +45,7 @@ Model::Model(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
 Model::~Model() = default;
 
 Result<std::unique_ptr<Model>> Model::load(const std::string& path, const LoadOptions& options) {
+    configureAllocatorForTensors();
     auto files = openModelFiles(path);
     if (!files) return files.error();
     auto impl = std::make_unique<Impl>();

@@ -1,5 +1,6 @@
 #include "train/trainer.h"
 
+#include "core/allocator.h"
 #include "tokenizer/tokenizer.h"
 #include "train/sink_probe.h"
 #include "train/token_data.h"
@@ -131,6 +132,7 @@ Status checkData(const Run& r) {
 }
 
 Status loop(Run& r, const TrainCallbacks& cb) {
+    configureAllocatorForTensors();
     if (r.cfg.threads > 0) at::set_num_threads(r.cfg.threads);
     const int B = r.cfg.batchSize, T = r.cfg.seqLen;
     const auto bos = bosFor(r);

@@ -4,6 +4,7 @@
 #include "io/safetensors_writer.h"
 #include "temp_dir.h"
 
+#include <cstring>
 #include <gtest/gtest.h>
 
 using namespace sinkscope;
