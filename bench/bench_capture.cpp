@@ -24,11 +24,15 @@ public:
         : m_heads(heads), m_T(T), m_store(static_cast<std::size_t>(layers * heads * T * T)) {}
     bool wantsAttention(int, int) override { return true; }
     void onAttention(int layer, int head, const MatrixView& w) override {
-        float* dst = m_store.data() + (static_cast<std::int64_t>(layer * m_heads + head) * m_T + w.firstRow) * m_T;
-        for (std::int64_t r = 0; r < w.rows; ++r) std::memcpy(dst + r * m_T, w.row(r), sizeof(float) * w.cols);
+        float* dst =
+            m_store.data() + (static_cast<std::int64_t>(layer * m_heads + head) * m_T + w.firstRow) * m_T;
+        for (std::int64_t r = 0; r < w.rows; ++r)
+            std::memcpy(dst + r * m_T, w.row(r), sizeof(float) * w.cols);
     }
     bool wantsHiddenNorms() override { return true; }
-    void onHiddenNorms(int, std::int64_t, const float* n, std::int64_t count) override { m_sink += n[count - 1]; }
+    void onHiddenNorms(int, std::int64_t, const float* n, std::int64_t count) override {
+        m_sink += n[count - 1];
+    }
     bool wantsKvNorms(int) override { return true; }
     void onKvNorms(int, int, std::int64_t, const float* k, const float* v, std::int64_t count) override {
         m_sink += k[count - 1] + v[count - 1];
@@ -71,12 +75,14 @@ Figures compare(const std::function<void()>& a, const std::function<void()>& b, 
     return {median(ta), median(tb), median(ratio)};
 }
 
-void benchModel(const std::string& label, const Model& m, const std::vector<std::int64_t>& lengths, int repeats) {
+void benchModel(const std::string& label, const Model& m, const std::vector<std::int64_t>& lengths,
+                int repeats) {
     std::mt19937 rng(7);
     for (auto T : lengths) {
         std::vector<std::int32_t> ids(static_cast<std::size_t>(T));
         std::uniform_int_distribution<int> dist(0, m.config().vocabSize - 1);
-        for (auto& id : ids) id = dist(rng);
+        for (auto& id : ids)
+            id = dist(rng);
         double sink = 0;
         const auto f = compare([&] { (void)m.forward(ids, nullptr); },
                                [&] {
@@ -85,8 +91,8 @@ void benchModel(const std::string& label, const Model& m, const std::vector<std:
                                    sink += cap.sink();
                                },
                                repeats);
-        fmt::print("{:<28} T={:<5} no capture {:9.1f} ms   full capture {:9.1f} ms   overhead {:+6.1f} %{}\n", label,
-                   T, f.plain, f.captured, 100.0 * (f.ratio - 1.0), sink == 12345.0 ? " " : "");
+        fmt::print("{:<28} T={:<5} no capture {:9.1f} ms   full capture {:9.1f} ms   overhead {:+6.1f} %{}\n",
+                   label, T, f.plain, f.captured, 100.0 * (f.ratio - 1.0), sink == 12345.0 ? " " : "");
         std::fflush(stdout);
     }
 }
@@ -100,7 +106,8 @@ int main(int argc, char** argv) {
     std::vector<std::int64_t> lengths{128, 1024};
     bool skipGpt2 = false;
     app.add_option("--stories", stories, "stories260K checkpoint");
-    app.add_option("--repeats", repeats, "Timed repeats per figure (median is printed)")->check(CLI::Range(1, 100));
+    app.add_option("--repeats", repeats, "Timed repeats per figure (median is printed)")
+        ->check(CLI::Range(1, 100));
     app.add_option("--lengths", lengths, "Sequence lengths")->delimiter(',');
     app.add_flag("--skip-gpt2", skipGpt2, "Only the stories260K model");
     CLI11_PARSE(app, argc, argv);

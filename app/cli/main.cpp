@@ -29,7 +29,8 @@ int main(int argc, char** argv) {
     } catch (const CLI::ParseError& e) {
         return app.exit(e);
     }
-    if (auto w = sinkscope::blasWarning(sinkscope::detectBlas()); !w.empty()) std::fprintf(stderr, "%s\n", w.c_str());
+    if (auto w = sinkscope::blasWarning(sinkscope::detectBlas()); !w.empty())
+        std::fprintf(stderr, "%s\n", w.c_str());
     if (run->parsed()) return sinkscope::cli::runRunCommand(runOptions);
     if (random->parsed()) return sinkscope::cli::runRandomModelCommand(randomOptions);
     if (train->parsed()) return sinkscope::cli::runTrainCommand(trainOptions);

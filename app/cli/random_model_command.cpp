@@ -8,7 +8,8 @@
 namespace sinkscope::cli {
 
 CLI::App* addRandomModelCommand(CLI::App& app, RandomModelOptions& o) {
-    auto* cmd = app.add_subcommand("random-model", "Write a model directory with random weights (no tokenizer)");
+    auto* cmd =
+        app.add_subcommand("random-model", "Write a model directory with random weights (no tokenizer)");
     cmd->add_option("--out,-o", o.out, "Directory to write")->required();
     cmd->add_option("--family", o.family, "llama or gpt2")->check(CLI::IsMember({"llama", "gpt2"}));
     cmd->add_option("--layers", o.layers, "Layers")->check(CLI::Range(1, 64));
@@ -36,13 +37,16 @@ int runRandomModelCommand(const RandomModelOptions& o) {
     c.activation = c.family == Family::Gpt2 ? Activation::GeluTanh : Activation::Silu;
     c.bosId = 0;
     c.addBos = c.family == Family::Llama;
-    if (c.dModel % c.nHeads != 0) return fail(fmt::format("--d-model {} is not divisible by --heads {}", c.dModel, c.nHeads));
-    if (c.nHeads % c.nKvHeads != 0) return fail(fmt::format("--heads {} is not a multiple of --kv-heads {}", c.nHeads, c.nKvHeads));
+    if (c.dModel % c.nHeads != 0)
+        return fail(fmt::format("--d-model {} is not divisible by --heads {}", c.dModel, c.nHeads));
+    if (c.nHeads % c.nKvHeads != 0)
+        return fail(fmt::format("--heads {} is not a multiple of --kv-heads {}", c.nHeads, c.nKvHeads));
     c.headDim = c.dModel / c.nHeads;
-    if (c.family == Family::Llama && c.headDim % 2 != 0) return fail("head size (d-model / heads) must be even for RoPE");
+    if (c.family == Family::Llama && c.headDim % 2 != 0)
+        return fail("head size (d-model / heads) must be even for RoPE");
     if (auto s = writeRandomCheckpoint(o.out, c, o.seed); !s) return fail(s.error().message);
-    fmt::print("wrote a random {} model to {} ({} layers, {} heads, d_model {}, vocab {})\n", o.family, o.out, c.nLayers,
-               c.nHeads, c.dModel, c.vocabSize);
+    fmt::print("wrote a random {} model to {} ({} layers, {} heads, d_model {}, vocab {})\n", o.family, o.out,
+               c.nLayers, c.nHeads, c.dModel, c.vocabSize);
     return 0;
 }
 

@@ -20,11 +20,16 @@ std::string tokenText(const Model& model, std::int32_t id) {
 std::string printable(const std::string& s) {
     std::string out;
     for (char ch : s) {
-        if (ch == '\n') out += "\\n";
-        else if (ch == '\t') out += "\\t";
-        else if (ch == '\r') out += "\\r";
-        else if (static_cast<unsigned char>(ch) < 0x20) out += fmt::format("\\x{:02x}", static_cast<unsigned char>(ch));
-        else out += ch;
+        if (ch == '\n')
+            out += "\\n";
+        else if (ch == '\t')
+            out += "\\t";
+        else if (ch == '\r')
+            out += "\\r";
+        else if (static_cast<unsigned char>(ch) < 0x20)
+            out += fmt::format("\\x{:02x}", static_cast<unsigned char>(ch));
+        else
+            out += ch;
     }
     return out;
 }
@@ -48,7 +53,8 @@ void printHuman(const Model& model, const std::vector<std::int32_t>& ids, const 
     for (std::size_t i = 0; i < ids.size(); ++i)
         fmt::print("  {:>4}  {:>6}  '{}'\n", i, ids[i], printable(tokenText(model, ids[i])));
     fmt::print("next-token top-{}:\n", top.size());
-    for (const auto& t : top) fmt::print("  {:>6}  {:7.4f}  '{}'\n", t.id, t.prob, printable(tokenText(model, t.id)));
+    for (const auto& t : top)
+        fmt::print("  {:>6}  {:7.4f}  '{}'\n", t.id, t.prob, printable(tokenText(model, t.id)));
     if (!gen.generated.empty()) {
         const std::string text = model.tokenizer() ? model.tokenizer()->decode(gen.generated) : "";
         fmt::print("generated ids: {}\n", fmt::join(gen.generated, ","));
@@ -57,11 +63,13 @@ void printHuman(const Model& model, const std::vector<std::int32_t>& ids, const 
         if (gen.cancelled) fmt::print("(cancelled)\n");
     }
     fmt::print("alpha_0 (mean attention on the first token, over the prompt), layer x head:\n      ");
-    for (std::size_t h = 0; h < (alpha0.empty() ? 0 : alpha0[0].size()); ++h) fmt::print(" {:>5}", fmt::format("h{}", h));
+    for (std::size_t h = 0; h < (alpha0.empty() ? 0 : alpha0[0].size()); ++h)
+        fmt::print(" {:>5}", fmt::format("h{}", h));
     fmt::print("\n");
     for (std::size_t l = 0; l < alpha0.size(); ++l) {
         fmt::print("  {:>4}", fmt::format("L{}", l));
-        for (double a : alpha0[l]) fmt::print(" {:5.3f}", a);
+        for (double a : alpha0[l])
+            fmt::print(" {:5.3f}", a);
         fmt::print("\n");
     }
 }
@@ -73,9 +81,11 @@ void printJson(const Model& model, const std::vector<std::int32_t>& ids, const G
     j["device"] = model.deviceName();
     j["token_ids"] = ids;
     auto& tokens = j["tokens"] = nlohmann::json::array();
-    for (auto id : ids) tokens.push_back(tokenText(model, id));
+    for (auto id : ids)
+        tokens.push_back(tokenText(model, id));
     auto& topk = j["next_token_topk"] = nlohmann::json::array();
-    for (const auto& t : top) topk.push_back({{"id", t.id}, {"text", tokenText(model, t.id)}, {"prob", t.prob}});
+    for (const auto& t : top)
+        topk.push_back({{"id", t.id}, {"text", tokenText(model, t.id)}, {"prob", t.prob}});
     j["generated_ids"] = gen.generated;
     j["generated_text"] = model.tokenizer() ? model.tokenizer()->decode(gen.generated) : "";
     j["alpha0"] = alpha0;
@@ -86,17 +96,22 @@ void printJson(const Model& model, const std::vector<std::int32_t>& ids, const G
 } // namespace
 
 CLI::App* addRunCommand(CLI::App& app, RunOptions& o) {
-    CLI::App* run = app.add_subcommand("run", "Run a prompt through a model and report attention on the first token");
-    run->add_option("--model,-m", o.model, "Model directory (config.json + safetensors) or llama2.c .bin")->required();
+    CLI::App* run =
+        app.add_subcommand("run", "Run a prompt through a model and report attention on the first token");
+    run->add_option("--model,-m", o.model, "Model directory (config.json + safetensors) or llama2.c .bin")
+        ->required();
     auto* prompt = run->add_option("--prompt,-p", o.prompt, "Prompt text, or @file to read it from a file");
     auto* ids = run->add_option("--token-ids", o.tokenIds, "Comma-separated token ids fed as they are");
     prompt->excludes(ids);
     ids->excludes(prompt);
     run->add_option("--bos", o.bos, "Prepend BOS to --prompt: auto (model's config), yes, no")
         ->check(CLI::IsMember({"auto", "yes", "no"}));
-    run->add_option("--max-new-tokens,-n", o.maxNewTokens, "Tokens to generate")->check(CLI::Range(0, 100000));
-    run->add_option("--temperature", o.temperature, "Sampling temperature; 0 is greedy")->check(CLI::Range(0.0, 100.0));
-    run->add_option("--top-k", o.topK, "Sample among the k most probable tokens (0: all)")->check(CLI::NonNegativeNumber);
+    run->add_option("--max-new-tokens,-n", o.maxNewTokens, "Tokens to generate")
+        ->check(CLI::Range(0, 100000));
+    run->add_option("--temperature", o.temperature, "Sampling temperature; 0 is greedy")
+        ->check(CLI::Range(0.0, 100.0));
+    run->add_option("--top-k", o.topK, "Sample among the k most probable tokens (0: all)")
+        ->check(CLI::NonNegativeNumber);
     run->add_option("--top-p", o.topP, "Nucleus sampling mass (1: off)")->check(CLI::Range(0.0, 1.0));
     run->add_option("--seed", o.seed, "Random seed for sampling");
     run->add_option("--device", o.device, "cpu or cuda (falls back to cpu with a message)");
@@ -109,11 +124,13 @@ int runRunCommand(const RunOptions& o) {
     auto model = Model::load(o.model, LoadOptions{o.device});
     if (!model) return fail(model.error().message);
     const Model& m = *model.value();
-    for (const auto& n : m.notices()) std::fprintf(stderr, "note: %s\n", n.c_str());
+    for (const auto& n : m.notices())
+        std::fprintf(stderr, "note: %s\n", n.c_str());
 
     auto ids = promptIds(m, o);
     if (!ids) return fail(ids.error().message);
-    ColumnImportanceObserver alpha(m.config().nLayers, m.config().nHeads, static_cast<std::int64_t>(ids->size()));
+    ColumnImportanceObserver alpha(m.config().nLayers, m.config().nHeads,
+                                   static_cast<std::int64_t>(ids->size()));
     GenerationOptions g{o.maxNewTokens, o.temperature, o.topK, o.topP, o.seed, true};
     Progress progress("generating");
     auto gen = m.generate(*ids, g, &alpha, [&](int done, int total) {
@@ -121,7 +138,8 @@ int runRunCommand(const RunOptions& o) {
         return true;
     });
     if (!gen) return fail(gen.error().message);
-    const auto top = topK(gen->nextTokenLogits.data(), static_cast<std::int64_t>(gen->nextTokenLogits.size()), 10);
+    const auto top =
+        topK(gen->nextTokenLogits.data(), static_cast<std::int64_t>(gen->nextTokenLogits.size()), 10);
     if (o.json)
         printJson(m, *ids, *gen, top, alpha.alpha0());
     else

@@ -26,20 +26,23 @@ void onSigint(int) {
 
 std::string duration(double s) {
     const auto t = static_cast<long>(s);
-    return t >= 3600 ? fmt::format("{}h{:02}m", t / 3600, (t % 3600) / 60) : fmt::format("{}m{:02}s", t / 60, t % 60);
+    return t >= 3600 ? fmt::format("{}h{:02}m", t / 3600, (t % 3600) / 60)
+                     : fmt::format("{}m{:02}s", t / 60, t % 60);
 }
 
 double maxAlpha(const TimelinePoint& p) {
     double m = 0;
     for (const auto& l : p.alpha0)
-        for (double a : l) m = std::max(m, a);
+        for (double a : l)
+            m = std::max(m, a);
     return m;
 }
 
 void printPoint(const TimelinePoint& p) {
-    fmt::print("checkpoint step {:>7}  tokens {:>11}  train {:.4f}  val {:.4f}  probe {:.4f}  Sink^0.3 {:5.1f} %  "
-               "max alpha0 {:.3f}\n",
-               p.step, p.tokens, p.trainLoss, p.valLoss, p.probeLoss, p.sinkRate, maxAlpha(p));
+    fmt::print(
+        "checkpoint step {:>7}  tokens {:>11}  train {:.4f}  val {:.4f}  probe {:.4f}  Sink^0.3 {:5.1f} %  "
+        "max alpha0 {:.3f}\n",
+        p.step, p.tokens, p.trainLoss, p.valLoss, p.probeLoss, p.sinkRate, maxAlpha(p));
     std::fflush(stdout);
 }
 
@@ -50,8 +53,8 @@ TrainCallbacks callbacks() {
         std::fflush(stdout);
     };
     cb.onProgress = [](const TrainProgress& p) {
-        fmt::print("step {:>7}/{}  loss {:.4f}  lr {:.2e}  |g| {:.2f}  {:.0f} tok/s  ETA {}\n", p.step, p.totalSteps,
-                   p.trainLoss, p.lr, p.gradNorm, p.tokensPerSecond, duration(p.etaSeconds));
+        fmt::print("step {:>7}/{}  loss {:.4f}  lr {:.2e}  |g| {:.2f}  {:.0f} tok/s  ETA {}\n", p.step,
+                   p.totalSteps, p.trainLoss, p.lr, p.gradNorm, p.tokensPerSecond, duration(p.etaSeconds));
         std::fflush(stdout);
     };
     cb.onCheckpoint = printPoint;
@@ -70,15 +73,19 @@ Result<std::string> readText(const std::string& path) {
 } // namespace
 
 CLI::App* addTrainCommand(CLI::App& app, TrainOptions& o) {
-    auto* cmd = app.add_subcommand("train", "Train a Llama-style model on a text corpus, recording the sink timeline");
+    auto* cmd = app.add_subcommand("train",
+                                   "Train a Llama-style model on a text corpus, recording the sink timeline");
     cmd->add_option("--run", o.run, "Run directory (checkpoints, timeline, encoded corpus)")->required();
     cmd->add_option("--recipe", o.recipe, "Training recipe JSON (architecture, optimiser, schedule)");
     cmd->add_option("--corpus", o.corpus, "Directory with train.txt and val.txt");
-    cmd->add_option("--tokenizer", o.tokenizer, "tokenizer.json or tokenizer.model (a BPE tokenizer is trained on the corpus if absent)");
-    cmd->add_option("--vocab-size", o.vocabSize, "Vocabulary of the tokenizer trained when --tokenizer is absent");
+    cmd->add_option("--tokenizer", o.tokenizer,
+                    "tokenizer.json or tokenizer.model (a BPE tokenizer is trained on the corpus if absent)");
+    cmd->add_option("--vocab-size", o.vocabSize,
+                    "Vocabulary of the tokenizer trained when --tokenizer is absent");
     cmd->add_flag("--resume", o.resume, "Continue the run from its latest checkpoint");
     cmd->add_option("--total-steps", o.totalSteps, "With --resume: extend the run to this many steps");
-    cmd->add_option("--threads", o.threads, "CPU threads (0: the recipe's setting)")->check(CLI::Range(0, 256));
+    cmd->add_option("--threads", o.threads, "CPU threads (0: the recipe's setting)")
+        ->check(CLI::Range(0, 256));
     return cmd;
 }
 
@@ -87,7 +94,8 @@ int runTrainCommand(const TrainOptions& o) {
     std::signal(SIGTERM, onSigint);
     const auto cb = callbacks();
     if (o.resume) {
-        if (o.threads > 0) fmt::print("note: --threads is read from the recipe on resume; edit recipe.json to change it\n");
+        if (o.threads > 0)
+            fmt::print("note: --threads is read from the recipe on resume; edit recipe.json to change it\n");
         auto s = resumeTraining(o.run, o.totalSteps, cb);
         return s ? 0 : fail(s.error().message);
     }
@@ -111,7 +119,8 @@ int runTrainCommand(const TrainOptions& o) {
         in.tokenizerPath = o.run + "/tokenizer.json";
         fmt::print("training a {}-token byte-level BPE tokenizer on {} ...\n", o.vocabSize, in.trainText);
         std::fflush(stdout);
-        if (auto s = trainByteLevelBpe(in.trainText, in.tokenizerPath, BpeTrainOptions{o.vocabSize, 2, {}}); !s)
+        if (auto s = trainByteLevelBpe(in.trainText, in.tokenizerPath, BpeTrainOptions{o.vocabSize, 2, {}});
+            !s)
             return fail(s.error().message);
     }
     auto s = startTraining(o.run, in, cb);
@@ -133,16 +142,18 @@ int runTimelineCommand(const TimelineOptions& o) {
         fmt::print("{}", text ? *text : "{}");
         return 0;
     }
-    fmt::print("{:>8} {:>12} {:>8} {:>8} {:>8} {:>9} {:>10}\n", "step", "tokens", "train", "val", "probe", "Sink^0.3", "max a0");
+    fmt::print("{:>8} {:>12} {:>8} {:>8} {:>8} {:>9} {:>10}\n", "step", "tokens", "train", "val", "probe",
+               "Sink^0.3", "max a0");
     for (const auto& p : *t)
-        fmt::print("{:>8} {:>12} {:8.4f} {:8.4f} {:8.4f} {:8.1f}% {:10.3f}\n", p.step, p.tokens, p.trainLoss, p.valLoss,
-                   p.probeLoss, p.sinkRate, maxAlpha(p));
+        fmt::print("{:>8} {:>12} {:8.4f} {:8.4f} {:8.4f} {:8.1f}% {:10.3f}\n", p.step, p.tokens, p.trainLoss,
+                   p.valLoss, p.probeLoss, p.sinkRate, maxAlpha(p));
     if (!t->empty()) {
         const auto& last = t->back();
         fmt::print("alpha_0 at step {} (layer x head):\n", last.step);
         for (std::size_t l = 0; l < last.alpha0.size(); ++l) {
             fmt::print("  L{:<3}", l);
-            for (double a : last.alpha0[l]) fmt::print(" {:5.3f}", a);
+            for (double a : last.alpha0[l])
+                fmt::print(" {:5.3f}", a);
             fmt::print("\n");
         }
     }
@@ -150,7 +161,8 @@ int runTimelineCommand(const TimelineOptions& o) {
 }
 
 CLI::App* addTokenizerTrainCommand(CLI::App& app, TokenizerTrainOptions& o) {
-    auto* cmd = app.add_subcommand("train-tokenizer", "Train a byte-level BPE tokenizer (tokenizer.json) on a text file");
+    auto* cmd = app.add_subcommand("train-tokenizer",
+                                   "Train a byte-level BPE tokenizer (tokenizer.json) on a text file");
     cmd->add_option("--input", o.input, "UTF-8 text file")->required();
     cmd->add_option("--out", o.out, "Output tokenizer.json")->required();
     cmd->add_option("--vocab-size", o.vocabSize, "Vocabulary size");
@@ -158,7 +170,8 @@ CLI::App* addTokenizerTrainCommand(CLI::App& app, TokenizerTrainOptions& o) {
 }
 
 int runTokenizerTrainCommand(const TokenizerTrainOptions& o) {
-    if (auto s = trainByteLevelBpe(o.input, o.out, BpeTrainOptions{o.vocabSize, 2, {}}); !s) return fail(s.error().message);
+    if (auto s = trainByteLevelBpe(o.input, o.out, BpeTrainOptions{o.vocabSize, 2, {}}); !s)
+        return fail(s.error().message);
     fmt::print("wrote {}\n", o.out);
     return 0;
 }

@@ -30,7 +30,9 @@ float f16ToF32(std::uint16_t h) {
     return std::bit_cast<float>(bits);
 }
 
-float bf16ToF32(std::uint16_t b) { return std::bit_cast<float>(static_cast<std::uint32_t>(b) << 16); }
+float bf16ToF32(std::uint16_t b) {
+    return std::bit_cast<float>(static_cast<std::uint32_t>(b) << 16);
+}
 
 std::uint16_t f32ToBf16(float f) {
     std::uint32_t u = std::bit_cast<std::uint32_t>(f);
@@ -43,9 +45,9 @@ std::uint16_t f32ToF16(float f) {
     std::uint32_t u = std::bit_cast<std::uint32_t>(f);
     const std::uint16_t sign = static_cast<std::uint16_t>((u >> 16) & 0x8000u);
     u &= 0x7fffffffu;
-    if (u > 0x7f800000u) return sign | 0x7e00u;        // NaN
-    if (u >= 0x477ff000u) return sign | 0x7c00u;       // overflow to inf
-    if (u < 0x38800000u) {                              // subnormal or zero
+    if (u > 0x7f800000u) return sign | 0x7e00u;  // NaN
+    if (u >= 0x477ff000u) return sign | 0x7c00u; // overflow to inf
+    if (u < 0x38800000u) {                       // subnormal or zero
         if (u < 0x33000000u) return sign;
         const std::uint32_t e = u >> 23;
         std::uint32_t m = (u & 0x7fffffu) | 0x800000u;

@@ -58,7 +58,9 @@ MappedFile& MappedFile::operator=(MappedFile&& other) noexcept {
     return *this;
 }
 
-MappedFile::~MappedFile() { reset(); }
+MappedFile::~MappedFile() {
+    reset();
+}
 
 void MappedFile::reset() {
     if (m_data) ::munmap(const_cast<std::uint8_t*>(m_data), m_size);

@@ -11,8 +11,7 @@ struct Error {
     std::string message;
 };
 
-template <typename T>
-class [[nodiscard]] Result {
+template <typename T> class [[nodiscard]] Result {
 public:
     Result(T value) : m_v(std::move(value)) {}
     Result(Error error) : m_v(std::move(error)) {}
@@ -37,6 +36,8 @@ private:
 // Status: a Result without a value.
 struct Ok {};
 using Status = Result<Ok>;
-inline Status okStatus() { return Ok{}; }
+inline Status okStatus() {
+    return Ok{};
+}
 
 } // namespace sinkscope

@@ -89,7 +89,8 @@ char32_t decodeUtf8(std::string_view s, std::size_t& i) {
     }
     const auto b0 = static_cast<unsigned char>(s[i]);
     char32_t cp = len == 1 ? b0 : len == 2 ? (b0 & 0x1f) : len == 3 ? (b0 & 0x0f) : (b0 & 0x07);
-    for (std::size_t k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3f);
+    for (std::size_t k = 1; k < len; ++k)
+        cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3f);
     i += len;
     return cp;
 }

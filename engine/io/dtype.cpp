@@ -23,15 +23,19 @@ constexpr std::array<std::pair<DType, std::string_view>, 10> kNames{{
 std::size_t dtypeSize(DType t) {
     switch (t) {
     case DType::F64:
-    case DType::I64: return 8;
+    case DType::I64:
+        return 8;
     case DType::F32:
-    case DType::I32: return 4;
+    case DType::I32:
+        return 4;
     case DType::F16:
     case DType::BF16:
-    case DType::I16: return 2;
+    case DType::I16:
+        return 2;
     case DType::I8:
     case DType::U8:
-    case DType::Bool: return 1;
+    case DType::Bool:
+        return 1;
     }
     return 0;
 }

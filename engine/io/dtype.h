@@ -13,6 +13,8 @@ std::size_t dtypeSize(DType t);
 // Safetensors spelling ("F32", "BF16", ...).
 std::string_view dtypeName(DType t);
 std::optional<DType> parseDType(std::string_view name);
-inline bool isFloat(DType t) { return t == DType::F64 || t == DType::F32 || t == DType::F16 || t == DType::BF16; }
+inline bool isFloat(DType t) {
+    return t == DType::F64 || t == DType::F32 || t == DType::F16 || t == DType::BF16;
+}
 
 } // namespace sinkscope

@@ -25,15 +25,17 @@ Result<Llama2cCheckpoint> loadLlama2cCheckpoint(const std::string& path) {
     auto mapped = MappedFile::open(path);
     if (!mapped) return mapped.error();
     const MappedFile& f = mapped.value();
-    if (f.size() < 28) return Error{fmt::format("{}: {} bytes is too short for a llama2.c header (28)", path, f.size())};
+    if (f.size() < 28)
+        return Error{fmt::format("{}: {} bytes is too short for a llama2.c header (28)", path, f.size())};
     std::array<std::int32_t, 7> h{};
     std::memcpy(h.data(), f.data(), 28);
     const char* names[] = {"dim", "hidden_dim", "n_layers", "n_heads", "n_kv_heads", "vocab_size", "seq_len"};
     for (int i = 0; i < 7; ++i) {
         const std::int64_t v = i == 5 ? std::abs(static_cast<std::int64_t>(h[i])) : h[i];
         if (v <= 0 || v > (1 << 20))
-            return Error{fmt::format("{}: llama2.c header field {} = {} is out of range: not a llama2.c checkpoint?",
-                                     path, names[i], h[i])};
+            return Error{
+                fmt::format("{}: llama2.c header field {} = {} is out of range: not a llama2.c checkpoint?",
+                            path, names[i], h[i])};
     }
     ModelConfig c;
     c.family = Family::Llama;
@@ -52,13 +54,14 @@ Result<Llama2cCheckpoint> loadLlama2cCheckpoint(const std::string& path) {
     c.eosId = 2;
     c.addBos = true;
     if (c.dModel % c.nHeads != 0 || c.nHeads % c.nKvHeads != 0 || (c.dModel / c.nHeads) % 2 != 0)
-        return Error{fmt::format("{}: inconsistent llama2.c header (dim {}, n_heads {}, n_kv_heads {})", path, c.dModel,
-                                 c.nHeads, c.nKvHeads)};
+        return Error{fmt::format("{}: inconsistent llama2.c header (dim {}, n_heads {}, n_kv_heads {})", path,
+                                 c.dModel, c.nHeads, c.nKvHeads)};
     c.headDim = c.dModel / c.nHeads;
 
     const std::int64_t D = c.dModel, F = c.dFf, L = c.nLayers, V = c.vocabSize, KV = c.nKvHeads * c.headDim;
     const std::int64_t ropeFloats = static_cast<std::int64_t>(c.maxPositions) * c.headDim;
-    const std::int64_t body = V * D + L * D + L * D * D + 2 * L * KV * D + L * D * D + L * D + 3 * L * F * D + D;
+    const std::int64_t body =
+        V * D + L * D + L * D * D + 2 * L * KV * D + L * D * D + L * D + 3 * L * F * D + D;
     const std::int64_t expected = 28 + 4 * (body + ropeFloats + (c.tieEmbeddings ? 0 : V * D));
     if (static_cast<std::int64_t>(f.size()) != expected)
         return Error{fmt::format("{}: size {} bytes does not match the header (expected {} bytes for dim {}, "
@@ -78,11 +81,11 @@ Result<Llama2cCheckpoint> loadLlama2cCheckpoint(const std::string& path) {
         auto all = next(L * rows * cols);
         for (std::int64_t l = 0; l < L; ++l) {
             const float* src = all.data() + l * rows * cols;
-            std::vector<float> w = permuteHeads > 0
-                                       ? interleavedToHalfRows(src, permuteHeads, c.headDim, static_cast<int>(cols))
-                                       : std::vector<float>(src, src + rows * cols);
-            std::vector<std::int64_t> shape = cols == 1 ? std::vector<std::int64_t>{rows}
-                                                        : std::vector<std::int64_t>{rows, cols};
+            std::vector<float> w =
+                permuteHeads > 0 ? interleavedToHalfRows(src, permuteHeads, c.headDim, static_cast<int>(cols))
+                                 : std::vector<float>(src, src + rows * cols);
+            std::vector<std::int64_t> shape =
+                cols == 1 ? std::vector<std::int64_t>{rows} : std::vector<std::int64_t>{rows, cols};
             ck.weights.addOwned(fmt::format("model.layers.{}.{}", l, suffix), shape, std::move(w), path);
         }
     };

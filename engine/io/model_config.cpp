@@ -30,8 +30,9 @@ struct Reader {
             return false;
         }
         if (!v->is_number_integer() || v->get<std::int64_t>() <= 0 || v->get<std::int64_t>() > (1 << 30)) {
-            if (error.empty()) error = fmt::format("{}: field '{}' must be a positive integer, got {}", source,
-                                                   *keys.begin(), v->dump());
+            if (error.empty())
+                error = fmt::format("{}: field '{}' must be a positive integer, got {}", source,
+                                    *keys.begin(), v->dump());
             return false;
         }
         out = v->get<int>();
@@ -41,7 +42,9 @@ struct Reader {
         const json* v = find(keys);
         if (!v) return;
         if (!v->is_number()) {
-            if (error.empty()) error = fmt::format("{}: field '{}' must be a number, got {}", source, *keys.begin(), v->dump());
+            if (error.empty())
+                error =
+                    fmt::format("{}: field '{}' must be a number, got {}", source, *keys.begin(), v->dump());
             return;
         }
         out = v->get<double>();
@@ -50,7 +53,8 @@ struct Reader {
         const json* v = find({key});
         if (!v) return;
         if (!v->is_boolean()) {
-            if (error.empty()) error = fmt::format("{}: field '{}' must be true or false, got {}", source, key, v->dump());
+            if (error.empty())
+                error = fmt::format("{}: field '{}' must be true or false, got {}", source, key, v->dump());
             return;
         }
         out = v->get<bool>();
@@ -61,7 +65,8 @@ struct Reader {
         if (!v) return std::nullopt;
         if (v->is_array() && !v->empty()) v = &(*v)[0];
         if (!v->is_number_integer() || v->get<std::int64_t>() < 0) {
-            if (error.empty()) error = fmt::format("{}: field '{}' must be a token id, got {}", source, key, v->dump());
+            if (error.empty())
+                error = fmt::format("{}: field '{}' must be a token id, got {}", source, key, v->dump());
             return std::nullopt;
         }
         return v->get<std::int32_t>();
@@ -82,7 +87,8 @@ Status readAttentionKind(Reader& r, ModelConfig& c) {
         } else if (b && b->is_number()) {
             c.sinkLogit = b->get<float>();
         } else if (b) {
-            return Error{fmt::format("{}: 'sinkscope_sink_logit' must be a number or \"learned\", got {}", r.source, b->dump())};
+            return Error{fmt::format("{}: 'sinkscope_sink_logit' must be a number or \"learned\", got {}",
+                                     r.source, b->dump())};
         }
     } else if (k == "sigmoid") {
         c.attention = AttentionKind::Sigmoid;
@@ -90,7 +96,8 @@ Status readAttentionKind(Reader& r, ModelConfig& c) {
         r.number({"sinkscope_sigmoid_bias"}, bias);
         c.sigmoidBias = static_cast<float>(bias);
     } else {
-        return Error{fmt::format("{}: 'sinkscope_attention' must be softmax, sink_logit or sigmoid, got {}", r.source, k)};
+        return Error{fmt::format("{}: 'sinkscope_attention' must be softmax, sink_logit or sigmoid, got {}",
+                                 r.source, k)};
     }
     return okStatus();
 }
@@ -132,7 +139,8 @@ Result<ModelConfig> parseHfConfig(const std::string& jsonText, const std::string
         else if (act == "gelu")
             c.activation = Activation::GeluErf;
         else
-            return Error{fmt::format("{}: activation_function '{}' is not supported (gelu_new, gelu)", source, act)};
+            return Error{
+                fmt::format("{}: activation_function '{}' is not supported (gelu_new, gelu)", source, act)};
         if (j.contains("scale_attn_by_inverse_layer_idx") && j["scale_attn_by_inverse_layer_idx"] == true)
             return Error{fmt::format("{}: scale_attn_by_inverse_layer_idx is not supported", source)};
     } else if (c.modelType == "llama" || c.modelType == "mistral" || c.modelType == "qwen2" ||
@@ -159,21 +167,24 @@ Result<ModelConfig> parseHfConfig(const std::string& jsonText, const std::string
             return Error{fmt::format("{}: hidden_act '{}' is not supported (silu)", source, act)};
         c.activation = Activation::Silu;
         if (j.contains("rope_scaling") && !j["rope_scaling"].is_null())
-            return Error{fmt::format("{}: rope_scaling {} is not supported", source, j["rope_scaling"].dump())};
+            return Error{
+                fmt::format("{}: rope_scaling {} is not supported", source, j["rope_scaling"].dump())};
         // Llama/Mistral tokenizers add BOS; Qwen2's do not.
         c.addBos = c.modelType != "qwen2";
     } else {
-        return Error{fmt::format("{}: model_type '{}' is not supported (gpt2, llama, mistral, qwen2)", source, c.modelType)};
+        return Error{fmt::format("{}: model_type '{}' is not supported (gpt2, llama, mistral, qwen2)", source,
+                                 c.modelType)};
     }
     if (!r.error.empty()) return Error{r.error};
     if (c.dModel % c.nHeads != 0)
-        return Error{fmt::format("{}: hidden size {} is not divisible by {} heads", source, c.dModel, c.nHeads)};
+        return Error{
+            fmt::format("{}: hidden size {} is not divisible by {} heads", source, c.dModel, c.nHeads)};
     c.headDim = c.dModel / c.nHeads;
     r.positiveInt({"head_dim"}, c.headDim, false);
     if (!r.error.empty()) return Error{r.error};
     if (c.nHeads % c.nKvHeads != 0)
-        return Error{fmt::format("{}: {} attention heads are not a multiple of {} key/value heads", source, c.nHeads,
-                                 c.nKvHeads)};
+        return Error{fmt::format("{}: {} attention heads are not a multiple of {} key/value heads", source,
+                                 c.nHeads, c.nKvHeads)};
     if (c.family == Family::Llama && c.headDim % 2 != 0)
         return Error{fmt::format("{}: head dimension {} must be even for RoPE", source, c.headDim)};
     c.bosId = r.tokenId("bos_token_id");
@@ -182,7 +193,8 @@ Result<ModelConfig> parseHfConfig(const std::string& jsonText, const std::string
     if (auto s = readAttentionKind(r, c); !s) return s.error();
     if (!r.error.empty()) return Error{r.error};
     if (c.bosId && *c.bosId >= c.vocabSize)
-        return Error{fmt::format("{}: bos_token_id {} is outside the vocabulary ({})", source, *c.bosId, c.vocabSize)};
+        return Error{
+            fmt::format("{}: bos_token_id {} is outside the vocabulary ({})", source, *c.bosId, c.vocabSize)};
     if (!c.bosId) c.addBos = false;
     return c;
 }
@@ -233,13 +245,18 @@ std::string toHfConfigJson(const ModelConfig& c) {
     return j.dump(2) + "\n";
 }
 
-const char* familyName(Family f) { return f == Family::Gpt2 ? "gpt2" : "llama"; }
+const char* familyName(Family f) {
+    return f == Family::Gpt2 ? "gpt2" : "llama";
+}
 
 const char* attentionKindName(AttentionKind k) {
     switch (k) {
-    case AttentionKind::Softmax: return "softmax";
-    case AttentionKind::SinkLogit: return "sink_logit";
-    case AttentionKind::Sigmoid: return "sigmoid";
+    case AttentionKind::Softmax:
+        return "softmax";
+    case AttentionKind::SinkLogit:
+        return "sink_logit";
+    case AttentionKind::Sigmoid:
+        return "sigmoid";
     }
     return "?";
 }

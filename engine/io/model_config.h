@@ -28,7 +28,7 @@ struct ModelConfig {
     double normEps = 1e-5;
     double ropeTheta = 10000.0;
     bool tieEmbeddings = false;
-    bool qkvBias = false;   // Qwen2-style q/k/v biases (GPT-2 always has biases)
+    bool qkvBias = false;    // Qwen2-style q/k/v biases (GPT-2 always has biases)
     bool outputBias = false; // o_proj bias (rare in the Llama family)
     Activation activation = Activation::Silu;
     AttentionKind attention = AttentionKind::Softmax;

@@ -67,14 +67,17 @@ Result<ModelFiles> openLlama2c(const fs::path& file) {
 Result<ModelFiles> openDirectory(const fs::path& dir) {
     if (fs::exists(dir / "config.json")) {
         if (fs::exists(dir / "model.safetensors")) return openHf(dir, dir / "model.safetensors");
-        if (fs::exists(dir / "model.safetensors.index.json")) return openHf(dir, dir / "model.safetensors.index.json");
+        if (fs::exists(dir / "model.safetensors.index.json"))
+            return openHf(dir, dir / "model.safetensors.index.json");
         for (const char* pickled : {"pytorch_model.bin", "pytorch_model.bin.index.json", "model.pt"})
             if (fs::exists(dir / pickled))
-                return Error{fmt::format("{}: has only {} (a PyTorch pickle). SinkScope never unpickles model "
-                                         "files; convert it with save_pretrained(out, safe_serialization=True)",
-                                         dir.string(), pickled)};
-        return Error{fmt::format("{}: has config.json but neither model.safetensors nor model.safetensors.index.json",
-                                 dir.string())};
+                return Error{
+                    fmt::format("{}: has only {} (a PyTorch pickle). SinkScope never unpickles model "
+                                "files; convert it with save_pretrained(out, safe_serialization=True)",
+                                dir.string(), pickled)};
+        return Error{
+            fmt::format("{}: has config.json but neither model.safetensors nor model.safetensors.index.json",
+                        dir.string())};
     }
     std::vector<fs::path> bins;
     for (const auto& e : fs::directory_iterator(dir))
@@ -82,9 +85,11 @@ Result<ModelFiles> openDirectory(const fs::path& dir) {
             bins.push_back(e.path());
     if (bins.size() == 1) return openLlama2c(bins.front());
     if (bins.size() > 1)
-        return Error{fmt::format("{}: holds {} .bin checkpoints; name the one to open", dir.string(), bins.size())};
-    return Error{fmt::format("{}: no model found (looked for config.json with model.safetensors, or a llama2.c .bin)",
-                             dir.string())};
+        return Error{
+            fmt::format("{}: holds {} .bin checkpoints; name the one to open", dir.string(), bins.size())};
+    return Error{
+        fmt::format("{}: no model found (looked for config.json with model.safetensors, or a llama2.c .bin)",
+                    dir.string())};
 }
 
 } // namespace
@@ -101,10 +106,13 @@ Result<ModelFiles> openModelFiles(const std::string& path) {
             return Error{fmt::format("{}: no config.json beside it; a Hugging Face model needs both", path)};
         return openHf(dir, p);
     }
-    if (name == "config.json") return openDirectory(p.parent_path().empty() ? fs::path(".") : p.parent_path());
+    if (name == "config.json")
+        return openDirectory(p.parent_path().empty() ? fs::path(".") : p.parent_path());
     if (hasExtension(p, {".gguf"}))
-        return Error{fmt::format("{}: GGUF models are not supported yet; use a Hugging Face directory", path)};
-    if (hasExtension(p, {".pt", ".pth", ".ckpt", ".pkl"}) || looksLikePickle(path)) return pickleRefusal(path);
+        return Error{
+            fmt::format("{}: GGUF models are not supported yet; use a Hugging Face directory", path)};
+    if (hasExtension(p, {".pt", ".pth", ".ckpt", ".pkl"}) || looksLikePickle(path))
+        return pickleRefusal(path);
     return openLlama2c(p);
 }
 

@@ -14,7 +14,7 @@ enum class ModelFormat { HfSafetensors, Llama2c };
 
 struct ModelFiles {
     ModelFormat format = ModelFormat::HfSafetensors;
-    std::string directory;  // where the tokenizer is looked for
+    std::string directory;   // where the tokenizer is looked for
     std::string weightsPath; // the file the weights came from (or the shard index)
     ModelConfig config;
     WeightStore weights;

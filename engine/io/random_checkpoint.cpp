@@ -18,10 +18,11 @@ bool isNormWeight(const std::string& n) {
 }
 } // namespace
 
-Status writeRandomCheckpoint(const std::string& dir, const ModelConfig& config, std::uint64_t seed, float stddev,
-                             DType dtype) {
+Status writeRandomCheckpoint(const std::string& dir, const ModelConfig& config, std::uint64_t seed,
+                             float stddev, DType dtype) {
     if (dtype != DType::F32 && dtype != DType::F16 && dtype != DType::BF16)
-        return Error{fmt::format("random checkpoint: dtype {} is not a float type we write", dtypeName(dtype))};
+        return Error{
+            fmt::format("random checkpoint: dtype {} is not a float type we write", dtypeName(dtype))};
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec) return Error{fmt::format("{}: cannot create: {}", dir, ec.message())};
@@ -37,7 +38,8 @@ Status writeRandomCheckpoint(const std::string& dir, const ModelConfig& config, 
     std::vector<TensorToWrite> tensors;
     for (const auto& s : specs) {
         std::int64_t n = 1;
-        for (auto d : s.shape) n *= d;
+        for (auto d : s.shape)
+            n *= d;
         const bool norm = isNormWeight(s.name);
         const bool bias = s.name.ends_with(".bias");
         std::vector<std::uint8_t> buf(static_cast<std::size_t>(n) * dtypeSize(dtype));

@@ -10,13 +10,15 @@ namespace sinkscope {
 
 std::int64_t TensorRef::numel() const {
     std::int64_t n = 1;
-    for (auto d : shape) n *= d;
+    for (auto d : shape)
+        n *= d;
     return n;
 }
 
 std::string shapeToString(const std::vector<std::int64_t>& shape) {
     std::string s = "[";
-    for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? "," : "") + std::to_string(shape[i]);
+    for (std::size_t i = 0; i < shape.size(); ++i)
+        s += (i ? "," : "") + std::to_string(shape[i]);
     return s + "]";
 }
 
@@ -33,7 +35,8 @@ Result<TensorRef> parseEntry(const std::string& path, const std::string& name, c
     if (!entry.is_object()) return fail("header entry is not an object");
     if (!entry.contains("dtype") || !entry["dtype"].is_string()) return fail("missing string field 'dtype'");
     if (!entry.contains("shape") || !entry["shape"].is_array()) return fail("missing array field 'shape'");
-    if (!entry.contains("data_offsets") || !entry["data_offsets"].is_array() || entry["data_offsets"].size() != 2)
+    if (!entry.contains("data_offsets") || !entry["data_offsets"].is_array() ||
+        entry["data_offsets"].size() != 2)
         return fail("'data_offsets' must be an array of two integers");
 
     TensorRef ref;
@@ -82,16 +85,20 @@ Result<SafetensorsFile> SafetensorsFile::open(const std::string& path) {
     const std::uint8_t* bytes = st.m_file.data();
     const std::uint64_t fileSize = st.m_file.size();
 
-    if (fileSize < 8) return Error{fmt::format("{}: file is {} bytes, too short for a safetensors header", path, fileSize)};
+    if (fileSize < 8)
+        return Error{fmt::format("{}: file is {} bytes, too short for a safetensors header", path, fileSize)};
     std::uint64_t headerLen = 0;
-    for (int i = 7; i >= 0; --i) headerLen = (headerLen << 8) | bytes[i];
+    for (int i = 7; i >= 0; --i)
+        headerLen = (headerLen << 8) | bytes[i];
     if (headerLen < 2 || headerLen > kMaxHeaderBytes)
-        return Error{fmt::format("{}: header length {} is out of bounds (2 .. {})", path, headerLen, kMaxHeaderBytes)};
+        return Error{
+            fmt::format("{}: header length {} is out of bounds (2 .. {})", path, headerLen, kMaxHeaderBytes)};
     if (headerLen > fileSize - 8)
-        return Error{fmt::format("{}: header length {} exceeds the file size {} (truncated file?)", path, headerLen,
-                                 fileSize)};
+        return Error{fmt::format("{}: header length {} exceeds the file size {} (truncated file?)", path,
+                                 headerLen, fileSize)};
     const char* headerStart = reinterpret_cast<const char*>(bytes + 8);
-    if (headerStart[0] != '{') return Error{fmt::format("{}: header does not start with '{{': not a safetensors file", path)};
+    if (headerStart[0] != '{')
+        return Error{fmt::format("{}: header does not start with '{{': not a safetensors file", path)};
 
     nlohmann::json header;
     try {
@@ -108,7 +115,8 @@ Result<SafetensorsFile> SafetensorsFile::open(const std::string& path) {
         if (name == "__metadata__") {
             if (!entry.is_object()) return Error{fmt::format("{}: '__metadata__' is not an object", path)};
             for (const auto& [k, v] : entry.items()) {
-                if (!v.is_string()) return Error{fmt::format("{}: __metadata__['{}'] is not a string", path, k)};
+                if (!v.is_string())
+                    return Error{fmt::format("{}: __metadata__['{}'] is not a string", path, k)};
                 st.m_metadata[k] = v.get<std::string>();
             }
             continue;
@@ -127,7 +135,8 @@ Result<SafetensorsFile> SafetensorsFile::open(const std::string& path) {
                                      prev.second.name, entries[i].second.name)};
     }
     st.m_tensors.reserve(entries.size());
-    for (auto& e : entries) st.m_tensors.push_back(std::move(e.second));
+    for (auto& e : entries)
+        st.m_tensors.push_back(std::move(e.second));
     return st;
 }
 

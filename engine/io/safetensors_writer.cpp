@@ -16,13 +16,17 @@ Status writeSafetensors(const std::string& path, const std::vector<TensorToWrite
     std::vector<std::uint64_t> sizes;
     for (const auto& t : tensors) {
         std::uint64_t n = dtypeSize(t.dtype);
-        for (auto d : t.shape) n *= static_cast<std::uint64_t>(d);
+        for (auto d : t.shape)
+            n *= static_cast<std::uint64_t>(d);
         sizes.push_back(n);
-        header[t.name] = {{"dtype", std::string(dtypeName(t.dtype))}, {"shape", t.shape}, {"data_offsets", {offset, offset + n}}};
+        header[t.name] = {{"dtype", std::string(dtypeName(t.dtype))},
+                          {"shape", t.shape},
+                          {"data_offsets", {offset, offset + n}}};
         offset += n;
     }
     std::string text = header.dump();
-    while ((8 + text.size()) % 8 != 0) text += ' ';
+    while ((8 + text.size()) % 8 != 0)
+        text += ' ';
 
     const std::string tmp = path + ".tmp";
     {
@@ -30,7 +34,8 @@ Status writeSafetensors(const std::string& path, const std::vector<TensorToWrite
         if (!out) return Error{fmt::format("{}: cannot write", tmp)};
         const std::uint64_t len = text.size();
         unsigned char lenBytes[8];
-        for (int i = 0; i < 8; ++i) lenBytes[i] = static_cast<unsigned char>(len >> (8 * i));
+        for (int i = 0; i < 8; ++i)
+            lenBytes[i] = static_cast<unsigned char>(len >> (8 * i));
         out.write(reinterpret_cast<const char*>(lenBytes), 8);
         out.write(text.data(), static_cast<std::streamsize>(text.size()));
         for (std::size_t i = 0; i < tensors.size(); ++i)

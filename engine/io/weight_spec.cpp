@@ -65,7 +65,8 @@ bool isIgnorable(const std::string& name, const ModelConfig& c) {
         const std::string suf(s);
         return name.size() >= suf.size() && name.compare(name.size() - suf.size(), suf.size(), suf) == 0;
     };
-    if (endsWith(".attn.bias") || endsWith(".attn.masked_bias") || endsWith("rotary_emb.inv_freq")) return true;
+    if (endsWith(".attn.bias") || endsWith(".attn.masked_bias") || endsWith("rotary_emb.inv_freq"))
+        return true;
     return c.tieEmbeddings && name == "lm_head.weight"; // a tied copy; the embedding is used
 }
 
@@ -87,19 +88,19 @@ Status validateWeights(const ModelConfig& config, const WeightStore& weights, co
         known.insert(s.name);
         const TensorRef* t = weights.find(s.name);
         if (!t)
-            return Error{fmt::format("{}: tensor '{}' is missing (config: {} layers, {} model type)", source, s.name,
-                                     config.nLayers, config.modelType)};
+            return Error{fmt::format("{}: tensor '{}' is missing (config: {} layers, {} model type)", source,
+                                     s.name, config.nLayers, config.modelType)};
         if (!isFloat(t->dtype) || t->dtype == DType::F64)
-            return Error{fmt::format("{}: tensor '{}' has dtype {}, expected F32, F16 or BF16", t->file, s.name,
-                                     dtypeName(t->dtype))};
+            return Error{fmt::format("{}: tensor '{}' has dtype {}, expected F32, F16 or BF16", t->file,
+                                     s.name, dtypeName(t->dtype))};
         if (t->shape != s.shape)
             return Error{fmt::format("{}: tensor '{}' has shape {}, config says {}", t->file, s.name,
                                      shapeToString(t->shape), shapeToString(s.shape))};
     }
     for (const auto& name : weights.names()) {
         if (known.count(name) || isIgnorable(name, config)) continue;
-        return Error{fmt::format("{}: unexpected tensor '{}' for a {} model with {} layers (wrong config?)", source,
-                                 name, config.modelType, config.nLayers)};
+        return Error{fmt::format("{}: unexpected tensor '{}' for a {} model with {} layers (wrong config?)",
+                                 source, name, config.modelType, config.nLayers)};
     }
     return okStatus();
 }

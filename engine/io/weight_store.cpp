@@ -13,7 +13,8 @@ Status WeightStore::addFile(SafetensorsFile file) {
     for (const auto& t : owned->tensors()) {
         auto [it, inserted] = m_index.emplace(t.name, t);
         if (!inserted)
-            return Error{fmt::format("{}: tensor '{}' is also in {}", owned->path(), t.name, it->second.file)};
+            return Error{
+                fmt::format("{}: tensor '{}' is also in {}", owned->path(), t.name, it->second.file)};
     }
     m_files.push_back(std::move(owned));
     return okStatus();
@@ -42,7 +43,8 @@ Result<WeightStore> WeightStore::openShardIndex(const std::string& indexPath) {
     std::map<std::string, std::string> expected; // tensor -> shard
     std::set<std::string> shards;
     for (const auto& [name, shard] : index["weight_map"].items()) {
-        if (!shard.is_string()) return Error{fmt::format("{}: weight_map['{}'] is not a string", indexPath, name)};
+        if (!shard.is_string())
+            return Error{fmt::format("{}: weight_map['{}'] is not a string", indexPath, name)};
         const auto s = shard.get<std::string>();
         // Shard names are plain file names; refuse anything that walks out of the directory.
         if (s.empty() || s.find('/') != std::string::npos || s == "." || s == "..")
@@ -58,15 +60,18 @@ Result<WeightStore> WeightStore::openShardIndex(const std::string& indexPath) {
     }
     for (const auto& [name, shard] : expected) {
         const auto* t = store.find(name);
-        if (!t) return Error{fmt::format("{}: tensor '{}' is listed for {} but is not in it", indexPath, name, shard)};
+        if (!t)
+            return Error{
+                fmt::format("{}: tensor '{}' is listed for {} but is not in it", indexPath, name, shard)};
         if (std::filesystem::path(t->file).filename() != shard)
-            return Error{fmt::format("{}: tensor '{}' is listed for {} but found in {}", indexPath, name, shard, t->file)};
+            return Error{fmt::format("{}: tensor '{}' is listed for {} but found in {}", indexPath, name,
+                                     shard, t->file)};
     }
     return store;
 }
 
-void WeightStore::addOwned(const std::string& name, std::vector<std::int64_t> shape, std::vector<float> values,
-                           const std::string& origin) {
+void WeightStore::addOwned(const std::string& name, std::vector<std::int64_t> shape,
+                           std::vector<float> values, const std::string& origin) {
     auto buf = std::make_unique<std::vector<float>>(std::move(values));
     TensorRef ref;
     ref.name = name;
@@ -97,7 +102,8 @@ const TensorRef* WeightStore::find(const std::string& name) const {
 std::vector<std::string> WeightStore::names() const {
     std::vector<std::string> out;
     out.reserve(m_index.size());
-    for (const auto& [n, _] : m_index) out.push_back(n);
+    for (const auto& [n, _] : m_index)
+        out.push_back(n);
     return out;
 }
 

@@ -26,7 +26,8 @@ double columnImportanceAt(const MatrixView& a, std::int64_t k) {
 double sinkRate(const std::vector<double>& alphaK, double eps) {
     if (alphaK.empty()) return 0.0;
     std::size_t above = 0;
-    for (double a : alphaK) above += a > eps ? 1 : 0;
+    for (double a : alphaK)
+        above += a > eps ? 1 : 0;
     return 100.0 * static_cast<double>(above) / static_cast<double>(alphaK.size());
 }
 
@@ -69,7 +70,8 @@ std::vector<double> ColumnImportanceAccumulator::alpha() const {
 }
 
 double ColumnImportanceAccumulator::alphaAt(std::int64_t k) const {
-    if (k < 0 || k >= static_cast<std::int64_t>(m_sum.size()) || m_count[static_cast<std::size_t>(k)] == 0) return 0.0;
+    if (k < 0 || k >= static_cast<std::int64_t>(m_sum.size()) || m_count[static_cast<std::size_t>(k)] == 0)
+        return 0.0;
     return m_sum[static_cast<std::size_t>(k)] / static_cast<double>(m_count[static_cast<std::size_t>(k)]);
 }
 

@@ -49,7 +49,9 @@ at::Tensor attend(const ModelConfig& c, const AttentionInputs& in, ForwardObserv
 
     at::Tensor probs;
     switch (c.attention) {
-    case AttentionKind::Softmax: probs = at::softmax(scores, -1); break;
+    case AttentionKind::Softmax:
+        probs = at::softmax(scores, -1);
+        break;
     case AttentionKind::SinkLogit: {
         // softmax over [z, b] then drop b's column: rows sum to less than one. at::softmax
         // subtracts the row max including b, which is the numerically stable form.
@@ -59,7 +61,9 @@ at::Tensor attend(const ModelConfig& c, const AttentionInputs& in, ForwardObserv
         probs = at::softmax(ext, -1).narrow(-1, 0, Tk);
         break;
     }
-    case AttentionKind::Sigmoid: probs = at::sigmoid(scores + c.sigmoidBias); break;
+    case AttentionKind::Sigmoid:
+        probs = at::sigmoid(scores + c.sigmoidBias);
+        break;
     }
 
     if (observer) {

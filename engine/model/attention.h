@@ -19,5 +19,4 @@ struct AttentionInputs {
 // Returns the attention output [B, nHeads, T, hd]. The observer is only consulted for B == 1.
 at::Tensor attend(const ModelConfig& c, const AttentionInputs& in, ForwardObserver* observer);
 
-
 } // namespace sinkscope::detail

@@ -8,7 +8,9 @@ ColumnImportanceObserver::ColumnImportanceObserver(int layers, int heads, std::i
     : m_layers(layers), m_heads(heads), m_rowLimit(rowLimit),
       m_acc(static_cast<std::size_t>(layers) * static_cast<std::size_t>(heads)) {}
 
-bool ColumnImportanceObserver::wantsAttention(int, int) { return m_rowLimit < 0 || m_rowsSeen < m_rowLimit; }
+bool ColumnImportanceObserver::wantsAttention(int, int) {
+    return m_rowLimit < 0 || m_rowsSeen < m_rowLimit;
+}
 
 void ColumnImportanceObserver::onAttention(int layer, int head, const MatrixView& w) {
     MatrixView v = w;
@@ -27,18 +29,23 @@ std::vector<std::vector<double>> ColumnImportanceObserver::alpha0() const {
     std::vector<std::vector<double>> out(static_cast<std::size_t>(m_layers));
     for (int l = 0; l < m_layers; ++l)
         for (int h = 0; h < m_heads; ++h)
-            out[static_cast<std::size_t>(l)].push_back(m_acc[static_cast<std::size_t>(l * m_heads + h)].alphaAt(0));
+            out[static_cast<std::size_t>(l)].push_back(
+                m_acc[static_cast<std::size_t>(l * m_heads + h)].alphaAt(0));
     return out;
 }
 
 AttentionRecorder::AttentionRecorder(int layers, int heads)
-    : m_layers(layers), m_heads(heads), m_rows(static_cast<std::size_t>(layers) * static_cast<std::size_t>(heads)) {}
+    : m_layers(layers), m_heads(heads),
+      m_rows(static_cast<std::size_t>(layers) * static_cast<std::size_t>(heads)) {}
 
-bool AttentionRecorder::wantsAttention(int, int) { return true; }
+bool AttentionRecorder::wantsAttention(int, int) {
+    return true;
+}
 
 void AttentionRecorder::onAttention(int layer, int head, const MatrixView& w) {
     auto& rows = m_rows[static_cast<std::size_t>(layer * m_heads + head)];
-    for (std::int64_t r = 0; r < w.rows; ++r) rows.push_back({w.firstRow + r, {w.row(r), w.row(r) + w.cols}});
+    for (std::int64_t r = 0; r < w.rows; ++r)
+        rows.push_back({w.firstRow + r, {w.row(r), w.row(r) + w.cols}});
 }
 
 std::vector<float> AttentionRecorder::matrix(int layer, int head, std::int64_t T) const {

@@ -23,7 +23,9 @@ struct Model::Impl {
 
     at::Tensor tokensTensor(const std::vector<std::int32_t>& ids) const {
         std::vector<std::int64_t> v(ids.begin(), ids.end());
-        return at::tensor(v, at::TensorOptions().dtype(at::kLong)).view({1, static_cast<std::int64_t>(v.size())}).to(device);
+        return at::tensor(v, at::TensorOptions().dtype(at::kLong))
+            .view({1, static_cast<std::int64_t>(v.size())})
+            .to(device);
     }
     static std::vector<float> lastRow(const at::Tensor& logits) {
         at::Tensor row = logits[0][logits.size(1) - 1].to(at::kCPU, at::kFloat).contiguous();
@@ -75,16 +77,24 @@ Result<std::unique_ptr<Model>> Model::load(const std::string& path, const LoadOp
     return std::unique_ptr<Model>(new Model(std::move(impl)));
 }
 
-const ModelConfig& Model::config() const { return m_impl->config; }
-const Tokenizer* Model::tokenizer() const { return m_impl->tokenizer.get(); }
-const std::vector<std::string>& Model::notices() const { return m_impl->notices; }
-std::string Model::deviceName() const { return m_impl->device.str(); }
+const ModelConfig& Model::config() const {
+    return m_impl->config;
+}
+const Tokenizer* Model::tokenizer() const {
+    return m_impl->tokenizer.get();
+}
+const std::vector<std::string>& Model::notices() const {
+    return m_impl->notices;
+}
+std::string Model::deviceName() const {
+    return m_impl->device.str();
+}
 
 std::string Model::describe() const {
     const auto& c = m_impl->config;
     return fmt::format("{} ({}, {}): {} layers, {} heads ({} kv), d_model {}, vocab {}, {} attention",
-                       m_impl->path, c.modelType, modelFormatName(m_impl->format), c.nLayers, c.nHeads, c.nKvHeads,
-                       c.dModel, c.vocabSize, attentionKindName(c.attention));
+                       m_impl->path, c.modelType, modelFormatName(m_impl->format), c.nLayers, c.nHeads,
+                       c.nKvHeads, c.dModel, c.vocabSize, attentionKindName(c.attention));
 }
 
 Status Model::checkTokenIds(const std::vector<std::int32_t>& ids) const {
@@ -92,11 +102,11 @@ Status Model::checkTokenIds(const std::vector<std::int32_t>& ids) const {
     if (ids.empty()) return Error{"the prompt is empty: give at least one token"};
     for (std::size_t i = 0; i < ids.size(); ++i)
         if (ids[i] < 0 || ids[i] >= c.vocabSize)
-            return Error{fmt::format("token id {} at position {} is outside the vocabulary (0..{})", ids[i], i,
-                                     c.vocabSize - 1)};
+            return Error{fmt::format("token id {} at position {} is outside the vocabulary (0..{})", ids[i],
+                                     i, c.vocabSize - 1)};
     if (c.family == Family::Gpt2 && static_cast<std::int64_t>(ids.size()) > c.maxPositions)
-        return Error{fmt::format("the prompt has {} tokens but the model has {} learned positions", ids.size(),
-                                 c.maxPositions)};
+        return Error{fmt::format("the prompt has {} tokens but the model has {} learned positions",
+                                 ids.size(), c.maxPositions)};
     return okStatus();
 }
 
@@ -106,9 +116,11 @@ Result<ForwardOutput> Model::forward(const std::vector<std::int32_t>& ids, Forwa
     try {
         c10::InferenceMode guard;
         detail::ForwardContext ctx{observer, nullptr};
-        at::Tensor hidden = detail::forwardHidden(m_impl->config, m_impl->weights, m_impl->tokensTensor(ids), ctx);
+        at::Tensor hidden =
+            detail::forwardHidden(m_impl->config, m_impl->weights, m_impl->tokensTensor(ids), ctx);
         if (!allLogits) hidden = hidden.narrow(1, hidden.size(1) - 1, 1);
-        at::Tensor logits = detail::projectLogits(m_impl->weights, hidden)[0].to(at::kCPU, at::kFloat).contiguous();
+        at::Tensor logits =
+            detail::projectLogits(m_impl->weights, hidden)[0].to(at::kCPU, at::kFloat).contiguous();
         ForwardOutput out;
         out.rows = logits.size(0);
         out.vocab = logits.size(1);
@@ -119,8 +131,9 @@ Result<ForwardOutput> Model::forward(const std::vector<std::int32_t>& ids, Forwa
     }
 }
 
-Result<GenerationOutput> Model::generate(const std::vector<std::int32_t>& prompt, const GenerationOptions& options,
-                                         ForwardObserver* observer, const ProgressCallback& progress) const {
+Result<GenerationOutput> Model::generate(const std::vector<std::int32_t>& prompt,
+                                         const GenerationOptions& options, ForwardObserver* observer,
+                                         const ProgressCallback& progress) const {
     if (auto s = checkTokenIds(prompt); !s) return s.error();
     const auto& c = m_impl->config;
     int maxNew = std::max(0, options.maxNewTokens);
@@ -135,7 +148,8 @@ Result<GenerationOutput> Model::generate(const std::vector<std::int32_t>& prompt
 
         GenerationOutput out;
         at::Tensor hidden = detail::forwardHidden(c, m_impl->weights, m_impl->tokensTensor(prompt), ctx);
-        std::vector<float> logits = Impl::lastRow(detail::projectLogits(m_impl->weights, hidden.narrow(1, hidden.size(1) - 1, 1)));
+        std::vector<float> logits =
+            Impl::lastRow(detail::projectLogits(m_impl->weights, hidden.narrow(1, hidden.size(1) - 1, 1)));
         out.nextTokenLogits = logits;
         for (int step = 0; step < maxNew; ++step) {
             const std::int32_t next = sampler.next(logits.data(), static_cast<std::int64_t>(logits.size()));

@@ -67,8 +67,9 @@ public:
                                   bool allLogits = false) const;
 
     // Prefill + generation with a KV cache; the observer sees the prompt rows, then one row per step.
-    Result<GenerationOutput> generate(const std::vector<std::int32_t>& prompt, const GenerationOptions& options,
-                                      ForwardObserver* observer, const ProgressCallback& progress = {}) const;
+    Result<GenerationOutput> generate(const std::vector<std::int32_t>& prompt,
+                                      const GenerationOptions& options, ForwardObserver* observer,
+                                      const ProgressCallback& progress = {}) const;
 
 private:
     struct Impl;

@@ -29,8 +29,8 @@ public:
 
     // L2 norms of keys and values per token, reported per query head (GQA heads share them).
     virtual bool wantsKvNorms(int /*layer*/) { return false; }
-    virtual void onKvNorms(int /*layer*/, int /*head*/, std::int64_t /*firstToken*/, const float* /*keyNorms*/,
-                           const float* /*valueNorms*/, std::int64_t /*count*/) {}
+    virtual void onKvNorms(int /*layer*/, int /*head*/, std::int64_t /*firstToken*/,
+                           const float* /*keyNorms*/, const float* /*valueNorms*/, std::int64_t /*count*/) {}
 };
 
 } // namespace sinkscope

@@ -16,10 +16,17 @@ at::Tensor toTensor(const TensorRef& ref, at::Device device) {
     float* dst = out.data_ptr<float>();
     const auto n = static_cast<std::size_t>(ref.numel());
     switch (ref.dtype) {
-    case DType::F32: std::memcpy(dst, ref.data, n * sizeof(float)); break;
-    case DType::F16: f16ToF32(ref.data, dst, n); break;
-    case DType::BF16: bf16ToF32(ref.data, dst, n); break;
-    default: throw std::runtime_error(fmt::format("tensor '{}': unsupported dtype", ref.name)); // validated before
+    case DType::F32:
+        std::memcpy(dst, ref.data, n * sizeof(float));
+        break;
+    case DType::F16:
+        f16ToF32(ref.data, dst, n);
+        break;
+    case DType::BF16:
+        bf16ToF32(ref.data, dst, n);
+        break;
+    default:
+        throw std::runtime_error(fmt::format("tensor '{}': unsupported dtype", ref.name)); // validated before
     }
     return device.is_cpu() ? out : out.to(device);
 }
@@ -58,8 +65,8 @@ void reportNorms(ForwardObserver* obs, int state, std::int64_t start, const at::
     obs->onHiddenNorms(state, start, n.data_ptr<float>(), n.size(0));
 }
 
-void reportKvNorms(const ModelConfig& c, ForwardObserver* obs, int layer, std::int64_t start, const at::Tensor& k,
-                   const at::Tensor& v) {
+void reportKvNorms(const ModelConfig& c, ForwardObserver* obs, int layer, std::int64_t start,
+                   const at::Tensor& k, const at::Tensor& v) {
     at::Tensor kn = k[0].norm(2, -1).to(at::kCPU).contiguous(); // [nKv, T]
     at::Tensor vn = v[0].norm(2, -1).to(at::kCPU).contiguous();
     for (int h = 0; h < c.nHeads; ++h) {
@@ -69,15 +76,18 @@ void reportKvNorms(const ModelConfig& c, ForwardObserver* obs, int layer, std::i
 }
 
 // Appends new keys/values to the cache (growing it geometrically) and returns all of them.
-std::pair<at::Tensor, at::Tensor> appendToCache(KvCache& cache, int layer, const at::Tensor& k, const at::Tensor& v) {
+std::pair<at::Tensor, at::Tensor> appendToCache(KvCache& cache, int layer, const at::Tensor& k,
+                                                const at::Tensor& v) {
     const std::int64_t T = k.size(2), need = cache.length + T;
     at::Tensor& ck = cache.k[static_cast<std::size_t>(layer)];
     at::Tensor& cv = cache.v[static_cast<std::size_t>(layer)];
     if (!ck.defined() || ck.size(2) < need) {
-        const std::int64_t cap = std::max<std::int64_t>({need, cache.capacity, ck.defined() ? 2 * ck.size(2) : 0, 16});
+        const std::int64_t cap =
+            std::max<std::int64_t>({need, cache.capacity, ck.defined() ? 2 * ck.size(2) : 0, 16});
         auto grow = [&](at::Tensor& old, const at::Tensor& like) {
             at::Tensor t = at::empty({like.size(0), like.size(1), cap, like.size(3)}, like.options());
-            if (old.defined() && cache.length > 0) t.narrow(2, 0, cache.length).copy_(old.narrow(2, 0, cache.length));
+            if (old.defined() && cache.length > 0)
+                t.narrow(2, 0, cache.length).copy_(old.narrow(2, 0, cache.length));
             old = t;
         };
         grow(ck, k);
@@ -99,8 +109,8 @@ std::vector<at::Tensor> TransformerWeights::parameters() const {
     add(embed);
     add(posEmbed);
     for (const auto& l : layers)
-        for (const auto* t : {&l.norm1W, &l.norm1B, &l.norm2W, &l.norm2B, &l.wq, &l.wk, &l.wv, &l.wo, &l.bq, &l.bk,
-                              &l.bv, &l.bo, &l.wGate, &l.wUp, &l.wDown, &l.bUp, &l.bDown, &l.sinks})
+        for (const auto* t : {&l.norm1W, &l.norm1B, &l.norm2W, &l.norm2B, &l.wq, &l.wk, &l.wv, &l.wo, &l.bq,
+                              &l.bk, &l.bv, &l.bo, &l.wGate, &l.wUp, &l.wDown, &l.bUp, &l.bDown, &l.sinks})
             add(*t);
     add(finalW);
     add(finalB);
@@ -206,6 +216,8 @@ at::Tensor forwardHidden(const ModelConfig& c, const TransformerWeights& w, cons
     return norm(c, x, w.finalW, w.finalB);
 }
 
-at::Tensor projectLogits(const TransformerWeights& w, const at::Tensor& hidden) { return at::linear(hidden, w.lmHead); }
+at::Tensor projectLogits(const TransformerWeights& w, const at::Tensor& hidden) {
+    return at::linear(hidden, w.lmHead);
+}
 
 } // namespace sinkscope::detail

@@ -17,7 +17,7 @@ struct LayerWeights {
     at::Tensor norm1W, norm1B, norm2W, norm2B;
     at::Tensor wq, wk, wv, wo, bq, bk, bv, bo;
     at::Tensor wGate, wUp, wDown, bUp, bDown; // GPT-2: c_fc = wUp/bUp, c_proj = wDown/bDown
-    at::Tensor sinks;                          // learned sink logits [nHeads], SinkLogit only
+    at::Tensor sinks;                         // learned sink logits [nHeads], SinkLogit only
 };
 
 struct TransformerWeights {

@@ -24,9 +24,15 @@ const char* const kSplitPattern = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\
                                   "?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 
 using Pair = std::uint64_t;
-Pair makePair(std::int32_t a, std::int32_t b) { return (static_cast<Pair>(static_cast<std::uint32_t>(a)) << 32) | static_cast<std::uint32_t>(b); }
-std::int32_t first(Pair p) { return static_cast<std::int32_t>(p >> 32); }
-std::int32_t second(Pair p) { return static_cast<std::int32_t>(p & 0xffffffffu); }
+Pair makePair(std::int32_t a, std::int32_t b) {
+    return (static_cast<Pair>(static_cast<std::uint32_t>(a)) << 32) | static_cast<std::uint32_t>(b);
+}
+std::int32_t first(Pair p) {
+    return static_cast<std::int32_t>(p >> 32);
+}
+std::int32_t second(Pair p) {
+    return static_cast<std::int32_t>(p & 0xffffffffu);
+}
 
 struct Word {
     std::vector<std::int32_t> symbols;
@@ -39,7 +45,8 @@ Result<std::unordered_map<std::string, std::int64_t>> countWords(const std::stri
     std::stringstream ss;
     ss << in.rdbuf();
     const std::string text = ss.str();
-    if (auto bad = findInvalidUtf8(text)) return Error{fmt::format("{}: invalid UTF-8 at byte {}", path, *bad)};
+    if (auto bad = findInvalidUtf8(text))
+        return Error{fmt::format("{}: invalid UTF-8 at byte {}", path, *bad)};
     auto regex = Regex::compile(kSplitPattern, false);
     if (!regex) return regex.error();
     PreTokenizer pre;
@@ -58,7 +65,8 @@ Result<std::unordered_map<std::string, std::int64_t>> countWords(const std::stri
         for (std::size_t sep; (sep = para.find(kDocumentSeparator)) != std::string::npos;)
             para.replace(sep, kDocumentSeparator.size(), "\n");
         if (auto s = pre.split(para, pieces); !s) return s.error();
-        for (auto& p : pieces) ++counts[p];
+        for (auto& p : pieces)
+            ++counts[p];
         pos = end;
     }
     return counts;
@@ -68,7 +76,8 @@ Result<std::unordered_map<std::string, std::int64_t>> countWords(const std::stri
 
 Status trainByteLevelBpe(const std::string& textPath, const std::string& outPath, const BpeTrainOptions& o) {
     const int merges = o.vocabSize - 256 - 2;
-    if (merges < 0) return Error{fmt::format("vocabulary size {} is below 258 (bytes + BOS + EOS)", o.vocabSize)};
+    if (merges < 0)
+        return Error{fmt::format("vocabulary size {} is below 258 (bytes + BOS + EOS)", o.vocabSize)};
     auto counts = countWords(textPath);
     if (!counts) return counts.error();
 
@@ -76,14 +85,16 @@ Status trainByteLevelBpe(const std::string& textPath, const std::string& outPath
     words.reserve(counts->size());
     for (const auto& [w, c] : *counts) {
         Word word{{}, c};
-        for (unsigned char b : w) word.symbols.push_back(b);
+        for (unsigned char b : w)
+            word.symbols.push_back(b);
         words.push_back(std::move(word));
     }
     // Deterministic order regardless of hash-map iteration.
     std::sort(words.begin(), words.end(), [](const Word& a, const Word& b) { return a.symbols < b.symbols; });
 
     std::vector<std::string> vocab(256);
-    for (int b = 0; b < 256; ++b) vocab[static_cast<std::size_t>(b)] = std::string(1, static_cast<char>(b));
+    for (int b = 0; b < 256; ++b)
+        vocab[static_cast<std::size_t>(b)] = std::string(1, static_cast<char>(b));
     std::unordered_map<Pair, std::int64_t> pairCount;
     std::unordered_map<Pair, std::unordered_set<std::size_t>> where;
     for (std::size_t wi = 0; wi < words.size(); ++wi) {
@@ -96,9 +107,12 @@ Status trainByteLevelBpe(const std::string& textPath, const std::string& outPath
     }
     // Max-heap of (count, pair); stale entries are skipped when popped. Ties: smaller pair first.
     using Entry = std::pair<std::int64_t, Pair>;
-    auto cmp = [](const Entry& a, const Entry& b) { return a.first < b.first || (a.first == b.first && a.second > b.second); };
+    auto cmp = [](const Entry& a, const Entry& b) {
+        return a.first < b.first || (a.first == b.first && a.second > b.second);
+    };
     std::priority_queue<Entry, std::vector<Entry>, decltype(cmp)> heap(cmp);
-    for (const auto& [p, c] : pairCount) heap.push({c, p});
+    for (const auto& [p, c] : pairCount)
+        heap.push({c, p});
 
     std::vector<std::pair<std::int32_t, std::int32_t>> mergeList;
     while (static_cast<int>(mergeList.size()) < merges && !heap.empty()) {
@@ -115,9 +129,11 @@ Status trainByteLevelBpe(const std::string& textPath, const std::string& outPath
             auto& w = words[wi];
             auto& s = w.symbols;
             bool has = false;
-            for (std::size_t i = 0; i + 1 < s.size() && !has; ++i) has = s[i] == a && s[i + 1] == b;
+            for (std::size_t i = 0; i + 1 < s.size() && !has; ++i)
+                has = s[i] == a && s[i + 1] == b;
             if (!has) continue;
-            for (std::size_t i = 0; i + 1 < s.size(); ++i) delta[makePair(s[i], s[i + 1])] -= w.count;
+            for (std::size_t i = 0; i + 1 < s.size(); ++i)
+                delta[makePair(s[i], s[i + 1])] -= w.count;
             std::vector<std::int32_t> out;
             out.reserve(s.size());
             for (std::size_t i = 0; i < s.size(); ++i) {
@@ -140,24 +156,29 @@ Status trainByteLevelBpe(const std::string& textPath, const std::string& outPath
             if (d == 0) continue;
             auto& cnt = pairCount[q];
             cnt += d;
-            if (cnt <= 0) pairCount.erase(q);
-            else heap.push({cnt, q});
+            if (cnt <= 0)
+                pairCount.erase(q);
+            else
+                heap.push({cnt, q});
         }
         if (o.progress && mergeList.size() % 256 == 0) o.progress(static_cast<int>(mergeList.size()), merges);
     }
 
     using nlohmann::json;
     json vocabJson = json::object();
-    for (std::size_t i = 0; i < vocab.size(); ++i) vocabJson[bytesToByteLevel(vocab[i])] = i;
+    for (std::size_t i = 0; i < vocab.size(); ++i)
+        vocabJson[bytesToByteLevel(vocab[i])] = i;
     json mergesJson = json::array();
     for (const auto& [a, b] : mergeList)
-        mergesJson.push_back({bytesToByteLevel(vocab[static_cast<std::size_t>(a)]), bytesToByteLevel(vocab[static_cast<std::size_t>(b)])});
+        mergesJson.push_back({bytesToByteLevel(vocab[static_cast<std::size_t>(a)]),
+                              bytesToByteLevel(vocab[static_cast<std::size_t>(b)])});
     const auto bos = static_cast<std::int64_t>(vocab.size()), eos = bos + 1;
     auto special = [](std::int64_t id, const char* s) {
-        return json{{"id", id}, {"content", s}, {"single_word", false}, {"lstrip", false}, {"rstrip", false},
-                    {"normalized", false}, {"special", true}};
+        return json{{"id", id},        {"content", s},        {"single_word", false}, {"lstrip", false},
+                    {"rstrip", false}, {"normalized", false}, {"special", true}};
     };
-    json byteLevel{{"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", true}, {"use_regex", false}};
+    json byteLevel{
+        {"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", true}, {"use_regex", false}};
     json tok{
         {"version", "1.0"},
         {"truncation", nullptr},
@@ -167,21 +188,34 @@ Status trainByteLevelBpe(const std::string& textPath, const std::string& outPath
         {"pre_tokenizer",
          {{"type", "Sequence"},
           {"pretokenizers",
-           {{{"type", "Split"}, {"pattern", {{"Regex", kSplitPattern}}}, {"behavior", "Isolated"}, {"invert", false}},
+           {{{"type", "Split"},
+             {"pattern", {{"Regex", kSplitPattern}}},
+             {"behavior", "Isolated"},
+             {"invert", false}},
             byteLevel}}}},
         {"post_processor",
          {{"type", "TemplateProcessing"},
-          {"single", {{{"SpecialToken", {{"id", "<s>"}, {"type_id", 0}}}}, {{"Sequence", {{"id", "A"}, {"type_id", 0}}}}}},
+          {"single",
+           {{{"SpecialToken", {{"id", "<s>"}, {"type_id", 0}}}},
+            {{"Sequence", {{"id", "A"}, {"type_id", 0}}}}}},
           {"pair",
            {{{"SpecialToken", {{"id", "<s>"}, {"type_id", 0}}}},
             {{"Sequence", {{"id", "A"}, {"type_id", 0}}}},
             {{"Sequence", {{"id", "B"}, {"type_id", 1}}}}}},
           {"special_tokens", {{"<s>", {{"id", "<s>"}, {"ids", {bos}}, {"tokens", {"<s>"}}}}}}}},
-        {"decoder", {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", true}, {"use_regex", true}}},
+        {"decoder",
+         {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", true}, {"use_regex", true}}},
         {"model",
-         {{"type", "BPE"}, {"dropout", nullptr}, {"unk_token", nullptr}, {"continuing_subword_prefix", nullptr},
-          {"end_of_word_suffix", nullptr}, {"fuse_unk", false}, {"byte_fallback", false}, {"ignore_merges", false},
-          {"vocab", vocabJson}, {"merges", mergesJson}}}};
+         {{"type", "BPE"},
+          {"dropout", nullptr},
+          {"unk_token", nullptr},
+          {"continuing_subword_prefix", nullptr},
+          {"end_of_word_suffix", nullptr},
+          {"fuse_unk", false},
+          {"byte_fallback", false},
+          {"ignore_merges", false},
+          {"vocab", vocabJson},
+          {"merges", mergesJson}}}};
     const std::string tmp = outPath + ".tmp";
     {
         std::ofstream out(tmp);

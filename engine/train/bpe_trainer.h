@@ -13,11 +13,12 @@
 namespace sinkscope {
 
 struct BpeTrainOptions {
-    int vocabSize = 4096;     // bytes (256) + merges + 2 special tokens
-    int minPairCount = 2;     // stop early when no pair occurs this often
+    int vocabSize = 4096;                   // bytes (256) + merges + 2 special tokens
+    int minPairCount = 2;                   // stop early when no pair occurs this often
     std::function<void(int, int)> progress; // (merges done, merges wanted)
 };
 
-Status trainByteLevelBpe(const std::string& textPath, const std::string& outTokenizerJson, const BpeTrainOptions& options);
+Status trainByteLevelBpe(const std::string& textPath, const std::string& outTokenizerJson,
+                         const BpeTrainOptions& options);
 
 } // namespace sinkscope

@@ -12,6 +12,7 @@ double batchLoss(const ModelConfig& c, const TransformerWeights& w, const Batch&
 
 // Runs each probe row on its own (B = 1, so the observer sees it) and fills the sink fields
 // and probeLoss of `point`.
-void probeSinks(const ModelConfig& c, const TransformerWeights& w, const Batch& probes, double eps, TimelinePoint& point);
+void probeSinks(const ModelConfig& c, const TransformerWeights& w, const Batch& probes, double eps,
+                TimelinePoint& point);
 
 } // namespace sinkscope::detail

@@ -23,8 +23,10 @@ Result<TokenIds> encodeTextFile(const std::string& path, const Tokenizer& tokeni
         std::string_view para(text.data() + pos, end - pos);
         // A separator line may share the paragraph with the text around it ("...\n<|endoftext|>\n...").
         for (std::size_t sep; (sep = para.find(kDocumentSeparator)) != std::string_view::npos;) {
-            if (auto ids = tokenizer.encode(para.substr(0, sep), false); ids) out.insert(out.end(), ids->begin(), ids->end());
-            else return Error{fmt::format("{}: at byte {}: {}", path, pos, ids.error().message)};
+            if (auto ids = tokenizer.encode(para.substr(0, sep), false); ids)
+                out.insert(out.end(), ids->begin(), ids->end());
+            else
+                return Error{fmt::format("{}: at byte {}: {}", path, pos, ids.error().message)};
             if (tokenizer.eosId()) out.push_back(*tokenizer.eosId());
             para.remove_prefix(sep + kDocumentSeparator.size());
         }
@@ -52,7 +54,8 @@ Status saveTokenCache(const std::string& path, const TokenIds& ids) {
     out.write(reinterpret_cast<const char*>(ids.data()), static_cast<std::streamsize>(n * 4));
     out.close();
     if (!out) return Error{fmt::format("{}: write failed", tmp)};
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) return Error{fmt::format("{}: cannot rename into place", path)};
+    if (std::rename(tmp.c_str(), path.c_str()) != 0)
+        return Error{fmt::format("{}: cannot rename into place", path)};
     return okStatus();
 }
 
@@ -67,7 +70,8 @@ Result<TokenIds> loadTokenCache(const std::string& path) {
     if (n > (1ull << 34)) return Error{fmt::format("{}: implausible token count {}", path, n)};
     TokenIds ids(n);
     in.read(reinterpret_cast<char*>(ids.data()), static_cast<std::streamsize>(n * 4));
-    if (static_cast<std::uint64_t>(in.gcount()) != n * 4) return Error{fmt::format("{}: truncated token cache", path)};
+    if (static_cast<std::uint64_t>(in.gcount()) != n * 4)
+        return Error{fmt::format("{}: truncated token cache", path)};
     return ids;
 }
 
@@ -79,8 +83,10 @@ void fillRow(Batch& b, int r, const TokenIds& stream, std::size_t offset, std::o
     std::int64_t* tg = b.targets.data() + static_cast<std::size_t>(r) * cols;
     if (bos) {
         in[0] = *bos;
-        for (std::size_t i = 1; i < cols; ++i) in[i] = stream[offset + i - 1];
-        for (std::size_t i = 0; i < cols; ++i) tg[i] = stream[offset + i];
+        for (std::size_t i = 1; i < cols; ++i)
+            in[i] = stream[offset + i - 1];
+        for (std::size_t i = 0; i < cols; ++i)
+            tg[i] = stream[offset + i];
     } else {
         for (std::size_t i = 0; i < cols; ++i) {
             in[i] = stream[offset + i];
@@ -108,17 +114,20 @@ Batch trainingBatch(const TokenIds& stream, std::uint64_t seed, std::int64_t ste
     std::mt19937_64 rng(seq);
     const std::size_t span = static_cast<std::size_t>(cols) + 1;
     std::uniform_int_distribution<std::size_t> dist(0, stream.size() - span);
-    for (int r = 0; r < rows; ++r) fillRow(b, r, stream, dist(rng), bos);
+    for (int r = 0; r < rows; ++r)
+        fillRow(b, r, stream, dist(rng), bos);
     return b;
 }
 
-Batch evenlySpacedBatch(const TokenIds& stream, int index, int count, int rows, int cols, std::optional<std::int32_t> bos) {
+Batch evenlySpacedBatch(const TokenIds& stream, int index, int count, int rows, int cols,
+                        std::optional<std::int32_t> bos) {
     Batch b = emptyBatch(rows, cols);
     const std::size_t span = static_cast<std::size_t>(cols) + 1;
     const std::size_t usable = stream.size() - span;
     const std::size_t total = static_cast<std::size_t>(count) * static_cast<std::size_t>(rows);
     for (int r = 0; r < rows; ++r) {
-        const std::size_t k = static_cast<std::size_t>(index) * static_cast<std::size_t>(rows) + static_cast<std::size_t>(r);
+        const std::size_t k =
+            static_cast<std::size_t>(index) * static_cast<std::size_t>(rows) + static_cast<std::size_t>(r);
         fillRow(b, r, stream, usable * k / std::max<std::size_t>(1, total), bos);
     }
     return b;

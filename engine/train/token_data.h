@@ -7,8 +7,8 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
-#include <string_view>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sinkscope {
@@ -41,6 +41,7 @@ Batch trainingBatch(const TokenIds& stream, std::uint64_t seed, std::int64_t ste
                     std::optional<std::int32_t> bos);
 
 // Evenly spaced windows of a stream (validation batches, probe sequences): deterministic.
-Batch evenlySpacedBatch(const TokenIds& stream, int index, int count, int rows, int cols, std::optional<std::int32_t> bos);
+Batch evenlySpacedBatch(const TokenIds& stream, int index, int count, int rows, int cols,
+                        std::optional<std::int32_t> bos);
 
 } // namespace sinkscope

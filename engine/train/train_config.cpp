@@ -58,14 +58,18 @@ Result<TrainConfig> parseTrainConfig(const std::string& text, const std::string&
         return Error{fmt::format("{}: not valid JSON: {}", source, e.what())};
     }
     if (!j.is_object()) return Error{fmt::format("{}: top level is not an object", source)};
-    static const char* known[] = {"layers", "heads", "kv_heads", "d_model", "d_ff", "rope_theta", "attention",
-                                  "sink_logit", "sigmoid_bias", "tie_embeddings", "seq_len", "batch_size", "bos",
-                                  "lr", "min_lr", "warmup_steps", "total_steps", "weight_decay", "beta1", "beta2",
-                                  "eps", "grad_clip", "init_std", "seed", "checkpoint_every", "log_every",
-                                  "val_batches", "probe_count", "probe_len", "threads", "comment"};
+    static const char* known[] = {
+        "layers",       "heads",       "kv_heads",     "d_model",      "d_ff",
+        "rope_theta",   "attention",   "sink_logit",   "sigmoid_bias", "tie_embeddings",
+        "seq_len",      "batch_size",  "bos",          "lr",           "min_lr",
+        "warmup_steps", "total_steps", "weight_decay", "beta1",        "beta2",
+        "eps",          "grad_clip",   "init_std",     "seed",         "checkpoint_every",
+        "log_every",    "val_batches", "probe_count",  "probe_len",    "threads",
+        "comment"};
     for (const auto& [k, v] : j.items()) {
         bool ok = false;
-        for (const char* n : known) ok = ok || k == n;
+        for (const char* n : known)
+            ok = ok || k == n;
         if (!ok) return Error{fmt::format("{}: unknown field '{}'", source, k)};
     }
     TrainConfig c;
@@ -102,15 +106,23 @@ Result<TrainConfig> parseTrainConfig(const std::string& text, const std::string&
     if (!err.empty()) return Error{err};
     if (j.contains("attention")) {
         const auto a = j["attention"].is_string() ? j["attention"].get<std::string>() : std::string();
-        if (a == "softmax") c.attention = AttentionKind::Softmax;
-        else if (a == "sink_logit") c.attention = AttentionKind::SinkLogit;
-        else if (a == "sigmoid") c.attention = AttentionKind::Sigmoid;
-        else return Error{fmt::format("{}: 'attention' must be softmax, sink_logit or sigmoid, got {}", source, j["attention"].dump())};
+        if (a == "softmax")
+            c.attention = AttentionKind::Softmax;
+        else if (a == "sink_logit")
+            c.attention = AttentionKind::SinkLogit;
+        else if (a == "sigmoid")
+            c.attention = AttentionKind::Sigmoid;
+        else
+            return Error{fmt::format("{}: 'attention' must be softmax, sink_logit or sigmoid, got {}", source,
+                                     j["attention"].dump())};
     }
     if (j.contains("sink_logit")) {
-        if (j["sink_logit"] == "learned") c.sinkLogitLearned = true;
-        else if (j["sink_logit"].is_number()) c.sinkLogit = j["sink_logit"].get<float>();
-        else return Error{fmt::format("{}: 'sink_logit' must be a number or \"learned\"", source)};
+        if (j["sink_logit"] == "learned")
+            c.sinkLogitLearned = true;
+        else if (j["sink_logit"].is_number())
+            c.sinkLogit = j["sink_logit"].get<float>();
+        else
+            return Error{fmt::format("{}: 'sink_logit' must be a number or \"learned\"", source)};
     }
     auto positive = [&](const char* name, double v) {
         if (v <= 0 && err.empty()) err = fmt::format("{}: '{}' must be positive, got {}", source, name, v);
@@ -128,9 +140,11 @@ Result<TrainConfig> parseTrainConfig(const std::string& text, const std::string&
     positive("probe_len", c.probeLen);
     if (!err.empty()) return Error{err};
     if (c.dModel % c.heads != 0 || (c.dModel / c.heads) % 2 != 0)
-        return Error{fmt::format("{}: d_model {} must split into {} heads of even size", source, c.dModel, c.heads)};
+        return Error{
+            fmt::format("{}: d_model {} must split into {} heads of even size", source, c.dModel, c.heads)};
     if (c.heads % c.kvHeads != 0)
-        return Error{fmt::format("{}: heads {} must be a multiple of kv_heads {}", source, c.heads, c.kvHeads)};
+        return Error{
+            fmt::format("{}: heads {} must be a multiple of kv_heads {}", source, c.heads, c.kvHeads)};
     if (c.probeLen > c.seqLen)
         return Error{fmt::format("{}: probe_len {} exceeds seq_len {}", source, c.probeLen, c.seqLen)};
     return c;
@@ -145,7 +159,8 @@ std::string trainConfigToJson(const TrainConfig& c) {
     j["d_ff"] = c.dFf;
     j["rope_theta"] = c.ropeTheta;
     j["attention"] = attentionKindName(c.attention);
-    if (c.attention == AttentionKind::SinkLogit) j["sink_logit"] = c.sinkLogitLearned ? json("learned") : json(c.sinkLogit);
+    if (c.attention == AttentionKind::SinkLogit)
+        j["sink_logit"] = c.sinkLogitLearned ? json("learned") : json(c.sinkLogit);
     if (c.attention == AttentionKind::Sigmoid) j["sigmoid_bias"] = c.sigmoidBias;
     j["tie_embeddings"] = c.tieEmbeddings;
     j["seq_len"] = c.seqLen;
@@ -174,8 +189,8 @@ std::string trainConfigToJson(const TrainConfig& c) {
 double learningRateAt(const TrainConfig& c, std::int64_t step) {
     if (step < c.warmupSteps) return c.lr * static_cast<double>(step + 1) / c.warmupSteps;
     if (step >= c.totalSteps) return c.minLr;
-    const double progress =
-        static_cast<double>(step - c.warmupSteps) / std::max<double>(1.0, static_cast<double>(c.totalSteps - c.warmupSteps));
+    const double progress = static_cast<double>(step - c.warmupSteps) /
+                            std::max<double>(1.0, static_cast<double>(c.totalSteps - c.warmupSteps));
     return c.minLr + 0.5 * (c.lr - c.minLr) * (1.0 + std::cos(std::numbers::pi * progress));
 }
 

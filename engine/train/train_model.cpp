@@ -38,7 +38,8 @@ TransformerWeights initWeights(const ModelConfig& c, double initStd, std::uint64
         if (c.attention == AttentionKind::SinkLogit && c.sinkLogitLearned) l.sinks = at::zeros({c.nHeads});
     }
     w.lmHead = c.tieEmbeddings ? w.embed : normal({V, D}, initStd);
-    for (auto& p : namedParameters(c, w)) p.tensor->requires_grad_(true);
+    for (auto& p : namedParameters(c, w))
+        p.tensor->requires_grad_(true);
     return w;
 }
 
@@ -91,7 +92,8 @@ Encoded encode(const std::string& name, const at::Tensor& t, DType dtype) {
 
 Status writeEncoded(const std::string& path, const std::vector<Encoded>& enc, DType dtype) {
     std::vector<TensorToWrite> ts;
-    for (const auto& e : enc) ts.push_back({e.name, dtype, e.shape, e.bytes.data()});
+    for (const auto& e : enc)
+        ts.push_back({e.name, dtype, e.shape, e.bytes.data()});
     return writeSafetensors(path, ts, {{"format", "pt"}});
 }
 
@@ -102,7 +104,8 @@ Status saveModelDirectory(const std::string& dir, const ModelConfig& c, Transfor
     std::filesystem::create_directories(dir, ec);
     if (ec) return Error{fmt::format("{}: cannot create: {}", dir, ec.message())};
     std::vector<Encoded> enc;
-    for (const auto& p : namedParameters(c, w)) enc.push_back(encode(p.name, *p.tensor, dtype));
+    for (const auto& p : namedParameters(c, w))
+        enc.push_back(encode(p.name, *p.tensor, dtype));
     if (auto s = writeEncoded(dir + "/model.safetensors", enc, dtype); !s) return s;
     const std::string cfgPath = dir + "/config.json";
     std::ofstream(cfgPath + ".tmp") << toHfConfigJson(c);
@@ -117,17 +120,20 @@ Result<TransformerWeights> loadTrainableWeights(const std::string& dir, const Mo
     if (auto s = validateWeights(c, *store, dir + "/model.safetensors"); !s) return s.error();
     TransformerWeights w = weightsFromStore(c, *store, at::kCPU);
     if (c.tieEmbeddings) w.lmHead = w.embed;
-    for (auto& p : namedParameters(c, w)) p.tensor->requires_grad_(true);
+    for (auto& p : namedParameters(c, w))
+        p.tensor->requires_grad_(true);
     return w;
 }
 
 Status saveTensors(const std::string& path, const std::vector<std::pair<std::string, at::Tensor>>& tensors) {
     std::vector<Encoded> enc;
-    for (const auto& [name, t] : tensors) enc.push_back(encode(name, t, DType::F32));
+    for (const auto& [name, t] : tensors)
+        enc.push_back(encode(name, t, DType::F32));
     return writeEncoded(path, enc, DType::F32);
 }
 
-Status loadTensorsInto(const std::string& path, const std::vector<std::pair<std::string, at::Tensor*>>& tensors) {
+Status loadTensorsInto(const std::string& path,
+                       const std::vector<std::pair<std::string, at::Tensor*>>& tensors) {
     auto store = WeightStore::openSafetensors(path);
     if (!store) return store.error();
     c10::NoGradGuard noGrad;
@@ -136,7 +142,8 @@ Status loadTensorsInto(const std::string& path, const std::vector<std::pair<std:
         if (!ref) return Error{fmt::format("{}: tensor '{}' is missing", path, name)};
         if (ref->dtype != DType::F32 || ref->shape != t->sizes().vec())
             return Error{fmt::format("{}: tensor '{}' has shape {} ({}), expected {}", path, name,
-                                     shapeToString(ref->shape), dtypeName(ref->dtype), shapeToString(t->sizes().vec()))};
+                                     shapeToString(ref->shape), dtypeName(ref->dtype),
+                                     shapeToString(t->sizes().vec()))};
         at::Tensor src = at::empty(ref->shape, at::kFloat);
         std::memcpy(src.data_ptr<float>(), ref->data, ref->nbytes);
         t->copy_(src);

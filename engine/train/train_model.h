@@ -26,6 +26,7 @@ Result<TransformerWeights> loadTrainableWeights(const std::string& dir, const Mo
 
 // Saves/loads named tensors (optimizer moments) as one F32 safetensors file.
 Status saveTensors(const std::string& path, const std::vector<std::pair<std::string, at::Tensor>>& tensors);
-Status loadTensorsInto(const std::string& path, const std::vector<std::pair<std::string, at::Tensor*>>& tensors);
+Status loadTensorsInto(const std::string& path,
+                       const std::vector<std::pair<std::string, at::Tensor*>>& tensors);
 
 } // namespace sinkscope::detail

@@ -53,8 +53,8 @@ std::optional<std::int32_t> bosFor(const Run& r) {
 }
 
 json pointToJson(const TimelinePoint& p) {
-    return {{"step", p.step},           {"tokens", p.tokens},       {"train_loss", p.trainLoss},
-            {"val_loss", p.valLoss},    {"probe_loss", p.probeLoss}, {"sink_rate", p.sinkRate},
+    return {{"step", p.step},        {"tokens", p.tokens},        {"train_loss", p.trainLoss},
+            {"val_loss", p.valLoss}, {"probe_loss", p.probeLoss}, {"sink_rate", p.sinkRate},
             {"alpha0", p.alpha0}};
 }
 
@@ -72,9 +72,14 @@ Status writeJson(const std::string& path, const json& j) {
 
 Status writeTimeline(const Run& r) {
     json points = json::array();
-    for (const auto& p : r.timeline) points.push_back(pointToJson(p));
-    json j{{"probe", {{"count", r.cfg.probeCount}, {"length", r.cfg.probeLen}, {"bos", r.cfg.bos}, {"eps", kSinkEps},
-                      {"split", "validation"}}},
+    for (const auto& p : r.timeline)
+        points.push_back(pointToJson(p));
+    json j{{"probe",
+            {{"count", r.cfg.probeCount},
+             {"length", r.cfg.probeLen},
+             {"bos", r.cfg.bos},
+             {"eps", kSinkEps},
+             {"split", "validation"}}},
            {"points", points}};
     return writeJson(r.dir + "/timeline.json", j);
 }
@@ -114,8 +119,9 @@ TimelinePoint evaluate(Run& r) {
     p.trainLoss = r.lossEma;
     double val = 0;
     for (int i = 0; i < r.cfg.valBatches; ++i)
-        val += detail::batchLoss(r.model, r.w,
-                                 evenlySpacedBatch(r.val, i, r.cfg.valBatches, r.cfg.batchSize, r.cfg.seqLen, bosFor(r)));
+        val += detail::batchLoss(
+            r.model, r.w,
+            evenlySpacedBatch(r.val, i, r.cfg.valBatches, r.cfg.batchSize, r.cfg.seqLen, bosFor(r)));
     p.valLoss = val / std::max(1, r.cfg.valBatches);
     const Batch probes = evenlySpacedBatch(r.val, 0, 1, r.cfg.probeCount, r.cfg.probeLen, bosFor(r));
     detail::probeSinks(r.model, r.w, probes, kSinkEps, p);
@@ -125,9 +131,11 @@ TimelinePoint evaluate(Run& r) {
 Status checkData(const Run& r) {
     const std::size_t need = static_cast<std::size_t>(r.cfg.seqLen) + 2;
     if (r.train.size() < need)
-        return Error{fmt::format("the training text has {} tokens, fewer than one sequence ({})", r.train.size(), need)};
+        return Error{fmt::format("the training text has {} tokens, fewer than one sequence ({})",
+                                 r.train.size(), need)};
     if (r.val.size() < need)
-        return Error{fmt::format("the validation text has {} tokens, fewer than one sequence ({})", r.val.size(), need)};
+        return Error{fmt::format("the validation text has {} tokens, fewer than one sequence ({})",
+                                 r.val.size(), need)};
     return okStatus();
 }
 
@@ -191,7 +199,9 @@ Status loop(Run& r, const TrainCallbacks& cb) {
     return okStatus();
 }
 
-Result<std::unique_ptr<Tokenizer>> runTokenizer(const std::string& dir) { return loadTokenizerFromDirectory(dir); }
+Result<std::unique_ptr<Tokenizer>> runTokenizer(const std::string& dir) {
+    return loadTokenizerFromDirectory(dir);
+}
 
 void setModel(Run& r, const Tokenizer& tok) {
     const auto bos = tok.bosId().value_or(1), eos = tok.eosId().value_or(2);
@@ -224,7 +234,8 @@ Status startTraining(const std::string& runDir, const NewRunInputs& in, const Tr
     if (ec) return Error{fmt::format("{}: cannot create: {}", runDir, ec.message())};
     const auto tokName = fs::path(in.tokenizerPath).filename().string();
     if (tokName != "tokenizer.json" && tokName != "tokenizer.model")
-        return Error{fmt::format("{}: the tokenizer must be a tokenizer.json or tokenizer.model", in.tokenizerPath)};
+        return Error{
+            fmt::format("{}: the tokenizer must be a tokenizer.json or tokenizer.model", in.tokenizerPath)};
     if (fs::absolute(in.tokenizerPath) != fs::absolute(runDir + "/" + tokName))
         fs::copy_file(in.tokenizerPath, runDir + "/" + tokName, fs::copy_options::overwrite_existing, ec);
     if (ec) return Error{fmt::format("{}: cannot copy: {}", in.tokenizerPath, ec.message())};
@@ -246,12 +257,12 @@ Status startTraining(const std::string& runDir, const NewRunInputs& in, const Tr
     if (auto s = saveTokenCache(runDir + "/data/train.ids", r.train); !s) return s;
     if (auto s = saveTokenCache(runDir + "/data/val.ids", r.val); !s) return s;
     if (auto s = writeJson(runDir + "/recipe.json", json::parse(trainConfigToJson(r.cfg))); !s) return s;
-    say(cb, fmt::format("corpus: {} training tokens, {} validation tokens, vocabulary {}", r.train.size(), r.val.size(),
-                        r.model.vocabSize));
+    say(cb, fmt::format("corpus: {} training tokens, {} validation tokens, vocabulary {}", r.train.size(),
+                        r.val.size(), r.model.vocabSize));
 
     r.w = detail::initWeights(r.model, r.cfg.initStd, r.cfg.seed);
-    r.opt = std::make_unique<detail::AdamW>(detail::namedParameters(r.model, r.w), r.cfg.beta1, r.cfg.beta2, r.cfg.eps,
-                                            r.cfg.weightDecay);
+    r.opt = std::make_unique<detail::AdamW>(detail::namedParameters(r.model, r.w), r.cfg.beta1, r.cfg.beta2,
+                                            r.cfg.eps, r.cfg.weightDecay);
     r.timeline.push_back(evaluate(r)); // step 0: the untrained model, for the timeline's start
     if (cb.onCheckpoint) cb.onCheckpoint(r.timeline.back());
     return loop(r, cb);
@@ -292,8 +303,8 @@ Status resumeTraining(const std::string& runDir, std::int64_t extendTo, const Tr
     auto w = detail::loadTrainableWeights(ck, r.model);
     if (!w) return w.error();
     r.w = std::move(w.value());
-    r.opt = std::make_unique<detail::AdamW>(detail::namedParameters(r.model, r.w), r.cfg.beta1, r.cfg.beta2, r.cfg.eps,
-                                            r.cfg.weightDecay);
+    r.opt = std::make_unique<detail::AdamW>(detail::namedParameters(r.model, r.w), r.cfg.beta1, r.cfg.beta2,
+                                            r.cfg.eps, r.cfg.weightDecay);
     std::vector<std::pair<std::string, at::Tensor*>> moments;
     const auto& params = r.opt->params();
     for (std::size_t i = 0; i < params.size(); ++i) {

@@ -26,17 +26,27 @@ inline Golden loadGolden(const std::string& path) {
             out.resize(static_cast<std::size_t>(t.numel()));
             std::memcpy(out.data(), t.data, t.nbytes);
         };
-        if (t.name == "token_ids") copy(g.tokenIds);
-        else if (t.name == "greedy_ids") copy(g.greedyIds);
-        else if (t.name == "logits") { copy(g.logits); g.logitsShape = t.shape; }
-        else if (t.name == "attention") { copy(g.attention); g.attentionShape = t.shape; }
-        else if (t.name == "hidden_norms") { copy(g.hiddenNorms); g.normsShape = t.shape; }
+        if (t.name == "token_ids")
+            copy(g.tokenIds);
+        else if (t.name == "greedy_ids")
+            copy(g.greedyIds);
+        else if (t.name == "logits") {
+            copy(g.logits);
+            g.logitsShape = t.shape;
+        } else if (t.name == "attention") {
+            copy(g.attention);
+            g.attentionShape = t.shape;
+        } else if (t.name == "hidden_norms") {
+            copy(g.hiddenNorms);
+            g.normsShape = t.shape;
+        }
     }
     return g;
 }
 
 // |a - b| <= tol * max(1, |b|) element-wise; returns the worst excess ratio (<= 1 passes).
-inline double worstRelativeError(const std::vector<float>& actual, const std::vector<float>& expected, double tol) {
+inline double worstRelativeError(const std::vector<float>& actual, const std::vector<float>& expected,
+                                 double tol) {
     if (actual.size() != expected.size()) return 1e30;
     double worst = 0.0;
     for (std::size_t i = 0; i < actual.size(); ++i) {

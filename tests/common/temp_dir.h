@@ -11,14 +11,17 @@ class TempDir {
 public:
     TempDir() {
         std::random_device rd;
-        m_path = std::filesystem::temp_directory_path() / ("sinkscope-test-" + std::to_string(rd()) + std::to_string(rd()));
+        m_path = std::filesystem::temp_directory_path() /
+                 ("sinkscope-test-" + std::to_string(rd()) + std::to_string(rd()));
         std::filesystem::create_directories(m_path);
     }
     ~TempDir() {
         std::error_code ec;
         std::filesystem::remove_all(m_path, ec);
     }
-    std::string path(const std::string& rel = "") const { return rel.empty() ? m_path.string() : (m_path / rel).string(); }
+    std::string path(const std::string& rel = "") const {
+        return rel.empty() ? m_path.string() : (m_path / rel).string();
+    }
     std::string write(const std::string& rel, const std::string& bytes) const {
         const auto p = m_path / rel;
         std::filesystem::create_directories(p.parent_path());

@@ -63,8 +63,9 @@ TEST(ModelFiles, ConfigRoundTripsThroughJson) {
 
 TEST(ModelFiles, MalformedConfigsNameTheField) {
     EXPECT_NE(parseHfConfig("{", "c.json").error().message.find("c.json: not valid JSON"), std::string::npos);
-    EXPECT_NE(parseHfConfig(R"({"model_type":"bert"})", "c.json").error().message.find("'bert' is not supported"),
-              std::string::npos);
+    EXPECT_NE(
+        parseHfConfig(R"({"model_type":"bert"})", "c.json").error().message.find("'bert' is not supported"),
+        std::string::npos);
     const auto neg = parseHfConfig(
         R"({"model_type":"llama","num_hidden_layers":-1,"num_attention_heads":2,"hidden_size":8,"intermediate_size":8,"vocab_size":5})",
         "c.json");
@@ -80,7 +81,8 @@ TEST(ModelFiles, RandomCheckpointValidates) {
     ASSERT_TRUE(writeRandomCheckpoint(d.path("m"), tinyLlama(), 3, 0.02f, DType::BF16).ok());
     auto m = openModelFiles(d.path("m"));
     ASSERT_TRUE(m.ok()) << m.error().message;
-    EXPECT_EQ(m->weights.find("model.layers.1.self_attn.k_proj.weight")->shape, (std::vector<std::int64_t>{8, 16}));
+    EXPECT_EQ(m->weights.find("model.layers.1.self_attn.k_proj.weight")->shape,
+              (std::vector<std::int64_t>{8, 16}));
 }
 
 TEST(ModelFiles, MissingTensorIsNamed) {
@@ -100,7 +102,8 @@ TEST(ModelFiles, ShapeMismatchIsNamed) {
     c.dFf = 30;
     std::ofstream(d.path("m/config.json")) << toHfConfigJson(c);
     const auto msg = errorOf(d.path("m"));
-    EXPECT_NE(msg.find("'model.layers.0.mlp.gate_proj.weight' has shape [24,16], config says [30,16]"), std::string::npos)
+    EXPECT_NE(msg.find("'model.layers.0.mlp.gate_proj.weight' has shape [24,16], config says [30,16]"),
+              std::string::npos)
         << msg;
 }
 

@@ -16,7 +16,8 @@ namespace {
 std::string rawFile(const std::string& header, const std::string& data, std::uint64_t headerLen = 0) {
     if (!headerLen) headerLen = header.size();
     std::string out(8, '\0');
-    for (int i = 0; i < 8; ++i) out[static_cast<std::size_t>(i)] = static_cast<char>(headerLen >> (8 * i));
+    for (int i = 0; i < 8; ++i)
+        out[static_cast<std::size_t>(i)] = static_cast<char>(headerLen >> (8 * i));
     return out + header + data;
 }
 
@@ -48,7 +49,10 @@ TEST(Safetensors, WrittenFileReadsBack) {
     EXPECT_EQ(f->metadata().at("note"), "hello");
 }
 
-TEST(Safetensors, RefusesTooShortFile) { TempDir d; EXPECT_NE(openError(d, "abc").find("too short"), std::string::npos); }
+TEST(Safetensors, RefusesTooShortFile) {
+    TempDir d;
+    EXPECT_NE(openError(d, "abc").find("too short"), std::string::npos);
+}
 
 TEST(Safetensors, RefusesHeaderLengthBeyondFile) {
     TempDir d;
@@ -67,7 +71,8 @@ TEST(Safetensors, RefusesNonJsonHeader) {
 
 TEST(Safetensors, RefusesOffsetsPastTheData) {
     TempDir d;
-    const auto msg = openError(d, rawFile(R"({"w":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}})", std::string(8, '\0')));
+    const auto msg = openError(
+        d, rawFile(R"({"w":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}})", std::string(8, '\0')));
     EXPECT_NE(msg.find("'w'"), std::string::npos) << msg;
     EXPECT_NE(msg.find("past the end"), std::string::npos) << msg;
 }
@@ -91,23 +96,28 @@ TEST(Safetensors, RefusesOverlappingTensors) {
 
 TEST(Safetensors, RefusesUnknownDtype) {
     TempDir d;
-    const auto msg = openError(d, rawFile(R"({"a":{"dtype":"F8_E4M3","shape":[2],"data_offsets":[0,2]}})", "xx"));
+    const auto msg =
+        openError(d, rawFile(R"({"a":{"dtype":"F8_E4M3","shape":[2],"data_offsets":[0,2]}})", "xx"));
     EXPECT_NE(msg.find("unsupported dtype 'F8_E4M3'"), std::string::npos) << msg;
 }
 
 TEST(Safetensors, RefusesSizeThatDisagreesWithShape) {
     TempDir d;
-    const auto msg = openError(d, rawFile(R"({"a":{"dtype":"F16","shape":[3],"data_offsets":[0,4]}})", "xxxx"));
+    const auto msg =
+        openError(d, rawFile(R"({"a":{"dtype":"F16","shape":[3],"data_offsets":[0,4]}})", "xxxx"));
     EXPECT_NE(msg.find("needs 6"), std::string::npos) << msg;
 }
 
 TEST(Safetensors, RefusesReversedOffsetsAndBadShapes) {
     TempDir d;
-    EXPECT_NE(openError(d, rawFile(R"({"a":{"dtype":"U8","shape":[2],"data_offsets":[2,0]}})", "xx")).find("reversed"),
+    EXPECT_NE(openError(d, rawFile(R"({"a":{"dtype":"U8","shape":[2],"data_offsets":[2,0]}})", "xx"))
+                  .find("reversed"),
               std::string::npos);
-    EXPECT_NE(openError(d, rawFile(R"({"a":{"dtype":"U8","shape":[-2],"data_offsets":[0,2]}})", "xx")).find("non-negative"),
+    EXPECT_NE(openError(d, rawFile(R"({"a":{"dtype":"U8","shape":[-2],"data_offsets":[0,2]}})", "xx"))
+                  .find("non-negative"),
               std::string::npos);
-    EXPECT_NE(openError(d, rawFile(R"({"a":{"dtype":"U8","shape":[2]}})", "xx")).find("data_offsets"), std::string::npos);
+    EXPECT_NE(openError(d, rawFile(R"({"a":{"dtype":"U8","shape":[2]}})", "xx")).find("data_offsets"),
+              std::string::npos);
 }
 
 } // namespace

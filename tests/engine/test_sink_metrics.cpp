@@ -9,8 +9,8 @@ using namespace sinkscope;
 namespace {
 
 // 3x3 causal attention: rows sum to 1.
-const std::vector<float> kA{1.0f, 0.0f, 0.0f,  //
-                            0.6f, 0.4f, 0.0f,  //
+const std::vector<float> kA{1.0f, 0.0f, 0.0f, //
+                            0.6f, 0.4f, 0.0f, //
                             0.5f, 0.2f, 0.3f};
 
 MatrixView view(const std::vector<float>& a, std::int64_t rows, std::int64_t cols, std::int64_t first = 0) {
@@ -28,8 +28,8 @@ TEST(SinkMetrics, ColumnImportanceAveragesOverQueriesThatSeeTheKey) {
 
 TEST(SinkMetrics, AccumulatorGivesTheSameAnswerRowByRow) {
     ColumnImportanceAccumulator acc;
-    acc.addRows(view(kA, 2, 3));                                       // rows 0-1 (prefill)
-    acc.addRows(MatrixView{kA.data() + 6, 1, 3, 3, 2});                // row 2 (a generation step)
+    acc.addRows(view(kA, 2, 3));                        // rows 0-1 (prefill)
+    acc.addRows(MatrixView{kA.data() + 6, 1, 3, 3, 2}); // row 2 (a generation step)
     EXPECT_NEAR(acc.alphaAt(0), 0.7, 1e-7);
     EXPECT_NEAR(acc.alphaAt(1), 0.3, 1e-7);
     EXPECT_EQ(acc.alphaAt(7), 0.0);

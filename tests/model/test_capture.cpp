@@ -22,7 +22,8 @@ std::unique_ptr<Model> load(const std::string& path) {
 
 std::vector<std::int32_t> someIds(int n, int vocab, int first) {
     std::vector<std::int32_t> ids{first};
-    for (int i = 1; i < n; ++i) ids.push_back((i * 37 + 11) % vocab);
+    for (int i = 1; i < n; ++i)
+        ids.push_back((i * 37 + 11) % vocab);
     return ids;
 }
 
@@ -73,7 +74,8 @@ TEST(Capture, OnlyWantedHeadsAreDelivered) {
     obs.wanted = {{1, 2}, {2, 0}};
     ASSERT_TRUE(m->forward(someIds(6, 80, 79), &obs).ok());
     std::set<std::pair<int, int>> got;
-    for (const auto& [k, v] : obs.shapes) got.insert(k);
+    for (const auto& [k, v] : obs.shapes)
+        got.insert(k);
     EXPECT_EQ(got, obs.wanted);
 }
 
@@ -114,7 +116,8 @@ public:
 private:
     void copy(const MatrixView& v, std::vector<float>& out) {
         T = v.cols;
-        for (std::int64_t r = 0; r < v.rows; ++r) out.insert(out.end(), v.row(r), v.row(r) + v.cols);
+        for (std::int64_t r = 0; r < v.rows; ++r)
+            out.insert(out.end(), v.row(r), v.row(r) + v.cols);
     }
 };
 
@@ -125,10 +128,13 @@ TEST(Capture, SoftmaxOfCapturedScoresIsTheCapturedAttention) {
     ASSERT_TRUE(m->forward(someIds(7, 96, 0), &obs).ok());
     ASSERT_EQ(obs.scores.size(), 49u);
     for (std::int64_t i = 0; i < obs.T; ++i) {
-        EXPECT_TRUE(std::isinf(i + 1 < obs.T ? obs.scores[static_cast<std::size_t>(i * obs.T + i + 1)] : -INFINITY));
+        EXPECT_TRUE(
+            std::isinf(i + 1 < obs.T ? obs.scores[static_cast<std::size_t>(i * obs.T + i + 1)] : -INFINITY));
         double mx = -1e30, sum = 0;
-        for (std::int64_t j = 0; j <= i; ++j) mx = std::max<double>(mx, obs.scores[static_cast<std::size_t>(i * obs.T + j)]);
-        for (std::int64_t j = 0; j <= i; ++j) sum += std::exp(obs.scores[static_cast<std::size_t>(i * obs.T + j)] - mx);
+        for (std::int64_t j = 0; j <= i; ++j)
+            mx = std::max<double>(mx, obs.scores[static_cast<std::size_t>(i * obs.T + j)]);
+        for (std::int64_t j = 0; j <= i; ++j)
+            sum += std::exp(obs.scores[static_cast<std::size_t>(i * obs.T + j)] - mx);
         for (std::int64_t j = 0; j <= i; ++j) {
             const double p = std::exp(obs.scores[static_cast<std::size_t>(i * obs.T + j)] - mx) / sum;
             EXPECT_NEAR(p, obs.weights[static_cast<std::size_t>(i * obs.T + j)], 1e-6);
@@ -155,7 +161,8 @@ TEST(Capture, CachedGenerationSeesWhatAFullPassSees) {
     for (int l = 0; l < c.nLayers; ++l)
         for (int h = 0; h < c.nHeads; ++h) {
             const auto a = stepwise.matrix(l, h, T), b = full.matrix(l, h, T);
-            for (std::size_t i = 0; i < a.size(); ++i) ASSERT_NEAR(a[i], b[i], 1e-5) << "layer " << l << " head " << h;
+            for (std::size_t i = 0; i < a.size(); ++i)
+                ASSERT_NEAR(a[i], b[i], 1e-5) << "layer " << l << " head " << h;
         }
 }
 
@@ -173,7 +180,8 @@ TEST(Capture, ColumnImportanceObserverMatchesRecordedAttention) {
         for (int h = 0; h < c.nHeads; ++h) {
             const auto mat = rec.matrix(l, h, 16);
             double sum = 0;
-            for (int i = 0; i < 16; ++i) sum += mat[static_cast<std::size_t>(i * 16)];
+            for (int i = 0; i < 16; ++i)
+                sum += mat[static_cast<std::size_t>(i * 16)];
             EXPECT_NEAR(a0[static_cast<std::size_t>(l)][static_cast<std::size_t>(h)], sum / 16.0, 1e-6);
         }
 }
@@ -186,10 +194,12 @@ TEST(ModelErrors, BadPromptsGetClearErrors) {
     EXPECT_NE(empty.error().message.find("empty"), std::string::npos);
     auto outside = m->forward({0, 5, 96}, nullptr);
     ASSERT_FALSE(outside.ok());
-    EXPECT_NE(outside.error().message.find("token id 96 at position 2"), std::string::npos) << outside.error().message;
+    EXPECT_NE(outside.error().message.find("token id 96 at position 2"), std::string::npos)
+        << outside.error().message;
     auto tooLong = m->forward(std::vector<std::int32_t>(65, 1), nullptr);
     ASSERT_FALSE(tooLong.ok());
-    EXPECT_NE(tooLong.error().message.find("64 learned positions"), std::string::npos) << tooLong.error().message;
+    EXPECT_NE(tooLong.error().message.find("64 learned positions"), std::string::npos)
+        << tooLong.error().message;
 }
 
 } // namespace

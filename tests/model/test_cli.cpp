@@ -22,7 +22,8 @@ Run runCli(const std::string& args) {
     FILE* p = popen(cmd.c_str(), "r");
     std::string out;
     std::array<char, 4096> buf{};
-    while (std::size_t n = fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
+    while (std::size_t n = fread(buf.data(), 1, buf.size(), p))
+        out.append(buf.data(), n);
     const int status = pclose(p);
     return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
 }
@@ -30,7 +31,8 @@ Run runCli(const std::string& args) {
 const std::string kStories = sharedModelPath("stories260K/stories260K.bin");
 
 TEST(Cli, RunJsonHasTheDocumentedKeys) {
-    const auto r = runCli("run --model " + kStories + " --token-ids 1,461,392,284,265 --max-new-tokens 4 --json");
+    const auto r =
+        runCli("run --model " + kStories + " --token-ids 1,461,392,284,265 --max-new-tokens 4 --json");
     ASSERT_EQ(r.code, 0) << r.out;
     const auto start = r.out.find('{');
     ASSERT_NE(start, std::string::npos) << r.out;
@@ -48,7 +50,8 @@ TEST(Cli, RunJsonHasTheDocumentedKeys) {
     ASSERT_EQ(j["alpha0"].size(), 5u);    // layers
     ASSERT_EQ(j["alpha0"][0].size(), 8u); // heads
     for (const auto& layer : j["alpha0"])
-        for (const auto& a : layer) EXPECT_TRUE(a.get<double>() > 0.0 && a.get<double>() <= 1.0);
+        for (const auto& a : layer)
+            EXPECT_TRUE(a.get<double>() > 0.0 && a.get<double>() <= 1.0);
 }
 
 TEST(Cli, RunHumanOutputShowsTablesAndTopTokens) {
@@ -60,15 +63,17 @@ TEST(Cli, RunHumanOutputShowsTablesAndTopTokens) {
 }
 
 TEST(Cli, ErrorsAreOneLineAndNonZero) {
-    for (const std::string& args : std::vector<std::string>{"run --model /nonexistent --token-ids 1", "run --model " + kStories + " --token-ids 1,x",
-                                   "run --model " + kStories + " --token-ids 1,9999",
-                                   "run --model " + kStories + " --prompt hello"}) {
+    for (const std::string& args : std::vector<std::string>{"run --model /nonexistent --token-ids 1",
+                                                            "run --model " + kStories + " --token-ids 1,x",
+                                                            "run --model " + kStories + " --token-ids 1,9999",
+                                                            "run --model " + kStories + " --prompt hello"}) {
         const auto r = runCli(args);
         EXPECT_NE(r.code, 0) << args;
         EXPECT_NE(r.out.find("sinkscope-cli: "), std::string::npos) << args << " -> " << r.out;
         // exactly one error line; informational "note:" lines may precede it
         std::size_t errors = 0, pos = 0;
-        while ((pos = r.out.find("sinkscope-cli: ", pos)) != std::string::npos) ++errors, ++pos;
+        while ((pos = r.out.find("sinkscope-cli: ", pos)) != std::string::npos)
+            ++errors, ++pos;
         EXPECT_EQ(errors, 1u) << r.out;
     }
 }

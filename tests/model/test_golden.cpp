@@ -16,11 +16,13 @@ constexpr double kTol = 1e-4;
 
 class NormRecorder : public AttentionRecorder {
 public:
-    NormRecorder(int layers, int heads, std::int64_t T) : AttentionRecorder(layers, heads), m_T(T),
-        m_norms(static_cast<std::size_t>((layers + 1) * T), -1.0f) {}
+    NormRecorder(int layers, int heads, std::int64_t T)
+        : AttentionRecorder(layers, heads), m_T(T),
+          m_norms(static_cast<std::size_t>((layers + 1) * T), -1.0f) {}
     bool wantsHiddenNorms() override { return true; }
     void onHiddenNorms(int state, std::int64_t first, const float* n, std::int64_t count) override {
-        for (std::int64_t i = 0; i < count; ++i) m_norms[static_cast<std::size_t>(state * m_T + first + i)] = n[i];
+        for (std::int64_t i = 0; i < count; ++i)
+            m_norms[static_cast<std::size_t>(state * m_T + first + i)] = n[i];
     }
     const std::vector<float>& norms() const { return m_norms; }
 
@@ -72,11 +74,12 @@ TEST_P(GoldenTest, GreedyGenerationWithCacheMatchesReference) {
     EXPECT_EQ(out->generated, golden.greedyIds);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Models, GoldenTest,
-    ::testing::Values(Case{"tiny_gpt2", dataPath("models/tiny_gpt2")}, Case{"tiny_llama", dataPath("models/tiny_llama")},
-                      Case{"tiny_qwen2", dataPath("models/tiny_qwen2")},
-                      Case{"stories260k", sharedModelPath("stories260K/stories260K.bin")}),
-    [](const auto& param) { return std::string(param.param.name); });
+INSTANTIATE_TEST_SUITE_P(Models, GoldenTest,
+                         ::testing::Values(Case{"tiny_gpt2", dataPath("models/tiny_gpt2")},
+                                           Case{"tiny_llama", dataPath("models/tiny_llama")},
+                                           Case{"tiny_qwen2", dataPath("models/tiny_qwen2")},
+                                           Case{"stories260k",
+                                                sharedModelPath("stories260K/stories260K.bin")}),
+                         [](const auto& param) { return std::string(param.param.name); });
 
 } // namespace
