@@ -15,6 +15,7 @@ launcher=()
 if command -v ccache >/dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
 
 jobs=${SINKSCOPE_JOBS:-$(nproc)}
-cmake -S . -B "$build" -G Ninja "${launcher[@]}" "$@" >"$build.configure.log" 2>&1 || {
-  cat "$build.configure.log"; exit 1; }
+mkdir -p "$build"
+cmake -S . -B "$build" -G Ninja "${launcher[@]}" "$@" >"$build/configure.log" 2>&1 || {
+  cat "$build/configure.log"; exit 1; }
 cmake --build "$build" -j "$jobs"
