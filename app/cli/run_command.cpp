@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <unistd.h>
 
 namespace sinkscope::cli {
 
@@ -121,6 +122,7 @@ CLI::App* addRunCommand(CLI::App& app, RunOptions& o) {
 
 int runRunCommand(const RunOptions& o) {
     if (o.prompt.empty() && o.tokenIds.empty()) return fail("run: give --prompt TEXT or --token-ids 1,2,3");
+    if (isatty(STDERR_FILENO) && !o.json) std::fprintf(stderr, "loading %s ...\n", o.model.c_str());
     auto model = Model::load(o.model, LoadOptions{o.device});
     if (!model) return fail(model.error().message);
     const Model& m = *model.value();
