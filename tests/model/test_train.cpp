@@ -1,0 +1,267 @@
+// The trainer: a step lowers the loss, checkpoints reload to identical logits, an interrupted
+// run resumes exactly where it left off, the schedule and the recipe parser, and each attention
+// variant against a hand-computed case.
+#include "model/attention.h"
+#include "model/model.h"
+#include "temp_dir.h"
+#include "tokenizer/tokenizer.h"
+#include "train/bpe_trainer.h"
+#include "train/sink_probe.h"
+#include "train/train_model.h"
+#include "train/trainer.h"
+
+#include <c10/core/GradMode.h>
+#include <cmath>
+#include <fstream>
+#include <gtest/gtest.h>
+
+using namespace sinkscope;
+using namespace sinkscope::test;
+namespace sd = sinkscope::detail;
+
+namespace {
+
+std::string corpusText(int paragraphs, int seed) {
+    static const char* words[] = {"the",    "sink",  "attention", "token", "model", "head",
+                                  "layer",  "first", "river",     "quiet", "north", "garden",
+                                  "letter", "Émile", "naïve",     "東京"};
+    std::string out;
+    unsigned s = static_cast<unsigned>(seed);
+    for (int p = 0; p < paragraphs; ++p) {
+        for (int w = 0; w < 40; ++w) {
+            s = s * 1103515245u + 12345u;
+            out += words[(s >> 16) % 16];
+            out += (w % 9 == 8) ? ". " : " ";
+        }
+        out += std::to_string(p) + ".\n\n";
+        if (p % 7 == 6) out += "<|endoftext|>\n\n";
+    }
+    return out;
+}
+
+TrainConfig tinyRecipe() {
+    TrainConfig c;
+    c.layers = 2;
+    c.heads = 4;
+    c.kvHeads = 2;
+    c.dModel = 32;
+    c.dFf = 64;
+    c.seqLen = 32;
+    c.batchSize = 4;
+    c.lr = 3e-3;
+    c.minLr = 3e-4;
+    c.warmupSteps = 3;
+    c.totalSteps = 12;
+    c.checkpointEvery = 4;
+    c.logEvery = 4;
+    c.valBatches = 1;
+    c.probeCount = 3;
+    c.probeLen = 16;
+    c.threads = 1;
+    return c;
+}
+
+struct Corpus {
+    TempDir dir;
+    Corpus() {
+        dir.write("train.txt", corpusText(120, 1));
+        dir.write("val.txt", corpusText(30, 2));
+        EXPECT_TRUE(trainByteLevelBpe(dir.path("train.txt"), dir.path("tokenizer.json"), {300, 2, {}}).ok());
+    }
+    NewRunInputs inputs(const TrainConfig& c) const {
+        return {c, dir.path("tokenizer.json"), dir.path("train.txt"), dir.path("val.txt")};
+    }
+};
+
+TEST(BpeTrainer, TokenizerRoundTripsTheCorpusAndHasBosEos) {
+    Corpus corpus;
+    auto tok = loadHfTokenizerJson(corpus.dir.path("tokenizer.json"));
+    ASSERT_TRUE(tok.ok()) << tok.error().message;
+    EXPECT_EQ((*tok)->vocabSize(), 300);
+    ASSERT_TRUE((*tok)->bosId().has_value());
+    EXPECT_EQ((*tok)->tokenText(*(*tok)->bosId()), "<s>");
+    EXPECT_EQ((*tok)->tokenText(*(*tok)->eosId()), "</s>");
+    const std::string text = corpusText(5, 9).substr(0, 1200);
+    auto ids = (*tok)->encode(text, true);
+    ASSERT_TRUE(ids.ok());
+    EXPECT_EQ(ids->front(), *(*tok)->bosId());
+    EXPECT_LT(ids->size() * 10, text.size() * 6); // merges were learned: well under one token per byte
+    EXPECT_EQ((*tok)->decode({ids->begin() + 1, ids->end()}), text);
+}
+
+TEST(Trainer, ScheduleWarmsUpThenDecaysToMinimum) {
+    auto c = tinyRecipe();
+    c.totalSteps = 13; // 10 decay steps after 3 of warm-up
+    EXPECT_NEAR(learningRateAt(c, 0), c.lr / 3, 1e-12);
+    EXPECT_NEAR(learningRateAt(c, 2), c.lr, 1e-12);
+    EXPECT_NEAR(learningRateAt(c, 3), c.lr, 1e-12);
+    EXPECT_NEAR(learningRateAt(c, 8), (c.lr + c.minLr) / 2, 1e-9);
+    EXPECT_NEAR(learningRateAt(c, 13), c.minLr, 1e-12);
+    EXPECT_GT(learningRateAt(c, 12), c.minLr);
+}
+
+TEST(Trainer, RecipeParserNamesBadFields) {
+    EXPECT_NE(parseTrainConfig(R"({"layerz": 2})", "r.json").error().message.find("unknown field 'layerz'"),
+              std::string::npos);
+    EXPECT_NE(parseTrainConfig(R"({"lr": "fast"})", "r.json").error().message.find("'lr'"),
+              std::string::npos);
+    EXPECT_NE(parseTrainConfig(R"({"d_model": 30, "heads": 4})", "r.json").error().message.find("even size"),
+              std::string::npos);
+    auto ok = parseTrainConfig(trainConfigToJson(tinyRecipe()), "r.json");
+    ASSERT_TRUE(ok.ok()) << ok.error().message;
+    EXPECT_EQ(ok->kvHeads, 2);
+}
+
+TEST(Trainer, OneStepLowersTheLossOnAFixedBatch) {
+    const auto c = tinyRecipe().modelConfig(50, 1, 2);
+    auto w = sd::initWeights(c, 0.02, 7);
+    sd::AdamW opt(sd::namedParameters(c, w), 0.9, 0.95, 1e-8, 0.0);
+    Batch b;
+    b.rows = 2;
+    b.cols = 8;
+    for (int i = 0; i < 16; ++i) {
+        b.inputs.push_back((i * 7) % 50);
+        b.targets.push_back((i * 7 + 3) % 50);
+    }
+    const double before = sd::batchLoss(c, w, b);
+    for (int step = 1; step <= 3; ++step) {
+        sd::ForwardContext ctx;
+        at::Tensor inputs = at::tensor(at::ArrayRef<std::int64_t>(b.inputs)).view({2, 8});
+        at::Tensor logits = sd::projectLogits(w, sd::forwardHidden(c, w, inputs, ctx));
+        at::cross_entropy_loss(logits.view({16, -1}), at::tensor(at::ArrayRef<std::int64_t>(b.targets)))
+            .backward();
+        opt.clipGradNorm(1.0);
+        opt.step(1e-2, step);
+        opt.zeroGrad();
+    }
+    EXPECT_LT(sd::batchLoss(c, w, b), before - 0.05);
+}
+
+TEST(Trainer, CheckpointReloadsToIdenticalLogits) {
+    TempDir dir;
+    const auto c = tinyRecipe().modelConfig(50, 1, 2);
+    auto w = sd::initWeights(c, 0.2, 3);
+    ASSERT_TRUE(sd::saveModelDirectory(dir.path("m"), c, w, DType::F32).ok());
+    auto m = Model::load(dir.path("m"));
+    ASSERT_TRUE(m.ok()) << m.error().message;
+    const std::vector<std::int32_t> ids{1, 5, 9, 33, 2, 49, 0};
+    auto out = m.value()->forward(ids, nullptr, true);
+    ASSERT_TRUE(out.ok());
+    c10::NoGradGuard noGrad;
+    sd::ForwardContext ctx;
+    at::Tensor expected =
+        sd::projectLogits(
+            w, sd::forwardHidden(
+                   c, w, at::tensor(std::vector<std::int64_t>(ids.begin(), ids.end())).view({1, 7}), ctx))
+            .contiguous();
+    ASSERT_EQ(static_cast<std::int64_t>(out->logits.size()), expected.numel());
+    for (std::size_t i = 0; i < out->logits.size(); ++i)
+        ASSERT_EQ(out->logits[i], expected.data_ptr<float>()[i]) << i;
+}
+
+std::vector<float> weightsOf(const std::string& dir) {
+    auto m = Model::load(dir);
+    EXPECT_TRUE(m.ok());
+    auto out = m.value()->forward({1, 7, 8, 9, 10, 11}, nullptr, true);
+    return out->logits;
+}
+
+TEST(Trainer, ResumedRunMatchesAnUninterruptedOne) {
+    Corpus corpus;
+    TempDir runs;
+    ASSERT_TRUE(startTraining(runs.path("straight"), corpus.inputs(tinyRecipe()), {}).ok());
+
+    // The same run, stopped after 5 steps (a checkpoint is saved on stop), then resumed.
+    int polls = 0;
+    TrainCallbacks stopEarly;
+    stopEarly.shouldStop = [&] { return ++polls > 5; };
+    ASSERT_TRUE(startTraining(runs.path("split"), corpus.inputs(tinyRecipe()), stopEarly).ok());
+    std::ifstream state(runs.path("split/checkpoint/trainer_state.json"));
+    std::string stateText((std::istreambuf_iterator<char>(state)), {});
+    EXPECT_NE(stateText.find("\"step\": 5"), std::string::npos) << stateText;
+    ASSERT_TRUE(resumeTraining(runs.path("split"), 0, {}).ok());
+
+    EXPECT_EQ(weightsOf(runs.path("straight/checkpoint")), weightsOf(runs.path("split/checkpoint")));
+    auto timeline = readTimeline(runs.path("split"));
+    ASSERT_TRUE(timeline.ok());
+    EXPECT_EQ(timeline->back().step, 12);
+    EXPECT_LT(timeline->back().valLoss, timeline->front().valLoss);
+}
+
+TEST(Trainer, StartingTwiceInOneDirectoryIsRefused) {
+    Corpus corpus;
+    TempDir runs;
+    auto r = tinyRecipe();
+    r.totalSteps = 2;
+    ASSERT_TRUE(startTraining(runs.path("a"), corpus.inputs(r), {}).ok());
+    const auto again = startTraining(runs.path("a"), corpus.inputs(r), {});
+    ASSERT_FALSE(again.ok());
+    EXPECT_NE(again.error().message.find("--resume"), std::string::npos);
+}
+
+// One head, three positions, head size 2: scores are q_i . k_j / sqrt(2).
+struct SmallCase {
+    at::Tensor q = at::tensor({1.0f, 0.0f, 0.5f, 1.0f, -1.0f, 2.0f}).view({1, 1, 3, 2});
+    at::Tensor k = at::tensor({2.0f, 0.0f, 0.0f, 1.0f, 1.0f, 1.0f}).view({1, 1, 3, 2});
+    at::Tensor v = at::tensor({1.0f, 0.0f, 0.0f, 1.0f, 1.0f, 1.0f}).view({1, 1, 3, 2});
+    double z(int i, int j) const {
+        const float* qp = q.data_ptr<float>() + 2 * i;
+        const float* kp = k.data_ptr<float>() + 2 * j;
+        return (qp[0] * kp[0] + qp[1] * kp[1]) / std::sqrt(2.0);
+    }
+};
+
+class WeightGrabber : public ForwardObserver {
+public:
+    std::vector<float> w;
+    bool wantsAttention(int, int) override { return true; }
+    void onAttention(int, int, const MatrixView& m) override {
+        for (std::int64_t r = 0; r < m.rows; ++r)
+            w.insert(w.end(), m.row(r), m.row(r) + m.cols);
+    }
+};
+
+std::vector<float> variantWeights(AttentionKind kind, float param, bool learned = false) {
+    ModelConfig c;
+    c.nHeads = c.nKvHeads = 1;
+    c.headDim = 2;
+    c.attention = kind;
+    c.sinkLogit = param;
+    c.sigmoidBias = param;
+    SmallCase s;
+    sd::AttentionInputs in{s.q, s.k, s.v, learned ? at::tensor({param}) : at::Tensor(), 0, 0};
+    WeightGrabber g;
+    sd::attend(c, in, &g);
+    return g.w;
+}
+
+TEST(AttentionVariants, MatchHandComputedWeights) {
+    SmallCase s;
+    for (int i = 0; i < 3; ++i) {
+        double softmaxDen = 0, sink0Den = std::exp(0.0), sinkLearnedDen = std::exp(-1.5);
+        for (int j = 0; j <= i; ++j) {
+            softmaxDen += std::exp(s.z(i, j));
+            sink0Den += std::exp(s.z(i, j));
+            sinkLearnedDen += std::exp(s.z(i, j));
+        }
+        const auto soft = variantWeights(AttentionKind::Softmax, 0);
+        const auto sink0 = variantWeights(AttentionKind::SinkLogit, 0.0f);
+        const auto learned = variantWeights(AttentionKind::SinkLogit, -1.5f, true);
+        const auto sigm = variantWeights(AttentionKind::Sigmoid, -1.0f);
+        for (int j = 0; j < 3; ++j) {
+            const std::size_t at = static_cast<std::size_t>(i * 3 + j);
+            if (j > i) {
+                EXPECT_EQ(soft[at], 0.0f);
+                EXPECT_EQ(sink0[at], 0.0f);
+                EXPECT_EQ(sigm[at], 0.0f);
+                continue;
+            }
+            EXPECT_NEAR(soft[at], std::exp(s.z(i, j)) / softmaxDen, 1e-6);
+            EXPECT_NEAR(sink0[at], std::exp(s.z(i, j)) / sink0Den, 1e-6);
+            EXPECT_NEAR(learned[at], std::exp(s.z(i, j)) / sinkLearnedDen, 1e-6);
+            EXPECT_NEAR(sigm[at], 1.0 / (1.0 + std::exp(-(s.z(i, j) - 1.0))), 1e-6);
+        }
+    }
+}
+
+} // namespace
