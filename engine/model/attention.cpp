@@ -32,12 +32,12 @@ at::Tensor attend(const ModelConfig& c, const AttentionInputs& in, ForwardObserv
 
     // Grouped-query attention without copying keys: the G query heads that share a key/value head
     // are stacked along the row axis, so one batched matmul serves them all.
-    const at::Tensor q = in.q.reshape({B, nKv, G * T, hd});
+    // The 1/sqrt(hd) scale goes on q ([T, hd]) rather than on the scores ([T, Tk]): fewer passes.
+    const at::Tensor q = (in.q * (1.0 / std::sqrt(static_cast<double>(hd)))).reshape({B, nKv, G * T, hd});
     at::Tensor scores = at::matmul(q, in.k.transpose(-1, -2)).view({B, nH, T, Tk});
-    scores = scores * (1.0 / std::sqrt(static_cast<double>(hd)));
+    // In place: matmul's backward does not need its output, so autograd allows it.
     if (T > 1 || Tk != in.startPos + T)
-        scores = scores.masked_fill(causalMask(T, Tk, in.startPos, scores.device()),
-                                    -std::numeric_limits<float>::infinity());
+        scores.masked_fill_(causalMask(T, Tk, in.startPos, scores.device()), -std::numeric_limits<float>::infinity());
 
     if (observer) {
         for (int h = 0; h < nH; ++h) {
