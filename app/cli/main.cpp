@@ -21,6 +21,8 @@ int main(int argc, char** argv) {
     CLI::App* train = sinkscope::cli::addTrainCommand(app, trainOptions);
     sinkscope::cli::TimelineOptions timelineOptions;
     CLI::App* timeline = sinkscope::cli::addTimelineCommand(app, timelineOptions);
+    sinkscope::cli::ExportOptions exportOptions;
+    CLI::App* exportCmd = sinkscope::cli::addExportCommand(app, exportOptions);
     sinkscope::cli::TokenizerTrainOptions tokOptions;
     CLI::App* trainTok = sinkscope::cli::addTokenizerTrainCommand(app, tokOptions);
 
@@ -35,6 +37,7 @@ int main(int argc, char** argv) {
     if (random->parsed()) return sinkscope::cli::runRandomModelCommand(randomOptions);
     if (train->parsed()) return sinkscope::cli::runTrainCommand(trainOptions);
     if (timeline->parsed()) return sinkscope::cli::runTimelineCommand(timelineOptions);
+    if (exportCmd->parsed()) return sinkscope::cli::runExportCommand(exportOptions);
     if (trainTok->parsed()) return sinkscope::cli::runTokenizerTrainCommand(tokOptions);
     return 0;
 }

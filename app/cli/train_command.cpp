@@ -2,6 +2,7 @@
 
 #include "cli_common.h"
 #include "train/bpe_trainer.h"
+#include "train/export_run.h"
 #include "train/trainer.h"
 
 #include <algorithm>
@@ -173,6 +174,25 @@ int runTokenizerTrainCommand(const TokenizerTrainOptions& o) {
     if (auto s = trainByteLevelBpe(o.input, o.out, BpeTrainOptions{o.vocabSize, 2, {}}); !s)
         return fail(s.error().message);
     fmt::print("wrote {}\n", o.out);
+    return 0;
+}
+
+CLI::App* addExportCommand(CLI::App& app, ExportOptions& o) {
+    auto* cmd = app.add_subcommand(
+        "export", "Write a run's latest checkpoint as a model directory with its sink probe");
+    cmd->add_option("--run", o.run, "Run directory")->required();
+    cmd->add_option("--out", o.out, "Model directory to write")->required();
+    cmd->add_option("--dtype", o.dtype, "Weight type: bf16, f16 or f32")
+        ->check(CLI::IsMember({"bf16", "f16", "f32"}));
+    return cmd;
+}
+
+int runExportCommand(const ExportOptions& o) {
+    const DType dtype = o.dtype == "f32" ? DType::F32 : o.dtype == "f16" ? DType::F16 : DType::BF16;
+    auto r = exportRun(o.run, o.out, dtype);
+    if (!r) return fail(r.error().message);
+    fmt::print("exported step {} ({} tokens) to {}: probe Sink^0.3 {:.1f} %, mean loss {:.3f} nats\n",
+               r->step, r->tokens, o.out, r->probe.sinkRate, r->probe.meanLoss);
     return 0;
 }
 

@@ -6,6 +6,7 @@
 #include "temp_dir.h"
 #include "tokenizer/tokenizer.h"
 #include "train/bpe_trainer.h"
+#include "train/export_run.h"
 #include "train/sink_probe.h"
 #include "train/train_model.h"
 #include "train/trainer.h"
@@ -197,6 +198,25 @@ TEST(Trainer, StartingTwiceInOneDirectoryIsRefused) {
     const auto again = startTraining(runs.path("a"), corpus.inputs(r), {});
     ASSERT_FALSE(again.ok());
     EXPECT_NE(again.error().message.find("--resume"), std::string::npos);
+}
+
+TEST(Trainer, ExportedModelReproducesItsRecordedSinkProbe) {
+    Corpus corpus;
+    TempDir runs;
+    ASSERT_TRUE(startTraining(runs.path("r"), corpus.inputs(tinyRecipe()), {}).ok());
+    auto summary = exportRun(runs.path("r"), runs.path("out"), DType::BF16);
+    ASSERT_TRUE(summary.ok()) << summary.error().message;
+    EXPECT_EQ(summary->step, 12);
+    auto recorded = readRecordedProbe(runs.path("out"));
+    ASSERT_TRUE(recorded.ok()) << recorded.error().message;
+    ASSERT_EQ(recorded->sequences.size(), 3u);
+    auto m = Model::load(runs.path("out"));
+    ASSERT_TRUE(m.ok()) << m.error().message;
+    auto again = runSinkProbe(**m, recorded->sequences, recorded->eps);
+    ASSERT_TRUE(again.ok());
+    EXPECT_DOUBLE_EQ(again->sinkRate, recorded->recorded.sinkRate);
+    EXPECT_NEAR(again->meanLoss, recorded->recorded.meanLoss, 1e-9);
+    EXPECT_NEAR(again->alpha0[1][2], recorded->recorded.alpha0[1][2], 1e-9);
 }
 
 // One head, three positions, head size 2: scores are q_i . k_j / sqrt(2).
