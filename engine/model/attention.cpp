@@ -37,7 +37,8 @@ at::Tensor attend(const ModelConfig& c, const AttentionInputs& in, ForwardObserv
     at::Tensor scores = at::matmul(q, in.k.transpose(-1, -2)).view({B, nH, T, Tk});
     // In place: matmul's backward does not need its output, so autograd allows it.
     if (T > 1 || Tk != in.startPos + T)
-        scores.masked_fill_(causalMask(T, Tk, in.startPos, scores.device()), -std::numeric_limits<float>::infinity());
+        scores.masked_fill_(causalMask(T, Tk, in.startPos, scores.device()),
+                            -std::numeric_limits<float>::infinity());
 
     if (observer) {
         for (int h = 0; h < nH; ++h) {
