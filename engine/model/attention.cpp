@@ -1,5 +1,7 @@
 #include "model/attention.h"
 
+#include "model/causal_attention.h"
+
 #include <cmath>
 #include <limits>
 
@@ -29,6 +31,12 @@ at::Tensor attend(const ModelConfig& c, const AttentionInputs& in, ForwardObserv
     const std::int64_t B = in.q.size(0), nH = c.nHeads, nKv = c.nKvHeads, G = c.groupSize();
     const std::int64_t T = in.q.size(2), hd = in.q.size(3), Tk = in.k.size(2);
     if (B != 1) observer = nullptr;
+
+    // Whole-sequence softmax attention that nobody observes (training, evaluation, plain forward
+    // passes) takes the fused kernel; captures, caches and the other variants take the general path.
+    if (!observer && c.attention == AttentionKind::Softmax && in.startPos == 0 && Tk == T && T > 1 &&
+        in.q.device().is_cpu() && in.q.scalar_type() == at::kFloat)
+        return fusedCausalAttention(in.q * (1.0 / std::sqrt(static_cast<double>(hd))), in.k, in.v);
 
     // Grouped-query attention without copying keys: the G query heads that share a key/value head
     // are stacked along the row axis, so one batched matmul serves them all.

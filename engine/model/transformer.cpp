@@ -40,15 +40,26 @@ at::Tensor norm(const ModelConfig& c, const at::Tensor& x, const at::Tensor& w, 
     return rmsNorm(x, w, c.normEps);
 }
 
-// Rotate-half RoPE on [B, H, T, hd] for absolute positions startPos .. startPos+T-1.
-at::Tensor applyRope(const at::Tensor& x, std::int64_t startPos, double theta) {
-    const std::int64_t T = x.size(2), hd = x.size(3), half = hd / 2;
-    auto opts = at::TensorOptions().dtype(at::kDouble).device(x.device());
+// cos/sin of RoPE angles [T, hd/2] for absolute positions startPos .. startPos+T-1; computed once
+// per forward pass and shared by every layer's queries and keys.
+struct RopeTables {
+    at::Tensor cos, sin;
+};
+
+RopeTables ropeTables(std::int64_t startPos, std::int64_t T, std::int64_t hd, double theta,
+                      const at::Tensor& like) {
+    const std::int64_t half = hd / 2;
+    auto opts = at::TensorOptions().dtype(at::kDouble).device(like.device());
     auto invFreq = at::pow(theta, at::arange(0, half, opts) * (-2.0 / static_cast<double>(hd)));
-    auto angles = at::arange(startPos, startPos + T, opts).unsqueeze(1) * invFreq.unsqueeze(0); // [T, half]
-    auto cos = angles.cos().to(x.scalar_type()), sin = angles.sin().to(x.scalar_type());
+    auto angles = at::arange(startPos, startPos + T, opts).unsqueeze(1) * invFreq.unsqueeze(0);
+    return {angles.cos().to(like.scalar_type()), angles.sin().to(like.scalar_type())};
+}
+
+// Rotate-half RoPE on [B, H, T, hd].
+at::Tensor applyRope(const at::Tensor& x, const RopeTables& r) {
+    const std::int64_t half = x.size(3) / 2;
     auto x1 = x.narrow(-1, 0, half), x2 = x.narrow(-1, half, half);
-    return at::cat({x1 * cos - x2 * sin, x2 * cos + x1 * sin}, -1);
+    return at::cat({x1 * r.cos - x2 * r.sin, x2 * r.cos + x1 * r.sin}, -1);
 }
 
 at::Tensor mlp(const ModelConfig& c, const LayerWeights& lw, const at::Tensor& h) {
@@ -192,6 +203,8 @@ at::Tensor forwardHidden(const ModelConfig& c, const TransformerWeights& w, cons
     at::Tensor x = at::embedding(w.embed, tokens);
     if (c.family == Family::Gpt2) x = x + w.posEmbed.narrow(0, start, T);
 
+    const RopeTables rope =
+        c.family == Family::Llama ? ropeTables(start, T, hd, c.ropeTheta, x) : RopeTables{};
     for (int l = 0; l < c.nLayers; ++l) {
         const auto& lw = w.layers[static_cast<std::size_t>(l)];
         if (norms) reportNorms(obs, l, start, x);
@@ -200,8 +213,8 @@ at::Tensor forwardHidden(const ModelConfig& c, const TransformerWeights& w, cons
         at::Tensor k = at::linear(h, lw.wk, lw.bk).view({B, T, c.nKvHeads, hd}).transpose(1, 2);
         at::Tensor v = at::linear(h, lw.wv, lw.bv).view({B, T, c.nKvHeads, hd}).transpose(1, 2);
         if (c.family == Family::Llama) {
-            q = applyRope(q, start, c.ropeTheta);
-            k = applyRope(k, start, c.ropeTheta);
+            q = applyRope(q, rope);
+            k = applyRope(k, rope);
         }
         if (obs && obs->wantsKvNorms(l)) reportKvNorms(c, obs, l, start, k, v);
         if (ctx.cache) std::tie(k, v) = appendToCache(*ctx.cache, l, k, v);
