@@ -6,6 +6,7 @@
 #include <cstring>
 #include <fmt/format.h>
 #include <set>
+#include <tuple>
 
 namespace sinkscope::detail {
 
@@ -62,11 +63,41 @@ at::Tensor applyRope(const at::Tensor& x, const RopeTables& r) {
     return at::cat({x1 * r.cos - x2 * r.sin, x2 * r.cos + x1 * r.sin}, -1);
 }
 
+// Below this many tokens a pass does not pay for concatenating weights (generation steps).
+constexpr std::int64_t kFuseRows = 512;
+
+// q [B, H, T, hd], k and v [B, Hkv, T, hd]. Long passes use one GEMM against the concatenated
+// q|k|v weights; the weights stay separate tensors (checkpoint names, per-tensor gradients).
+std::tuple<at::Tensor, at::Tensor, at::Tensor> projectQkv(const ModelConfig& c, const LayerWeights& lw,
+                                                          const at::Tensor& h) {
+    const std::int64_t B = h.size(0), T = h.size(1), hd = c.headDim;
+    at::Tensor q, k, v;
+    if (B * T >= kFuseRows && !lw.bq.defined()) {
+        const std::int64_t nq = c.nHeads * hd, nkv = c.nKvHeads * hd;
+        const auto qkv = at::linear(h, at::cat({lw.wq, lw.wk, lw.wv}, 0));
+        q = qkv.narrow(-1, 0, nq);
+        k = qkv.narrow(-1, nq, nkv);
+        v = qkv.narrow(-1, nq + nkv, nkv);
+    } else {
+        q = at::linear(h, lw.wq, lw.bq);
+        k = at::linear(h, lw.wk, lw.bk);
+        v = at::linear(h, lw.wv, lw.bv);
+    }
+    return {q.reshape({B, T, c.nHeads, hd}).transpose(1, 2),
+            k.reshape({B, T, c.nKvHeads, hd}).transpose(1, 2),
+            v.reshape({B, T, c.nKvHeads, hd}).transpose(1, 2)};
+}
+
 at::Tensor mlp(const ModelConfig& c, const LayerWeights& lw, const at::Tensor& h) {
     if (c.family == Family::Gpt2) {
         auto up = at::linear(h, lw.wUp, lw.bUp);
         up = at::gelu(up, c.activation == Activation::GeluTanh ? "tanh" : "none");
         return at::linear(up, lw.wDown, lw.bDown);
+    }
+    if (h.size(0) * h.size(1) >= kFuseRows) {
+        // One GEMM for gate and up: wider products run faster than two narrow ones.
+        const auto gu = at::linear(h, at::cat({lw.wGate, lw.wUp}, 0)).chunk(2, -1);
+        return at::linear(at::silu(gu[0]) * gu[1], lw.wDown);
     }
     return at::linear(at::silu(at::linear(h, lw.wGate)) * at::linear(h, lw.wUp), lw.wDown);
 }
@@ -209,9 +240,7 @@ at::Tensor forwardHidden(const ModelConfig& c, const TransformerWeights& w, cons
         const auto& lw = w.layers[static_cast<std::size_t>(l)];
         if (norms) reportNorms(obs, l, start, x);
         const at::Tensor h = norm(c, x, lw.norm1W, lw.norm1B);
-        at::Tensor q = at::linear(h, lw.wq, lw.bq).view({B, T, c.nHeads, hd}).transpose(1, 2);
-        at::Tensor k = at::linear(h, lw.wk, lw.bk).view({B, T, c.nKvHeads, hd}).transpose(1, 2);
-        at::Tensor v = at::linear(h, lw.wv, lw.bv).view({B, T, c.nKvHeads, hd}).transpose(1, 2);
+        auto [q, k, v] = projectQkv(c, lw, h);
         if (c.family == Family::Llama) {
             q = applyRope(q, rope);
             k = applyRope(k, rope);

@@ -166,6 +166,23 @@ TEST(Capture, CachedGenerationSeesWhatAFullPassSees) {
         }
 }
 
+// Long passes project q|k|v and gate|up with one GEMM each; short passes use separate ones.
+// Causality makes the first rows of a long pass comparable to a short pass over the same prefix.
+TEST(Capture, LongPassWithFusedProjectionsMatchesShortPass) {
+    auto m = load(sharedModelPath("stories260K/stories260K.bin"));
+    ASSERT_TRUE(m);
+    const auto& c = m->config();
+    ASSERT_GE(c.maxPositions, 512);
+    const auto ids = someIds(512, c.vocabSize, 3);
+    const std::vector<std::int32_t> prefix(ids.begin(), ids.begin() + 200);
+    auto longPass = m->forward(ids, nullptr, /*allLogits=*/true);
+    auto shortPass = m->forward(prefix, nullptr, /*allLogits=*/true);
+    ASSERT_TRUE(longPass.ok() && shortPass.ok());
+    ASSERT_EQ(shortPass->logits.size(), static_cast<std::size_t>(200 * c.vocabSize));
+    for (std::size_t i = 0; i < shortPass->logits.size(); ++i)
+        ASSERT_NEAR(longPass->logits[i], shortPass->logits[i], 1e-4) << "logit " << i;
+}
+
 TEST(Capture, ColumnImportanceObserverMatchesRecordedAttention) {
     auto m = load(sharedModelPath("stories260K/stories260K.bin"));
     ASSERT_TRUE(m);
