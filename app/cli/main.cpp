@@ -1,8 +1,11 @@
 // sinkscope-cli: the command-line twin of every SinkScope feature.
 #include "cli_common.h"
+#include "compare_command.h"
+#include "metrics_command.h"
 #include "model/blas_check.h"
 #include "random_model_command.h"
 #include "run_command.h"
+#include "stream_ppl_command.h"
 #include "train_command.h"
 
 #include <CLI/CLI.hpp>
@@ -15,6 +18,12 @@ int main(int argc, char** argv) {
 
     sinkscope::cli::RunOptions runOptions;
     CLI::App* run = sinkscope::cli::addRunCommand(app, runOptions);
+    sinkscope::cli::CompareOptions compareOptions;
+    CLI::App* compare = sinkscope::cli::addCompareCommand(app, compareOptions);
+    sinkscope::cli::MetricsOptions metricsOptions;
+    CLI::App* metrics = sinkscope::cli::addMetricsCommand(app, metricsOptions);
+    sinkscope::cli::StreamPplOptions streamOptions;
+    CLI::App* streamPpl = sinkscope::cli::addStreamPplCommand(app, streamOptions);
     sinkscope::cli::RandomModelOptions randomOptions;
     CLI::App* random = sinkscope::cli::addRandomModelCommand(app, randomOptions);
     sinkscope::cli::TrainOptions trainOptions;
@@ -34,6 +43,9 @@ int main(int argc, char** argv) {
     if (auto w = sinkscope::blasWarning(sinkscope::detectBlas()); !w.empty())
         std::fprintf(stderr, "%s\n", w.c_str());
     if (run->parsed()) return sinkscope::cli::runRunCommand(runOptions);
+    if (compare->parsed()) return sinkscope::cli::runCompareCommand(compareOptions);
+    if (metrics->parsed()) return sinkscope::cli::runMetricsCommand(metricsOptions);
+    if (streamPpl->parsed()) return sinkscope::cli::runStreamPplCommand(streamOptions);
     if (random->parsed()) return sinkscope::cli::runRandomModelCommand(randomOptions);
     if (train->parsed()) return sinkscope::cli::runTrainCommand(trainOptions);
     if (timeline->parsed()) return sinkscope::cli::runTimelineCommand(timelineOptions);

@@ -1,9 +1,9 @@
 #include "run_command.h"
 
 #include "cli_common.h"
+#include "metrics/output_effect.h"
 #include "model/capture.h"
 #include "model/model.h"
-#include "model/sampler.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -13,43 +13,12 @@ namespace sinkscope::cli {
 
 namespace {
 
-std::string tokenText(const Model& model, std::int32_t id) {
-    return model.tokenizer() ? model.tokenizer()->tokenText(id) : fmt::format("<{}>", id);
-}
-
-// Escapes control characters so a token like "\n" stays on its line in the table.
-std::string printable(const std::string& s) {
-    std::string out;
-    for (char ch : s) {
-        if (ch == '\n')
-            out += "\\n";
-        else if (ch == '\t')
-            out += "\\t";
-        else if (ch == '\r')
-            out += "\\r";
-        else if (static_cast<unsigned char>(ch) < 0x20)
-            out += fmt::format("\\x{:02x}", static_cast<unsigned char>(ch));
-        else
-            out += ch;
-    }
-    return out;
-}
-
-Result<std::vector<std::int32_t>> promptIds(const Model& model, const RunOptions& o) {
-    if (!o.tokenIds.empty()) return parseTokenIds(o.tokenIds);
-    if (!model.tokenizer())
-        return Error{"this model has no tokenizer next to it: give the prompt as --token-ids 1,2,3"};
-    auto text = readPromptArgument(o.prompt);
-    if (!text) return text.error();
-    const bool addBos = o.bos == "yes" || (o.bos == "auto" && model.config().addBos);
-    auto ids = model.tokenizer()->encode(*text, addBos);
-    if (!ids) return Error{"--prompt: " + ids.error().message};
-    return ids;
-}
-
 void printHuman(const Model& model, const std::vector<std::int32_t>& ids, const GenerationOutput& gen,
-                const std::vector<TokenProb>& top, const std::vector<std::vector<double>>& alpha0) {
+                const std::vector<RankedToken>& top, const std::vector<std::vector<double>>& alpha0,
+                const Interventions& interventions) {
     fmt::print("model: {}\ndevice: {}\n", model.describe(), model.deviceName());
+    for (const auto& iv : interventions)
+        fmt::print("intervention: {}\n", describeIntervention(iv));
     fmt::print("tokens fed to the model ({}):\n", ids.size());
     for (std::size_t i = 0; i < ids.size(); ++i)
         fmt::print("  {:>4}  {:>6}  '{}'\n", i, ids[i], printable(tokenText(model, ids[i])));
@@ -76,8 +45,14 @@ void printHuman(const Model& model, const std::vector<std::int32_t>& ids, const 
 }
 
 void printJson(const Model& model, const std::vector<std::int32_t>& ids, const GenerationOutput& gen,
-               const std::vector<TokenProb>& top, const std::vector<std::vector<double>>& alpha0) {
+               const std::vector<RankedToken>& top, const std::vector<std::vector<double>>& alpha0,
+               const Interventions& interventions) {
     nlohmann::json j;
+    if (!interventions.empty()) {
+        auto& list = j["interventions"] = nlohmann::json::array();
+        for (const auto& iv : interventions)
+            list.push_back(iv.spec);
+    }
     j["model"] = model.describe();
     j["device"] = model.deviceName();
     j["token_ids"] = ids;
@@ -99,14 +74,7 @@ void printJson(const Model& model, const std::vector<std::int32_t>& ids, const G
 CLI::App* addRunCommand(CLI::App& app, RunOptions& o) {
     CLI::App* run =
         app.add_subcommand("run", "Run a prompt through a model and report attention on the first token");
-    run->add_option("--model,-m", o.model, "Model directory (config.json + safetensors) or llama2.c .bin")
-        ->required();
-    auto* prompt = run->add_option("--prompt,-p", o.prompt, "Prompt text, or @file to read it from a file");
-    auto* ids = run->add_option("--token-ids", o.tokenIds, "Comma-separated token ids fed as they are");
-    prompt->excludes(ids);
-    ids->excludes(prompt);
-    run->add_option("--bos", o.bos, "Prepend BOS to --prompt: auto (model's config), yes, no")
-        ->check(CLI::IsMember({"auto", "yes", "no"}));
+    addModelInputOptions(run, o.input, /*interventions=*/true);
     run->add_option("--max-new-tokens,-n", o.maxNewTokens, "Tokens to generate")
         ->check(CLI::Range(0, 100000));
     run->add_option("--temperature", o.temperature, "Sampling temperature; 0 is greedy")
@@ -115,37 +83,39 @@ CLI::App* addRunCommand(CLI::App& app, RunOptions& o) {
         ->check(CLI::NonNegativeNumber);
     run->add_option("--top-p", o.topP, "Nucleus sampling mass (1: off)")->check(CLI::Range(0.0, 1.0));
     run->add_option("--seed", o.seed, "Random seed for sampling");
-    run->add_option("--device", o.device, "cpu or cuda (falls back to cpu with a message)");
     run->add_flag("--json", o.json, "Print one JSON object instead of tables");
     return run;
 }
 
 int runRunCommand(const RunOptions& o) {
-    if (o.prompt.empty() && o.tokenIds.empty()) return fail("run: give --prompt TEXT or --token-ids 1,2,3");
-    if (isatty(STDERR_FILENO) && !o.json) std::fprintf(stderr, "loading %s ...\n", o.model.c_str());
-    auto model = Model::load(o.model, LoadOptions{o.device});
+    if (o.input.prompt.empty() && o.input.tokenIds.empty())
+        return fail("run: give --prompt TEXT or --token-ids 1,2,3");
+    auto interventions = parseInterventions(o.input.interventions);
+    if (!interventions) return fail(interventions.error().message);
+    auto model = loadModel(o.input, o.json);
     if (!model) return fail(model.error().message);
     const Model& m = *model.value();
-    for (const auto& n : m.notices())
-        std::fprintf(stderr, "note: %s\n", n.c_str());
 
-    auto ids = promptIds(m, o);
+    auto ids = promptIds(m, o.input);
     if (!ids) return fail(ids.error().message);
     ColumnImportanceObserver alpha(m.config().nLayers, m.config().nHeads,
                                    static_cast<std::int64_t>(ids->size()));
     GenerationOptions g{o.maxNewTokens, o.temperature, o.topK, o.topP, o.seed, true};
     Progress progress("generating");
-    auto gen = m.generate(*ids, g, &alpha, [&](int done, int total) {
-        progress.update(done, total);
-        return true;
-    });
+    auto gen = m.generate(
+        *ids, g, &alpha,
+        [&](int done, int total) {
+            progress.update(done, total);
+            return true;
+        },
+        *interventions);
     if (!gen) return fail(gen.error().message);
     const auto top =
         topK(gen->nextTokenLogits.data(), static_cast<std::int64_t>(gen->nextTokenLogits.size()), 10);
     if (o.json)
-        printJson(m, *ids, *gen, top, alpha.alpha0());
+        printJson(m, *ids, *gen, top, alpha.alpha0(), *interventions);
     else
-        printHuman(m, *ids, *gen, top, alpha.alpha0());
+        printHuman(m, *ids, *gen, top, alpha.alpha0(), *interventions);
     return 0;
 }
 

@@ -1,6 +1,9 @@
 #pragma once
 // `sinkscope-cli run`: one prompt through a model, with the next-token distribution, optional
-// generation and the layer x head table of alpha_0 (mean attention on the first token).
+// generation and the layer x head table of alpha_0 (mean attention on the first token), under
+// optional interventions (same output, intervened run).
+#include "model_input.h"
+
 #include <CLI/CLI.hpp>
 #include <cstdint>
 #include <string>
@@ -8,11 +11,7 @@
 namespace sinkscope::cli {
 
 struct RunOptions {
-    std::string model;
-    std::string prompt;
-    std::string tokenIds;
-    std::string bos = "auto";
-    std::string device = "cpu";
+    ModelInputOptions input;
     int maxNewTokens = 0;
     float temperature = 0.0f;
     int topK = 0;

@@ -55,13 +55,13 @@ struct Intervention {
     IndexSet layers, heads;
     SinkSet sinks;
 
-    double gamma = 0.0;     // ScaleRenormalize
-    double beta = 0.4;      // FixedFraction
-    double fraction = 0.6;  // Redistribute: p
-    TokenSpan target;       // Redistribute: the span that receives the freed mass
-    double sinkLogit = 0.0; // SinkLogit: b; -infinity is plain softmax
-    int streamSinks = 4;    // Stream
-    int streamWindow = 512; // Stream
+    double gamma = 0.0;        // ScaleRenormalize
+    double beta = 0.4;         // FixedFraction
+    double fraction = 0.6;     // Redistribute: p
+    TokenSpan target;          // Redistribute: the span that receives the freed mass
+    double sinkLogit = 0.0;    // SinkLogit: b; -infinity is plain softmax
+    int streamSinks = 4;       // Stream
+    int streamWindow = 512;    // Stream
     bool positionShift = true; // Stream: RoPE positions re-assigned within the cache (the paper's
                                // "pos shift"); false: original positions
 
@@ -73,6 +73,11 @@ struct Intervention {
 // Parses one SPEC (grammar: README "Interventions"). Errors quote the spec and point at the bad
 // part: `intervention "zerotune:gama=4": at "gama=4": unknown key "gama" (zerotune takes ...)`.
 Result<Intervention> parseIntervention(std::string_view spec);
+
+// Checks what the parser cannot know (layer and head indices against the model) and the parameter
+// ranges, so interventions built in code (GUI toggles) get the parser's guarantees. Errors quote the
+// spec: `intervention "suppress:layers=7": layer 7 is out of range (the model has 6 layers, 0-5)`.
+Status validateIntervention(const Intervention& iv, int nLayers, int nHeads);
 
 // A one-line human description, e.g. "ZeroTuning gamma 4 on sinks {0}, layers 2-5, all heads".
 std::string describeIntervention(const Intervention& iv);

@@ -26,9 +26,9 @@ struct MutableMatrixView {
     MatrixView view() const { return {data, rows, cols, rowStride, firstRow}; }
 };
 
-// ZeroTuning: A'[i,j in S] = g A[i,j] R_i / (R_i + (g-1) S_i), A'[i,j not in S] = A[i,j] R_i / (R_i + (g-1) S_i),
-// S_i = sum of the row's visible sink entries. gamma >= 0; rows with R_i + (g-1) S_i <= 0 (or
-// with no non-sink mass when g != 1) are unchanged.
+// ZeroTuning: A'[i,j in S] = g A[i,j] R_i / (R_i + (g-1) S_i), A'[i,j not in S] = A[i,j] R_i / (R_i + (g-1)
+// S_i), S_i = sum of the row's visible sink entries. gamma >= 0; rows with R_i + (g-1) S_i <= 0 (or with no
+// non-sink mass when g != 1) are unchanged.
 void scaleRenormalize(const MutableMatrixView& a, const std::vector<std::int64_t>& sinks, double gamma);
 
 // ACT: sink entries x beta; the other visible entries x (R_i - beta S_i) / (R_i - S_i). Rows with

@@ -46,6 +46,21 @@ double meanRowEntropy(const MatrixView& a) {
     return total / static_cast<double>(a.rows);
 }
 
+std::vector<float> rowNorms(const float* data, std::int64_t rows, std::int64_t dim) {
+    std::vector<float> out(static_cast<std::size_t>(std::max<std::int64_t>(rows, 0)), 0.0f);
+    for (std::int64_t r = 0; r < rows; ++r) {
+        // Massive activations reach 1e3-1e4 per channel, so squares reach 1e8 and a float sum over
+        // thousands of channels would drift in its last digits; double keeps the returned float accurate.
+        double s = 0.0;
+        for (std::int64_t d = 0; d < dim; ++d) {
+            const double x = data[r * dim + d];
+            s += x * x;
+        }
+        out[static_cast<std::size_t>(r)] = static_cast<float>(std::sqrt(s));
+    }
+    return out;
+}
+
 void ColumnImportanceAccumulator::addRows(const MatrixView& a) {
     if (static_cast<std::int64_t>(m_sum.size()) < a.cols) {
         m_sum.resize(static_cast<std::size_t>(a.cols), 0.0);

@@ -20,6 +20,10 @@ double sinkRate(const std::vector<double>& alphaK, double eps = 0.3);
 // Mean over rows of the row entropy -sum_j A[i,j] log A[i,j] (natural log), over the causal part.
 double meanRowEntropy(const MatrixView& attention);
 
+// L2 norm of each row of a [T, D] row-major matrix: massive activations per (layer, token) and the
+// key/value norms per token. Accumulated in double; returned as float like the tensors it summarises.
+std::vector<float> rowNorms(const float* data, std::int64_t rows, std::int64_t dim);
+
 // Accumulates alpha[k] incrementally from rows delivered in any order (prefill + generation steps).
 class ColumnImportanceAccumulator {
 public:

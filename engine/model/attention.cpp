@@ -1,6 +1,7 @@
 #include "model/attention.h"
 
 #include "model/causal_attention.h"
+#include "model/intervention_state.h"
 
 #include <cmath>
 #include <limits>
@@ -31,10 +32,12 @@ at::Tensor attend(const ModelConfig& c, const AttentionInputs& in, ForwardObserv
     const std::int64_t B = in.q.size(0), nH = c.nHeads, nKv = c.nKvHeads, G = c.groupSize();
     const std::int64_t T = in.q.size(2), hd = in.q.size(3), Tk = in.k.size(2);
     if (B != 1) observer = nullptr;
+    InterventionState* iv =
+        B == 1 && in.interventions && in.interventions->touchesLayer(in.layer) ? in.interventions : nullptr;
 
     // Whole-sequence softmax attention that nobody observes (training, evaluation, plain forward
     // passes) takes the fused kernel; captures, caches and the other variants take the general path.
-    if (!observer && c.attention == AttentionKind::Softmax && in.startPos == 0 && Tk == T && T > 1 &&
+    if (!observer && !iv && c.attention == AttentionKind::Softmax && in.startPos == 0 && Tk == T && T > 1 &&
         in.q.device().is_cpu() && in.q.scalar_type() == at::kFloat)
         return fusedCausalAttention(in.q * (1.0 / std::sqrt(static_cast<double>(hd))), in.k, in.v);
 
@@ -75,11 +78,30 @@ at::Tensor attend(const ModelConfig& c, const AttentionInputs& in, ForwardObserv
         break;
     }
 
+    if (iv) {
+        // The operators work on CPU memory; off the CPU this round-trips the layer's weights.
+        at::Tensor host = probs.to(at::kCPU, at::kFloat).contiguous();
+        applyInterventions(*iv, in.layer, scores.to(at::kCPU, at::kFloat), host, in.startPos,
+                           in.slotPositions);
+        probs = host.to(probs.device(), probs.scalar_type());
+    }
+
     if (observer) {
+        // After eviction, observers still get rows over token positions: evicted keys read 0.
+        at::Tensor shown = probs;
+        std::int64_t firstRow = in.startPos;
+        if (in.slotPositions) {
+            const auto& pos = *in.slotPositions;
+            at::Tensor index = at::tensor(std::vector<std::int64_t>(pos.begin(), pos.begin() + Tk),
+                                          at::TensorOptions().dtype(at::kLong).device(probs.device()));
+            shown = at::zeros({B, nH, T, pos[static_cast<std::size_t>(Tk - 1)] + 1}, probs.options())
+                        .index_copy_(3, index, probs);
+            firstRow = pos[static_cast<std::size_t>(in.startPos)];
+        }
         for (int h = 0; h < nH; ++h) {
             if (!observer->wantsAttention(in.layer, h)) continue;
             at::Tensor keep;
-            observer->onAttention(in.layer, h, headView(probs, h, in.startPos, keep));
+            observer->onAttention(in.layer, h, headView(shown, h, firstRow, keep));
         }
     }
 

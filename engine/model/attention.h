@@ -6,14 +6,19 @@
 
 #include <ATen/ATen.h>
 
+#include <vector>
+
 namespace sinkscope::detail {
 
 struct AttentionInputs {
-    at::Tensor q;          // [B, nHeads, T, hd]
-    at::Tensor k, v;       // [B, nKvHeads, Tk, hd], Tk = startPos + T
-    at::Tensor sinkLogits; // [nHeads] learned sink logits, or undefined
-    std::int64_t startPos = 0;
+    at::Tensor q;              // [B, nHeads, T, hd]
+    at::Tensor k, v;           // [B, nKvHeads, Tk, hd], Tk = startPos + T
+    at::Tensor sinkLogits;     // [nHeads] learned sink logits, or undefined
+    std::int64_t startPos = 0; // cache slot of the first query
     int layer = 0;
+    struct InterventionState* interventions = nullptr;        // applied when B == 1
+    const std::vector<std::int64_t>* slotPositions = nullptr; // token position per key slot after
+                                                              // eviction; null: slot = position
 };
 
 // Returns the attention output [B, nHeads, T, hd]. The observer is only consulted for B == 1.

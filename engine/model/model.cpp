@@ -1,39 +1,75 @@
 #include "model/model.h"
+#include "model/model_impl.h"
 
 #include "core/allocator.h"
 #include "io/model_directory.h"
+#include "metrics/secondary_sinks.h"
 #include "model/device.h"
+#include "model/intervention_state.h"
 #include "model/sampler.h"
+#include "model/streaming.h"
 #include "model/transformer.h"
 
+#include <algorithm>
 #include <c10/core/InferenceMode.h>
+#include <cmath>
 #include <filesystem>
 #include <fmt/format.h>
 
 namespace sinkscope {
 
-struct Model::Impl {
-    ModelConfig config;
-    ModelFormat format = ModelFormat::HfSafetensors;
-    std::string path;
-    detail::TransformerWeights weights;
-    std::unique_ptr<Tokenizer> tokenizer;
-    at::Device device = at::kCPU;
-    std::vector<std::string> notices;
+namespace {
 
-    at::Tensor tokensTensor(const std::vector<std::int32_t>& ids) const {
-        std::vector<std::int64_t> v(ids.begin(), ids.end());
-        return at::tensor(v, at::TensorOptions().dtype(at::kLong))
-            .view({1, static_cast<std::int64_t>(v.size())})
-            .to(device);
+// Collects the residual stream of every state for the cosine-to-BOS rule.
+class HiddenStateCollector : public ForwardObserver {
+public:
+    explicit HiddenStateCollector(int states) { m_h.states.resize(static_cast<std::size_t>(states)); }
+    bool wantsHiddenStates() override { return true; }
+    void onHiddenStates(int state, std::int64_t first, const float* data, std::int64_t count,
+                        std::int64_t dim) override {
+        auto& s = m_h.states[static_cast<std::size_t>(state)];
+        m_h.dim = dim;
+        m_h.tokens = std::max(m_h.tokens, first + count);
+        s.resize(static_cast<std::size_t>(m_h.tokens * dim));
+        std::copy(data, data + count * dim, s.begin() + first * dim);
     }
-    static std::vector<float> lastRow(const at::Tensor& logits) {
-        at::Tensor row = logits[0][logits.size(1) - 1].to(at::kCPU, at::kFloat).contiguous();
-        return {row.data_ptr<float>(), row.data_ptr<float>() + row.numel()};
-    }
+    const HiddenStates& states() const { return m_h; }
+
+private:
+    HiddenStates m_h;
 };
 
-namespace {
+// One call's passes: through the streaming cache when a Stream intervention asks for it,
+// otherwise plain (optionally cached) passes, with the attention-level interventions applied.
+class Runner {
+public:
+    Runner(const ModelConfig& c, const detail::TransformerWeights& w, detail::InterventionState* st,
+           bool cached)
+        : m_c(c), m_w(w), m_st(st) {
+        if (const Intervention* policy = st ? st->stream() : nullptr)
+            m_feeder = std::make_unique<detail::StreamingFeeder>(c, w, *policy);
+        else if (cached)
+            m_cache = std::make_unique<detail::KvCache>();
+    }
+    void reserve(std::int64_t tokens) {
+        if (m_cache) m_cache->capacity = tokens;
+    }
+    at::Tensor feed(const at::Tensor& tokens, ForwardObserver* observer) {
+        if (m_feeder) return m_feeder->feed(tokens, observer, m_st);
+        detail::ForwardContext ctx;
+        ctx.observer = observer;
+        ctx.cache = m_cache.get();
+        ctx.interventions = m_st;
+        return detail::forwardHidden(m_c, m_w, tokens, ctx);
+    }
+
+private:
+    const ModelConfig& m_c;
+    const detail::TransformerWeights& m_w;
+    detail::InterventionState* m_st;
+    std::unique_ptr<detail::StreamingFeeder> m_feeder;
+    std::unique_ptr<detail::KvCache> m_cache;
+};
 
 bool hasTokenizerFiles(const std::filesystem::path& dir) {
     for (const char* f : {"tokenizer.json", "vocab.json", "tokenizer.model", "tokenizer.bin"})
@@ -98,26 +134,78 @@ std::string Model::describe() const {
 }
 
 Status Model::checkTokenIds(const std::vector<std::int32_t>& ids) const {
+    return checkTokenIds(ids, {});
+}
+
+Status Model::checkTokenIds(const std::vector<std::int32_t>& ids, const Interventions& interventions) const {
     const auto& c = m_impl->config;
     if (ids.empty()) return Error{"the prompt is empty: give at least one token"};
     for (std::size_t i = 0; i < ids.size(); ++i)
         if (ids[i] < 0 || ids[i] >= c.vocabSize)
             return Error{fmt::format("token id {} at position {} is outside the vocabulary (0..{})", ids[i],
                                      i, c.vocabSize - 1)};
-    if (c.family == Family::Gpt2 && static_cast<std::int64_t>(ids.size()) > c.maxPositions)
+    // A streaming cache with shifted positions never needs more positions than its size
+    // (checkInterventions checks that).
+    const bool streamed = std::any_of(interventions.begin(), interventions.end(), [](const Intervention& iv) {
+        return iv.kind == InterventionKind::Stream && iv.positionShift;
+    });
+    if (c.family == Family::Gpt2 && !streamed && static_cast<std::int64_t>(ids.size()) > c.maxPositions)
         return Error{fmt::format("the prompt has {} tokens but the model has {} learned positions",
                                  ids.size(), c.maxPositions)};
     return okStatus();
 }
 
+Status Model::checkInterventions(const Interventions& interventions, std::int64_t tokens) const {
+    const auto& c = m_impl->config;
+    int streams = 0;
+    for (const auto& iv : interventions) {
+        if (auto st = validateIntervention(iv, c.nLayers, c.nHeads); !st) return st.error();
+        if (iv.kind != InterventionKind::Stream) continue;
+        if (++streams > 1)
+            return Error{fmt::format("intervention \"{}\": only one stream policy per run", iv.spec)};
+        if (c.family == Family::Gpt2) {
+            const std::int64_t reach =
+                iv.positionShift ? std::min<std::int64_t>(tokens, iv.streamSinks + iv.streamWindow) : tokens;
+            if (reach > c.maxPositions)
+                return Error{fmt::format(
+                    "intervention \"{}\": {} positions needed but the model has {} learned positions{}",
+                    iv.spec, reach, c.maxPositions,
+                    iv.positionShift ? "; use a smaller cache" : "; use pos=shift")};
+        }
+    }
+    return okStatus();
+}
+
+Result<std::unique_ptr<detail::InterventionState>> Model::Impl::prepare(const Model& model,
+                                                                        const std::vector<std::int32_t>& ids,
+                                                                        const Interventions& list) const {
+    if (list.empty()) return std::unique_ptr<detail::InterventionState>();
+    if (auto st = model.checkInterventions(list, static_cast<std::int64_t>(ids.size())); !st)
+        return st.error();
+    auto state = std::make_unique<detail::InterventionState>();
+    state->list = list;
+    if (state->needsSecondarySinks()) {
+        // The cosine-to-BOS rule reads the unmodified run's hidden states.
+        HiddenStateCollector collect(config.nLayers + 1);
+        detail::ForwardContext ctx;
+        ctx.observer = &collect;
+        detail::forwardHidden(config, weights, tokensTensor(ids), ctx);
+        state->secondarySinks.push_back(0);
+        for (const auto& row : secondarySinks(collect.states()).rows)
+            if (row.role != SinkRole::Transient) state->secondarySinks.push_back(row.token);
+    }
+    return state;
+}
+
 Result<ForwardOutput> Model::forward(const std::vector<std::int32_t>& ids, ForwardObserver* observer,
-                                     bool allLogits) const {
-    if (auto s = checkTokenIds(ids); !s) return s.error();
+                                     bool allLogits, const Interventions& interventions) const {
+    if (auto s = checkTokenIds(ids, interventions); !s) return s.error();
     try {
         c10::InferenceMode guard;
-        detail::ForwardContext ctx{observer, nullptr};
-        at::Tensor hidden =
-            detail::forwardHidden(m_impl->config, m_impl->weights, m_impl->tokensTensor(ids), ctx);
+        auto state = m_impl->prepare(*this, ids, interventions);
+        if (!state) return state.error();
+        Runner runner(m_impl->config, m_impl->weights, state->get(), /*cached=*/false);
+        at::Tensor hidden = runner.feed(m_impl->tokensTensor(ids), observer);
         if (!allLogits) hidden = hidden.narrow(1, hidden.size(1) - 1, 1);
         at::Tensor logits =
             detail::projectLogits(m_impl->weights, hidden)[0].to(at::kCPU, at::kFloat).contiguous();
@@ -133,21 +221,31 @@ Result<ForwardOutput> Model::forward(const std::vector<std::int32_t>& ids, Forwa
 
 Result<GenerationOutput> Model::generate(const std::vector<std::int32_t>& prompt,
                                          const GenerationOptions& options, ForwardObserver* observer,
-                                         const ProgressCallback& progress) const {
-    if (auto s = checkTokenIds(prompt); !s) return s.error();
+                                         const ProgressCallback& progress,
+                                         const Interventions& interventions) const {
+    if (auto s = checkTokenIds(prompt, interventions); !s) return s.error();
     const auto& c = m_impl->config;
     int maxNew = std::max(0, options.maxNewTokens);
-    if (c.family == Family::Gpt2)
+    const bool streamed = std::any_of(interventions.begin(), interventions.end(), [](const Intervention& iv) {
+        return iv.kind == InterventionKind::Stream;
+    });
+    if (c.family == Family::Gpt2 && !streamed)
         maxNew = std::min<int>(maxNew, c.maxPositions - static_cast<int>(prompt.size()));
     try {
         c10::InferenceMode guard;
-        detail::KvCache cache;
-        cache.capacity = static_cast<std::int64_t>(prompt.size()) + maxNew;
-        detail::ForwardContext ctx{observer, &cache};
+        auto state = m_impl->prepare(*this, prompt, interventions);
+        if (!state) return state.error();
+        if (streamed && c.family == Family::Gpt2)
+            if (auto st =
+                    checkInterventions(interventions, static_cast<std::int64_t>(prompt.size()) + maxNew);
+                !st)
+                return st.error();
+        Runner runner(c, m_impl->weights, state->get(), /*cached=*/true);
+        runner.reserve(static_cast<std::int64_t>(prompt.size()) + maxNew);
         Sampler sampler({options.temperature, options.topK, options.topP}, options.seed);
 
         GenerationOutput out;
-        at::Tensor hidden = detail::forwardHidden(c, m_impl->weights, m_impl->tokensTensor(prompt), ctx);
+        at::Tensor hidden = runner.feed(m_impl->tokensTensor(prompt), observer);
         std::vector<float> logits =
             Impl::lastRow(detail::projectLogits(m_impl->weights, hidden.narrow(1, hidden.size(1) - 1, 1)));
         out.nextTokenLogits = logits;
@@ -163,12 +261,50 @@ Result<GenerationOutput> Model::generate(const std::vector<std::int32_t>& prompt
                 break;
             }
             if (step + 1 == maxNew) break; // the last token needs no forward pass
-            hidden = detail::forwardHidden(c, m_impl->weights, m_impl->tokensTensor({next}), ctx);
+            hidden = runner.feed(m_impl->tokensTensor({next}), observer);
             logits = Impl::lastRow(detail::projectLogits(m_impl->weights, hidden));
         }
         return out;
     } catch (const std::exception& e) {
         return Error{fmt::format("generation failed: {}", e.what())};
+    }
+}
+
+Result<PerplexityOutput> Model::perplexity(const std::vector<std::int32_t>& ids,
+                                           const Interventions& interventions,
+                                           const ProgressCallback& progress) const {
+    if (ids.size() < 2) return Error{"perplexity needs at least two tokens (one to predict)"};
+    if (auto s = checkTokenIds(ids, interventions); !s) return s.error();
+    try {
+        c10::InferenceMode guard;
+        auto state = m_impl->prepare(*this, ids, interventions);
+        if (!state) return state.error();
+        Runner runner(m_impl->config, m_impl->weights, state->get(), /*cached=*/true);
+        const auto n = static_cast<std::int64_t>(ids.size());
+        const at::Tensor tokens = m_impl->tokensTensor(ids);
+        PerplexityOutput out;
+        double nll = 0;
+        // Chunks bound the logits held at once and give progress and cancel points; with a
+        // cache, consecutive chunks are exactly one long pass.
+        constexpr std::int64_t kChunk = 256;
+        for (std::int64_t i = 0; i < n - 1; i += kChunk) {
+            const std::int64_t len = std::min(kChunk, n - 1 - i);
+            at::Tensor hidden = runner.feed(tokens.narrow(1, i, len), nullptr);
+            at::Tensor logp =
+                at::log_softmax(detail::projectLogits(m_impl->weights, hidden)[0].to(at::kFloat), -1);
+            at::Tensor targets = tokens[0].narrow(0, i + 1, len).unsqueeze(1);
+            nll -= logp.gather(1, targets).sum().item<double>();
+            out.predicted += len;
+            if (progress && !progress(static_cast<int>(i + len), static_cast<int>(n - 1))) {
+                out.cancelled = true;
+                break;
+            }
+        }
+        out.meanNll = nll / static_cast<double>(out.predicted);
+        out.perplexity = std::exp(out.meanNll);
+        return out;
+    } catch (const std::exception& e) {
+        return Error{fmt::format("perplexity failed: {}", e.what())};
     }
 }
 

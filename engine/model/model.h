@@ -3,6 +3,7 @@
 // capture. The public face of the engine's inference; LibTorch stays behind the pimpl.
 // Threading: one Model may be used from one thread at a time.
 #include "core/result.h"
+#include "intervene/intervention.h"
 #include "io/model_config.h"
 #include "model/observer.h"
 #include "tokenizer/tokenizer.h"
@@ -41,8 +42,18 @@ struct GenerationOutput {
     bool cancelled = false;
 };
 
+struct PerplexityOutput {
+    double meanNll = 0;    // nats per predicted token
+    double perplexity = 0; // exp(meanNll)
+    std::int64_t predicted = 0;
+    bool cancelled = false;
+};
+
 // Called after each generated token with (done, total); return false to cancel.
 using ProgressCallback = std::function<bool(int, int)>;
+
+// Interventions apply in list order inside every pass of one call; none outlives the call.
+using Interventions = std::vector<Intervention>;
 
 class Model {
 public:
@@ -61,18 +72,32 @@ public:
 
     // Checks ids against the vocabulary and the context length.
     Status checkTokenIds(const std::vector<std::int32_t>& ids) const;
+    Status checkTokenIds(const std::vector<std::int32_t>& ids, const Interventions& interventions) const;
 
-    // One forward pass over ids from position 0.
+    // Checks layer/head indices and what a streaming cache needs of this model for `tokens` tokens.
+    Status checkInterventions(const Interventions& interventions, std::int64_t tokens) const;
+
+    // One forward pass over ids from position 0 (with a Stream intervention: fed through the
+    // streaming cache, one token at a time once it is full).
     Result<ForwardOutput> forward(const std::vector<std::int32_t>& ids, ForwardObserver* observer,
-                                  bool allLogits = false) const;
+                                  bool allLogits = false, const Interventions& interventions = {}) const;
 
     // Prefill + generation with a KV cache; the observer sees the prompt rows, then one row per step.
     Result<GenerationOutput> generate(const std::vector<std::int32_t>& prompt,
                                       const GenerationOptions& options, ForwardObserver* observer,
-                                      const ProgressCallback& progress = {}) const;
+                                      const ProgressCallback& progress = {},
+                                      const Interventions& interventions = {}) const;
+
+    // Perplexity of ids[1..] given their prefixes, under the interventions. Progress reports
+    // (tokens done, total) now and then; returning false cancels.
+    Result<PerplexityOutput> perplexity(const std::vector<std::int32_t>& ids,
+                                        const Interventions& interventions = {},
+                                        const ProgressCallback& progress = {}) const;
+
+    struct Impl; // engine-internal (model_impl.h)
+    const Impl& impl() const { return *m_impl; }
 
 private:
-    struct Impl;
     explicit Model(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> m_impl;
 };

@@ -27,6 +27,11 @@ public:
     virtual void onHiddenNorms(int /*state*/, std::int64_t /*firstToken*/, const float* /*norms*/,
                                std::int64_t /*count*/) {}
 
+    // The residual stream itself, row-major [count, dim], for the same states as the norms.
+    virtual bool wantsHiddenStates() { return false; }
+    virtual void onHiddenStates(int /*state*/, std::int64_t /*firstToken*/, const float* /*data*/,
+                                std::int64_t /*count*/, std::int64_t /*dim*/) {}
+
     // L2 norms of keys and values per token, reported per query head (GQA heads share them).
     virtual bool wantsKvNorms(int /*layer*/) { return false; }
     virtual void onKvNorms(int /*layer*/, int /*head*/, std::int64_t /*firstToken*/,

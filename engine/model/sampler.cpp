@@ -17,22 +17,6 @@ std::vector<float> softmax(const float* logits, std::int64_t n) {
     return p;
 }
 
-std::vector<TokenProb> topK(const float* logits, std::int64_t vocab, int k) {
-    const auto p = softmax(logits, vocab);
-    std::vector<std::int32_t> idx(static_cast<std::size_t>(vocab));
-    std::iota(idx.begin(), idx.end(), 0);
-    const auto kk = static_cast<std::size_t>(std::min<std::int64_t>(k, vocab));
-    std::partial_sort(idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(kk), idx.end(),
-                      [&](auto a, auto b) {
-                          return p[static_cast<std::size_t>(a)] > p[static_cast<std::size_t>(b)] ||
-                                 (p[static_cast<std::size_t>(a)] == p[static_cast<std::size_t>(b)] && a < b);
-                      });
-    std::vector<TokenProb> out;
-    for (std::size_t i = 0; i < kk; ++i)
-        out.push_back({idx[i], p[static_cast<std::size_t>(idx[i])]});
-    return out;
-}
-
 std::int32_t Sampler::next(const float* logits, std::int64_t vocab) {
     if (m_s.temperature <= 0.0f) {
         // argmax, lowest id on ties

@@ -26,11 +26,4 @@ private:
 // Softmax of logits (stable); used for display of probabilities too.
 std::vector<float> softmax(const float* logits, std::int64_t n);
 
-struct TokenProb {
-    std::int32_t id;
-    float prob;
-};
-// The k most probable tokens, highest first (ties: lower id first).
-std::vector<TokenProb> topK(const float* logits, std::int64_t vocab, int k);
-
 } // namespace sinkscope

@@ -220,42 +220,92 @@ TransformerWeights weightsFromStore(const ModelConfig& c, const WeightStore& sto
     return w;
 }
 
-at::Tensor forwardHidden(const ModelConfig& c, const TransformerWeights& w, const at::Tensor& tokens,
-                         ForwardContext& ctx) {
-    const std::int64_t B = tokens.size(0), T = tokens.size(1), hd = c.headDim;
-    const std::int64_t start = ctx.cache ? ctx.cache->length : 0;
+namespace {
+
+void reportStates(ForwardObserver* obs, int state, std::int64_t first, const at::Tensor& x) {
+    at::Tensor h = x[0].to(at::kCPU, at::kFloat).contiguous();
+    obs->onHiddenStates(state, first, h.data_ptr<float>(), h.size(0), h.size(1));
+}
+
+at::Tensor runLayers(const ModelConfig& c, const TransformerWeights& w, at::Tensor x, int firstLayer,
+                     ForwardContext& ctx) {
+    const std::int64_t B = x.size(0), T = x.size(1), hd = c.headDim;
+    KvCache* cache = ctx.cache;
+    const std::int64_t slot = cache ? cache->length : 0; // cache slot of the first new token
+    const std::int64_t pos = ctx.positionStart >= 0 ? ctx.positionStart : slot;
+    // Observers index tokens by their position in the text, also after a streaming cache evicted.
+    const std::int64_t shownPos =
+        cache && !cache->positions.empty() ? cache->positions[static_cast<std::size_t>(slot)] : pos;
     ForwardObserver* obs = B == 1 ? ctx.observer : nullptr;
     const bool norms = obs && obs->wantsHiddenNorms();
-    if (ctx.cache && ctx.cache->k.size() != static_cast<std::size_t>(c.nLayers)) {
-        ctx.cache->k.resize(static_cast<std::size_t>(c.nLayers));
-        ctx.cache->v.resize(static_cast<std::size_t>(c.nLayers));
+    const bool states = obs && obs->wantsHiddenStates();
+    if (cache && cache->k.size() != static_cast<std::size_t>(c.nLayers)) {
+        cache->k.resize(static_cast<std::size_t>(c.nLayers));
+        cache->v.resize(static_cast<std::size_t>(c.nLayers));
     }
+    if (ctx.residuals) ctx.residuals->resize(static_cast<std::size_t>(c.nLayers + 1));
 
-    at::Tensor x = at::embedding(w.embed, tokens);
-    if (c.family == Family::Gpt2) x = x + w.posEmbed.narrow(0, start, T);
-
-    const RopeTables rope =
-        c.family == Family::Llama ? ropeTables(start, T, hd, c.ropeTheta, x) : RopeTables{};
-    for (int l = 0; l < c.nLayers; ++l) {
+    const bool llama = c.family == Family::Llama;
+    const bool rotateAtAttention = llama && cache && cache->unrotatedKeys;
+    const RopeTables rope = llama ? ropeTables(pos, T, hd, c.ropeTheta, x) : RopeTables{};
+    const RopeTables keyRope = rotateAtAttention ? ropeTables(0, slot + T, hd, c.ropeTheta, x) : RopeTables{};
+    const std::vector<std::int64_t>* slotPositions = cache && cache->evicted() ? &cache->positions : nullptr;
+    for (int l = firstLayer; l < c.nLayers; ++l) {
         const auto& lw = w.layers[static_cast<std::size_t>(l)];
-        if (norms) reportNorms(obs, l, start, x);
+        if (ctx.residuals) (*ctx.residuals)[static_cast<std::size_t>(l)] = x;
+        if (norms) reportNorms(obs, l, shownPos, x);
+        if (states) reportStates(obs, l, shownPos, x);
         const at::Tensor h = norm(c, x, lw.norm1W, lw.norm1B);
         auto [q, k, v] = projectQkv(c, lw, h);
-        if (c.family == Family::Llama) {
+        if (llama) {
             q = applyRope(q, rope);
-            k = applyRope(k, rope);
+            if (!rotateAtAttention) k = applyRope(k, rope);
         }
-        if (obs && obs->wantsKvNorms(l)) reportKvNorms(c, obs, l, start, k, v);
-        if (ctx.cache) std::tie(k, v) = appendToCache(*ctx.cache, l, k, v);
+        if (obs && obs->wantsKvNorms(l)) reportKvNorms(c, obs, l, shownPos, k, v);
+        if (cache) std::tie(k, v) = appendToCache(*cache, l, k, v);
+        if (rotateAtAttention) k = applyRope(k, keyRope);
 
-        AttentionInputs in{q, k, v, lw.sinks, start, l};
+        AttentionInputs in{q, k, v, lw.sinks, slot, l, ctx.interventions, slotPositions};
         at::Tensor a = attend(c, in, obs).transpose(1, 2).reshape({B, T, c.nHeads * hd});
         x = x + at::linear(a, lw.wo, lw.bo);
         x = x + mlp(c, lw, norm(c, x, lw.norm2W, lw.norm2B));
     }
-    if (norms) reportNorms(obs, c.nLayers, start, x);
-    if (ctx.cache) ctx.cache->length += T;
+    if (ctx.residuals) (*ctx.residuals)[static_cast<std::size_t>(c.nLayers)] = x;
+    if (norms) reportNorms(obs, c.nLayers, shownPos, x);
+    if (states) reportStates(obs, c.nLayers, shownPos, x);
+    if (cache) cache->length += T;
     return norm(c, x, w.finalW, w.finalB);
+}
+
+} // namespace
+
+void KvCache::evictMiddle(std::int64_t keepFirst, std::int64_t keepLast) {
+    if (keepFirst + keepLast >= length) return;
+    const std::int64_t from = length - keepLast;
+    for (auto* side : {&k, &v})
+        for (auto& t : *side)
+            if (t.defined() && keepLast > 0)
+                t.narrow(2, keepFirst, keepLast)
+                    .copy_(t.narrow(2, from, keepLast).clone()); // ranges may overlap
+    if (positions.empty())
+        for (std::int64_t i = 0; i < length; ++i)
+            positions.push_back(i);
+    positions.erase(positions.begin() + keepFirst, positions.begin() + from);
+    length = keepFirst + keepLast;
+}
+
+at::Tensor forwardHidden(const ModelConfig& c, const TransformerWeights& w, const at::Tensor& tokens,
+                         ForwardContext& ctx) {
+    const std::int64_t T = tokens.size(1);
+    const std::int64_t pos = ctx.positionStart >= 0 ? ctx.positionStart : (ctx.cache ? ctx.cache->length : 0);
+    at::Tensor x = at::embedding(w.embed, tokens);
+    if (c.family == Family::Gpt2) x = x + w.posEmbed.narrow(0, pos, T);
+    return runLayers(c, w, x, 0, ctx);
+}
+
+at::Tensor forwardFromLayer(const ModelConfig& c, const TransformerWeights& w, const at::Tensor& x,
+                            int firstLayer, ForwardContext& ctx) {
+    return runLayers(c, w, x, firstLayer, ctx);
 }
 
 at::Tensor projectLogits(const TransformerWeights& w, const at::Tensor& hidden) {

@@ -33,21 +33,42 @@ struct TransformerWeights {
 // Builds float32 weights on `device` from a validated store.
 TransformerWeights weightsFromStore(const ModelConfig& c, const WeightStore& store, at::Device device);
 
-// Keys and values of past positions: per layer [B, nKv, capacity, headDim].
+// Keys and values of past positions: per layer [B, nKv, capacity, headDim]. Slots are filled
+// in order; a streaming policy may evict middle slots, so `positions` keeps the original token
+// position of each filled slot.
 struct KvCache {
     std::vector<at::Tensor> k, v;
     std::int64_t length = 0;
     std::int64_t capacity = 0;
+    std::vector<std::int64_t> positions; // empty: slot i holds position i. The streaming feeder
+                                         // appends the new tokens' positions before each pass.
+    bool unrotatedKeys = false;          // RoPE applied at attention time with slot positions (pos shift)
+
+    bool evicted() const {
+        return !positions.empty() && positions.back() + 1 != static_cast<std::int64_t>(positions.size());
+    }
+    // Keeps the first `keepFirst` and the last `keepLast` slots, dropping those between.
+    void evictMiddle(std::int64_t keepFirst, std::int64_t keepLast);
 };
 
+struct InterventionState;
+
 struct ForwardContext {
-    ForwardObserver* observer = nullptr; // only consulted when the batch is 1
-    KvCache* cache = nullptr;            // null: no cache, positions start at 0
+    ForwardObserver* observer = nullptr;          // only consulted when the batch is 1
+    KvCache* cache = nullptr;                     // null: no cache, positions start at 0
+    InterventionState* interventions = nullptr;   // only applied when the batch is 1
+    std::int64_t positionStart = -1;              // first new token's position; -1: the cache length
+    std::vector<at::Tensor>* residuals = nullptr; // receives the stream entering each layer, then the last
 };
 
 // tokens: int64 [B, T]. Returns the final-normed hidden states [B, T, D].
 at::Tensor forwardHidden(const ModelConfig& c, const TransformerWeights& w, const at::Tensor& tokens,
                          ForwardContext& ctx);
+
+// Continues a pass from `x`, the stream entering layer `firstLayer` (from `residuals` of an earlier
+// pass over the same tokens, without a cache).
+at::Tensor forwardFromLayer(const ModelConfig& c, const TransformerWeights& w, const at::Tensor& x,
+                            int firstLayer, ForwardContext& ctx);
 
 // Logits [B, T, V] from final hidden states.
 at::Tensor projectLogits(const TransformerWeights& w, const at::Tensor& hidden);

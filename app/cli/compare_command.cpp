@@ -1,0 +1,153 @@
+#include "compare_command.h"
+
+#include "cli_common.h"
+#include "metrics/output_effect.h"
+#include "model/capture.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+namespace sinkscope::cli {
+
+namespace {
+
+struct Side {
+    GenerationOutput gen;
+    std::vector<std::vector<double>> alpha0;
+};
+
+Result<Side> runSide(const Model& m, const std::vector<std::int32_t>& ids, int maxNew,
+                     const Interventions& ivs, const char* label) {
+    ColumnImportanceObserver alpha(m.config().nLayers, m.config().nHeads,
+                                   static_cast<std::int64_t>(ids.size()));
+    // Greedy on both sides: a divergence then comes from the intervention, not from sampling.
+    GenerationOptions g;
+    g.maxNewTokens = maxNew;
+    Progress progress(fmt::format("generating ({})", label));
+    auto gen = m.generate(
+        ids, g, &alpha,
+        [&](int done, int total) {
+            progress.update(done, total);
+            return true;
+        },
+        ivs);
+    if (!gen) return gen.error();
+    return Side{std::move(gen.value()), alpha.alpha0()};
+}
+
+std::string decoded(const Model& m, const std::vector<std::int32_t>& ids) {
+    return m.tokenizer() ? m.tokenizer()->decode(ids) : fmt::format("{}", fmt::join(ids, ","));
+}
+
+void printAlphaPair(const std::vector<std::vector<double>>& a, const std::vector<std::vector<double>>& b) {
+    fmt::print(
+        "alpha_0 before -> after (mean attention on the first token over the prompt), layer x head:\n");
+    for (std::size_t l = 0; l < a.size(); ++l) {
+        fmt::print("  {:>4}", fmt::format("L{}", l));
+        for (std::size_t h = 0; h < a[l].size(); ++h)
+            fmt::print("  {:.3f}>{:.3f}", a[l][h], b[l][h]);
+        fmt::print("\n");
+    }
+}
+
+nlohmann::json topJson(const Model& m, const std::vector<RankedToken>& top) {
+    auto out = nlohmann::json::array();
+    for (const auto& t : top)
+        out.push_back({{"id", t.id}, {"text", tokenText(m, t.id)}, {"prob", t.prob}});
+    return out;
+}
+
+} // namespace
+
+CLI::App* addCompareCommand(CLI::App& app, CompareOptions& o) {
+    CLI::App* cmd = app.add_subcommand(
+        "compare", "Run a prompt with and without interventions and show what changes (greedy decoding)");
+    addModelInputOptions(cmd, o.input, /*interventions=*/true);
+    cmd->get_option("--intervention")->required();
+    cmd->add_option("--max-new-tokens,-n", o.maxNewTokens, "Tokens to generate on each side")
+        ->check(CLI::Range(0, 100000));
+    cmd->add_option("--top-k", o.topK, "How many next tokens to list")->check(CLI::Range(1, 1000));
+    cmd->add_flag("--json", o.json, "Print one JSON object instead of tables");
+    return cmd;
+}
+
+int runCompareCommand(const CompareOptions& o) {
+    auto interventions = parseInterventions(o.input.interventions);
+    if (!interventions) return fail(interventions.error().message);
+    auto model = loadModel(o.input, o.json);
+    if (!model) return fail(model.error().message);
+    const Model& m = *model.value();
+    auto ids = promptIds(m, o.input);
+    if (!ids) return fail(ids.error().message);
+    if (auto st = m.checkInterventions(*interventions, static_cast<std::int64_t>(ids->size())); !st)
+        return fail(st.error().message);
+
+    auto base = runSide(m, *ids, o.maxNewTokens, {}, "base");
+    if (!base) return fail(base.error().message);
+    auto after = runSide(m, *ids, o.maxNewTokens, *interventions, "intervened");
+    if (!after) return fail(after.error().message);
+    const auto V = static_cast<std::int64_t>(base->gen.nextTokenLogits.size());
+    const auto effect =
+        nextTokenEffect(base->gen.nextTokenLogits.data(), after->gen.nextTokenLogits.data(), V, o.topK);
+    const auto diverge = firstDivergence(base->gen.generated, after->gen.generated);
+
+    if (o.json) {
+        nlohmann::json j;
+        j["model"] = m.describe();
+        j["token_ids"] = *ids;
+        auto& tokens = j["tokens"] = nlohmann::json::array();
+        for (auto id : *ids)
+            tokens.push_back(tokenText(m, id));
+        auto& list = j["interventions"] = nlohmann::json::array();
+        for (const auto& iv : *interventions)
+            list.push_back({{"spec", iv.spec}, {"description", describeIntervention(iv)}});
+        j["kl"] = effect.kl;
+        j["base_top1"] = {{"id", effect.baseTop1},
+                          {"text", tokenText(m, effect.baseTop1)},
+                          {"rank_after", effect.baseTop1RankAfter},
+                          {"prob_after", effect.baseTop1ProbAfter}};
+        j["top1_changed"] = effect.top1Changed;
+        j["first_divergence"] = diverge ? nlohmann::json(*diverge) : nlohmann::json(nullptr);
+        j["base"] = {{"next_token_topk", topJson(m, effect.baseTop)},
+                     {"generated_ids", base->gen.generated},
+                     {"generated_text", decoded(m, base->gen.generated)},
+                     {"alpha0", base->alpha0}};
+        j["intervened"] = {{"next_token_topk", topJson(m, effect.intervenedTop)},
+                           {"generated_ids", after->gen.generated},
+                           {"generated_text", decoded(m, after->gen.generated)},
+                           {"alpha0", after->alpha0}};
+        fmt::print("{}\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+        return 0;
+    }
+
+    fmt::print("model: {}\n", m.describe());
+    fmt::print("prompt: {} tokens\n", ids->size());
+    for (const auto& iv : *interventions)
+        fmt::print("intervention: {}\n", describeIntervention(iv));
+    fmt::print("next token: KL(base || intervened) = {:.6f} nats\n", effect.kl);
+    fmt::print("  {:>4}  {:>26}  {:>26}\n", "rank", "base", "intervened");
+    for (std::size_t r = 0; r < effect.baseTop.size(); ++r) {
+        auto cell = [&](const RankedToken& t) {
+            return fmt::format("{:>14} {:>6.4f} #{:<4}", fmt::format("'{}'", printable(tokenText(m, t.id))),
+                               t.prob, t.id);
+        };
+        fmt::print("  {:>4}  {}  {}\n", r + 1, cell(effect.baseTop[r]), cell(effect.intervenedTop[r]));
+    }
+    fmt::print("base top-1 '{}' is {} after the intervention (p = {:.4f})\n",
+               printable(tokenText(m, effect.baseTop1)),
+               effect.baseTop1RankAfter == 0 ? std::string("still first")
+                                             : fmt::format("rank {}", effect.baseTop1RankAfter + 1),
+               effect.baseTop1ProbAfter);
+    if (o.maxNewTokens > 0) {
+        fmt::print("generated (base):       {}\n", printable(decoded(m, base->gen.generated)));
+        fmt::print("generated (intervened): {}\n", printable(decoded(m, after->gen.generated)));
+        if (diverge)
+            fmt::print("the texts diverge at generated token {}\n", *diverge);
+        else
+            fmt::print("the generated tokens are identical\n");
+    }
+    printAlphaPair(base->alpha0, after->alpha0);
+    return 0;
+}
+
+} // namespace sinkscope::cli

@@ -1,0 +1,185 @@
+#include "metrics_command.h"
+
+#include "cli_common.h"
+#include "metrics/secondary_sinks.h"
+#include "metrics/sink_heads.h"
+#include "model/prompt_metrics.h"
+
+#include <algorithm>
+#include <fmt/format.h>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+namespace sinkscope::cli {
+
+namespace {
+
+Result<std::vector<std::vector<std::int32_t>>> allPrompts(const Model& m, const MetricsOptions& o) {
+    std::vector<std::vector<std::int32_t>> out;
+    if (o.promptsFile.empty()) {
+        auto ids = promptIds(m, o.input);
+        if (!ids) return ids.error();
+        out.push_back(std::move(ids.value()));
+        return out;
+    }
+    std::ifstream in(o.promptsFile);
+    if (!in) return Error{fmt::format("--prompts-file: cannot read '{}'", o.promptsFile)};
+    std::string line;
+    for (int n = 1; std::getline(in, line); ++n) {
+        if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+        auto ids = encodeText(m, line, o.input.bos, fmt::format("--prompts-file line {}", n));
+        if (!ids) return ids.error();
+        out.push_back(std::move(ids.value()));
+    }
+    if (out.empty())
+        return Error{fmt::format("--prompts-file: '{}' has no prompts (one per line)", o.promptsFile)};
+    return out;
+}
+
+void printTable(const char* title, const std::vector<std::vector<double>>& t, double mark = -1) {
+    fmt::print("{}\n      ", title);
+    for (std::size_t h = 0; h < (t.empty() ? 0 : t[0].size()); ++h)
+        fmt::print(" {:>6}", fmt::format("h{}", h));
+    fmt::print("\n");
+    for (std::size_t l = 0; l < t.size(); ++l) {
+        fmt::print("  {:>4}", fmt::format("L{}", l));
+        for (double v : t[l])
+            fmt::print(" {:5.3f}{}", v, mark >= 0 && v > mark ? "*" : " ");
+        fmt::print("\n");
+    }
+}
+
+} // namespace
+
+CLI::App* addMetricsCommand(CLI::App& app, MetricsOptions& o) {
+    CLI::App* cmd = app.add_subcommand("metrics", "Attention-sink metrics of a prompt or of many prompts");
+    addModelInputOptions(cmd, o.input, /*interventions=*/true);
+    auto* file = cmd->add_option("--prompts-file", o.promptsFile, "Text file with one prompt per line");
+    file->excludes(cmd->get_option("--prompt"));
+    file->excludes(cmd->get_option("--token-ids"));
+    cmd->add_option("--eps", o.eps, "Sink threshold on alpha (Sink_1^eps, sink heads)")
+        ->check(CLI::Range(0.0, 1.0));
+    cmd->add_flag("--json", o.json, "Print one JSON object instead of tables");
+    return cmd;
+}
+
+int runMetricsCommand(const MetricsOptions& o) {
+    if (o.input.prompt.empty() && o.input.tokenIds.empty() && o.promptsFile.empty())
+        return fail("metrics: give --prompt TEXT, --token-ids 1,2,3 or --prompts-file F");
+    auto interventions = parseInterventions(o.input.interventions);
+    if (!interventions) return fail(interventions.error().message);
+    auto model = loadModel(o.input, o.json);
+    if (!model) return fail(model.error().message);
+    const Model& m = *model.value();
+    const auto& c = m.config();
+    auto prompts = allPrompts(m, o);
+    if (!prompts) return fail(prompts.error().message);
+
+    std::vector<std::vector<std::vector<double>>> alpha0s;
+    std::vector<std::vector<double>> meanAlpha0(static_cast<std::size_t>(c.nLayers),
+                                                std::vector<double>(static_cast<std::size_t>(c.nHeads), 0.0));
+    std::unique_ptr<PromptMetricsObserver> first;
+    Progress progress("measuring");
+    for (std::size_t p = 0; p < prompts->size(); ++p) {
+        auto obs = std::make_unique<PromptMetricsObserver>(c.nLayers, c.nHeads);
+        auto out = m.forward((*prompts)[p], obs.get(), false, *interventions);
+        if (!out) return fail(fmt::format("prompt {}: {}", p + 1, out.error().message));
+        alpha0s.push_back(obs->alphaAt(0));
+        for (int l = 0; l < c.nLayers; ++l)
+            for (int h = 0; h < c.nHeads; ++h)
+                meanAlpha0[static_cast<std::size_t>(l)][static_cast<std::size_t>(h)] +=
+                    alpha0s.back()[static_cast<std::size_t>(l)][static_cast<std::size_t>(h)] /
+                    static_cast<double>(prompts->size());
+        if (p == 0) first = std::move(obs);
+        progress.update(static_cast<int>(p + 1), static_cast<int>(prompts->size()));
+    }
+    const double rate = sinkRateOver(alpha0s, o.eps);
+    const auto heads = sinkHeadMap(meanAlpha0, o.eps);
+    const auto norms = first->hiddenNorms();
+    const auto table = secondarySinks(first->hiddenStates());
+    const auto& ids0 = prompts->front();
+
+    if (o.json) {
+        nlohmann::json j;
+        j["model"] = m.describe();
+        j["prompts"] = prompts->size();
+        j["eps"] = o.eps;
+        j["sink_rate"] = rate;
+        j["alpha0_mean"] = meanAlpha0;
+        j["sink_heads"] = heads;
+        j["token_ids"] = ids0;
+        auto& alpha = j["alpha"] = nlohmann::json::array();
+        for (int l = 0; l < c.nLayers; ++l) {
+            auto row = nlohmann::json::array();
+            for (int h = 0; h < c.nHeads; ++h)
+                row.push_back(first->alpha(l, h));
+            alpha.push_back(row);
+        }
+        j["entropy"] = first->entropy();
+        j["hidden_norms"] = norms;
+        auto& kv = j["kv_norms"] = nlohmann::json::array();
+        for (int l = 0; l < c.nLayers; ++l) {
+            auto row = nlohmann::json::array();
+            for (int h = 0; h < c.nHeads; ++h)
+                row.push_back({{"key", first->keyNorms(l, h)}, {"value", first->valueNorms(l, h)}});
+            kv.push_back(row);
+        }
+        auto& sec = j["secondary_sinks"] = nlohmann::json::array();
+        for (const auto& r : table.rows)
+            sec.push_back({{"token", r.token},
+                           {"first_layer", r.firstLayer},
+                           {"layers", r.layers},
+                           {"role", std::string(sinkRoleName(r.role))}});
+        j["secondary_checked_states"] = {table.firstCheckedState, table.lastCheckedState};
+        fmt::print("{}\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+        return 0;
+    }
+
+    fmt::print("model: {}\n", m.describe());
+    for (const auto& iv : *interventions)
+        fmt::print("intervention: {}\n", describeIntervention(iv));
+    fmt::print("prompts: {}\n", prompts->size());
+    fmt::print(
+        "Sink_1^{} (first token; the paper counts tokens from 1): {:.1f} % of {} (prompt, layer, head)\n",
+        o.eps, rate, prompts->size() * static_cast<std::size_t>(c.nLayers * c.nHeads));
+    printTable(fmt::format("alpha_0 (mean over prompts), layer x head; * = sink head (alpha_0 > {}):", o.eps)
+                   .c_str(),
+               meanAlpha0, o.eps);
+    fmt::print("\nfirst prompt: {} tokens\n", ids0.size());
+    printTable("mean row entropy (nats), layer x head:", first->entropy());
+    fmt::print(
+        "hidden-state norm per (state, token) (state l enters layer l; the last leaves the last layer):\n");
+    const std::size_t shown = std::min<std::size_t>(ids0.size(), 16);
+    fmt::print("        ");
+    for (std::size_t t = 0; t < shown; ++t)
+        fmt::print(" {:>8}", fmt::format("t{}", t));
+    fmt::print("{}\n", shown < ids0.size() ? "  ..." : "");
+    for (std::size_t s = 0; s < norms.size(); ++s) {
+        fmt::print("  {:>5} ", fmt::format("S{}", s));
+        for (std::size_t t = 0; t < shown && t < norms[s].size(); ++t)
+            fmt::print(" {:8.2f}", norms[s][t]);
+        fmt::print("\n");
+    }
+    fmt::print("value norm of token 0 / mean of the others, layer x head (< 1: value-state drain):\n");
+    std::vector<std::vector<double>> drain(static_cast<std::size_t>(c.nLayers));
+    for (int l = 0; l < c.nLayers; ++l)
+        for (int h = 0; h < c.nHeads; ++h) {
+            const auto& v = first->valueNorms(l, h);
+            double rest = 0;
+            for (std::size_t t = 1; t < v.size(); ++t)
+                rest += v[t];
+            rest = v.size() > 1 ? rest / static_cast<double>(v.size() - 1) : 0.0;
+            drain[static_cast<std::size_t>(l)].push_back(rest > 0 ? v[0] / rest : 0.0);
+        }
+    printTable("", drain);
+    fmt::print("secondary sinks (|cos(h, h_BOS)| > 0.9, states {}-{} checked):\n", table.firstCheckedState,
+               table.lastCheckedState);
+    if (table.rows.empty()) fmt::print("  none\n");
+    for (const auto& r : table.rows)
+        fmt::print("  token {:>4} '{}'  first layer {:>2}  layers {:>2}  {}\n", r.token,
+                   printable(tokenText(m, ids0[static_cast<std::size_t>(r.token)])), r.firstLayer, r.layers,
+                   sinkRoleName(r.role));
+    return 0;
+}
+
+} // namespace sinkscope::cli

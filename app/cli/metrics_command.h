@@ -1,0 +1,23 @@
+#pragma once
+// `sinkscope-cli metrics`: the sink metrics of one prompt or of many (one per line of a file):
+// Sink_1^eps over all prompts, the layer x head map of alpha_0 with sink heads marked, row
+// entropy, hidden-state norms per (layer, token), key/value norms per token and the
+// secondary-sink table (cosine-to-BOS rule). Details are for the first prompt.
+#include "model_input.h"
+
+#include <CLI/CLI.hpp>
+#include <string>
+
+namespace sinkscope::cli {
+
+struct MetricsOptions {
+    ModelInputOptions input;
+    std::string promptsFile;
+    double eps = 0.3;
+    bool json = false;
+};
+
+CLI::App* addMetricsCommand(CLI::App& app, MetricsOptions& options);
+int runMetricsCommand(const MetricsOptions& options);
+
+} // namespace sinkscope::cli

@@ -1,0 +1,84 @@
+#include "model_input.h"
+
+#include "cli_common.h"
+
+#include <cstdio>
+#include <fmt/format.h>
+#include <unistd.h>
+
+namespace sinkscope::cli {
+
+void addModelInputOptions(CLI::App* cmd, ModelInputOptions& o, bool interventions) {
+    cmd->add_option("--model,-m", o.model, "Model directory (config.json + safetensors) or llama2.c .bin")
+        ->required();
+    auto* prompt = cmd->add_option("--prompt,-p", o.prompt, "Prompt text, or @file to read it from a file");
+    auto* ids = cmd->add_option("--token-ids", o.tokenIds, "Comma-separated token ids fed as they are");
+    prompt->excludes(ids);
+    ids->excludes(prompt);
+    cmd->add_option("--bos", o.bos, "Prepend BOS to --prompt: auto (model's config), yes, no")
+        ->check(CLI::IsMember({"auto", "yes", "no"}));
+    cmd->add_option("--device", o.device, "cpu or cuda (falls back to cpu with a message)");
+    if (interventions)
+        cmd->add_option("--intervention,-i", o.interventions,
+                        "Sink intervention SPEC, repeatable, applied in order (README: Interventions)");
+}
+
+Result<std::unique_ptr<Model>> loadModel(const ModelInputOptions& o, bool quiet) {
+    if (!quiet && isatty(STDERR_FILENO)) std::fprintf(stderr, "loading %s ...\n", o.model.c_str());
+    auto model = Model::load(o.model, LoadOptions{o.device});
+    if (!model) return model.error();
+    for (const auto& n : model.value()->notices())
+        std::fprintf(stderr, "note: %s\n", n.c_str());
+    return model;
+}
+
+Result<std::vector<std::int32_t>> encodeText(const Model& model, const std::string& text,
+                                             const std::string& bos, const std::string& what) {
+    if (!model.tokenizer())
+        return Error{"this model has no tokenizer next to it: give the prompt as --token-ids 1,2,3"};
+    const bool addBos = bos == "yes" || (bos == "auto" && model.config().addBos);
+    auto ids = model.tokenizer()->encode(text, addBos);
+    if (!ids) return Error{what + ": " + ids.error().message};
+    return ids;
+}
+
+Result<std::vector<std::int32_t>> promptIds(const Model& model, const ModelInputOptions& o) {
+    if (!o.tokenIds.empty()) return parseTokenIds(o.tokenIds);
+    if (o.prompt.empty()) return Error{"give --prompt TEXT or --token-ids 1,2,3"};
+    auto text = readPromptArgument(o.prompt);
+    if (!text) return text.error();
+    return encodeText(model, *text, o.bos, "--prompt");
+}
+
+Result<Interventions> parseInterventions(const std::vector<std::string>& specs) {
+    Interventions out;
+    for (const auto& s : specs) {
+        auto iv = parseIntervention(s);
+        if (!iv) return Error{"--intervention: " + iv.error().message};
+        out.push_back(std::move(iv.value()));
+    }
+    return out;
+}
+
+std::string tokenText(const Model& model, std::int32_t id) {
+    return model.tokenizer() ? model.tokenizer()->tokenText(id) : fmt::format("<{}>", id);
+}
+
+std::string printable(const std::string& s) {
+    std::string out;
+    for (char ch : s) {
+        if (ch == '\n')
+            out += "\\n";
+        else if (ch == '\t')
+            out += "\\t";
+        else if (ch == '\r')
+            out += "\\r";
+        else if (static_cast<unsigned char>(ch) < 0x20)
+            out += fmt::format("\\x{:02x}", static_cast<unsigned char>(ch));
+        else
+            out += ch;
+    }
+    return out;
+}
+
+} // namespace sinkscope::cli

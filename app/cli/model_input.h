@@ -1,0 +1,43 @@
+#pragma once
+// What every model-running subcommand shares: --model/--device, the prompt given as text or token
+// ids, --intervention specs, loading with notices, and printing tokens safely.
+#include "core/result.h"
+#include "model/model.h"
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace sinkscope::cli {
+
+struct ModelInputOptions {
+    std::string model;
+    std::string device = "cpu";
+    std::string prompt;
+    std::string tokenIds;
+    std::string bos = "auto";
+    std::vector<std::string> interventions;
+};
+
+// Adds --model, --device, --prompt, --token-ids, --bos; with `interventions`, also the repeatable
+// --intervention.
+void addModelInputOptions(CLI::App* cmd, ModelInputOptions& o, bool interventions);
+
+// Loads the model and prints its notices on stderr.
+Result<std::unique_ptr<Model>> loadModel(const ModelInputOptions& o, bool quiet);
+
+// The prompt as token ids: --token-ids as given, or --prompt (text or @file) through the tokenizer.
+Result<std::vector<std::int32_t>> promptIds(const Model& model, const ModelInputOptions& o);
+Result<std::vector<std::int32_t>> encodeText(const Model& model, const std::string& text,
+                                             const std::string& bos, const std::string& what);
+
+// Parses every --intervention SPEC.
+Result<Interventions> parseInterventions(const std::vector<std::string>& specs);
+
+std::string tokenText(const Model& model, std::int32_t id);
+// Escapes control characters so a token like "\n" stays on its line in a table.
+std::string printable(const std::string& s);
+
+} // namespace sinkscope::cli

@@ -1,0 +1,36 @@
+#pragma once
+// The interventions of one run and what the run learns while applying them: sink columns that
+// are detected on the prompt pass are kept (as token positions) for the generated tokens, whose
+// single-row passes cannot detect anything. Private to the engine (ATen in the signatures).
+#include "intervene/intervention.h"
+
+#include <ATen/ATen.h>
+
+#include <cstdint>
+#include <map>
+#include <tuple>
+#include <vector>
+
+namespace sinkscope::detail {
+
+struct InterventionState {
+    std::vector<Intervention> list;
+    std::vector<std::int64_t> secondarySinks; // resolved before the run (SinkSetKind::Secondary)
+    std::map<std::tuple<std::size_t, int, int>, std::vector<std::int64_t>> detected;
+
+    // Whether an attention-level intervention (everything but Stream) selects this layer.
+    bool touchesLayer(int layer) const;
+    // The lowest such layer; nLayers when there is none.
+    int firstLayer(int nLayers) const;
+    const Intervention* stream() const;
+    bool needsSecondarySinks() const;
+};
+
+// Applies the attention-level interventions selecting `layer`, in place, to probs [1, nH, T, Tk]
+// (CPU float, contiguous). Logit-level ones (SinkLogit) recompute their heads from `scores`
+// first, then the post-softmax operators run in list order. `slotPositions` (may be null: slot =
+// position) maps key slots to token positions when a streaming cache has evicted some.
+void applyInterventions(InterventionState& state, int layer, const at::Tensor& scores, at::Tensor& probs,
+                        std::int64_t startPos, const std::vector<std::int64_t>* slotPositions);
+
+} // namespace sinkscope::detail

@@ -1,0 +1,35 @@
+#pragma once
+// Model's private state, shared by the files that implement Model and PreparedPrompt.
+#include "io/model_directory.h"
+#include "model/intervention_state.h"
+#include "model/model.h"
+#include "model/transformer.h"
+
+#include <memory>
+
+namespace sinkscope {
+
+struct Model::Impl {
+    ModelConfig config;
+    ModelFormat format = ModelFormat::HfSafetensors;
+    std::string path;
+    detail::TransformerWeights weights;
+    std::unique_ptr<Tokenizer> tokenizer;
+    at::Device device = at::kCPU;
+    std::vector<std::string> notices;
+
+    at::Tensor tokensTensor(const std::vector<std::int32_t>& ids) const {
+        std::vector<std::int64_t> v(ids.begin(), ids.end());
+        return at::tensor(v, at::TensorOptions().dtype(at::kLong))
+            .view({1, static_cast<std::int64_t>(v.size())})
+            .to(device);
+    }
+    Result<std::unique_ptr<detail::InterventionState>>
+    prepare(const Model& model, const std::vector<std::int32_t>& ids, const Interventions& list) const;
+    static std::vector<float> lastRow(const at::Tensor& logits) {
+        at::Tensor row = logits[0][logits.size(1) - 1].to(at::kCPU, at::kFloat).contiguous();
+        return {row.data_ptr<float>(), row.data_ptr<float>() + row.numel()};
+    }
+};
+
+} // namespace sinkscope

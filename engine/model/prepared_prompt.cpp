@@ -1,0 +1,100 @@
+#include "model/prepared_prompt.h"
+
+#include "metrics/secondary_sinks.h"
+#include "model/model_impl.h"
+
+#include <c10/core/InferenceMode.h>
+#include <fmt/format.h>
+#include <optional>
+
+namespace sinkscope {
+
+struct PreparedPrompt::Impl {
+    const Model* model = nullptr;
+    std::vector<std::int32_t> ids;
+    std::vector<at::Tensor> residuals; // [1, T, D] entering each layer, then leaving the last
+    std::vector<float> baseLogits;
+    mutable std::optional<std::vector<std::int64_t>> secondary;
+
+    const Model::Impl& m() const { return model->impl(); }
+
+    // The cosine-to-BOS rule on the kept residual stream (same states as the metric reads).
+    const std::vector<std::int64_t>& secondarySinks() const {
+        if (secondary) return *secondary;
+        HiddenStates h;
+        for (const auto& r : residuals) {
+            at::Tensor x = r[0].to(at::kCPU, at::kFloat).contiguous();
+            h.tokens = x.size(0);
+            h.dim = x.size(1);
+            h.states.emplace_back(x.data_ptr<float>(), x.data_ptr<float>() + x.numel());
+        }
+        std::vector<std::int64_t> out{0};
+        for (const auto& row : sinkscope::secondarySinks(h).rows)
+            if (row.role != SinkRole::Transient) out.push_back(row.token);
+        secondary = out;
+        return *secondary;
+    }
+};
+
+PreparedPrompt::PreparedPrompt(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
+PreparedPrompt::~PreparedPrompt() = default;
+
+const std::vector<std::int32_t>& PreparedPrompt::ids() const {
+    return m_impl->ids;
+}
+const std::vector<float>& PreparedPrompt::baseLogits() const {
+    return m_impl->baseLogits;
+}
+
+Result<std::unique_ptr<PreparedPrompt>>
+PreparedPrompt::create(const Model& model, std::vector<std::int32_t> ids, ForwardObserver* observer) {
+    if (auto s = model.checkTokenIds(ids); !s) return s.error();
+    auto impl = std::make_unique<Impl>();
+    impl->model = &model;
+    impl->ids = std::move(ids);
+    try {
+        c10::InferenceMode guard;
+        const auto& m = model.impl();
+        detail::ForwardContext ctx;
+        ctx.observer = observer;
+        ctx.residuals = &impl->residuals;
+        at::Tensor hidden = detail::forwardHidden(m.config, m.weights, m.tokensTensor(impl->ids), ctx);
+        impl->baseLogits =
+            Model::Impl::lastRow(detail::projectLogits(m.weights, hidden.narrow(1, hidden.size(1) - 1, 1)));
+    } catch (const std::exception& e) {
+        return Error{fmt::format("forward pass failed: {}", e.what())};
+    }
+    return std::unique_ptr<PreparedPrompt>(new PreparedPrompt(std::move(impl)));
+}
+
+Result<PreparedPrompt::Run> PreparedPrompt::run(const Interventions& interventions,
+                                                ForwardObserver* observer) const {
+    const auto& m = m_impl->m();
+    const auto T = static_cast<std::int64_t>(m_impl->ids.size());
+    if (auto s = m_impl->model->checkInterventions(interventions, T); !s) return s.error();
+    detail::InterventionState state;
+    state.list = interventions;
+    if (state.stream()) {
+        auto out = m_impl->model->forward(m_impl->ids, observer, false, interventions);
+        if (!out) return out.error();
+        return Run{std::move(out->logits), 0};
+    }
+    const int first = state.firstLayer(m.config.nLayers);
+    if (first == m.config.nLayers) return Run{m_impl->baseLogits, first};
+    try {
+        c10::InferenceMode guard;
+        if (state.needsSecondarySinks()) state.secondarySinks = m_impl->secondarySinks();
+        detail::ForwardContext ctx;
+        ctx.observer = observer;
+        ctx.interventions = &state;
+        at::Tensor hidden = detail::forwardFromLayer(
+            m.config, m.weights, m_impl->residuals[static_cast<std::size_t>(first)], first, ctx);
+        return Run{
+            Model::Impl::lastRow(detail::projectLogits(m.weights, hidden.narrow(1, hidden.size(1) - 1, 1))),
+            first};
+    } catch (const std::exception& e) {
+        return Error{fmt::format("forward pass failed: {}", e.what())};
+    }
+}
+
+} // namespace sinkscope

@@ -1,0 +1,40 @@
+#pragma once
+// PreparedPrompt: one prompt held ready for repeated runs under changing interventions (the
+// GUI's live toggles). The unmodified run is done once and the residual stream entering every
+// layer is kept, so a run whose interventions start at layer l recomputes layers l.. only:
+// everything before is, by construction, exactly the unmodified run.
+#include "core/result.h"
+#include "model/model.h"
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace sinkscope {
+
+class PreparedPrompt {
+public:
+    // Runs the unmodified pass (the observer, if any, sees it whole).
+    static Result<std::unique_ptr<PreparedPrompt>> create(const Model& model, std::vector<std::int32_t> ids,
+                                                          ForwardObserver* observer = nullptr);
+    ~PreparedPrompt();
+    PreparedPrompt(const PreparedPrompt&) = delete;
+    PreparedPrompt& operator=(const PreparedPrompt&) = delete;
+
+    const std::vector<std::int32_t>& ids() const;
+    const std::vector<float>& baseLogits() const; // next token, unmodified run
+
+    struct Run {
+        std::vector<float> logits;    // next token
+        int firstRecomputedLayer = 0; // layers below are the unmodified run's (the observer saw none of them)
+    };
+    // A Stream policy changes every layer's cache and runs the whole prompt again.
+    Result<Run> run(const Interventions& interventions, ForwardObserver* observer = nullptr) const;
+
+private:
+    struct Impl;
+    explicit PreparedPrompt(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> m_impl;
+};
+
+} // namespace sinkscope

@@ -1,0 +1,72 @@
+#include "model/prompt_metrics.h"
+
+#include <algorithm>
+
+namespace sinkscope {
+
+PromptMetricsObserver::PromptMetricsObserver(int layers, int heads)
+    : m_layers(layers), m_heads(heads), m_alpha(static_cast<std::size_t>(layers * heads)),
+      m_entropySum(static_cast<std::size_t>(layers * heads), 0.0),
+      m_entropyRows(static_cast<std::size_t>(layers * heads), 0),
+      m_keyNorms(static_cast<std::size_t>(layers * heads)),
+      m_valueNorms(static_cast<std::size_t>(layers * heads)) {
+    m_states.states.resize(static_cast<std::size_t>(layers + 1));
+}
+
+void PromptMetricsObserver::onAttention(int layer, int head, const MatrixView& w) {
+    m_alpha[index(layer, head)].addRows(w);
+    m_entropySum[index(layer, head)] += meanRowEntropy(w) * static_cast<double>(w.rows);
+    m_entropyRows[index(layer, head)] += w.rows;
+}
+
+void PromptMetricsObserver::onHiddenStates(int state, std::int64_t first, const float* data,
+                                           std::int64_t count, std::int64_t dim) {
+    auto& s = m_states.states[static_cast<std::size_t>(state)];
+    m_states.dim = dim;
+    m_states.tokens = std::max(m_states.tokens, first + count);
+    s.resize(static_cast<std::size_t>(m_states.tokens * dim));
+    std::copy(data, data + count * dim, s.begin() + first * dim);
+}
+
+void PromptMetricsObserver::onKvNorms(int layer, int head, std::int64_t first, const float* k, const float* v,
+                                      std::int64_t count) {
+    auto put = [&](std::vector<float>& dst, const float* src) {
+        dst.resize(static_cast<std::size_t>(
+            std::max<std::int64_t>(static_cast<std::int64_t>(dst.size()), first + count)));
+        std::copy(src, src + count, dst.begin() + first);
+    };
+    put(m_keyNorms[index(layer, head)], k);
+    put(m_valueNorms[index(layer, head)], v);
+}
+
+std::vector<double> PromptMetricsObserver::alpha(int layer, int head) const {
+    return m_alpha[index(layer, head)].alpha();
+}
+
+std::vector<std::vector<double>> PromptMetricsObserver::alphaAt(std::int64_t k) const {
+    std::vector<std::vector<double>> out(static_cast<std::size_t>(m_layers));
+    for (int l = 0; l < m_layers; ++l)
+        for (int h = 0; h < m_heads; ++h)
+            out[static_cast<std::size_t>(l)].push_back(m_alpha[index(l, h)].alphaAt(k));
+    return out;
+}
+
+std::vector<std::vector<double>> PromptMetricsObserver::entropy() const {
+    std::vector<std::vector<double>> out(static_cast<std::size_t>(m_layers));
+    for (int l = 0; l < m_layers; ++l)
+        for (int h = 0; h < m_heads; ++h) {
+            const auto n = m_entropyRows[index(l, h)];
+            out[static_cast<std::size_t>(l)].push_back(n ? m_entropySum[index(l, h)] / static_cast<double>(n)
+                                                         : 0.0);
+        }
+    return out;
+}
+
+std::vector<std::vector<float>> PromptMetricsObserver::hiddenNorms() const {
+    std::vector<std::vector<float>> out;
+    for (const auto& s : m_states.states)
+        out.push_back(rowNorms(s.data(), m_states.tokens, m_states.dim));
+    return out;
+}
+
+} // namespace sinkscope

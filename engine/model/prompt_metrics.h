@@ -1,0 +1,48 @@
+#pragma once
+// PromptMetricsObserver: everything `metrics` reports for one prompt, captured in one forward
+// pass: column importance alpha[k] and mean row entropy per (layer, head), the residual stream
+// per state (hidden-state norms, the cosine-to-BOS rule) and key/value norms per token.
+// Torch-free: it only sees views.
+#include "metrics/secondary_sinks.h"
+#include "metrics/sink_metrics.h"
+#include "model/observer.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace sinkscope {
+
+class PromptMetricsObserver : public ForwardObserver {
+public:
+    PromptMetricsObserver(int layers, int heads);
+
+    bool wantsAttention(int, int) override { return true; }
+    void onAttention(int layer, int head, const MatrixView& weights) override;
+    bool wantsHiddenStates() override { return true; }
+    void onHiddenStates(int state, std::int64_t first, const float* data, std::int64_t count,
+                        std::int64_t dim) override;
+    bool wantsKvNorms(int) override { return true; }
+    void onKvNorms(int layer, int head, std::int64_t first, const float* keyNorms, const float* valueNorms,
+                   std::int64_t count) override;
+
+    std::vector<double> alpha(int layer, int head) const;
+    std::vector<std::vector<double>> alphaAt(std::int64_t k) const; // [layer][head]
+    std::vector<std::vector<double>> entropy() const;               // [layer][head]
+    const HiddenStates& hiddenStates() const { return m_states; }
+    std::vector<std::vector<float>> hiddenNorms() const; // [state][token]
+    const std::vector<float>& keyNorms(int layer, int head) const { return m_keyNorms[index(layer, head)]; }
+    const std::vector<float>& valueNorms(int layer, int head) const {
+        return m_valueNorms[index(layer, head)];
+    }
+
+private:
+    std::size_t index(int layer, int head) const { return static_cast<std::size_t>(layer * m_heads + head); }
+    int m_layers, m_heads;
+    std::vector<ColumnImportanceAccumulator> m_alpha;
+    std::vector<double> m_entropySum;
+    std::vector<std::int64_t> m_entropyRows;
+    HiddenStates m_states;
+    std::vector<std::vector<float>> m_keyNorms, m_valueNorms;
+};
+
+} // namespace sinkscope
