@@ -1,9 +1,11 @@
 // sinkscope-cli as a user runs it: JSON output keys, human tables, and one-line errors.
+#include "temp_dir.h"
 #include "test_paths.h"
 
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <fstream>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <sys/wait.h>
@@ -79,3 +81,94 @@ TEST(Cli, ErrorsAreOneLineAndNonZero) {
 }
 
 } // namespace
+
+namespace {
+
+nlohmann::json jsonOf(const Run& r) {
+    const auto start = r.out.find('{');
+    EXPECT_NE(start, std::string::npos) << r.out;
+    return nlohmann::json::parse(r.out.substr(start == std::string::npos ? 0 : start));
+}
+
+} // namespace
+
+TEST(Cli, CompareShowsBaseAgainstIntervened) {
+    const auto r =
+        runCli("compare --model " + kStories +
+               " --token-ids 1,403,407,261,378,117 -i suppress -i zerotune:gamma=2,layers=1 -n 6 --json");
+    ASSERT_EQ(r.code, 0) << r.out;
+    const auto j = jsonOf(r);
+    EXPECT_EQ(j["interventions"].size(), 2u);
+    EXPECT_GT(j["kl"].get<double>(), 0.0);
+    EXPECT_EQ(j["base"]["next_token_topk"].size(), 10u);
+    EXPECT_EQ(j["intervened"]["generated_ids"].size(), 6u);
+    // Suppression leaves row 0 alone and zeroes column 0 elsewhere: alpha_0 = 1/T after.
+    EXPECT_NEAR(j["intervened"]["alpha0"][0][0].get<double>(), 1.0 / 6.0, 1e-6);
+    EXPECT_GT(j["base"]["alpha0"][0][0].get<double>(), 1.0 / 6.0);
+    EXPECT_TRUE(j.contains("first_divergence"));
+    const auto human = runCli("compare --model " + kStories + " --token-ids 1,403,407,261 -i suppress -n 3");
+    ASSERT_EQ(human.code, 0) << human.out;
+    EXPECT_NE(human.out.find("KL(base || intervened)"), std::string::npos) << human.out;
+    EXPECT_NE(human.out.find("generated (intervened)"), std::string::npos) << human.out;
+}
+
+TEST(Cli, MalformedInterventionPointsAtTheBadPart) {
+    const auto r = runCli("run --model " + kStories + " --token-ids 1,2,3 --intervention zerotune:gama=4");
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.out.find("\"gama=4\""), std::string::npos) << r.out;
+    const auto range =
+        runCli("run --model " + kStories + " --token-ids 1,2,3 --intervention suppress:layers=9");
+    EXPECT_EQ(range.code, 1);
+    EXPECT_NE(range.out.find("layer 9"), std::string::npos) << range.out;
+}
+
+TEST(Cli, RunWithAnInterventionKeepsItsJsonKeys) {
+    const auto r = runCli("run --model " + kStories + " --token-ids 1,403,407,261 -i suppress --json");
+    ASSERT_EQ(r.code, 0) << r.out;
+    const auto j = jsonOf(r);
+    for (const char* key :
+         {"token_ids", "tokens", "next_token_topk", "generated_ids", "generated_text", "alpha0"})
+        EXPECT_TRUE(j.contains(key)) << key;
+    EXPECT_NEAR(j["alpha0"][2][3].get<double>(), 0.25, 1e-6);
+}
+
+TEST(Cli, MetricsReportsSinkRateAndTables) {
+    TempDir dir;
+    const auto file = dir.write("prompts.txt", "Once upon a time\n");
+    // stories260K has no tokenizer here: prompts come as --token-ids.
+    const auto r = runCli("metrics --model " + kStories + " --token-ids 1,403,407,261,378,117,29,89 --json");
+    ASSERT_EQ(r.code, 0) << r.out;
+    const auto j = jsonOf(r);
+    EXPECT_EQ(j["alpha0_mean"].size(), 5u);
+    EXPECT_EQ(j["hidden_norms"].size(), 6u); // states 0..L
+    EXPECT_EQ(j["hidden_norms"][0].size(), 8u);
+    EXPECT_TRUE(j.contains("secondary_sinks"));
+    const double rate = j["sink_rate"].get<double>();
+    int above = 0;
+    for (const auto& layer : j["alpha0_mean"])
+        for (const auto& a : layer)
+            above += a.get<double>() > 0.3 ? 1 : 0;
+    EXPECT_NEAR(rate, 100.0 * above / 40.0, 1e-9);
+    const auto noTok = runCli("metrics --model " + kStories + " --prompts-file " + file);
+    EXPECT_EQ(noTok.code, 1);
+    EXPECT_NE(noTok.out.find("no tokenizer"), std::string::npos) << noTok.out;
+}
+
+TEST(Cli, StreamPplPrintsOneRowPerSetting) {
+    TempDir dir;
+    std::string ids = "1";
+    for (int i = 0; i < 80; ++i)
+        ids += "," + std::to_string((i * 37 + 11) % 512);
+    const auto file = dir.write("ids.txt", ids);
+    const auto r = runCli("stream-ppl --model " + kStories + " --token-ids-file " + file +
+                          " --window 16 --sinks 0,4 --json");
+    ASSERT_EQ(r.code, 0) << r.out;
+    const auto j = jsonOf(r);
+    ASSERT_EQ(j["rows"].size(), 3u);
+    EXPECT_TRUE(j["rows"][0]["sinks"].is_null());
+    EXPECT_EQ(j["rows"][1]["sinks"], 0);
+    EXPECT_EQ(j["rows"][2]["predicted"], 80);
+    const auto bad = runCli("stream-ppl --model " + kStories + " --token-ids-file " + file + " --sinks 0,x");
+    EXPECT_EQ(bad.code, 1);
+    EXPECT_NE(bad.out.find("--sinks"), std::string::npos) << bad.out;
+}
