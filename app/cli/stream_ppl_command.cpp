@@ -47,6 +47,8 @@ CLI::App* addStreamPplCommand(CLI::App& app, StreamPplOptions& o) {
     cmd->add_option("--bos", o.input.bos, "Prepend BOS to the text: auto (model's config), yes, no")
         ->check(CLI::IsMember({"auto", "yes", "no"}));
     cmd->add_option("--device", o.input.device, "cpu or cuda (falls back to cpu with a message)");
+    cmd->add_option("--intervention,-i", o.input.interventions,
+                    "Attention intervention SPEC applied in every row too (perplexity under a setting)");
     cmd->add_flag("--json", o.json, "Print one JSON object instead of a table");
     return cmd;
 }
@@ -60,6 +62,12 @@ int runStreamPplCommand(const StreamPplOptions& o) {
         if (msg.rfind("--token-ids", 0) == 0) msg = "--sinks" + msg.substr(11);
         return fail(msg);
     }
+    auto extra = parseInterventions(o.input.interventions);
+    if (!extra) return fail(extra.error().message);
+    for (const auto& iv : *extra)
+        if (iv.kind == InterventionKind::Stream)
+            return fail(fmt::format("--intervention \"{}\": the cache policy is set by --window and --sinks",
+                                    iv.spec));
     auto model = loadModel(o.input, o.json);
     if (!model) return fail(model.error().message);
     const Model& m = *model.value();
@@ -93,14 +101,16 @@ int runStreamPplCommand(const StreamPplOptions& o) {
         return okStatus();
     };
     if (o.full)
-        if (auto s = score("full cache", -1, {}); !s) return fail(s.error().message);
+        if (auto s = score("full cache", -1, *extra); !s) return fail(s.error().message);
     for (auto k : *counts) {
         auto iv =
             parseIntervention(fmt::format("stream:sinks={},window={},pos={}", k, o.window, o.positions));
         if (!iv) return fail(iv.error().message);
         const std::string setting =
             k == 0 ? "window only" : fmt::format("{} sink{} + window", k, k == 1 ? "" : "s");
-        if (auto s = score(setting, k, {*iv}); !s) return fail(s.error().message);
+        Interventions ivs = *extra;
+        ivs.push_back(*iv);
+        if (auto s = score(setting, k, ivs); !s) return fail(s.error().message);
     }
 
     if (o.json) {
@@ -109,6 +119,7 @@ int runStreamPplCommand(const StreamPplOptions& o) {
         j["tokens"] = n;
         j["window"] = o.window;
         j["positions"] = o.positions;
+        j["interventions"] = o.input.interventions;
         auto& out = j["rows"] = nlohmann::json::array();
         for (const auto& r : rows)
             out.push_back({{"setting", r.setting},
@@ -120,6 +131,8 @@ int runStreamPplCommand(const StreamPplOptions& o) {
         return 0;
     }
     fmt::print("model: {}\n", m.describe());
+    for (const auto& iv : *extra)
+        fmt::print("intervention in every row: {}\n", describeIntervention(iv));
     fmt::print("text: {} tokens; window {} (current token included); positions {}\n", n, o.window,
                o.positions == "shift" ? "re-assigned within the cache" : "as in the text");
     fmt::print("  {:<18} {:>6} {:>10} {:>10} {:>12}\n", "setting", "cache", "predicted", "NLL", "perplexity");
