@@ -179,7 +179,7 @@ int runTokenizerTrainCommand(const TokenizerTrainOptions& o) {
 
 CLI::App* addExportCommand(CLI::App& app, ExportOptions& o) {
     auto* cmd = app.add_subcommand(
-        "export", "Write a run's latest checkpoint as a model directory with its sink probe");
+        "export-model", "Write a run's latest checkpoint as a model directory with its sink probe");
     cmd->add_option("--run", o.run, "Run directory")->required();
     cmd->add_option("--out", o.out, "Model directory to write")->required();
     cmd->add_option("--dtype", o.dtype, "Weight type: bf16, f16 or f32")

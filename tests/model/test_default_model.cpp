@@ -1,4 +1,4 @@
-// The bundled default model (assets/models/default, made by `sinkscope-cli export`): it loads
+// The bundled default model (assets/models/default, made by `sinkscope-cli export-model`): it loads
 // through the ordinary path, speaks through its tokenizer, and its sink probe gives exactly the
 // figures recorded when it was exported.
 #include "model/model.h"
