@@ -1,11 +1,14 @@
 // sinkscope-cli: the command-line twin of every SinkScope feature.
 #include "cli_common.h"
 #include "compare_command.h"
+#include "export_command.h"
 #include "metrics_command.h"
 #include "model/blas_check.h"
 #include "random_model_command.h"
 #include "run_command.h"
+#include "runs_command.h"
 #include "stream_ppl_command.h"
+#include "trace_command.h"
 #include "train_command.h"
 
 #include <CLI/CLI.hpp>
@@ -24,14 +27,20 @@ int main(int argc, char** argv) {
     CLI::App* metrics = sinkscope::cli::addMetricsCommand(app, metricsOptions);
     sinkscope::cli::StreamPplOptions streamOptions;
     CLI::App* streamPpl = sinkscope::cli::addStreamPplCommand(app, streamOptions);
+    sinkscope::cli::TraceOptions traceOptions;
+    CLI::App* trace = sinkscope::cli::addTraceCommand(app, traceOptions);
+    sinkscope::cli::RunsOptions runsOptions;
+    CLI::App* runs = sinkscope::cli::addRunsCommand(app, runsOptions);
+    sinkscope::cli::ExportOptions exportTraceOptions;
+    CLI::App* exportTrace = sinkscope::cli::addExportCommand(app, exportTraceOptions);
     sinkscope::cli::RandomModelOptions randomOptions;
     CLI::App* random = sinkscope::cli::addRandomModelCommand(app, randomOptions);
     sinkscope::cli::TrainOptions trainOptions;
     CLI::App* train = sinkscope::cli::addTrainCommand(app, trainOptions);
     sinkscope::cli::TimelineOptions timelineOptions;
     CLI::App* timeline = sinkscope::cli::addTimelineCommand(app, timelineOptions);
-    sinkscope::cli::ExportOptions exportOptions;
-    CLI::App* exportCmd = sinkscope::cli::addExportCommand(app, exportOptions);
+    sinkscope::cli::ExportModelOptions exportModelOptions;
+    CLI::App* exportModel = sinkscope::cli::addExportModelCommand(app, exportModelOptions);
     sinkscope::cli::TokenizerTrainOptions tokOptions;
     CLI::App* trainTok = sinkscope::cli::addTokenizerTrainCommand(app, tokOptions);
 
@@ -46,10 +55,13 @@ int main(int argc, char** argv) {
     if (compare->parsed()) return sinkscope::cli::runCompareCommand(compareOptions);
     if (metrics->parsed()) return sinkscope::cli::runMetricsCommand(metricsOptions);
     if (streamPpl->parsed()) return sinkscope::cli::runStreamPplCommand(streamOptions);
+    if (trace->parsed()) return sinkscope::cli::runTraceCommand(traceOptions);
+    if (runs->parsed()) return sinkscope::cli::runRunsCommand(runsOptions);
+    if (exportTrace->parsed()) return sinkscope::cli::runExportCommand(exportTraceOptions);
     if (random->parsed()) return sinkscope::cli::runRandomModelCommand(randomOptions);
     if (train->parsed()) return sinkscope::cli::runTrainCommand(trainOptions);
     if (timeline->parsed()) return sinkscope::cli::runTimelineCommand(timelineOptions);
-    if (exportCmd->parsed()) return sinkscope::cli::runExportCommand(exportOptions);
+    if (exportModel->parsed()) return sinkscope::cli::runExportModelCommand(exportModelOptions);
     if (trainTok->parsed()) return sinkscope::cli::runTokenizerTrainCommand(tokOptions);
     return 0;
 }

@@ -2,6 +2,7 @@
 
 #include "cli_common.h"
 #include "metrics/secondary_sinks.h"
+#include "metrics/sink_dimensions.h"
 #include "metrics/sink_heads.h"
 #include "model/prompt_metrics.h"
 
@@ -49,6 +50,62 @@ void printTable(const char* title, const std::vector<std::vector<double>>& t, do
     }
 }
 
+Result<std::pair<std::int64_t, std::int64_t>> parseSpan(const std::string& text) {
+    const auto dash = text.find('-');
+    try {
+        std::size_t used = 0;
+        const std::string a = text.substr(0, dash);
+        const long long first = std::stoll(a, &used);
+        if (used != a.size()) throw std::invalid_argument(a);
+        long long last = first;
+        if (dash != std::string::npos) {
+            const std::string b = text.substr(dash + 1);
+            last = std::stoll(b, &used);
+            if (used != b.size()) throw std::invalid_argument(b);
+        }
+        if (first < 0 || last < first) throw std::invalid_argument(text);
+        return std::make_pair(static_cast<std::int64_t>(first), static_cast<std::int64_t>(last));
+    } catch (const std::exception&) {
+        return Error{fmt::format("--span: \"{}\" is not a token span A-B with 0 <= A <= B", text)};
+    }
+}
+
+void printBeyond(const Model& m, const std::vector<std::int32_t>& ids, const SinkDimensions& dims,
+                 const PromptMetricsObserver& obs, const MetricsOptions& o, const BeyondOptions& beyond) {
+    fmt::print("sink dimensions (r = |h| / rms(h) >= tau = {:.2f} in at least half the states): {}\n",
+               dims.tau,
+               dims.dims.empty() ? std::string("none") : fmt::format("{}", fmt::join(dims.dims, ", ")));
+    fmt::print("  largest r {:.2f}; top channels per state (dim:token:r):\n", dims.largestR);
+    for (std::size_t s = 0; s < dims.perState.size(); ++s) {
+        fmt::print("  {:>5}", fmt::format("S{}", s));
+        for (const auto& p : dims.perState[s])
+            fmt::print("  {}:{}:{:.1f}", p.dim, p.token, p.value);
+        if (!dims.sinkTokens.empty() && !dims.sinkTokens[s].empty())
+            fmt::print("   sink tokens by phi: {}", fmt::join(dims.sinkTokens[s], ","));
+        fmt::print("\n");
+    }
+    fmt::print("catch-tag-release (sink token {} '{}', caught when A[i, sink] >= {}): caught / tag share, "
+               "layer x head:\n",
+               o.sink, printable(tokenText(m, ids[static_cast<std::size_t>(o.sink)])), o.theta);
+    for (std::size_t l = 0; l < obs.catchTagRelease().size(); ++l) {
+        fmt::print("  {:>4}", fmt::format("L{}", l));
+        for (const auto& s : obs.catchTagRelease()[l])
+            fmt::print("  {:>3}/{}", s.caught,
+                       s.tagShare ? fmt::format("{:.2f}", *s.tagShare) : std::string("  - "));
+        fmt::print("\n");
+    }
+    if (!beyond.span) return;
+    fmt::print("span-centric heads of tokens {}-{} (mass >= {}, ratio >= {}; * = selected): mass/ratio\n",
+               beyond.span->first, beyond.span->second, beyond.spanOptions.minMass,
+               beyond.spanOptions.minRatio);
+    for (std::size_t l = 0; l < obs.spanHeads().size(); ++l) {
+        fmt::print("  {:>4}", fmt::format("L{}", l));
+        for (const auto& s : obs.spanHeads()[l])
+            fmt::print("  {:.2f}/{:.2f}{}", s.mass, s.ratio, s.selected ? "*" : " ");
+        fmt::print("\n");
+    }
+}
+
 } // namespace
 
 CLI::App* addMetricsCommand(CLI::App& app, MetricsOptions& o) {
@@ -59,6 +116,13 @@ CLI::App* addMetricsCommand(CLI::App& app, MetricsOptions& o) {
     file->excludes(cmd->get_option("--token-ids"));
     cmd->add_option("--eps", o.eps, "Sink threshold on alpha (Sink_1^eps, sink heads)")
         ->check(CLI::Range(0.0, 1.0));
+    cmd->add_option("--tau", o.tau, "Sink-dimension threshold on r (default min(20, sqrt(D)/2))")
+        ->check(CLI::PositiveNumber);
+    cmd->add_option("--theta", o.theta, "Catch-tag-release: a token is caught when A[i, sink] >= theta")
+        ->check(CLI::Range(0.0, 1.0));
+    cmd->add_option("--sink", o.sink, "The sink token for catch-tag-release and the span ratio")
+        ->check(CLI::NonNegativeNumber);
+    cmd->add_option("--span", o.span, "A-B: score the span-centric heads of this token span");
     cmd->add_flag("--json", o.json, "Print one JSON object instead of tables");
     return cmd;
 }
@@ -74,6 +138,20 @@ int runMetricsCommand(const MetricsOptions& o) {
     const auto& c = m.config();
     auto prompts = allPrompts(m, o);
     if (!prompts) return fail(prompts.error().message);
+    BeyondOptions beyond;
+    beyond.catchTagRelease = true;
+    beyond.ctr = CtrOptions{o.theta, o.sink};
+    if (!o.span.empty()) {
+        auto span = parseSpan(o.span);
+        if (!span) return fail(span.error().message);
+        if (span->second >= static_cast<std::int64_t>(prompts->front().size()))
+            return fail(
+                fmt::format("--span {}: the first prompt has {} tokens", o.span, prompts->front().size()));
+        beyond.span = *span;
+    }
+    if (o.sink >= static_cast<std::int64_t>(prompts->front().size()))
+        return fail(
+            fmt::format("--sink {}: the first prompt has {} tokens", o.sink, prompts->front().size()));
 
     std::vector<std::vector<std::vector<double>>> alpha0s;
     std::vector<std::vector<double>> meanAlpha0(static_cast<std::size_t>(c.nLayers),
@@ -81,7 +159,9 @@ int runMetricsCommand(const MetricsOptions& o) {
     std::unique_ptr<PromptMetricsObserver> first;
     Progress progress("measuring");
     for (std::size_t p = 0; p < prompts->size(); ++p) {
-        auto obs = std::make_unique<PromptMetricsObserver>(c.nLayers, c.nHeads);
+        // Head-level measures are reported for the first prompt only.
+        auto obs =
+            std::make_unique<PromptMetricsObserver>(c.nLayers, c.nHeads, p == 0 ? beyond : BeyondOptions{});
         auto out = m.forward((*prompts)[p], obs.get(), false, *interventions);
         if (!out) return fail(fmt::format("prompt {}: {}", p + 1, out.error().message));
         alpha0s.push_back(obs->alphaAt(0));
@@ -97,6 +177,9 @@ int runMetricsCommand(const MetricsOptions& o) {
     const auto heads = sinkHeadMap(meanAlpha0, o.eps);
     const auto norms = first->hiddenNorms();
     const auto table = secondarySinks(first->hiddenStates());
+    SinkDimensionsOptions dimOptions;
+    if (o.tau > 0) dimOptions.tau = o.tau;
+    const auto dims = sinkDimensions(first->hiddenStates(), dimOptions);
     const auto& ids0 = prompts->front();
 
     if (o.json) {
@@ -131,6 +214,41 @@ int runMetricsCommand(const MetricsOptions& o) {
                            {"layers", r.layers},
                            {"role", std::string(sinkRoleName(r.role))}});
         j["secondary_checked_states"] = {table.firstCheckedState, table.lastCheckedState};
+        auto perLayer = nlohmann::json::array();
+        for (const auto& state : dims.perState) {
+            auto peaks = nlohmann::json::array();
+            for (const auto& p : state)
+                peaks.push_back({{"dim", p.dim}, {"token", p.token}, {"value", p.value}});
+            perLayer.push_back(peaks);
+        }
+        j["sink_dims"] = {{"tau", dims.tau},
+                          {"dims", dims.dims},
+                          {"per_layer", perLayer},
+                          {"sink_tokens", dims.sinkTokens}};
+        auto opt = [](const std::optional<double>& v) {
+            return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+        };
+        auto& ctr = j["ctr"] = nlohmann::json::array();
+        for (const auto& layer : first->catchTagRelease()) {
+            auto row = nlohmann::json::array();
+            for (const auto& s : layer)
+                row.push_back({{"caught", s.caught},
+                               {"tag_share", opt(s.tagShare)},
+                               {"pc1_var", opt(s.pc1Var)},
+                               {"pc1_cos_tag", opt(s.pc1CosTag)}});
+            ctr.push_back(row);
+        }
+        j["ctr_options"] = {{"theta", o.theta}, {"sink", o.sink}};
+        if (beyond.span) {
+            auto& span = j["span_heads"] = nlohmann::json::array();
+            for (const auto& layer : first->spanHeads()) {
+                auto row = nlohmann::json::array();
+                for (const auto& s : layer)
+                    row.push_back({{"mass", s.mass}, {"ratio", s.ratio}, {"selected", s.selected}});
+                span.push_back(row);
+            }
+            j["span"] = {beyond.span->first, beyond.span->second};
+        }
         fmt::print("{}\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
         return 0;
     }
@@ -179,6 +297,7 @@ int runMetricsCommand(const MetricsOptions& o) {
         fmt::print("  token {:>4} '{}'  first layer {:>2}  layers {:>2}  {}\n", r.token,
                    printable(tokenText(m, ids0[static_cast<std::size_t>(r.token)])), r.firstLayer, r.layers,
                    sinkRoleName(r.role));
+    printBeyond(m, ids0, dims, *first, o, beyond);
     return 0;
 }
 

@@ -177,7 +177,7 @@ int runTokenizerTrainCommand(const TokenizerTrainOptions& o) {
     return 0;
 }
 
-CLI::App* addExportCommand(CLI::App& app, ExportOptions& o) {
+CLI::App* addExportModelCommand(CLI::App& app, ExportModelOptions& o) {
     auto* cmd = app.add_subcommand(
         "export-model", "Write a run's latest checkpoint as a model directory with its sink probe");
     cmd->add_option("--run", o.run, "Run directory")->required();
@@ -187,7 +187,7 @@ CLI::App* addExportCommand(CLI::App& app, ExportOptions& o) {
     return cmd;
 }
 
-int runExportCommand(const ExportOptions& o) {
+int runExportModelCommand(const ExportModelOptions& o) {
     const DType dtype = o.dtype == "f32" ? DType::F32 : o.dtype == "f16" ? DType::F16 : DType::BF16;
     auto r = exportRun(o.run, o.out, dtype);
     if (!r) return fail(r.error().message);

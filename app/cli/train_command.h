@@ -30,14 +30,14 @@ struct TokenizerTrainOptions {
     int vocabSize = 4096;
 };
 
-struct ExportOptions {
+struct ExportModelOptions {
     std::string run;
     std::string out;
     std::string dtype = "bf16";
 };
 
-CLI::App* addExportCommand(CLI::App& app, ExportOptions& options);
-int runExportCommand(const ExportOptions& options);
+CLI::App* addExportModelCommand(CLI::App& app, ExportModelOptions& options);
+int runExportModelCommand(const ExportModelOptions& options);
 CLI::App* addTrainCommand(CLI::App& app, TrainOptions& options);
 int runTrainCommand(const TrainOptions& options);
 CLI::App* addTimelineCommand(CLI::App& app, TimelineOptions& options);

@@ -62,7 +62,9 @@ std::string sinkLogitText(double b) {
 } // namespace
 
 std::string describeIntervention(const Intervention& iv) {
-    const std::string where = indexText(iv.layers, "layer") + ", " + indexText(iv.heads, "head");
+    const std::string where = indexText(iv.layers, "layer") + ", " +
+                              (iv.spanHeads ? std::string("the span-centric heads of the target span")
+                                            : indexText(iv.heads, "head"));
     switch (iv.kind) {
     case InterventionKind::ScaleRenormalize:
         if (iv.gamma == 0.0) return fmt::format("suppress {}, {}", sinkText(iv.sinks), where);

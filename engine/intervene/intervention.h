@@ -65,6 +65,9 @@ struct Intervention {
     bool positionShift = true; // Stream: RoPE positions re-assigned within the cache (the paper's
                                // "pos shift"); false: original positions
 
+    bool spanHeads = false; // Redistribute with heads=span: only the span-centric heads of `target`
+                            // (decided per layer on the prompt pass), within `heads`
+
     std::string spec; // the text it was parsed from, for messages and output
 
     bool appliesTo(int layer, int head) const { return layers.contains(layer) && heads.contains(head); }

@@ -26,7 +26,8 @@
 //                 pos: shift (default, positions re-assigned within the cache) or original
 //
 //   Common keys:
-//   layers, heads LIST; absent = all
+//   layers, heads LIST; absent = all. redistribute also takes heads=span: the span-centric heads
+//                 of its target span (mass >= 0.2, ratio >= 0.6 on the prompt pass; methods.md)
 //   sinks         first (default except act) | auto (alpha > thr on the prompt pass) |
 //                 secondary (cosine-to-BOS rule) | LIST of token positions
 //   thr           the auto threshold, in (0, 1), default 0.1
@@ -219,7 +220,16 @@ private:
             return okStatus();
         }
         if (key == "layers") return list(value, m_layers, kMaxIndex);
-        if (key == "heads") return list(value, m_heads, kMaxIndex);
+        if (key == "heads") {
+            if (value == "span") {
+                // VAR's recipe in one spec: only the heads that attend to the target span.
+                if (m_iv.kind != InterventionKind::Redistribute)
+                    return Error{"heads=span needs a target span: it goes with redistribute:...,to=A-B"};
+                m_iv.spanHeads = true;
+                return okStatus();
+            }
+            return list(value, m_heads, kMaxIndex);
+        }
         if (key == "window") {
             auto w = detail::parseCount(value, kMaxIndex);
             if (!w) return w.error();

@@ -1,6 +1,7 @@
 #include "model/intervention_state.h"
 
 #include "intervene/operators.h"
+#include "metrics/span_heads.h"
 
 #include <algorithm>
 
@@ -101,6 +102,13 @@ void applyInterventions(InterventionState& st, int layer, const at::Tensor& scor
             }
             }
             if (sinks.empty()) continue;
+            if (iv.spanHeads) {
+                const auto key = std::make_tuple(i, layer, h);
+                if (promptPass)
+                    st.spanHead[key] =
+                        spanHeadScore(a.view(), iv.target.first, iv.target.last, sinks).selected;
+                if (!st.spanHead[key]) continue;
+            }
             switch (iv.kind) {
             case InterventionKind::ScaleRenormalize:
                 scaleRenormalize(a, sinks, iv.gamma);

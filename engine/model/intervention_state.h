@@ -17,6 +17,7 @@ struct InterventionState {
     std::vector<Intervention> list;
     std::vector<std::int64_t> secondarySinks; // resolved before the run (SinkSetKind::Secondary)
     std::map<std::tuple<std::size_t, int, int>, std::vector<std::int64_t>> detected;
+    std::map<std::tuple<std::size_t, int, int>, bool> spanHead; // heads=span, decided on the prompt pass
 
     // Whether an attention-level intervention (everything but Stream) selects this layer.
     bool touchesLayer(int layer) const;

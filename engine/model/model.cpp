@@ -126,6 +126,13 @@ std::string Model::deviceName() const {
     return m_impl->device.str();
 }
 
+std::int64_t Model::parameterCount() const {
+    std::int64_t n = 0;
+    for (const auto& t : m_impl->weights.parameters())
+        n += t.numel();
+    return n;
+}
+
 std::string Model::describe() const {
     const auto& c = m_impl->config;
     return fmt::format("{} ({}, {}): {} layers, {} heads ({} kv), d_model {}, vocab {}, {} attention",
@@ -249,6 +256,12 @@ Result<GenerationOutput> Model::generate(const std::vector<std::int32_t>& prompt
         std::vector<float> logits =
             Impl::lastRow(detail::projectLogits(m_impl->weights, hidden.narrow(1, hidden.size(1) - 1, 1)));
         out.nextTokenLogits = logits;
+        auto record = [&] {
+            if (options.recordTopK > 0)
+                out.stepTopK.push_back(
+                    topK(logits.data(), static_cast<std::int64_t>(logits.size()), options.recordTopK));
+        };
+        record();
         for (int step = 0; step < maxNew; ++step) {
             const std::int32_t next = sampler.next(logits.data(), static_cast<std::int64_t>(logits.size()));
             out.generated.push_back(next);
@@ -263,6 +276,7 @@ Result<GenerationOutput> Model::generate(const std::vector<std::int32_t>& prompt
             if (step + 1 == maxNew) break; // the last token needs no forward pass
             hidden = runner.feed(m_impl->tokensTensor({next}), observer);
             logits = Impl::lastRow(detail::projectLogits(m_impl->weights, hidden));
+            record();
         }
         return out;
     } catch (const std::exception& e) {

@@ -5,6 +5,7 @@
 #include "core/result.h"
 #include "intervene/intervention.h"
 #include "io/model_config.h"
+#include "metrics/output_effect.h"
 #include "model/observer.h"
 #include "tokenizer/tokenizer.h"
 
@@ -33,11 +34,13 @@ struct GenerationOptions {
     float topP = 1.0f;        // 1: off
     std::uint64_t seed = 0;
     bool stopAtEos = true;
+    int recordTopK = 0; // > 0: keep the top-k of every step's distribution (GenerationOutput::stepTopK)
 };
 
 struct GenerationOutput {
     std::vector<float> nextTokenLogits; // after the prompt, [vocab]
     std::vector<std::int32_t> generated;
+    std::vector<std::vector<RankedToken>> stepTopK; // step 0: after the prompt; one per sampled token
     bool stoppedAtEos = false;
     bool cancelled = false;
 };
@@ -66,6 +69,7 @@ public:
     // May be null: a llama2.c checkpoint without tokenizer.bin is driven by token ids.
     const Tokenizer* tokenizer() const;
     std::string describe() const;
+    std::int64_t parameterCount() const; // distinct weight values (tied embeddings counted once)
     std::string deviceName() const;
     // Things the user should know about this load (device fallback, ignored tensors, ...).
     const std::vector<std::string>& notices() const;

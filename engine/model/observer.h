@@ -32,6 +32,15 @@ public:
     virtual void onHiddenStates(int /*state*/, std::int64_t /*firstToken*/, const float* /*data*/,
                                 std::int64_t /*count*/, std::int64_t /*dim*/) {}
 
+    // Value vectors of the new tokens as query head `head` reads them (GQA heads share their kv
+    // head's), row-major [count, headDim]; and that head's slice of the output projection,
+    // row-major [dModel, headDim], so that the head's output is o_i = W_O^h sum_j A[i,j] v_j.
+    virtual bool wantsHeadValues(int /*layer*/) { return false; }
+    virtual void onHeadValues(int /*layer*/, int /*head*/, std::int64_t /*firstToken*/,
+                              const float* /*values*/, std::int64_t /*count*/, std::int64_t /*headDim*/) {}
+    virtual void onOutputProjection(int /*layer*/, int /*head*/, const float* /*wo*/, std::int64_t /*dModel*/,
+                                    std::int64_t /*headDim*/) {}
+
     // L2 norms of keys and values per token, reported per query head (GQA heads share them).
     virtual bool wantsKvNorms(int /*layer*/) { return false; }
     virtual void onKvNorms(int /*layer*/, int /*head*/, std::int64_t /*firstToken*/,

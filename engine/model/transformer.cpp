@@ -222,6 +222,19 @@ TransformerWeights weightsFromStore(const ModelConfig& c, const WeightStore& sto
 
 namespace {
 
+void reportHeadValues(const ModelConfig& c, const LayerWeights& lw, ForwardObserver* obs, int layer,
+                      std::int64_t first, const at::Tensor& v) {
+    const at::Tensor values = v[0].to(at::kCPU, at::kFloat).contiguous(); // [nKv, T, hd]
+    const at::Tensor wo = lw.wo.to(at::kCPU, at::kFloat);                 // [D, nH * hd]
+    const std::int64_t hd = c.headDim;
+    for (int h = 0; h < c.nHeads; ++h) {
+        const at::Tensor vh = values[h / c.groupSize()];
+        obs->onHeadValues(layer, h, first, vh.data_ptr<float>(), vh.size(0), hd);
+        const at::Tensor slice = wo.narrow(1, h * hd, hd).contiguous();
+        obs->onOutputProjection(layer, h, slice.data_ptr<float>(), slice.size(0), hd);
+    }
+}
+
 void reportStates(ForwardObserver* obs, int state, std::int64_t first, const at::Tensor& x) {
     at::Tensor h = x[0].to(at::kCPU, at::kFloat).contiguous();
     obs->onHiddenStates(state, first, h.data_ptr<float>(), h.size(0), h.size(1));
@@ -262,6 +275,7 @@ at::Tensor runLayers(const ModelConfig& c, const TransformerWeights& w, at::Tens
             if (!rotateAtAttention) k = applyRope(k, rope);
         }
         if (obs && obs->wantsKvNorms(l)) reportKvNorms(c, obs, l, shownPos, k, v);
+        if (obs && obs->wantsHeadValues(l)) reportHeadValues(c, lw, obs, l, shownPos, v);
         if (cache) std::tie(k, v) = appendToCache(*cache, l, k, v);
         if (rotateAtAttention) k = applyRope(k, keyRope);
 

@@ -1,0 +1,188 @@
+#include "export_command.h"
+
+#include "array_files.h"
+#include "cli_common.h"
+#include "figures/figures.h"
+#include "trace/trace_store.h"
+
+#include <cmath>
+#include <filesystem>
+#include <fmt/format.h>
+#include <limits>
+#include <nlohmann/json.hpp>
+
+namespace sinkscope::cli {
+
+namespace {
+
+std::string extensionOf(const std::string& path) {
+    std::string ext = std::filesystem::path(path).extension().string();
+    for (auto& ch : ext)
+        ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    return ext;
+}
+
+std::string modelName(const RunRecord& r) {
+    const auto p = std::filesystem::path(r.model.path);
+    return p.has_filename() ? p.filename().string() : r.model.path;
+}
+
+std::string settingText(const RunRecord& r) {
+    return r.interventions.empty() ? std::string("no intervention")
+                                   : fmt::format("{}", fmt::join(r.interventions, " "));
+}
+
+// The text of the token at `pos`: a prompt token, or a generated one (its text as recorded in the
+// top-k of the step that produced it when it was among them, else its id).
+std::string tokenLabel(const RunRecord& r, std::int64_t pos) {
+    const auto n = static_cast<std::int64_t>(r.tokens.size());
+    if (pos < n) return r.tokens[static_cast<std::size_t>(pos)];
+    const auto g = static_cast<std::size_t>(pos - n);
+    if (g >= r.generatedIds.size()) return fmt::format("#{}", pos);
+    if (g < r.topK.size())
+        for (const auto& t : r.topK[g])
+            if (t.id == r.generatedIds[g]) return t.text;
+    return fmt::format("<{}>", r.generatedIds[g]);
+}
+
+// A stored map, or RUN2 minus RUN over the same tokens.
+Result<AttentionMap> mapOf(const TraceStore& store, const ExportOptions& o, int layer, int head) {
+    const MapKind kind = o.scores ? MapKind::Scores : MapKind::Attention;
+    auto a = store.loadMap(o.run, o.step, layer, head, kind);
+    if (!a || !o.diff) return a;
+    auto b = store.loadMap(o.diff, o.step, layer, head, kind);
+    if (!b) return b.error();
+    if (a->rows != b->rows || a->cols != b->cols || a->firstRow != b->firstRow)
+        return Error{fmt::format("runs {} and {} have different shapes at step {}: {}x{} and {}x{}", o.run,
+                                 o.diff, o.step, a->rows, a->cols, b->rows, b->cols)};
+    for (std::size_t i = 0; i < a->values.size(); ++i)
+        a->values[i] = b->values[i] - a->values[i];
+    return a;
+}
+
+HeatmapFigure figureOf(const AttentionMap& m, const RunRecord& r, const ExportOptions& o, Colormap cmap,
+                       MapScale scale) {
+    HeatmapFigure f;
+    f.rows = m.rows;
+    f.cols = m.cols;
+    f.values = m.values;
+    for (std::int64_t i = 0; i < m.rows; ++i)
+        for (std::int64_t j = m.firstRow + i + 1; j < m.cols; ++j)
+            f.values[static_cast<std::size_t>(i * m.cols + j)] = std::numeric_limits<float>::quiet_NaN();
+    auto label = [&](std::int64_t pos) { return tokenLabel(r, pos); };
+    for (std::int64_t i = 0; i < m.rows; ++i)
+        f.rowLabels.push_back(label(m.firstRow + i));
+    for (std::int64_t j = 0; j < m.cols; ++j)
+        f.colLabels.push_back(label(j));
+    f.title = fmt::format("{} · layer {} · head {}{} · {}", modelName(r), m.layer, m.head,
+                          o.step ? fmt::format(" · step {}", o.step) : "", settingText(r));
+    if (o.diff) f.title += fmt::format(" · run {} − run {}", o.diff, o.run);
+    f.colorbarLabel = o.scores ? "pre-softmax score" : (o.diff ? "attention difference" : "attention weight");
+    f.colormap = cmap;
+    f.scale = scale;
+    f.dpi = o.dpi;
+    return f;
+}
+
+} // namespace
+
+CLI::App* addExportCommand(CLI::App& app, ExportOptions& o) {
+    CLI::App* cmd = app.add_subcommand(
+        "export",
+        "Export a stored attention map, a layer x head grid or a difference as .npy/.csv/.png/.svg/.pdf");
+    cmd->add_option("--db", o.db, "Trace file")->required();
+    cmd->add_option("--run", o.run, "Run id (see `runs`)")->required();
+    cmd->add_option("--step", o.step, "0: the prompt pass; s: the s-th generated token")
+        ->check(CLI::NonNegativeNumber);
+    cmd->add_option("--layer", o.layer, "Layer")->check(CLI::NonNegativeNumber);
+    cmd->add_option("--head", o.head, "Head")->check(CLI::NonNegativeNumber);
+    cmd->add_flag("--grid", o.grid, "A layer x head overview figure of the run instead of one map");
+    cmd->add_option("--diff", o.diff, "Difference map: RUN2 minus --run (same tokens)");
+    cmd->add_flag("--scores", o.scores, "Pre-softmax scores instead of attention (if stored)");
+    cmd->add_option("--out", o.out, "Output file; the extension picks the format")->required();
+    cmd->add_option("--colormap", o.colormap,
+                    "viridis (default), magma, grey, diverging (default for --diff)");
+    cmd->add_option("--scale", o.scale, "linear, log or row (each row scaled to its maximum)");
+    cmd->add_option("--dpi", o.dpi, "Raster resolution")->check(CLI::Range(36, 1200));
+    return cmd;
+}
+
+int runExportCommand(const ExportOptions& o) {
+    const std::string ext = extensionOf(o.out);
+    const bool data = ext == ".npy" || ext == ".csv";
+    if (!data && ext != ".png" && ext != ".svg" && ext != ".pdf")
+        return fail(
+            fmt::format("--out {}: unknown extension '{}' (use .npy, .csv, .png, .svg or .pdf)", o.out, ext));
+    if (o.grid && data) return fail("--grid draws a figure: use .png, .svg or .pdf");
+    auto cmap = parseColormap(o.colormap.empty() ? (o.diff ? "diverging" : "viridis") : o.colormap);
+    if (!cmap) return fail("--colormap: " + cmap.error().message);
+    auto scale = parseMapScale(o.scale);
+    if (!scale) return fail("--scale: " + scale.error().message);
+
+    auto store = TraceStore::open(o.db, /*create=*/false);
+    if (!store) return fail(store.error().message);
+    auto run = (*store)->loadRun(o.run);
+    if (!run) return fail(run.error().message);
+    if (o.diff) {
+        auto other = (*store)->loadRun(o.diff);
+        if (!other) return fail(other.error().message);
+        if (other->tokenIds != run->tokenIds)
+            return fail(
+                fmt::format("--diff {}: runs {} and {} were run on different tokens", o.diff, o.run, o.diff));
+    }
+
+    if (o.grid) {
+        ensureGuiApplication();
+        GridFigure g;
+        g.layers = run->layers;
+        g.heads = run->heads;
+        g.colormap = *cmap;
+        g.scale = *scale;
+        g.dpi = o.dpi;
+        const auto metrics = nlohmann::json::parse(run->metricsJson, nullptr, false);
+        for (int l = 0; l < run->layers; ++l)
+            for (int h = 0; h < run->heads; ++h) {
+                auto m = mapOf(**store, o, l, h);
+                if (!m) return fail(m.error().message);
+                g.cells.push_back(figureOf(*m, *run, o, *cmap, *scale));
+                if (!o.diff && metrics.is_object() && metrics.contains("alpha0")) {
+                    const double a0 =
+                        metrics["alpha0"][static_cast<std::size_t>(l)][static_cast<std::size_t>(h)];
+                    g.cellValue.push_back(a0);
+                    g.marked.push_back(a0 > 0.3);
+                }
+            }
+        g.title = fmt::format("{} · {} layers × {} heads{} · {}", modelName(*run), run->layers, run->heads,
+                              o.step ? fmt::format(" · step {}", o.step) : "", settingText(*run));
+        if (o.diff) g.title += fmt::format(" · run {} − run {}", o.diff, o.run);
+        if (auto st = writeGrid(g, o.out); !st) return fail(st.error().message);
+        fmt::print("wrote {}\n", o.out);
+        return 0;
+    }
+    if (o.layer >= run->layers || o.head >= run->heads)
+        return fail(fmt::format("--layer {} --head {}: run {} has {} layers x {} heads", o.layer, o.head,
+                                o.run, run->layers, run->heads));
+    auto m = mapOf(**store, o, o.layer, o.head);
+    if (!m) return fail(m.error().message);
+    Status st = okStatus();
+    if (ext == ".npy") {
+        st = writeNpyFloat32(o.out, m->values, m->rows, m->cols);
+    } else if (ext == ".csv") {
+        std::vector<std::string> rowLabels, colLabels;
+        for (std::int64_t i = 0; i < m->rows; ++i)
+            rowLabels.push_back(fmt::format("{}:{}", m->firstRow + i, tokenLabel(*run, m->firstRow + i)));
+        for (std::int64_t j = 0; j < m->cols; ++j)
+            colLabels.push_back(run->tokens.size() > static_cast<std::size_t>(j)
+                                    ? run->tokens[static_cast<std::size_t>(j)]
+                                    : "");
+        st = writeCsvMatrix(o.out, m->values, m->rows, m->cols, rowLabels, colLabels);
+    } else {
+        ensureGuiApplication();
+        st = writeHeatmap(figureOf(*m, *run, o, *cmap, *scale), o.out);
+    }
+    if (!st) return fail(st.error().message);
+    fmt::print("wrote {} ({} x {})\n", o.out, m->rows, m->cols);
+    return 0;
+}
+
+} // namespace sinkscope::cli

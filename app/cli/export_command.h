@@ -1,0 +1,26 @@
+#pragma once
+// `sinkscope-cli export`: one stored attention map (or a layer x head grid, or the difference of
+// two runs on the same tokens) as data (.npy, .csv) or as a figure (.png, .svg, .pdf).
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <string>
+
+namespace sinkscope::cli {
+
+struct ExportOptions {
+    std::string db;
+    std::int64_t run = 0;
+    std::int64_t diff = 0; // 0: none
+    int step = 0, layer = 0, head = 0;
+    bool grid = false;
+    bool scores = false;
+    std::string out;
+    std::string colormap; // empty: viridis, diverging for diffs
+    std::string scale = "linear";
+    int dpi = 150;
+};
+
+CLI::App* addExportCommand(CLI::App& app, ExportOptions& options);
+int runExportCommand(const ExportOptions& options);
+
+} // namespace sinkscope::cli

@@ -1,0 +1,96 @@
+#pragma once
+// TraceStore: one SQLite file (WAL mode) holding many runs with their captured tensors.
+//
+// Guarantees. A run is written in one transaction: it appears whole or not at all, also when the
+// process is killed mid-write. The connection runs with synchronous=NORMAL, which in WAL mode
+// keeps every committed run across a crash of the process; after a power loss or OS crash the
+// last few committed runs may be missing, but the file stays consistent.
+//
+// Files that are not ours (another SQLite database, not SQLite at all, empty, truncated or
+// corrupt) and files from a newer SinkScope are refused with a one-line error naming the file;
+// they are judged from their header bytes and then through a read-only connection, and never
+// modified. Older trace files are migrated in place, in one transaction.
+//
+// Storage. Attention maps are fp16 + zstd without the causal upper triangle, scores float32 +
+// zstd (precision and blob format: map_codec.h); norms are raw float32. Deleting runs frees
+// pages inside the file; vacuum() gives them back to the file system.
+//
+// Threads and processes. A TraceStore is used from one thread at a time. A Writer has its own
+// connection and may live on another thread; the store's reads do not see its run until it
+// commits. One Writer at a time per store. A Writer holds the file's write lock from beginRun to
+// commit: readers (in any process) go on, other writers wait up to 10 s and then fail with "the
+// file is busy".
+#include "core/result.h"
+#include "trace/trace_types.h"
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace sinkscope {
+
+class TraceStore {
+public:
+    // create=true makes a new file when absent. Errors name the file.
+    static Result<std::unique_ptr<TraceStore>> open(const std::string& path, bool create = true);
+    ~TraceStore();
+    TraceStore(const TraceStore&) = delete;
+    TraceStore& operator=(const TraceStore&) = delete;
+
+    const std::string& path() const;
+    // The file's schema version: this build's after a migration, or a newer one that declared
+    // itself readable by this build.
+    int schemaVersion() const;
+    // The newest schema this build writes and reads.
+    static int currentSchemaVersion();
+
+    // Whole run in one transaction; returns its id.
+    Result<std::int64_t> writeRun(RunRecord run, const std::vector<AttentionMap>& maps,
+                                  const std::vector<NormSeries>& norms);
+
+    // For big runs captured incrementally: begin, add maps/norms, commit. Destroying an
+    // uncommitted Writer rolls the run back. A failed add leaves the run open unless the error
+    // says it was rolled back.
+    class Writer {
+    public:
+        ~Writer();
+        Writer(const Writer&) = delete;
+        Writer& operator=(const Writer&) = delete;
+        std::int64_t id() const; // the run's id, final once committed
+        Status add(const AttentionMap& map);
+        Status add(const NormSeries& norms);
+        Result<std::int64_t> commit();
+
+    private:
+        friend class TraceStore;
+        struct Impl;
+        explicit Writer(std::unique_ptr<Impl> impl);
+        std::unique_ptr<Impl> m_impl;
+    };
+    Result<std::unique_ptr<Writer>> beginRun(RunRecord run);
+
+    // Runs in id order (oldest first).
+    Result<std::vector<RunSummary>> listRuns(const RunFilter& filter = {}) const;
+    Result<RunRecord> loadRun(std::int64_t id) const; // no tensors
+    Result<AttentionMap> loadMap(std::int64_t id, int step, int layer, int head,
+                                 MapKind kind = MapKind::Attention) const;
+    Result<std::vector<NormSeries>> loadNorms(std::int64_t id) const; // in the order written
+    // (step, layer, head), sorted.
+    Result<std::vector<std::array<int, 3>>> listMaps(std::int64_t id,
+                                                     MapKind kind = MapKind::Attention) const;
+    Status deleteRun(std::int64_t id);
+    // Rewrites the file without the space freed by deleted runs.
+    Status vacuum();
+    // SQLite's integrity and foreign-key checks over the whole file (reads every page).
+    Status checkIntegrity() const;
+
+    struct Impl; // opaque, internal to sinkscope_trace
+
+private:
+    explicit TraceStore(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> m_impl;
+};
+
+} // namespace sinkscope

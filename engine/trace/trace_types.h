@@ -1,0 +1,79 @@
+#pragma once
+// The records a trace file holds: one run of a model on a prompt (identity, exact tokens,
+// settings, outputs, metrics) and the tensors captured during it. Plain data, no SQLite types.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace sinkscope {
+
+struct ModelIdentity {
+    std::string path, architecture, configHash;
+    std::int64_t parameters = 0;
+};
+
+struct RankedEntry {
+    std::int32_t id = 0;
+    double prob = 0;
+    std::string text;
+};
+
+struct RunRecord {
+    std::int64_t id = 0;    // assigned by writeRun / beginRun
+    std::string createdAt;  // ISO 8601 UTC ("2025-01-31T12:34:56.789Z"); filled by writeRun when empty
+    std::string label;      // free text, e.g. "base" / "intervened"
+    std::int64_t group = 0; // runs written together (compare pairs) share a group; 0 = own id
+    ModelIdentity model;
+    std::vector<std::int32_t> tokenIds;
+    std::vector<std::string> tokens;            // token strings, any bytes; empty or one per token id
+    std::string promptText;                     // decoded prompt for filtering; may be empty
+    std::vector<std::string> interventions;     // SPEC strings, in the order applied
+    std::string settingsJson;                   // sampling settings, device, ... (opaque JSON text)
+    std::vector<std::vector<RankedEntry>> topK; // per step (step 0 = next token after the prompt)
+    std::vector<std::int32_t> generatedIds;
+    std::string generatedText;
+    std::string metricsJson; // opaque JSON text (alpha0 table etc.)
+    int layers = 0, heads = 0;
+};
+
+enum class MapKind { Attention, Scores };
+
+// One (step, layer, head): rows = queries firstRow.., cols = keys 0..cols-1. Entries with
+// col > firstRow + r (the causal upper triangle) are not stored when they hold the mask value
+// and read back as 0 (Attention) or -inf (Scores).
+struct AttentionMap {
+    int step = 0, layer = 0, head = 0;
+    MapKind kind = MapKind::Attention;
+    std::int64_t firstRow = 0, rows = 0, cols = 0;
+    std::vector<float> values; // row-major rows x cols
+};
+
+enum class NormKind { Hidden, Key, Value };
+
+// A norm per token: hidden states per layer (head = -1), key/value states per layer and head.
+struct NormSeries {
+    NormKind kind = NormKind::Hidden;
+    int layer = 0;
+    int head = -1;
+    std::int64_t firstToken = 0;
+    std::vector<float> values;
+};
+
+struct RunSummary {
+    std::int64_t id = 0, group = 0;
+    std::string createdAt, label, modelPath, promptText;
+    std::vector<std::string> interventions;
+    std::int64_t tokens = 0;      // prompt token ids
+    std::int64_t generated = 0;   // generated token ids
+    std::int64_t storedBytes = 0; // bytes of the run's encoded maps and norms
+};
+
+// Substrings, empty = any. Matching is SQL LIKE: case-insensitive for ASCII letters only.
+// (The initializers let callers name only some fields, {.model = "gpt2"}, without warnings.)
+struct RunFilter {
+    std::string model = {};
+    std::string prompt = {};
+    std::string intervention = {};
+};
+
+} // namespace sinkscope

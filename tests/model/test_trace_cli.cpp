@@ -1,0 +1,172 @@
+// Traces as a user makes them: `trace` stores runs, `runs` lists and deletes them, `export`
+// writes a stored map as .npy (read back and compared with the model's own attention), .csv and
+// figures, a grid and a difference map.
+#include "model/capture.h"
+#include "model/model.h"
+#include "temp_dir.h"
+#include "test_paths.h"
+#include "trace/trace_store.h"
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <sys/wait.h>
+
+using namespace sinkscope;
+using namespace sinkscope::test;
+
+namespace {
+
+struct Run {
+    int code;
+    std::string out;
+};
+
+Run cli(const std::string& args) {
+    const std::string cmd = std::string(SINKSCOPE_CLI_PATH) + " " + args + " 2>&1";
+    FILE* p = popen(cmd.c_str(), "r");
+    std::string out;
+    std::array<char, 4096> buf{};
+    while (std::size_t n = fread(buf.data(), 1, buf.size(), p))
+        out.append(buf.data(), n);
+    const int status = pclose(p);
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+nlohmann::json jsonOf(const Run& r) {
+    const auto start = r.out.find_first_of("{[");
+    EXPECT_NE(start, std::string::npos) << r.out;
+    return nlohmann::json::parse(r.out.substr(start == std::string::npos ? 0 : start));
+}
+
+std::string slurp(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Reads a float32 C-order .npy written by `export`.
+std::vector<float> readNpy(const std::string& path, std::vector<std::int64_t>& shape) {
+    const std::string bytes = slurp(path);
+    EXPECT_EQ(bytes.substr(0, 6), "\x93NUMPY");
+    const std::size_t len =
+        static_cast<unsigned char>(bytes[8]) | (static_cast<unsigned char>(bytes[9]) << 8);
+    const std::string header = bytes.substr(10, len);
+    EXPECT_NE(header.find("'descr': '<f4'"), std::string::npos) << header;
+    EXPECT_NE(header.find("'fortran_order': False"), std::string::npos) << header;
+    const auto open = header.find('('), close = header.find(')');
+    shape.clear();
+    std::string dims = header.substr(open + 1, close - open - 1);
+    for (std::size_t p = 0; p < dims.size();) {
+        const auto comma = dims.find(',', p);
+        const std::string d = dims.substr(p, comma == std::string::npos ? std::string::npos : comma - p);
+        if (d.find_first_not_of(' ') != std::string::npos) shape.push_back(std::stoll(d));
+        if (comma == std::string::npos) break;
+        p = comma + 1;
+    }
+    EXPECT_EQ((10 + len) % 64, 0u);
+    std::vector<float> values((bytes.size() - 10 - len) / sizeof(float));
+    std::memcpy(values.data(), bytes.data() + 10 + len, values.size() * sizeof(float));
+    return values;
+}
+
+const std::string kStories = sharedModelPath("stories260K/stories260K.bin");
+const std::string kIds = "1,403,407,261,378,117,29,89,300,301";
+
+} // namespace
+
+TEST(TraceCli, StoresListsExportsAndDeletes) {
+    TempDir dir;
+    const std::string db = dir.path("runs.sqlite");
+    const auto stored = cli("trace --db " + db + " -m " + kStories + " --token-ids " + kIds +
+                            " -i suppress:layers=1-4 -n 4 --json");
+    ASSERT_EQ(stored.code, 0) << stored.out;
+    const auto ids = jsonOf(stored)["run_ids"];
+    ASSERT_EQ(ids.size(), 2u);
+    const std::int64_t base = ids[0], intervened = ids[1];
+
+    const auto listed = cli("runs --db " + db + " --json");
+    ASSERT_EQ(listed.code, 0) << listed.out;
+    const auto runs = jsonOf(listed);
+    ASSERT_EQ(runs.size(), 2u);
+    EXPECT_EQ(
+        cli("runs --db " + db + " --intervention suppress --json").out.find("\"id\":" + std::to_string(base)),
+        std::string::npos);
+
+    // The exported map is the stored one, which is the model's attention up to fp16 rounding.
+    const std::string npy = dir.path("l2h3.npy");
+    ASSERT_EQ(
+        cli("export --db " + db + " --run " + std::to_string(base) + " --layer 2 --head 3 --out " + npy).code,
+        0);
+    std::vector<std::int64_t> shape;
+    const auto values = readNpy(npy, shape);
+    ASSERT_EQ(shape, (std::vector<std::int64_t>{10, 10}));
+    auto model = Model::load(kStories);
+    ASSERT_TRUE(model.ok());
+    AttentionRecorder rec(5, 8);
+    ASSERT_TRUE((*model)->forward({1, 403, 407, 261, 378, 117, 29, 89, 300, 301}, &rec).ok());
+    const auto expected = rec.matrix(2, 3, 10);
+    for (std::size_t i = 0; i < expected.size(); ++i)
+        EXPECT_NEAR(values[i], expected[i], std::abs(expected[i]) * 1e-3 + 1e-7) << i;
+    auto store = TraceStore::open(db, false);
+    ASSERT_TRUE(store.ok());
+    auto map = (*store)->loadMap(base, 0, 2, 3);
+    ASSERT_TRUE(map.ok());
+    EXPECT_EQ(map->values, values) << "the .npy holds the exact stored values";
+
+    const std::string csv = dir.path("l2h3.csv");
+    ASSERT_EQ(
+        cli("export --db " + db + " --run " + std::to_string(base) + " --layer 2 --head 3 --out " + csv).code,
+        0);
+    const std::string csvText = slurp(csv);
+    EXPECT_EQ(std::count(csvText.begin(), csvText.end(), '\n'), 11); // header + 10 rows
+
+    for (const char* ext : {".png", ".svg", ".pdf"}) {
+        const std::string fig = dir.path(std::string("fig") + ext);
+        const auto r = cli("export --db " + db + " --run " + std::to_string(intervened) +
+                           " --layer 1 --head 0 --out " + fig);
+        ASSERT_EQ(r.code, 0) << r.out;
+        EXPECT_GT(slurp(fig).size(), 500u) << ext;
+    }
+    const std::string grid = dir.path("grid.png");
+    EXPECT_EQ(cli("export --db " + db + " --run " + std::to_string(base) + " --grid --out " + grid).code, 0);
+    const std::string diff = dir.path("diff.npy");
+    ASSERT_EQ(cli("export --db " + db + " --run " + std::to_string(base) + " --diff " +
+                  std::to_string(intervened) + " --layer 0 --head 0 --out " + diff)
+                  .code,
+              0);
+    const auto d0 = readNpy(diff, shape);
+    for (float v : d0)
+        EXPECT_EQ(v, 0.0f) << "layer 0 is before the intervened layers";
+    ASSERT_EQ(cli("export --db " + db + " --run " + std::to_string(base) + " --diff " +
+                  std::to_string(intervened) + " --layer 1 --head 0 --out " + diff)
+                  .code,
+              0);
+    const auto d1 = readNpy(diff, shape);
+    EXPECT_GT(*std::max_element(d1.begin(), d1.end()), 0.0f)
+        << "suppression moves mass off token 0 in layer 1";
+    EXPECT_LT(*std::min_element(d1.begin(), d1.end()), 0.0f);
+
+    const auto bad = cli("export --db " + db + " --run 999 --layer 0 --head 0 --out " + dir.path("x.npy"));
+    EXPECT_EQ(bad.code, 1);
+    EXPECT_NE(bad.out.find("999"), std::string::npos) << bad.out;
+    const auto ext =
+        cli("export --db " + db + " --run " + std::to_string(base) + " --out " + dir.path("x.bmp"));
+    EXPECT_EQ(ext.code, 1);
+    EXPECT_NE(ext.out.find("x.bmp"), std::string::npos) << ext.out;
+
+    ASSERT_EQ(cli("runs --db " + db + " --delete " + std::to_string(base) + " --vacuum").code, 0);
+    EXPECT_EQ(jsonOf(cli("runs --db " + db + " --json")).size(), 1u);
+}
+
+TEST(TraceCli, RefusesAFileThatIsNotATrace) {
+    TempDir dir;
+    const std::string path = dir.write("notes.sqlite", "these are not the runs you are looking for");
+    const auto r = cli("runs --db " + path);
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.out.find("notes.sqlite"), std::string::npos) << r.out;
+    EXPECT_EQ(slurp(path), "these are not the runs you are looking for");
+}

@@ -1,0 +1,14 @@
+#pragma once
+// The figures of figures/figures.h as images (GUI preview, clipboard, tests): the same pixels the
+// PNG export writes, at the figure's dpi (recorded in the image's dots-per-meter).
+#include "figures/figures.h"
+
+#include <QImage>
+
+namespace sinkscope {
+
+// A null QImage when the figure is invalid (validateHeatmap / validateGrid say why) or too large.
+QImage renderHeatmap(const HeatmapFigure& f);
+QImage renderGrid(const GridFigure& f);
+
+} // namespace sinkscope
