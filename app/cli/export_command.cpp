@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 namespace sinkscope::cli {
 
@@ -45,6 +46,12 @@ std::string tokenLabel(const RunRecord& r, std::int64_t pos) {
     return fmt::format("<{}>", r.generatedIds[g]);
 }
 
+// The setting of a figure: the run's interventions, or for a difference both runs' settings.
+std::string diffText(const RunRecord& r, const RunRecord* other, const ExportOptions& o) {
+    if (!other) return settingText(r);
+    return fmt::format("run {} ({}) − run {} ({})", o.diff, settingText(*other), o.run, settingText(r));
+}
+
 // A stored map, or RUN2 minus RUN over the same tokens.
 Result<AttentionMap> mapOf(const TraceStore& store, const ExportOptions& o, int layer, int head) {
     const MapKind kind = o.scores ? MapKind::Scores : MapKind::Attention;
@@ -60,8 +67,8 @@ Result<AttentionMap> mapOf(const TraceStore& store, const ExportOptions& o, int 
     return a;
 }
 
-HeatmapFigure figureOf(const AttentionMap& m, const RunRecord& r, const ExportOptions& o, Colormap cmap,
-                       MapScale scale) {
+HeatmapFigure figureOf(const AttentionMap& m, const RunRecord& r, const RunRecord* other,
+                       const ExportOptions& o, Colormap cmap, MapScale scale) {
     HeatmapFigure f;
     f.rows = m.rows;
     f.cols = m.cols;
@@ -75,8 +82,7 @@ HeatmapFigure figureOf(const AttentionMap& m, const RunRecord& r, const ExportOp
     for (std::int64_t j = 0; j < m.cols; ++j)
         f.colLabels.push_back(label(j));
     f.title = fmt::format("{} · layer {} · head {}{} · {}", modelName(r), m.layer, m.head,
-                          o.step ? fmt::format(" · step {}", o.step) : "", settingText(r));
-    if (o.diff) f.title += fmt::format(" · run {} − run {}", o.diff, o.run);
+                          o.step ? fmt::format(" · step {}", o.step) : "", diffText(r, other, o));
     f.colorbarLabel = o.scores ? "pre-softmax score" : (o.diff ? "attention difference" : "attention weight");
     f.colormap = cmap;
     f.scale = scale;
@@ -123,13 +129,16 @@ int runExportCommand(const ExportOptions& o) {
     if (!store) return fail(store.error().message);
     auto run = (*store)->loadRun(o.run);
     if (!run) return fail(run.error().message);
+    std::optional<RunRecord> other;
     if (o.diff) {
-        auto other = (*store)->loadRun(o.diff);
-        if (!other) return fail(other.error().message);
-        if (other->tokenIds != run->tokenIds)
+        auto loaded = (*store)->loadRun(o.diff);
+        if (!loaded) return fail(loaded.error().message);
+        if (loaded->tokenIds != run->tokenIds)
             return fail(
                 fmt::format("--diff {}: runs {} and {} were run on different tokens", o.diff, o.run, o.diff));
+        other = std::move(loaded.value());
     }
+    const RunRecord* otherRun = other ? &*other : nullptr;
 
     if (o.grid) {
         ensureGuiApplication();
@@ -144,7 +153,7 @@ int runExportCommand(const ExportOptions& o) {
             for (int h = 0; h < run->heads; ++h) {
                 auto m = mapOf(**store, o, l, h);
                 if (!m) return fail(m.error().message);
-                g.cells.push_back(figureOf(*m, *run, o, *cmap, *scale));
+                g.cells.push_back(figureOf(*m, *run, otherRun, o, *cmap, *scale));
                 if (!o.diff && metrics.is_object() && metrics.contains("alpha0")) {
                     const double a0 =
                         metrics["alpha0"][static_cast<std::size_t>(l)][static_cast<std::size_t>(h)];
@@ -153,8 +162,7 @@ int runExportCommand(const ExportOptions& o) {
                 }
             }
         g.title = fmt::format("{} · {} layers × {} heads{} · {}", modelName(*run), run->layers, run->heads,
-                              o.step ? fmt::format(" · step {}", o.step) : "", settingText(*run));
-        if (o.diff) g.title += fmt::format(" · run {} − run {}", o.diff, o.run);
+                              o.step ? fmt::format(" · step {}", o.step) : "", diffText(*run, otherRun, o));
         if (auto st = writeGrid(g, o.out); !st) return fail(st.error().message);
         fmt::print("wrote {}\n", o.out);
         return 0;
@@ -178,7 +186,7 @@ int runExportCommand(const ExportOptions& o) {
         st = writeCsvMatrix(o.out, m->values, m->rows, m->cols, rowLabels, colLabels);
     } else {
         ensureGuiApplication();
-        st = writeHeatmap(figureOf(*m, *run, o, *cmap, *scale), o.out);
+        st = writeHeatmap(figureOf(*m, *run, otherRun, o, *cmap, *scale), o.out);
     }
     if (!st) return fail(st.error().message);
     fmt::print("wrote {} ({} x {})\n", o.out, m->rows, m->cols);

@@ -172,3 +172,47 @@ TEST(Cli, StreamPplPrintsOneRowPerSetting) {
     EXPECT_EQ(bad.code, 1);
     EXPECT_NE(bad.out.find("--sinks"), std::string::npos) << bad.out;
 }
+
+TEST(Cli, MetricsBeyondTheFirstToken) {
+    const auto r =
+        runCli("metrics --model " + kStories +
+               " --token-ids 1,461,392,284,265,447,465,465,465,465,473,315 --span 2-5 --theta 0.25 --json");
+    ASSERT_EQ(r.code, 0) << r.out;
+    const auto j = jsonOf(r);
+    EXPECT_DOUBLE_EQ(j["sink_dims"]["tau"].get<double>(), 4.0); // min(20, sqrt(64) / 2)
+    EXPECT_EQ(j["sink_dims"]["per_layer"].size(), 6u);          // states 0..L
+    EXPECT_EQ(j["sink_dims"]["per_layer"][0].size(), 3u);
+    ASSERT_EQ(j["ctr"].size(), 5u);
+    ASSERT_EQ(j["ctr"][0].size(), 8u);
+    for (const auto& layer : j["ctr"])
+        for (const auto& head : layer) {
+            EXPECT_TRUE(head.contains("caught") && head.contains("tag_share") && head.contains("pc1_var") &&
+                        head.contains("pc1_cos_tag"));
+            if (head["caught"].get<int>() < 2) {
+                EXPECT_TRUE(head["pc1_var"].is_null());
+            }
+        }
+    ASSERT_EQ(j["span_heads"].size(), 5u);
+    for (const auto& layer : j["span_heads"])
+        for (const auto& head : layer)
+            EXPECT_EQ(head["selected"].get<bool>(),
+                      head["mass"].get<double>() >= 0.2 && head["ratio"].get<double>() >= 0.6);
+    const auto badSpan = runCli("metrics --model " + kStories + " --token-ids 1,2,3 --span 2-9");
+    EXPECT_EQ(badSpan.code, 1);
+    EXPECT_NE(badSpan.out.find("--span 2-9"), std::string::npos) << badSpan.out;
+}
+
+TEST(Cli, RedistributeInSpanCentricHeadsOnly) {
+    const std::string ids = " --token-ids 1,461,392,284,265,447,465,465,465,465,473,315";
+    const auto all = runCli("compare --model " + kStories + ids + " -i redistribute:p=0.6,to=2-5 --json");
+    const auto span =
+        runCli("compare --model " + kStories + ids + " -i redistribute:p=0.6,to=2-5,heads=span --json");
+    ASSERT_EQ(all.code, 0) << all.out;
+    ASSERT_EQ(span.code, 0) << span.out;
+    const double klAll = jsonOf(all)["kl"], klSpan = jsonOf(span)["kl"];
+    EXPECT_GT(klAll, 0.0);
+    EXPECT_NE(klAll, klSpan) << "heads=span selects fewer heads than all";
+    const auto wrong = runCli("run --model " + kStories + ids + " -i suppress:heads=span");
+    EXPECT_EQ(wrong.code, 1);
+    EXPECT_NE(wrong.out.find("heads=span"), std::string::npos) << wrong.out;
+}

@@ -1,7 +1,11 @@
 #include "figures/figures.h"
 
 #include <QByteArray>
+#include <QDir>
 #include <QGuiApplication>
+#include <cerrno>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace sinkscope {
 
@@ -12,6 +16,13 @@ void ensureGuiApplication() {
     // An explicit QT_QPA_PLATFORM still wins.
     if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
         qputenv("QT_QPA_PLATFORM", QByteArrayLiteral("offscreen"));
+    // Without a session (CI, ssh) Qt warns on every start that XDG_RUNTIME_DIR is unset; a
+    // private directory of our own is what it would fall back to anyway, minus the warning.
+    if (qEnvironmentVariableIsEmpty("XDG_RUNTIME_DIR")) {
+        const QByteArray dir =
+            QDir::tempPath().toUtf8() + "/sinkscope-runtime-" + QByteArray::number(getuid());
+        if (::mkdir(dir.constData(), 0700) == 0 || errno == EEXIST) qputenv("XDG_RUNTIME_DIR", dir);
+    }
     static int argc = 1;
     static char name[] = "sinkscope";
     static char* argv[] = {name, nullptr};
