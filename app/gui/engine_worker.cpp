@@ -1,0 +1,183 @@
+#include "engine_worker.h"
+
+#include "metrics/sink_metrics.h"
+#include "model/model.h"
+#include "model/prepared_prompt.h"
+
+#include <QElapsedTimer>
+#include <cstring>
+#include <fmt/format.h>
+
+namespace sinkscope::gui {
+
+namespace {
+
+// Copies every head's rows into one [L, H, T, T] buffer; layers the run did not recompute keep
+// what the buffer held (the unmodified run's maps).
+class DenseCapture : public ForwardObserver {
+public:
+    DenseCapture(std::vector<float>& dst, int heads, std::int64_t T) : m_dst(dst), m_heads(heads), m_T(T) {}
+    bool wantsAttention(int, int) override { return true; }
+    void onAttention(int layer, int head, const MatrixView& w) override {
+        float* out =
+            m_dst.data() + ((static_cast<std::int64_t>(layer) * m_heads + head) * m_T + w.firstRow) * m_T;
+        for (std::int64_t r = 0; r < w.rows && w.firstRow + r < m_T; ++r)
+            std::memcpy(out + r * m_T, w.row(r),
+                        sizeof(float) * static_cast<std::size_t>(std::min(w.cols, m_T)));
+    }
+
+private:
+    std::vector<float>& m_dst;
+    int m_heads;
+    std::int64_t m_T;
+};
+
+std::vector<std::vector<double>> alpha0Of(const std::vector<float>& a, int layers, int heads,
+                                          std::int64_t T) {
+    std::vector<std::vector<double>> out(static_cast<std::size_t>(layers));
+    for (int l = 0; l < layers; ++l)
+        for (int h = 0; h < heads; ++h)
+            out[static_cast<std::size_t>(l)].push_back(columnImportanceAt(
+                MatrixView{a.data() + (static_cast<std::int64_t>(l) * heads + h) * T * T, T, T, T, 0}, 0));
+    return out;
+}
+
+Result<std::vector<std::int32_t>> parseIds(const QString& text) {
+    std::vector<std::int32_t> ids;
+    for (const QString& part : text.split(',', Qt::SkipEmptyParts)) {
+        bool ok = false;
+        const int v = part.trimmed().toInt(&ok);
+        if (!ok || v < 0) return Error{fmt::format("'{}' is not a token id", part.trimmed().toStdString())};
+        ids.push_back(v);
+    }
+    if (ids.empty()) return Error{"no token ids after 'ids:'"};
+    return ids;
+}
+
+} // namespace
+
+EngineWorker::EngineWorker() = default;
+EngineWorker::~EngineWorker() = default;
+
+void EngineWorker::loadModel(const QString& path) {
+    auto m = Model::load(path.toStdString());
+    if (!m) {
+        Q_EMIT failed(QString::fromStdString(m.error().message));
+        return;
+    }
+    m_model = std::move(m.value());
+    m_prepared.reset();
+    m_preparedPrompt.clear();
+    QStringList notices;
+    for (const auto& n : m_model->notices())
+        notices << QString::fromStdString(n);
+    Q_EMIT modelLoaded(QString::fromStdString(m_model->describe()),
+                       QString::fromStdString(m_model->deviceName()), notices.join("\n"));
+}
+
+void EngineWorker::run(const QString& prompt, const QStringList& specs, int maxNewTokens) {
+    m_cancel = false;
+    if (!m_model) {
+        Q_EMIT failed("no model is loaded");
+        return;
+    }
+    QElapsedTimer timer;
+    timer.start();
+    const Model& m = *m_model;
+    const auto& c = m.config();
+
+    Interventions ivs;
+    for (const QString& s : specs) {
+        auto iv = parseIntervention(s.toStdString());
+        if (!iv) {
+            Q_EMIT failed(QString::fromStdString(iv.error().message));
+            return;
+        }
+        ivs.push_back(*iv);
+    }
+
+    auto view = std::make_shared<RunView>();
+    if (!m_prepared || prompt != m_preparedPrompt) {
+        Result<std::vector<std::int32_t>> ids = Error{""};
+        if (prompt.trimmed().startsWith("ids:")) {
+            ids = parseIds(prompt.trimmed().mid(4));
+        } else if (!m.tokenizer()) {
+            ids = Error{"this model has no tokenizer: write the prompt as ids: 1, 2, 3"};
+        } else {
+            auto enc = m.tokenizer()->encode(prompt.toStdString(), c.addBos);
+            ids =
+                enc ? Result<std::vector<std::int32_t>>(std::move(enc.value())) : Error{enc.error().message};
+        }
+        if (!ids) {
+            Q_EMIT failed(QString::fromStdString(ids.error().message));
+            return;
+        }
+        const auto T = static_cast<std::int64_t>(ids->size());
+        m_baseAttention.assign(static_cast<std::size_t>(c.nLayers * c.nHeads * T * T), 0.0f);
+        DenseCapture base(m_baseAttention, c.nHeads, T);
+        auto prepared = PreparedPrompt::create(m, *ids, &base);
+        if (!prepared) {
+            Q_EMIT failed(QString::fromStdString(prepared.error().message));
+            return;
+        }
+        m_prepared = std::move(prepared.value());
+        m_preparedPrompt = prompt;
+    }
+    const auto& ids = m_prepared->ids();
+    const auto T = static_cast<std::int64_t>(ids.size());
+    view->ids = ids;
+    for (auto id : ids)
+        view->tokens.push_back(m.tokenizer() ? m.tokenizer()->tokenText(id) : fmt::format("<{}>", id));
+    view->layers = c.nLayers;
+    view->heads = c.nHeads;
+    view->T = T;
+    view->baseAttention = m_baseAttention;
+    view->attention = m_baseAttention;
+    for (const auto& iv : ivs)
+        view->interventions.push_back(iv.spec);
+
+    DenseCapture capture(view->attention, c.nHeads, T);
+    auto r = m_prepared->run(ivs, &capture);
+    if (!r) {
+        Q_EMIT failed(QString::fromStdString(r.error().message));
+        return;
+    }
+    view->firstRecomputedLayer = r->firstRecomputedLayer;
+    const auto V = static_cast<std::int64_t>(r->logits.size());
+    view->effect = nextTokenEffect(m_prepared->baseLogits().data(), r->logits.data(), V, 10);
+    auto text = [&](std::int32_t id) {
+        return m.tokenizer() ? m.tokenizer()->tokenText(id) : fmt::format("<{}>", id);
+    };
+    for (const auto& t : view->effect.baseTop)
+        view->baseTopText.push_back(text(t.id));
+    for (const auto& t : view->effect.intervenedTop)
+        view->topText.push_back(text(t.id));
+    view->baseAlpha0 = alpha0Of(view->baseAttention, c.nLayers, c.nHeads, T);
+    view->alpha0 = alpha0Of(view->attention, c.nLayers, c.nHeads, T);
+
+    if (maxNewTokens > 0) {
+        GenerationOptions g;
+        g.maxNewTokens = maxNewTokens;
+        auto progress = [&](int done, int total) {
+            Q_EMIT this->progress(done, total);
+            return !m_cancel.load();
+        };
+        auto base = m.generate(ids, g, nullptr, progress);
+        auto after = ivs.empty() ? base : m.generate(ids, g, nullptr, progress, ivs);
+        if (!base || !after) {
+            Q_EMIT failed(QString::fromStdString(!base ? base.error().message : after.error().message));
+            return;
+        }
+        auto decode = [&](const std::vector<std::int32_t>& g2) {
+            return m.tokenizer() ? m.tokenizer()->decode(g2) : fmt::format("{}", fmt::join(g2, ","));
+        };
+        view->generatedBase = decode(base->generated);
+        view->generatedIntervened = decode(after->generated);
+        if (auto d = firstDivergence(base->generated, after->generated))
+            view->firstDivergence = static_cast<std::int64_t>(*d);
+    }
+    view->milliseconds = static_cast<double>(timer.nsecsElapsed()) / 1e6;
+    Q_EMIT runFinished(view);
+}
+
+} // namespace sinkscope::gui

@@ -1,0 +1,49 @@
+#pragma once
+// EngineWorker: owns the model and runs it on its own thread; the GUI talks to it only through
+// queued signals and slots, so the event loop never waits for inference. A run over a new prompt
+// prepares it once (PreparedPrompt); changing interventions on the same prompt reuses that and
+// recomputes only from the first intervened layer.
+#include "run_view.h"
+
+#include <QObject>
+#include <QString>
+#include <QStringList>
+#include <atomic>
+#include <memory>
+
+namespace sinkscope {
+class Model;
+class PreparedPrompt;
+} // namespace sinkscope
+
+namespace sinkscope::gui {
+
+class EngineWorker : public QObject {
+    Q_OBJECT
+public:
+    EngineWorker();
+    ~EngineWorker() override;
+
+    // Thread-safe: asks the run in progress to stop at its next step.
+    void cancel() { m_cancel = true; }
+
+public Q_SLOTS:
+    void loadModel(const QString& path);
+    // prompt: text, or "ids: 1,2,3" for models without a tokenizer.
+    void run(const QString& prompt, const QStringList& interventions, int maxNewTokens);
+
+Q_SIGNALS:
+    void modelLoaded(const QString& description, const QString& device, const QString& notices);
+    void runFinished(sinkscope::gui::RunViewPtr view);
+    void failed(const QString& message);
+    void progress(int done, int total);
+
+private:
+    std::unique_ptr<Model> m_model;
+    std::unique_ptr<PreparedPrompt> m_prepared;
+    QString m_preparedPrompt;
+    std::vector<float> m_baseAttention;
+    std::atomic<bool> m_cancel{false};
+};
+
+} // namespace sinkscope::gui

@@ -1,0 +1,45 @@
+#pragma once
+// InterventionPanel: toggles and sliders for the sink interventions, turned into SPEC strings
+// (the same grammar as `--intervention`), scoped to all heads, a layer range or the heads
+// selected in the head grid. Emits changed() on every edit; the window debounces the re-run.
+#include <QStringList>
+#include <QWidget>
+#include <set>
+#include <utility>
+
+class QCheckBox;
+class QComboBox;
+class QDoubleSpinBox;
+class QLineEdit;
+class QSlider;
+class QSpinBox;
+
+namespace sinkscope::gui {
+
+class InterventionPanel : public QWidget {
+    Q_OBJECT
+public:
+    explicit InterventionPanel(QWidget* parent = nullptr);
+
+    void setModelShape(int layers, int heads);
+    void setSelectedHeads(const std::set<std::pair<int, int>>& heads);
+    QStringList specs() const;
+
+    QCheckBox* suppressBox() const { return m_suppress; }
+
+Q_SIGNALS:
+    void changed();
+
+private:
+    QString scope() const;                         // ",layers=..." or "" (all)
+    QStringList scoped(const QString& base) const; // one spec per layer for a grid selection
+
+    QCheckBox *m_suppress, *m_zerotune, *m_act, *m_sinkLogit, *m_stream;
+    QDoubleSpinBox *m_gamma, *m_beta, *m_b;
+    QSpinBox *m_streamSinks, *m_streamWindow, *m_layerFrom, *m_layerTo;
+    QComboBox* m_scope;
+    QLineEdit* m_custom;
+    std::set<std::pair<int, int>> m_selected;
+};
+
+} // namespace sinkscope::gui

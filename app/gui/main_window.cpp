@@ -1,0 +1,261 @@
+#include "main_window.h"
+
+#include "engine_worker.h"
+#include "intervention_panel.h"
+#include "views/head_grid.h"
+#include "views/heatmap_view.h"
+
+#include <QAction>
+#include <QCheckBox>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QHeaderView>
+#include <QKeySequence>
+#include <QLabel>
+#include <QMessageBox>
+#include <QPlainTextEdit>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QTableWidget>
+#include <QTimer>
+#include <QToolBar>
+#include <QVBoxLayout>
+#include <cmath>
+
+namespace sinkscope::gui {
+
+MainWindow::MainWindow(const QString& modelPath, const QString& prompt, QWidget* parent)
+    : QMainWindow(parent) {
+    qRegisterMetaType<RunViewPtr>();
+    buildUi();
+    m_prompt->setPlainText(prompt);
+
+    m_worker = new EngineWorker;
+    m_worker->moveToThread(&m_thread);
+    connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
+    connect(this, &MainWindow::startRun, m_worker, &EngineWorker::run);
+    connect(this, &MainWindow::startLoad, m_worker, &EngineWorker::loadModel);
+    connect(m_worker, &EngineWorker::runFinished, this, &MainWindow::showRun);
+    connect(m_worker, &EngineWorker::progress, this, [this](int done, int total) {
+        m_runLabel->setText(QString("generating %1/%2 (Esc cancels)").arg(done).arg(total));
+    });
+    connect(m_worker, &EngineWorker::failed, this, [this](const QString& message) {
+        m_busy = false;
+        m_runLabel->setText("error");
+        statusBar()->showMessage(message);
+        Q_EMIT runFailed(message);
+    });
+    connect(m_worker, &EngineWorker::modelLoaded, this,
+            [this](const QString& description, const QString& device, const QString& notices) {
+                m_modelDescription = description;
+                m_device = device;
+                m_modelLabel->setText(QString("%1 · %2").arg(description.section(':', 0, 0), device));
+                m_modelLabel->setToolTip(description);
+                if (!notices.isEmpty()) statusBar()->showMessage(notices, 10000);
+                requestRun();
+            });
+    m_thread.start();
+    Q_EMIT startLoad(modelPath);
+}
+
+MainWindow::~MainWindow() {
+    m_worker->cancel();
+    m_thread.quit();
+    m_thread.wait();
+}
+
+void MainWindow::buildUi() {
+    setWindowTitle("SinkScope");
+    m_prompt = new QPlainTextEdit;
+    m_prompt->setPlaceholderText(
+        "Prompt (or ids: 1, 2, 3 for models without a tokenizer). Ctrl+Return runs.");
+    m_maxNew = new QSpinBox;
+    m_maxNew->setRange(0, 4096);
+    m_maxNew->setValue(16);
+    m_maxNew->setPrefix("generate ");
+    m_maxNew->setSuffix(" tokens");
+    m_panel = new InterventionPanel;
+
+    auto* left = new QWidget;
+    auto* lv = new QVBoxLayout(left);
+    lv->addWidget(new QLabel("Prompt"));
+    lv->addWidget(m_prompt, 1);
+    lv->addWidget(m_maxNew);
+    lv->addWidget(new QLabel("Interventions (re-run live)"));
+    lv->addWidget(m_panel);
+    lv->addStretch();
+    auto* leftDock = new QDockWidget("Prompt and interventions");
+    leftDock->setObjectName("promptDock");
+    leftDock->setWidget(left);
+    addDockWidget(Qt::LeftDockWidgetArea, leftDock);
+
+    m_heatmap = new HeatmapView;
+    m_showDiff = new QCheckBox("Show intervened − base (&diff)");
+    auto* centre = new QWidget;
+    auto* cv = new QVBoxLayout(centre);
+    cv->addWidget(m_heatmap, 1);
+    cv->addWidget(m_showDiff);
+    setCentralWidget(centre);
+
+    m_grid = new HeadGrid;
+    m_top = new QTableWidget(10, 2);
+    m_top->setHorizontalHeaderLabels({"base", "intervened"});
+    m_top->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+    m_top->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_kl = new QLabel;
+    m_generated = new QLabel;
+    m_generated->setWordWrap(true);
+    m_generated->setTextFormat(Qt::RichText);
+    auto* right = new QWidget;
+    auto* rv = new QVBoxLayout(right);
+    rv->addWidget(new QLabel("α₀ per layer × head (red frame: sink head)"));
+    rv->addWidget(m_grid, 1);
+    rv->addWidget(m_kl);
+    rv->addWidget(m_top, 1);
+    rv->addWidget(m_generated);
+    auto* rightDock = new QDockWidget("Heads and output");
+    rightDock->setObjectName("outputDock");
+    rightDock->setWidget(right);
+    addDockWidget(Qt::RightDockWidgetArea, rightDock);
+
+    auto* tools = addToolBar("Main");
+    tools->setObjectName("mainToolBar");
+    auto* open = tools->addAction("Open model…", this, &MainWindow::openModel);
+    open->setShortcut(QKeySequence::Open);
+    auto* run = tools->addAction("Run", this, &MainWindow::requestRun);
+    run->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Return));
+    auto* cancel = tools->addAction("Cancel", this, &MainWindow::cancelRun);
+    cancel->setShortcut(QKeySequence(Qt::Key_Escape));
+    auto* exportPng = tools->addAction("Export heatmap…", this, [this] {
+        const QString path = QFileDialog::getSaveFileName(this, "Export heatmap", "heatmap.png",
+                                                          "Figures (*.png *.svg *.pdf)");
+        if (!path.isEmpty() && !exportHeatmap(path))
+            QMessageBox::warning(this, "Export", statusBar()->currentMessage());
+    });
+    exportPng->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+
+    m_modelLabel = new QLabel("loading model…");
+    m_runLabel = new QLabel;
+    statusBar()->addPermanentWidget(m_modelLabel);
+    statusBar()->addPermanentWidget(m_runLabel);
+
+    m_debounce = new QTimer(this);
+    m_debounce->setSingleShot(true);
+    m_debounce->setInterval(60);
+    connect(m_debounce, &QTimer::timeout, this, &MainWindow::requestRun);
+    connect(m_panel, &InterventionPanel::changed, m_debounce, qOverload<>(&QTimer::start));
+    connect(m_grid, &HeadGrid::headActivated, this, [this](int l, int h) {
+        m_layer = l;
+        m_head = h;
+        showHead();
+    });
+    connect(m_grid, &HeadGrid::selectionChanged, this,
+            [this] { m_panel->setSelectedHeads(m_grid->selection()); });
+    connect(m_showDiff, &QCheckBox::toggled, this, &MainWindow::showHead);
+    resize(1280, 800);
+}
+
+void MainWindow::requestRun() {
+    if (m_busy) {
+        m_pending = true; // coalesce: the latest settings run once the current run is back
+        return;
+    }
+    m_busy = true;
+    m_pending = false;
+    m_runLabel->setText("running…");
+    Q_EMIT startRun(m_prompt->toPlainText(), m_panel->specs(), m_maxNew->value());
+}
+
+void MainWindow::cancelRun() {
+    if (m_busy) m_worker->cancel();
+}
+
+void MainWindow::showRun(RunViewPtr view) {
+    m_busy = false;
+    m_last = view;
+    m_runLabel->setText(QString("%1 tokens · %2 ms · recomputed from layer %3")
+                            .arg(view->T)
+                            .arg(view->milliseconds, 0, 'f', 1)
+                            .arg(view->firstRecomputedLayer));
+    m_grid->setValues(view->alpha0, 0.3);
+    m_panel->setModelShape(view->layers, view->heads);
+    m_layer = std::min(m_layer, view->layers - 1);
+    m_head = std::min(m_head, view->heads - 1);
+    m_grid->setCurrent(m_layer, m_head);
+    m_kl->setText(QString("next token: KL(base ‖ intervened) = %1 nats; base top-1 now rank %2")
+                      .arg(view->effect.kl, 0, 'g', 4)
+                      .arg(view->effect.baseTop1RankAfter + 1));
+    for (int r = 0; r < 10; ++r) {
+        auto cell = [&](const std::vector<RankedToken>& top, const std::vector<std::string>& text) {
+            if (r >= static_cast<int>(top.size())) return QString();
+            return QString("%1  %2")
+                .arg(QString::fromStdString(text[static_cast<std::size_t>(r)]))
+                .arg(top[static_cast<std::size_t>(r)].prob, 0, 'f', 4);
+        };
+        m_top->setItem(r, 0, new QTableWidgetItem(cell(view->effect.baseTop, view->baseTopText)));
+        m_top->setItem(r, 1, new QTableWidgetItem(cell(view->effect.intervenedTop, view->topText)));
+    }
+    if (!view->generatedBase.empty() || !view->generatedIntervened.empty())
+        m_generated->setText(
+            QString("<b>base:</b> %1<br><b>intervened:</b> %2<br>%3")
+                .arg(QString::fromStdString(view->generatedBase).toHtmlEscaped(),
+                     QString::fromStdString(view->generatedIntervened).toHtmlEscaped(),
+                     view->firstDivergence < 0
+                         ? QString("identical")
+                         : QString("first divergence at generated token %1").arg(view->firstDivergence)));
+    showHead();
+    Q_EMIT runShown();
+    if (m_pending) requestRun();
+}
+
+void MainWindow::showHead() {
+    if (!m_last) return;
+    const auto& v = *m_last;
+    HeatmapFigure f;
+    f.rows = f.cols = v.T;
+    const float* a = v.map(true, m_layer, m_head);
+    const float* b = v.map(false, m_layer, m_head);
+    const bool diff = m_showDiff->isChecked();
+    f.values.resize(static_cast<std::size_t>(v.T * v.T));
+    for (std::int64_t i = 0; i < v.T; ++i)
+        for (std::int64_t j = 0; j < v.T; ++j) {
+            const auto k = static_cast<std::size_t>(i * v.T + j);
+            f.values[k] = j > i ? NAN : (diff ? a[k] - b[k] : a[k]);
+        }
+    for (const auto& t : v.tokens) {
+        f.rowLabels.push_back(t);
+        f.colLabels.push_back(t);
+    }
+    const QString setting = v.interventions.empty() ? "no intervention"
+                                                    : QString::fromStdString(v.interventions.front()) +
+                                                          (v.interventions.size() > 1 ? " …" : "");
+    f.title = QString("layer %1 · head %2 · %3%4")
+                  .arg(m_layer)
+                  .arg(m_head)
+                  .arg(setting, diff ? " − base" : "")
+                  .toStdString();
+    f.colormap = diff ? Colormap::Diverging : Colormap::Viridis;
+    f.colorbarLabel = diff ? "attention difference" : "attention weight";
+    f.dpi = 96;
+    m_heatmap->setFigure(std::move(f));
+}
+
+bool MainWindow::exportHeatmap(const QString& path) {
+    if (!m_last) return false;
+    HeatmapFigure f = m_heatmap->figure();
+    f.dpi = 200;
+    if (auto st = writeHeatmap(f, path.toStdString()); !st) {
+        statusBar()->showMessage(QString::fromStdString(st.error().message));
+        return false;
+    }
+    statusBar()->showMessage("wrote " + path, 5000);
+    return true;
+}
+
+void MainWindow::openModel() {
+    const QString path = QFileDialog::getExistingDirectory(this, "Open a model directory");
+    if (!path.isEmpty()) Q_EMIT startLoad(path);
+}
+
+} // namespace sinkscope::gui

@@ -1,0 +1,40 @@
+#pragma once
+// RunView: what one run hands the GUI thread — plain values, immutable once posted (shared_ptr
+// to const), so views can keep it while the next run is computed.
+#include "metrics/output_effect.h"
+
+#include <QMetaType>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace sinkscope::gui {
+
+struct RunView {
+    std::vector<std::int32_t> ids;
+    std::vector<std::string> tokens;
+    int layers = 0, heads = 0;
+    std::int64_t T = 0;
+    std::vector<float> baseAttention; // [layers, heads, T, T] of the unmodified run
+    std::vector<float> attention;     // the same for the intervened run (== base without interventions)
+    std::vector<std::vector<double>> baseAlpha0, alpha0; // [layer][head]
+    std::vector<std::string> interventions;              // SPEC strings applied
+    NextTokenEffect effect;                              // base vs intervened, next token
+    std::vector<std::string> baseTopText, topText;       // token texts of effect.baseTop / intervenedTop
+    std::string generatedBase, generatedIntervened;
+    std::int64_t firstDivergence = -1; // generated token index, -1: identical
+    int firstRecomputedLayer = 0;
+    double milliseconds = 0;
+
+    const float* map(bool intervened, int layer, int head) const {
+        const auto& a = intervened ? attention : baseAttention;
+        return a.data() + (static_cast<std::int64_t>(layer) * heads + head) * T * T;
+    }
+};
+
+using RunViewPtr = std::shared_ptr<const RunView>;
+
+} // namespace sinkscope::gui
+
+Q_DECLARE_METATYPE(sinkscope::gui::RunViewPtr)

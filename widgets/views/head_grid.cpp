@@ -1,0 +1,126 @@
+#include "views/head_grid.h"
+
+#include "figures/colormap.h"
+
+#include <QKeyEvent>
+#include <QMouseEvent>
+#include <QPainter>
+
+namespace sinkscope {
+
+namespace {
+constexpr int kLabel = 28; // room for the layer / head labels
+}
+
+HeadGrid::HeadGrid(QWidget* parent) : QWidget(parent) {
+    setFocusPolicy(Qt::StrongFocus);
+    setMinimumSize(160, 120);
+    setToolTip(
+        "alpha_0 per (layer, head): click opens a head, shift-click selects heads for an intervention scope");
+}
+
+void HeadGrid::setValues(const std::vector<std::vector<double>>& values, double threshold) {
+    m_values = values;
+    m_threshold = threshold;
+    update();
+}
+
+void HeadGrid::setCurrent(int layer, int head) {
+    m_layer = layer;
+    m_head = head;
+    update();
+}
+
+void HeadGrid::clearSelection() {
+    m_selection.clear();
+    update();
+    Q_EMIT selectionChanged();
+}
+
+QSize HeadGrid::sizeHint() const {
+    return {320, 240};
+}
+
+QRectF HeadGrid::cellRect(int layer, int head) const {
+    const int layers = static_cast<int>(m_values.size());
+    const int heads = layers ? static_cast<int>(m_values[0].size()) : 1;
+    const double w = (width() - kLabel) / static_cast<double>(std::max(heads, 1));
+    const double h = (height() - kLabel) / static_cast<double>(std::max(layers, 1));
+    return {kLabel + head * w, kLabel + layer * h, w, h};
+}
+
+void HeadGrid::paintEvent(QPaintEvent*) {
+    QPainter p(this);
+    p.fillRect(rect(), palette().window());
+    if (m_values.empty()) return;
+    const int layers = static_cast<int>(m_values.size()), heads = static_cast<int>(m_values[0].size());
+    p.setPen(palette().windowText().color());
+    for (int h = 0; h < heads; ++h)
+        p.drawText(QRectF(cellRect(0, h).left(), 0, cellRect(0, h).width(), kLabel), Qt::AlignCenter,
+                   QString("h%1").arg(h));
+    for (int l = 0; l < layers; ++l) {
+        p.setPen(palette().windowText().color());
+        p.drawText(QRectF(0, cellRect(l, 0).top(), kLabel, cellRect(l, 0).height()), Qt::AlignCenter,
+                   QString("L%1").arg(l));
+        for (int h = 0; h < heads; ++h) {
+            const double v = m_values[static_cast<std::size_t>(l)][static_cast<std::size_t>(h)];
+            const Rgb c = colormapRgb(Colormap::Viridis, v);
+            const QRectF r = cellRect(l, h).adjusted(1, 1, -1, -1);
+            p.fillRect(r, QColor(c.r, c.g, c.b));
+            p.setPen(lightness(c) > 55 ? Qt::black : Qt::white);
+            if (r.width() > 30 && r.height() > 14) p.drawText(r, Qt::AlignCenter, QString::number(v, 'f', 2));
+            if (v > m_threshold) {
+                p.setPen(QPen(QColor(220, 50, 32), 2));
+                p.drawRect(r.adjusted(1, 1, -1, -1));
+            }
+            if (m_selection.count({l, h})) {
+                p.setPen(QPen(QColor(30, 144, 255), 3, Qt::DashLine));
+                p.drawRect(r.adjusted(2, 2, -2, -2));
+            }
+        }
+    }
+    p.setPen(QPen(palette().highlight().color(), 3));
+    p.drawRect(cellRect(m_layer, m_head));
+}
+
+void HeadGrid::mousePressEvent(QMouseEvent* e) {
+    for (int l = 0; l < static_cast<int>(m_values.size()); ++l)
+        for (int h = 0; h < static_cast<int>(m_values[0].size()); ++h) {
+            if (!cellRect(l, h).contains(e->position())) continue;
+            if (e->modifiers() & Qt::ShiftModifier) {
+                if (!m_selection.erase({l, h})) m_selection.insert({l, h});
+                update();
+                Q_EMIT selectionChanged();
+            } else {
+                setCurrent(l, h);
+                Q_EMIT headActivated(l, h);
+            }
+            return;
+        }
+}
+
+void HeadGrid::keyPressEvent(QKeyEvent* e) {
+    if (m_values.empty()) return QWidget::keyPressEvent(e);
+    const int layers = static_cast<int>(m_values.size()), heads = static_cast<int>(m_values[0].size());
+    int l = m_layer, h = m_head;
+    switch (e->key()) {
+    case Qt::Key_Up:
+        l = std::max(0, l - 1);
+        break;
+    case Qt::Key_Down:
+        l = std::min(layers - 1, l + 1);
+        break;
+    case Qt::Key_Left:
+        h = std::max(0, h - 1);
+        break;
+    case Qt::Key_Right:
+        h = std::min(heads - 1, h + 1);
+        break;
+    default:
+        return QWidget::keyPressEvent(e);
+    }
+    setCurrent(l, h);
+    Q_EMIT headActivated(l, h);
+}
+
+} // namespace sinkscope

@@ -1,0 +1,42 @@
+#pragma once
+// HeadGrid: every (layer, head) as a cell coloured by a value per head (alpha_0 by default),
+// sink heads (value above a threshold) framed. Click opens a head; shift-click adds it to or
+// removes it from the selection used as an intervention scope. Keyboard: arrows move the
+// current head.
+#include <QWidget>
+#include <set>
+#include <utility>
+#include <vector>
+
+namespace sinkscope {
+
+class HeadGrid : public QWidget {
+    Q_OBJECT
+public:
+    explicit HeadGrid(QWidget* parent = nullptr);
+
+    void setValues(const std::vector<std::vector<double>>& values, double threshold);
+    void setCurrent(int layer, int head);
+    std::pair<int, int> current() const { return {m_layer, m_head}; }
+    const std::set<std::pair<int, int>>& selection() const { return m_selection; }
+    void clearSelection();
+    QSize sizeHint() const override;
+
+Q_SIGNALS:
+    void headActivated(int layer, int head);
+    void selectionChanged();
+
+protected:
+    void paintEvent(QPaintEvent*) override;
+    void mousePressEvent(QMouseEvent* e) override;
+    void keyPressEvent(QKeyEvent* e) override;
+
+private:
+    QRectF cellRect(int layer, int head) const;
+    std::vector<std::vector<double>> m_values;
+    double m_threshold = 0.3;
+    int m_layer = 0, m_head = 0;
+    std::set<std::pair<int, int>> m_selection;
+};
+
+} // namespace sinkscope
