@@ -2,8 +2,10 @@
 
 #include "engine_worker.h"
 #include "intervention_panel.h"
+#include "metrics/sink_metrics.h"
 #include "views/head_grid.h"
 #include "views/heatmap_view.h"
+#include "views/token_strip.h"
 
 #include <QAction>
 #include <QCheckBox>
@@ -91,9 +93,11 @@ void MainWindow::buildUi() {
     addDockWidget(Qt::LeftDockWidgetArea, leftDock);
 
     m_heatmap = new HeatmapView;
+    m_strip = new TokenStrip;
     m_showDiff = new QCheckBox("Show intervened − base (&diff)");
     auto* centre = new QWidget;
     auto* cv = new QVBoxLayout(centre);
+    cv->addWidget(m_strip);
     cv->addWidget(m_heatmap, 1);
     cv->addWidget(m_showDiff);
     setCentralWidget(centre);
@@ -153,6 +157,10 @@ void MainWindow::buildUi() {
     connect(m_grid, &HeadGrid::selectionChanged, this,
             [this] { m_panel->setSelectedHeads(m_grid->selection()); });
     connect(m_showDiff, &QCheckBox::toggled, this, &MainWindow::showHead);
+    connect(m_strip, &TokenStrip::tokenSelected, this, &MainWindow::showTokenWeights);
+    connect(m_heatmap, &HeatmapView::hovered, this, [this](const QString& readout) {
+        if (!readout.isEmpty()) statusBar()->showMessage(readout);
+    });
     resize(1280, 800);
 }
 
@@ -204,6 +212,7 @@ void MainWindow::showRun(RunViewPtr view) {
                      view->firstDivergence < 0
                          ? QString("identical")
                          : QString("first divergence at generated token %1").arg(view->firstDivergence)));
+    m_strip->setTokens(view->tokens, view->ids);
     showHead();
     Q_EMIT runShown();
     if (m_pending) requestRun();
@@ -239,6 +248,16 @@ void MainWindow::showHead() {
     f.colorbarLabel = diff ? "attention difference" : "attention weight";
     f.dpi = 96;
     m_heatmap->setFigure(std::move(f));
+    showTokenWeights();
+}
+
+void MainWindow::showTokenWeights() {
+    if (!m_last) return;
+    const auto& v = *m_last;
+    const float* a = v.map(true, m_layer, m_head);
+    const int q = m_strip->selected() >= 0 ? m_strip->selected() : static_cast<int>(v.T - 1);
+    std::vector<float> given(a + q * v.T, a + (q + 1) * v.T);
+    m_strip->setWeights(given, columnImportance(MatrixView{a, v.T, v.T, v.T, 0}));
 }
 
 bool MainWindow::exportHeatmap(const QString& path) {

@@ -17,6 +17,7 @@ class QCheckBox;
 namespace sinkscope {
 class HeadGrid;
 class HeatmapView;
+class TokenStrip;
 } // namespace sinkscope
 
 namespace sinkscope::gui {
@@ -53,6 +54,7 @@ private:
     void buildUi();
     void showRun(RunViewPtr view);
     void showHead();
+    void showTokenWeights();
     void openModel();
 
     QThread m_thread;
@@ -66,6 +68,7 @@ private:
     InterventionPanel* m_panel = nullptr;
     HeatmapView* m_heatmap = nullptr;
     HeadGrid* m_grid = nullptr;
+    TokenStrip* m_strip = nullptr;
     QTableWidget* m_top = nullptr;
     QLabel *m_kl = nullptr, *m_generated = nullptr, *m_modelLabel = nullptr, *m_runLabel = nullptr;
     QCheckBox* m_showDiff = nullptr;

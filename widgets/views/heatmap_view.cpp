@@ -1,6 +1,7 @@
 #include "views/heatmap_view.h"
 
 #include "figures/figure_image.h"
+#include "figures/heatmap_painter.h"
 
 #include <QKeyEvent>
 #include <QMouseEvent>
@@ -19,6 +20,7 @@ HeatmapView::HeatmapView(QWidget* parent) : QWidget(parent) {
 void HeatmapView::setFigure(HeatmapFigure figure) {
     m_figure = std::move(figure);
     m_image = m_figure.rows > 0 ? renderHeatmap(m_figure) : QImage();
+    m_mapRect = m_figure.rows > 0 ? HeatmapPainter(m_figure).mapRect() : QRectF();
     update();
 }
 
@@ -65,11 +67,38 @@ void HeatmapView::mouseMoveEvent(QMouseEvent* e) {
         update();
         return;
     }
-    // The figure's map area is not known here; report the cell under the cursor in figure
-    // coordinates proportionally (the renderer lays the map out left of the colorbar).
     const QRectF r = imageRect();
     if (!r.contains(e->position()) || m_figure.rows == 0) return;
-    Q_EMIT hovered(QString("zoom %1×").arg(m_zoom, 0, 'f', 1));
+    // Widget position -> image pixel -> figure points (the renderer lays out in points at 72 dpi).
+    const double toPoints = 72.0 / m_figure.dpi;
+    const QPointF pixel = (e->position() - r.topLeft()) * (m_image.width() / r.width());
+    const QPointF pt = pixel * toPoints;
+    const QRectF map = m_mapRect;
+    if (!map.contains(pt)) {
+        Q_EMIT hovered(QString());
+        return;
+    }
+    const auto col = std::min<std::int64_t>(
+        m_figure.cols - 1, static_cast<std::int64_t>((pt.x() - map.left()) / map.width() * m_figure.cols));
+    const auto row = std::min<std::int64_t>(
+        m_figure.rows - 1, static_cast<std::int64_t>((pt.y() - map.top()) / map.height() * m_figure.rows));
+    const float v = m_figure.values[static_cast<std::size_t>(row * m_figure.cols + col)];
+    auto label = [](const std::vector<std::string>& l, std::int64_t i) {
+        return i < static_cast<std::int64_t>(l.size())
+                   ? QString::fromStdString(l[static_cast<std::size_t>(i)])
+                   : QString();
+    };
+    Q_EMIT hovered(std::isnan(v) ? QString("query %1 '%2' cannot see key %3 '%4' (causal)")
+                                       .arg(row)
+                                       .arg(label(m_figure.rowLabels, row))
+                                       .arg(col)
+                                       .arg(label(m_figure.colLabels, col))
+                                 : QString("query %1 '%2' → key %3 '%4': %5")
+                                       .arg(row)
+                                       .arg(label(m_figure.rowLabels, row))
+                                       .arg(col)
+                                       .arg(label(m_figure.colLabels, col))
+                                       .arg(static_cast<double>(v), 0, 'g', 4));
 }
 
 void HeatmapView::keyPressEvent(QKeyEvent* e) {

@@ -32,6 +32,7 @@ private:
     QRectF imageRect() const;
     HeatmapFigure m_figure;
     QImage m_image;
+    QRectF m_mapRect; // where the cells are, in figure points
     double m_zoom = 1.0;
     QPointF m_pan, m_dragStart;
 };

@@ -1,0 +1,123 @@
+#include "views/token_strip.h"
+
+#include <QFontMetricsF>
+#include <QHelpEvent>
+#include <QMouseEvent>
+#include <QPainter>
+#include <QToolTip>
+
+namespace sinkscope {
+
+namespace {
+constexpr double kPad = 4, kGap = 3, kRow = 24;
+
+QString shown(const std::string& t) {
+    QString s = QString::fromStdString(t);
+    s.replace('\n', "\\n").replace('\t', "\\t");
+    return s.isEmpty() ? QString("␣") : s;
+}
+} // namespace
+
+TokenStrip::TokenStrip(QWidget* parent) : QWidget(parent) {
+    setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
+    setMinimumHeight(static_cast<int>(kRow + 2 * kGap));
+}
+
+void TokenStrip::setTokens(const std::vector<std::string>& text, const std::vector<std::int32_t>& ids) {
+    m_text.clear();
+    for (const auto& t : text)
+        m_text.push_back(shown(t));
+    m_ids = ids;
+    if (m_selected >= static_cast<int>(m_text.size())) m_selected = -1;
+    // Box layouts ignore height-for-width; wrap by asking for the rows this width needs.
+    setMinimumHeight(heightForWidth(width()));
+    updateGeometry();
+    update();
+}
+
+void TokenStrip::setWeights(const std::vector<float>& given, const std::vector<double>& received) {
+    m_given = given;
+    m_received = received;
+    update();
+}
+
+void TokenStrip::select(int index) {
+    m_selected = index;
+    update();
+    Q_EMIT tokenSelected(index);
+}
+
+std::vector<QRectF> TokenStrip::layout(int width) const {
+    const QFontMetricsF fm(font());
+    std::vector<QRectF> out;
+    double x = kGap, y = kGap;
+    for (const auto& t : m_text) {
+        const double w = std::min(fm.horizontalAdvance(t) + 2 * kPad, width - 2 * kGap);
+        if (x + w > width - kGap && x > kGap) {
+            x = kGap;
+            y += kRow + kGap;
+        }
+        out.emplace_back(x, y, w, kRow);
+        x += w + kGap;
+    }
+    return out;
+}
+
+int TokenStrip::heightForWidth(int w) const {
+    const auto rects = layout(w);
+    return static_cast<int>(rects.empty() ? kRow + 2 * kGap : rects.back().bottom() + kGap);
+}
+
+void TokenStrip::paintEvent(QPaintEvent*) {
+    QPainter p(this);
+    const auto rects = layout(width());
+    for (std::size_t i = 0; i < rects.size(); ++i) {
+        const double g = i < m_given.size() ? static_cast<double>(m_given[i]) : 0.0;
+        // Given attention as an orange fill; the selected query is outlined.
+        p.fillRect(rects[i], QColor::fromRgbF(1.0, 1.0 - 0.55 * g, 1.0 - 0.9 * g));
+        p.setPen(static_cast<int>(i) == m_selected ? QPen(QColor(30, 144, 255), 2) : QPen(Qt::gray));
+        p.drawRect(rects[i]);
+        p.setPen(Qt::black);
+        p.drawText(rects[i].adjusted(kPad, 0, -kPad, -3), Qt::AlignVCenter | Qt::AlignLeft, m_text[i]);
+        if (i < m_received.size()) {
+            const double r = std::clamp(m_received[i], 0.0, 1.0);
+            p.fillRect(QRectF(rects[i].left(), rects[i].bottom() - 3, rects[i].width() * r, 3),
+                       QColor(120, 40, 160));
+        }
+    }
+}
+
+void TokenStrip::resizeEvent(QResizeEvent* e) {
+    QWidget::resizeEvent(e);
+    const int h = heightForWidth(width());
+    if (h != minimumHeight()) setMinimumHeight(h);
+}
+
+void TokenStrip::mousePressEvent(QMouseEvent* e) {
+    const auto rects = layout(width());
+    for (std::size_t i = 0; i < rects.size(); ++i)
+        if (rects[i].contains(e->position())) return select(static_cast<int>(i));
+}
+
+bool TokenStrip::event(QEvent* e) {
+    if (e->type() == QEvent::ToolTip) {
+        auto* help = static_cast<QHelpEvent*>(e);
+        const auto rects = layout(width());
+        for (std::size_t i = 0; i < rects.size(); ++i)
+            if (rects[i].contains(help->pos())) {
+                QString tip = QString("position %1, id %2").arg(i).arg(i < m_ids.size() ? m_ids[i] : -1);
+                if (i < m_given.size())
+                    tip += QString("\nattention from the selected query: %1")
+                               .arg(static_cast<double>(m_given[i]), 0, 'g', 3);
+                if (i < m_received.size())
+                    tip += QString("\nreceived on average (α): %1").arg(m_received[i], 0, 'g', 3);
+                QToolTip::showText(help->globalPos(), tip, this);
+                return true;
+            }
+        QToolTip::hideText();
+        return true;
+    }
+    return QWidget::event(e);
+}
+
+} // namespace sinkscope

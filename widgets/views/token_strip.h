@@ -1,0 +1,41 @@
+#pragma once
+// TokenStrip: the prompt's tokens as chips (ids on hover). Clicking a chip selects it as the
+// query: its chips then show, for the current head, the attention the query gives to each token
+// (fill) and, underlined, the attention each token receives on average (alpha_j).
+#include <QWidget>
+#include <string>
+#include <vector>
+
+namespace sinkscope {
+
+class TokenStrip : public QWidget {
+    Q_OBJECT
+public:
+    explicit TokenStrip(QWidget* parent = nullptr);
+    void setTokens(const std::vector<std::string>& text, const std::vector<std::int32_t>& ids);
+    // given[j]: attention the selected query gives to token j; received[j]: alpha_j.
+    void setWeights(const std::vector<float>& given, const std::vector<double>& received);
+    int selected() const { return m_selected; }
+    void select(int index);
+    bool hasHeightForWidth() const override { return true; }
+    int heightForWidth(int w) const override;
+
+Q_SIGNALS:
+    void tokenSelected(int index);
+
+protected:
+    void paintEvent(QPaintEvent*) override;
+    void mousePressEvent(QMouseEvent* e) override;
+    bool event(QEvent* e) override;
+    void resizeEvent(QResizeEvent* e) override;
+
+private:
+    std::vector<QRectF> layout(int width) const;
+    std::vector<QString> m_text;
+    std::vector<std::int32_t> m_ids;
+    std::vector<float> m_given;
+    std::vector<double> m_received;
+    int m_selected = -1;
+};
+
+} // namespace sinkscope
