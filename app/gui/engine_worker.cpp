@@ -1,8 +1,12 @@
 #include "engine_worker.h"
 
+#include "metrics/secondary_sinks.h"
+#include "metrics/sink_dimensions.h"
+#include "metrics/sink_heads.h"
 #include "metrics/sink_metrics.h"
 #include "model/model.h"
 #include "model/prepared_prompt.h"
+#include "model/prompt_metrics.h"
 
 #include <QElapsedTimer>
 #include <cstring>
@@ -122,7 +126,27 @@ void EngineWorker::run(const QString& prompt, const QStringList& specs, int maxN
         }
         m_prepared = std::move(prepared.value());
         m_preparedPrompt = prompt;
+        // The metrics panel: one more unmodified pass, only when the prompt changes.
+        PromptMetricsObserver metrics(c.nLayers, c.nHeads);
+        if (auto out = m.forward(*ids, &metrics); !out) {
+            Q_EMIT failed(QString::fromStdString(out.error().message));
+            return;
+        }
+        m_promptMetrics = std::make_shared<RunView>();
+        m_promptMetrics->sinkRate = sinkRateOver({metrics.alphaAt(0)}, 0.3);
+        m_promptMetrics->hiddenNorms = metrics.hiddenNorms();
+        const auto dims = sinkDimensions(metrics.hiddenStates());
+        m_promptMetrics->sinkDimensions = dims.dims;
+        m_promptMetrics->largestR = dims.largestR;
+        for (const auto& row : secondarySinks(metrics.hiddenStates()).rows)
+            m_promptMetrics->secondarySinks.push_back(
+                {row.token, row.firstLayer, row.layers, std::string(sinkRoleName(row.role))});
     }
+    view->sinkRate = m_promptMetrics->sinkRate;
+    view->hiddenNorms = m_promptMetrics->hiddenNorms;
+    view->sinkDimensions = m_promptMetrics->sinkDimensions;
+    view->largestR = m_promptMetrics->largestR;
+    view->secondarySinks = m_promptMetrics->secondarySinks;
     const auto& ids = m_prepared->ids();
     const auto T = static_cast<std::int64_t>(ids.size());
     view->ids = ids;

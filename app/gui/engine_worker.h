@@ -43,6 +43,7 @@ private:
     std::unique_ptr<PreparedPrompt> m_prepared;
     QString m_preparedPrompt;
     std::vector<float> m_baseAttention;
+    std::shared_ptr<RunView> m_promptMetrics; // metrics fields only, for the current prompt
     std::atomic<bool> m_cancel{false};
 };
 

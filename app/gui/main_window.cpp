@@ -5,6 +5,7 @@
 #include "metrics/sink_metrics.h"
 #include "views/head_grid.h"
 #include "views/heatmap_view.h"
+#include "views/norm_plot.h"
 #include "views/token_strip.h"
 
 #include <QAction>
@@ -123,6 +124,27 @@ void MainWindow::buildUi() {
     rightDock->setWidget(right);
     addDockWidget(Qt::RightDockWidgetArea, rightDock);
 
+    m_metrics = new QLabel;
+    m_metrics->setWordWrap(true);
+    m_norms = new NormPlot;
+    m_sinkTable = new QTableWidget(0, 4);
+    m_sinkTable->setHorizontalHeaderLabels({"token", "first layer", "layers", "role"});
+    m_sinkTable->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+    m_sinkTable->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    auto* metrics = new QWidget;
+    auto* mv = new QVBoxLayout(metrics);
+    mv->addWidget(m_metrics);
+    mv->addWidget(new QLabel("Hidden-state norm per state (massive activations)"));
+    mv->addWidget(m_norms, 1);
+    mv->addWidget(new QLabel("Secondary sinks (|cos(h, h_BOS)| > 0.9)"));
+    mv->addWidget(m_sinkTable, 1);
+    auto* metricsDock = new QDockWidget("Metrics of the unmodified run");
+    metricsDock->setObjectName("metricsDock");
+    metricsDock->setWidget(metrics);
+    addDockWidget(Qt::LeftDockWidgetArea, metricsDock);
+    tabifyDockWidget(leftDock, metricsDock);
+    leftDock->raise();
+
     auto* tools = addToolBar("Main");
     tools->setObjectName("mainToolBar");
     auto* open = tools->addAction("Open model…", this, &MainWindow::openModel);
@@ -213,6 +235,7 @@ void MainWindow::showRun(RunViewPtr view) {
                          ? QString("identical")
                          : QString("first divergence at generated token %1").arg(view->firstDivergence)));
     m_strip->setTokens(view->tokens, view->ids);
+    showMetrics();
     showHead();
     Q_EMIT runShown();
     if (m_pending) requestRun();
@@ -249,6 +272,31 @@ void MainWindow::showHead() {
     f.dpi = 96;
     m_heatmap->setFigure(std::move(f));
     showTokenWeights();
+}
+
+void MainWindow::showMetrics() {
+    const auto& v = *m_last;
+    QStringList dims;
+    for (auto d : v.sinkDimensions)
+        dims << QString::number(d);
+    m_metrics->setText(
+        QString("Sink<sub>1</sub><sup>0.3</sup> = %1 % of %2 heads · sink dimensions: %3 (largest r %4)")
+            .arg(v.sinkRate, 0, 'f', 1)
+            .arg(v.layers * v.heads)
+            .arg(dims.isEmpty() ? QString("none") : dims.join(", "))
+            .arg(v.largestR, 0, 'f', 2));
+    m_norms->setNorms(v.hiddenNorms);
+    m_sinkTable->setRowCount(static_cast<int>(v.secondarySinks.size()));
+    for (int r = 0; r < static_cast<int>(v.secondarySinks.size()); ++r) {
+        const auto& row = v.secondarySinks[static_cast<std::size_t>(r)];
+        const QString token = row.token < static_cast<std::int64_t>(v.tokens.size())
+                                  ? QString::fromStdString(v.tokens[static_cast<std::size_t>(row.token)])
+                                  : QString();
+        m_sinkTable->setItem(r, 0, new QTableWidgetItem(QString("%1 '%2'").arg(row.token).arg(token)));
+        m_sinkTable->setItem(r, 1, new QTableWidgetItem(QString::number(row.firstLayer)));
+        m_sinkTable->setItem(r, 2, new QTableWidgetItem(QString::number(row.layers)));
+        m_sinkTable->setItem(r, 3, new QTableWidgetItem(QString::fromStdString(row.role)));
+    }
 }
 
 void MainWindow::showTokenWeights() {

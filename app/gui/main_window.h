@@ -17,6 +17,7 @@ class QCheckBox;
 namespace sinkscope {
 class HeadGrid;
 class HeatmapView;
+class NormPlot;
 class TokenStrip;
 } // namespace sinkscope
 
@@ -55,6 +56,7 @@ private:
     void showRun(RunViewPtr view);
     void showHead();
     void showTokenWeights();
+    void showMetrics();
     void openModel();
 
     QThread m_thread;
@@ -69,6 +71,9 @@ private:
     HeatmapView* m_heatmap = nullptr;
     HeadGrid* m_grid = nullptr;
     TokenStrip* m_strip = nullptr;
+    NormPlot* m_norms = nullptr;
+    QLabel* m_metrics = nullptr;
+    QTableWidget* m_sinkTable = nullptr;
     QTableWidget* m_top = nullptr;
     QLabel *m_kl = nullptr, *m_generated = nullptr, *m_modelLabel = nullptr, *m_runLabel = nullptr;
     QCheckBox* m_showDiff = nullptr;

@@ -25,6 +25,17 @@ struct RunView {
     std::string generatedBase, generatedIntervened;
     std::int64_t firstDivergence = -1; // generated token index, -1: identical
     int firstRecomputedLayer = 0;
+    // Metrics of the unmodified run (computed when the prompt changes).
+    double sinkRate = 0;                         // Sink_1^0.3 over this prompt's heads, percent
+    std::vector<std::vector<float>> hiddenNorms; // [state][token]
+    std::vector<std::int64_t> sinkDimensions;    // D_sink
+    double largestR = 0;
+    struct SinkRow {
+        std::int64_t token;
+        int firstLayer, layers;
+        std::string role;
+    };
+    std::vector<SinkRow> secondarySinks;
     double milliseconds = 0;
 
     const float* map(bool intervened, int layer, int head) const {

@@ -7,6 +7,7 @@
 
 #include <QCheckBox>
 #include <QDir>
+#include <QDockWidget>
 #include <QFile>
 #include <QSignalSpy>
 #include <QSpinBox>
@@ -33,9 +34,17 @@ private Q_SLOTS:
         QCOMPARE(w.lastRun()->T, 13);
         QVERIFY(!w.outputTable()->item(0, 0)->text().isEmpty());
         QVERIFY(!w.heatmap()->image().isNull());
+        QCOMPARE(w.lastRun()->hiddenNorms.size(), std::size_t(6)); // states 0..5 of stories260K
+        QCOMPARE(w.lastRun()->hiddenNorms[0].size(), std::size_t(13));
+        QVERIFY(w.lastRun()->sinkRate >= 0.0 && w.lastRun()->sinkRate <= 100.0);
         QTest::qWait(50); // let the layout settle (the token strip wraps to its rows)
-        if (qEnvironmentVariableIsSet("SINKSCOPE_SCREENSHOT_DIR"))
-            w.grab().save(qEnvironmentVariable("SINKSCOPE_SCREENSHOT_DIR") + "/main_window.png");
+        if (qEnvironmentVariableIsSet("SINKSCOPE_SCREENSHOT_DIR")) {
+            const QString dir = qEnvironmentVariable("SINKSCOPE_SCREENSHOT_DIR");
+            w.grab().save(dir + "/main_window.png");
+            w.findChild<QDockWidget*>("metricsDock")->raise();
+            QTest::qWait(50);
+            w.grab().save(dir + "/metrics_panel.png");
+        }
     }
 
     void suppressionChangesTheOutputLive() {
