@@ -9,7 +9,8 @@
 namespace sinkscope::cli {
 
 void addModelInputOptions(CLI::App* cmd, ModelInputOptions& o, bool interventions) {
-    cmd->add_option("--model,-m", o.model, "Model directory (config.json + safetensors) or llama2.c .bin")
+    cmd->add_option("--model,-m", o.model,
+                    "Model directory (config.json + safetensors), .gguf file or llama2.c .bin")
         ->required();
     auto* prompt = cmd->add_option("--prompt,-p", o.prompt, "Prompt text, or @file to read it from a file");
     auto* ids = cmd->add_option("--token-ids", o.tokenIds, "Comma-separated token ids fed as they are");

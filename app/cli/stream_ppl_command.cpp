@@ -30,7 +30,7 @@ struct Row {
 CLI::App* addStreamPplCommand(CLI::App& app, StreamPplOptions& o) {
     CLI::App* cmd = app.add_subcommand(
         "stream-ppl", "Perplexity of a long text through a StreamingLLM cache (sink tokens + recent window)");
-    cmd->add_option("--model,-m", o.input.model, "Model directory or llama2.c .bin")->required();
+    cmd->add_option("--model,-m", o.input.model, "Model directory, .gguf file or llama2.c .bin")->required();
     auto* text =
         cmd->add_option("--text-file", o.textFile, "Text to score (tokenized with the model's tokenizer)");
     auto* ids =

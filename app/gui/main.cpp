@@ -27,7 +27,7 @@ int main(int argc, char** argv) {
     QCommandLineParser parser;
     parser.setApplicationDescription("Attention maps and attention sinks of transformer language models");
     parser.addHelpOption();
-    QCommandLineOption model("model", "Model directory or llama2.c .bin", "path", defaultModel());
+    QCommandLineOption model("model", "Model directory, .gguf file or llama2.c .bin", "path", defaultModel());
     QCommandLineOption prompt("prompt", "Prompt to run first", "text");
     parser.addOption(model);
     parser.addOption(prompt);

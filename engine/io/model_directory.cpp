@@ -1,5 +1,6 @@
 #include "io/model_directory.h"
 
+#include "io/gguf_llama.h"
 #include "io/llama2c_checkpoint.h"
 #include "io/pickle_guard.h"
 #include "io/weight_spec.h"
@@ -64,6 +65,30 @@ Result<ModelFiles> openLlama2c(const fs::path& file) {
     return m;
 }
 
+Result<ModelFiles> openGguf(const fs::path& file) {
+    auto parsed = GgufFile::open(file.string());
+    if (!parsed) return parsed.error();
+    auto model = loadGgufLlama(std::make_shared<const GgufFile>(std::move(parsed.value())));
+    if (!model) return model.error();
+    ModelFiles m;
+    m.format = ModelFormat::Gguf;
+    m.directory = file.parent_path().string();
+    m.weightsPath = file.string();
+    m.config = model->config;
+    m.weights = std::move(model->weights);
+    if (auto s = validateWeights(m.config, m.weights, file.string()); !s) return s.error();
+    return m;
+}
+
+// The regular files in dir with the given extension (tokenizer.bin is never a checkpoint).
+std::vector<fs::path> filesWithExtension(const fs::path& dir, const char* ext) {
+    std::vector<fs::path> out;
+    for (const auto& e : fs::directory_iterator(dir))
+        if (e.is_regular_file() && e.path().extension() == ext && e.path().filename() != "tokenizer.bin")
+            out.push_back(e.path());
+    return out;
+}
+
 Result<ModelFiles> openDirectory(const fs::path& dir) {
     if (fs::exists(dir / "config.json")) {
         if (fs::exists(dir / "model.safetensors")) return openHf(dir, dir / "model.safetensors");
@@ -79,16 +104,19 @@ Result<ModelFiles> openDirectory(const fs::path& dir) {
             fmt::format("{}: has config.json but neither model.safetensors nor model.safetensors.index.json",
                         dir.string())};
     }
-    std::vector<fs::path> bins;
-    for (const auto& e : fs::directory_iterator(dir))
-        if (e.is_regular_file() && e.path().extension() == ".bin" && e.path().filename() != "tokenizer.bin")
-            bins.push_back(e.path());
+    const auto ggufs = filesWithExtension(dir, ".gguf");
+    if (ggufs.size() == 1) return openGguf(ggufs.front());
+    if (ggufs.size() > 1)
+        return Error{
+            fmt::format("{}: holds {} .gguf files; name the one to open", dir.string(), ggufs.size())};
+    const auto bins = filesWithExtension(dir, ".bin");
     if (bins.size() == 1) return openLlama2c(bins.front());
     if (bins.size() > 1)
         return Error{
             fmt::format("{}: holds {} .bin checkpoints; name the one to open", dir.string(), bins.size())};
     return Error{
-        fmt::format("{}: no model found (looked for config.json with model.safetensors, or a llama2.c .bin)",
+        fmt::format("{}: no model found (looked for config.json with model.safetensors, a .gguf file, or a "
+                    "llama2.c .bin)",
                     dir.string())};
 }
 
@@ -108,16 +136,22 @@ Result<ModelFiles> openModelFiles(const std::string& path) {
     }
     if (name == "config.json")
         return openDirectory(p.parent_path().empty() ? fs::path(".") : p.parent_path());
-    if (hasExtension(p, {".gguf"}))
-        return Error{
-            fmt::format("{}: GGUF models are not supported yet; use a Hugging Face directory", path)};
+    if (hasExtension(p, {".gguf"})) return openGguf(p);
     if (hasExtension(p, {".pt", ".pth", ".ckpt", ".pkl"}) || looksLikePickle(path))
         return pickleRefusal(path);
     return openLlama2c(p);
 }
 
 const char* modelFormatName(ModelFormat f) {
-    return f == ModelFormat::HfSafetensors ? "Hugging Face safetensors" : "llama2.c checkpoint";
+    switch (f) {
+    case ModelFormat::HfSafetensors:
+        return "Hugging Face safetensors";
+    case ModelFormat::Llama2c:
+        return "llama2.c checkpoint";
+    case ModelFormat::Gguf:
+        return "GGUF";
+    }
+    return "unknown";
 }
 
 } // namespace sinkscope

@@ -1,7 +1,8 @@
 #pragma once
 // Opens a model from a path a user gives: a Hugging Face directory (config.json + safetensors,
-// single or sharded), a .safetensors file inside one, or a llama2.c checkpoint (.bin). Validates
-// config and weights together; refuses pickles and formats we cannot read with a reason.
+// single or sharded), a .safetensors file inside one, a GGUF file (llama architecture) or a
+// directory holding exactly one, or a llama2.c checkpoint (.bin). Validates config and weights
+// together; refuses pickles and formats we cannot read with a reason.
 #include "core/result.h"
 #include "io/model_config.h"
 #include "io/weight_store.h"
@@ -10,11 +11,11 @@
 
 namespace sinkscope {
 
-enum class ModelFormat { HfSafetensors, Llama2c };
+enum class ModelFormat { HfSafetensors, Llama2c, Gguf };
 
 struct ModelFiles {
     ModelFormat format = ModelFormat::HfSafetensors;
-    std::string directory;   // where the tokenizer is looked for
+    std::string directory;   // where the tokenizer is looked for (a GGUF file embeds its own)
     std::string weightsPath; // the file the weights came from (or the shard index)
     ModelConfig config;
     WeightStore weights;

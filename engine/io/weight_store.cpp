@@ -1,5 +1,6 @@
 #include "io/weight_store.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
@@ -82,6 +83,13 @@ void WeightStore::addOwned(const std::string& name, std::vector<std::int64_t> sh
     ref.file = origin;
     m_index[name] = std::move(ref);
     m_owned.push_back(std::move(buf));
+}
+
+void WeightStore::addView(TensorRef ref, std::shared_ptr<const void> owner) {
+    if (std::find(m_viewOwners.begin(), m_viewOwners.end(), owner) == m_viewOwners.end())
+        m_viewOwners.push_back(std::move(owner));
+    auto name = ref.name;
+    m_index[name] = std::move(ref);
 }
 
 void WeightStore::stripPrefix(const std::string& prefix) {

@@ -1,6 +1,7 @@
 #pragma once
 // WeightStore: every tensor of a checkpoint by name, whatever file(s) it came from. Owns the
-// memory maps (safetensors) or the converted buffers (llama2.c) that the TensorRefs point into.
+// memory maps (safetensors, GGUF) or the converted buffers (llama2.c, dequantized GGUF tensors) that
+// the TensorRefs point into.
 #include "core/result.h"
 #include "io/safetensors.h"
 
@@ -21,6 +22,10 @@ public:
     void addOwned(const std::string& name, std::vector<std::int64_t> shape, std::vector<float> values,
                   const std::string& origin);
 
+    // Adds a tensor whose bytes live in memory that `owner` keeps alive (e.g. a memory-mapped GGUF
+    // file), so plain F32/F16/BF16 tensors are used in place instead of copied.
+    void addView(TensorRef ref, std::shared_ptr<const void> owner);
+
     // Renames every tensor that starts with prefix (e.g. "transformer." in some GPT-2 exports).
     void stripPrefix(const std::string& prefix);
 
@@ -32,6 +37,7 @@ private:
     Status addFile(SafetensorsFile file);
     std::vector<std::unique_ptr<SafetensorsFile>> m_files;
     std::vector<std::unique_ptr<std::vector<float>>> m_owned;
+    std::vector<std::shared_ptr<const void>> m_viewOwners;
     std::map<std::string, TensorRef> m_index;
 };
 

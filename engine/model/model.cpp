@@ -96,7 +96,15 @@ Result<std::unique_ptr<Model>> Model::load(const std::string& path, const LoadOp
     impl->device = device->device;
     if (!device->notice.empty()) impl->notices.push_back(device->notice);
 
-    if (hasTokenizerFiles(files->directory)) {
+    if (files->format == ModelFormat::Gguf) {
+        // The vocabulary embedded in the file is the one the model was converted with.
+        auto tok = loadGgufTokenizer(files->weightsPath);
+        if (!tok) return tok.error();
+        impl->tokenizer = std::move(tok.value());
+    }
+    if (impl->tokenizer) {
+        // from the GGUF file
+    } else if (hasTokenizerFiles(files->directory)) {
         auto tok = loadTokenizerFromDirectory(files->directory);
         if (!tok) return tok.error();
         impl->tokenizer = std::move(tok.value());

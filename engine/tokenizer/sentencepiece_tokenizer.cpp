@@ -1,6 +1,8 @@
 // loadSentencePiece: tokenizer.model files (Llama-1/2, Mistral, Gemma...) read natively: the
 // normalizer, BPE and unigram segmentation, byte fallback and decoding follow sentencepiece's
 // source so ids match it exactly (checked against the python bindings in the tests).
+#include "tokenizer/sentencepiece_tokenizer.h"
+
 #include "core/utf8.h"
 #include "tokenizer/load_error.h"
 #include "tokenizer/spm_normalizer.h"
@@ -31,8 +33,8 @@ std::string replaceSpaceSymbols(std::string_view piece) {
 
 class SentencePieceTokenizer final : public Tokenizer {
 public:
-    SentencePieceTokenizer(SpmModelSpec spec, const std::string& path)
-        : m_vocab(std::move(spec), path), m_normalizer(m_vocab, path) {}
+    SentencePieceTokenizer(SpmModelSpec spec, const std::string& path, std::string source)
+        : m_vocab(std::move(spec), path), m_normalizer(m_vocab, path), m_source(std::move(source)) {}
 
     Result<std::vector<std::int32_t>> encode(std::string_view text, bool addBos) const override {
         if (Status s = checkInputUtf8(text); !s) return s.error();
@@ -76,12 +78,13 @@ public:
     std::optional<std::int32_t> eosId() const override { return m_vocab.eosId(); }
     std::string describe() const override {
         const char* type = m_vocab.spec().modelType == SpmModelType::Bpe ? "BPE" : "unigram";
-        return fmt::format("SentencePiece {} (tokenizer.model), {} tokens", type, vocabSize());
+        return fmt::format("SentencePiece {} ({}), {} tokens", type, m_source, vocabSize());
     }
 
 private:
     SpmVocab m_vocab;
     SpmNormalizer m_normalizer;
+    std::string m_source;
 };
 
 std::string SentencePieceTokenizer::decode(const std::vector<std::int32_t>& ids) const {
@@ -120,9 +123,14 @@ std::string SentencePieceTokenizer::decode(const std::vector<std::int32_t>& ids)
 
 } // namespace
 
+std::unique_ptr<Tokenizer> makeSentencePieceTokenizer(SpmModelSpec spec, const std::string& path,
+                                                      std::string source) {
+    return std::make_unique<SentencePieceTokenizer>(std::move(spec), path, std::move(source));
+}
+
 Result<std::unique_ptr<Tokenizer>> loadSentencePiece(const std::string& path) {
     return catchLoadErrors(path, [&]() -> Result<std::unique_ptr<Tokenizer>> {
-        return std::unique_ptr<Tokenizer>(std::make_unique<SentencePieceTokenizer>(readSpmModel(path), path));
+        return makeSentencePieceTokenizer(readSpmModel(path), path, "tokenizer.model");
     });
 }
 

@@ -1,8 +1,8 @@
 #pragma once
 // Tokenizer: text <-> token ids for every format a model directory can carry.
-// Implementations: byte-level BPE (tokenizer.json, vocab.json + merges.txt), SentencePiece
-// (tokenizer.model) and llama2.c (tokenizer.bin). Not thread-safe for concurrent encode on one
-// instance unless the implementation says so; create one per thread.
+// Implementations: byte-level BPE (tokenizer.json, vocab.json + merges.txt, GGUF "gpt2"),
+// SentencePiece (tokenizer.model, GGUF "llama") and llama2.c (tokenizer.bin). Not thread-safe for
+// concurrent encode on one instance unless the implementation says so; create one per thread.
 #include "core/result.h"
 
 #include <cstdint>
@@ -46,5 +46,7 @@ Result<std::unique_ptr<Tokenizer>> loadVocabMerges(const std::string& vocabPath,
                                                    const std::string& mergesPath);
 Result<std::unique_ptr<Tokenizer>> loadSentencePiece(const std::string& path);
 Result<std::unique_ptr<Tokenizer>> loadLlama2cTokenizer(const std::string& path, std::int32_t vocabSize);
+// The tokenizer embedded in a GGUF file; a null pointer when the file carries none.
+Result<std::unique_ptr<Tokenizer>> loadGgufTokenizer(const std::string& path);
 
 } // namespace sinkscope

@@ -187,8 +187,10 @@ TEST(ModelFiles, InterleavedToHalfPermutesRowsWithinHeads) {
 TEST(ModelFiles, MissingPathsAndUnsupportedFormatsAreExplained) {
     EXPECT_NE(errorOf("/nonexistent/model").find("no such file"), std::string::npos);
     TempDir d;
-    EXPECT_NE(errorOf(d.write("m.gguf", "GGUF")).find("GGUF"), std::string::npos);
     EXPECT_NE(errorOf(d.path()).find("no model found"), std::string::npos);
+    // A .gguf file, alone in its directory, is opened (and this one is refused as truncated).
+    EXPECT_NE(errorOf(d.write("m.gguf", "GGUF")).find("m.gguf: header: truncated"), std::string::npos);
+    EXPECT_NE(errorOf(d.path()).find("m.gguf: header: truncated"), std::string::npos);
 }
 
 } // namespace
