@@ -107,7 +107,8 @@ TEST(GgufModel, EmbeddedTokenizerDrivesTheModel) {
     ASSERT_TRUE(hf && gguf);
     ASSERT_TRUE(gguf->checkTokenIds(*ids).ok());
     ASSERT_NE(gguf->tokenizer(), nullptr) << "Model::load uses the tokenizer embedded in the file";
-    EXPECT_EQ(gguf->tokenizer()->encode("The sea was in the hat, and the cat sat on it.", true).value(), *ids);
+    EXPECT_EQ(gguf->tokenizer()->encode("The sea was in the hat, and the cat sat on it.", true).value(),
+              *ids);
     EXPECT_LE(worstRelativeError(allLogits(*gguf, *ids), allLogits(*hf, *ids), 1e-4), 1.0);
 
     // A vocabulary converted from a tokenizer.model encodes as that file does.
