@@ -88,7 +88,8 @@ TEST(GgufReader, ReadsEveryValueType) {
     appendString(nested, "deep");
     b.raw("nested", GgufValueType::Array, nested);
 
-    auto f = parseBytes(b.bytes());
+    const std::string bytes = b.bytes(); // parse() keeps views into the bytes
+    auto f = parseBytes(bytes);
     ASSERT_TRUE(f.ok()) << f.error().message;
     EXPECT_EQ(f->find("u8")->asInt(), 200);
     EXPECT_EQ(f->find("i8")->asInt(), -5);
@@ -300,7 +301,8 @@ TEST(GgufReader, AcceptsVocabularyOnlyFilesAndEmptyTensors) {
     b.tensor("a", {0, 4}, GgmlType::Q4_K, "").tensor("b", {4}, GgmlType::F32, f32Bytes({1, 2, 3, 4}));
     b.tensors[0].offset = 0; // zero bytes: overlaps nothing
     b.tensors[1].offset = 0;
-    auto g = parseBytes(b.bytes());
+    const std::string gbytes = b.bytes(); // parse() keeps views into the bytes
+    auto g = parseBytes(gbytes);
     ASSERT_TRUE(g.ok()) << g.error().message;
     EXPECT_EQ(g->findTensor("a")->nbytes, 0u);
 }
