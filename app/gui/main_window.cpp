@@ -12,11 +12,13 @@
 #include <QCheckBox>
 #include <QDockWidget>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QHeaderView>
 #include <QKeySequence>
 #include <QLabel>
 #include <QMessageBox>
 #include <QPlainTextEdit>
+#include <QSettings>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QStatusBar>
@@ -59,10 +61,21 @@ MainWindow::MainWindow(const QString& modelPath, const QString& prompt, QWidget*
                 requestRun();
             });
     m_thread.start();
+    m_modelPath = modelPath;
     Q_EMIT startLoad(modelPath);
+    QSettings settings;
+    restoreGeometry(settings.value("window/geometry").toByteArray());
+    restoreState(settings.value("window/state").toByteArray());
+    m_maxNew->setValue(settings.value("run/maxNewTokens", m_maxNew->value()).toInt());
 }
 
 MainWindow::~MainWindow() {
+    // Layout and the last settings come back on the next start (QSettings).
+    QSettings settings;
+    settings.setValue("window/geometry", saveGeometry());
+    settings.setValue("window/state", saveState());
+    settings.setValue("run/maxNewTokens", m_maxNew->value());
+    settings.setValue("model/last", m_modelPath);
     m_worker->cancel();
     m_thread.quit();
     m_thread.wait();
@@ -160,6 +173,14 @@ void MainWindow::buildUi() {
             QMessageBox::warning(this, "Export", statusBar()->currentMessage());
     });
     exportPng->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    tools->addAction("About", this, [this] {
+        QMessageBox::about(
+            this, "About SinkScope",
+            "<b>SinkScope</b> 0.1.0<br>Attention maps and attention sinks of transformer language "
+            "models: suppress, recalibrate or stream the sink inside the forward pass and see the "
+            "output change.<br><br>Model: " +
+                m_modelDescription.toHtmlEscaped() + "<br>Device: " + m_device);
+    });
 
     m_modelLabel = new QLabel("loading model…");
     m_runLabel = new QLabel;
@@ -321,8 +342,13 @@ bool MainWindow::exportHeatmap(const QString& path) {
 }
 
 void MainWindow::openModel() {
-    const QString path = QFileDialog::getExistingDirectory(this, "Open a model directory");
-    if (!path.isEmpty()) Q_EMIT startLoad(path);
+    const QString path = QFileDialog::getOpenFileName(
+        this, "Open a model (config.json of a model directory, a .gguf or a llama2.c .bin)", QString(),
+        "Models (config.json *.gguf *.bin)");
+    if (path.isEmpty()) return;
+    m_modelPath = path.endsWith("config.json") ? QFileInfo(path).absolutePath() : path;
+    m_modelLabel->setText("loading model…");
+    Q_EMIT startLoad(m_modelPath);
 }
 
 } // namespace sinkscope::gui

@@ -78,7 +78,7 @@ private:
     QLabel *m_kl = nullptr, *m_generated = nullptr, *m_modelLabel = nullptr, *m_runLabel = nullptr;
     QCheckBox* m_showDiff = nullptr;
     QTimer* m_debounce = nullptr;
-    QString m_modelDescription, m_device;
+    QString m_modelDescription, m_device, m_modelPath;
 };
 
 } // namespace sinkscope::gui

@@ -9,8 +9,10 @@
 #include <QDir>
 #include <QDockWidget>
 #include <QFile>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QSpinBox>
+#include <QStandardPaths>
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
@@ -25,6 +27,14 @@ const QString kPrompt = "ids: 1, 461, 392, 284, 265, 447, 465, 465, 465, 465, 47
 class MainWindowTest : public QObject {
     Q_OBJECT
 private Q_SLOTS:
+    void initTestCase() {
+        // Settings of the tests go to Qt's test location and start empty, every run.
+        QStandardPaths::setTestModeEnabled(true);
+        QCoreApplication::setOrganizationName("SinkScopeTests");
+        QSettings().clear();
+    }
+    void init() { QSettings().clear(); }
+
     void opensTheModelAndRunsTheDemoPrompt() {
         MainWindow w(kStories, kPrompt);
         w.show();
