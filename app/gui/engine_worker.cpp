@@ -1,9 +1,11 @@
 #include "engine_worker.h"
 
+#include "core/token_ids.h"
 #include "metrics/secondary_sinks.h"
 #include "metrics/sink_dimensions.h"
 #include "metrics/sink_heads.h"
 #include "metrics/sink_metrics.h"
+#include "model/capture.h"
 #include "model/model.h"
 #include "model/prepared_prompt.h"
 #include "model/prompt_metrics.h"
@@ -44,18 +46,6 @@ std::vector<std::vector<double>> alpha0Of(const std::vector<float>& a, int layer
             out[static_cast<std::size_t>(l)].push_back(columnImportanceAt(
                 MatrixView{a.data() + (static_cast<std::int64_t>(l) * heads + h) * T * T, T, T, T, 0}, 0));
     return out;
-}
-
-Result<std::vector<std::int32_t>> parseIds(const QString& text) {
-    std::vector<std::int32_t> ids;
-    for (const QString& part : text.split(',', Qt::SkipEmptyParts)) {
-        bool ok = false;
-        const int v = part.trimmed().toInt(&ok);
-        if (!ok || v < 0) return Error{fmt::format("'{}' is not a token id", part.trimmed().toStdString())};
-        ids.push_back(v);
-    }
-    if (ids.empty()) return Error{"no token ids after 'ids:'"};
-    return ids;
 }
 
 } // namespace
@@ -104,7 +94,7 @@ void EngineWorker::run(const QString& prompt, const QStringList& specs, int maxN
     if (!m_prepared || prompt != m_preparedPrompt) {
         Result<std::vector<std::int32_t>> ids = Error{""};
         if (prompt.trimmed().startsWith("ids:")) {
-            ids = parseIds(prompt.trimmed().mid(4));
+            ids = parseTokenIdList(prompt.trimmed().mid(4).toStdString(), "ids:");
         } else if (!m.tokenizer()) {
             ids = Error{"this model has no tokenizer: write the prompt as ids: 1, 2, 3"};
         } else {
@@ -118,20 +108,17 @@ void EngineWorker::run(const QString& prompt, const QStringList& specs, int maxN
         }
         const auto T = static_cast<std::int64_t>(ids->size());
         m_baseAttention.assign(static_cast<std::size_t>(c.nLayers * c.nHeads * T * T), 0.0f);
+        // The unmodified pass feeds both the maps and the metrics panel.
         DenseCapture base(m_baseAttention, c.nHeads, T);
-        auto prepared = PreparedPrompt::create(m, *ids, &base);
+        PromptMetricsObserver metrics(c.nLayers, c.nHeads);
+        ObserverFanout both(base, metrics);
+        auto prepared = PreparedPrompt::create(m, *ids, &both);
         if (!prepared) {
             Q_EMIT failed(QString::fromStdString(prepared.error().message));
             return;
         }
         m_prepared = std::move(prepared.value());
         m_preparedPrompt = prompt;
-        // The metrics panel: one more unmodified pass, only when the prompt changes.
-        PromptMetricsObserver metrics(c.nLayers, c.nHeads);
-        if (auto out = m.forward(*ids, &metrics); !out) {
-            Q_EMIT failed(QString::fromStdString(out.error().message));
-            return;
-        }
         m_promptMetrics = std::make_shared<RunView>();
         m_promptMetrics->sinkRate = sinkRateOver({metrics.alphaAt(0)}, 0.3);
         m_promptMetrics->hiddenNorms = metrics.hiddenNorms();

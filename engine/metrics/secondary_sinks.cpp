@@ -111,4 +111,11 @@ std::string_view sinkRoleName(SinkRole r) {
     return "transient";
 }
 
+std::vector<std::int64_t> sinkTokenSet(const SecondarySinkTable& table) {
+    std::vector<std::int64_t> out{0};
+    for (const auto& row : table.rows)
+        if (row.role != SinkRole::Transient && row.token != 0) out.push_back(row.token);
+    return out;
+}
+
 } // namespace sinkscope

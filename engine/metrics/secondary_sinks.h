@@ -45,6 +45,11 @@ struct SecondarySinkTable {
 // sinks.
 SecondarySinkTable secondarySinks(const HiddenStates& h, const SecondarySinkOptions& o = {});
 
-std::string_view sinkRoleName(SinkRole r); // "primary", "secondary", "transient"
+std::string_view sinkRoleName(SinkRole r);
+
+// The sink set `sinks=secondary` stands for: token 0 plus every token the table calls primary or
+// secondary, ascending.
+std::vector<std::int64_t>
+sinkTokenSet(const SecondarySinkTable& table); // "primary", "secondary", "transient"
 
 } // namespace sinkscope

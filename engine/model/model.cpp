@@ -4,6 +4,7 @@
 #include "core/allocator.h"
 #include "io/model_directory.h"
 #include "metrics/secondary_sinks.h"
+#include "model/capture.h"
 #include "model/device.h"
 #include "model/intervention_state.h"
 #include "model/sampler.h"
@@ -19,25 +20,6 @@
 namespace sinkscope {
 
 namespace {
-
-// Collects the residual stream of every state for the cosine-to-BOS rule.
-class HiddenStateCollector : public ForwardObserver {
-public:
-    explicit HiddenStateCollector(int states) { m_h.states.resize(static_cast<std::size_t>(states)); }
-    bool wantsHiddenStates() override { return true; }
-    void onHiddenStates(int state, std::int64_t first, const float* data, std::int64_t count,
-                        std::int64_t dim) override {
-        auto& s = m_h.states[static_cast<std::size_t>(state)];
-        m_h.dim = dim;
-        m_h.tokens = std::max(m_h.tokens, first + count);
-        s.resize(static_cast<std::size_t>(m_h.tokens * dim));
-        std::copy(data, data + count * dim, s.begin() + first * dim);
-    }
-    const HiddenStates& states() const { return m_h; }
-
-private:
-    HiddenStates m_h;
-};
 
 // One call's passes: through the streaming cache when a Stream intervention asks for it,
 // otherwise plain (optionally cached) passes, with the attention-level interventions applied.
@@ -201,13 +183,11 @@ Result<std::unique_ptr<detail::InterventionState>> Model::Impl::prepare(const Mo
     state->list = list;
     if (state->needsSecondarySinks()) {
         // The cosine-to-BOS rule reads the unmodified run's hidden states.
-        HiddenStateCollector collect(config.nLayers + 1);
+        HiddenStateRecorder collect(config.nLayers + 1);
         detail::ForwardContext ctx;
         ctx.observer = &collect;
         detail::forwardHidden(config, weights, tokensTensor(ids), ctx);
-        state->secondarySinks.push_back(0);
-        for (const auto& row : secondarySinks(collect.states()).rows)
-            if (row.role != SinkRole::Transient) state->secondarySinks.push_back(row.token);
+        state->secondarySinks = sinkTokenSet(secondarySinks(collect.states()));
     }
     return state;
 }

@@ -28,10 +28,7 @@ struct PreparedPrompt::Impl {
             h.dim = x.size(1);
             h.states.emplace_back(x.data_ptr<float>(), x.data_ptr<float>() + x.numel());
         }
-        std::vector<std::int64_t> out{0};
-        for (const auto& row : sinkscope::secondarySinks(h).rows)
-            if (row.role != SinkRole::Transient) out.push_back(row.token);
-        secondary = out;
+        secondary = sinkTokenSet(sinkscope::secondarySinks(h));
         return *secondary;
     }
 };

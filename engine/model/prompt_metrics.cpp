@@ -8,10 +8,9 @@ namespace sinkscope {
 PromptMetricsObserver::PromptMetricsObserver(int layers, int heads, BeyondOptions beyond)
     : m_layers(layers), m_heads(heads), m_alpha(static_cast<std::size_t>(layers * heads)),
       m_entropySum(static_cast<std::size_t>(layers * heads), 0.0),
-      m_entropyRows(static_cast<std::size_t>(layers * heads), 0),
+      m_entropyRows(static_cast<std::size_t>(layers * heads), 0), m_states(layers + 1),
       m_keyNorms(static_cast<std::size_t>(layers * heads)),
       m_valueNorms(static_cast<std::size_t>(layers * heads)) {
-    m_states.states.resize(static_cast<std::size_t>(layers + 1));
     m_beyond = std::move(beyond);
     m_values.resize(static_cast<std::size_t>(layers * heads));
     m_wo.resize(static_cast<std::size_t>(layers * heads));
@@ -54,15 +53,6 @@ void PromptMetricsObserver::onAttention(int layer, int head, const MatrixView& w
                                      m_beyond.spanOptions);
 }
 
-void PromptMetricsObserver::onHiddenStates(int state, std::int64_t first, const float* data,
-                                           std::int64_t count, std::int64_t dim) {
-    auto& s = m_states.states[static_cast<std::size_t>(state)];
-    m_states.dim = dim;
-    m_states.tokens = std::max(m_states.tokens, first + count);
-    s.resize(static_cast<std::size_t>(m_states.tokens * dim));
-    std::copy(data, data + count * dim, s.begin() + first * dim);
-}
-
 void PromptMetricsObserver::onKvNorms(int layer, int head, std::int64_t first, const float* k, const float* v,
                                       std::int64_t count) {
     auto put = [&](std::vector<float>& dst, const float* src) {
@@ -99,8 +89,9 @@ std::vector<std::vector<double>> PromptMetricsObserver::entropy() const {
 
 std::vector<std::vector<float>> PromptMetricsObserver::hiddenNorms() const {
     std::vector<std::vector<float>> out;
-    for (const auto& s : m_states.states)
-        out.push_back(rowNorms(s.data(), m_states.tokens, m_states.dim));
+    const HiddenStates& h = m_states.states();
+    for (const auto& s : h.states)
+        out.push_back(rowNorms(s.data(), h.tokens, h.dim));
     return out;
 }
 

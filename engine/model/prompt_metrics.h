@@ -7,6 +7,7 @@
 #include "metrics/secondary_sinks.h"
 #include "metrics/sink_metrics.h"
 #include "metrics/span_heads.h"
+#include "model/capture.h"
 #include "model/observer.h"
 
 #include <cstdint>
@@ -32,7 +33,9 @@ public:
     void onAttention(int layer, int head, const MatrixView& weights) override;
     bool wantsHiddenStates() override { return true; }
     void onHiddenStates(int state, std::int64_t first, const float* data, std::int64_t count,
-                        std::int64_t dim) override;
+                        std::int64_t dim) override {
+        m_states.onHiddenStates(state, first, data, count, dim);
+    }
     bool wantsKvNorms(int) override { return true; }
     void onKvNorms(int layer, int head, std::int64_t first, const float* keyNorms, const float* valueNorms,
                    std::int64_t count) override;
@@ -49,7 +52,7 @@ public:
     const std::vector<std::vector<SpanHeadScore>>& spanHeads() const { return m_span; }
     std::vector<std::vector<double>> alphaAt(std::int64_t k) const; // [layer][head]
     std::vector<std::vector<double>> entropy() const;               // [layer][head]
-    const HiddenStates& hiddenStates() const { return m_states; }
+    const HiddenStates& hiddenStates() const { return m_states.states(); }
     std::vector<std::vector<float>> hiddenNorms() const; // [state][token]
     const std::vector<float>& keyNorms(int layer, int head) const { return m_keyNorms[index(layer, head)]; }
     const std::vector<float>& valueNorms(int layer, int head) const {
@@ -62,7 +65,7 @@ private:
     std::vector<ColumnImportanceAccumulator> m_alpha;
     std::vector<double> m_entropySum;
     std::vector<std::int64_t> m_entropyRows;
-    HiddenStates m_states;
+    HiddenStateRecorder m_states;
     std::vector<std::vector<float>> m_keyNorms, m_valueNorms;
     BeyondOptions m_beyond;
     std::vector<std::vector<float>> m_values, m_wo; // per (layer, head), while the layer runs
