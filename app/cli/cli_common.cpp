@@ -1,5 +1,7 @@
 #include "cli_common.h"
 
+#include "core/token_ids.h"
+
 #include <cstdio>
 #include <fmt/format.h>
 #include <fstream>
@@ -14,27 +16,7 @@ int fail(const std::string& message) {
 }
 
 Result<std::vector<std::int32_t>> parseTokenIds(const std::string& text) {
-    std::vector<std::int32_t> ids;
-    std::stringstream ss(text);
-    std::string item;
-    int index = 0;
-    while (std::getline(ss, item, ',')) {
-        const auto b = item.find_first_not_of(" \t\n"), e = item.find_last_not_of(" \t\n");
-        const std::string s = b == std::string::npos ? "" : item.substr(b, e - b + 1);
-        std::size_t used = 0;
-        long long v = -1;
-        try {
-            v = std::stoll(s, &used);
-        } catch (const std::exception&) {
-            used = 0;
-        }
-        if (s.empty() || used != s.size() || v < 0 || v > INT32_MAX)
-            return Error{fmt::format("--token-ids: entry {} ('{}') is not a non-negative integer", index, s)};
-        ids.push_back(static_cast<std::int32_t>(v));
-        ++index;
-    }
-    if (ids.empty()) return Error{"--token-ids: no ids given"};
-    return ids;
+    return parseTokenIdList(text, "--token-ids");
 }
 
 Result<std::string> readPromptArgument(const std::string& arg) {

@@ -23,14 +23,7 @@ Result<Side> runSide(const Model& m, const std::vector<std::int32_t>& ids, int m
     // Greedy on both sides: a divergence then comes from the intervention, not from sampling.
     GenerationOptions g;
     g.maxNewTokens = maxNew;
-    Progress progress(fmt::format("generating ({})", label));
-    auto gen = m.generate(
-        ids, g, &alpha,
-        [&](int done, int total) {
-            progress.update(done, total);
-            return true;
-        },
-        ivs);
+    auto gen = generateWithProgress(m, ids, g, &alpha, ivs, fmt::format("generating ({})", label));
     if (!gen) return gen.error();
     return Side{std::move(gen.value()), alpha.alpha0()};
 }
@@ -72,19 +65,15 @@ CLI::App* addCompareCommand(CLI::App& app, CompareOptions& o) {
 }
 
 int runCompareCommand(const CompareOptions& o) {
-    auto interventions = parseInterventions(o.input.interventions);
-    if (!interventions) return fail(interventions.error().message);
-    auto model = loadModel(o.input, o.json);
-    if (!model) return fail(model.error().message);
-    const Model& m = *model.value();
-    auto ids = promptIds(m, o.input);
-    if (!ids) return fail(ids.error().message);
-    if (auto st = m.checkInterventions(*interventions, static_cast<std::int64_t>(ids->size())); !st)
-        return fail(st.error().message);
+    auto run = openModelRun(o.input, o.json);
+    if (!run) return fail(run.error().message);
+    const Model& m = *run->model;
+    const auto& ids = run->ids;
+    const auto& interventions = run->interventions;
 
-    auto base = runSide(m, *ids, o.maxNewTokens, {}, "base");
+    auto base = runSide(m, ids, o.maxNewTokens, {}, "base");
     if (!base) return fail(base.error().message);
-    auto after = runSide(m, *ids, o.maxNewTokens, *interventions, "intervened");
+    auto after = runSide(m, ids, o.maxNewTokens, interventions, "intervened");
     if (!after) return fail(after.error().message);
     const auto V = static_cast<std::int64_t>(base->gen.nextTokenLogits.size());
     const auto effect =
@@ -94,12 +83,12 @@ int runCompareCommand(const CompareOptions& o) {
     if (o.json) {
         nlohmann::json j;
         j["model"] = m.describe();
-        j["token_ids"] = *ids;
+        j["token_ids"] = ids;
         auto& tokens = j["tokens"] = nlohmann::json::array();
-        for (auto id : *ids)
+        for (auto id : ids)
             tokens.push_back(tokenText(m, id));
         auto& list = j["interventions"] = nlohmann::json::array();
-        for (const auto& iv : *interventions)
+        for (const auto& iv : interventions)
             list.push_back({{"spec", iv.spec}, {"description", describeIntervention(iv)}});
         j["kl"] = effect.kl;
         j["base_top1"] = {{"id", effect.baseTop1},
@@ -121,8 +110,8 @@ int runCompareCommand(const CompareOptions& o) {
     }
 
     fmt::print("model: {}\n", m.describe());
-    fmt::print("prompt: {} tokens\n", ids->size());
-    for (const auto& iv : *interventions)
+    fmt::print("prompt: {} tokens\n", ids.size());
+    for (const auto& iv : interventions)
         fmt::print("intervention: {}\n", describeIntervention(iv));
     fmt::print("next token: KL(base || intervened) = {:.6f} nats\n", effect.kl);
     fmt::print("  {:>4}  {:>26}  {:>26}\n", "rank", "base", "intervened");

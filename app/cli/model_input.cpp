@@ -61,6 +61,35 @@ Result<Interventions> parseInterventions(const std::vector<std::string>& specs) 
     return out;
 }
 
+Result<ModelRun> openModelRun(const ModelInputOptions& o, bool quiet) {
+    ModelRun r;
+    auto interventions = parseInterventions(o.interventions);
+    if (!interventions) return interventions.error();
+    r.interventions = std::move(interventions.value());
+    auto model = loadModel(o, quiet);
+    if (!model) return model.error();
+    r.model = std::move(model.value());
+    auto ids = promptIds(*r.model, o);
+    if (!ids) return ids.error();
+    r.ids = std::move(ids.value());
+    if (auto st = r.model->checkInterventions(r.interventions, static_cast<std::int64_t>(r.ids.size())); !st)
+        return st.error();
+    return r;
+}
+
+Result<GenerationOutput> generateWithProgress(const Model& m, const std::vector<std::int32_t>& ids,
+                                              const GenerationOptions& g, ForwardObserver* observer,
+                                              const Interventions& interventions, const std::string& what) {
+    Progress progress(what);
+    return m.generate(
+        ids, g, observer,
+        [&](int done, int total) {
+            progress.update(done, total);
+            return true;
+        },
+        interventions);
+}
+
 std::string tokenText(const Model& model, std::int32_t id) {
     return model.tokenizer() ? model.tokenizer()->tokenText(id) : fmt::format("<{}>", id);
 }

@@ -36,6 +36,20 @@ Result<std::vector<std::int32_t>> encodeText(const Model& model, const std::stri
 // Parses every --intervention SPEC.
 Result<Interventions> parseInterventions(const std::vector<std::string>& specs);
 
+// What run, compare and trace start from: the parsed interventions, the loaded model and the
+// prompt's ids, the interventions checked against both.
+struct ModelRun {
+    Interventions interventions;
+    std::unique_ptr<Model> model;
+    std::vector<std::int32_t> ids;
+};
+Result<ModelRun> openModelRun(const ModelInputOptions& o, bool quiet);
+
+// Model::generate with a progress line on stderr labelled `what`.
+Result<GenerationOutput> generateWithProgress(const Model& m, const std::vector<std::int32_t>& ids,
+                                              const GenerationOptions& g, ForwardObserver* observer,
+                                              const Interventions& interventions, const std::string& what);
+
 std::string tokenText(const Model& model, std::int32_t id);
 // Escapes control characters so a token like "\n" stays on its line in a table.
 std::string printable(const std::string& s);

@@ -90,32 +90,22 @@ CLI::App* addRunCommand(CLI::App& app, RunOptions& o) {
 int runRunCommand(const RunOptions& o) {
     if (o.input.prompt.empty() && o.input.tokenIds.empty())
         return fail("run: give --prompt TEXT or --token-ids 1,2,3");
-    auto interventions = parseInterventions(o.input.interventions);
-    if (!interventions) return fail(interventions.error().message);
-    auto model = loadModel(o.input, o.json);
-    if (!model) return fail(model.error().message);
-    const Model& m = *model.value();
-
-    auto ids = promptIds(m, o.input);
-    if (!ids) return fail(ids.error().message);
+    auto run = openModelRun(o.input, o.json);
+    if (!run) return fail(run.error().message);
+    const Model& m = *run->model;
+    const auto& ids = run->ids;
+    const auto& interventions = run->interventions;
     ColumnImportanceObserver alpha(m.config().nLayers, m.config().nHeads,
-                                   static_cast<std::int64_t>(ids->size()));
+                                   static_cast<std::int64_t>(ids.size()));
     GenerationOptions g{o.maxNewTokens, o.temperature, o.topK, o.topP, o.seed, true};
-    Progress progress("generating");
-    auto gen = m.generate(
-        *ids, g, &alpha,
-        [&](int done, int total) {
-            progress.update(done, total);
-            return true;
-        },
-        *interventions);
+    auto gen = generateWithProgress(m, ids, g, &alpha, interventions, "generating");
     if (!gen) return fail(gen.error().message);
     const auto top =
         topK(gen->nextTokenLogits.data(), static_cast<std::int64_t>(gen->nextTokenLogits.size()), 10);
     if (o.json)
-        printJson(m, *ids, *gen, top, alpha.alpha0(), *interventions);
+        printJson(m, ids, *gen, top, alpha.alpha0(), interventions);
     else
-        printHuman(m, *ids, *gen, top, alpha.alpha0(), *interventions);
+        printHuman(m, ids, *gen, top, alpha.alpha0(), interventions);
     return 0;
 }
 

@@ -1,6 +1,7 @@
 #include "stream_ppl_command.h"
 
 #include "cli_common.h"
+#include "core/token_ids.h"
 
 #include <fmt/format.h>
 #include <fstream>
@@ -56,12 +57,8 @@ CLI::App* addStreamPplCommand(CLI::App& app, StreamPplOptions& o) {
 int runStreamPplCommand(const StreamPplOptions& o) {
     if (o.textFile.empty() && o.tokenIdsFile.empty())
         return fail("stream-ppl: give --text-file F or --token-ids-file F");
-    auto counts = parseTokenIds(o.sinks);
-    if (!counts) {
-        std::string msg = counts.error().message; // phrased for --token-ids by the shared parser
-        if (msg.rfind("--token-ids", 0) == 0) msg = "--sinks" + msg.substr(11);
-        return fail(msg);
-    }
+    auto counts = parseTokenIdList(o.sinks, "--sinks");
+    if (!counts) return fail(counts.error().message);
     auto extra = parseInterventions(o.input.interventions);
     if (!extra) return fail(extra.error().message);
     for (const auto& iv : *extra)
@@ -76,7 +73,7 @@ int runStreamPplCommand(const StreamPplOptions& o) {
     if (!o.tokenIdsFile.empty()) {
         auto text = readFile(o.tokenIdsFile, "--token-ids-file");
         if (!text) return fail(text.error().message);
-        ids = parseTokenIds(*text);
+        ids = parseTokenIdList(*text, "--token-ids-file");
     } else {
         auto text = readFile(o.textFile, "--text-file");
         if (!text) return fail(text.error().message);

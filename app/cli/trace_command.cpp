@@ -45,14 +45,7 @@ Result<Side> runSide(const Model& m, const std::vector<std::int32_t>& ids, const
     Side s;
     s.capture = std::make_unique<TraceCapture>(m.config().nLayers, m.config().nHeads, o.scores);
     GenerationOptions g{o.maxNewTokens, o.temperature, o.topK, o.topP, o.seed, true, 10};
-    Progress progress("generating (" + label + ")");
-    auto gen = m.generate(
-        ids, g, s.capture.get(),
-        [&](int done, int total) {
-            progress.update(done, total);
-            return true;
-        },
-        ivs);
+    auto gen = generateWithProgress(m, ids, g, s.capture.get(), ivs, "generating (" + label + ")");
     if (!gen) return gen.error();
     s.gen = std::move(gen.value());
     return s;
@@ -123,27 +116,24 @@ CLI::App* addTraceCommand(CLI::App& app, TraceOptions& o) {
 }
 
 int runTraceCommand(const TraceOptions& o) {
-    auto interventions = parseInterventions(o.input.interventions);
-    if (!interventions) return fail(interventions.error().message);
+    // Everything that can be wrong with the input is checked before the trace file is created.
+    auto run = openModelRun(o.input, o.json);
+    if (!run) return fail(run.error().message);
     auto store = TraceStore::open(o.db, /*create=*/true);
     if (!store) return fail(store.error().message);
-    auto model = loadModel(o.input, o.json);
-    if (!model) return fail(model.error().message);
-    const Model& m = *model.value();
-    auto ids = promptIds(m, o.input);
-    if (!ids) return fail(ids.error().message);
-    if (auto st = m.checkInterventions(*interventions, static_cast<std::int64_t>(ids->size())); !st)
-        return fail(st.error().message);
+    const Model& m = *run->model;
+    const auto& ids = run->ids;
+    const auto& interventions = run->interventions;
 
     std::vector<std::int64_t> written;
     std::int64_t group = 0;
     std::vector<float> baseLogits;
-    const bool withBase = interventions->empty() || !o.onlyIntervened;
+    const bool withBase = interventions.empty() || !o.onlyIntervened;
     auto store1 = [&](const Interventions& ivs, const std::string& label,
                       const std::vector<float>* base) -> Status {
-        auto side = runSide(m, *ids, o, ivs, label);
+        auto side = runSide(m, ids, o, ivs, label);
         if (!side) return side.error();
-        RunRecord r = record(m, *ids, o, ivs, *side, o.label.empty() ? label : o.label + " · " + label, base);
+        RunRecord r = record(m, ids, o, ivs, *side, o.label.empty() ? label : o.label + " · " + label, base);
         r.group = group;
         auto id = (*store)->writeRun(std::move(r), side->capture->maps(), side->capture->norms());
         if (!id) return id.error();
@@ -153,10 +143,10 @@ int runTraceCommand(const TraceOptions& o) {
         return okStatus();
     };
     if (withBase)
-        if (auto st = store1({}, interventions->empty() ? "run" : "base", nullptr); !st)
+        if (auto st = store1({}, interventions.empty() ? "run" : "base", nullptr); !st)
             return fail(st.error().message);
-    if (!interventions->empty())
-        if (auto st = store1(*interventions, "intervened", withBase ? &baseLogits : nullptr); !st)
+    if (!interventions.empty())
+        if (auto st = store1(interventions, "intervened", withBase ? &baseLogits : nullptr); !st)
             return fail(st.error().message);
 
     if (o.json) {
@@ -165,7 +155,7 @@ int runTraceCommand(const TraceOptions& o) {
     }
     for (std::size_t i = 0; i < written.size(); ++i)
         fmt::print("stored run {} ({}) in {}\n", written[i],
-                   i == 0 && withBase ? (interventions->empty() ? "run" : "base") : "intervened", o.db);
+                   i == 0 && withBase ? (interventions.empty() ? "run" : "base") : "intervened", o.db);
     return 0;
 }
 

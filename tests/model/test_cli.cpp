@@ -1,34 +1,17 @@
 // sinkscope-cli as a user runs it: JSON output keys, human tables, and one-line errors.
+#include "cli_run.h"
 #include "temp_dir.h"
 #include "test_paths.h"
 
 #include <algorithm>
-#include <array>
 #include <cstdio>
 #include <fstream>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-#include <sys/wait.h>
 
 using namespace sinkscope::test;
 
 namespace {
-
-struct Run {
-    int code;
-    std::string out;
-};
-
-Run runCli(const std::string& args) {
-    const std::string cmd = std::string(SINKSCOPE_CLI_PATH) + " " + args + " 2>&1";
-    FILE* p = popen(cmd.c_str(), "r");
-    std::string out;
-    std::array<char, 4096> buf{};
-    while (std::size_t n = fread(buf.data(), 1, buf.size(), p))
-        out.append(buf.data(), n);
-    const int status = pclose(p);
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
 
 const std::string kStories = sharedModelPath("stories260K/stories260K.bin");
 
@@ -78,16 +61,6 @@ TEST(Cli, ErrorsAreOneLineAndNonZero) {
             ++errors, ++pos;
         EXPECT_EQ(errors, 1u) << r.out;
     }
-}
-
-} // namespace
-
-namespace {
-
-nlohmann::json jsonOf(const Run& r) {
-    const auto start = r.out.find('{');
-    EXPECT_NE(start, std::string::npos) << r.out;
-    return nlohmann::json::parse(r.out.substr(start == std::string::npos ? 0 : start));
 }
 
 } // namespace

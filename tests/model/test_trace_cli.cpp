@@ -1,6 +1,7 @@
 // Traces as a user makes them: `trace` stores runs, `runs` lists and deletes them, `export`
 // writes a stored map as .npy (read back and compared with the model's own attention), .csv and
 // figures, a grid and a difference map.
+#include "cli_run.h"
 #include "model/capture.h"
 #include "model/model.h"
 #include "temp_dir.h"
@@ -8,40 +9,16 @@
 #include "trace/trace_store.h"
 
 #include <algorithm>
-#include <array>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-#include <sys/wait.h>
 
 using namespace sinkscope;
 using namespace sinkscope::test;
 
 namespace {
-
-struct Run {
-    int code;
-    std::string out;
-};
-
-Run cli(const std::string& args) {
-    const std::string cmd = std::string(SINKSCOPE_CLI_PATH) + " " + args + " 2>&1";
-    FILE* p = popen(cmd.c_str(), "r");
-    std::string out;
-    std::array<char, 4096> buf{};
-    while (std::size_t n = fread(buf.data(), 1, buf.size(), p))
-        out.append(buf.data(), n);
-    const int status = pclose(p);
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
-
-nlohmann::json jsonOf(const Run& r) {
-    const auto start = r.out.find_first_of("{[");
-    EXPECT_NE(start, std::string::npos) << r.out;
-    return nlohmann::json::parse(r.out.substr(start == std::string::npos ? 0 : start));
-}
 
 std::string slurp(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
@@ -81,25 +58,26 @@ const std::string kIds = "1,403,407,261,378,117,29,89,300,301";
 TEST(TraceCli, StoresListsExportsAndDeletes) {
     TempDir dir;
     const std::string db = dir.path("runs.sqlite");
-    const auto stored = cli("trace --db " + db + " -m " + kStories + " --token-ids " + kIds +
-                            " -i suppress:layers=1-4 -n 4 --json");
+    const auto stored = runCli("trace --db " + db + " -m " + kStories + " --token-ids " + kIds +
+                               " -i suppress:layers=1-4 -n 4 --json");
     ASSERT_EQ(stored.code, 0) << stored.out;
     const auto ids = jsonOf(stored)["run_ids"];
     ASSERT_EQ(ids.size(), 2u);
     const std::int64_t base = ids[0], intervened = ids[1];
 
-    const auto listed = cli("runs --db " + db + " --json");
+    const auto listed = runCli("runs --db " + db + " --json");
     ASSERT_EQ(listed.code, 0) << listed.out;
     const auto runs = jsonOf(listed);
     ASSERT_EQ(runs.size(), 2u);
-    EXPECT_EQ(
-        cli("runs --db " + db + " --intervention suppress --json").out.find("\"id\":" + std::to_string(base)),
-        std::string::npos);
+    EXPECT_EQ(runCli("runs --db " + db + " --intervention suppress --json")
+                  .out.find("\"id\":" + std::to_string(base)),
+              std::string::npos);
 
     // The exported map is the stored one, which is the model's attention up to fp16 rounding.
     const std::string npy = dir.path("l2h3.npy");
     ASSERT_EQ(
-        cli("export --db " + db + " --run " + std::to_string(base) + " --layer 2 --head 3 --out " + npy).code,
+        runCli("export --db " + db + " --run " + std::to_string(base) + " --layer 2 --head 3 --out " + npy)
+            .code,
         0);
     std::vector<std::int64_t> shape;
     const auto values = readNpy(npy, shape);
@@ -119,30 +97,32 @@ TEST(TraceCli, StoresListsExportsAndDeletes) {
 
     const std::string csv = dir.path("l2h3.csv");
     ASSERT_EQ(
-        cli("export --db " + db + " --run " + std::to_string(base) + " --layer 2 --head 3 --out " + csv).code,
+        runCli("export --db " + db + " --run " + std::to_string(base) + " --layer 2 --head 3 --out " + csv)
+            .code,
         0);
     const std::string csvText = slurp(csv);
     EXPECT_EQ(std::count(csvText.begin(), csvText.end(), '\n'), 11); // header + 10 rows
 
     for (const char* ext : {".png", ".svg", ".pdf"}) {
         const std::string fig = dir.path(std::string("fig") + ext);
-        const auto r = cli("export --db " + db + " --run " + std::to_string(intervened) +
-                           " --layer 1 --head 0 --out " + fig);
+        const auto r = runCli("export --db " + db + " --run " + std::to_string(intervened) +
+                              " --layer 1 --head 0 --out " + fig);
         ASSERT_EQ(r.code, 0) << r.out;
         EXPECT_GT(slurp(fig).size(), 500u) << ext;
     }
     const std::string grid = dir.path("grid.png");
-    EXPECT_EQ(cli("export --db " + db + " --run " + std::to_string(base) + " --grid --out " + grid).code, 0);
+    EXPECT_EQ(runCli("export --db " + db + " --run " + std::to_string(base) + " --grid --out " + grid).code,
+              0);
     const std::string diff = dir.path("diff.npy");
-    ASSERT_EQ(cli("export --db " + db + " --run " + std::to_string(base) + " --diff " +
-                  std::to_string(intervened) + " --layer 0 --head 0 --out " + diff)
+    ASSERT_EQ(runCli("export --db " + db + " --run " + std::to_string(base) + " --diff " +
+                     std::to_string(intervened) + " --layer 0 --head 0 --out " + diff)
                   .code,
               0);
     const auto d0 = readNpy(diff, shape);
     for (float v : d0)
         EXPECT_EQ(v, 0.0f) << "layer 0 is before the intervened layers";
-    ASSERT_EQ(cli("export --db " + db + " --run " + std::to_string(base) + " --diff " +
-                  std::to_string(intervened) + " --layer 1 --head 0 --out " + diff)
+    ASSERT_EQ(runCli("export --db " + db + " --run " + std::to_string(base) + " --diff " +
+                     std::to_string(intervened) + " --layer 1 --head 0 --out " + diff)
                   .code,
               0);
     const auto d1 = readNpy(diff, shape);
@@ -150,22 +130,22 @@ TEST(TraceCli, StoresListsExportsAndDeletes) {
         << "suppression moves mass off token 0 in layer 1";
     EXPECT_LT(*std::min_element(d1.begin(), d1.end()), 0.0f);
 
-    const auto bad = cli("export --db " + db + " --run 999 --layer 0 --head 0 --out " + dir.path("x.npy"));
+    const auto bad = runCli("export --db " + db + " --run 999 --layer 0 --head 0 --out " + dir.path("x.npy"));
     EXPECT_EQ(bad.code, 1);
     EXPECT_NE(bad.out.find("999"), std::string::npos) << bad.out;
     const auto ext =
-        cli("export --db " + db + " --run " + std::to_string(base) + " --out " + dir.path("x.bmp"));
+        runCli("export --db " + db + " --run " + std::to_string(base) + " --out " + dir.path("x.bmp"));
     EXPECT_EQ(ext.code, 1);
     EXPECT_NE(ext.out.find("x.bmp"), std::string::npos) << ext.out;
 
-    ASSERT_EQ(cli("runs --db " + db + " --delete " + std::to_string(base) + " --vacuum").code, 0);
-    EXPECT_EQ(jsonOf(cli("runs --db " + db + " --json")).size(), 1u);
+    ASSERT_EQ(runCli("runs --db " + db + " --delete " + std::to_string(base) + " --vacuum").code, 0);
+    EXPECT_EQ(jsonOf(runCli("runs --db " + db + " --json")).size(), 1u);
 }
 
 TEST(TraceCli, RefusesAFileThatIsNotATrace) {
     TempDir dir;
     const std::string path = dir.write("notes.sqlite", "these are not the runs you are looking for");
-    const auto r = cli("runs --db " + path);
+    const auto r = runCli("runs --db " + path);
     EXPECT_EQ(r.code, 1);
     EXPECT_NE(r.out.find("notes.sqlite"), std::string::npos) << r.out;
     EXPECT_EQ(slurp(path), "these are not the runs you are looking for");

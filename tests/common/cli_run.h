@@ -1,0 +1,35 @@
+#pragma once
+// Runs sinkscope-cli as a user would (stdout and stderr together) for the CLI tests.
+#include <array>
+#include <cstdio>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <sys/wait.h>
+
+namespace sinkscope::test {
+
+struct CliRun {
+    int code;
+    std::string out;
+};
+
+inline CliRun runCli(const std::string& args) {
+    const std::string cmd = std::string(SINKSCOPE_CLI_PATH) + " " + args + " 2>&1";
+    FILE* p = popen(cmd.c_str(), "r");
+    std::string out;
+    std::array<char, 4096> buf{};
+    while (std::size_t n = fread(buf.data(), 1, buf.size(), p))
+        out.append(buf.data(), n);
+    const int status = pclose(p);
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+// The JSON object or array a --json run printed (notes before it on stderr are skipped).
+inline nlohmann::json jsonOf(const CliRun& r) {
+    const auto start = r.out.find_first_of("{[");
+    EXPECT_NE(start, std::string::npos) << r.out;
+    return nlohmann::json::parse(r.out.substr(start == std::string::npos ? 0 : start));
+}
+
+} // namespace sinkscope::test
