@@ -94,7 +94,7 @@ void EngineWorker::run(const QString& prompt, const QStringList& specs, int maxN
     if (!m_prepared || prompt != m_preparedPrompt) {
         Result<std::vector<std::int32_t>> ids = Error{""};
         if (prompt.trimmed().startsWith("ids:")) {
-            ids = parseTokenIdList(prompt.trimmed().mid(4).toStdString(), "ids:");
+            ids = parseTokenIdList(prompt.trimmed().mid(4).toStdString(), "prompt ids");
         } else if (!m.tokenizer()) {
             ids = Error{"this model has no tokenizer: write the prompt as ids: 1, 2, 3"};
         } else {
