@@ -13,7 +13,7 @@ PACKAGES=(
   libtorch-dev libopenblas0-pthread libsqlite3-dev
   nlohmann-json3-dev libcli11-dev libfmt-dev libzstd-dev libpcre2-dev
   # GUI
-  qt6-base-dev qt6-base-dev-tools libqt6opengl6-dev libqt6svg6-dev libgl-dev xvfb xauth
+  qt6-base-dev qt6-base-dev-tools libqt6opengl6-dev libqt6svg6-dev libgl-dev xvfb xauth libimgui-dev
   fonts-dejavu-core # the figures' font: golden images need the same glyphs everywhere
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3-numpy

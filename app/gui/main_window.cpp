@@ -4,7 +4,7 @@
 #include "intervention_panel.h"
 #include "metrics/sink_metrics.h"
 #include "views/head_grid.h"
-#include "views/heatmap_view.h"
+#include "views/heatmap_canvas.h"
 #include "views/norm_plot.h"
 #include "views/token_strip.h"
 
@@ -106,7 +106,7 @@ void MainWindow::buildUi() {
     leftDock->setWidget(left);
     addDockWidget(Qt::LeftDockWidgetArea, leftDock);
 
-    m_heatmap = new HeatmapView;
+    m_heatmap = new HeatmapCanvas;
     m_strip = new TokenStrip;
     m_showDiff = new QCheckBox("Show intervened − base (&diff)");
     auto* centre = new QWidget;
@@ -201,8 +201,17 @@ void MainWindow::buildUi() {
             [this] { m_panel->setSelectedHeads(m_grid->selection()); });
     connect(m_showDiff, &QCheckBox::toggled, this, &MainWindow::showHead);
     connect(m_strip, &TokenStrip::tokenSelected, this, &MainWindow::showTokenWeights);
-    connect(m_heatmap, &HeatmapView::hovered, this, [this](const QString& readout) {
+    connect(m_heatmap, &HeatmapCanvas::hovered, this, [this](const QString& readout) {
         if (!readout.isEmpty()) statusBar()->showMessage(readout);
+    });
+    // Clicking a cell selects its query token on the strip; the canvas minimap opens a head.
+    connect(m_heatmap, &HeatmapCanvas::cellClicked, this,
+            [this](qint64 row, qint64) { m_strip->select(static_cast<int>(row)); });
+    connect(m_heatmap, &HeatmapCanvas::headClicked, this, [this](int l, int h) {
+        m_grid->setCurrent(l, h);
+        m_layer = l;
+        m_head = h;
+        showHead();
     });
     resize(1280, 800);
 }
@@ -292,6 +301,14 @@ void MainWindow::showHead() {
     f.colorbarLabel = diff ? "attention difference" : "attention weight";
     f.dpi = 96;
     m_heatmap->setFigure(std::move(f));
+    std::vector<double> alpha0;
+    std::vector<bool> sinkHead;
+    for (const auto& layer : v.alpha0)
+        for (double a0 : layer) {
+            alpha0.push_back(a0);
+            sinkHead.push_back(a0 > 0.3);
+        }
+    m_heatmap->setHeadOverview(v.layers, v.heads, std::move(alpha0), std::move(sinkHead), m_layer, m_head);
     showTokenWeights();
 }
 

@@ -16,7 +16,7 @@ class QCheckBox;
 
 namespace sinkscope {
 class HeadGrid;
-class HeatmapView;
+class HeatmapCanvas;
 class NormPlot;
 class TokenStrip;
 } // namespace sinkscope
@@ -35,7 +35,7 @@ public:
     // For tests and scripting: the latest result, the panels.
     RunViewPtr lastRun() const { return m_last; }
     InterventionPanel* interventions() const { return m_panel; }
-    HeatmapView* heatmap() const { return m_heatmap; }
+    HeatmapCanvas* heatmap() const { return m_heatmap; }
     QTableWidget* outputTable() const { return m_top; }
     bool busy() const { return m_busy; }
 
@@ -68,7 +68,7 @@ private:
     QPlainTextEdit* m_prompt = nullptr;
     QSpinBox* m_maxNew = nullptr;
     InterventionPanel* m_panel = nullptr;
-    HeatmapView* m_heatmap = nullptr;
+    HeatmapCanvas* m_heatmap = nullptr;
     HeadGrid* m_grid = nullptr;
     TokenStrip* m_strip = nullptr;
     NormPlot* m_norms = nullptr;

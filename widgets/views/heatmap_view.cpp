@@ -2,6 +2,7 @@
 
 #include "figures/figure_image.h"
 #include "figures/heatmap_painter.h"
+#include "figures/readout.h"
 
 #include <QKeyEvent>
 #include <QMouseEvent>
@@ -57,7 +58,27 @@ void HeatmapView::wheelEvent(QWheelEvent* e) {
 }
 
 void HeatmapView::mousePressEvent(QMouseEvent* e) {
-    m_dragStart = e->position();
+    m_dragStart = m_pressPos = e->position();
+}
+
+void HeatmapView::mouseReleaseEvent(QMouseEvent* e) {
+    std::int64_t row = 0, col = 0;
+    if ((e->position() - m_pressPos).manhattanLength() <= 3 && cellAt(e->position(), row, col))
+        Q_EMIT cellClicked(row, col);
+}
+
+bool HeatmapView::cellAt(QPointF widgetPos, std::int64_t& row, std::int64_t& col) const {
+    const QRectF r = imageRect();
+    if (!r.contains(widgetPos) || m_figure.rows == 0) return false;
+    // Widget position -> image pixel -> figure points (the renderer lays out in points at 72 dpi).
+    const double toPoints = 72.0 / m_figure.dpi;
+    const QPointF pt = (widgetPos - r.topLeft()) * (m_image.width() / r.width()) * toPoints;
+    if (!m_mapRect.contains(pt)) return false;
+    col = std::min<std::int64_t>(m_figure.cols - 1, static_cast<std::int64_t>((pt.x() - m_mapRect.left()) /
+                                                                               m_mapRect.width() * m_figure.cols));
+    row = std::min<std::int64_t>(m_figure.rows - 1, static_cast<std::int64_t>((pt.y() - m_mapRect.top()) /
+                                                                              m_mapRect.height() * m_figure.rows));
+    return true;
 }
 
 void HeatmapView::mouseMoveEvent(QMouseEvent* e) {
@@ -67,38 +88,9 @@ void HeatmapView::mouseMoveEvent(QMouseEvent* e) {
         update();
         return;
     }
-    const QRectF r = imageRect();
-    if (!r.contains(e->position()) || m_figure.rows == 0) return;
-    // Widget position -> image pixel -> figure points (the renderer lays out in points at 72 dpi).
-    const double toPoints = 72.0 / m_figure.dpi;
-    const QPointF pixel = (e->position() - r.topLeft()) * (m_image.width() / r.width());
-    const QPointF pt = pixel * toPoints;
-    const QRectF map = m_mapRect;
-    if (!map.contains(pt)) {
-        Q_EMIT hovered(QString());
-        return;
-    }
-    const auto col = std::min<std::int64_t>(
-        m_figure.cols - 1, static_cast<std::int64_t>((pt.x() - map.left()) / map.width() * m_figure.cols));
-    const auto row = std::min<std::int64_t>(
-        m_figure.rows - 1, static_cast<std::int64_t>((pt.y() - map.top()) / map.height() * m_figure.rows));
-    const float v = m_figure.values[static_cast<std::size_t>(row * m_figure.cols + col)];
-    auto label = [](const std::vector<std::string>& l, std::int64_t i) {
-        return i < static_cast<std::int64_t>(l.size())
-                   ? QString::fromStdString(l[static_cast<std::size_t>(i)])
-                   : QString();
-    };
-    Q_EMIT hovered(std::isnan(v) ? QString("query %1 '%2' cannot see key %3 '%4' (causal)")
-                                       .arg(row)
-                                       .arg(label(m_figure.rowLabels, row))
-                                       .arg(col)
-                                       .arg(label(m_figure.colLabels, col))
-                                 : QString("query %1 '%2' → key %3 '%4': %5")
-                                       .arg(row)
-                                       .arg(label(m_figure.rowLabels, row))
-                                       .arg(col)
-                                       .arg(label(m_figure.colLabels, col))
-                                       .arg(static_cast<double>(v), 0, 'g', 4));
+    std::int64_t row = 0, col = 0;
+    Q_EMIT hovered(cellAt(e->position(), row, col) ? QString::fromStdString(cellReadout(m_figure, row, col))
+                                                   : QString());
 }
 
 void HeatmapView::keyPressEvent(QKeyEvent* e) {

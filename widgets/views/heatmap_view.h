@@ -20,21 +20,24 @@ public:
 
 Q_SIGNALS:
     void hovered(const QString& readout);
+    void cellClicked(qint64 row, qint64 col);
 
 protected:
     void paintEvent(QPaintEvent*) override;
     void wheelEvent(QWheelEvent* e) override;
     void mousePressEvent(QMouseEvent* e) override;
     void mouseMoveEvent(QMouseEvent* e) override;
+    void mouseReleaseEvent(QMouseEvent* e) override;
     void keyPressEvent(QKeyEvent* e) override;
 
 private:
     QRectF imageRect() const;
+    bool cellAt(QPointF widgetPos, std::int64_t& row, std::int64_t& col) const;
     HeatmapFigure m_figure;
     QImage m_image;
     QRectF m_mapRect; // where the cells are, in figure points
     double m_zoom = 1.0;
-    QPointF m_pan, m_dragStart;
+    QPointF m_pan, m_dragStart, m_pressPos;
 };
 
 } // namespace sinkscope

@@ -1,0 +1,70 @@
+#include "views/heatmap_canvas.h"
+
+#include "gl/gl_heatmap_view.h"
+#include "views/heatmap_view.h"
+
+#include <QGuiApplication>
+#include <QOpenGLContext>
+#include <QVBoxLayout>
+
+namespace sinkscope {
+
+bool HeatmapCanvas::openGlAvailable() {
+    static const bool available = [] {
+        if (qEnvironmentVariableIntValue("SINKSCOPE_SOFTWARE_HEATMAP") != 0) return false;
+        // QOpenGLWidget crashes on these platforms in Qt 6.4 rather than failing cleanly.
+        const QString platform = QGuiApplication::platformName();
+        if (platform == "offscreen" || platform == "minimal") return false;
+        QOpenGLContext context;
+        QSurfaceFormat format;
+        format.setVersion(3, 3);
+        format.setProfile(QSurfaceFormat::CoreProfile);
+        context.setFormat(format);
+        return context.create() && context.format().version() >= qMakePair(3, 3);
+    }();
+    return available;
+}
+
+HeatmapCanvas::HeatmapCanvas(QWidget* parent) : QWidget(parent) {
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    if (openGlAvailable()) {
+        m_gl = new GlHeatmapView;
+        layout->addWidget(m_gl);
+        connect(m_gl, &GlHeatmapView::hovered, this, &HeatmapCanvas::hovered);
+        connect(m_gl, &GlHeatmapView::cellClicked, this, &HeatmapCanvas::cellClicked);
+        connect(m_gl, &GlHeatmapView::headClicked, this, &HeatmapCanvas::headClicked);
+    } else {
+        m_raster = new HeatmapView;
+        layout->addWidget(m_raster);
+        connect(m_raster, &HeatmapView::hovered, this, &HeatmapCanvas::hovered);
+        connect(m_raster, &HeatmapView::cellClicked, this, &HeatmapCanvas::cellClicked);
+    }
+    setFocusProxy(m_gl ? static_cast<QWidget*>(m_gl) : m_raster);
+}
+
+void HeatmapCanvas::setFigure(HeatmapFigure figure) {
+    if (m_gl) m_gl->setFigure(std::move(figure));
+    else m_raster->setFigure(std::move(figure));
+}
+
+const HeatmapFigure& HeatmapCanvas::figure() const {
+    return m_gl ? m_gl->figure() : m_raster->figure();
+}
+
+void HeatmapCanvas::setHeadOverview(int layers, int heads, std::vector<double> values, std::vector<bool> marked,
+                                    int currentLayer, int currentHead) {
+    if (m_gl) m_gl->setHeadOverview(layers, heads, std::move(values), std::move(marked), currentLayer, currentHead);
+}
+
+void HeatmapCanvas::resetView() {
+    if (m_gl) m_gl->resetView();
+    else m_raster->resetView();
+}
+
+QImage HeatmapCanvas::grabImage() {
+    if (m_gl) return m_gl->grabFramebuffer();
+    return m_raster->grab().toImage();
+}
+
+} // namespace sinkscope
