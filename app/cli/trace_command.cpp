@@ -1,98 +1,14 @@
 #include "trace_command.h"
 
 #include "cli_common.h"
-#include "io/model_config.h"
-#include "metrics/sink_heads.h"
-#include "metrics/sink_metrics.h"
-#include "model/trace_capture.h"
+#include "model/trace_run.h"
 #include "trace/trace_store.h"
 
 #include <fmt/format.h>
+#include <memory>
 #include <nlohmann/json.hpp>
 
 namespace sinkscope::cli {
-
-namespace {
-
-// FNV-1a over the config as config.json text: the same architecture and shape hash alike.
-std::string configHash(const ModelConfig& c) {
-    std::uint64_t h = 1469598103934665603ull;
-    for (unsigned char ch : toHfConfigJson(c)) {
-        h ^= ch;
-        h *= 1099511628211ull;
-    }
-    return fmt::format("{:016x}", h);
-}
-
-// alpha_0 over the prompt rows (step 0) of every head, from the captured maps.
-std::vector<std::vector<double>> promptAlpha0(const std::vector<AttentionMap>& maps, int layers, int heads) {
-    std::vector<std::vector<double>> a(static_cast<std::size_t>(layers),
-                                       std::vector<double>(static_cast<std::size_t>(heads)));
-    for (const auto& m : maps)
-        if (m.kind == MapKind::Attention && m.step == 0)
-            a[static_cast<std::size_t>(m.layer)][static_cast<std::size_t>(m.head)] =
-                columnImportanceAt(MatrixView{m.values.data(), m.rows, m.cols, m.cols, m.firstRow}, 0);
-    return a;
-}
-
-struct Side {
-    GenerationOutput gen;
-    std::unique_ptr<TraceCapture> capture;
-};
-
-Result<Side> runSide(const Model& m, const std::vector<std::int32_t>& ids, const TraceOptions& o,
-                     const Interventions& ivs, const std::string& label) {
-    Side s;
-    s.capture = std::make_unique<TraceCapture>(m.config().nLayers, m.config().nHeads, o.scores);
-    GenerationOptions g{o.maxNewTokens, o.temperature, o.topK, o.topP, o.seed, true, 10};
-    auto gen = generateWithProgress(m, ids, g, s.capture.get(), ivs, "generating (" + label + ")");
-    if (!gen) return gen.error();
-    s.gen = std::move(gen.value());
-    return s;
-}
-
-RunRecord record(const Model& m, const std::vector<std::int32_t>& ids, const TraceOptions& o,
-                 const Interventions& ivs, const Side& side, const std::string& label,
-                 const std::vector<float>* baseLogits) {
-    const auto& c = m.config();
-    RunRecord r;
-    r.label = label;
-    r.model = {o.input.model, c.modelType, configHash(c), m.parameterCount()};
-    r.tokenIds = ids;
-    for (auto id : ids)
-        r.tokens.push_back(tokenText(m, id));
-    r.promptText = m.tokenizer() ? m.tokenizer()->decode(ids) : "";
-    for (const auto& iv : ivs)
-        r.interventions.push_back(iv.spec);
-    r.settingsJson = nlohmann::json{
-        {"max_new_tokens", o.maxNewTokens},
-        {"temperature", o.temperature},
-        {"top_k", o.topK},
-        {"top_p", o.topP},
-        {"seed", o.seed},
-        {"device", m.deviceName()},
-        {"bos",
-         o.input.bos}}.dump();
-    for (const auto& step : side.gen.stepTopK) {
-        std::vector<RankedEntry> entries;
-        for (const auto& t : step)
-            entries.push_back({t.id, t.prob, tokenText(m, t.id)});
-        r.topK.push_back(std::move(entries));
-    }
-    r.generatedIds = side.gen.generated;
-    r.generatedText = m.tokenizer() ? m.tokenizer()->decode(side.gen.generated) : "";
-    const auto alpha0 = promptAlpha0(side.capture->maps(), c.nLayers, c.nHeads);
-    nlohmann::json metrics{{"alpha0", alpha0}, {"sink_rate_0.3", sinkRateOver({alpha0}, 0.3)}};
-    if (baseLogits)
-        metrics["kl_from_base"] = klDivergence(baseLogits->data(), side.gen.nextTokenLogits.data(),
-                                               static_cast<std::int64_t>(baseLogits->size()));
-    r.metricsJson = metrics.dump();
-    r.layers = c.nLayers;
-    r.heads = c.nHeads;
-    return r;
-}
-
-} // namespace
 
 CLI::App* addTraceCommand(CLI::App& app, TraceOptions& o) {
     CLI::App* cmd = app.add_subcommand(
@@ -121,41 +37,38 @@ int runTraceCommand(const TraceOptions& o) {
     if (!run) return fail(run.error().message);
     auto store = TraceStore::open(o.db, /*create=*/true);
     if (!store) return fail(store.error().message);
-    const Model& m = *run->model;
-    const auto& ids = run->ids;
-    const auto& interventions = run->interventions;
-
-    std::vector<std::int64_t> written;
-    std::int64_t group = 0;
-    std::vector<float> baseLogits;
-    const bool withBase = interventions.empty() || !o.onlyIntervened;
-    auto store1 = [&](const Interventions& ivs, const std::string& label,
-                      const std::vector<float>* base) -> Status {
-        auto side = runSide(m, ids, o, ivs, label);
-        if (!side) return side.error();
-        RunRecord r = record(m, ids, o, ivs, *side, o.label.empty() ? label : o.label + " · " + label, base);
-        r.group = group;
-        auto id = (*store)->writeRun(std::move(r), side->capture->maps(), side->capture->norms());
-        if (!id) return id.error();
-        if (group == 0) group = *id;
-        written.push_back(*id);
-        if (ivs.empty()) baseLogits = side->gen.nextTokenLogits;
-        return okStatus();
+    TraceRunOptions t;
+    t.modelPath = o.input.model;
+    t.generation = GenerationOptions{o.maxNewTokens, o.temperature, o.topK, o.topP, o.seed, true, 10};
+    t.scores = o.scores;
+    t.onlyIntervened = o.onlyIntervened;
+    t.label = o.label;
+    t.bos = o.input.bos;
+    // One progress line per side, labelled as before: "generating (base)", "generating (intervened)".
+    std::unique_ptr<Progress> line;
+    std::string lineSide;
+    auto progress = [&](const std::string& side, int done, int total) {
+        if (!line || side != lineSide) {
+            line.reset();
+            line = std::make_unique<Progress>("generating (" + side + ")");
+            lineSide = side;
+        }
+        line->update(done, total);
+        return true;
     };
-    if (withBase)
-        if (auto st = store1({}, interventions.empty() ? "run" : "base", nullptr); !st)
-            return fail(st.error().message);
-    if (!interventions.empty())
-        if (auto st = store1(interventions, "intervened", withBase ? &baseLogits : nullptr); !st)
-            return fail(st.error().message);
+    auto runs = traceRuns(*run->model, run->ids, run->interventions, t, **store, progress);
+    line.reset();
+    if (!runs) return fail(runs.error().message);
 
     if (o.json) {
-        fmt::print("{}\n", nlohmann::json{{"db", o.db}, {"run_ids", written}}.dump());
+        std::vector<std::int64_t> ids;
+        for (const auto& r : *runs)
+            ids.push_back(r.id);
+        fmt::print("{}\n", nlohmann::json{{"db", o.db}, {"run_ids", ids}}.dump());
         return 0;
     }
-    for (std::size_t i = 0; i < written.size(); ++i)
-        fmt::print("stored run {} ({}) in {}\n", written[i],
-                   i == 0 && withBase ? (interventions.empty() ? "run" : "base") : "intervened", o.db);
+    for (const auto& r : *runs)
+        fmt::print("stored run {} ({}) in {}\n", r.id, r.side, o.db);
     return 0;
 }
 

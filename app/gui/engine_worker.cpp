@@ -37,21 +37,29 @@ private:
     int m_heads;
     std::int64_t m_T;
 };
-
-std::vector<std::vector<double>> alpha0Of(const std::vector<float>& a, int layers, int heads,
-                                          std::int64_t T) {
-    std::vector<std::vector<double>> out(static_cast<std::size_t>(layers));
-    for (int l = 0; l < layers; ++l)
-        for (int h = 0; h < heads; ++h)
-            out[static_cast<std::size_t>(l)].push_back(columnImportanceAt(
-                MatrixView{a.data() + (static_cast<std::int64_t>(l) * heads + h) * T * T, T, T, T, 0}, 0));
-    return out;
-}
-
 } // namespace
 
 EngineWorker::EngineWorker() = default;
 EngineWorker::~EngineWorker() = default;
+
+Result<std::vector<std::int32_t>> EngineWorker::promptIds(const QString& prompt) const {
+    if (prompt.trimmed().startsWith("ids:"))
+        return parseTokenIdList(prompt.trimmed().mid(4).toStdString(), "prompt ids");
+    if (!m_model->tokenizer()) return Error{"this model has no tokenizer: write the prompt as ids: 1, 2, 3"};
+    auto enc = m_model->tokenizer()->encode(prompt.toStdString(), m_model->config().addBos);
+    if (!enc) return Error{enc.error().message};
+    return std::move(enc.value());
+}
+
+Result<Interventions> EngineWorker::interventionsOf(const QStringList& specs) const {
+    Interventions ivs;
+    for (const QString& s : specs) {
+        auto iv = parseIntervention(s.toStdString());
+        if (!iv) return iv.error();
+        ivs.push_back(std::move(iv.value()));
+    }
+    return ivs;
+}
 
 void EngineWorker::loadModel(const QString& path) {
     auto m = Model::load(path.toStdString());
@@ -60,6 +68,7 @@ void EngineWorker::loadModel(const QString& path) {
         return;
     }
     m_model = std::move(m.value());
+    m_modelPath = path;
     m_prepared.reset();
     m_preparedPrompt.clear();
     QStringList notices;
@@ -80,28 +89,16 @@ void EngineWorker::run(const QString& prompt, const QStringList& specs, int maxN
     const Model& m = *m_model;
     const auto& c = m.config();
 
-    Interventions ivs;
-    for (const QString& s : specs) {
-        auto iv = parseIntervention(s.toStdString());
-        if (!iv) {
-            Q_EMIT failed(QString::fromStdString(iv.error().message));
-            return;
-        }
-        ivs.push_back(*iv);
+    auto parsed = interventionsOf(specs);
+    if (!parsed) {
+        Q_EMIT failed(QString::fromStdString(parsed.error().message));
+        return;
     }
+    const Interventions& ivs = *parsed;
 
     auto view = std::make_shared<RunView>();
     if (!m_prepared || prompt != m_preparedPrompt) {
-        Result<std::vector<std::int32_t>> ids = Error{""};
-        if (prompt.trimmed().startsWith("ids:")) {
-            ids = parseTokenIdList(prompt.trimmed().mid(4).toStdString(), "prompt ids");
-        } else if (!m.tokenizer()) {
-            ids = Error{"this model has no tokenizer: write the prompt as ids: 1, 2, 3"};
-        } else {
-            auto enc = m.tokenizer()->encode(prompt.toStdString(), c.addBos);
-            ids =
-                enc ? Result<std::vector<std::int32_t>>(std::move(enc.value())) : Error{enc.error().message};
-        }
+        auto ids = promptIds(prompt);
         if (!ids) {
             Q_EMIT failed(QString::fromStdString(ids.error().message));
             return;
@@ -163,8 +160,8 @@ void EngineWorker::run(const QString& prompt, const QStringList& specs, int maxN
         view->baseTopText.push_back(text(t.id));
     for (const auto& t : view->effect.intervenedTop)
         view->topText.push_back(text(t.id));
-    view->baseAlpha0 = alpha0Of(view->baseAttention, c.nLayers, c.nHeads, T);
-    view->alpha0 = alpha0Of(view->attention, c.nLayers, c.nHeads, T);
+    view->baseAlpha0 = alpha0Table(view->baseAttention, c.nLayers, c.nHeads, T);
+    view->alpha0 = alpha0Table(view->attention, c.nLayers, c.nHeads, T);
 
     if (maxNewTokens > 0) {
         GenerationOptions g;

@@ -3,8 +3,11 @@
 // queued signals and slots, so the event loop never waits for inference. A run over a new prompt
 // prepares it once (PreparedPrompt); changing interventions on the same prompt reuses that and
 // recomputes only from the first intervened layer.
+#include "core/result.h"
+#include "model/model.h"
 #include "run_view.h"
 
+#include <QList>
 #include <QObject>
 #include <QString>
 #include <QStringList>
@@ -12,7 +15,6 @@
 #include <memory>
 
 namespace sinkscope {
-class Model;
 class PreparedPrompt;
 } // namespace sinkscope
 
@@ -31,15 +33,24 @@ public Q_SLOTS:
     void loadModel(const QString& path);
     // prompt: text, or "ids: 1,2,3" for models without a tokenizer.
     void run(const QString& prompt, const QStringList& interventions, int maxNewTokens);
+    // Traces the prompt (base and, with interventions, intervened) into the trace file at path,
+    // created when absent: the engine call `sinkscope-cli trace` makes (greedy generation).
+    void saveToTrace(const QString& path, const QString& prompt, const QStringList& interventions,
+                     int maxNewTokens);
 
 Q_SIGNALS:
     void modelLoaded(const QString& description, const QString& device, const QString& notices);
     void runFinished(sinkscope::gui::RunViewPtr view);
     void failed(const QString& message);
     void progress(int done, int total);
+    void traceSaved(const QString& path, const QList<qint64>& runIds);
 
 private:
+    Result<std::vector<std::int32_t>> promptIds(const QString& prompt) const;
+    Result<Interventions> interventionsOf(const QStringList& specs) const;
+
     std::unique_ptr<Model> m_model;
+    QString m_modelPath;
     std::unique_ptr<PreparedPrompt> m_prepared;
     QString m_preparedPrompt;
     std::vector<float> m_baseAttention;

@@ -60,6 +60,7 @@ MainWindow::MainWindow(const QString& modelPath, const QString& prompt, QWidget*
                 if (!notices.isEmpty()) statusBar()->showMessage(notices, 10000);
                 requestRun();
             });
+    buildAnalysisDocks();
     m_thread.start();
     m_modelPath = modelPath;
     Q_EMIT startLoad(modelPath);
@@ -289,9 +290,10 @@ void MainWindow::showHead() {
         f.rowLabels.push_back(t);
         f.colLabels.push_back(t);
     }
-    const QString setting = v.interventions.empty() ? "no intervention"
-                                                    : QString::fromStdString(v.interventions.front()) +
-                                                          (v.interventions.size() > 1 ? " …" : "");
+    const QString setting = !v.caption.empty()        ? QString::fromStdString(v.caption)
+                            : v.interventions.empty() ? "no intervention"
+                                                      : QString::fromStdString(v.interventions.front()) +
+                                                            (v.interventions.size() > 1 ? " …" : "");
     f.title = QString("layer %1 · head %2 · %3%4")
                   .arg(m_layer)
                   .arg(m_head)

@@ -25,6 +25,7 @@ namespace sinkscope::gui {
 
 class EngineWorker;
 class InterventionPanel;
+class RunsDock;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -38,6 +39,7 @@ public:
     HeatmapCanvas* heatmap() const { return m_heatmap; }
     QTableWidget* outputTable() const { return m_top; }
     bool busy() const { return m_busy; }
+    RunsDock* runsDock() const { return m_runs; }
 
 public Q_SLOTS:
     void requestRun();
@@ -50,6 +52,8 @@ Q_SIGNALS:
     // To the worker (queued).
     void startRun(const QString& prompt, const QStringList& specs, int maxNewTokens);
     void startLoad(const QString& path);
+    void startSaveTrace(const QString& path, const QString& prompt, const QStringList& specs,
+                        int maxNewTokens);
 
 private:
     void buildUi();
@@ -58,6 +62,9 @@ private:
     void showTokenWeights();
     void showMetrics();
     void openModel();
+    // Analysis docks (runs, timeline, channels, catch-tag-release, span): main_window_docks.cpp.
+    void buildAnalysisDocks();
+    void showStoredRun(RunViewPtr view);
 
     QThread m_thread;
     EngineWorker* m_worker = nullptr;
@@ -79,6 +86,7 @@ private:
     QCheckBox* m_showDiff = nullptr;
     QTimer* m_debounce = nullptr;
     QString m_modelDescription, m_device, m_modelPath;
+    RunsDock* m_runs = nullptr;
 };
 
 } // namespace sinkscope::gui

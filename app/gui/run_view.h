@@ -37,6 +37,11 @@ struct RunView {
     };
     std::vector<SinkRow> secondarySinks;
     double milliseconds = 0;
+    // A run reopened from a trace file rather than computed: where it came from ("trace run 5 of
+    // runs.sqlite"); empty for live runs. caption replaces the intervention text in figure titles
+    // (a comparison of two stored runs); comparison: show attention − baseAttention first.
+    std::string source, caption;
+    bool comparison = false;
 
     const float* map(bool intervened, int layer, int head) const {
         const auto& a = intervened ? attention : baseAttention;
@@ -45,6 +50,10 @@ struct RunView {
 };
 
 using RunViewPtr = std::shared_ptr<const RunView>;
+
+// alpha_0 of every head of a dense [layers, heads, T, T] buffer (as RunView holds), [layer][head].
+std::vector<std::vector<double>> alpha0Table(const std::vector<float>& maps, int layers, int heads,
+                                             std::int64_t T);
 
 } // namespace sinkscope::gui
 

@@ -1,0 +1,51 @@
+// The window's analysis docks and their wiring, kept apart from the main layout (main_window.cpp):
+// each dock is its own class; this file only places them and connects them to the window, the
+// views they mark and the engine worker.
+#include "engine_worker.h"
+#include "intervention_panel.h"
+#include "main_window.h"
+#include "runs_dock.h"
+
+#include <QAction>
+#include <QCheckBox>
+#include <QKeySequence>
+#include <QLabel>
+#include <QPlainTextEdit>
+#include <QSpinBox>
+#include <QStatusBar>
+#include <QToolBar>
+#include <utility>
+
+namespace sinkscope::gui {
+
+void MainWindow::buildAnalysisDocks() {
+    m_runs = new RunsDock(this);
+    addDockWidget(Qt::BottomDockWidgetArea, m_runs);
+    connect(m_runs, &RunsDock::showRun, this, &MainWindow::showStoredRun);
+    connect(m_runs, &RunsDock::failed, this,
+            [this](const QString& m) { statusBar()->showMessage(m, 10000); });
+    connect(this, &MainWindow::startSaveTrace, m_worker, &EngineWorker::saveToTrace);
+    connect(m_runs, &RunsDock::saveRequested, this, [this](const QString& path) {
+        m_runLabel->setText("saving to trace…");
+        Q_EMIT startSaveTrace(path, m_prompt->toPlainText(), m_panel->specs(), m_maxNew->value());
+    });
+    connect(m_worker, &EngineWorker::traceSaved, m_runs, &RunsDock::runsSaved);
+    connect(m_worker, &EngineWorker::traceSaved, this, [this] { m_runLabel->setText("saved to trace"); });
+    if (auto* tools = findChild<QToolBar*>("mainToolBar"))
+        tools->addAction("Save run to trace", m_runs, &RunsDock::saveCurrentRun)
+            ->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S));
+}
+
+// A stored run replaces the view until the next live run; a live run in flight stays in flight.
+void MainWindow::showStoredRun(RunViewPtr view) {
+    const bool busy = m_busy, pending = std::exchange(m_pending, false);
+    const bool comparison = view->comparison;
+    const QString source = QString::fromStdString(view->source);
+    showRun(std::move(view));
+    m_busy = busy;
+    m_pending = pending;
+    m_runLabel->setText(source);
+    m_showDiff->setChecked(comparison);
+}
+
+} // namespace sinkscope::gui

@@ -1,0 +1,17 @@
+#include "run_view.h"
+
+#include "metrics/sink_metrics.h"
+
+namespace sinkscope::gui {
+
+std::vector<std::vector<double>> alpha0Table(const std::vector<float>& a, int layers, int heads,
+                                             std::int64_t T) {
+    std::vector<std::vector<double>> out(static_cast<std::size_t>(layers));
+    for (int l = 0; l < layers; ++l)
+        for (int h = 0; h < heads; ++h)
+            out[static_cast<std::size_t>(l)].push_back(columnImportanceAt(
+                MatrixView{a.data() + (static_cast<std::int64_t>(l) * heads + h) * T * T, T, T, T, 0}, 0));
+    return out;
+}
+
+} // namespace sinkscope::gui

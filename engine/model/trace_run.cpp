@@ -1,0 +1,131 @@
+#include "model/trace_run.h"
+
+#include "metrics/sink_heads.h"
+#include "metrics/sink_metrics.h"
+#include "model/trace_capture.h"
+
+#include <algorithm>
+#include <fmt/format.h>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+namespace sinkscope {
+
+namespace {
+
+std::string tokenText(const Model& m, std::int32_t id) {
+    return m.tokenizer() ? m.tokenizer()->tokenText(id) : fmt::format("<{}>", id);
+}
+
+// alpha_0 over the prompt rows (step 0) of every head, from the captured maps.
+std::vector<std::vector<double>> promptAlpha0(const std::vector<AttentionMap>& maps, int layers, int heads) {
+    std::vector<std::vector<double>> a(static_cast<std::size_t>(layers),
+                                       std::vector<double>(static_cast<std::size_t>(heads)));
+    for (const auto& m : maps)
+        if (m.kind == MapKind::Attention && m.step == 0)
+            a[static_cast<std::size_t>(m.layer)][static_cast<std::size_t>(m.head)] =
+                columnImportanceAt(MatrixView{m.values.data(), m.rows, m.cols, m.cols, m.firstRow}, 0);
+    return a;
+}
+
+struct Side {
+    GenerationOutput gen;
+    std::unique_ptr<TraceCapture> capture;
+};
+
+Result<Side> runSide(const Model& m, const std::vector<std::int32_t>& ids, const TraceRunOptions& o,
+                     const Interventions& ivs, const std::string& side, const TraceProgress& progress) {
+    Side s;
+    s.capture = std::make_unique<TraceCapture>(m.config().nLayers, m.config().nHeads, o.scores);
+    GenerationOptions g = o.generation;
+    g.recordTopK = std::max(g.recordTopK, 10);
+    ProgressCallback cb;
+    if (progress) cb = [&](int done, int total) { return progress(side, done, total); };
+    auto gen = m.generate(ids, g, s.capture.get(), cb, ivs);
+    if (!gen) return gen.error();
+    if (gen->cancelled) return Error{fmt::format("trace: the {} run was cancelled", side)};
+    s.gen = std::move(gen.value());
+    return s;
+}
+
+RunRecord record(const Model& m, const std::vector<std::int32_t>& ids, const TraceRunOptions& o,
+                 const Interventions& ivs, const Side& side, const std::string& label,
+                 const std::vector<float>* baseLogits) {
+    const auto& c = m.config();
+    const auto& g = o.generation;
+    RunRecord r;
+    r.label = label;
+    r.model = {o.modelPath, c.modelType, modelConfigHash(c), m.parameterCount()};
+    r.tokenIds = ids;
+    for (auto id : ids)
+        r.tokens.push_back(tokenText(m, id));
+    r.promptText = m.tokenizer() ? m.tokenizer()->decode(ids) : "";
+    for (const auto& iv : ivs)
+        r.interventions.push_back(iv.spec);
+    r.settingsJson = nlohmann::json{
+        {"max_new_tokens", g.maxNewTokens},
+        {"temperature", g.temperature},
+        {"top_k", g.topK},
+        {"top_p", g.topP},
+        {"seed", g.seed},
+        {"device", m.deviceName()},
+        {"bos", o.bos}}.dump();
+    for (const auto& step : side.gen.stepTopK) {
+        std::vector<RankedEntry> entries;
+        for (const auto& t : step)
+            entries.push_back({t.id, t.prob, tokenText(m, t.id)});
+        r.topK.push_back(std::move(entries));
+    }
+    r.generatedIds = side.gen.generated;
+    r.generatedText = m.tokenizer() ? m.tokenizer()->decode(side.gen.generated) : "";
+    const auto alpha0 = promptAlpha0(side.capture->maps(), c.nLayers, c.nHeads);
+    nlohmann::json metrics{{"alpha0", alpha0}, {"sink_rate_0.3", sinkRateOver({alpha0}, 0.3)}};
+    if (baseLogits)
+        metrics["kl_from_base"] = klDivergence(baseLogits->data(), side.gen.nextTokenLogits.data(),
+                                               static_cast<std::int64_t>(baseLogits->size()));
+    r.metricsJson = metrics.dump();
+    r.layers = c.nLayers;
+    r.heads = c.nHeads;
+    return r;
+}
+
+} // namespace
+
+std::string modelConfigHash(const ModelConfig& c) {
+    std::uint64_t h = 1469598103934665603ull;
+    for (unsigned char ch : toHfConfigJson(c)) {
+        h ^= ch;
+        h *= 1099511628211ull;
+    }
+    return fmt::format("{:016x}", h);
+}
+
+Result<std::vector<TracedRun>> traceRuns(const Model& m, const std::vector<std::int32_t>& ids,
+                                         const Interventions& interventions, const TraceRunOptions& o,
+                                         TraceStore& store, const TraceProgress& progress) {
+    std::vector<TracedRun> written;
+    std::int64_t group = 0;
+    std::vector<float> baseLogits;
+    const bool withBase = interventions.empty() || !o.onlyIntervened;
+    auto storeOne = [&](const Interventions& ivs, const std::string& side,
+                        const std::vector<float>* base) -> Status {
+        auto s = runSide(m, ids, o, ivs, side, progress);
+        if (!s) return s.error();
+        RunRecord r = record(m, ids, o, ivs, *s, o.label.empty() ? side : o.label + " · " + side, base);
+        r.group = group;
+        auto id = store.writeRun(std::move(r), s->capture->maps(), s->capture->norms());
+        if (!id) return id.error();
+        if (group == 0) group = *id;
+        written.push_back({*id, side});
+        if (ivs.empty()) baseLogits = s->gen.nextTokenLogits;
+        return okStatus();
+    };
+    if (withBase)
+        if (auto st = storeOne({}, interventions.empty() ? "run" : "base", nullptr); !st) return st.error();
+    if (!interventions.empty())
+        if (auto st = storeOne(interventions, "intervened", withBase ? &baseLogits : nullptr); !st)
+            return st.error();
+    return written;
+}
+
+} // namespace sinkscope

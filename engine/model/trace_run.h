@@ -1,0 +1,45 @@
+#pragma once
+// Running a prompt into a trace file: the unmodified run and, with interventions, the intervened
+// run as one group, each with every (step, layer, head) map, norms, top-k, generation and
+// metrics. `sinkscope-cli trace` and the desktop app's "Save run to trace" both call this, so a
+// run saved from either reads back the same. Torch-free.
+#include "core/result.h"
+#include "model/model.h"
+#include "trace/trace_store.h"
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace sinkscope {
+
+struct TraceRunOptions {
+    std::string modelPath;        // recorded as the model's identity (as the user gave it)
+    GenerationOptions generation; // recordTopK is raised to at least 10 for the stored top-k
+    bool scores = false;          // also store pre-softmax scores
+    bool onlyIntervened = false;  // with interventions: store the intervened run only
+    std::string label;            // prefixed to each run's label ("run", "base", "intervened")
+    std::string bos = "auto";     // how BOS was chosen, recorded in the settings
+};
+
+// Called per generated token with the side being generated ("run", "base" or "intervened");
+// returning false cancels: nothing more is written and the result is an error saying so.
+using TraceProgress = std::function<bool(const std::string& side, int done, int total)>;
+
+struct TracedRun {
+    std::int64_t id = 0;
+    std::string side; // "run", "base" or "intervened"
+};
+
+// Runs ids through the model (base first, then intervened) and writes each run in its own
+// transaction; runs written before an error stay in the file. The caller has checked the
+// interventions against the model and the prompt length.
+Result<std::vector<TracedRun>> traceRuns(const Model& model, const std::vector<std::int32_t>& ids,
+                                         const Interventions& interventions, const TraceRunOptions& options,
+                                         TraceStore& store, const TraceProgress& progress = {});
+
+// FNV-1a over the config as config.json text: the same architecture and shape hash alike.
+std::string modelConfigHash(const ModelConfig& config);
+
+} // namespace sinkscope

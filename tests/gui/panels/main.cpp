@@ -1,0 +1,34 @@
+// Runs every registered panel test class; arguments go to each (e.g. -v2, or a test function name
+// that only the class holding it knows: the others then report it missing, so prefer -v2 here).
+#include "gui_test_registry.h"
+
+#include <QApplication>
+#include <QCoreApplication>
+#include <QSettings>
+#include <QStandardPaths>
+#include <QTest>
+
+namespace sinkscope::test {
+
+void isolateSettings() {
+    QStandardPaths::setTestModeEnabled(true);
+    QCoreApplication::setOrganizationName("SinkScopeTests");
+    QSettings().clear();
+}
+
+QString screenshotDir() {
+    return qEnvironmentVariable("SINKSCOPE_SCREENSHOT_DIR");
+}
+
+} // namespace sinkscope::test
+
+int main(int argc, char** argv) {
+    QApplication app(argc, argv);
+    sinkscope::test::isolateSettings();
+    int failures = 0;
+    for (const auto& make : sinkscope::test::guiTests()) {
+        auto test = make();
+        failures += QTest::qExec(test.get(), argc, argv);
+    }
+    return failures == 0 ? 0 : 1;
+}
