@@ -6,6 +6,7 @@
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLineEdit>
+#include <QSignalBlocker>
 #include <QSpinBox>
 #include <map>
 
@@ -79,6 +80,11 @@ InterventionPanel::InterventionPanel(QWidget* parent) : QWidget(parent) {
 }
 
 void InterventionPanel::setModelShape(int layers, int /*heads*/) {
+    // Called after every run: only a new shape resets the range, and quietly, so that showing a
+    // result neither undoes the user's layer range nor starts another run.
+    if (layers == m_layers) return;
+    m_layers = layers;
+    const QSignalBlocker blockFrom(m_layerFrom), blockTo(m_layerTo);
     for (auto* s : {m_layerFrom, m_layerTo})
         s->setRange(0, std::max(0, layers - 1));
     m_layerTo->setValue(std::max(0, layers - 1));

@@ -40,6 +40,7 @@ private:
     QComboBox* m_scope;
     QLineEdit* m_custom;
     std::set<std::pair<int, int>> m_selected;
+    int m_layers = -1;
 };
 
 } // namespace sinkscope::gui

@@ -196,7 +196,7 @@ private Q_SLOTS:
         dock->showSelected();
         QVERIFY(ran.wait(10000));
         const auto stored = w.lastRun();
-        QVERIFY(QString::fromStdString(stored->source).contains("base: run"));
+        QVERIFY2(QString::fromStdString(stored->source).contains("base: run"), stored->source.c_str());
         QCOMPARE(stored->T, std::int64_t(13));
         // The stored maps are the live run's (fp16 in the file): suppression, base from the group.
         QVERIFY(std::abs(stored->alpha0[2][3] - 1.0 / 13.0) < 1e-3);
