@@ -1,6 +1,7 @@
 #include "train_command.h"
 
 #include "cli_common.h"
+#include "figures/figure_builders.h"
 #include "train/bpe_trainer.h"
 #include "train/export_run.h"
 #include "train/trainer.h"
@@ -128,16 +129,48 @@ int runTrainCommand(const TrainOptions& o) {
     return s ? 0 : fail(s.error().message);
 }
 
+namespace {
+
+// The desktop timeline's "Export α₀ map…": the same figure builder and renderer.
+int drawCheckpoint(const TimelineOptions& o, const std::vector<TimelinePoint>& t) {
+    if (t.empty()) return fail(fmt::format("{}/timeline.json: holds no checkpoints yet", o.run));
+    const TimelinePoint* p = &t.back();
+    if (o.step >= 0) {
+        p = nullptr;
+        std::string steps;
+        for (const auto& q : t) {
+            if (q.step == o.step) p = &q;
+            steps += (steps.empty() ? "" : ", ") + std::to_string(q.step);
+        }
+        if (!p)
+            return fail(
+                fmt::format("--step {}: {}/timeline.json has checkpoints at steps {}", o.step, o.run, steps));
+    }
+    ensureGuiApplication();
+    auto dir = std::filesystem::path(o.run).lexically_normal();
+    if (!dir.has_filename()) dir = dir.parent_path(); // "runs/default/"
+    const std::string name = dir.filename().empty() ? o.run : dir.filename().string();
+    if (auto st = writeHeatmap(timelineAlpha0Figure(p->alpha0, name, p->step, p->sinkRate), o.out); !st)
+        return fail(st.error().message);
+    fmt::print("wrote {} (step {})\n", o.out, p->step);
+    return 0;
+}
+
+} // namespace
+
 CLI::App* addTimelineCommand(CLI::App& app, TimelineOptions& o) {
     auto* cmd = app.add_subcommand("timeline", "Print the sink timeline of a training run");
     cmd->add_option("--run", o.run, "Run directory")->required();
     cmd->add_flag("--json", o.json, "Print the timeline as JSON");
+    cmd->add_option("--out", o.out, "Draw the alpha_0 map of one checkpoint (.png, .svg or .pdf)");
+    cmd->add_option("--step", o.step, "With --out: the checkpoint's step (default: the latest)");
     return cmd;
 }
 
 int runTimelineCommand(const TimelineOptions& o) {
     auto t = readTimeline(o.run);
     if (!t) return fail(t.error().message);
+    if (!o.out.empty()) return drawCheckpoint(o, *t);
     if (o.json) {
         auto text = readText(o.run + "/timeline.json");
         fmt::print("{}", text ? *text : "{}");

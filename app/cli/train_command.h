@@ -22,6 +22,8 @@ struct TrainOptions {
 struct TimelineOptions {
     std::string run;
     bool json = false;
+    std::int64_t step = -1; // with out: the checkpoint to draw (-1: the latest)
+    std::string out;        // a figure of that checkpoint's alpha_0 map (.png, .svg, .pdf)
 };
 
 struct TokenizerTrainOptions {

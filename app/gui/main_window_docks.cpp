@@ -5,6 +5,7 @@
 #include "intervention_panel.h"
 #include "main_window.h"
 #include "runs_dock.h"
+#include "timeline_dock.h"
 
 #include <QAction>
 #include <QCheckBox>
@@ -31,6 +32,13 @@ void MainWindow::buildAnalysisDocks() {
     });
     connect(m_worker, &EngineWorker::traceSaved, m_runs, &RunsDock::runsSaved);
     connect(m_worker, &EngineWorker::traceSaved, this, [this] { m_runLabel->setText("saved to trace"); });
+    auto* timeline = new TimelineDock(this);
+    addDockWidget(Qt::BottomDockWidgetArea, timeline);
+    tabifyDockWidget(m_runs, timeline);
+    connect(timeline, &TimelineDock::failed, this,
+            [this](const QString& m) { statusBar()->showMessage(m, 10000); });
+    m_runs->raise();
+
     if (auto* tools = findChild<QToolBar*>("mainToolBar"))
         tools->addAction("Save run to trace", m_runs, &RunsDock::saveCurrentRun)
             ->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S));

@@ -189,3 +189,20 @@ TEST(Cli, RedistributeInSpanCentricHeadsOnly) {
     EXPECT_EQ(wrong.code, 1);
     EXPECT_NE(wrong.out.find("heads=span"), std::string::npos) << wrong.out;
 }
+
+TEST(Cli, TimelineDrawsTheAlpha0MapOfACheckpoint) {
+    TempDir dir;
+    dir.write("run/timeline.json", R"({"probe": {"count": 2}, "points": [
+        {"step": 0, "tokens": 0, "train_loss": 0, "val_loss": 5.5, "probe_loss": 5.5, "sink_rate": 0,
+         "alpha0": [[0.1, 0.2], [0.1, 0.1]]},
+        {"step": 50, "tokens": 4096, "train_loss": 4.0, "val_loss": 4.2, "probe_loss": 4.3, "sink_rate": 50,
+         "alpha0": [[0.1, 0.8], [0.9, 0.1]]}]})");
+    const auto drawn = runCli("timeline --run " + dir.path("run") + " --step 50 --out " + dir.path("a0.svg"));
+    ASSERT_EQ(drawn.code, 0) << drawn.out;
+    EXPECT_NE(drawn.out.find("step 50"), std::string::npos) << drawn.out;
+    const std::string svg = readBytes(dir.path("a0.svg"));
+    EXPECT_NE(svg.find("Sink^0.3 = 50.0 %"), std::string::npos);
+    const auto missing = runCli("timeline --run " + dir.path("run") + " --step 7 --out " + dir.path("b.png"));
+    EXPECT_EQ(missing.code, 1);
+    EXPECT_NE(missing.out.find("steps 0, 50"), std::string::npos) << missing.out;
+}

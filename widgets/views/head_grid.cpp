@@ -79,8 +79,10 @@ void HeadGrid::paintEvent(QPaintEvent*) {
             }
         }
     }
-    p.setPen(QPen(palette().highlight().color(), 3));
-    p.drawRect(cellRect(m_layer, m_head));
+    if (m_layer >= 0 && m_head >= 0) {
+        p.setPen(QPen(palette().highlight().color(), 3));
+        p.drawRect(cellRect(m_layer, m_head));
+    }
 }
 
 void HeadGrid::mousePressEvent(QMouseEvent* e) {

@@ -16,8 +16,9 @@ public:
     explicit HeadGrid(QWidget* parent = nullptr);
 
     void setValues(const std::vector<std::vector<double>>& values, double threshold);
-    void setCurrent(int layer, int head);
+    void setCurrent(int layer, int head); // (-1, -1): no current head (a read-only overview)
     std::pair<int, int> current() const { return {m_layer, m_head}; }
+    const std::vector<std::vector<double>>& values() const { return m_values; }
     const std::set<std::pair<int, int>>& selection() const { return m_selection; }
     void clearSelection();
     QSize sizeHint() const override;

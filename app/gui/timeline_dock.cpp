@@ -1,0 +1,191 @@
+#include "timeline_dock.h"
+
+#include "figures/figure_builders.h"
+#include "views/curve_plot.h"
+#include "views/head_grid.h"
+
+#include <QDir>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFileSystemWatcher>
+#include <QGridLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QShortcut>
+#include <QSlider>
+#include <QVBoxLayout>
+#include <cmath>
+
+namespace sinkscope::gui {
+
+TimelineDock::TimelineDock(QWidget* parent) : QDockWidget("Training timeline", parent) {
+    setObjectName("timelineDock");
+    auto* body = new QWidget;
+    auto* v = new QVBoxLayout(body);
+    auto* top = new QHBoxLayout;
+    auto* open = new QPushButton("Open run…");
+    open->setToolTip("A training run directory (timeline.json), as `sinkscope-cli timeline --run DIR` reads");
+    connect(open, &QPushButton::clicked, this, &TimelineDock::chooseRun);
+    m_runLabel = new QLabel("no training run");
+    auto* exportButton = new QPushButton("Export α₀ map…");
+    exportButton->setToolTip("The α₀ map at this step as PNG/SVG/PDF (timeline --step S --out FILE)");
+    connect(exportButton, &QPushButton::clicked, this, [this] {
+        if (m_points.empty()) return;
+        const QString path = QFileDialog::getSaveFileName(
+            this, "Export the α₀ map",
+            QString("alpha0_step%1.png").arg(m_points[static_cast<std::size_t>(currentIndex())].step),
+            "Figures (*.png *.svg *.pdf)");
+        if (!path.isEmpty()) exportAlpha0(path);
+    });
+    top->addWidget(open);
+    top->addWidget(m_runLabel, 1);
+    top->addWidget(exportButton);
+    v->addLayout(top);
+
+    m_slider = new QSlider(Qt::Horizontal);
+    m_slider->setRange(0, 0);
+    m_slider->setPageStep(1);
+    m_slider->setTickPosition(QSlider::TicksBelow);
+    m_slider->setToolTip("Checkpoints (Left/Right step)");
+    connect(m_slider, &QSlider::valueChanged, this, &TimelineDock::showPoint);
+    m_stepLabel = new QLabel;
+    v->addWidget(m_slider);
+    v->addWidget(m_stepLabel);
+
+    m_grid = new HeadGrid;
+    m_grid->setFocusPolicy(Qt::NoFocus); // arrows belong to the scrubber here
+    m_grid->setCurrent(-1, -1);
+    m_grid->setToolTip("α₀ per (layer, head) at this checkpoint, mean over the probe sequences");
+    m_loss = new CurvePlot;
+    m_sink = new CurvePlot;
+    for (auto* plot : {m_loss, m_sink})
+        connect(plot, &CurvePlot::picked, m_slider, &QSlider::setValue);
+    auto* maps = new QGridLayout;
+    maps->addWidget(m_grid, 0, 0, 2, 1);
+    maps->addWidget(m_loss, 0, 1);
+    maps->addWidget(m_sink, 1, 1);
+    maps->setColumnStretch(0, 1);
+    maps->setColumnStretch(1, 1);
+    v->addLayout(maps, 1);
+    setWidget(body);
+
+    for (auto [key, delta] : {std::pair{Qt::Key_Left, -1}, std::pair{Qt::Key_Right, 1}}) {
+        auto* s = new QShortcut(QKeySequence(key), this);
+        s->setContext(Qt::WidgetWithChildrenShortcut);
+        connect(s, &QShortcut::activated, this,
+                [this, delta = delta] { setCurrentIndex(currentIndex() + delta); });
+    }
+    m_watcher = new QFileSystemWatcher(this);
+    // The trainer replaces timeline.json by a rename, which a watch on the file itself loses.
+    connect(m_watcher, &QFileSystemWatcher::directoryChanged, this, &TimelineDock::reload);
+}
+
+void TimelineDock::chooseRun() {
+    const QString dir = QFileDialog::getExistingDirectory(this, "Open a training run directory", m_dir);
+    if (!dir.isEmpty() && !openRun(dir)) QMessageBox::warning(this, "Training timeline", m_stepLabel->text());
+}
+
+bool TimelineDock::openRun(const QString& runDir) {
+    auto points = readTimeline(runDir.toStdString());
+    if (!points || points->empty()) {
+        const QString message = points ? runDir + "/timeline.json: holds no checkpoints yet"
+                                       : QString::fromStdString(points.error().message);
+        m_stepLabel->setText(message);
+        Q_EMIT failed(message);
+        return false;
+    }
+    if (!m_dir.isEmpty()) m_watcher->removePath(m_dir);
+    m_dir = runDir;
+    m_watcher->addPath(runDir);
+    m_runLabel->setText(QFileInfo(runDir).fileName());
+    m_runLabel->setToolTip(runDir);
+    m_points = std::move(points.value());
+    reload();
+    setCurrentIndex(static_cast<int>(m_points.size()) - 1);
+    return true;
+}
+
+// Re-reads the timeline (also on a new checkpoint); at the last checkpoint, follows to the newest.
+void TimelineDock::reload() {
+    if (m_dir.isEmpty()) return;
+    const bool atEnd = currentIndex() == m_slider->maximum();
+    if (auto points = readTimeline(m_dir.toStdString()); points && !points->empty())
+        m_points = std::move(points.value());
+    // else: a half-written file between the trainer's write and rename; keep the last good read.
+    std::vector<double> steps, train, val, probe, sink;
+    for (const auto& p : m_points) {
+        steps.push_back(static_cast<double>(p.step));
+        // Before the first step the smoothed training loss does not exist yet (recorded as 0).
+        train.push_back(p.step == 0 && p.trainLoss == 0 ? NAN : p.trainLoss);
+        val.push_back(p.valLoss);
+        probe.push_back(p.probeLoss);
+        sink.push_back(p.sinkRate);
+    }
+    m_loss->setData(steps,
+                    {{"train", QColor(31, 119, 180), train},
+                     {"validation", QColor(255, 127, 14), val},
+                     {"probe", QColor(44, 160, 44), probe}},
+                    "loss (nats/token)");
+    m_sink->setData(steps, {{"Sink^0.3", QColor(214, 39, 40), sink}}, "% of (probe, layer, head)");
+    const int keep = currentIndex();
+    {
+        const QSignalBlocker quiet(m_slider);
+        m_slider->setRange(0, static_cast<int>(m_points.size()) - 1);
+    }
+    showPoint(atEnd ? m_slider->maximum() : std::min(keep, m_slider->maximum()));
+}
+
+int TimelineDock::currentIndex() const {
+    return m_slider->value();
+}
+
+void TimelineDock::setCurrentIndex(int index) {
+    if (m_points.empty()) return;
+    index = std::clamp(index, 0, static_cast<int>(m_points.size()) - 1);
+    if (index == m_slider->value())
+        showPoint(index);
+    else
+        m_slider->setValue(index); // showPoint via valueChanged
+}
+
+void TimelineDock::showPoint(int index) {
+    if (index < 0 || index >= static_cast<int>(m_points.size())) return;
+    if (m_slider->value() != index) {
+        const QSignalBlocker quiet(m_slider);
+        m_slider->setValue(index);
+    }
+    const TimelinePoint& p = m_points[static_cast<std::size_t>(index)];
+    m_grid->setValues(p.alpha0, 0.3);
+    m_loss->setCurrent(index);
+    m_sink->setCurrent(index);
+    m_stepLabel->setText(QString("checkpoint %1 of %2 · step %3 · %4 M tokens · validation loss %5 · "
+                                 "Sink<sup>0.3</sup> %6 %")
+                             .arg(index + 1)
+                             .arg(m_points.size())
+                             .arg(p.step)
+                             .arg(static_cast<double>(p.tokens) / 1e6, 0, 'f', 2)
+                             .arg(p.valLoss, 0, 'f', 3)
+                             .arg(p.sinkRate, 0, 'f', 1));
+    Q_EMIT stepShown(index);
+}
+
+HeatmapFigure TimelineDock::alpha0Figure() const {
+    const TimelinePoint& p = m_points.at(static_cast<std::size_t>(currentIndex()));
+    return timelineAlpha0Figure(p.alpha0, QFileInfo(m_dir).fileName().toStdString(), p.step, p.sinkRate);
+}
+
+bool TimelineDock::exportAlpha0(const QString& path) {
+    if (m_points.empty()) return false;
+    if (auto st = writeHeatmap(alpha0Figure(), path.toStdString()); !st) {
+        const QString message = QString::fromStdString(st.error().message);
+        m_stepLabel->setText(message);
+        Q_EMIT failed(message);
+        return false;
+    }
+    m_stepLabel->setText("wrote " + path);
+    return true;
+}
+
+} // namespace sinkscope::gui

@@ -1,0 +1,63 @@
+#pragma once
+// TimelineDock: the sink timeline of a training run (the desktop twin of `sinkscope-cli
+// timeline`): a scrubber over its checkpoints showing the layer × head alpha_0 map at that step,
+// and the losses and Sink^0.3 over steps with the current step marked. Left/Right step through
+// checkpoints. A run still training is followed: new checkpoints appear as the trainer writes
+// timeline.json (the file is only read, never written).
+#include "figures/figures.h"
+#include "train/trainer.h"
+
+#include <QDockWidget>
+#include <vector>
+
+class QFileSystemWatcher;
+class QLabel;
+class QSlider;
+
+namespace sinkscope {
+class CurvePlot;
+class HeadGrid;
+} // namespace sinkscope
+
+namespace sinkscope::gui {
+
+class TimelineDock : public QDockWidget {
+    Q_OBJECT
+public:
+    explicit TimelineDock(QWidget* parent = nullptr);
+
+    // Reads runDir/timeline.json; on failure keeps what was shown and emits failed(message).
+    bool openRun(const QString& runDir);
+    QString runDir() const { return m_dir; }
+    const std::vector<TimelinePoint>& points() const { return m_points; }
+    int currentIndex() const;
+    void setCurrentIndex(int index);
+
+    // The alpha_0 map at the current checkpoint, as `timeline --step S --out FILE` draws it.
+    HeatmapFigure alpha0Figure() const;
+    bool exportAlpha0(const QString& path);
+
+    QSlider* slider() const { return m_slider; }
+    HeadGrid* grid() const { return m_grid; }
+    CurvePlot* lossPlot() const { return m_loss; }
+    CurvePlot* sinkPlot() const { return m_sink; }
+
+Q_SIGNALS:
+    void stepShown(int index);
+    void failed(const QString& message);
+
+private:
+    void chooseRun();
+    void reload();
+    void showPoint(int index);
+
+    QString m_dir;
+    std::vector<TimelinePoint> m_points;
+    QLabel *m_runLabel = nullptr, *m_stepLabel = nullptr;
+    QSlider* m_slider = nullptr;
+    HeadGrid* m_grid = nullptr;
+    CurvePlot *m_loss = nullptr, *m_sink = nullptr;
+    QFileSystemWatcher* m_watcher = nullptr;
+};
+
+} // namespace sinkscope::gui
