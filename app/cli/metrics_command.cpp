@@ -1,12 +1,14 @@
 #include "metrics_command.h"
 
 #include "cli_common.h"
+#include "figures/figure_builders.h"
 #include "metrics/secondary_sinks.h"
 #include "metrics/sink_dimensions.h"
 #include "metrics/sink_heads.h"
 #include "model/prompt_metrics.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -123,9 +125,40 @@ CLI::App* addMetricsCommand(CLI::App& app, MetricsOptions& o) {
     cmd->add_option("--sink", o.sink, "The sink token for catch-tag-release and the span ratio")
         ->check(CLI::NonNegativeNumber);
     cmd->add_option("--span", o.span, "A-B: score the span-centric heads of this token span");
+    cmd->add_option("--channels-out", o.channelsOut,
+                    "Draw r = |h| / rms(h) of one residual state of the first prompt, tokens x channels, "
+                    "sink dimensions and sink tokens marked (.png, .svg or .pdf)");
+    cmd->add_option("--state", o.state, "With --channels-out: the state l (l enters layer l; 0..L)")
+        ->check(CLI::NonNegativeNumber);
     cmd->add_flag("--json", o.json, "Print one JSON object instead of tables");
     return cmd;
 }
+
+namespace {
+
+// The desktop channels view's "Export…": the same engine values, figure builder and renderer.
+int drawChannels(const Model& m, const std::vector<std::int32_t>& ids, const HiddenStates& h,
+                 const SinkDimensions& dims, const MetricsOptions& o) {
+    const auto states = static_cast<int>(h.states.size());
+    if (o.state >= states)
+        return fail(
+            fmt::format("--state {}: the model has states 0..{} (L + 1 = {})", o.state, states - 1, states));
+    std::vector<std::string> labels;
+    for (auto id : ids)
+        labels.push_back(tokenText(m, id));
+    const auto l = static_cast<std::size_t>(o.state);
+    const auto model = std::filesystem::path(o.input.model).lexically_normal();
+    ensureGuiApplication();
+    const auto sinks = l < dims.sinkTokens.size() ? dims.sinkTokens[l] : std::vector<std::int64_t>{};
+    const auto f =
+        channelFigure(channelRatios(h, l), h.tokens, h.dim, labels, dims.dims, sinks, o.state, states,
+                      dims.tau, (model.has_filename() ? model : model.parent_path()).filename().string());
+    if (auto st = writeHeatmap(f, o.channelsOut); !st) return fail(st.error().message);
+    if (!o.json) fmt::print("wrote {} (state {})\n", o.channelsOut, o.state);
+    return 0;
+}
+
+} // namespace
 
 int runMetricsCommand(const MetricsOptions& o) {
     if (o.input.prompt.empty() && o.input.tokenIds.empty() && o.promptsFile.empty())
@@ -181,6 +214,8 @@ int runMetricsCommand(const MetricsOptions& o) {
     if (o.tau > 0) dimOptions.tau = o.tau;
     const auto dims = sinkDimensions(first->hiddenStates(), dimOptions);
     const auto& ids0 = prompts->front();
+    if (!o.channelsOut.empty())
+        if (int code = drawChannels(m, ids0, first->hiddenStates(), dims, o); code != 0) return code;
 
     if (o.json) {
         nlohmann::json j;

@@ -15,10 +15,12 @@ struct MetricsOptions {
     ModelInputOptions input;
     std::string promptsFile;
     double eps = 0.3;
-    double tau = -1;       // < 0: min(20, sqrt(D)/2)
-    double theta = 0.3;    // catch-tag-release: caught when A[i, sink] >= theta
-    std::int64_t sink = 0; // the sink token for catch-tag-release and the span ratio
-    std::string span;      // "A-B": span-centric heads of this span
+    double tau = -1;         // < 0: min(20, sqrt(D)/2)
+    double theta = 0.3;      // catch-tag-release: caught when A[i, sink] >= theta
+    std::int64_t sink = 0;   // the sink token for catch-tag-release and the span ratio
+    std::string span;        // "A-B": span-centric heads of this span
+    std::string channelsOut; // a figure of r_l[t, d] of one state of the first prompt (.png/.svg/.pdf)
+    int state = 0;           // with channelsOut: the state l (0..L)
     bool json = false;
 };
 

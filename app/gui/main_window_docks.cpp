@@ -1,6 +1,7 @@
 // The window's analysis docks and their wiring, kept apart from the main layout (main_window.cpp):
 // each dock is its own class; this file only places them and connects them to the window, the
 // views they mark and the engine worker.
+#include "channels_dock.h"
 #include "engine_worker.h"
 #include "intervention_panel.h"
 #include "main_window.h"
@@ -37,6 +38,13 @@ void MainWindow::buildAnalysisDocks() {
     tabifyDockWidget(m_runs, timeline);
     connect(timeline, &TimelineDock::failed, this,
             [this](const QString& m) { statusBar()->showMessage(m, 10000); });
+
+    auto* channels = new ChannelsDock(m_strip, this);
+    addDockWidget(Qt::BottomDockWidgetArea, channels);
+    tabifyDockWidget(m_runs, channels);
+    connect(this, &MainWindow::runShown, channels, [this, channels] { channels->setRun(m_last); });
+    connect(channels, &ChannelsDock::hovered, this,
+            [this](const QString& r) { statusBar()->showMessage(r); });
     m_runs->raise();
 
     if (auto* tools = findChild<QToolBar*>("mainToolBar"))

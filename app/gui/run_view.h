@@ -2,6 +2,7 @@
 // RunView: what one run hands the GUI thread — plain values, immutable once posted (shared_ptr
 // to const), so views can keep it while the next run is computed.
 #include "metrics/output_effect.h"
+#include "metrics/sink_dimensions.h"
 
 #include <QMetaType>
 #include <cstdint>
@@ -12,6 +13,7 @@
 namespace sinkscope::gui {
 
 struct RunView {
+    std::string modelName; // the model file or directory name, for figure titles
     std::vector<std::int32_t> ids;
     std::vector<std::string> tokens;
     int layers = 0, heads = 0;
@@ -36,6 +38,10 @@ struct RunView {
         std::string role;
     };
     std::vector<SinkRow> secondarySinks;
+    // The unmodified run's residual stream (states 0..L) and its sink dimensions, for the channels
+    // view; shared by every run of one prompt. Null for stored runs (traces keep only norms).
+    std::shared_ptr<const HiddenStates> hiddenStates;
+    std::shared_ptr<const SinkDimensions> sinkDims;
     double milliseconds = 0;
     // A run reopened from a trace file rather than computed: where it came from ("trace run 5 of
     // runs.sqlite"); empty for live runs. caption replaces the intervention text in figure titles

@@ -72,6 +72,7 @@ std::optional<RunRecord> groupBase(const TraceStore& s, const RunRecord& r) {
 Result<std::shared_ptr<RunView>> build(const TraceStore& s, const RunRecord& base, const RunRecord& shown) {
     auto view = std::make_shared<RunView>();
     view->ids = shown.tokenIds;
+    view->modelName = fileName(shown.model.path);
     view->T = static_cast<std::int64_t>(shown.tokenIds.size());
     for (std::size_t i = 0; i < shown.tokenIds.size(); ++i)
         view->tokens.push_back(i < shown.tokens.size() ? shown.tokens[i]

@@ -99,4 +99,18 @@ SinkDimensions sinkDimensions(const HiddenStates& h, const SinkDimensionsOptions
     return out;
 }
 
+std::vector<float> channelRatios(const HiddenStates& h, std::size_t state) {
+    if (!wellFormed(h) || state >= h.states.size()) return {};
+    const auto dim = static_cast<std::size_t>(h.dim);
+    const std::vector<float>& s = h.states[state];
+    std::vector<float> r(s.size());
+    for (std::size_t t = 0; t < static_cast<std::size_t>(h.tokens); ++t) {
+        const float* v = s.data() + t * dim;
+        const double sc = rms(v, h.dim);
+        for (std::size_t d = 0; d < dim; ++d)
+            r[t * dim + d] = static_cast<float>(ratio(v[d], sc));
+    }
+    return r;
+}
+
 } // namespace sinkscope

@@ -5,6 +5,7 @@
 #include "metrics/secondary_sinks.h"
 
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -38,5 +39,10 @@ struct SinkDimensions {
 // well formed (no states, tokens <= 0, dim <= 0, or a state whose size is not tokens * dim) give only
 // tau, with every vector empty. All arithmetic is in double.
 SinkDimensions sinkDimensions(const HiddenStates& h, const SinkDimensionsOptions& o = {});
+
+// r_l[t, d] of one state as row-major [tokens, dim] floats (for views and figures), computed by the
+// same expression as sinkDimensions, so a value shown at or above tau is one sinkDimensions counted.
+// Empty when the states are not well formed or `state` is not one of them.
+std::vector<float> channelRatios(const HiddenStates& h, std::size_t state);
 
 } // namespace sinkscope

@@ -5,6 +5,7 @@
 #include "model/observer.h"
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 namespace sinkscope {
@@ -56,6 +57,7 @@ public:
     void onHiddenStates(int state, std::int64_t first, const float* data, std::int64_t count,
                         std::int64_t dim) override;
     const HiddenStates& states() const { return m_h; }
+    HiddenStates take() { return std::move(m_h); } // leaves the recorder empty
 
 private:
     HiddenStates m_h;

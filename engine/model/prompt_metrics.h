@@ -53,6 +53,8 @@ public:
     std::vector<std::vector<double>> alphaAt(std::int64_t k) const; // [layer][head]
     std::vector<std::vector<double>> entropy() const;               // [layer][head]
     const HiddenStates& hiddenStates() const { return m_states.states(); }
+    // Moves the residual stream out (no copy); hiddenStates() and hiddenNorms() are empty after.
+    HiddenStates takeHiddenStates() { return m_states.take(); }
     std::vector<std::vector<float>> hiddenNorms() const; // [state][token]
     const std::vector<float>& keyNorms(int layer, int head) const { return m_keyNorms[index(layer, head)]; }
     const std::vector<float>& valueNorms(int layer, int head) const {

@@ -202,3 +202,23 @@ TEST(SinkDimensions, MalformedStatesGiveOnlyTau) {
     EXPECT_TRUE(s.sinkTokens.empty());
     EXPECT_TRUE(sinkDimensions(HiddenStates{}).perState.empty());
 }
+
+TEST(SinkDimensions, ChannelRatiosOfOneState) {
+    const HiddenStates h = oneMassiveChannel();
+    const std::vector<float> r = channelRatios(h, 1);
+    ASSERT_EQ(r.size(), static_cast<std::size_t>(3 * kDim));
+    EXPECT_NEAR(r[5], kMassiveR, 1e-5);                       // token 0, channel 5
+    EXPECT_NEAR(r[0], 1.0 / std::sqrt(10015.0 / 16.0), 1e-6); // token 0, another channel
+    EXPECT_NEAR(r[kDim + 5], 1.0, 1e-6);                      // token 1: all ones
+    // The view's values meet tau exactly where sinkDimensions found the sink tokens.
+    const SinkDimensions s = sinkDimensions(h);
+    for (std::size_t l = 0; l < 3; ++l) {
+        const auto rl = channelRatios(h, l);
+        Tokens above;
+        for (std::int64_t t = 0; t < 3; ++t)
+            if (rl[static_cast<std::size_t>(t * kDim + 5)] >= s.tau) above.push_back(t);
+        EXPECT_EQ(above, s.sinkTokens[l]) << "state " << l;
+    }
+    EXPECT_TRUE(channelRatios(h, 3).empty());
+    EXPECT_TRUE(channelRatios(HiddenStates{}, 0).empty());
+}

@@ -206,3 +206,18 @@ TEST(Cli, TimelineDrawsTheAlpha0MapOfACheckpoint) {
     EXPECT_EQ(missing.code, 1);
     EXPECT_NE(missing.out.find("steps 0, 50"), std::string::npos) << missing.out;
 }
+
+TEST(Cli, MetricsDrawsTheChannelsOfAState) {
+    TempDir dir;
+    const std::string ids = " --token-ids 1,461,392,284,265,447,465,465,465,465,473,315";
+    const auto drawn = runCli("metrics --model " + kStories + ids + " --channels-out " + dir.path("c.svg") +
+                              " --state 3 --json");
+    ASSERT_EQ(drawn.code, 0) << drawn.out;
+    EXPECT_TRUE(jsonOf(drawn).contains("sink_dims")); // --json output stays one JSON object
+    const std::string svg = readBytes(dir.path("c.svg"));
+    EXPECT_NE(svg.find("state 3 (entering layer 3)"), std::string::npos);
+    const auto bad =
+        runCli("metrics --model " + kStories + ids + " --channels-out " + dir.path("d.png") + " --state 9");
+    EXPECT_EQ(bad.code, 1);
+    EXPECT_NE(bad.out.find("--state 9: the model has states 0..5"), std::string::npos) << bad.out;
+}

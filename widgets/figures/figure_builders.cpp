@@ -39,4 +39,32 @@ HeatmapFigure timelineAlpha0Figure(const std::vector<std::vector<double>>& alpha
                            "α₀ (attention on token 0)");
 }
 
+HeatmapFigure channelFigure(std::vector<float> r, std::int64_t tokens, std::int64_t dim,
+                            const std::vector<std::string>& tokenLabels,
+                            const std::vector<std::int64_t>& sinkDims,
+                            const std::vector<std::int64_t>& sinkTokens, int state, int states, double tau,
+                            const std::string& modelName) {
+    HeatmapFigure f;
+    f.rows = tokens;
+    f.cols = dim;
+    f.values = std::move(r);
+    if (static_cast<std::int64_t>(tokenLabels.size()) == tokens) f.rowLabels = tokenLabels;
+    f.markedCols = sinkDims;
+    f.markedRows = sinkTokens;
+    char t[32];
+    std::snprintf(t, sizeof t, "%.3g", tau);
+    // State l enters layer l; the last one leaves the last layer (before the final norm).
+    const std::string where =
+        state + 1 < states ? "entering layer " + std::to_string(state) : "after the last layer";
+    f.title = (modelName.empty() ? "" : modelName + " · ") + "state " + std::to_string(state) + " (" + where +
+              ") · τ = " + t +
+              (sinkDims.empty() ? " · no sink dimension" : " · ▼ sink dimension, ◀ sink token");
+    f.colorbarLabel = "r = |h| / rms(h)";
+    f.xLabel = "channel d";
+    f.yLabel = "token";
+    f.colormap = Colormap::Magma;
+    f.vmin = 0.0;
+    return f;
+}
+
 } // namespace sinkscope

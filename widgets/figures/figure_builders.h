@@ -1,6 +1,7 @@
 #pragma once
 // Figures of the analysis views, built in one place so that a view's "Export…" and its CLI twin
-// draw the same picture: a layer × head table (alpha_0 at a training checkpoint). Qt-free.
+// draw the same picture: a layer × head table (alpha_0 at a training checkpoint) and the
+// hidden-state channel ratios r_l[t, d] of one state (tokens × channels). Qt-free.
 #include "figures/figures.h"
 
 #include <cstdint>
@@ -17,5 +18,14 @@ HeatmapFigure headTableFigure(const std::vector<std::vector<double>>& values, co
 // alpha_0 of a training checkpoint: "<run> · step S · Sink^0.3 = x %".
 HeatmapFigure timelineAlpha0Figure(const std::vector<std::vector<double>>& alpha0, const std::string& runName,
                                    std::int64_t step, double sinkRatePercent);
+
+// r (row-major [tokens, dim], as channelRatios gives it) of state `state`, rows labelled by token,
+// the sink dimensions marked as columns and the sink tokens of this state (phi >= tau) as rows.
+// Magma from 0 to the map's maximum: the few massive channels stand out.
+HeatmapFigure channelFigure(std::vector<float> r, std::int64_t tokens, std::int64_t dim,
+                            const std::vector<std::string>& tokenLabels,
+                            const std::vector<std::int64_t>& sinkDims,
+                            const std::vector<std::int64_t>& sinkTokens, int state, int states, double tau,
+                            const std::string& modelName);
 
 } // namespace sinkscope

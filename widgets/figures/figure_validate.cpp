@@ -54,6 +54,14 @@ Status validateHeatmap(const HeatmapFigure& f) {
     }
     if (!std::isnan(f.vmin) && !std::isnan(f.vmax) && !(f.vmin < f.vmax))
         return Error{"vmin must be below vmax (got " + num(f.vmin) + " and " + num(f.vmax) + ")"};
+    for (auto c : f.markedCols)
+        if (c < 0 || c >= f.cols)
+            return Error{"marked column " + std::to_string(c) + " is outside the map's " +
+                         std::to_string(f.cols) + " columns"};
+    for (auto r : f.markedRows)
+        if (r < 0 || r >= f.rows)
+            return Error{"marked row " + std::to_string(r) + " is outside the map's " +
+                         std::to_string(f.rows) + " rows"};
     return okStatus();
 }
 

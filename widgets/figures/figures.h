@@ -55,6 +55,10 @@ struct HeatmapFigure {
     // linear or row scale: symmetric around 0. Log from the data spans at most 8 decades.
     double vmin = NAN, vmax = NAN;
     int dpi = 150; // PNG resolution; also the resolution of images embedded in SVG/PDF (10..2400)
+    // Optional: columns and rows to point out (e.g. sink dimensions, sink tokens), each drawn as a
+    // small triangle outside the map (columns above it, rows right of it) and, where cells are wide
+    // enough, a frame around the column or row. Indices within the map.
+    std::vector<std::int64_t> markedCols, markedRows;
 };
 
 struct GridFigure { // layer x head overview of one run

@@ -5,6 +5,8 @@
 #include "figures/labels.h"
 #include "figures/map_image.h"
 
+#include <QPolygonF>
+
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -23,6 +25,8 @@ constexpr double kTitleGap = 8.0;
 constexpr double kColorbarGap = 14.0;
 constexpr double kMinColorbar = 120.0; // room for at least three ticks and the label
 constexpr std::int64_t kMaxEmbeddedSide = 4096;
+constexpr double kMark = 5.0;      // marked row / column triangles
+constexpr double kMarkFrame = 3.0; // cells at least this wide get a frame around a marked column / row
 
 // Cell size in points: fits kTargetSide, at least one device pixel, snapped to whole pixels so all
 // cells are equally wide in the PNG.
@@ -67,8 +71,11 @@ HeatmapPainter::HeatmapPainter(const HeatmapFigure& f) : m_f(f) {
         colLabelHeight = std::max(colLabelHeight, l.rect.height());
     const double yCaption = m_yAxisText.isEmpty() ? 0.0 : axisFm.height() + kAxisGap;
     const double titleBand = m_titleText.isEmpty() ? 0.0 : titleFm.height() + kTitleGap;
+    // Marks sit in their own bands: above the map for columns, right of it for rows.
+    const double colMarks = f.markedCols.empty() ? 0.0 : kMark + 1.0;
+    const double rowMarks = f.markedRows.empty() ? 0.0 : kMark + 1.0;
     m_map = QRectF(snap(fs::kPad + yCaption + rowLabelWidth + kLabelGap + fs::kTickLen),
-                   snap(fs::kPad + titleBand), m_cellW * static_cast<double>(f.cols),
+                   snap(fs::kPad + titleBand + colMarks), m_cellW * static_cast<double>(f.cols),
                    m_cellH * static_cast<double>(f.rows));
     for (AxisLabel& l : m_yLabels)
         l.rect.moveTo(m_map.left() + l.rect.left(), m_map.top() + l.rect.top());
@@ -77,7 +84,7 @@ HeatmapPainter::HeatmapPainter(const HeatmapFigure& f) : m_f(f) {
 
     const double labelsBottom = m_map.bottom() + fs::kTickLen + kLabelGap + colLabelHeight;
     m_colorbar.emplace(f.colormap, m_range, fs::qstr(barLabel), std::max(m_map.height(), kMinColorbar));
-    m_colorbarPos = QPointF(m_map.right() + kColorbarGap, m_map.top());
+    m_colorbarPos = QPointF(m_map.right() + rowMarks + kColorbarGap, m_map.top());
     const QRectF bar = colorbarBounds();
 
     // Captions centred on the map; when longer than the map they start at its edge and grow away
@@ -132,6 +139,7 @@ void HeatmapPainter::paint(QPainter& p, bool vector) const {
     p.setPen(QPen(fs::kFrame, fs::kFrameWidth));
     p.setBrush(Qt::NoBrush);
     p.drawRect(m_map);
+    paintMarks(p);
     paintLabels(p);
     m_colorbar->paint(p, m_colorbarPos);
 
@@ -220,6 +228,39 @@ void HeatmapPainter::paintLabels(QPainter& p) const {
         p.drawText(QPointF(0.0, 0.0), m_yAxisText);
         p.restore();
     }
+}
+
+void HeatmapPainter::paintMarks(QPainter& p) const {
+    if (m_f.markedCols.empty() && m_f.markedRows.empty()) return;
+    p.save();
+    const double top = m_map.top(), right = m_map.right();
+    for (auto c : m_f.markedCols) {
+        const QRectF column(m_map.left() + static_cast<double>(c) * m_cellW, top, m_cellW, m_map.height());
+        p.setPen(Qt::NoPen);
+        p.setBrush(fs::kMarked);
+        const double cx = column.center().x();
+        p.drawPolygon(QPolygonF({QPointF(cx - kMark / 2, top - kMark - 1),
+                                 QPointF(cx + kMark / 2, top - kMark - 1), QPointF(cx, top - 1)}));
+        if (m_cellW >= kMarkFrame) {
+            p.setPen(QPen(fs::kMarked, fs::kFrameWidth));
+            p.setBrush(Qt::NoBrush);
+            p.drawRect(column);
+        }
+    }
+    for (auto r : m_f.markedRows) {
+        const QRectF row(m_map.left(), top + static_cast<double>(r) * m_cellH, m_map.width(), m_cellH);
+        p.setPen(Qt::NoPen);
+        p.setBrush(fs::kMarked);
+        const double cy = row.center().y();
+        p.drawPolygon(QPolygonF({QPointF(right + 1, cy), QPointF(right + kMark + 1, cy - kMark / 2),
+                                 QPointF(right + kMark + 1, cy + kMark / 2)}));
+        if (m_cellH >= kMarkFrame) {
+            p.setPen(QPen(fs::kMarked, fs::kFrameWidth));
+            p.setBrush(Qt::NoBrush);
+            p.drawRect(row);
+        }
+    }
+    p.restore();
 }
 
 } // namespace sinkscope

@@ -46,6 +46,7 @@ private:
     void layoutLabels();
     void paintCells(QPainter& p, bool vector) const;
     void paintLabels(QPainter& p) const;
+    void paintMarks(QPainter& p) const;
 
     const HeatmapFigure& m_f;
     std::vector<float> m_values; // transformed by the figure's scale

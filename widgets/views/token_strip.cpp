@@ -4,7 +4,9 @@
 #include <QHelpEvent>
 #include <QMouseEvent>
 #include <QPainter>
+#include <QPolygonF>
 #include <QToolTip>
+#include <algorithm>
 
 namespace sinkscope {
 
@@ -38,6 +40,18 @@ void TokenStrip::setTokens(const std::vector<std::string>& text, const std::vect
 void TokenStrip::setWeights(const std::vector<float>& given, const std::vector<double>& received) {
     m_given = given;
     m_received = received;
+    update();
+}
+
+void TokenStrip::setSinkMarks(const std::vector<std::int64_t>& tokens, const QString& meaning) {
+    m_sinkMarks = tokens;
+    m_sinkMeaning = meaning;
+    update();
+}
+
+void TokenStrip::setHighlighted(const std::vector<std::int64_t>& tokens, const QString& meaning) {
+    m_highlighted = tokens;
+    m_highlightMeaning = meaning;
     update();
 }
 
@@ -76,6 +90,7 @@ void TokenStrip::paintEvent(QPaintEvent*) {
         // Given attention as an orange fill; the selected query is outlined.
         p.fillRect(rects[i], QColor::fromRgbF(1.0, 1.0 - 0.55 * g, 1.0 - 0.9 * g));
         p.setPen(static_cast<int>(i) == m_selected ? QPen(QColor(30, 144, 255), 2) : QPen(Qt::gray));
+        p.setBrush(Qt::NoBrush); // the previous chip's marks may have left a fill brush set
         p.drawRect(rects[i]);
         p.setPen(Qt::black);
         p.drawText(rects[i].adjusted(kPad, 0, -kPad, -3), Qt::AlignVCenter | Qt::AlignLeft, m_text[i]);
@@ -83,6 +98,19 @@ void TokenStrip::paintEvent(QPaintEvent*) {
             const double r = std::clamp(m_received[i], 0.0, 1.0);
             p.fillRect(QRectF(rects[i].left(), rects[i].bottom() - 3, rects[i].width() * r, 3),
                        QColor(120, 40, 160));
+        }
+        const auto token = static_cast<std::int64_t>(i);
+        if (std::find(m_highlighted.begin(), m_highlighted.end(), token) != m_highlighted.end()) {
+            p.setPen(QPen(QColor(30, 150, 60), 2));
+            p.setBrush(Qt::NoBrush);
+            p.drawRect(rects[i].adjusted(1, 1, -1, -1));
+        }
+        if (std::find(m_sinkMarks.begin(), m_sinkMarks.end(), token) != m_sinkMarks.end()) {
+            const QRectF& c = rects[i];
+            p.setPen(Qt::NoPen);
+            p.setBrush(QColor(220, 60, 20));
+            p.drawPolygon(
+                QPolygonF({c.topRight(), c.topRight() - QPointF(8, 0), c.topRight() + QPointF(0, 8)}));
         }
     }
 }
@@ -111,6 +139,11 @@ bool TokenStrip::event(QEvent* e) {
                                .arg(static_cast<double>(m_given[i]), 0, 'g', 3);
                 if (i < m_received.size())
                     tip += QString("\nreceived on average (α): %1").arg(m_received[i], 0, 'g', 3);
+                const auto token = static_cast<std::int64_t>(i);
+                if (std::find(m_sinkMarks.begin(), m_sinkMarks.end(), token) != m_sinkMarks.end())
+                    tip += "\n" + m_sinkMeaning;
+                if (std::find(m_highlighted.begin(), m_highlighted.end(), token) != m_highlighted.end())
+                    tip += "\n" + m_highlightMeaning;
                 QToolTip::showText(help->globalPos(), tip, this);
                 return true;
             }

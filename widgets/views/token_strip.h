@@ -1,7 +1,9 @@
 #pragma once
 // TokenStrip: the prompt's tokens as chips (ids on hover). Clicking a chip selects it as the
 // query: its chips then show, for the current head, the attention the query gives to each token
-// (fill) and, underlined, the attention each token receives on average (alpha_j).
+// (fill) and, underlined, the attention each token receives on average (alpha_j). Other views
+// mark tokens on it: sink tokens found without attention (a red corner) and highlighted tokens
+// (a green frame), each with what the mark means in the tooltip.
 #include <QWidget>
 #include <string>
 #include <vector>
@@ -15,6 +17,12 @@ public:
     void setTokens(const std::vector<std::string>& text, const std::vector<std::int32_t>& ids);
     // given[j]: attention the selected query gives to token j; received[j]: alpha_j.
     void setWeights(const std::vector<float>& given, const std::vector<double>& received);
+    // Sink tokens by a detector other than alpha (e.g. phi_l(t) >= tau): a red corner triangle.
+    void setSinkMarks(const std::vector<std::int64_t>& tokens, const QString& meaning);
+    // Tokens to highlight (e.g. the tokens a head catches): a green frame.
+    void setHighlighted(const std::vector<std::int64_t>& tokens, const QString& meaning);
+    const std::vector<std::int64_t>& sinkMarks() const { return m_sinkMarks; }
+    const std::vector<std::int64_t>& highlighted() const { return m_highlighted; }
     int selected() const { return m_selected; }
     void select(int index);
     bool hasHeightForWidth() const override { return true; }
@@ -35,6 +43,8 @@ private:
     std::vector<std::int32_t> m_ids;
     std::vector<float> m_given;
     std::vector<double> m_received;
+    std::vector<std::int64_t> m_sinkMarks, m_highlighted;
+    QString m_sinkMeaning, m_highlightMeaning;
     int m_selected = -1;
 };
 
