@@ -40,7 +40,9 @@ private:
 };
 } // namespace
 
-EngineWorker::EngineWorker() = default;
+EngineWorker::EngineWorker() {
+    qRegisterMetaType<CtrViewPtr>();
+}
 EngineWorker::~EngineWorker() = default;
 
 Result<std::vector<std::int32_t>> EngineWorker::promptIds(const QString& prompt) const {
@@ -117,6 +119,7 @@ void EngineWorker::run(const QString& prompt, const QStringList& specs, int maxN
         }
         m_prepared = std::move(prepared.value());
         m_preparedPrompt = prompt;
+        ++m_promptSerial;
         m_promptMetrics = std::make_shared<RunView>();
         m_promptMetrics->sinkRate = sinkRateOver({metrics.alphaAt(0)}, 0.3);
         m_promptMetrics->hiddenNorms = metrics.hiddenNorms();
@@ -142,6 +145,7 @@ void EngineWorker::run(const QString& prompt, const QStringList& specs, int maxN
     const auto& ids = m_prepared->ids();
     const auto T = static_cast<std::int64_t>(ids.size());
     view->ids = ids;
+    view->promptSerial = m_promptSerial;
     view->modelName = QFileInfo(m_modelPath).fileName().toStdString();
     for (auto id : ids)
         view->tokens.push_back(m.tokenizer() ? m.tokenizer()->tokenText(id) : fmt::format("<{}>", id));

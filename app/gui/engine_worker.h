@@ -4,6 +4,7 @@
 // prepares it once (PreparedPrompt); changing interventions on the same prompt reuses that and
 // recomputes only from the first intervened layer.
 #include "core/result.h"
+#include "ctr_view.h"
 #include "model/model.h"
 #include "run_view.h"
 
@@ -37,6 +38,9 @@ public Q_SLOTS:
     // created when absent: the engine call `sinkscope-cli trace` makes (greedy generation).
     void saveToTrace(const QString& path, const QString& prompt, const QStringList& interventions,
                      int maxNewTokens);
+    // Catch-tag-release of every head of the current prompt's unmodified run (the pass and the
+    // engine observer `sinkscope-cli metrics --theta` use), one forward pass per call.
+    void catchTagRelease(double theta);
 
 Q_SIGNALS:
     void modelLoaded(const QString& description, const QString& device, const QString& notices);
@@ -44,6 +48,7 @@ Q_SIGNALS:
     void failed(const QString& message);
     void progress(int done, int total);
     void traceSaved(const QString& path, const QList<qint64>& runIds);
+    void ctrReady(sinkscope::gui::CtrViewPtr view);
 
 private:
     Result<std::vector<std::int32_t>> promptIds(const QString& prompt) const;
@@ -56,6 +61,7 @@ private:
     std::vector<float> m_baseAttention;
     std::shared_ptr<RunView> m_promptMetrics; // metrics fields only, for the current prompt
     std::atomic<bool> m_cancel{false};
+    std::uint64_t m_promptSerial = 0;
 };
 
 } // namespace sinkscope::gui

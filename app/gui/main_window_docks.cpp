@@ -2,11 +2,14 @@
 // each dock is its own class; this file only places them and connects them to the window, the
 // views they mark and the engine worker.
 #include "channels_dock.h"
+#include "ctr_dock.h"
 #include "engine_worker.h"
 #include "intervention_panel.h"
 #include "main_window.h"
 #include "runs_dock.h"
 #include "timeline_dock.h"
+#include "views/head_grid.h"
+#include "views/heatmap_canvas.h"
 
 #include <QAction>
 #include <QCheckBox>
@@ -45,6 +48,15 @@ void MainWindow::buildAnalysisDocks() {
     connect(this, &MainWindow::runShown, channels, [this, channels] { channels->setRun(m_last); });
     connect(channels, &ChannelsDock::hovered, this,
             [this](const QString& r) { statusBar()->showMessage(r); });
+
+    auto* ctr = new CtrDock(m_strip, this);
+    addDockWidget(Qt::BottomDockWidgetArea, ctr);
+    tabifyDockWidget(m_runs, ctr);
+    connect(this, &MainWindow::runShown, ctr, [this, ctr] { ctr->setRun(m_last); });
+    connect(ctr, &CtrDock::requested, m_worker, &EngineWorker::catchTagRelease);
+    connect(m_worker, &EngineWorker::ctrReady, ctr, &CtrDock::showScores);
+    connect(m_grid, &HeadGrid::headActivated, ctr, &CtrDock::setHead);
+    connect(m_heatmap, &HeatmapCanvas::headClicked, ctr, &CtrDock::setHead);
     m_runs->raise();
 
     if (auto* tools = findChild<QToolBar*>("mainToolBar"))

@@ -14,6 +14,9 @@ namespace sinkscope::gui {
 
 struct RunView {
     std::string modelName; // the model file or directory name, for figure titles
+    // Which prompt the worker prepared for this run (the same for every run of one prompt); 0 for
+    // runs not computed by the worker (stored runs), which have no model to ask.
+    std::uint64_t promptSerial = 0;
     std::vector<std::int32_t> ids;
     std::vector<std::string> tokens;
     int layers = 0, heads = 0;
