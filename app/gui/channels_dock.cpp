@@ -61,6 +61,7 @@ ChannelsDock::ChannelsDock(TokenStrip* strip, QWidget* parent)
     v->addWidget(m_view, 1);
     setWidget(body);
     connect(this, &QDockWidget::visibilityChanged, this, [this](bool visible) {
+        m_onScreen = visible;
         if (visible && m_stale) showState();
     });
 }
@@ -130,7 +131,7 @@ void ChannelsDock::showState() {
             .arg(l)
             .arg(list(tokens))
             .arg(peaks));
-    if (!isVisible()) {
+    if (!m_onScreen) {
         m_stale = true; // drawing a tokens × channels map nobody sees is wasted work
         return;
     }

@@ -52,6 +52,8 @@ private:
     QLabel* m_info = nullptr;
     HeatmapView* m_view = nullptr;
     bool m_stale = false; // the heatmap waits until the dock is shown
+    // On screen: docks tabbed behind another stay isVisible(), so this follows visibilityChanged.
+    bool m_onScreen = false;
 };
 
 } // namespace sinkscope::gui

@@ -60,6 +60,7 @@ CtrDock::CtrDock(TokenStrip* strip, QWidget* parent)
     connect(m_debounce, &QTimer::timeout, this, &CtrDock::requestIfNeeded);
     connect(m_theta, &QDoubleSpinBox::valueChanged, m_debounce, qOverload<>(&QTimer::start));
     connect(this, &QDockWidget::visibilityChanged, this, [this](bool visible) {
+        m_onScreen = visible;
         markStrip(visible);
         if (visible) requestIfNeeded();
     });
@@ -96,7 +97,7 @@ double CtrDock::theta() const {
 
 // One request per (prompt, theta), and only while someone looks at the dock.
 void CtrDock::requestIfNeeded() {
-    if (!m_run || m_run->promptSerial == 0 || !isVisible()) return;
+    if (!m_run || m_run->promptSerial == 0 || !m_onScreen) return;
     const double theta = m_theta->value();
     if (m_ctr && m_ctr->promptSerial == m_run->promptSerial && m_ctr->options.theta == theta) return;
     if (m_requestedSerial == m_run->promptSerial && m_requestedTheta == theta) return;
@@ -154,7 +155,7 @@ void CtrDock::showHead() {
     m_scatter->setData(points, QPointF(s.tagProjection[0], s.tagProjection[1]), "tag u",
                        s.pc1Var ? QString("PC1 (%1 % of variance)").arg(*s.pc1Var * 100, 0, 'f', 0) : "PC1",
                        "PC2");
-    markStrip(isVisible());
+    markStrip(m_onScreen);
     Q_EMIT shown();
 }
 

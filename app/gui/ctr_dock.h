@@ -55,6 +55,8 @@ private:
     CtrViewPtr m_ctr;
     TokenStrip* m_strip;
     int m_layer = 0, m_head = 0;
+    // On screen: docks tabbed behind another stay isVisible(), so this follows visibilityChanged.
+    bool m_onScreen = false;
     double m_requestedTheta = -1;
     std::uint64_t m_requestedSerial = 0;
     QDoubleSpinBox* m_theta = nullptr;

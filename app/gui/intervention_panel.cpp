@@ -6,6 +6,7 @@
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLineEdit>
+#include <QRegularExpression>
 #include <QSignalBlocker>
 #include <QSpinBox>
 #include <map>
@@ -118,6 +119,27 @@ QStringList InterventionPanel::scoped(const QString& base) const {
         out << base + (base.contains(':') ? "," : ":") +
                    QString("layers=%1,heads=%2").arg(l).arg(heads.join('|'));
     return out;
+}
+
+void InterventionPanel::useSpan(int first, int last) {
+    static const QRegularExpression toKey("to=[0-9]+(-[0-9]+)?");
+    const QString to = QString("to=%1-%2").arg(first).arg(last);
+    QString spec = m_custom->text().trimmed();
+    if (spec.startsWith("redistribute:")) {
+        if (spec.contains(toKey))
+            spec.replace(toKey, to);
+        else
+            spec += "," + to;
+        if (!spec.contains("heads=")) spec += ",heads=span";
+    } else {
+        spec = "redistribute:p=0.6," + to + ",heads=span";
+    }
+    m_custom->setText(spec);
+    Q_EMIT changed();
+}
+
+QString InterventionPanel::customSpec() const {
+    return m_custom->text().trimmed();
 }
 
 QStringList InterventionPanel::specs() const {

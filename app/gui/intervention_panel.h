@@ -24,6 +24,10 @@ public:
     void setModelShape(int layers, int heads);
     void setSelectedHeads(const std::set<std::pair<int, int>>& heads);
     QStringList specs() const;
+    // VAR's recipe for a marked span in the custom SPEC: redistribute:p=0.6,to=A-B,heads=span (a
+    // redistribute SPEC already there keeps its p and other keys and gets the new span). Re-runs.
+    void useSpan(int first, int last);
+    QString customSpec() const;
 
     QCheckBox* suppressBox() const { return m_suppress; }
 

@@ -7,6 +7,7 @@
 #include "intervention_panel.h"
 #include "main_window.h"
 #include "runs_dock.h"
+#include "span_dock.h"
 #include "timeline_dock.h"
 #include "views/head_grid.h"
 #include "views/heatmap_canvas.h"
@@ -57,6 +58,11 @@ void MainWindow::buildAnalysisDocks() {
     connect(m_worker, &EngineWorker::ctrReady, ctr, &CtrDock::showScores);
     connect(m_grid, &HeadGrid::headActivated, ctr, &CtrDock::setHead);
     connect(m_heatmap, &HeatmapCanvas::headClicked, ctr, &CtrDock::setHead);
+
+    auto* span = new SpanDock(m_strip, m_grid, m_panel, this);
+    addDockWidget(Qt::BottomDockWidgetArea, span);
+    tabifyDockWidget(m_runs, span);
+    connect(this, &MainWindow::runShown, span, [this, span] { span->setRun(m_last); });
     m_runs->raise();
 
     if (auto* tools = findChild<QToolBar*>("mainToolBar"))

@@ -37,6 +37,11 @@ void HeadGrid::clearSelection() {
     Q_EMIT selectionChanged();
 }
 
+void HeadGrid::setLit(const std::set<std::pair<int, int>>& heads) {
+    m_lit = heads;
+    update();
+}
+
 QSize HeadGrid::sizeHint() const {
     return {320, 240};
 }
@@ -72,6 +77,10 @@ void HeadGrid::paintEvent(QPaintEvent*) {
             if (v > m_threshold) {
                 p.setPen(QPen(QColor(220, 50, 32), 2));
                 p.drawRect(r.adjusted(1, 1, -1, -1));
+            }
+            if (m_lit.count({l, h})) {
+                p.setPen(QPen(QColor(255, 190, 0), 3));
+                p.drawRect(r.adjusted(4, 4, -4, -4));
             }
             if (m_selection.count({l, h})) {
                 p.setPen(QPen(QColor(30, 144, 255), 3, Qt::DashLine));

@@ -21,6 +21,9 @@ public:
     const std::vector<std::vector<double>>& values() const { return m_values; }
     const std::set<std::pair<int, int>>& selection() const { return m_selection; }
     void clearSelection();
+    // Heads to light up (e.g. the span-centric heads of a marked span): a gold frame.
+    void setLit(const std::set<std::pair<int, int>>& heads);
+    const std::set<std::pair<int, int>>& lit() const { return m_lit; }
     QSize sizeHint() const override;
 
 Q_SIGNALS:
@@ -37,7 +40,7 @@ private:
     std::vector<std::vector<double>> m_values;
     double m_threshold = 0.3;
     int m_layer = 0, m_head = 0;
-    std::set<std::pair<int, int>> m_selection;
+    std::set<std::pair<int, int>> m_selection, m_lit;
 };
 
 } // namespace sinkscope

@@ -31,6 +31,7 @@ void TokenStrip::setTokens(const std::vector<std::string>& text, const std::vect
         m_text.push_back(shown(t));
     m_ids = ids;
     if (m_selected >= static_cast<int>(m_text.size())) m_selected = -1;
+    if (m_span.second >= static_cast<int>(m_text.size())) clearSpan(); // a shorter prompt
     // Box layouts ignore height-for-width; wrap by asking for the rows this width needs.
     setMinimumHeight(heightForWidth(width()));
     updateGeometry();
@@ -100,6 +101,8 @@ void TokenStrip::paintEvent(QPaintEvent*) {
                        QColor(120, 40, 160));
         }
         const auto token = static_cast<std::int64_t>(i);
+        if (static_cast<int>(i) >= m_span.first && static_cast<int>(i) <= m_span.second)
+            p.fillRect(QRectF(rects[i].left(), rects[i].top(), rects[i].width(), 4), QColor(30, 100, 220));
         if (std::find(m_highlighted.begin(), m_highlighted.end(), token) != m_highlighted.end()) {
             p.setPen(QPen(QColor(30, 150, 60), 2));
             p.setBrush(Qt::NoBrush);
@@ -121,10 +124,54 @@ void TokenStrip::resizeEvent(QResizeEvent* e) {
     if (h != minimumHeight()) setMinimumHeight(h);
 }
 
-void TokenStrip::mousePressEvent(QMouseEvent* e) {
+QRectF TokenStrip::chipRect(int index) const {
+    const auto rects = layout(width());
+    return index >= 0 && index < static_cast<int>(rects.size()) ? rects[static_cast<std::size_t>(index)]
+                                                                : QRectF();
+}
+
+int TokenStrip::chipAt(QPointF pos) const {
     const auto rects = layout(width());
     for (std::size_t i = 0; i < rects.size(); ++i)
-        if (rects[i].contains(e->position())) return select(static_cast<int>(i));
+        if (rects[i].contains(pos)) return static_cast<int>(i);
+    return -1;
+}
+
+void TokenStrip::setSpan(int first, int last) {
+    m_span = {std::min(first, last), std::max(first, last)};
+    update();
+    Q_EMIT spanMarked(m_span.first, m_span.second);
+}
+
+void TokenStrip::clearSpan() {
+    m_span = {-1, -1};
+    update();
+    Q_EMIT spanCleared();
+}
+
+// A click selects the query; a drag over more than one chip, or a shift-click, marks a span.
+void TokenStrip::mousePressEvent(QMouseEvent* e) {
+    const int i = chipAt(e->position());
+    if (i < 0) return;
+    if (e->modifiers() & Qt::ShiftModifier) return setSpan(i, i);
+    m_dragFrom = i;
+    m_dragging = false;
+    select(i);
+}
+
+void TokenStrip::mouseMoveEvent(QMouseEvent* e) {
+    if (!(e->buttons() & Qt::LeftButton) || m_dragFrom < 0) return;
+    const int i = chipAt(e->position());
+    if (i < 0 || (i == m_dragFrom && !m_dragging)) return;
+    m_dragging = true;
+    m_span = {std::min(m_dragFrom, i), std::max(m_dragFrom, i)};
+    update();
+}
+
+void TokenStrip::mouseReleaseEvent(QMouseEvent*) {
+    if (m_dragging) Q_EMIT spanMarked(m_span.first, m_span.second);
+    m_dragFrom = -1;
+    m_dragging = false;
 }
 
 bool TokenStrip::event(QEvent* e) {
@@ -144,6 +191,8 @@ bool TokenStrip::event(QEvent* e) {
                     tip += "\n" + m_sinkMeaning;
                 if (std::find(m_highlighted.begin(), m_highlighted.end(), token) != m_highlighted.end())
                     tip += "\n" + m_highlightMeaning;
+                if (static_cast<int>(i) >= m_span.first && static_cast<int>(i) <= m_span.second)
+                    tip += QString("\nin the marked span %1-%2").arg(m_span.first).arg(m_span.second);
                 QToolTip::showText(help->globalPos(), tip, this);
                 return true;
             }

@@ -3,9 +3,11 @@
 // query: its chips then show, for the current head, the attention the query gives to each token
 // (fill) and, underlined, the attention each token receives on average (alpha_j). Other views
 // mark tokens on it: sink tokens found without attention (a red corner) and highlighted tokens
-// (a green frame), each with what the mark means in the tooltip.
+// (a green frame), each with what the mark means in the tooltip. Dragging across chips (or
+// shift-clicking one) marks a token span, drawn as a blue bar over its chips.
 #include <QWidget>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace sinkscope {
@@ -23,22 +25,32 @@ public:
     void setHighlighted(const std::vector<std::int64_t>& tokens, const QString& meaning);
     const std::vector<std::int64_t>& sinkMarks() const { return m_sinkMarks; }
     const std::vector<std::int64_t>& highlighted() const { return m_highlighted; }
+    // The marked span, inclusive; {-1, -1} when none.
+    std::pair<int, int> span() const { return m_span; }
+    void setSpan(int first, int last); // emits spanMarked
+    void clearSpan();                  // emits spanCleared
     int selected() const { return m_selected; }
     void select(int index);
     bool hasHeightForWidth() const override { return true; }
     int heightForWidth(int w) const override;
+    QRectF chipRect(int index) const; // where token index is drawn (empty when out of range)
 
 Q_SIGNALS:
     void tokenSelected(int index);
+    void spanMarked(int first, int last);
+    void spanCleared();
 
 protected:
     void paintEvent(QPaintEvent*) override;
     void mousePressEvent(QMouseEvent* e) override;
+    void mouseMoveEvent(QMouseEvent* e) override;
+    void mouseReleaseEvent(QMouseEvent* e) override;
     bool event(QEvent* e) override;
     void resizeEvent(QResizeEvent* e) override;
 
 private:
     std::vector<QRectF> layout(int width) const;
+    int chipAt(QPointF pos) const;
     std::vector<QString> m_text;
     std::vector<std::int32_t> m_ids;
     std::vector<float> m_given;
@@ -46,6 +58,9 @@ private:
     std::vector<std::int64_t> m_sinkMarks, m_highlighted;
     QString m_sinkMeaning, m_highlightMeaning;
     int m_selected = -1;
+    std::pair<int, int> m_span{-1, -1};
+    int m_dragFrom = -1;
+    bool m_dragging = false;
 };
 
 } // namespace sinkscope

@@ -116,6 +116,7 @@ private Q_SLOTS:
         QVERIFY(ran.wait(60000));
         auto* dock = w.findChild<ChannelsDock*>();
         QVERIFY(dock);
+        QCOMPARE(dock->shownFigure().rows, std::int64_t(0)); // tabbed behind the runs: nothing drawn yet
         dock->raise();
         QTest::qWait(50);
         QVERIFY(w.lastRun()->hiddenStates);

@@ -10,6 +10,7 @@
 #include "views/pc_scatter.h"
 #include "views/token_strip.h"
 
+#include <QDockWidget>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -45,8 +46,9 @@ private Q_SLOTS:
         QVERIFY(ran.wait(60000));
         auto* dock = w.findChild<CtrDock*>();
         QVERIFY(dock);
-        QSignalSpy shown(dock, &CtrDock::shown);
-        dock->raise(); // visible: asks the worker
+        QTest::qWait(200);
+        QVERIFY(!dock->scores()); // tabbed behind another dock: no pass is spent on it
+        dock->raise();            // on screen: asks the worker
         QTRY_VERIFY_WITH_TIMEOUT(dock->scores() != nullptr, 30000);
         const auto ctr = dock->scores();
         QCOMPARE(ctr->options.theta, 0.3);
@@ -82,6 +84,9 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(dock->scores()->options.theta == 0.6, 30000);
         QVERIFY(dock->scores()->at(1, 3).caught < 10);
         QCOMPARE(w.findChild<sinkscope::TokenStrip*>()->highlighted(), dock->scores()->at(1, 3).caughtTokens);
+        // Another tab in front: the strip no longer shows this dock's marks.
+        w.findChild<QDockWidget*>("runsDock")->raise();
+        QTRY_VERIFY(w.findChild<sinkscope::TokenStrip*>()->highlighted().empty());
     }
 };
 
