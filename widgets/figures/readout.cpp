@@ -16,7 +16,8 @@ std::string label(const std::vector<std::string>& labels, std::int64_t i) {
 std::string cellReadout(const HeatmapFigure& f, std::int64_t row, std::int64_t col) {
     const float v = f.values[static_cast<std::size_t>(row * f.cols + col)];
     const std::string q = label(f.rowLabels, row), k = label(f.colLabels, col);
-    if (!std::isfinite(v)) return fmt::format("query {} '{}' cannot see key {} '{}' (causal)", row, q, col, k);
+    if (!std::isfinite(v))
+        return fmt::format("query {} '{}' cannot see key {} '{}' (causal)", row, q, col, k);
     return fmt::format("query {} '{}' → key {} '{}': {:.4g}", row, q, col, k, v);
 }
 

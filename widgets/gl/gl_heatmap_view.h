@@ -48,6 +48,7 @@ public:
     void setView(double pixelsPerCell, QPointF topLeftCell);
     void zoomAbout(double factor, QPointF widgetPos);
     double pixelsPerCell() const { return m_ppc; }
+    QPointF widgetPosOfCell(double row, double col) const; // centre of a cell: (row + 0.5, col + 0.5)
     QPointF topLeftCell() const { return m_topLeft; }
 
     struct FrameStats {
@@ -73,7 +74,7 @@ protected:
     void keyPressEvent(QKeyEvent* e) override;
 
 private:
-    QRectF mapArea() const;                 // widget pixels where cells are drawn
+    QRectF mapArea() const;                  // widget pixels where cells are drawn
     QPointF cellAt(QPointF widgetPos) const; // level-0 cell coordinates (fractional)
     bool hoveredCell(std::int64_t& row, std::int64_t& col) const;
     QRectF minimapRect() const;

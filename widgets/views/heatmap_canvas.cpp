@@ -44,22 +44,27 @@ HeatmapCanvas::HeatmapCanvas(QWidget* parent) : QWidget(parent) {
 }
 
 void HeatmapCanvas::setFigure(HeatmapFigure figure) {
-    if (m_gl) m_gl->setFigure(std::move(figure));
-    else m_raster->setFigure(std::move(figure));
+    if (m_gl)
+        m_gl->setFigure(std::move(figure));
+    else
+        m_raster->setFigure(std::move(figure));
 }
 
 const HeatmapFigure& HeatmapCanvas::figure() const {
     return m_gl ? m_gl->figure() : m_raster->figure();
 }
 
-void HeatmapCanvas::setHeadOverview(int layers, int heads, std::vector<double> values, std::vector<bool> marked,
-                                    int currentLayer, int currentHead) {
-    if (m_gl) m_gl->setHeadOverview(layers, heads, std::move(values), std::move(marked), currentLayer, currentHead);
+void HeatmapCanvas::setHeadOverview(int layers, int heads, std::vector<double> values,
+                                    std::vector<bool> marked, int currentLayer, int currentHead) {
+    if (m_gl)
+        m_gl->setHeadOverview(layers, heads, std::move(values), std::move(marked), currentLayer, currentHead);
 }
 
 void HeatmapCanvas::resetView() {
-    if (m_gl) m_gl->resetView();
-    else m_raster->resetView();
+    if (m_gl)
+        m_gl->resetView();
+    else
+        m_raster->resetView();
 }
 
 QImage HeatmapCanvas::grabImage() {
