@@ -37,6 +37,8 @@ public:
     InterventionPanel* interventions() const { return m_panel; }
     HeatmapCanvas* heatmap() const { return m_heatmap; }
     QTableWidget* outputTable() const { return m_top; }
+    QSpinBox* maxNewTokens() const { return m_maxNew; }
+    QPlainTextEdit* promptEdit() const { return m_prompt; }
     bool busy() const { return m_busy; }
 
 public Q_SLOTS:
