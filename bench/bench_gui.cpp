@@ -13,6 +13,7 @@
 #include "intervention_panel.h"
 #include "io/random_checkpoint.h"
 #include "main_window.h"
+#include "thread_policy.h"
 #include "train/train_config.h"
 #include "views/heatmap_view.h"
 
@@ -263,6 +264,7 @@ int benchWindow(const std::string& model, int T, int toggles) {
 } // namespace
 
 int main(int argc, char** argv) {
+    gui::ensurePassiveThreadWaits(argv); // as the app does
     QApplication app(argc, argv);
     CLI::App cli{"SinkScope desktop benchmarks (run under xvfb-run, QT_QPA_PLATFORM=xcb)"};
     std::string model;
