@@ -6,6 +6,7 @@
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLineEdit>
+#include <QSignalBlocker>
 #include <QSpinBox>
 #include <map>
 
@@ -112,6 +113,25 @@ QStringList InterventionPanel::scoped(const QString& base) const {
         out << base + (base.contains(':') ? "," : ":") +
                    QString("layers=%1,heads=%2").arg(l).arg(heads.join('|'));
     return out;
+}
+
+void InterventionPanel::applyPreset(const Preset& p) {
+    {
+        const QSignalBlocker blockers[] = {
+            QSignalBlocker(m_suppress),     QSignalBlocker(m_zerotune), QSignalBlocker(m_act),
+            QSignalBlocker(m_sinkLogit),    QSignalBlocker(m_stream),   QSignalBlocker(m_streamSinks),
+            QSignalBlocker(m_streamWindow), QSignalBlocker(m_scope),    QSignalBlocker(m_custom)};
+        m_suppress->setChecked(p.suppress);
+        m_zerotune->setChecked(false);
+        m_act->setChecked(false);
+        m_sinkLogit->setChecked(false);
+        m_stream->setChecked(p.stream);
+        m_streamSinks->setValue(p.streamSinks);
+        m_streamWindow->setValue(p.streamWindow);
+        m_scope->setCurrentIndex(0);
+        m_custom->clear();
+    }
+    Q_EMIT changed();
 }
 
 QStringList InterventionPanel::specs() const {

@@ -13,6 +13,8 @@ class QSpinBox;
 class QTableWidget;
 class QTimer;
 class QCheckBox;
+class QDragEnterEvent;
+class QDropEvent;
 
 namespace sinkscope {
 class HeadGrid;
@@ -41,6 +43,23 @@ public:
     QPlainTextEdit* promptEdit() const { return m_prompt; }
     bool busy() const { return m_busy; }
 
+    QString modelPath() const { return m_modelPath; }
+    class Classroom* classroom() const {
+        return m_classroom;
+    }
+
+    // Used by the classroom scenarios and menus; each leads to an ordinary run.
+    void setPrompt(const QString& text);
+    void loadModel(const QString& path);
+    void setShowDiff(bool on);
+    void selectHead(int layer, int head);
+    void selectStrongestSinkHead(); // the head with the largest alpha_0 (now and after the next run)
+    void showTrainingTimeline();    // the timeline of the current model's training, when it has one
+    void openSigmoidModel();        // the bundled sigmoid-attention model, when present
+    std::pair<int, int> currentHead() const { return {m_layer, m_head}; }
+    bool exportHeadGridTo(const QString& path) { return exportHeadGrid(path); }
+    bool exportNormPlotTo(const QString& path) { return exportNormPlot(path); }
+
 public Q_SLOTS:
     void requestRun();
     void cancelRun();
@@ -52,6 +71,12 @@ Q_SIGNALS:
     // To the worker (queued).
     void startRun(const QString& prompt, const QStringList& specs, int maxNewTokens);
     void startLoad(const QString& path);
+    // A training run directory (with timeline.json) to show on the timeline.
+    void trainingTimelineRequested(const QString& runDir);
+
+protected:
+    void dragEnterEvent(QDragEnterEvent* e) override;
+    void dropEvent(QDropEvent* e) override;
 
 private:
     void buildUi();
@@ -60,6 +85,12 @@ private:
     void showTokenWeights();
     void showMetrics();
     void openModel();
+    void buildMenus();
+    void rebuildRecentMenu();
+    void rememberModel(const QString& path);
+    bool exportHeadGrid(const QString& path);
+    bool exportNormPlot(const QString& path);
+    void copyHeatmapImage();
 
     QThread m_thread;
     EngineWorker* m_worker = nullptr;
@@ -81,6 +112,10 @@ private:
     QCheckBox* m_showDiff = nullptr;
     QTimer* m_debounce = nullptr;
     QString m_modelDescription, m_device, m_modelPath;
+    QLabel* m_caption = nullptr; // classroom scenario text
+    class Classroom* m_classroom = nullptr;
+    class QMenu* m_recentMenu = nullptr;
+    bool m_selectSinkHead = false;
 };
 
 } // namespace sinkscope::gui

@@ -1,14 +1,18 @@
 // The desktop window driven as a user would: it opens a model and runs the demo prompt by
 // itself, a suppression toggle re-runs and changes the output, a long generation can be
 // cancelled, the heatmap exports. Runs headless (offscreen platform).
+#include "classroom.h"
 #include "intervention_panel.h"
 #include "main_window.h"
 #include "views/heatmap_canvas.h"
 
+#include <QApplication>
 #include <QCheckBox>
 #include <QDir>
 #include <QDockWidget>
 #include <QFile>
+#include <QMimeData>
+#include <QPlainTextEdit>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSpinBox>
@@ -16,6 +20,7 @@
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QUrl>
 
 using sinkscope::gui::MainWindow;
 
@@ -98,6 +103,80 @@ private Q_SLOTS:
             QVERIFY(w.exportHeatmap(path));
             QVERIFY(QFile(path).size() > 1000);
         }
+    }
+
+    void exportsHeadGridAndNormPlot() {
+        MainWindow w(kStories, kPrompt);
+        QSignalSpy shown(&w, &MainWindow::runShown);
+        QVERIFY(shown.wait(60000));
+        QTemporaryDir dir;
+        for (const char* name : {"heads.png", "heads.pdf", "norms.svg", "norms.png"}) {
+            const QString path = dir.filePath(name);
+            const bool ok =
+                QString(name).startsWith("heads") ? w.exportHeadGridTo(path) : w.exportNormPlotTo(path);
+            QVERIFY2(ok, name);
+            QVERIFY2(QFile(path).size() > 500, name);
+        }
+        QVERIFY(!w.exportNormPlotTo(dir.filePath("norms.bmp"))); // unknown type: refused, nothing written
+        QVERIFY(!QFile::exists(dir.filePath("norms.bmp")));
+    }
+
+    void classroomStepsThroughScenariosAndRestores() {
+        MainWindow w(kStories, kPrompt);
+        QSignalSpy shown(&w, &MainWindow::runShown);
+        QVERIFY(shown.wait(60000));
+        auto* classroom = w.classroom();
+        classroom->enter();
+        QVERIFY(classroom->active());
+        QVERIFY(shown.wait(60000)); // scenario 1 runs the story prompt
+        // Scenario 1 opens the head with the largest alpha_0.
+        const auto run = w.lastRun();
+        double best = 0;
+        for (const auto& layer : run->alpha0)
+            for (double a : layer)
+                best = std::max(best, a);
+        QCOMPARE(run->alpha0[std::size_t(w.currentHead().first)][std::size_t(w.currentHead().second)], best);
+        QTest::keyClick(&w, Qt::Key_PageDown); // 2: suppression, diff view
+        QCOMPARE(classroom->current(), 1);
+        QVERIFY(w.interventions()->suppressBox()->isChecked());
+        QVERIFY(w.findChild<QCheckBox*>("showDiff")->isChecked());
+        QTRY_VERIFY_WITH_TIMEOUT(!w.busy() && w.lastRun()->effect.kl > 1e-3, 60000);
+        QTest::keyClick(&w, Qt::Key_PageDown); // 3: streaming without sinks
+        QTRY_VERIFY_WITH_TIMEOUT(!w.busy() && !w.lastRun()->interventions.empty() &&
+                                     w.lastRun()->interventions.front().rfind("stream:sinks=0", 0) == 0,
+                                 60000);
+        if (qEnvironmentVariableIsSet("SINKSCOPE_SCREENSHOT_DIR"))
+            w.grab().save(qEnvironmentVariable("SINKSCOPE_SCREENSHOT_DIR") + "/classroom.png");
+        classroom->leave();
+        QVERIFY(!classroom->active());
+        QVERIFY(!w.interventions()->suppressBox()->isChecked());
+        QCOMPARE(w.promptEdit()->toPlainText(), kPrompt);
+    }
+
+    void remembersRecentModelsAndOpensDroppedOnes() {
+        {
+            MainWindow w(kStories, kPrompt);
+            QSignalSpy shown(&w, &MainWindow::runShown);
+            QVERIFY(shown.wait(60000));
+        }
+        QCOMPARE(QSettings().value("model/recent").toStringList().value(0), kStories);
+        MainWindow w(kStories, kPrompt);
+        QSignalSpy shown(&w, &MainWindow::runShown);
+        QVERIFY(shown.wait(60000));
+        QMimeData mime;
+        mime.setUrls({QUrl::fromLocalFile(kStories)});
+        QDragEnterEvent enter(QPoint(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(&w, &enter);
+        QVERIFY(enter.isAccepted());
+        QDropEvent drop(QPointF(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(&w, &drop);
+        QVERIFY(shown.wait(60000)); // the dropped model was loaded and the prompt re-run
+        QMimeData text;
+        text.setText("not a model");
+        QDragEnterEvent refused(QPoint(10, 10), Qt::CopyAction, &text, Qt::LeftButton, Qt::NoModifier);
+        refused.setAccepted(false);
+        QApplication::sendEvent(&w, &refused);
+        QVERIFY(!refused.isAccepted());
     }
 };
 

@@ -156,6 +156,8 @@ QRectF GlHeatmapView::minimapRect() const {
     if (!m_showMinimap || m_overview.layers <= 0 || m_overview.heads <= 0) return {};
     const QRectF area = mapArea();
     const QSizeF size(m_overview.heads * kMiniCell, m_overview.layers * kMiniCell);
+    // On a small canvas the minimap would hide the map itself: the head grid dock shows the same.
+    if (size.width() > area.width() / 3 || size.height() > area.height() / 3) return {};
     return QRectF(area.right() - size.width() - 8, area.top() + 22, size.width(), size.height());
 }
 
