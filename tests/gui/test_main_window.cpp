@@ -13,6 +13,7 @@
 #include <QFile>
 #include <QMimeData>
 #include <QPlainTextEdit>
+#include <QScreen>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSpinBox>
@@ -28,6 +29,11 @@ namespace {
 const QString kStories = QString(SINKSCOPE_SHARED_MODELS_DIR) + "/stories260K/stories260K.bin";
 const QString kPrompt = "ids: 1, 461, 392, 284, 265, 447, 465, 465, 465, 465, 473, 315, 264";
 } // namespace
+
+// What the window shows on screen: QWidget::grab() cannot see the heatmap's own GL window.
+QPixmap shot(QWidget& w) {
+    return w.screen()->grabWindow(w.winId());
+}
 
 class MainWindowTest : public QObject {
     Q_OBJECT
@@ -55,10 +61,10 @@ private Q_SLOTS:
         QTest::qWait(50); // let the layout settle (the token strip wraps to its rows)
         if (qEnvironmentVariableIsSet("SINKSCOPE_SCREENSHOT_DIR")) {
             const QString dir = qEnvironmentVariable("SINKSCOPE_SCREENSHOT_DIR");
-            w.grab().save(dir + "/main_window.png");
+            shot(w).save(dir + "/main_window.png");
             w.findChild<QDockWidget*>("metricsDock")->raise();
             QTest::qWait(50);
-            w.grab().save(dir + "/metrics_panel.png");
+            shot(w).save(dir + "/metrics_panel.png");
         }
     }
 
@@ -146,7 +152,7 @@ private Q_SLOTS:
                                      w.lastRun()->interventions.front().rfind("stream:sinks=0", 0) == 0,
                                  60000);
         if (qEnvironmentVariableIsSet("SINKSCOPE_SCREENSHOT_DIR"))
-            w.grab().save(qEnvironmentVariable("SINKSCOPE_SCREENSHOT_DIR") + "/classroom.png");
+            shot(w).save(qEnvironmentVariable("SINKSCOPE_SCREENSHOT_DIR") + "/classroom.png");
         classroom->leave();
         QVERIFY(!classroom->active());
         QVERIFY(!w.interventions()->suppressBox()->isChecked());

@@ -52,6 +52,15 @@ bool near(QRgb a, Rgb b, int tolerance) {
            std::abs(qBlue(a) - b.b) <= tolerance;
 }
 
+// Lets the canvas draw the current state (a QOpenGLWindow paints on its own schedule), then
+// returns what is on screen.
+QImage frame(GlHeatmapView& v) {
+    QSignalSpy swapped(&v, &QOpenGLWindow::frameSwapped);
+    v.update();
+    if (!swapped.wait(10000)) return {};
+    return v.grabFramebuffer();
+}
+
 HeatmapFigure bigSinkMap(std::int64_t n) {
     HeatmapFigure f;
     f.rows = f.cols = n;
@@ -78,7 +87,7 @@ private Q_SLOTS:
         v.setFigure(f);
         v.show();
         QVERIFY(QTest::qWaitForWindowExposed(&v));
-        const QImage img = v.grabFramebuffer();
+        const QImage img = frame(v);
         float top = 0.0f;
         for (float x : f.values)
             if (!std::isnan(x)) top = std::max(top, x);
@@ -121,7 +130,7 @@ private Q_SLOTS:
         v.setFigure(bigSinkMap(n));
         v.show();
         QVERIFY(QTest::qWaitForWindowExposed(&v));
-        QImage img = v.grabFramebuffer();
+        QImage img = frame(v);
         // Fit: ~9 cells per pixel -> level 3 (512 x 512 texels, 4 tiles), nothing at full size.
         auto s = v.lastFrame();
         QCOMPARE(s.level, 3);
@@ -138,7 +147,7 @@ private Q_SLOTS:
         const QPointF mid = v.widgetPosOfCell(2048, 1024);
         for (int i = 0; i < 14; ++i)
             v.zoomAbout(1.25, mid);
-        img = v.grabFramebuffer();
+        img = frame(v);
         s = v.lastFrame();
         QCOMPARE(s.level, 0);
         QVERIFY(s.tilesDrawn >= 1 && s.tilesDrawn <= 9);
@@ -155,7 +164,7 @@ private Q_SLOTS:
                           2);
         v.show();
         QVERIFY(QTest::qWaitForWindowExposed(&v));
-        checkGolden(v.grabFramebuffer(), "gl_heatmap_causal_6x6.png");
+        checkGolden(frame(v), "gl_heatmap_causal_6x6.png");
     }
 
     void headGridMatchesGolden() {

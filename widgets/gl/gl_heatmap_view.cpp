@@ -42,20 +42,18 @@ std::string axisLabel(const std::vector<std::string>& labels, std::int64_t i, st
 }
 } // namespace
 
-GlHeatmapView::GlHeatmapView(QWidget* parent) : QOpenGLWidget(parent) {
+GlHeatmapView::GlHeatmapView() : QOpenGLWindow(QOpenGLWindow::NoPartialUpdate) {
     QSurfaceFormat format;
     format.setVersion(3, 3);
     format.setProfile(QSurfaceFormat::CoreProfile);
     setFormat(format);
-    setMouseTracking(true);
-    setFocusPolicy(Qt::StrongFocus);
-    setMinimumSize(240, 200);
+    setMinimumSize(QSize(240, 200));
     m_tileBuffer.resize(HeatmapPyramid::kTile * HeatmapPyramid::kTile);
     m_clock.start();
 }
 
 GlHeatmapView::~GlHeatmapView() {
-    if (!m_imgui) return; // never shown: no GL resources
+    if (!m_imgui || !context()) return; // never shown: no GL resources
     makeCurrent();
     dropTiles();
     glDeleteTextures(1, &m_colormapTex);
@@ -254,19 +252,25 @@ void GlHeatmapView::dropTiles() {
 }
 
 void GlHeatmapView::paintGL() {
+    QElapsedTimer paintClock;
+    paintClock.start();
     m_stats = {};
-    const qreal dpr = devicePixelRatioF();
+    const qreal dpr = devicePixelRatio();
     glViewport(0, 0, int(width() * dpr), int(height() * dpr));
     glClearColor(0.96f, 0.96f, 0.96f, 1.0f);
     glClear(GL_COLOR_BUFFER_BIT);
     if (!m_pyramid.empty() && m_program->isLinked()) drawTiles();
     drawOverlay();
     m_stats.tilesCached = static_cast<int>(m_tiles.size());
+    if (m_profiling) {
+        glFinish();
+        m_stats.paintMs = double(paintClock.nsecsElapsed()) / 1e6;
+    }
 }
 
 void GlHeatmapView::drawTiles() {
     const QRectF area = mapArea();
-    const qreal dpr = devicePixelRatioF();
+    const qreal dpr = devicePixelRatio();
     const int level = m_pyramid.levelFor(1.0 / m_ppc);
     const double tileCells = double(HeatmapPyramid::kTile * HeatmapPyramid::span(level));
     const double rows = double(m_figure.rows), cols = double(m_figure.cols);
@@ -335,7 +339,7 @@ void GlHeatmapView::drawOverlay() {
     ImGuiContext* previous = ImGui::GetCurrentContext();
     ImGui::SetCurrentContext(m_imgui);
     ImGuiIO& io = ImGui::GetIO();
-    const qreal dpr = devicePixelRatioF();
+    const qreal dpr = devicePixelRatio();
     io.DisplaySize = ImVec2(float(width()), float(height()));
     io.DisplayFramebufferScale = ImVec2(float(dpr), float(dpr));
     io.DeltaTime = std::max(1e-4f, float(m_clock.restart()) / 1000.0f);
@@ -506,10 +510,13 @@ void GlHeatmapView::mouseMoveEvent(QMouseEvent* e) {
     update();
 }
 
-void GlHeatmapView::leaveEvent(QEvent*) {
-    m_mouseInside = false;
-    Q_EMIT hovered(QString());
-    update();
+bool GlHeatmapView::event(QEvent* e) {
+    if (e->type() == QEvent::Leave) {
+        m_mouseInside = false;
+        Q_EMIT hovered(QString());
+        update();
+    }
+    return QOpenGLWindow::event(e);
 }
 
 void GlHeatmapView::keyPressEvent(QKeyEvent* e) {
@@ -544,7 +551,7 @@ void GlHeatmapView::keyPressEvent(QKeyEvent* e) {
         setOverlays(m_showInfo, !m_showMinimap);
         break;
     default:
-        QOpenGLWidget::keyPressEvent(e);
+        QOpenGLWindow::keyPressEvent(e);
     }
 }
 
