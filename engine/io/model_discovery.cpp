@@ -19,7 +19,7 @@ struct Listing {
 
 // A directory's entries, sorted so the result does not depend on the file system's order.
 // Symlinks are followed (the HF cache and hand-made model folders are full of them).
-bool list(const fs::path& dir, Listing& out) {
+bool listDirectory(const fs::path& dir, Listing& out) {
     std::error_code ec;
     fs::directory_iterator it(dir, ec);
     if (ec) return false;
@@ -48,7 +48,11 @@ public:
         const fs::path p(root);
         std::error_code ec;
         if (fs::is_regular_file(p, ec)) {
-            if (isCheckpointFile(p)) add(inspectModel(p.string(), source));
+            if (isCheckpointFile(p))
+                add(inspectModel(p.string(), source));
+            else if (reportMissing)
+                m_result.notes.push_back(
+                    fmt::format("{}: not a directory, .gguf or llama2.c .bin file", root));
             return;
         }
         if (!fs::is_directory(p, ec)) {
@@ -60,7 +64,7 @@ public:
 
     void scanHubCache(const std::string& hub) {
         Listing l;
-        if (!list(hub, l)) return; // no cache is the common case, not worth a note
+        if (!listDirectory(hub, l)) return; // no cache is the common case, not worth a note
         for (const auto& d : l.dirs)
             if (isHfCacheRepoName(d.filename().string())) addHfRepo(d, ModelSource::HfCache);
     }
@@ -89,7 +93,7 @@ private:
             return;
         }
         Listing l;
-        if (!list(dir, l)) {
+        if (!listDirectory(dir, l)) {
             m_result.notes.push_back(fmt::format("{}: cannot read the directory", dir.string()));
             return;
         }
@@ -121,7 +125,7 @@ private:
         if (fs::exists(snapshot / "config.json", ec))
             return tag(inspectModel(snapshot.string(), source), repo.name);
         Listing l;
-        list(snapshot, l);
+        listDirectory(snapshot, l);
         bool any = false;
         for (const auto& f : l.files) {
             if (f.extension() != ".gguf") continue;

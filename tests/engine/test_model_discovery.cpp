@@ -215,10 +215,11 @@ TEST(ModelDiscovery, UserDirectoriesFindEveryFormat) {
     t.write("models/notes.txt", "hello");
 
     DiscoveryOptions o;
-    o.userDirs = {t.path("models"), t.path("absent")};
+    o.userDirs = {t.path("models"), t.path("absent"), t.path("models/notes.txt")};
     const Discovery d = discoverModels(o);
-    ASSERT_EQ(d.notes.size(), 1u);
+    ASSERT_EQ(d.notes.size(), 2u);
     EXPECT_NE(d.notes[0].find("absent: no such directory"), std::string::npos);
+    EXPECT_NE(d.notes[1].find("notes.txt: not a directory, .gguf or llama2.c .bin file"), std::string::npos);
     std::map<std::string, const ModelEntry*> byName;
     for (const auto& m : d.models) {
         EXPECT_EQ(m.source, ModelSource::User);
@@ -254,6 +255,12 @@ TEST(ModelDiscovery, UserDirectoriesFindEveryFormat) {
     ASSERT_TRUE(byName["random"]);
     EXPECT_FALSE(byName["random"]->supported);
     EXPECT_NE(byName["random"]->reason.find("not a llama2.c checkpoint"), std::string::npos);
+
+    // A model file can be named directly.
+    o.userDirs = {t.path("models/nested/deeper/tiny.gguf")};
+    const Discovery one = discoverModels(o);
+    ASSERT_EQ(one.models.size(), 1u);
+    EXPECT_TRUE(one.models[0].supported);
 
     // A shallower search stops above nested/deeper.
     o.maxDepth = 1;
