@@ -13,6 +13,13 @@ SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 start=$(date +%s)
 fail() { echo "package: $*" >&2; exit 1; }
+last=$start laps=""
+lap() { # records the seconds since the previous lap under a name, for the summary line
+  local now
+  now=$(date +%s)
+  laps+="${laps:+, }$1 $((now - last)) s"
+  last=$now
+}
 
 [ -f "$build/CMakeCache.txt" ] || fail "no build in $build: run scripts/build.sh first"
 for tool in cpack dpkg-deb lintian appstreamcli desktop-file-validate; do
@@ -27,6 +34,7 @@ rm -f "$build"/sinkscope_*.deb
 (cd "$build" && cpack -G DEB >cpack.log 2>&1) || { cat "$build/cpack.log"; fail "cpack failed"; }
 deb=$(ls "$build"/sinkscope_*.deb)
 echo "package: built $deb ($(du -h "$deb" | cut -f1))"
+lap cpack
 
 # --- control fields -----------------------------------------------------------------------------
 field() { dpkg-deb --field "$deb" "$1"; }
@@ -78,6 +86,7 @@ appstreamcli validate --no-net "$tree/usr/share/metainfo/org.sinkscope.SinkScope
 desktop-file-validate "$tree/usr/share/applications/org.sinkscope.SinkScope.desktop" ||
   fail "desktop entry invalid"
 zcat "$tree/usr/share/man/man1/sinkscope-cli.1.gz" | grep -q '^\.SH COMMANDS' || fail "man page unreadable"
+lap checks
 
 # --- install, run from /usr/bin, remove ---------------------------------------------------------
 was_installed=$(dpkg-query -W -f='${db:Status-Status}' sinkscope 2>/dev/null || true)
@@ -107,4 +116,5 @@ run=$(/usr/bin/sinkscope-cli run --model "$stories/stories260K.bin" --token-ids 
 grep -q '"generated_ids":\[[0-9]*,[0-9]*,[0-9]*,[0-9]*\]' <<<"$run" || fail "installed run failed: $run"
 remove
 trap 'rm -rf "$tree"' EXIT
-echo "package: ok ($deb checked, installed, run and removed in $(($(date +%s) - start)) s)"
+lap "install, run, remove"
+echo "package: ok ($deb checked, installed, run and removed in $(($(date +%s) - start)) s: $laps)"
