@@ -5,6 +5,7 @@
 #include "figures/figure_image.h"
 #include "intervention_panel.h"
 #include "main_window.h"
+#include "model_picker.h"
 #include "views/heatmap_canvas.h"
 #include "views/norm_plot.h"
 
@@ -48,6 +49,10 @@ void MainWindow::buildMenus() {
     QMenu* file = menuBar()->addMenu("&File");
     auto* open = file->addAction("&Open model…", this, &MainWindow::openModel);
     open->setShortcut(QKeySequence::Open);
+    file->addAction("&Models on this machine…", QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O), this, [this] {
+        ModelPicker picker(this);
+        if (picker.exec() == QDialog::Accepted) loadModel(picker.chosenPath());
+    });
     m_recentMenu = file->addMenu("Open &recent");
     rebuildRecentMenu();
     file->addSeparator();

@@ -4,6 +4,7 @@
 #include "classroom.h"
 #include "intervention_panel.h"
 #include "main_window.h"
+#include "model_picker.h"
 #include "views/heatmap_canvas.h"
 
 #include <QApplication>
@@ -24,6 +25,7 @@
 #include <QUrl>
 
 using sinkscope::gui::MainWindow;
+using sinkscope::gui::ModelPicker;
 
 namespace {
 const QString kStories = QString(SINKSCOPE_SHARED_MODELS_DIR) + "/stories260K/stories260K.bin";
@@ -183,6 +185,33 @@ private Q_SLOTS:
         refused.setAccepted(false);
         QApplication::sendEvent(&w, &refused);
         QVERIFY(!refused.isAccepted());
+    }
+
+    void modelPickerListsWhatItCanOpenAndWhy() {
+        QTemporaryDir dir;
+        QDir(dir.path()).mkpath("bert-base");
+        QFile config(dir.filePath("bert-base/config.json"));
+        QVERIFY(config.open(QIODevice::WriteOnly));
+        config.write(R"({"model_type": "bert", "hidden_size": 8})");
+        config.close();
+        ModelPicker picker;
+        picker.addFolder(QString(SINKSCOPE_SHARED_MODELS_DIR) + "/stories260K");
+        picker.addFolder(dir.path());
+        QCOMPARE(QSettings().value("models/dirs").toStringList().size(), 2); // persisted
+        int stories = -1, bert = -1;
+        for (int r = 0; r < picker.table()->rowCount(); ++r) {
+            const QString name = picker.table()->item(r, 0)->text();
+            if (name.contains("stories260K")) stories = r;
+            if (name.contains("bert-base")) bert = r;
+        }
+        QVERIFY(stories >= 0 && bert >= 0);
+        QVERIFY(picker.table()->item(bert, 3)->text().contains("bert")); // says why it cannot open
+        picker.table()->selectRow(bert);
+        picker.accept();
+        QVERIFY(picker.chosenPath().isEmpty()); // refused: unsupported
+        picker.table()->selectRow(stories);
+        picker.accept();
+        QVERIFY(picker.chosenPath().endsWith("stories260K.bin"));
     }
 };
 
