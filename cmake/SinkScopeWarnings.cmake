@@ -1,9 +1,12 @@
 # sinkscope_warnings(target): the project's warning set; errors when SINKSCOPE_WERROR is on.
+# CUDA sources get the host compiler's warnings through nvcc, and nvcc's own.
 function(sinkscope_warnings target)
-  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor
-                                           -Wcast-align -Woverloaded-virtual)
+  set(flags -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wcast-align -Woverloaded-virtual)
+  target_compile_options(${target} PRIVATE "$<$<COMPILE_LANGUAGE:CXX>:${flags}>"
+                                           "$<$<COMPILE_LANGUAGE:CUDA>:-Xcompiler=-Wall,-Wextra>")
   if(SINKSCOPE_WERROR)
-    target_compile_options(${target} PRIVATE -Werror)
+    target_compile_options(${target} PRIVATE "$<$<COMPILE_LANGUAGE:CXX>:-Werror>"
+                                             "$<$<COMPILE_LANGUAGE:CUDA>:-Werror=all-warnings>")
   endif()
 endfunction()
 

@@ -6,7 +6,7 @@ command -v clang-format >/dev/null || { echo "check_format: clang-format missing
 bad=()
 while IFS= read -r -d '' f; do
   if ! clang-format --dry-run --Werror "$f" >/dev/null 2>&1; then bad+=("$f"); fi
-done < <(git ls-files -z '*.cpp' '*.h')
+done < <(git ls-files -z '*.cpp' '*.h' '*.cu' '*.cuh')
 if [ ${#bad[@]} -gt 0 ]; then
   printf 'check_format: run clang-format -i on:\n'; printf '  %s\n' "${bad[@]}"; exit 1
 fi

@@ -17,6 +17,8 @@ PACKAGES=(
   fonts-dejavu-core # the figures' font: golden images need the same glyphs everywhere
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3-numpy
+  # the Debian package and its checks (scripts/package.sh; dpkg-shlibdeps comes with build-essential)
+  lintian desktop-file-utils appstream
 )
 
 export DEBIAN_FRONTEND=noninteractive

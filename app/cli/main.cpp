@@ -4,6 +4,7 @@
 #include "export_command.h"
 #include "metrics_command.h"
 #include "model/blas_check.h"
+#include "models_command.h"
 #include "random_model_command.h"
 #include "run_command.h"
 #include "runs_command.h"
@@ -17,7 +18,7 @@
 int main(int argc, char** argv) {
     CLI::App app{"SinkScope: attention maps and attention sinks of transformer language models"};
     app.require_subcommand(1);
-    app.set_version_flag("--version", std::string("sinkscope-cli 0.1.0"));
+    app.set_version_flag("--version", std::string("sinkscope-cli " SINKSCOPE_VERSION));
 
     sinkscope::cli::RunOptions runOptions;
     CLI::App* run = sinkscope::cli::addRunCommand(app, runOptions);
@@ -33,6 +34,8 @@ int main(int argc, char** argv) {
     CLI::App* runs = sinkscope::cli::addRunsCommand(app, runsOptions);
     sinkscope::cli::ExportOptions exportTraceOptions;
     CLI::App* exportTrace = sinkscope::cli::addExportCommand(app, exportTraceOptions);
+    sinkscope::cli::ModelsOptions modelsOptions;
+    CLI::App* models = sinkscope::cli::addModelsCommand(app, modelsOptions);
     sinkscope::cli::RandomModelOptions randomOptions;
     CLI::App* random = sinkscope::cli::addRandomModelCommand(app, randomOptions);
     sinkscope::cli::TrainOptions trainOptions;
@@ -58,6 +61,7 @@ int main(int argc, char** argv) {
     if (trace->parsed()) return sinkscope::cli::runTraceCommand(traceOptions);
     if (runs->parsed()) return sinkscope::cli::runRunsCommand(runsOptions);
     if (exportTrace->parsed()) return sinkscope::cli::runExportCommand(exportTraceOptions);
+    if (models->parsed()) return sinkscope::cli::runModelsCommand(modelsOptions);
     if (random->parsed()) return sinkscope::cli::runRandomModelCommand(randomOptions);
     if (train->parsed()) return sinkscope::cli::runTrainCommand(trainOptions);
     if (timeline->parsed()) return sinkscope::cli::runTimelineCommand(timelineOptions);

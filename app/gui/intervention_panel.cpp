@@ -142,6 +142,25 @@ QString InterventionPanel::customSpec() const {
     return m_custom->text().trimmed();
 }
 
+void InterventionPanel::applyPreset(const Preset& p) {
+    {
+        const QSignalBlocker blockers[] = {
+            QSignalBlocker(m_suppress),     QSignalBlocker(m_zerotune), QSignalBlocker(m_act),
+            QSignalBlocker(m_sinkLogit),    QSignalBlocker(m_stream),   QSignalBlocker(m_streamSinks),
+            QSignalBlocker(m_streamWindow), QSignalBlocker(m_scope),    QSignalBlocker(m_custom)};
+        m_suppress->setChecked(p.suppress);
+        m_zerotune->setChecked(false);
+        m_act->setChecked(false);
+        m_sinkLogit->setChecked(false);
+        m_stream->setChecked(p.stream);
+        m_streamSinks->setValue(p.streamSinks);
+        m_streamWindow->setValue(p.streamWindow);
+        m_scope->setCurrentIndex(0);
+        m_custom->clear();
+    }
+    Q_EMIT changed();
+}
+
 QStringList InterventionPanel::specs() const {
     QStringList out;
     if (m_sinkLogit->isChecked()) out << scoped(QString("sinklogit:b=%1").arg(m_b->value()));

@@ -31,6 +31,14 @@ public:
 
     QCheckBox* suppressBox() const { return m_suppress; }
 
+    // Presets (classroom scenarios): every operator off, then the given ones on; one changed().
+    struct Preset {
+        bool suppress = false;
+        bool stream = false;
+        int streamSinks = 4, streamWindow = 64;
+    };
+    void applyPreset(const Preset& p);
+
 Q_SIGNALS:
     void changed();
 

@@ -2,6 +2,7 @@
 // a demo prompt, so the first screen already shows attention.
 #include "main_window.h"
 #include "model/blas_check.h"
+#include "thread_policy.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -21,6 +22,7 @@ QString defaultModel() {
 } // namespace
 
 int main(int argc, char** argv) {
+    sinkscope::gui::ensurePassiveThreadWaits(argv);
     QApplication app(argc, argv);
     QApplication::setApplicationName("SinkScope");
     QApplication::setOrganizationName("SinkScope");

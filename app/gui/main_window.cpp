@@ -1,8 +1,10 @@
 #include "main_window.h"
 
+#include "classroom.h"
 #include "engine_worker.h"
 #include "intervention_panel.h"
 #include "metrics/sink_metrics.h"
+#include "model/blas_check.h"
 #include "views/head_grid.h"
 #include "views/heatmap_canvas.h"
 #include "views/norm_plot.h"
@@ -35,6 +37,7 @@ MainWindow::MainWindow(const QString& modelPath, const QString& prompt, QWidget*
     qRegisterMetaType<RunViewPtr>();
     buildUi();
     m_prompt->setPlainText(prompt);
+    setAcceptDrops(true);
 
     m_worker = new EngineWorker;
     m_worker->moveToThread(&m_thread);
@@ -57,6 +60,7 @@ MainWindow::MainWindow(const QString& modelPath, const QString& prompt, QWidget*
                 m_device = device;
                 m_modelLabel->setText(QString("%1 · %2").arg(description.section(':', 0, 0), device));
                 m_modelLabel->setToolTip(description);
+                rememberModel(m_modelPath);
                 if (!notices.isEmpty()) statusBar()->showMessage(notices, 10000);
                 requestRun();
             });
@@ -110,8 +114,15 @@ void MainWindow::buildUi() {
     m_heatmap = new HeatmapCanvas;
     m_strip = new TokenStrip;
     m_showDiff = new QCheckBox("Show intervened − base (&diff)");
+    m_showDiff->setObjectName("showDiff");
+    m_caption = new QLabel;
+    m_caption->setWordWrap(true);
+    m_caption->setTextFormat(Qt::RichText);
+    m_caption->setMargin(8);
+    m_caption->hide();
     auto* centre = new QWidget;
     auto* cv = new QVBoxLayout(centre);
+    cv->addWidget(m_caption);
     cv->addWidget(m_strip);
     cv->addWidget(m_heatmap, 1);
     cv->addWidget(m_showDiff);
@@ -159,33 +170,16 @@ void MainWindow::buildUi() {
     tabifyDockWidget(leftDock, metricsDock);
     leftDock->raise();
 
-    auto* tools = addToolBar("Main");
-    tools->setObjectName("mainToolBar");
-    auto* open = tools->addAction("Open model…", this, &MainWindow::openModel);
-    open->setShortcut(QKeySequence::Open);
-    auto* run = tools->addAction("Run", this, &MainWindow::requestRun);
-    run->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Return));
-    auto* cancel = tools->addAction("Cancel", this, &MainWindow::cancelRun);
-    cancel->setShortcut(QKeySequence(Qt::Key_Escape));
-    auto* exportPng = tools->addAction("Export heatmap…", this, [this] {
-        const QString path = QFileDialog::getSaveFileName(this, "Export heatmap", "heatmap.png",
-                                                          "Figures (*.png *.svg *.pdf)");
-        if (!path.isEmpty() && !exportHeatmap(path))
-            QMessageBox::warning(this, "Export", statusBar()->currentMessage());
-    });
-    exportPng->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
-    tools->addAction("About", this, [this] {
-        QMessageBox::about(
-            this, "About SinkScope",
-            "<b>SinkScope</b> 0.1.0<br>Attention maps and attention sinks of transformer language "
-            "models: suppress, recalibrate or stream the sink inside the forward pass and see the "
-            "output change.<br><br>Model: " +
-                m_modelDescription.toHtmlEscaped() + "<br>Device: " + m_device);
-    });
+    buildMenus();
 
     m_modelLabel = new QLabel("loading model…");
     m_runLabel = new QLabel;
+    const BlasInfo blas = detectBlas();
+    auto* blasLabel = new QLabel(blas.isOpenBlas ? "OpenBLAS" : "reference BLAS (slow)");
+    blasLabel->setToolTip(
+        QString::fromStdString(blas.library.empty() ? "no BLAS library found" : blas.library));
     statusBar()->addPermanentWidget(m_modelLabel);
+    statusBar()->addPermanentWidget(blasLabel);
     statusBar()->addPermanentWidget(m_runLabel);
 
     m_debounce = new QTimer(this);
@@ -243,6 +237,17 @@ void MainWindow::showRun(RunViewPtr view) {
     m_panel->setModelShape(view->layers, view->heads);
     m_layer = std::min(m_layer, view->layers - 1);
     m_head = std::min(m_head, view->heads - 1);
+    if (m_selectSinkHead) {
+        m_selectSinkHead = false;
+        double best = -1;
+        for (int l = 0; l < view->layers; ++l)
+            for (int h = 0; h < view->heads; ++h)
+                if (view->alpha0[std::size_t(l)][std::size_t(h)] > best) {
+                    best = view->alpha0[std::size_t(l)][std::size_t(h)];
+                    m_layer = l;
+                    m_head = h;
+                }
+    }
     m_grid->setCurrent(m_layer, m_head);
     m_kl->setText(QString("next token: KL(base ‖ intervened) = %1 nats; base top-1 now rank %2")
                       .arg(view->effect.kl, 0, 'g', 4)
@@ -364,10 +369,35 @@ void MainWindow::openModel() {
     const QString path = QFileDialog::getOpenFileName(
         this, "Open a model (config.json of a model directory, a .gguf or a llama2.c .bin)", QString(),
         "Models (config.json *.gguf *.bin)");
-    if (path.isEmpty()) return;
+    if (!path.isEmpty()) loadModel(path);
+}
+
+void MainWindow::loadModel(const QString& path) {
     m_modelPath = path.endsWith("config.json") ? QFileInfo(path).absolutePath() : path;
     m_modelLabel->setText("loading model…");
     Q_EMIT startLoad(m_modelPath);
+}
+
+void MainWindow::setPrompt(const QString& text) {
+    if (m_prompt->toPlainText() == text) return;
+    m_prompt->setPlainText(text);
+    m_debounce->start();
+}
+
+void MainWindow::setShowDiff(bool on) {
+    m_showDiff->setChecked(on);
+}
+
+void MainWindow::selectHead(int layer, int head) {
+    m_layer = layer;
+    m_head = head;
+    m_grid->setCurrent(layer, head);
+    showHead();
+}
+
+void MainWindow::selectStrongestSinkHead() {
+    m_selectSinkHead = true; // applied when the next run is shown
+    m_debounce->start();     // coalesces with a prompt change made at the same time
 }
 
 } // namespace sinkscope::gui

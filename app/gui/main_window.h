@@ -13,6 +13,8 @@ class QSpinBox;
 class QTableWidget;
 class QTimer;
 class QCheckBox;
+class QDragEnterEvent;
+class QDropEvent;
 
 namespace sinkscope {
 class HeadGrid;
@@ -38,8 +40,27 @@ public:
     InterventionPanel* interventions() const { return m_panel; }
     HeatmapCanvas* heatmap() const { return m_heatmap; }
     QTableWidget* outputTable() const { return m_top; }
+    QSpinBox* maxNewTokens() const { return m_maxNew; }
+    QPlainTextEdit* promptEdit() const { return m_prompt; }
     bool busy() const { return m_busy; }
     RunsDock* runsDock() const { return m_runs; }
+
+    QString modelPath() const { return m_modelPath; }
+    class Classroom* classroom() const {
+        return m_classroom;
+    }
+
+    // Used by the classroom scenarios and menus; each leads to an ordinary run.
+    void setPrompt(const QString& text);
+    void loadModel(const QString& path);
+    void setShowDiff(bool on);
+    void selectHead(int layer, int head);
+    void selectStrongestSinkHead(); // the head with the largest alpha_0 (now and after the next run)
+    void showTrainingTimeline();    // the timeline of the current model's training, when it has one
+    void openSigmoidModel();        // the bundled sigmoid-attention model, when present
+    std::pair<int, int> currentHead() const { return {m_layer, m_head}; }
+    bool exportHeadGridTo(const QString& path) { return exportHeadGrid(path); }
+    bool exportNormPlotTo(const QString& path) { return exportNormPlot(path); }
 
 public Q_SLOTS:
     void requestRun();
@@ -54,6 +75,12 @@ Q_SIGNALS:
     void startLoad(const QString& path);
     void startSaveTrace(const QString& path, const QString& prompt, const QStringList& specs,
                         int maxNewTokens);
+    // A training run directory (with timeline.json) to show on the timeline.
+    void trainingTimelineRequested(const QString& runDir);
+
+protected:
+    void dragEnterEvent(QDragEnterEvent* e) override;
+    void dropEvent(QDropEvent* e) override;
 
 private:
     void buildUi();
@@ -65,6 +92,12 @@ private:
     // Analysis docks (runs, timeline, channels, catch-tag-release, span): main_window_docks.cpp.
     void buildAnalysisDocks();
     void showStoredRun(RunViewPtr view);
+    void buildMenus();
+    void rebuildRecentMenu();
+    void rememberModel(const QString& path);
+    bool exportHeadGrid(const QString& path);
+    bool exportNormPlot(const QString& path);
+    void copyHeatmapImage();
 
     QThread m_thread;
     EngineWorker* m_worker = nullptr;
@@ -87,6 +120,10 @@ private:
     QTimer* m_debounce = nullptr;
     QString m_modelDescription, m_device, m_modelPath;
     RunsDock* m_runs = nullptr;
+    QLabel* m_caption = nullptr; // classroom scenario text
+    class Classroom* m_classroom = nullptr;
+    class QMenu* m_recentMenu = nullptr;
+    bool m_selectSinkHead = false;
 };
 
 } // namespace sinkscope::gui

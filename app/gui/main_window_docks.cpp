@@ -14,12 +14,14 @@
 
 #include <QAction>
 #include <QCheckBox>
+#include <QDockWidget>
 #include <QKeySequence>
 #include <QLabel>
+#include <QMenu>
+#include <QMenuBar>
 #include <QPlainTextEdit>
 #include <QSpinBox>
 #include <QStatusBar>
-#include <QToolBar>
 #include <utility>
 
 namespace sinkscope::gui {
@@ -65,9 +67,34 @@ void MainWindow::buildAnalysisDocks() {
     connect(this, &MainWindow::runShown, span, [this, span] { span->setRun(m_last); });
     m_runs->raise();
 
-    if (auto* tools = findChild<QToolBar*>("mainToolBar"))
-        tools->addAction("Save run to trace", m_runs, &RunsDock::saveCurrentRun)
-            ->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S));
+    // The menus' own trigger for the timeline (classroom scenario 5 among them).
+    connect(this, &MainWindow::trainingTimelineRequested, timeline, [timeline](const QString& dir) {
+        if (!timeline->openRun(dir)) return;
+        timeline->show();
+        timeline->raise();
+    });
+
+    // File: save the current run next to the exports; View: a toggle per dock.
+    auto* save = new QAction("&Save run to trace…", this);
+    save->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S));
+    connect(save, &QAction::triggered, m_runs, &RunsDock::saveCurrentRun);
+    bool placed = false;
+    for (QAction* menu : menuBar()->actions()) {
+        if (!menu->menu()) continue;
+        if (menu->text() == "&File") {
+            QAction* quit = nullptr;
+            for (QAction* a : menu->menu()->actions())
+                if (a->text() == "&Quit") quit = a;
+            menu->menu()->insertAction(quit, save);
+            placed = true;
+        } else if (menu->text() == "&View") {
+            menu->menu()->addSeparator();
+            for (QDockWidget* dock :
+                 std::initializer_list<QDockWidget*>{m_runs, timeline, channels, ctr, span})
+                menu->menu()->addAction(dock->toggleViewAction());
+        }
+    }
+    if (!placed) addAction(save); // no File menu: still a window shortcut
 }
 
 // A stored run replaces the view until the next live run; a live run in flight stays in flight.

@@ -307,12 +307,18 @@ std::optional<std::string> hfNameForGgufTensor(std::string_view ggufName) {
     return fmt::format("model.layers.{}.{}", layer, *mapped);
 }
 
-Result<GgufModel> loadGgufLlama(std::shared_ptr<const GgufFile> file) {
-    const GgufFile& f = *file;
+Result<ModelConfig> readGgufLlamaConfig(const GgufFile& f) {
     auto config = readConfig(f);
     if (!config) return config.error();
+    if (auto s = checkTensors(f, config.value()); !s) return s.error();
+    return config;
+}
+
+Result<GgufModel> loadGgufLlama(std::shared_ptr<const GgufFile> file) {
+    const GgufFile& f = *file;
+    auto config = readGgufLlamaConfig(f);
+    if (!config) return config.error();
     const ModelConfig& c = config.value();
-    if (auto s = checkTensors(f, c); !s) return s.error();
 
     GgufModel m;
     m.config = c;

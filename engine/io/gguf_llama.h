@@ -26,6 +26,10 @@ struct GgufModel {
 // the file mapped.
 Result<GgufModel> loadGgufLlama(std::shared_ptr<const GgufFile> file);
 
+// The config and the tensor checks of loadGgufLlama without converting any tensor: for listing
+// models. An error names what loadGgufLlama would refuse.
+Result<ModelConfig> readGgufLlamaConfig(const GgufFile& file);
+
 // "blk.3.attn_q.weight" -> "model.layers.3.self_attn.q_proj.weight"; nullopt for names that are not
 // part of a llama model.
 std::optional<std::string> hfNameForGgufTensor(std::string_view ggufName);

@@ -21,14 +21,14 @@ std::vector<float> interleavedToHalfRows(const float* w, int nHeads, int headDim
     return out;
 }
 
-Result<Llama2cCheckpoint> loadLlama2cCheckpoint(const std::string& path) {
-    auto mapped = MappedFile::open(path);
-    if (!mapped) return mapped.error();
-    const MappedFile& f = mapped.value();
-    if (f.size() < 28)
-        return Error{fmt::format("{}: {} bytes is too short for a llama2.c header (28)", path, f.size())};
+namespace {
+
+// The header fields and the file size they imply; `size` is the whole file's.
+Result<ModelConfig> configFromHeader(const std::uint8_t* data, std::size_t size, const std::string& path) {
+    if (size < 28)
+        return Error{fmt::format("{}: {} bytes is too short for a llama2.c header (28)", path, size)};
     std::array<std::int32_t, 7> h{};
-    std::memcpy(h.data(), f.data(), 28);
+    std::memcpy(h.data(), data, 28);
     const char* names[] = {"dim", "hidden_dim", "n_layers", "n_heads", "n_kv_heads", "vocab_size", "seq_len"};
     for (int i = 0; i < 7; ++i) {
         const std::int64_t v = i == 5 ? std::abs(static_cast<std::int64_t>(h[i])) : h[i];
@@ -57,16 +57,38 @@ Result<Llama2cCheckpoint> loadLlama2cCheckpoint(const std::string& path) {
         return Error{fmt::format("{}: inconsistent llama2.c header (dim {}, n_heads {}, n_kv_heads {})", path,
                                  c.dModel, c.nHeads, c.nKvHeads)};
     c.headDim = c.dModel / c.nHeads;
+    if (static_cast<std::int64_t>(size) != llama2cFileSize(c))
+        return Error{fmt::format("{}: size {} bytes does not match the header (expected {} bytes for dim {}, "
+                                 "{} layers, vocab {}): truncated or not a llama2.c checkpoint",
+                                 path, size, llama2cFileSize(c), c.dModel, c.nLayers, c.vocabSize)};
+    return c;
+}
 
+} // namespace
+
+std::int64_t llama2cFileSize(const ModelConfig& c) {
     const std::int64_t D = c.dModel, F = c.dFf, L = c.nLayers, V = c.vocabSize, KV = c.nKvHeads * c.headDim;
     const std::int64_t ropeFloats = static_cast<std::int64_t>(c.maxPositions) * c.headDim;
     const std::int64_t body =
         V * D + L * D + L * D * D + 2 * L * KV * D + L * D * D + L * D + 3 * L * F * D + D;
-    const std::int64_t expected = 28 + 4 * (body + ropeFloats + (c.tieEmbeddings ? 0 : V * D));
-    if (static_cast<std::int64_t>(f.size()) != expected)
-        return Error{fmt::format("{}: size {} bytes does not match the header (expected {} bytes for dim {}, "
-                                 "{} layers, vocab {}): truncated or not a llama2.c checkpoint",
-                                 path, f.size(), expected, c.dModel, c.nLayers, c.vocabSize)};
+    return 28 + 4 * (body + ropeFloats + (c.tieEmbeddings ? 0 : V * D));
+}
+
+Result<ModelConfig> readLlama2cConfig(const std::string& path) {
+    auto mapped = MappedFile::open(path);
+    if (!mapped) return mapped.error();
+    return configFromHeader(mapped->data(), mapped->size(), path);
+}
+
+Result<Llama2cCheckpoint> loadLlama2cCheckpoint(const std::string& path) {
+    auto mapped = MappedFile::open(path);
+    if (!mapped) return mapped.error();
+    const MappedFile& f = mapped.value();
+    auto config = configFromHeader(f.data(), f.size(), path);
+    if (!config) return config.error();
+    const ModelConfig& c = config.value();
+    const std::int64_t D = c.dModel, F = c.dFf, L = c.nLayers, V = c.vocabSize, KV = c.nKvHeads * c.headDim;
+    const std::int64_t ropeFloats = static_cast<std::int64_t>(c.maxPositions) * c.headDim;
 
     Llama2cCheckpoint ck;
     std::size_t offset = 28;

@@ -7,6 +7,7 @@
 #include "io/model_config.h"
 #include "io/weight_store.h"
 
+#include <cstdint>
 #include <string>
 
 namespace sinkscope {
@@ -17,6 +18,13 @@ struct Llama2cCheckpoint {
 };
 
 Result<Llama2cCheckpoint> loadLlama2cCheckpoint(const std::string& path);
+
+// The config from the header alone, after the same checks (fields in range, file size matching
+// them) but without reading the weights: for listing models.
+Result<ModelConfig> readLlama2cConfig(const std::string& path);
+
+// The exact file size, in bytes, that a llama2.c checkpoint of this config has.
+std::int64_t llama2cFileSize(const ModelConfig& c);
 
 // Reorders the rows of a [nHeads*headDim, cols] projection from interleaved pairs (2i, 2i+1) to
 // rotate-half pairs (i, i + headDim/2) within each head.

@@ -81,6 +81,17 @@ std::vector<TensorSpec> expectedTensors(const ModelConfig& config) {
     return out;
 }
 
+std::int64_t parameterCount(const ModelConfig& config) {
+    std::int64_t n = 0;
+    for (const auto& spec : expectedTensors(config)) {
+        std::int64_t elements = 1;
+        for (const auto d : spec.shape)
+            elements *= d;
+        n += elements;
+    }
+    return n;
+}
+
 Status validateWeights(const ModelConfig& config, const WeightStore& weights, const std::string& source) {
     const auto specs = expectedTensors(config);
     std::set<std::string> known;

@@ -17,6 +17,9 @@ struct TensorSpec {
 
 std::vector<TensorSpec> expectedTensors(const ModelConfig& config);
 
+// The number of parameters those tensors hold (tied embeddings counted once).
+std::int64_t parameterCount(const ModelConfig& config);
+
 // Checks presence, float dtype and shape of every expected tensor, and refuses tensors the config
 // does not explain (except known non-weight buffers). `source` names the checkpoint in messages.
 Status validateWeights(const ModelConfig& config, const WeightStore& weights, const std::string& source);

@@ -1,14 +1,20 @@
 // The desktop window driven as a user would: it opens a model and runs the demo prompt by
 // itself, a suppression toggle re-runs and changes the output, a long generation can be
 // cancelled, the heatmap exports. Runs headless (offscreen platform).
+#include "classroom.h"
 #include "intervention_panel.h"
 #include "main_window.h"
+#include "model_picker.h"
 #include "views/heatmap_canvas.h"
 
+#include <QApplication>
 #include <QCheckBox>
 #include <QDir>
 #include <QDockWidget>
 #include <QFile>
+#include <QMimeData>
+#include <QPlainTextEdit>
+#include <QScreen>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSpinBox>
@@ -16,13 +22,20 @@
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QUrl>
 
 using sinkscope::gui::MainWindow;
+using sinkscope::gui::ModelPicker;
 
 namespace {
 const QString kStories = QString(SINKSCOPE_SHARED_MODELS_DIR) + "/stories260K/stories260K.bin";
 const QString kPrompt = "ids: 1, 461, 392, 284, 265, 447, 465, 465, 465, 465, 473, 315, 264";
 } // namespace
+
+// What the window shows on screen: QWidget::grab() cannot see the heatmap's own GL window.
+QPixmap shot(QWidget& w) {
+    return w.screen()->grabWindow(w.winId());
+}
 
 class MainWindowTest : public QObject {
     Q_OBJECT
@@ -50,10 +63,10 @@ private Q_SLOTS:
         QTest::qWait(50); // let the layout settle (the token strip wraps to its rows)
         if (qEnvironmentVariableIsSet("SINKSCOPE_SCREENSHOT_DIR")) {
             const QString dir = qEnvironmentVariable("SINKSCOPE_SCREENSHOT_DIR");
-            w.grab().save(dir + "/main_window.png");
+            shot(w).save(dir + "/main_window.png");
             w.findChild<QDockWidget*>("metricsDock")->raise();
             QTest::qWait(50);
-            w.grab().save(dir + "/metrics_panel.png");
+            shot(w).save(dir + "/metrics_panel.png");
         }
     }
 
@@ -98,6 +111,107 @@ private Q_SLOTS:
             QVERIFY(w.exportHeatmap(path));
             QVERIFY(QFile(path).size() > 1000);
         }
+    }
+
+    void exportsHeadGridAndNormPlot() {
+        MainWindow w(kStories, kPrompt);
+        QSignalSpy shown(&w, &MainWindow::runShown);
+        QVERIFY(shown.wait(60000));
+        QTemporaryDir dir;
+        for (const char* name : {"heads.png", "heads.pdf", "norms.svg", "norms.png"}) {
+            const QString path = dir.filePath(name);
+            const bool ok =
+                QString(name).startsWith("heads") ? w.exportHeadGridTo(path) : w.exportNormPlotTo(path);
+            QVERIFY2(ok, name);
+            QVERIFY2(QFile(path).size() > 500, name);
+        }
+        QVERIFY(!w.exportNormPlotTo(dir.filePath("norms.bmp"))); // unknown type: refused, nothing written
+        QVERIFY(!QFile::exists(dir.filePath("norms.bmp")));
+    }
+
+    void classroomStepsThroughScenariosAndRestores() {
+        MainWindow w(kStories, kPrompt);
+        QSignalSpy shown(&w, &MainWindow::runShown);
+        QVERIFY(shown.wait(60000));
+        auto* classroom = w.classroom();
+        classroom->enter();
+        QVERIFY(classroom->active());
+        QVERIFY(shown.wait(60000)); // scenario 1 runs the story prompt
+        // Scenario 1 opens the head with the largest alpha_0.
+        const auto run = w.lastRun();
+        double best = 0;
+        for (const auto& layer : run->alpha0)
+            for (double a : layer)
+                best = std::max(best, a);
+        QCOMPARE(run->alpha0[std::size_t(w.currentHead().first)][std::size_t(w.currentHead().second)], best);
+        QTest::keyClick(&w, Qt::Key_PageDown); // 2: suppression, diff view
+        QCOMPARE(classroom->current(), 1);
+        QVERIFY(w.interventions()->suppressBox()->isChecked());
+        QVERIFY(w.findChild<QCheckBox*>("showDiff")->isChecked());
+        QTRY_VERIFY_WITH_TIMEOUT(!w.busy() && w.lastRun()->effect.kl > 1e-3, 60000);
+        QTest::keyClick(&w, Qt::Key_PageDown); // 3: streaming without sinks
+        QTRY_VERIFY_WITH_TIMEOUT(!w.busy() && !w.lastRun()->interventions.empty() &&
+                                     w.lastRun()->interventions.front().rfind("stream:sinks=0", 0) == 0,
+                                 60000);
+        if (qEnvironmentVariableIsSet("SINKSCOPE_SCREENSHOT_DIR"))
+            shot(w).save(qEnvironmentVariable("SINKSCOPE_SCREENSHOT_DIR") + "/classroom.png");
+        classroom->leave();
+        QVERIFY(!classroom->active());
+        QVERIFY(!w.interventions()->suppressBox()->isChecked());
+        QCOMPARE(w.promptEdit()->toPlainText(), kPrompt);
+    }
+
+    void remembersRecentModelsAndOpensDroppedOnes() {
+        {
+            MainWindow w(kStories, kPrompt);
+            QSignalSpy shown(&w, &MainWindow::runShown);
+            QVERIFY(shown.wait(60000));
+        }
+        QCOMPARE(QSettings().value("model/recent").toStringList().value(0), kStories);
+        MainWindow w(kStories, kPrompt);
+        QSignalSpy shown(&w, &MainWindow::runShown);
+        QVERIFY(shown.wait(60000));
+        QMimeData mime;
+        mime.setUrls({QUrl::fromLocalFile(kStories)});
+        QDragEnterEvent enter(QPoint(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(&w, &enter);
+        QVERIFY(enter.isAccepted());
+        QDropEvent drop(QPointF(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(&w, &drop);
+        QVERIFY(shown.wait(60000)); // the dropped model was loaded and the prompt re-run
+        QMimeData text;
+        text.setText("not a model");
+        QDragEnterEvent refused(QPoint(10, 10), Qt::CopyAction, &text, Qt::LeftButton, Qt::NoModifier);
+        refused.setAccepted(false);
+        QApplication::sendEvent(&w, &refused);
+        QVERIFY(!refused.isAccepted());
+    }
+
+    void modelPickerListsWhatItCanOpenAndWhy() {
+        QTemporaryDir dir;
+        QDir(dir.path()).mkpath("bert-base");
+        QFile config(dir.filePath("bert-base/config.json"));
+        QVERIFY(config.open(QIODevice::WriteOnly));
+        config.write(R"({"model_type": "bert", "hidden_size": 8})");
+        config.close();
+        ModelPicker picker;
+        picker.addFolder(QString(SINKSCOPE_SHARED_MODELS_DIR) + "/stories260K");
+        picker.addFolder(dir.path());
+        QCOMPARE(QSettings().value("models/dirs").toStringList().size(), 2); // persisted
+        int stories = -1, bert = -1;
+        for (int r = 0; r < picker.table()->rowCount(); ++r) {
+            const QString name = picker.table()->item(r, 0)->text();
+            if (name.contains("stories260K")) stories = r;
+            if (name.contains("bert-base")) bert = r;
+        }
+        QVERIFY(stories >= 0 && bert >= 0);
+        QVERIFY(picker.table()->item(bert, 3)->text().contains("bert")); // says why it cannot open
+        picker.table()->selectRow(bert);
+        picker.accept();
+        QVERIFY(picker.chosenPath().isEmpty()); // refused: unsupported
+        picker.table()->selectRow(stories);
+        picker.accept();
+        QVERIFY(picker.chosenPath().endsWith("stories260K.bin"));
     }
 };
 

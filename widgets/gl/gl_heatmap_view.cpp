@@ -24,11 +24,12 @@ namespace sinkscope {
 namespace {
 constexpr double kMaxPixelsPerCell = 64.0;
 constexpr float kLeft = 84, kRight = 64, kTop = 22, kBottom = 26; // margins for labels, colour bar
-constexpr float kMiniCell = 11;                                    // minimap cell, pixels
+constexpr float kMiniCell = 11;                                   // minimap cell, pixels
 constexpr const char* kFontPath = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
 
 // Token labels need more than ImGui's Latin-1 default: punctuation, arrows, U+FFFD.
-const ImWchar kGlyphRanges[] = {0x0020, 0x024F, 0x2000, 0x206F, 0x2190, 0x21FF, 0x2580, 0x25FF, 0xFFFD, 0xFFFD, 0};
+const ImWchar kGlyphRanges[] = {0x0020, 0x024F, 0x2000, 0x206F, 0x2190, 0x21FF,
+                                0x2580, 0x25FF, 0xFFFD, 0xFFFD, 0};
 
 ImU32 colourAt(Colormap c, double t) {
     const Rgb rgb = colormapRgb(c, t);
@@ -41,20 +42,18 @@ std::string axisLabel(const std::vector<std::string>& labels, std::int64_t i, st
 }
 } // namespace
 
-GlHeatmapView::GlHeatmapView(QWidget* parent) : QOpenGLWidget(parent) {
+GlHeatmapView::GlHeatmapView() : QOpenGLWindow(QOpenGLWindow::NoPartialUpdate) {
     QSurfaceFormat format;
     format.setVersion(3, 3);
     format.setProfile(QSurfaceFormat::CoreProfile);
     setFormat(format);
-    setMouseTracking(true);
-    setFocusPolicy(Qt::StrongFocus);
-    setMinimumSize(240, 200);
+    setMinimumSize(QSize(240, 200));
     m_tileBuffer.resize(HeatmapPyramid::kTile * HeatmapPyramid::kTile);
     m_clock.start();
 }
 
 GlHeatmapView::~GlHeatmapView() {
-    if (!m_imgui) return; // never shown: no GL resources
+    if (!m_imgui || !context()) return; // never shown: no GL resources
     makeCurrent();
     dropTiles();
     glDeleteTextures(1, &m_colormapTex);
@@ -82,8 +81,8 @@ void GlHeatmapView::setFigure(HeatmapFigure figure) {
     update();
 }
 
-void GlHeatmapView::setHeadOverview(int layers, int heads, std::vector<double> values, std::vector<bool> marked,
-                                    int currentLayer, int currentHead) {
+void GlHeatmapView::setHeadOverview(int layers, int heads, std::vector<double> values,
+                                    std::vector<bool> marked, int currentLayer, int currentHead) {
     m_overview = {layers, heads, currentLayer, currentHead, std::move(values), std::move(marked)};
     update();
 }
@@ -101,6 +100,10 @@ QRectF GlHeatmapView::mapArea() const {
 
 QPointF GlHeatmapView::cellAt(QPointF widgetPos) const {
     return m_topLeft + (widgetPos - mapArea().topLeft()) / m_ppc;
+}
+
+QPointF GlHeatmapView::widgetPosOfCell(double row, double col) const {
+    return mapArea().topLeft() + (QPointF(col + 0.5, row + 0.5) - m_topLeft) * m_ppc;
 }
 
 void GlHeatmapView::resetView() {
@@ -140,7 +143,8 @@ void GlHeatmapView::panBy(QPointF pixels) {
 bool GlHeatmapView::hoveredCell(std::int64_t& row, std::int64_t& col) const {
     if (m_pyramid.empty() || !m_mouseInside || !mapArea().contains(m_mouse)) return false;
     const QPointF c = cellAt(m_mouse);
-    if (c.x() < 0 || c.y() < 0 || c.x() >= double(m_figure.cols) || c.y() >= double(m_figure.rows)) return false;
+    if (c.x() < 0 || c.y() < 0 || c.x() >= double(m_figure.cols) || c.y() >= double(m_figure.rows))
+        return false;
     row = static_cast<std::int64_t>(c.y());
     col = static_cast<std::int64_t>(c.x());
     return true;
@@ -150,6 +154,8 @@ QRectF GlHeatmapView::minimapRect() const {
     if (!m_showMinimap || m_overview.layers <= 0 || m_overview.heads <= 0) return {};
     const QRectF area = mapArea();
     const QSizeF size(m_overview.heads * kMiniCell, m_overview.layers * kMiniCell);
+    // On a small canvas the minimap would hide the map itself: the head grid dock shows the same.
+    if (size.width() > area.width() / 3 || size.height() > area.height() / 3) return {};
     return QRectF(area.right() - size.width() - 8, area.top() + 22, size.width(), size.height());
 }
 
@@ -166,7 +172,8 @@ void GlHeatmapView::initializeGL() {
     glBindVertexArray(m_vao);
     glBindBuffer(GL_ARRAY_BUFFER, m_vbo);
     glVertexAttribPointer(0, 2, GL_FLOAT, GL_FALSE, 4 * sizeof(float), nullptr);
-    glVertexAttribPointer(1, 2, GL_FLOAT, GL_FALSE, 4 * sizeof(float), reinterpret_cast<void*>(2 * sizeof(float)));
+    glVertexAttribPointer(1, 2, GL_FLOAT, GL_FALSE, 4 * sizeof(float),
+                          reinterpret_cast<void*>(2 * sizeof(float)));
     glEnableVertexAttribArray(0);
     glEnableVertexAttribArray(1);
     glBindVertexArray(0);
@@ -245,19 +252,25 @@ void GlHeatmapView::dropTiles() {
 }
 
 void GlHeatmapView::paintGL() {
+    QElapsedTimer paintClock;
+    paintClock.start();
     m_stats = {};
-    const qreal dpr = devicePixelRatioF();
+    const qreal dpr = devicePixelRatio();
     glViewport(0, 0, int(width() * dpr), int(height() * dpr));
     glClearColor(0.96f, 0.96f, 0.96f, 1.0f);
     glClear(GL_COLOR_BUFFER_BIT);
     if (!m_pyramid.empty() && m_program->isLinked()) drawTiles();
     drawOverlay();
     m_stats.tilesCached = static_cast<int>(m_tiles.size());
+    if (m_profiling) {
+        glFinish();
+        m_stats.paintMs = double(paintClock.nsecsElapsed()) / 1e6;
+    }
 }
 
 void GlHeatmapView::drawTiles() {
     const QRectF area = mapArea();
-    const qreal dpr = devicePixelRatioF();
+    const qreal dpr = devicePixelRatio();
     const int level = m_pyramid.levelFor(1.0 / m_ppc);
     const double tileCells = double(HeatmapPyramid::kTile * HeatmapPyramid::span(level));
     const double rows = double(m_figure.rows), cols = double(m_figure.cols);
@@ -280,8 +293,8 @@ void GlHeatmapView::drawTiles() {
             const double x1 = std::min(x0 + tileCells, cols), y1 = std::min(y0 + tileCells, rows);
             if (x1 <= first.x() || y1 <= first.y() || x0 >= last.x() || y0 >= last.y()) continue;
             const float u1 = float((x1 - x0) / tileCells), v1 = float((y1 - y0) / tileCells);
-            const float corners[6][4] = {{float(x0), float(y0), 0, 0},  {float(x1), float(y0), u1, 0},
-                                         {float(x0), float(y1), 0, v1}, {float(x1), float(y0), u1, 0},
+            const float corners[6][4] = {{float(x0), float(y0), 0, 0},   {float(x1), float(y0), u1, 0},
+                                         {float(x0), float(y1), 0, v1},  {float(x1), float(y0), u1, 0},
                                          {float(x1), float(y1), u1, v1}, {float(x0), float(y1), 0, v1}};
             for (const auto& c : corners)
                 m_vertices.insert(m_vertices.end(), c, c + 4);
@@ -298,10 +311,9 @@ void GlHeatmapView::drawTiles() {
     m_program->bind();
     const double w = width(), h = height();
     m_program->setUniformValue("uCellToClipScale", QVector2D(float(2 * m_ppc / w), float(-2 * m_ppc / h)));
-    m_program->setUniformValue(
-        "uCellToClipOffset",
-        QVector2D(float((area.left() - m_topLeft.x() * m_ppc) * 2 / w - 1),
-                  float(1 - (area.top() - m_topLeft.y() * m_ppc) * 2 / h)));
+    m_program->setUniformValue("uCellToClipOffset",
+                               QVector2D(float((area.left() - m_topLeft.x() * m_ppc) * 2 / w - 1),
+                                         float(1 - (area.top() - m_topLeft.y() * m_ppc) * 2 / h)));
     m_program->setUniformValue("uTile", 0);
     m_program->setUniformValue("uColormap", 1);
     m_program->setUniformValue("uBackground", QVector4D(1, 1, 1, 1)); // like the exported figures
@@ -311,7 +323,8 @@ void GlHeatmapView::drawTiles() {
     glActiveTexture(GL_TEXTURE0);
     glBindVertexArray(m_vao);
     glBindBuffer(GL_ARRAY_BUFFER, m_vbo);
-    glBufferData(GL_ARRAY_BUFFER, GLsizeiptr(m_vertices.size() * sizeof(float)), m_vertices.data(), GL_STREAM_DRAW);
+    glBufferData(GL_ARRAY_BUFFER, GLsizeiptr(m_vertices.size() * sizeof(float)), m_vertices.data(),
+                 GL_STREAM_DRAW);
     for (std::size_t i = 0; i < textures.size(); ++i) {
         glBindTexture(GL_TEXTURE_2D, textures[i]);
         glDrawArrays(GL_TRIANGLES, GLint(6 * i), 6);
@@ -326,7 +339,7 @@ void GlHeatmapView::drawOverlay() {
     ImGuiContext* previous = ImGui::GetCurrentContext();
     ImGui::SetCurrentContext(m_imgui);
     ImGuiIO& io = ImGui::GetIO();
-    const qreal dpr = devicePixelRatioF();
+    const qreal dpr = devicePixelRatio();
     io.DisplaySize = ImVec2(float(width()), float(height()));
     io.DisplayFramebufferScale = ImVec2(float(dpr), float(dpr));
     io.DeltaTime = std::max(1e-4f, float(m_clock.restart()) / 1000.0f);
@@ -353,13 +366,15 @@ void GlHeatmapView::drawOverlay() {
         // Row labels, thinned so they never overlap (position 0, the usual sink, is always shown).
         const auto rowStride = std::max<std::int64_t>(1, std::int64_t(std::ceil(lineH / m_ppc)));
         const auto r0 = std::max<std::int64_t>(0, std::int64_t(std::floor(m_topLeft.y())));
-        const auto r1 = std::min<std::int64_t>(m_figure.rows - 1,
-                                               std::int64_t(std::ceil(m_topLeft.y() + area.height() / m_ppc)));
-        dl->PushClipRect(ImVec2(0, float(area.top()) - lineH / 2), ImVec2(float(area.left()) - 2, float(area.bottom()) + lineH / 2));
+        const auto r1 = std::min<std::int64_t>(
+            m_figure.rows - 1, std::int64_t(std::ceil(m_topLeft.y() + area.height() / m_ppc)));
+        dl->PushClipRect(ImVec2(0, float(area.top()) - lineH / 2),
+                         ImVec2(float(area.left()) - 2, float(area.bottom()) + lineH / 2));
         for (std::int64_t r = r0 - r0 % rowStride; r <= r1; r += rowStride) {
             const std::string text = axisLabel(m_figure.rowLabels, r, 10);
             const ImVec2 size = ImGui::CalcTextSize(text.c_str());
-            dl->AddText(ImVec2(float(area.left()) - 5 - size.x, cellY(double(r) + 0.5) - size.y / 2), ink, text.c_str());
+            dl->AddText(ImVec2(float(area.left()) - 5 - size.x, cellY(double(r) + 0.5) - size.y / 2), ink,
+                        text.c_str());
         }
         dl->PopClipRect();
         const double colPitch = ImGui::CalcTextSize("abcdefgh").x + 6;
@@ -372,7 +387,8 @@ void GlHeatmapView::drawOverlay() {
         for (std::int64_t c = c0 - c0 % colStride; c <= c1; c += colStride) {
             const std::string text = axisLabel(m_figure.colLabels, c, 8);
             const ImVec2 size = ImGui::CalcTextSize(text.c_str());
-            dl->AddText(ImVec2(cellX(double(c) + 0.5) - size.x / 2, float(area.bottom()) + 4), ink, text.c_str());
+            dl->AddText(ImVec2(cellX(double(c) + 0.5) - size.x / 2, float(area.bottom()) + 4), ink,
+                        text.c_str());
         }
         dl->PopClipRect();
 
@@ -414,29 +430,30 @@ void GlHeatmapView::drawOverlay() {
         const QRectF mini = minimapRect();
         if (!mini.isEmpty()) {
             dl->AddRectFilled(ImVec2(float(mini.left()) - 4, float(mini.top()) - lineH - 4),
-                              ImVec2(float(mini.right()) + 4, float(mini.bottom()) + 4), IM_COL32(255, 255, 255, 215),
-                              3.0f);
+                              ImVec2(float(mini.right()) + 4, float(mini.bottom()) + 4),
+                              IM_COL32(255, 255, 255, 215), 3.0f);
             dl->AddText(ImVec2(float(mini.left()), float(mini.top()) - lineH - 2), ink, "heads (G)");
             for (int l = 0; l < m_overview.layers; ++l) {
                 for (int hd = 0; hd < m_overview.heads; ++hd) {
                     const std::size_t i = std::size_t(l * m_overview.heads + hd);
                     const double v = i < m_overview.values.size() ? m_overview.values[i] : 0.0;
-                    const ImVec2 a(float(mini.left()) + float(hd) * kMiniCell, float(mini.top()) + float(l) * kMiniCell);
+                    const ImVec2 a(float(mini.left()) + float(hd) * kMiniCell,
+                                   float(mini.top()) + float(l) * kMiniCell);
                     const ImVec2 b(a.x + kMiniCell - 1, a.y + kMiniCell - 1);
                     dl->AddRectFilled(a, b, colourAt(Colormap::Viridis, std::clamp(v, 0.0, 1.0)));
                     if (i < m_overview.marked.size() && m_overview.marked[i])
                         dl->AddRect(a, b, IM_COL32(230, 40, 40, 255), 0.0f, 0, 1.5f);
                     if (l == m_overview.layer && hd == m_overview.head)
-                        dl->AddRect(ImVec2(a.x - 1, a.y - 1), ImVec2(b.x + 1, b.y + 1), IM_COL32(0, 0, 0, 255), 0.0f,
-                                    0, 2.0f);
+                        dl->AddRect(ImVec2(a.x - 1, a.y - 1), ImVec2(b.x + 1, b.y + 1),
+                                    IM_COL32(0, 0, 0, 255), 0.0f, 0, 2.0f);
                 }
             }
         }
         if (m_showInfo) {
-            const std::string info = fmt::format(
-                "level {} (1 texel = {} cells a side) · {:.3g} px/cell · tiles {} drawn, {} uploaded, {} cached (I)",
-                m_stats.level, HeatmapPyramid::span(m_stats.level), m_ppc, m_stats.tilesDrawn,
-                m_stats.tilesUploaded, m_tiles.size());
+            const std::string info = fmt::format("level {} (1 texel = {} cells a side) · {:.3g} px/cell · "
+                                                 "tiles {} drawn, {} uploaded, {} cached (I)",
+                                                 m_stats.level, HeatmapPyramid::span(m_stats.level), m_ppc,
+                                                 m_stats.tilesDrawn, m_stats.tilesUploaded, m_tiles.size());
             const ImVec2 size = ImGui::CalcTextSize(info.c_str());
             const ImVec2 at(float(area.left()) + 6, float(area.bottom()) - size.y - 6);
             dl->AddRectFilled(ImVec2(at.x - 3, at.y - 2), ImVec2(at.x + size.x + 3, at.y + size.y + 2),
@@ -469,7 +486,8 @@ void GlHeatmapView::mouseReleaseEvent(QMouseEvent* e) {
         std::int64_t row = 0, col = 0;
         if (mini.contains(e->position())) {
             const QPointF p = (e->position() - mini.topLeft()) / kMiniCell;
-            Q_EMIT headClicked(std::min(int(p.y()), m_overview.layers - 1), std::min(int(p.x()), m_overview.heads - 1));
+            Q_EMIT headClicked(std::min(int(p.y()), m_overview.layers - 1),
+                               std::min(int(p.x()), m_overview.heads - 1));
         } else if (hoveredCell(row, col)) {
             Q_EMIT cellClicked(row, col);
         }
@@ -487,30 +505,53 @@ void GlHeatmapView::mouseMoveEvent(QMouseEvent* e) {
         return;
     }
     std::int64_t row = 0, col = 0;
-    Q_EMIT hovered(hoveredCell(row, col) ? QString::fromStdString(cellReadout(m_figure, row, col)) : QString());
+    Q_EMIT hovered(hoveredCell(row, col) ? QString::fromStdString(cellReadout(m_figure, row, col))
+                                         : QString());
     update();
 }
 
-void GlHeatmapView::leaveEvent(QEvent*) {
-    m_mouseInside = false;
-    Q_EMIT hovered(QString());
-    update();
+bool GlHeatmapView::event(QEvent* e) {
+    if (e->type() == QEvent::Leave) {
+        m_mouseInside = false;
+        Q_EMIT hovered(QString());
+        update();
+    }
+    return QOpenGLWindow::event(e);
 }
 
 void GlHeatmapView::keyPressEvent(QKeyEvent* e) {
     const QPointF centre = mapArea().center();
     switch (e->key()) {
     case Qt::Key_Plus:
-    case Qt::Key_Equal: zoomAbout(1.25, centre); break;
-    case Qt::Key_Minus: zoomAbout(1 / 1.25, centre); break;
-    case Qt::Key_0: resetView(); break;
-    case Qt::Key_Left: panBy({40, 0}); break;
-    case Qt::Key_Right: panBy({-40, 0}); break;
-    case Qt::Key_Up: panBy({0, 40}); break;
-    case Qt::Key_Down: panBy({0, -40}); break;
-    case Qt::Key_I: setOverlays(!m_showInfo, m_showMinimap); break;
-    case Qt::Key_G: setOverlays(m_showInfo, !m_showMinimap); break;
-    default: QOpenGLWidget::keyPressEvent(e);
+    case Qt::Key_Equal:
+        zoomAbout(1.25, centre);
+        break;
+    case Qt::Key_Minus:
+        zoomAbout(1 / 1.25, centre);
+        break;
+    case Qt::Key_0:
+        resetView();
+        break;
+    case Qt::Key_Left:
+        panBy({40, 0});
+        break;
+    case Qt::Key_Right:
+        panBy({-40, 0});
+        break;
+    case Qt::Key_Up:
+        panBy({0, 40});
+        break;
+    case Qt::Key_Down:
+        panBy({0, -40});
+        break;
+    case Qt::Key_I:
+        setOverlays(!m_showInfo, m_showMinimap);
+        break;
+    case Qt::Key_G:
+        setOverlays(m_showInfo, !m_showMinimap);
+        break;
+    default:
+        QOpenGLWindow::keyPressEvent(e);
     }
 }
 

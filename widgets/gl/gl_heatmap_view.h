@@ -8,12 +8,17 @@
 //
 // Input: wheel or +/- zooms (about the cursor), drag or arrow keys pan, 0 fits, click selects a
 // cell (cellClicked), click in the minimap opens that head (headClicked).
+//
+// A QOpenGLWindow (placed in the widget tree by HeatmapCanvas's window container), not a
+// QOpenGLWidget: a QOpenGLWidget makes Qt compose the whole top-level window through GL on every
+// frame, which under software GL (Mesa llvmpipe, e.g. Xvfb or a VM) cost 5-40 ms per frame while
+// drawing the canvas itself took 1-7 ms (bench_gui). A window of its own swaps just the canvas.
 #include "figures/figures.h"
 #include "gl/heatmap_pyramid.h"
 
 #include <QElapsedTimer>
 #include <QOpenGLExtraFunctions>
-#include <QOpenGLWidget>
+#include <QOpenGLWindow>
 #include <QPointF>
 
 #include <cstdint>
@@ -28,10 +33,10 @@ class QOpenGLShaderProgram;
 
 namespace sinkscope {
 
-class GlHeatmapView : public QOpenGLWidget, protected QOpenGLExtraFunctions {
+class GlHeatmapView : public QOpenGLWindow, protected QOpenGLExtraFunctions {
     Q_OBJECT
 public:
-    explicit GlHeatmapView(QWidget* parent = nullptr);
+    GlHeatmapView();
     ~GlHeatmapView() override;
 
     void setFigure(HeatmapFigure figure);
@@ -48,11 +53,15 @@ public:
     void setView(double pixelsPerCell, QPointF topLeftCell);
     void zoomAbout(double factor, QPointF widgetPos);
     double pixelsPerCell() const { return m_ppc; }
+    QPointF widgetPosOfCell(double row, double col) const; // centre of a cell: (row + 0.5, col + 0.5)
     QPointF topLeftCell() const { return m_topLeft; }
 
     struct FrameStats {
         int level = 0, tilesDrawn = 0, tilesUploaded = 0, tilesCached = 0;
+        double paintMs = 0; // paintGL until the GPU finished (only with setProfiling(true))
     };
+    // Benchmarks: finish the GPU work inside paintGL so its cost can be told from composition.
+    void setProfiling(bool on) { m_profiling = on; }
     FrameStats lastFrame() const { return m_stats; }
     static constexpr int kMaxCachedTiles = 384; // 48 MiB of R16 tiles
 
@@ -69,11 +78,11 @@ protected:
     void mousePressEvent(QMouseEvent* e) override;
     void mouseReleaseEvent(QMouseEvent* e) override;
     void mouseMoveEvent(QMouseEvent* e) override;
-    void leaveEvent(QEvent* e) override;
+    bool event(QEvent* e) override; // the pointer leaving
     void keyPressEvent(QKeyEvent* e) override;
 
 private:
-    QRectF mapArea() const;                 // widget pixels where cells are drawn
+    QRectF mapArea() const;                  // widget pixels where cells are drawn
     QPointF cellAt(QPointF widgetPos) const; // level-0 cell coordinates (fractional)
     bool hoveredCell(std::int64_t& row, std::int64_t& col) const;
     QRectF minimapRect() const;
@@ -93,7 +102,7 @@ private:
     // Input state, handed to ImGui each frame.
     QPointF m_mouse{-1, -1}, m_pressPos, m_lastDrag;
     bool m_mouseDown = false, m_dragged = false, m_mouseInside = false;
-    bool m_showInfo = false, m_showMinimap = true;
+    bool m_showInfo = false, m_showMinimap = true, m_profiling = false;
 
     struct Overview {
         int layers = 0, heads = 0, layer = -1, head = -1;

@@ -12,7 +12,7 @@ namespace sinkscope {
 bool HeatmapCanvas::openGlAvailable() {
     static const bool available = [] {
         if (qEnvironmentVariableIntValue("SINKSCOPE_SOFTWARE_HEATMAP") != 0) return false;
-        // QOpenGLWidget crashes on these platforms in Qt 6.4 rather than failing cleanly.
+        // GL surfaces crash on these platforms in Qt 6.4 rather than failing cleanly.
         const QString platform = QGuiApplication::platformName();
         if (platform == "offscreen" || platform == "minimal") return false;
         QOpenGLContext context;
@@ -30,7 +30,10 @@ HeatmapCanvas::HeatmapCanvas(QWidget* parent) : QWidget(parent) {
     layout->setContentsMargins(0, 0, 0, 0);
     if (openGlAvailable()) {
         m_gl = new GlHeatmapView;
-        layout->addWidget(m_gl);
+        m_glContainer = QWidget::createWindowContainer(m_gl, this);
+        m_glContainer->setFocusPolicy(Qt::StrongFocus);
+        m_glContainer->setMinimumSize(240, 200);
+        layout->addWidget(m_glContainer);
         connect(m_gl, &GlHeatmapView::hovered, this, &HeatmapCanvas::hovered);
         connect(m_gl, &GlHeatmapView::cellClicked, this, &HeatmapCanvas::cellClicked);
         connect(m_gl, &GlHeatmapView::headClicked, this, &HeatmapCanvas::headClicked);
@@ -40,30 +43,35 @@ HeatmapCanvas::HeatmapCanvas(QWidget* parent) : QWidget(parent) {
         connect(m_raster, &HeatmapView::hovered, this, &HeatmapCanvas::hovered);
         connect(m_raster, &HeatmapView::cellClicked, this, &HeatmapCanvas::cellClicked);
     }
-    setFocusProxy(m_gl ? static_cast<QWidget*>(m_gl) : m_raster);
+    setFocusProxy(m_gl ? m_glContainer : static_cast<QWidget*>(m_raster));
 }
 
 void HeatmapCanvas::setFigure(HeatmapFigure figure) {
-    if (m_gl) m_gl->setFigure(std::move(figure));
-    else m_raster->setFigure(std::move(figure));
+    if (m_gl)
+        m_gl->setFigure(std::move(figure));
+    else
+        m_raster->setFigure(std::move(figure));
 }
 
 const HeatmapFigure& HeatmapCanvas::figure() const {
     return m_gl ? m_gl->figure() : m_raster->figure();
 }
 
-void HeatmapCanvas::setHeadOverview(int layers, int heads, std::vector<double> values, std::vector<bool> marked,
-                                    int currentLayer, int currentHead) {
-    if (m_gl) m_gl->setHeadOverview(layers, heads, std::move(values), std::move(marked), currentLayer, currentHead);
+void HeatmapCanvas::setHeadOverview(int layers, int heads, std::vector<double> values,
+                                    std::vector<bool> marked, int currentLayer, int currentHead) {
+    if (m_gl)
+        m_gl->setHeadOverview(layers, heads, std::move(values), std::move(marked), currentLayer, currentHead);
 }
 
 void HeatmapCanvas::resetView() {
-    if (m_gl) m_gl->resetView();
-    else m_raster->resetView();
+    if (m_gl)
+        m_gl->resetView();
+    else
+        m_raster->resetView();
 }
 
 QImage HeatmapCanvas::grabImage() {
-    if (m_gl) return m_gl->grabFramebuffer();
+    if (m_gl) return m_gl->isExposed() ? m_gl->grabFramebuffer() : QImage();
     return m_raster->grab().toImage();
 }
 

@@ -39,7 +39,8 @@ Q_SIGNALS:
     void headClicked(int layer, int head);
 
 private:
-    GlHeatmapView* m_gl = nullptr;
+    GlHeatmapView* m_gl = nullptr; // a native window inside m_glContainer
+    QWidget* m_glContainer = nullptr;
     HeatmapView* m_raster = nullptr;
 };
 

@@ -74,10 +74,12 @@ bool HeatmapView::cellAt(QPointF widgetPos, std::int64_t& row, std::int64_t& col
     const double toPoints = 72.0 / m_figure.dpi;
     const QPointF pt = (widgetPos - r.topLeft()) * (m_image.width() / r.width()) * toPoints;
     if (!m_mapRect.contains(pt)) return false;
-    col = std::min<std::int64_t>(m_figure.cols - 1, static_cast<std::int64_t>((pt.x() - m_mapRect.left()) /
-                                                                               m_mapRect.width() * m_figure.cols));
-    row = std::min<std::int64_t>(m_figure.rows - 1, static_cast<std::int64_t>((pt.y() - m_mapRect.top()) /
-                                                                              m_mapRect.height() * m_figure.rows));
+    col = std::min<std::int64_t>(
+        m_figure.cols - 1,
+        static_cast<std::int64_t>((pt.x() - m_mapRect.left()) / m_mapRect.width() * m_figure.cols));
+    row = std::min<std::int64_t>(
+        m_figure.rows - 1,
+        static_cast<std::int64_t>((pt.y() - m_mapRect.top()) / m_mapRect.height() * m_figure.rows));
     return true;
 }
 

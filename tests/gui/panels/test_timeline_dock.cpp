@@ -2,6 +2,7 @@
 // checkpoint's alpha_0 map and marks it on the loss and Sink^0.3 curves, Left/Right step, the map
 // exports, and a checkpoint the trainer adds later appears by itself.
 #include "gui_test_registry.h"
+#include "main_window.h"
 #include "timeline_dock.h"
 #include "views/curve_plot.h"
 #include "views/head_grid.h"
@@ -102,6 +103,19 @@ private Q_SLOTS:
         writeTimeline(dir.path(), 3); // the trainer saves another checkpoint
         QTRY_COMPARE_WITH_TIMEOUT(dock.points().size(), std::size_t(3), 5000);
         QCOMPARE(dock.currentIndex(), 2); // it was at the end, so it follows
+    }
+
+    void theWindowsTimelineRequestOpensIt() {
+        QTemporaryDir dir;
+        writeTimeline(dir.path(), 3);
+        sinkscope::gui::MainWindow w(QString(SINKSCOPE_SHARED_MODELS_DIR) + "/stories260K/stories260K.bin",
+                                     "ids: 1, 2, 3");
+        w.show();
+        auto* dock = w.findChild<TimelineDock*>();
+        QVERIFY(dock);
+        Q_EMIT w.trainingTimelineRequested(dir.path()); // as View › classroom scenario 5 asks
+        QCOMPARE(dock->points().size(), std::size_t(3));
+        QTRY_VERIFY(!dock->visibleRegion().isEmpty()); // brought to the front
     }
 
     void saysWhatIsWrongWithADirectory() {

@@ -1,0 +1,152 @@
+#include "classroom.h"
+
+#include "intervention_panel.h"
+#include "main_window.h"
+
+#include <QApplication>
+#include <QDockWidget>
+#include <QFileInfo>
+#include <QPlainTextEdit>
+
+namespace sinkscope::gui {
+
+namespace {
+// Long enough that a StreamingLLM window of 16 tokens evicts most of it.
+const QString kStoryPrompt =
+    "Once upon a time, there was a little girl named Lily. She loved to play outside in the sun. One day, "
+    "she saw a big red ball in the park. She ran to the ball and kicked it. The ball went very high and";
+// The same length for a llama2.c model without a tokenizer (stories260K's ids of a short story).
+const QString kStoryIds =
+    "ids: 1, 461, 392, 284, 265, 447, 465, 465, 465, 465, 473, 315, 264, 379, 264, 461, 392, "
+    "284, 265, 447, 465, 473, 315, 264, 379, 264, 461, 392, 284, 265, 447, 465, 473, 315, "
+    "264, 379, 264, 461, 392, 284";
+} // namespace
+
+Classroom::Classroom(MainWindow* window) : QObject(window), m_window(window) {
+    build();
+}
+
+void Classroom::build() {
+    MainWindow* w = m_window;
+    auto prompt = [w] { w->setPrompt(w->modelPath().endsWith(".bin") ? kStoryIds : kStoryPrompt); };
+    m_scenarios = {
+        {"1 · The attention sink",
+         "Most heads send a large share of their attention to the <b>first token</b>, whatever it says. "
+         "That bright first column is the <b>attention sink</b>. The head grid colours every head by "
+         "α₀, its average attention on token 0; red frames mark sink heads (α₀ &gt; 0.3).",
+         [w, prompt] {
+             prompt();
+             w->interventions()->applyPreset({});
+             w->setShowDiff(false);
+             w->selectStrongestSinkHead();
+         }},
+        {"2 · Suppress the sink",
+         "Now the sink's attention is set to zero and every row renormalised, inside the forward pass. "
+         "The map shows <i>intervened − base</i>: red gained, blue lost. On the right, the next-token "
+         "predictions change and KL measures by how much.",
+         [w] {
+             InterventionPanel::Preset p;
+             p.suppress = true;
+             w->interventions()->applyPreset(p);
+             w->setShowDiff(true);
+         }},
+        {"3 · StreamingLLM without sink tokens",
+         "A streaming model keeps only the most recent 16 tokens. Without the first tokens the "
+         "attention has nowhere to park: watch the predictions degrade.",
+         [w, prompt] {
+             prompt();
+             InterventionPanel::Preset p;
+             p.stream = true;
+             p.streamSinks = 0;
+             p.streamWindow = 16;
+             w->interventions()->applyPreset(p);
+             w->setShowDiff(false);
+         }},
+        {"4 · StreamingLLM with 4 sink tokens",
+         "Same window, but the first 4 tokens are kept as sinks. The predictions come back close to "
+         "the full-attention model's — the StreamingLLM observation.",
+         [w] {
+             InterventionPanel::Preset p;
+             p.stream = true;
+             p.streamSinks = 4;
+             p.streamWindow = 16;
+             w->interventions()->applyPreset(p);
+         }},
+        {"5 · The sink emerges during training",
+         "The default model was trained here. Its training timeline shows α₀ per head at every "
+         "checkpoint: early on no head has a sink; the sink grows as the loss falls.",
+         [w] {
+             w->interventions()->applyPreset({});
+             w->showTrainingTimeline();
+         }},
+        {"6 · Softmax vs sigmoid attention",
+         "A model trained identically but with sigmoid attention (no normalisation across tokens) has "
+         "no reason to park attention: no sink column, α₀ near 0 in every head.",
+         [w] {
+             w->interventions()->applyPreset({});
+             w->openSigmoidModel();
+         }},
+    };
+}
+
+void Classroom::enter() {
+    if (m_active) return;
+    m_active = true;
+    m_startModel = m_window->modelPath();
+    m_startPrompt = m_window->promptEdit()->toPlainText();
+    m_savedPalette = QApplication::palette();
+    m_savedFont = QApplication::font();
+    // High contrast and large type for a projector.
+    QPalette p;
+    p.setColor(QPalette::Window, Qt::black);
+    p.setColor(QPalette::WindowText, Qt::white);
+    p.setColor(QPalette::Base, QColor(20, 20, 20));
+    p.setColor(QPalette::AlternateBase, QColor(40, 40, 40));
+    p.setColor(QPalette::Text, Qt::white);
+    p.setColor(QPalette::Button, QColor(30, 30, 30));
+    p.setColor(QPalette::ButtonText, Qt::white);
+    p.setColor(QPalette::Highlight, QColor(255, 210, 0));
+    p.setColor(QPalette::HighlightedText, Qt::black);
+    QApplication::setPalette(p);
+    QFont f = m_savedFont;
+    f.setPointSizeF(std::max(16.0, f.pointSizeF() * 1.6));
+    QApplication::setFont(f);
+    // The map and the output matter in front of a class: the editing docks make room.
+    m_savedState = m_window->saveState();
+    for (const char* dock : {"promptDock", "metricsDock"})
+        if (auto* d = m_window->findChild<QDockWidget*>(dock)) d->hide();
+    m_window->showFullScreen();
+    go(0);
+}
+
+void Classroom::leave() {
+    if (!m_active) return;
+    m_active = false;
+    QApplication::setPalette(m_savedPalette);
+    QApplication::setFont(m_savedFont);
+    m_window->showNormal();
+    m_window->restoreState(m_savedState);
+    if (m_window->modelPath() != m_startModel) m_window->loadModel(m_startModel);
+    m_window->setPrompt(m_startPrompt);
+    m_window->interventions()->applyPreset({});
+    m_window->setShowDiff(false);
+    Q_EMIT captionChanged(QString());
+}
+
+void Classroom::go(int index) {
+    if (!m_active) return;
+    m_current = std::clamp(index, 0, count() - 1);
+    const Scenario& s = m_scenarios[static_cast<std::size_t>(m_current)];
+    // Scenarios after the sigmoid one run on the model the class started with.
+    if (m_current != count() - 1 && m_window->modelPath() != m_startModel) m_window->loadModel(m_startModel);
+    s.apply();
+    Q_EMIT captionChanged(
+        QString("<span style='font-size:x-large'><b>%1</b></span> &nbsp; (%2 of %3 · PageDown "
+                "next · PageUp back · F11 leaves)<br>%4")
+            .arg(s.title)
+            .arg(m_current + 1)
+            .arg(count())
+            .arg(s.text));
+}
+
+} // namespace sinkscope::gui

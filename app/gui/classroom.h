@@ -1,0 +1,58 @@
+#pragma once
+// Classroom mode: full screen, large type, high contrast, and guided scenarios a teacher steps
+// through with the keyboard (PageDown / PageUp, as presentation clickers send, or the digits):
+//   1 the sink, 2 suppress it and watch the output change, 3 StreamingLLM without and 4 with
+//   sink tokens, 5 the sink emerging during training, 6 softmax vs sigmoid attention.
+// Each scenario only sets what the window already offers (prompt, interventions, model, head),
+// so everything shown is what the ordinary views compute.
+#include <QFont>
+#include <QObject>
+#include <QPalette>
+#include <QString>
+
+#include <functional>
+#include <vector>
+
+namespace sinkscope::gui {
+
+class MainWindow;
+
+class Classroom : public QObject {
+    Q_OBJECT
+public:
+    explicit Classroom(MainWindow* window);
+
+    bool active() const { return m_active; }
+    int current() const { return m_current; }
+    int count() const { return static_cast<int>(m_scenarios.size()); }
+    QString title(int i) const { return m_scenarios[static_cast<std::size_t>(i)].title; }
+
+public Q_SLOTS:
+    void enter();
+    void leave();
+    void toggle() { m_active ? leave() : enter(); }
+    void go(int index);
+    void next() { go(m_current + 1); }
+    void previous() { go(m_current - 1); }
+
+Q_SIGNALS:
+    void captionChanged(const QString& html); // empty when the mode is left
+
+private:
+    struct Scenario {
+        QString title, text;
+        std::function<void()> apply;
+    };
+    void build();
+
+    MainWindow* m_window;
+    std::vector<Scenario> m_scenarios;
+    bool m_active = false;
+    int m_current = 0;
+    QString m_startModel, m_startPrompt; // restored when the mode is left
+    QPalette m_savedPalette;
+    QFont m_savedFont;
+    QByteArray m_savedState; // dock layout
+};
+
+} // namespace sinkscope::gui

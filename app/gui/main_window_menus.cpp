@@ -1,0 +1,258 @@
+// MainWindow's menus and the actions behind them: open (dialog, recent list, drag and drop),
+// export of every view (the shared figure renderer for maps and the head grid, the widget itself
+// for the norm plot), copy to the clipboard, classroom mode, about.
+#include "classroom.h"
+#include "figures/figure_image.h"
+#include "intervention_panel.h"
+#include "main_window.h"
+#include "model_picker.h"
+#include "views/heatmap_canvas.h"
+#include "views/norm_plot.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QClipboard>
+#include <QDir>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QKeySequence>
+#include <QLabel>
+#include <QMenu>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QPainter>
+#include <QPdfWriter>
+#include <QSettings>
+#include <QStatusBar>
+#include <QSvgGenerator>
+#include <QToolBar>
+
+namespace sinkscope::gui {
+
+namespace {
+constexpr int kRecentModels = 8;
+const QString kFigureFilter = "Figures (*.png *.svg *.pdf)";
+
+// A dropped or chosen path that the engine can open: a model directory, a config.json in one,
+// a .gguf file or a llama2.c .bin checkpoint.
+bool looksLikeModel(const QString& path) {
+    const QFileInfo info(path);
+    if (info.isDir()) return QFileInfo::exists(path + "/config.json");
+    return info.fileName() == "config.json" || path.endsWith(".gguf") || path.endsWith(".bin");
+}
+} // namespace
+
+void MainWindow::buildMenus() {
+    QMenu* file = menuBar()->addMenu("&File");
+    auto* open = file->addAction("&Open model…", this, &MainWindow::openModel);
+    open->setShortcut(QKeySequence::Open);
+    file->addAction("&Models on this machine…", QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O), this, [this] {
+        ModelPicker picker(this);
+        if (picker.exec() == QDialog::Accepted) loadModel(picker.chosenPath());
+    });
+    m_recentMenu = file->addMenu("Open &recent");
+    rebuildRecentMenu();
+    file->addSeparator();
+    auto* exportMap = file->addAction("&Export heatmap…", this, [this] {
+        const QString path =
+            QFileDialog::getSaveFileName(this, "Export heatmap", "heatmap.png", kFigureFilter);
+        if (!path.isEmpty() && !exportHeatmap(path))
+            QMessageBox::warning(this, "Export", statusBar()->currentMessage());
+    });
+    exportMap->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    file->addAction("Export head &grid…", this, [this] {
+        const QString path =
+            QFileDialog::getSaveFileName(this, "Export head grid", "heads.png", kFigureFilter);
+        if (!path.isEmpty() && !exportHeadGrid(path))
+            QMessageBox::warning(this, "Export", statusBar()->currentMessage());
+    });
+    file->addAction("Export &norm plot…", this, [this] {
+        const QString path =
+            QFileDialog::getSaveFileName(this, "Export norm plot", "norms.png", kFigureFilter);
+        if (!path.isEmpty() && !exportNormPlot(path))
+            QMessageBox::warning(this, "Export", statusBar()->currentMessage());
+    });
+    auto* copy = file->addAction("&Copy heatmap image", this, &MainWindow::copyHeatmapImage);
+    copy->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C));
+    file->addSeparator();
+    file->addAction("&Quit", QKeySequence::Quit, this, &QWidget::close);
+
+    QMenu* runMenu = menuBar()->addMenu("&Run");
+    auto* run = runMenu->addAction("&Run", this, &MainWindow::requestRun);
+    run->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Return));
+    auto* cancel = runMenu->addAction("&Cancel", this, [this] {
+        if (m_classroom->active() && !m_busy)
+            m_classroom->leave();
+        else
+            cancelRun();
+    });
+    cancel->setShortcut(QKeySequence(Qt::Key_Escape));
+
+    QMenu* view = menuBar()->addMenu("&View");
+    m_classroom = new Classroom(this);
+    auto* classroom = view->addAction("&Classroom mode", m_classroom, &Classroom::toggle);
+    classroom->setShortcut(QKeySequence(Qt::Key_F11));
+    view->addAction("&Reset heatmap view", this, [this] { m_heatmap->resetView(); });
+    // Scenario keys: presentation clickers send PageDown / PageUp; digits jump.
+    auto* next = view->addAction("Next scenario", m_classroom, &Classroom::next);
+    next->setShortcut(QKeySequence(Qt::Key_PageDown));
+    auto* previous = view->addAction("Previous scenario", m_classroom, &Classroom::previous);
+    previous->setShortcut(QKeySequence(Qt::Key_PageUp));
+    for (int i = 0; i < m_classroom->count(); ++i) {
+        auto* a = new QAction(this);
+        a->setShortcut(QKeySequence(Qt::ALT | Qt::Key(Qt::Key_1 + i)));
+        connect(a, &QAction::triggered, m_classroom, [this, i] { m_classroom->go(i); });
+        addAction(a);
+    }
+    connect(m_classroom, &Classroom::captionChanged, this, [this](const QString& html) {
+        m_caption->setText(html);
+        m_caption->setVisible(!html.isEmpty());
+    });
+
+    QMenu* help = menuBar()->addMenu("&Help");
+    help->addAction("&About SinkScope", this, [this] {
+        QMessageBox::about(
+            this, "About SinkScope",
+            "<b>SinkScope</b> 0.1.0<br>Attention maps and attention sinks of transformer language "
+            "models: suppress, recalibrate or stream the sink inside the forward pass and see the "
+            "output change.<br><br>Model: " +
+                m_modelDescription.toHtmlEscaped() + "<br>Device: " + m_device);
+    });
+
+    auto* tools = addToolBar("Main");
+    tools->setObjectName("mainToolBar");
+    tools->addActions({open, run, cancel, exportMap, classroom});
+}
+
+void MainWindow::rememberModel(const QString& path) {
+    QSettings settings;
+    QStringList recent = settings.value("model/recent").toStringList();
+    recent.removeAll(path);
+    recent.prepend(path);
+    while (recent.size() > kRecentModels)
+        recent.removeLast();
+    settings.setValue("model/recent", recent);
+    rebuildRecentMenu();
+}
+
+void MainWindow::rebuildRecentMenu() {
+    m_recentMenu->clear();
+    const QStringList recent = QSettings().value("model/recent").toStringList();
+    for (const QString& path : recent) {
+        auto* a = m_recentMenu->addAction(path, this, [this, path] { loadModel(path); });
+        a->setEnabled(QFileInfo::exists(path));
+    }
+    m_recentMenu->setEnabled(!recent.isEmpty());
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* e) {
+    const auto urls = e->mimeData()->urls();
+    if (urls.size() == 1 && urls.front().isLocalFile() && looksLikeModel(urls.front().toLocalFile()))
+        e->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* e) {
+    const auto urls = e->mimeData()->urls();
+    if (urls.size() != 1 || !urls.front().isLocalFile()) return;
+    loadModel(urls.front().toLocalFile());
+    e->acceptProposedAction();
+}
+
+bool MainWindow::exportHeadGrid(const QString& path) {
+    if (!m_last) return false;
+    const auto& v = *m_last;
+    GridFigure g;
+    g.layers = v.layers;
+    g.heads = v.heads;
+    for (int l = 0; l < v.layers; ++l)
+        for (int h = 0; h < v.heads; ++h) {
+            HeatmapFigure cell;
+            cell.rows = cell.cols = v.T;
+            const float* a = v.map(true, l, h);
+            cell.values.assign(a, a + v.T * v.T);
+            for (std::int64_t i = 0; i < v.T; ++i)
+                for (std::int64_t j = i + 1; j < v.T; ++j)
+                    cell.values[static_cast<std::size_t>(i * v.T + j)] = NAN; // causal: not stored
+            g.cells.push_back(std::move(cell));
+            const double a0 = v.alpha0[std::size_t(l)][std::size_t(h)];
+            g.cellValue.push_back(a0);
+            g.marked.push_back(a0 > 0.3);
+        }
+    g.title = m_modelDescription.section(':', 0, 0).toStdString() +
+              (v.interventions.empty() ? "" : " · " + v.interventions.front());
+    if (auto st = writeGrid(g, path.toStdString()); !st) {
+        statusBar()->showMessage(QString::fromStdString(st.error().message));
+        return false;
+    }
+    statusBar()->showMessage("wrote " + path, 5000);
+    return true;
+}
+
+bool MainWindow::exportNormPlot(const QString& path) {
+    // The plot paints itself with QPainter, so the same paint code draws into any device.
+    const QSize size = m_norms->size().expandedTo(QSize(480, 240));
+    const QString lower = path.toLower();
+    bool ok = false;
+    if (lower.endsWith(".svg")) {
+        QSvgGenerator svg;
+        svg.setFileName(path);
+        svg.setSize(size);
+        svg.setViewBox(QRect(QPoint(0, 0), size));
+        svg.setTitle("hidden-state norms");
+        QPainter p(&svg);
+        m_norms->render(&p);
+        ok = p.end();
+    } else if (lower.endsWith(".pdf")) {
+        QPdfWriter pdf(path);
+        pdf.setPageSize(QPageSize(QSizeF(size), QPageSize::Point));
+        pdf.setPageMargins({});
+        pdf.setResolution(72);
+        QPainter p(&pdf);
+        m_norms->render(&p);
+        ok = p.end();
+    } else if (lower.endsWith(".png")) {
+        ok = m_norms->grab().toImage().save(path, "PNG");
+    } else {
+        statusBar()->showMessage(path + ": unknown figure type (use .png, .svg or .pdf)");
+        return false;
+    }
+    statusBar()->showMessage(ok ? "wrote " + path : "could not write " + path, 5000);
+    return ok;
+}
+
+void MainWindow::copyHeatmapImage() {
+    if (!m_last) return;
+    HeatmapFigure f = m_heatmap->figure();
+    f.dpi = 150;
+    QApplication::clipboard()->setImage(renderHeatmap(f));
+    statusBar()->showMessage("heatmap copied to the clipboard", 3000);
+}
+
+void MainWindow::showTrainingTimeline() {
+    const QString dir = QFileInfo(m_modelPath).isDir() ? m_modelPath : QFileInfo(m_modelPath).absolutePath();
+    if (!QFileInfo::exists(dir + "/timeline.json")) {
+        statusBar()->showMessage("this model has no training timeline (models trained by sinkscope-cli train "
+                                 "carry one: timeline.json)",
+                                 8000);
+        return;
+    }
+    Q_EMIT trainingTimelineRequested(dir);
+}
+
+void MainWindow::openSigmoidModel() {
+    const QString base = QFileInfo(m_modelPath).isDir() ? m_modelPath : QFileInfo(m_modelPath).absolutePath();
+    const QString sigmoid = QDir(base).absoluteFilePath("../sigmoid");
+    if (!QFileInfo::exists(sigmoid + "/config.json")) {
+        statusBar()->showMessage(
+            "no sigmoid-attention model next to this one (" + sigmoid +
+                "); train it with scripts/train_default.sh --recipe assets/recipes/sigmoid.json",
+            10000);
+        return;
+    }
+    loadModel(QDir::cleanPath(sigmoid));
+}
+
+} // namespace sinkscope::gui

@@ -1,0 +1,154 @@
+#include "io/model_entry.h"
+
+#include "io/gguf_llama.h"
+#include "io/gguf_reader.h"
+#include "io/llama2c_checkpoint.h"
+#include "io/pickle_guard.h"
+#include "io/weight_spec.h"
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+namespace sinkscope {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::uint64_t sizeOf(const fs::path& p) {
+    std::error_code ec;
+    const auto n = fs::file_size(p, ec); // follows symlinks into the HF cache's blobs/
+    return ec ? 0 : n;
+}
+
+// model_type as written, for naming an architecture that parseHfConfig refuses.
+std::string peekModelType(const fs::path& config) {
+    std::ifstream in(config);
+    if (!in) return {};
+    const auto j = nlohmann::json::parse(in, nullptr, false);
+    if (!j.is_object() || !j.contains("model_type") || !j["model_type"].is_string()) return {};
+    return j["model_type"].get<std::string>();
+}
+
+// Bytes of the weight files of a Hugging Face directory: safetensors (every shard), else the
+// pickles that are there instead.
+std::uint64_t hfWeightBytes(const fs::path& dir, bool& onlyPickles) {
+    std::uint64_t safetensors = 0, pickles = 0;
+    std::error_code ec;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+        const auto ext = it->path().extension();
+        if (ext == ".safetensors") safetensors += sizeOf(it->path());
+        if (ext == ".bin" || ext == ".pt" || ext == ".pth") pickles += sizeOf(it->path());
+    }
+    onlyPickles = safetensors == 0 && pickles > 0;
+    return safetensors > 0 ? safetensors : pickles;
+}
+
+void inspectHfDirectory(const fs::path& dir, ModelEntry& e) {
+    bool onlyPickles = false;
+    e.weightBytes = hfWeightBytes(dir, onlyPickles);
+    if (!onlyPickles) e.format = ModelFormat::HfSafetensors;
+    // Opening maps the safetensors and checks every tensor header against the config; it reads
+    // no weight, so it is cheap, and it is exactly the check a later open makes.
+    auto files = openModelFiles(dir.string());
+    if (!files) {
+        e.architecture = peekModelType(dir / "config.json");
+        e.reason = files.error().message;
+        return;
+    }
+    e.architecture = files->config.modelType;
+    e.parameters = parameterCount(files->config);
+    e.supported = true;
+}
+
+void inspectGguf(const fs::path& file, ModelEntry& e) {
+    e.format = ModelFormat::Gguf;
+    e.weightBytes = sizeOf(file);
+    auto gguf = GgufFile::open(file.string());
+    if (!gguf) {
+        e.reason = gguf.error().message;
+        return;
+    }
+    if (const GgufValue* arch = gguf->find("general.architecture"))
+        e.architecture = std::string(arch->asString().value_or(""));
+    auto config = readGgufLlamaConfig(gguf.value());
+    if (!config) {
+        e.reason = config.error().message;
+        return;
+    }
+    e.parameters = parameterCount(config.value());
+    e.supported = true;
+}
+
+void inspectLlama2c(const fs::path& file, ModelEntry& e) {
+    e.weightBytes = sizeOf(file);
+    if (looksLikePickle(file.string())) {
+        e.reason = pickleRefusal(file.string()).message;
+        return;
+    }
+    e.format = ModelFormat::Llama2c;
+    auto config = readLlama2cConfig(file.string());
+    if (!config) {
+        e.reason = config.error().message;
+        return;
+    }
+    e.architecture = config->modelType;
+    e.parameters = parameterCount(config.value());
+    e.supported = true;
+}
+
+} // namespace
+
+ModelEntry inspectModel(const std::string& path, ModelSource source) {
+    ModelEntry e;
+    e.source = source;
+    e.path = path;
+    fs::path p = fs::path(path).lexically_normal();
+    if (!p.has_filename()) p = p.parent_path(); // "dir/"
+    std::error_code ec;
+    if (fs::is_directory(p, ec)) {
+        e.name = p.filename().string();
+        if (fs::exists(p / "config.json", ec))
+            inspectHfDirectory(p, e);
+        else
+            e.reason = path + ": no config.json (not a Hugging Face model directory)";
+        return e;
+    }
+    e.name = p.stem().string();
+    if (!fs::exists(p, ec)) {
+        e.reason = path + ": no such file or directory";
+        return e;
+    }
+    if (p.extension() == ".gguf")
+        inspectGguf(p, e);
+    else
+        inspectLlama2c(p, e);
+    return e;
+}
+
+const char* modelSourceId(ModelSource s) {
+    switch (s) {
+    case ModelSource::Bundled:
+        return "bundled";
+    case ModelSource::HfCache:
+        return "hf-cache";
+    case ModelSource::User:
+        return "user";
+    }
+    return "unknown";
+}
+
+const char* modelFormatId(ModelFormat f) {
+    switch (f) {
+    case ModelFormat::HfSafetensors:
+        return "safetensors";
+    case ModelFormat::Gguf:
+        return "gguf";
+    case ModelFormat::Llama2c:
+        return "llama2c";
+    }
+    return "unknown";
+}
+
+} // namespace sinkscope
