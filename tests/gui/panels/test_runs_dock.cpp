@@ -6,6 +6,7 @@
 #include "main_window.h"
 #include "runs_dock.h"
 #include "trace/trace_store.h"
+#include "views/heatmap_canvas.h"
 
 #include <QCheckBox>
 #include <QDockWidget>
@@ -207,10 +208,16 @@ private Q_SLOTS:
         QVERIFY(ran.wait(10000));
         QVERIFY(w.lastRun()->comparison);
         QVERIFY(w.findChild<QCheckBox*>()->isChecked()); // the difference view is on
+        const auto& figure = w.heatmap()->figure();
+        QCOMPARE(figure.colormap, sinkscope::Colormap::Diverging);
+        QVERIFY2(QString::fromStdString(figure.title).contains("run 2 (suppress) − run 1 (no intervention)"),
+                 figure.title.c_str());
         if (const QString shots = sinkscope::test::screenshotDir(); !shots.isEmpty()) {
             dock->raise();
             QTest::qWait(100);
             w.grab().save(shots + "/runs_compare_window.png");
+            w.heatmap()->grabImage().save(shots +
+                                          "/runs_compare_heatmap.png"); // the GL canvas is not in grab()
         }
     }
 };
