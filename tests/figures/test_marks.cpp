@@ -42,6 +42,7 @@ TEST(FigureMarks, IndicesMustLieInTheMap) {
 }
 
 TEST(FigureMarks, TrianglesSitAboveColumnsAndRightOfRows) {
+    ensureGuiApplication(); // layout measures text: fonts need the application (ctest runs each test alone)
     HeatmapFigure f = ramp(6, 8);
     const QRectF plain = HeatmapPainter(f).mapRect();
     f.markedCols = {5};
