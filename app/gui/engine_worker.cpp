@@ -38,6 +38,22 @@ private:
     int m_heads;
     std::int64_t m_T;
 };
+// Per token, the mean key (or value) norm over the heads that reported one (the KV heads).
+std::vector<float> meanOverHeads(const PromptMetricsObserver& m, int layer, int heads, bool keys) {
+    std::vector<float> sum;
+    int n = 0;
+    for (int h = 0; h < heads; ++h) {
+        const auto& v = keys ? m.keyNorms(layer, h) : m.valueNorms(layer, h);
+        if (v.empty()) continue;
+        sum.resize(std::max(sum.size(), v.size()), 0.0f);
+        for (std::size_t t = 0; t < v.size(); ++t)
+            sum[t] += v[t];
+        ++n;
+    }
+    for (float& x : sum)
+        x /= float(std::max(1, n));
+    return sum;
+}
 } // namespace
 
 EngineWorker::EngineWorker() {
@@ -123,6 +139,10 @@ void EngineWorker::run(const QString& prompt, const QStringList& specs, int maxN
         m_promptMetrics = std::make_shared<RunView>();
         m_promptMetrics->sinkRate = sinkRateOver({metrics.alphaAt(0)}, 0.3);
         m_promptMetrics->hiddenNorms = metrics.hiddenNorms();
+        for (int l = 0; l < c.nLayers; ++l) {
+            m_promptMetrics->keyNorms.push_back(meanOverHeads(metrics, l, c.nHeads, true));
+            m_promptMetrics->valueNorms.push_back(meanOverHeads(metrics, l, c.nHeads, false));
+        }
         const auto dims = sinkDimensions(metrics.hiddenStates());
         m_promptMetrics->sinkDimensions = dims.dims;
         m_promptMetrics->largestR = dims.largestR;
@@ -137,6 +157,8 @@ void EngineWorker::run(const QString& prompt, const QStringList& specs, int maxN
     }
     view->sinkRate = m_promptMetrics->sinkRate;
     view->hiddenNorms = m_promptMetrics->hiddenNorms;
+    view->keyNorms = m_promptMetrics->keyNorms;
+    view->valueNorms = m_promptMetrics->valueNorms;
     view->sinkDimensions = m_promptMetrics->sinkDimensions;
     view->largestR = m_promptMetrics->largestR;
     view->secondarySinks = m_promptMetrics->secondarySinks;

@@ -15,6 +15,7 @@
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QHBoxLayout>
 #include <QHeaderView>
 #include <QKeySequence>
 #include <QLabel>
@@ -152,6 +153,10 @@ void MainWindow::buildUi() {
     m_metrics = new QLabel;
     m_metrics->setWordWrap(true);
     m_norms = new NormPlot;
+    m_keyNorms = new NormPlot;
+    m_keyNorms->setCaptions("key norms", "layer (mean over KV heads)");
+    m_valueNorms = new NormPlot;
+    m_valueNorms->setCaptions("value norms", "layer (mean over KV heads)");
     m_sinkTable = new QTableWidget(0, 4);
     m_sinkTable->setHorizontalHeaderLabels({"token", "first layer", "layers", "role"});
     m_sinkTable->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
@@ -161,6 +166,11 @@ void MainWindow::buildUi() {
     mv->addWidget(m_metrics);
     mv->addWidget(new QLabel("Hidden-state norm per state (massive activations)"));
     mv->addWidget(m_norms, 1);
+    mv->addWidget(new QLabel("Key and value norm per layer (the sink's differ)"));
+    auto* kv = new QHBoxLayout;
+    kv->addWidget(m_keyNorms);
+    kv->addWidget(m_valueNorms);
+    mv->addLayout(kv, 1);
     mv->addWidget(new QLabel("Secondary sinks (|cos(h, h_BOS)| > 0.9)"));
     mv->addWidget(m_sinkTable, 1);
     auto* metricsDock = new QDockWidget("Metrics of the unmodified run");
@@ -331,6 +341,8 @@ void MainWindow::showMetrics() {
             .arg(dims.isEmpty() ? QString("none") : dims.join(", "))
             .arg(v.largestR, 0, 'f', 2));
     m_norms->setNorms(v.hiddenNorms);
+    m_keyNorms->setNorms(v.keyNorms);
+    m_valueNorms->setNorms(v.valueNorms);
     m_sinkTable->setRowCount(static_cast<int>(v.secondarySinks.size()));
     for (int r = 0; r < static_cast<int>(v.secondarySinks.size()); ++r) {
         const auto& row = v.secondarySinks[static_cast<std::size_t>(r)];

@@ -112,6 +112,7 @@ private:
     HeadGrid* m_grid = nullptr;
     TokenStrip* m_strip = nullptr;
     NormPlot* m_norms = nullptr;
+    NormPlot *m_keyNorms = nullptr, *m_valueNorms = nullptr;
     QLabel* m_metrics = nullptr;
     QTableWidget* m_sinkTable = nullptr;
     QTableWidget* m_top = nullptr;

@@ -20,8 +20,10 @@
 #include <QMenu>
 #include <QMenuBar>
 #include <QPlainTextEdit>
+#include <QSettings>
 #include <QSpinBox>
 #include <QStatusBar>
+#include <QTimer>
 #include <utility>
 
 namespace sinkscope::gui {
@@ -66,6 +68,14 @@ void MainWindow::buildAnalysisDocks() {
     tabifyDockWidget(m_runs, span);
     connect(this, &MainWindow::runShown, span, [this, span] { span->setRun(m_last); });
     m_runs->raise();
+    // The side docks run full height and the analysis tabs sit under the heatmap only, opening
+    // at about a third of the height (unless a saved layout is restored).
+    setCorner(Qt::BottomLeftCorner, Qt::LeftDockWidgetArea);
+    setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
+    QTimer::singleShot(0, this, [this] {
+        if (QSettings().value("window/state").toByteArray().isEmpty())
+            resizeDocks({m_runs}, {240}, Qt::Vertical);
+    });
 
     // The menus' own trigger for the timeline (classroom scenario 5 among them).
     connect(this, &MainWindow::trainingTimelineRequested, timeline, [timeline](const QString& dir) {

@@ -33,7 +33,10 @@ struct RunView {
     // Metrics of the unmodified run (computed when the prompt changes).
     double sinkRate = 0;                         // Sink_1^0.3 over this prompt's heads, percent
     std::vector<std::vector<float>> hiddenNorms; // [state][token]
-    std::vector<std::int64_t> sinkDimensions;    // D_sink
+    // Key and value L2 norms per token, mean over the KV heads ([layer][token]): the sink's key
+    // and value usually differ from every other token's.
+    std::vector<std::vector<float>> keyNorms, valueNorms;
+    std::vector<std::int64_t> sinkDimensions; // D_sink
     double largestR = 0;
     struct SinkRow {
         std::int64_t token;

@@ -59,6 +59,12 @@ private Q_SLOTS:
         QVERIFY(w.heatmap()->figure().rows > 0);
         QCOMPARE(w.lastRun()->hiddenNorms.size(), std::size_t(6)); // states 0..5 of stories260K
         QCOMPARE(w.lastRun()->hiddenNorms[0].size(), std::size_t(13));
+        // Key/value norms: one series per layer, one value per token, all positive.
+        QCOMPARE(w.lastRun()->keyNorms.size(), std::size_t(5));
+        QCOMPARE(w.lastRun()->valueNorms[4].size(), std::size_t(13));
+        for (const auto& layer : w.lastRun()->keyNorms)
+            for (float k : layer)
+                QVERIFY(k > 0.0f && std::isfinite(k));
         QVERIFY(w.lastRun()->sinkRate >= 0.0 && w.lastRun()->sinkRate <= 100.0);
         QTest::qWait(50); // let the layout settle (the token strip wraps to its rows)
         if (qEnvironmentVariableIsSet("SINKSCOPE_SCREENSHOT_DIR")) {

@@ -11,6 +11,13 @@ NormPlot::NormPlot(QWidget* parent) : QWidget(parent) {
     setToolTip("hidden-state L2 norm per state (log scale); red: the first token, grey: the others");
 }
 
+void NormPlot::setCaptions(const QString& what, const QString& xAxis) {
+    m_what = what;
+    m_xAxis = xAxis;
+    setToolTip(what + " per token (log scale); red: the first token, grey: the others");
+    update();
+}
+
 void NormPlot::setNorms(const std::vector<std::vector<float>>& norms) {
     m_norms = norms;
     update();
@@ -21,7 +28,7 @@ void NormPlot::paintEvent(QPaintEvent*) {
     p.fillRect(rect(), Qt::white);
     p.setRenderHint(QPainter::Antialiasing);
     if (m_norms.size() < 2 || m_norms[0].empty()) {
-        p.drawText(rect(), Qt::AlignCenter, "hidden-state norms appear after a run");
+        p.drawText(rect(), Qt::AlignCenter, m_what + " appear after a run");
         return;
     }
     double lo = INFINITY, hi = 0;
@@ -48,8 +55,7 @@ void NormPlot::paintEvent(QPaintEvent*) {
                QString::number(std::pow(10.0, hi), 'g', 3));
     p.drawText(QRectF(0, area.bottom() - 8, 42, 14), Qt::AlignRight,
                QString::number(std::pow(10.0, lo), 'g', 3));
-    p.drawText(QRectF(area.left(), area.bottom() + 4, area.width(), 16), Qt::AlignCenter,
-               "state (layer input; last: output)");
+    p.drawText(QRectF(area.left(), area.bottom() + 4, area.width(), 16), Qt::AlignCenter, m_xAxis);
     const std::size_t tokens = m_norms[0].size();
     for (std::size_t t = tokens; t-- > 0;) { // token 0 last, on top
         QPainterPath path;

@@ -1,6 +1,7 @@
 #pragma once
-// NormPlot: hidden-state norm per state (x: state 0..L, y: L2 norm, log scale) with one line per
-// token, the first token in red, so massive activations stand out at a glance.
+// NormPlot: a norm per token along the depth of the model (x: state or layer, y: L2 norm, log
+// scale) with one line per token, the first token in red, so massive activations (hidden states)
+// or the sink's unusual keys and values stand out at a glance.
 #include <QWidget>
 #include <vector>
 
@@ -10,8 +11,10 @@ class NormPlot : public QWidget {
     Q_OBJECT
 public:
     explicit NormPlot(QWidget* parent = nullptr);
-    // norms[state][token]
+    // norms[x][token], x = state (hidden states) or layer (keys, values)
     void setNorms(const std::vector<std::vector<float>>& norms);
+    // What is plotted: the placeholder before a run, the x axis caption; defaults: hidden states.
+    void setCaptions(const QString& what, const QString& xAxis);
     QSize sizeHint() const override { return {320, 160}; }
 
 protected:
@@ -19,6 +22,7 @@ protected:
 
 private:
     std::vector<std::vector<float>> m_norms;
+    QString m_what = "hidden-state norms", m_xAxis = "state (layer input; last: output)";
 };
 
 } // namespace sinkscope
