@@ -216,8 +216,17 @@ void EngineWorker::run(const QString& prompt, const QStringList& specs, int maxN
         };
         view->generatedBase = decode(base->generated);
         view->generatedIntervened = decode(after->generated);
-        if (auto d = firstDivergence(base->generated, after->generated))
+        if (auto d = firstDivergence(base->generated, after->generated)) {
             view->firstDivergence = static_cast<std::int64_t>(*d);
+            const auto split = [&](const std::vector<std::int32_t>& g2, std::size_t from, std::size_t to) {
+                return decode(
+                    std::vector<std::int32_t>(g2.begin() + std::ptrdiff_t(std::min(from, g2.size())),
+                                              g2.begin() + std::ptrdiff_t(std::min(to, g2.size()))));
+            };
+            view->generatedCommon = split(base->generated, 0, *d);
+            view->generatedBaseRest = split(base->generated, *d, base->generated.size());
+            view->generatedIntervenedRest = split(after->generated, *d, after->generated.size());
+        }
     }
     view->milliseconds = static_cast<double>(timer.nsecsElapsed()) / 1e6;
     Q_EMIT runFinished(view);

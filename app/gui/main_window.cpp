@@ -8,10 +8,12 @@
 #include "views/head_grid.h"
 #include "views/heatmap_canvas.h"
 #include "views/norm_plot.h"
+#include "views/probability_bars.h"
 #include "views/token_strip.h"
 
 #include <QAction>
 #include <QCheckBox>
+#include <QComboBox>
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -73,6 +75,8 @@ MainWindow::MainWindow(const QString& modelPath, const QString& prompt, QWidget*
     restoreGeometry(settings.value("window/geometry").toByteArray());
     restoreState(settings.value("window/state").toByteArray());
     m_maxNew->setValue(settings.value("run/maxNewTokens", m_maxNew->value()).toInt());
+    m_colormap->setCurrentText(settings.value("view/colormap", "viridis").toString());
+    m_scale->setCurrentText(settings.value("view/scale", "linear").toString());
 }
 
 MainWindow::~MainWindow() {
@@ -81,6 +85,8 @@ MainWindow::~MainWindow() {
     settings.setValue("window/geometry", saveGeometry());
     settings.setValue("window/state", saveState());
     settings.setValue("run/maxNewTokens", m_maxNew->value());
+    settings.setValue("view/colormap", m_colormap->currentText());
+    settings.setValue("view/scale", m_scale->currentText());
     settings.setValue("model/last", m_modelPath);
     m_worker->cancel();
     m_thread.quit();
@@ -126,14 +132,33 @@ void MainWindow::buildUi() {
     cv->addWidget(m_caption);
     cv->addWidget(m_strip);
     cv->addWidget(m_heatmap, 1);
-    cv->addWidget(m_showDiff);
+    // Colours of the map: the same colormaps and scales as `sinkscope-cli export`.
+    m_colormap = new QComboBox;
+    m_colormap->setObjectName("colormap");
+    m_colormap->addItems({"viridis", "magma", "grey"});
+    m_colormap->setToolTip("colormap (a difference map is always blue-white-red)");
+    m_scale = new QComboBox;
+    m_scale->setObjectName("scale");
+    m_scale->addItems({"linear", "log", "row"});
+    m_scale->setToolTip("linear, log10, or each row divided by its maximum");
+    auto* below = new QHBoxLayout;
+    below->addWidget(m_showDiff);
+    below->addStretch();
+    below->addWidget(new QLabel("colours"));
+    below->addWidget(m_colormap);
+    below->addWidget(new QLabel("scale"));
+    below->addWidget(m_scale);
+    cv->addLayout(below);
     setCentralWidget(centre);
+    connect(m_colormap, &QComboBox::currentIndexChanged, this, &MainWindow::showHead);
+    connect(m_scale, &QComboBox::currentIndexChanged, this, &MainWindow::showHead);
 
     m_grid = new HeadGrid;
     m_top = new QTableWidget(10, 2);
     m_top->setHorizontalHeaderLabels({"base", "intervened"});
     m_top->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
     m_top->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_top->setItemDelegate(new ProbabilityBars(m_top)); // probabilities as bars
     m_kl = new QLabel;
     m_generated = new QLabel;
     m_generated->setWordWrap(true);
@@ -269,17 +294,31 @@ void MainWindow::showRun(RunViewPtr view) {
                 .arg(QString::fromStdString(text[static_cast<std::size_t>(r)]))
                 .arg(top[static_cast<std::size_t>(r)].prob, 0, 'f', 4);
         };
-        m_top->setItem(r, 0, new QTableWidgetItem(cell(view->effect.baseTop, view->baseTopText)));
-        m_top->setItem(r, 1, new QTableWidgetItem(cell(view->effect.intervenedTop, view->topText)));
+        auto item = [&](const std::vector<RankedToken>& top, const std::vector<std::string>& text) {
+            auto* it = new QTableWidgetItem(cell(top, text));
+            if (r < static_cast<int>(top.size()))
+                it->setData(Qt::UserRole, top[static_cast<std::size_t>(r)].prob);
+            return it;
+        };
+        m_top->setItem(r, 0, item(view->effect.baseTop, view->baseTopText));
+        m_top->setItem(r, 1, item(view->effect.intervenedTop, view->topText));
     }
-    if (!view->generatedBase.empty() || !view->generatedIntervened.empty())
-        m_generated->setText(
-            QString("<b>base:</b> %1<br><b>intervened:</b> %2<br>%3")
-                .arg(QString::fromStdString(view->generatedBase).toHtmlEscaped(),
-                     QString::fromStdString(view->generatedIntervened).toHtmlEscaped(),
-                     view->firstDivergence < 0
-                         ? QString("identical")
-                         : QString("first divergence at generated token %1").arg(view->firstDivergence)));
+    if (!view->generatedBase.empty() || !view->generatedIntervened.empty()) {
+        // Side by side in one block; from the first divergence on, both continuations are marked.
+        const auto esc = [](const std::string& t) { return QString::fromStdString(t).toHtmlEscaped(); };
+        const QString mark = "<span style='background:#ffd54a;color:black'>%1</span>";
+        const bool same = view->firstDivergence < 0;
+        const QString base = same ? esc(view->generatedBase)
+                                  : esc(view->generatedCommon) + mark.arg(esc(view->generatedBaseRest));
+        const QString after = same
+                                  ? esc(view->generatedIntervened)
+                                  : esc(view->generatedCommon) + mark.arg(esc(view->generatedIntervenedRest));
+        m_generated->setText(QString("<b>base:</b> %1<br><b>intervened:</b> %2<br>%3")
+                                 .arg(base, after,
+                                      same ? QString("identical")
+                                           : QString("first divergence at generated token %1 (marked)")
+                                                 .arg(view->firstDivergence)));
+    }
     m_strip->setTokens(view->tokens, view->ids);
     showMetrics();
     showHead();
@@ -314,7 +353,10 @@ void MainWindow::showHead() {
                   .arg(m_head)
                   .arg(setting, diff ? " − base" : "")
                   .toStdString();
-    f.colormap = diff ? Colormap::Diverging : Colormap::Viridis;
+    const auto colormap = parseColormap(m_colormap->currentText().toStdString());
+    const auto scale = parseMapScale(m_scale->currentText().toStdString());
+    f.colormap = diff ? Colormap::Diverging : colormap ? *colormap : Colormap::Viridis;
+    f.scale = scale ? *scale : MapScale::Linear;
     f.colorbarLabel = diff ? "attention difference" : "attention weight";
     f.dpi = 96;
     m_heatmap->setFigure(std::move(f));

@@ -13,6 +13,7 @@ class QSpinBox;
 class QTableWidget;
 class QTimer;
 class QCheckBox;
+class QComboBox;
 class QDragEnterEvent;
 class QDropEvent;
 
@@ -118,6 +119,7 @@ private:
     QTableWidget* m_top = nullptr;
     QLabel *m_kl = nullptr, *m_generated = nullptr, *m_modelLabel = nullptr, *m_runLabel = nullptr;
     QCheckBox* m_showDiff = nullptr;
+    QComboBox *m_colormap = nullptr, *m_scale = nullptr;
     QTimer* m_debounce = nullptr;
     QString m_modelDescription, m_device, m_modelPath;
     RunsDock* m_runs = nullptr;

@@ -29,6 +29,8 @@ struct RunView {
     std::vector<std::string> baseTopText, topText;       // token texts of effect.baseTop / intervenedTop
     std::string generatedBase, generatedIntervened;
     std::int64_t firstDivergence = -1; // generated token index, -1: identical
+    // The two generations split at the first divergence: the shared start, then each one's rest.
+    std::string generatedCommon, generatedBaseRest, generatedIntervenedRest;
     int firstRecomputedLayer = 0;
     // Metrics of the unmodified run (computed when the prompt changes).
     double sinkRate = 0;                         // Sink_1^0.3 over this prompt's heads, percent

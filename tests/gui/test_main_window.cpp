@@ -9,6 +9,7 @@
 
 #include <QApplication>
 #include <QCheckBox>
+#include <QComboBox>
 #include <QDir>
 #include <QDockWidget>
 #include <QFile>
@@ -93,6 +94,20 @@ private Q_SLOTS:
         QCOMPARE(QString::fromStdString(after->interventions.front()), QString("suppress"));
         // alpha_0 after suppression is 1/T in every head (only row 0 keeps its sink).
         QVERIFY(std::abs(after->alpha0[2][3] - 1.0 / 13.0) < 1e-6);
+    }
+
+    void colourControlsReachTheHeatmap() {
+        MainWindow w(kStories, kPrompt);
+        QSignalSpy shown(&w, &MainWindow::runShown);
+        QVERIFY(shown.wait(60000));
+        w.findChild<QComboBox*>("colormap")->setCurrentText("magma");
+        w.findChild<QComboBox*>("scale")->setCurrentText("log");
+        QCOMPARE(w.heatmap()->figure().colormap, sinkscope::Colormap::Magma);
+        QCOMPARE(w.heatmap()->figure().scale, sinkscope::MapScale::Log);
+        w.setShowDiff(true); // a difference always uses the diverging map
+        QCOMPARE(w.heatmap()->figure().colormap, sinkscope::Colormap::Diverging);
+        // Probabilities ride along the top-k cells for the bars.
+        QVERIFY(w.outputTable()->item(0, 0)->data(Qt::UserRole).toDouble() > 0.0);
     }
 
     void aLongGenerationCanBeCancelled() {
