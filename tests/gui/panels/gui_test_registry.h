@@ -2,6 +2,7 @@
 // One executable for the window's panel tests: each file registers its Qt Test class with
 // SINKSCOPE_GUI_TEST(Class); main runs them all (a LibTorch-linked executable is slow to start,
 // so one per class would cost more than the tests).
+#include <QJsonObject>
 #include <QObject>
 #include <QString>
 #include <functional>
@@ -23,6 +24,11 @@ struct GuiTestRegistration {
 void isolateSettings();
 // Screenshots go to $SINKSCOPE_SCREENSHOT_DIR when it is set; empty otherwise.
 QString screenshotDir();
+
+// The CLI's golden metrics of stories260K (tests/data/golden/beyond_stories260k.json; empty object
+// when unreadable) and its prompt as the window's "ids: ..." text.
+QJsonObject beyondGolden();
+QString idsPrompt(const QJsonObject& golden);
 
 } // namespace sinkscope::test
 

@@ -4,8 +4,12 @@
 
 #include <QApplication>
 #include <QCoreApplication>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
 #include <QSettings>
 #include <QStandardPaths>
+#include <QStringList>
 #include <QTest>
 
 namespace sinkscope::test {
@@ -18,6 +22,19 @@ void isolateSettings() {
 
 QString screenshotDir() {
     return qEnvironmentVariable("SINKSCOPE_SCREENSHOT_DIR");
+}
+
+QJsonObject beyondGolden() {
+    QFile file(QString(SINKSCOPE_TEST_DATA_DIR) + "/golden/beyond_stories260k.json");
+    if (!file.open(QIODevice::ReadOnly)) return {};
+    return QJsonDocument::fromJson(file.readAll()).object();
+}
+
+QString idsPrompt(const QJsonObject& golden) {
+    QStringList ids;
+    for (const auto& id : golden["token_ids"].toArray())
+        ids << QString::number(id.toInt());
+    return "ids: " + ids.join(", ");
 }
 
 } // namespace sinkscope::test

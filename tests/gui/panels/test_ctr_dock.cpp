@@ -24,7 +24,6 @@ using sinkscope::gui::CtrDock;
 
 namespace {
 const QString kStories = QString(SINKSCOPE_SHARED_MODELS_DIR) + "/stories260K/stories260K.bin";
-const QString kGolden = QString(SINKSCOPE_TEST_DATA_DIR) + "/golden/beyond_stories260k.json";
 } // namespace
 
 class CtrDockTest : public QObject {
@@ -33,13 +32,9 @@ private Q_SLOTS:
     void init() { sinkscope::test::isolateSettings(); }
 
     void matchesTheCliAndShowsTheSelectedHead() {
-        QFile file(kGolden);
-        QVERIFY(file.open(QIODevice::ReadOnly));
-        const QJsonObject golden = QJsonDocument::fromJson(file.readAll()).object();
-        QStringList ids;
-        for (const auto& id : golden["token_ids"].toArray())
-            ids << QString::number(id.toInt());
-        sinkscope::gui::MainWindow w(kStories, "ids: " + ids.join(", "));
+        const QJsonObject golden = sinkscope::test::beyondGolden();
+        QVERIFY(!golden.isEmpty());
+        sinkscope::gui::MainWindow w(kStories, sinkscope::test::idsPrompt(golden));
         w.resize(1400, 900);
         w.show();
         QSignalSpy ran(&w, &sinkscope::gui::MainWindow::runShown);

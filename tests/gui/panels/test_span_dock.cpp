@@ -23,7 +23,6 @@ using sinkscope::gui::SpanDock;
 
 namespace {
 const QString kStories = QString(SINKSCOPE_SHARED_MODELS_DIR) + "/stories260K/stories260K.bin";
-const QString kGolden = QString(SINKSCOPE_TEST_DATA_DIR) + "/golden/beyond_stories260k.json";
 } // namespace
 
 class SpanDockTest : public QObject {
@@ -59,14 +58,10 @@ private Q_SLOTS:
     }
 
     void scoresLightsAndIntervenesInSpanHeads() {
-        QFile file(kGolden);
-        QVERIFY(file.open(QIODevice::ReadOnly));
-        const QJsonObject golden = QJsonDocument::fromJson(file.readAll()).object();
-        QStringList ids;
-        for (const auto& id : golden["token_ids"].toArray())
-            ids << QString::number(id.toInt());
+        const QJsonObject golden = sinkscope::test::beyondGolden();
+        QVERIFY(!golden.isEmpty());
         const int first = golden["span"].toArray()[0].toInt(), last = golden["span"].toArray()[1].toInt();
-        sinkscope::gui::MainWindow w(kStories, "ids: " + ids.join(", "));
+        sinkscope::gui::MainWindow w(kStories, sinkscope::test::idsPrompt(golden));
         w.resize(1400, 900);
         w.show();
         QSignalSpy ran(&w, &sinkscope::gui::MainWindow::runShown);
