@@ -63,18 +63,23 @@ at::Tensor applyRope(const at::Tensor& x, const RopeTables& r) {
     return at::cat({x1 * r.cos - x2 * r.sin, x2 * r.cos + x1 * r.sin}, -1);
 }
 
-// Below this many tokens a pass does not pay for concatenating weights (generation steps).
+// Below this many tokens a pass does not pay for concatenating weights (the trainer's unfused
+// weights; inference weights are stacked once by fuseProjections).
 constexpr std::int64_t kFuseRows = 512;
 
-// q [B, H, T, hd], k and v [B, Hkv, T, hd]. Long passes use one GEMM against the concatenated
-// q|k|v weights; the weights stay separate tensors (checkpoint names, per-tensor gradients).
+// q [B, H, T, hd], k and v [B, Hkv, T, hd], as views of one q|k|v product when the weights are
+// stacked (always for inference weights, on long passes for the trainer's).
 std::tuple<at::Tensor, at::Tensor, at::Tensor> projectQkv(const ModelConfig& c, const LayerWeights& lw,
                                                           const at::Tensor& h) {
     const std::int64_t B = h.size(0), T = h.size(1), hd = c.headDim;
     at::Tensor q, k, v;
-    if (B * T >= kFuseRows && !lw.bq.defined()) {
+    at::Tensor qkv;
+    if (lw.wqkv.defined())
+        qkv = at::linear(h, lw.wqkv, lw.bqkv);
+    else if (B * T >= kFuseRows && !lw.bq.defined())
+        qkv = at::linear(h, at::cat({lw.wq, lw.wk, lw.wv}, 0));
+    if (qkv.defined()) {
         const std::int64_t nq = c.nHeads * hd, nkv = c.nKvHeads * hd;
-        const auto qkv = at::linear(h, at::cat({lw.wq, lw.wk, lw.wv}, 0));
         q = qkv.narrow(-1, 0, nq);
         k = qkv.narrow(-1, nq, nkv);
         v = qkv.narrow(-1, nq + nkv, nkv);
@@ -94,8 +99,12 @@ at::Tensor mlp(const ModelConfig& c, const LayerWeights& lw, const at::Tensor& h
         up = at::gelu(up, c.activation == Activation::GeluTanh ? "tanh" : "none");
         return at::linear(up, lw.wDown, lw.bDown);
     }
+    // One GEMM for gate and up: wider products run faster than two narrow ones.
+    if (lw.wGateUp.defined()) { // inference: the product may overwrite silu's output
+        const auto gu = at::linear(h, lw.wGateUp).chunk(2, -1);
+        return at::linear(at::silu(gu[0]).mul_(gu[1]), lw.wDown);
+    }
     if (h.size(0) * h.size(1) >= kFuseRows) {
-        // One GEMM for gate and up: wider products run faster than two narrow ones.
         const auto gu = at::linear(h, at::cat({lw.wGate, lw.wUp}, 0)).chunk(2, -1);
         return at::linear(at::silu(gu[0]) * gu[1], lw.wDown);
     }
@@ -141,6 +150,31 @@ std::pair<at::Tensor, at::Tensor> appendToCache(KvCache& cache, int layer, const
 }
 
 } // namespace
+
+void fuseProjections(TransformerWeights& w) {
+    // Stacks the tensors row-wise and points each at its rows of the stack.
+    auto stack = [](std::initializer_list<at::Tensor*> parts) {
+        std::vector<at::Tensor> list;
+        for (const at::Tensor* t : parts)
+            list.push_back(*t);
+        at::Tensor all = at::cat(list, 0);
+        std::int64_t row = 0;
+        for (at::Tensor* t : parts) {
+            const std::int64_t n = t->size(0);
+            *t = all.narrow(0, row, n);
+            row += n;
+        }
+        return all;
+    };
+    for (auto& l : w.layers) {
+        l.wqkv = stack({&l.wq, &l.wk, &l.wv});
+        if (l.bq.defined() && l.bk.defined() && l.bv.defined())
+            l.bqkv = stack({&l.bq, &l.bk, &l.bv});
+        else if (l.bq.defined() || l.bk.defined() || l.bv.defined())
+            l.wqkv = at::Tensor(); // mixed biases: unfused
+        if (l.wGate.defined() && l.wUp.defined()) l.wGateUp = stack({&l.wGate, &l.wUp});
+    }
+}
 
 std::vector<at::Tensor> TransformerWeights::parameters() const {
     std::vector<at::Tensor> out;
@@ -263,6 +297,17 @@ at::Tensor runLayers(const ModelConfig& c, const TransformerWeights& w, at::Tens
     const RopeTables rope = llama ? ropeTables(pos, T, hd, c.ropeTheta, x) : RopeTables{};
     const RopeTables keyRope = rotateAtAttention ? ropeTables(0, slot + T, hd, c.ropeTheta, x) : RopeTables{};
     const std::vector<std::int64_t>* slotPositions = cache && cache->evicted() ? &cache->positions : nullptr;
+    // The stream is updated in place once this pass owns it: not the caller's tensor (a prepared
+    // prompt's kept stream), not one kept in ctx.residuals, not part of an autograd graph.
+    bool ownStream = false;
+    auto addResidual = [&](at::Tensor& stream, const at::Tensor& y) {
+        if (ownStream) {
+            stream.add_(y);
+            return;
+        }
+        stream = stream + y;
+        ownStream = !ctx.residuals && !stream.requires_grad();
+    };
     for (int l = firstLayer; l < c.nLayers; ++l) {
         const auto& lw = w.layers[static_cast<std::size_t>(l)];
         if (ctx.residuals) (*ctx.residuals)[static_cast<std::size_t>(l)] = x;
@@ -281,8 +326,8 @@ at::Tensor runLayers(const ModelConfig& c, const TransformerWeights& w, at::Tens
 
         AttentionInputs in{q, k, v, lw.sinks, slot, l, ctx.interventions, slotPositions};
         at::Tensor a = attend(c, in, obs).transpose(1, 2).reshape({B, T, c.nHeads * hd});
-        x = x + at::linear(a, lw.wo, lw.bo);
-        x = x + mlp(c, lw, norm(c, x, lw.norm2W, lw.norm2B));
+        addResidual(x, at::linear(a, lw.wo, lw.bo));
+        addResidual(x, mlp(c, lw, norm(c, x, lw.norm2W, lw.norm2B)));
     }
     if (ctx.residuals) (*ctx.residuals)[static_cast<std::size_t>(c.nLayers)] = x;
     if (norms) reportNorms(obs, c.nLayers, shownPos, x);
