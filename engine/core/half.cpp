@@ -62,6 +62,23 @@ std::uint16_t f32ToF16(float f) {
     return sign | static_cast<std::uint16_t>((u - 0x38000000u) >> 13);
 }
 
+#if defined(__x86_64__)
+#define SINKSCOPE_HALF_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define SINKSCOPE_HALF_CLONES
+#endif
+
+SINKSCOPE_HALF_CLONES
+void f32ToF16(const float* src, std::uint16_t* dst, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i)
+        dst[i] = f32ToF16Branchless(src[i]);
+}
+
+void f16ToF32(const std::uint16_t* src, float* dst, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i)
+        dst[i] = f16ToF32(src[i]);
+}
+
 void f16ToF32(const std::uint8_t* src, float* dst, std::size_t n) {
     for (std::size_t i = 0; i < n; ++i) {
         std::uint16_t v;
