@@ -2,7 +2,9 @@
 
 #include "core/half.h"
 #include "model/attention.h"
+#include "model/parallel_linear.h"
 
+#include <ATen/core/grad_mode.h>
 #include <cstring>
 #include <fmt/format.h>
 #include <set>
@@ -75,18 +77,18 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> projectQkv(const ModelConfig& c, 
     at::Tensor q, k, v;
     at::Tensor qkv;
     if (lw.wqkv.defined())
-        qkv = at::linear(h, lw.wqkv, lw.bqkv);
+        qkv = splitLinear(h, lw.wqkv, lw.bqkv);
     else if (B * T >= kFuseRows && !lw.bq.defined())
-        qkv = at::linear(h, at::cat({lw.wq, lw.wk, lw.wv}, 0));
+        qkv = splitLinear(h, at::cat({lw.wq, lw.wk, lw.wv}, 0));
     if (qkv.defined()) {
         const std::int64_t nq = c.nHeads * hd, nkv = c.nKvHeads * hd;
         q = qkv.narrow(-1, 0, nq);
         k = qkv.narrow(-1, nq, nkv);
         v = qkv.narrow(-1, nq + nkv, nkv);
     } else {
-        q = at::linear(h, lw.wq, lw.bq);
-        k = at::linear(h, lw.wk, lw.bk);
-        v = at::linear(h, lw.wv, lw.bv);
+        q = splitLinear(h, lw.wq, lw.bq);
+        k = splitLinear(h, lw.wk, lw.bk);
+        v = splitLinear(h, lw.wv, lw.bv);
     }
     return {q.reshape({B, T, c.nHeads, hd}).transpose(1, 2),
             k.reshape({B, T, c.nKvHeads, hd}).transpose(1, 2),
@@ -95,20 +97,20 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> projectQkv(const ModelConfig& c, 
 
 at::Tensor mlp(const ModelConfig& c, const LayerWeights& lw, const at::Tensor& h) {
     if (c.family == Family::Gpt2) {
-        auto up = at::linear(h, lw.wUp, lw.bUp);
+        auto up = splitLinear(h, lw.wUp, lw.bUp);
         up = at::gelu(up, c.activation == Activation::GeluTanh ? "tanh" : "none");
-        return at::linear(up, lw.wDown, lw.bDown);
+        return splitLinear(up, lw.wDown, lw.bDown);
     }
     // One GEMM for gate and up: wider products run faster than two narrow ones.
     if (lw.wGateUp.defined()) { // inference: the product may overwrite silu's output
-        const auto gu = at::linear(h, lw.wGateUp).chunk(2, -1);
-        return at::linear(at::silu(gu[0]).mul_(gu[1]), lw.wDown);
+        const auto gu = splitLinear(h, lw.wGateUp).chunk(2, -1);
+        return splitLinear(at::silu(gu[0]).mul_(gu[1]), lw.wDown);
     }
     if (h.size(0) * h.size(1) >= kFuseRows) {
-        const auto gu = at::linear(h, at::cat({lw.wGate, lw.wUp}, 0)).chunk(2, -1);
-        return at::linear(at::silu(gu[0]) * gu[1], lw.wDown);
+        const auto gu = splitLinear(h, at::cat({lw.wGate, lw.wUp}, 0)).chunk(2, -1);
+        return splitLinear(at::silu(gu[0]) * gu[1], lw.wDown);
     }
-    return at::linear(at::silu(at::linear(h, lw.wGate)) * at::linear(h, lw.wUp), lw.wDown);
+    return splitLinear(at::silu(splitLinear(h, lw.wGate)) * splitLinear(h, lw.wUp), lw.wDown);
 }
 
 void reportNorms(ForwardObserver* obs, int state, std::int64_t start, const at::Tensor& x) {
@@ -274,8 +276,13 @@ void reportStates(ForwardObserver* obs, int state, std::int64_t first, const at:
     obs->onHiddenStates(state, first, h.data_ptr<float>(), h.size(0), h.size(1));
 }
 
+bool inferencePass(const at::Tensor& x) {
+    return !x.requires_grad() && !at::GradMode::is_enabled();
+}
+
 at::Tensor runLayers(const ModelConfig& c, const TransformerWeights& w, at::Tensor x, int firstLayer,
                      ForwardContext& ctx) {
+    const BlasThreadScope oneThreadPool(inferencePass(x));
     const std::int64_t B = x.size(0), T = x.size(1), hd = c.headDim;
     KvCache* cache = ctx.cache;
     const std::int64_t slot = cache ? cache->length : 0; // cache slot of the first new token
@@ -326,7 +333,7 @@ at::Tensor runLayers(const ModelConfig& c, const TransformerWeights& w, at::Tens
 
         AttentionInputs in{q, k, v, lw.sinks, slot, l, ctx.interventions, slotPositions};
         at::Tensor a = attend(c, in, obs).transpose(1, 2).reshape({B, T, c.nHeads * hd});
-        addResidual(x, at::linear(a, lw.wo, lw.bo));
+        addResidual(x, splitLinear(a, lw.wo, lw.bo));
         addResidual(x, mlp(c, lw, norm(c, x, lw.norm2W, lw.norm2B)));
     }
     if (ctx.residuals) (*ctx.residuals)[static_cast<std::size_t>(c.nLayers)] = x;
@@ -368,7 +375,8 @@ at::Tensor forwardFromLayer(const ModelConfig& c, const TransformerWeights& w, c
 }
 
 at::Tensor projectLogits(const TransformerWeights& w, const at::Tensor& hidden) {
-    return at::linear(hidden, w.lmHead);
+    const BlasThreadScope oneThreadPool(inferencePass(hidden));
+    return splitLinear(hidden, w.lmHead);
 }
 
 } // namespace sinkscope::detail

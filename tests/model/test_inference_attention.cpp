@@ -1,8 +1,10 @@
 // The inference attention kernels against masked softmax attention in plain ATen ops: odd lengths
 // and head sizes (tile and vector tails), grouped-query heads, strided inputs, batches; capture
 // (what observers receive, on which path), and the two-step form's bit-for-bit agreement with the
-// fused one.
+// fused one; the split GEMMs of inference passes.
+#include "model/blas_check.h"
 #include "model/inference_attention.h"
+#include "model/parallel_linear.h"
 
 #include <ATen/ATen.h>
 #include <cmath>
@@ -131,4 +133,28 @@ TEST(InferenceAttention, TwoStepFormAgreesBitForBitWithTheFusedKernel) {
         EXPECT_TRUE(at::allclose(scores, z, 1e-5, 1e-5));
         EXPECT_TRUE(at::equal(at::isinf(scores), at::isinf(z)));
     }
+}
+
+// Inside a scope OpenBLAS runs single-threaded and products are split over LibTorch's threads;
+// the results equal at::linear's, and the thread count comes back when the last scope ends.
+TEST(SplitLinear, MatchesLinearAndRestoresBlasThreads) {
+    const BlasInfo before = detectBlas();
+    if (!before.isOpenBlas) GTEST_SKIP() << "not OpenBLAS";
+    setComputeThreads(2);
+    at::manual_seed(3);
+    const auto x = at::randn({2, 37, 96}), w = at::randn({530, 96}), b = at::randn({530});
+    {
+        const sd::BlasThreadScope outer(true);
+        {
+            const sd::BlasThreadScope inner(true);
+            EXPECT_EQ(detectBlas().threads, 1);
+            EXPECT_TRUE(at::allclose(sd::splitLinear(x, w, b), at::linear(x, w, b), 1e-5, 1e-5));
+            EXPECT_TRUE(at::allclose(sd::splitLinear(x, w), at::linear(x, w), 1e-5, 1e-5));
+        }
+        EXPECT_EQ(detectBlas().threads, 1) << "the outer scope is still alive";
+    }
+    EXPECT_EQ(detectBlas().threads, 2);
+    const sd::BlasThreadScope training(false); // a pass with gradients leaves OpenBLAS alone
+    EXPECT_EQ(detectBlas().threads, 2);
+    setComputeThreads(before.threads);
 }
