@@ -17,6 +17,7 @@ PACKAGES=(
   fonts-dejavu-core # the figures' font: golden images need the same glyphs everywhere
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3-numpy
+  python3-torch # the PyTorch eager baseline of bench/run.sh (the same libtorch as the engine)
 )
 
 export DEBIAN_FRONTEND=noninteractive
