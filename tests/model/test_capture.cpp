@@ -2,7 +2,9 @@
 // two-phase ask-then-observe contract, and that cached generation sees what a full pass sees.
 #include "model/capture.h"
 #include "model/model.h"
+#include "model/trace_capture.h"
 #include "test_paths.h"
+#include "trace/map_codec.h"
 
 #include <cmath>
 #include <gtest/gtest.h>
@@ -211,6 +213,38 @@ TEST(Capture, HalfCaptureKeepsWhatAFloatRecorderSees) {
             for (std::size_t i = 0; i < a.size(); ++i)
                 ASSERT_NEAR(a[i], b[i], std::abs(b[i]) / 2048.0 + 6e-8) << "layer " << l << " head " << h;
         }
+}
+
+// The trace capture keeps attention in fp16; what it hands the store encodes to the very bytes a
+// float32 capture of the same pass would (the codec stores fp16 with the same rounding).
+TEST(Capture, TraceCaptureEncodesAsAFloatCaptureWould) {
+    auto m = load(dataPath("models/tiny_llama"));
+    ASSERT_TRUE(m);
+    const auto& c = m->config();
+    const auto prompt = someIds(12, c.vocabSize, c.bosId.value_or(0));
+    TraceCapture trace(c.nLayers, c.nHeads, /*scores=*/true);
+    AttentionRecorder rec(c.nLayers, c.nHeads);
+    ObserverFanout both(trace, rec);
+    GenerationOptions g;
+    g.maxNewTokens = 3;
+    g.stopAtEos = false;
+    ASSERT_TRUE(m->generate(prompt, g, &both).ok());
+    const std::int64_t T = 14; // the prompt and two fed tokens
+    int attention = 0;
+    for (std::size_t i = 0; i < trace.mapCount(); ++i) {
+        const AttentionMap got = trace.map(i);
+        if (got.kind != MapKind::Attention) continue;
+        ++attention;
+        const auto dense = rec.matrix(got.layer, got.head, T);
+        AttentionMap want = got;
+        for (std::int64_t r = 0; r < got.rows; ++r)
+            for (std::int64_t k = 0; k < got.cols; ++k)
+                want.values[static_cast<std::size_t>(r * got.cols + k)] =
+                    dense[static_cast<std::size_t>((got.firstRow + r) * T + k)];
+        EXPECT_EQ(encodeMap(got), encodeMap(want)) << "step " << got.step << " layer " << got.layer;
+    }
+    EXPECT_EQ(attention, 3 * c.nLayers * c.nHeads);
+    EXPECT_LT(trace.bytes(), static_cast<std::int64_t>(trace.mapCount()) * T * T * 4);
 }
 
 TEST(Capture, ColumnImportanceObserverMatchesRecordedAttention) {
