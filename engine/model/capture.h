@@ -11,11 +11,13 @@
 namespace sinkscope {
 
 // Accumulates alpha[k] (column importance) for every (layer, head) over the rows it sees, up to
-// an optional row limit (e.g. the prompt only, ignoring generated steps).
+// an optional row limit (e.g. the prompt only, ignoring generated steps). Heads may arrive from
+// the engine's worker threads (each head has its own accumulator).
 class ColumnImportanceObserver : public ForwardObserver {
 public:
     ColumnImportanceObserver(int layers, int heads, std::int64_t rowLimit = -1);
     bool wantsAttention(int layer, int head) override;
+    bool concurrentAttention() const override { return true; }
     void onAttention(int layer, int head, const MatrixView& weights) override;
 
     // alpha[k] of one head; empty if it saw nothing.
@@ -30,11 +32,13 @@ private:
     std::vector<ColumnImportanceAccumulator> m_acc;
 };
 
-// Keeps a full copy of every attention row of the wanted heads (all heads by default).
+// Keeps a full copy of every attention row of the wanted heads (all heads by default). Heads may
+// arrive from the engine's worker threads (each head has its own rows).
 class AttentionRecorder : public ForwardObserver {
 public:
     AttentionRecorder(int layers, int heads);
     bool wantsAttention(int layer, int head) override;
+    bool concurrentAttention() const override { return true; }
     void onAttention(int layer, int head, const MatrixView& weights) override;
 
     // Square [T, T] matrix of one head over all rows seen so far; zeros where nothing was seen.
