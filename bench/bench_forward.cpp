@@ -268,7 +268,7 @@ int main(int argc, char** argv) {
     auto* forward = app.add_subcommand("forward", "Time forward passes");
     forward->add_option("--model", modelDir)->required();
     forward->add_option("--ids", idsFile, "Token ids, comma-separated")->required();
-    forward->add_option("--repeats", repeats)->check(CLI::Range(1, 100));
+    forward->add_option("--repeats", repeats)->check(CLI::Range(1, 10000));
     forward->add_option("--capture", capture)->check(CLI::IsMember({"none", "fp16", "fp32"}));
     forward->add_flag("--all-logits", allLogits, "Logits of every position (else the next token's)");
     forward->add_option("--dump-logits", dumpLogits);
