@@ -23,6 +23,7 @@ public:
     FullCapture(int layers, int heads, std::int64_t T)
         : m_heads(heads), m_T(T), m_store(static_cast<std::size_t>(layers * heads * T * T)) {}
     bool wantsAttention(int, int) override { return true; }
+    bool concurrentAttention() const override { return true; } // each head has its own rows
     void onAttention(int layer, int head, const MatrixView& w) override {
         float* dst =
             m_store.data() + (static_cast<std::int64_t>(layer * m_heads + head) * m_T + w.firstRow) * m_T;

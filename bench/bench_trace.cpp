@@ -1,7 +1,10 @@
 // Trace store throughput: writes a run of synthetic softmax attention (random logits, causal
 // softmax rows, a first-token sink of varying strength per head) and reads it back. Prints the
 // codec's bytes per stored weight, write and read throughput and the single-head load latency.
-//   bench_trace [--tokens 1024] [--layers 12] [--heads 12] [--samples 100] [--file PATH]
+// Baselines in the same run: the same causal float32 values written to a plain file (one write
+// per map, one fdatasync at the end) and one head read back from it (pread, expanded to a dense
+// matrix as loadMap returns it).
+//   bench_trace [--tokens 1024] [--layers 12] [--heads 12] [--samples 100] [--file PATH] [--json]
 #include "trace/map_codec.h"
 #include "trace/trace_store.h"
 
@@ -9,8 +12,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <fcntl.h>
 #include <filesystem>
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <unistd.h>
 
@@ -103,7 +108,9 @@ int main(int argc, char** argv) {
     std::int64_t tokens = 1024;
     int layers = 12, heads = 12, samples = 100;
     std::string file;
+    bool asJson = false;
     app.add_option("--tokens", tokens, "prompt length");
+    app.add_flag("--json", asJson, "print the figures as one JSON object instead");
     app.add_option("--layers", layers);
     app.add_option("--heads", heads);
     app.add_option("--samples", samples, "single-head loads timed for the latency figures");
@@ -120,7 +127,17 @@ int main(int argc, char** argv) {
         return 1;
     }
     auto& store = **opened;
-    fmt::print("run: {} layers x {} heads x {} tokens, file {}\n", layers, heads, tokens, file);
+    // In JSON mode the human-readable lines go to stderr.
+    FILE* text = asJson ? stderr : stdout;
+    fmt::print(text, "run: {} layers x {} heads x {} tokens, file {}\n", layers, heads, tokens, file);
+    const std::string rawFile = file + ".raw";
+    const int raw = ::open(rawFile.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0644);
+    if (raw < 0) {
+        fmt::print(stderr, "cannot create {}\n", rawFile);
+        return 1;
+    }
+    std::vector<float> triangle;
+    double rawWriteMs = 0;
 
     // Maps are generated outside the timed region, one at a time (a whole run of float32 maps
     // would need layers x heads x tokens^2 x 4 bytes of memory).
@@ -155,9 +172,23 @@ int main(int argc, char** argv) {
             }
             addMs += msSince(t0);
             stored += causalValueCount(0, tokens, tokens);
+            triangle.clear(); // the baseline: the same values, raw
+            for (std::int64_t r = 0; r < tokens; ++r)
+                triangle.insert(triangle.end(), m.values.begin() + r * tokens,
+                                m.values.begin() + r * tokens + r + 1);
+            t0 = Clock::now();
+            const auto bytes = static_cast<ssize_t>(triangle.size() * sizeof(float));
+            if (::write(raw, triangle.data(), static_cast<std::size_t>(bytes)) != bytes) {
+                fmt::print(stderr, "short write to {}\n", rawFile);
+                return 1;
+            }
+            rawWriteMs += msSince(t0);
             if ((l * heads + h) % 29 == 0) sample.push_back(std::move(m));
         }
     auto t0 = Clock::now();
+    ::fdatasync(raw);
+    rawWriteMs += msSince(t0);
+    t0 = Clock::now();
     auto id = (*writer)->commit();
     const double commitMs = msSince(t0);
     if (!id) {
@@ -168,15 +199,16 @@ int main(int argc, char** argv) {
     const double writeMs = addMs + commitMs;
     const double rawMB = static_cast<double>(stored) * 4 / 1e6; // float32 triangle handed to the store
     const double fileMB = static_cast<double>(std::filesystem::file_size(file)) / 1e6;
-    fmt::print("\nwrite\n");
-    fmt::print("  stored weights        {} ({} maps, causal triangle only)\n", stored, layers * heads);
-    fmt::print("  blob bytes            {:.1f} MB = {:.3f} bytes per stored weight\n",
+    fmt::print(text, "\nwrite\n");
+    fmt::print(text, "  stored weights        {} ({} maps, causal triangle only)\n", stored, layers * heads);
+    fmt::print(text, "  blob bytes            {:.1f} MB = {:.3f} bytes per stored weight\n",
                static_cast<double>(blobBytes) / 1e6,
                static_cast<double>(blobBytes) / static_cast<double>(stored));
-    fmt::print("  file size             {:.1f} MB (after the commit's checkpoint)\n", fileMB);
-    fmt::print("  write run             {:.0f} ms = {:.0f} MB/s of float32 weights, {:.1f} M weights/s\n",
+    fmt::print(text, "  file size             {:.1f} MB (after the commit's checkpoint)\n", fileMB);
+    fmt::print(text,
+               "  write run             {:.0f} ms = {:.0f} MB/s of float32 weights, {:.1f} M weights/s\n",
                writeMs, rawMB / (writeMs / 1e3), static_cast<double>(stored) / 1e3 / writeMs);
-    fmt::print("    of which encode     {:.0f} ms ({:.2f} ms per map), commit {:.0f} ms\n", encodeMs,
+    fmt::print(text, "    of which encode     {:.0f} ms ({:.2f} ms per map), commit {:.0f} ms\n", encodeMs,
                encodeMs / (layers * heads), commitMs);
 
     // Sequential read of every map.
@@ -192,13 +224,16 @@ int main(int argc, char** argv) {
             checksum += m->values[static_cast<std::size_t>(tokens * tokens - 1)];
         }
     const double readMs = msSince(t0);
-    fmt::print("\nread\n");
-    fmt::print("  all maps              {:.0f} ms = {:.0f} MB/s of float32 weights, {:.2f} ms per map\n",
+    fmt::print(text, "\nread\n");
+    fmt::print(text,
+               "  all maps              {:.0f} ms = {:.0f} MB/s of float32 weights, {:.2f} ms per map\n",
                readMs, rawMB / (readMs / 1e3), readMs / (layers * heads));
 
     // Single-head latency: random heads, as a user clicking through the grid.
     std::mt19937 rng(1);
-    std::vector<double> latency;
+    std::vector<double> latency, rawLatency;
+    const std::int64_t mapFloats = causalValueCount(0, tokens, tokens);
+    std::vector<float> rawTriangle(static_cast<std::size_t>(mapFloats));
     for (int i = 0; i < samples; ++i) {
         const int l = static_cast<int>(rng() % static_cast<unsigned>(layers));
         const int h = static_cast<int>(rng() % static_cast<unsigned>(heads));
@@ -206,20 +241,60 @@ int main(int argc, char** argv) {
         auto m = store.loadMap(*id, 0, l, h);
         latency.push_back(msSince(t0));
         checksum += m ? m->values[0] : 0.0f;
+        // The baseline: the same head from the raw file, expanded to a dense matrix.
+        t0 = Clock::now();
+        const auto bytes = static_cast<ssize_t>(mapFloats * 4);
+        const auto offset = static_cast<off_t>((static_cast<std::int64_t>(l) * heads + h) * bytes);
+        if (::pread(raw, rawTriangle.data(), static_cast<std::size_t>(bytes), offset) != bytes) {
+            fmt::print(stderr, "short read from {}\n", rawFile);
+            return 1;
+        }
+        std::vector<float> dense(static_cast<std::size_t>(tokens * tokens), 0.0f);
+        for (std::int64_t r = 0, at = 0; r < tokens; at += r + 1, ++r)
+            std::copy_n(rawTriangle.begin() + at, r + 1, dense.begin() + r * tokens);
+        rawLatency.push_back(msSince(t0));
+        checksum += dense[static_cast<std::size_t>(tokens - 1)];
     }
-    fmt::print("  one head ({} loads)  median {:.2f} ms, p90 {:.2f} ms, max {:.2f} ms ({}x{} floats)\n",
+    ::close(raw);
+    fmt::print(text, "  one head ({} loads)  median {:.2f} ms, p90 {:.2f} ms, max {:.2f} ms ({}x{} floats)\n",
                samples, percentile(latency, 0.5), percentile(latency, 0.9), percentile(latency, 1.0), tokens,
                tokens);
     auto listed = store.listRuns();
     t0 = Clock::now();
     auto rec = store.loadRun(*id);
-    fmt::print("  run record            {:.2f} ms (tokens and metrics, no tensors)\n", msSince(t0));
+    fmt::print(text, "  run record            {:.2f} ms (tokens and metrics, no tensors)\n", msSince(t0));
 
-    fmt::print("\n");
-    codecTable(sample);
-    fmt::print("\n(checksum {:.3f})\n", checksum + (listed ? static_cast<double>(listed->size()) : 0) +
-                                            (rec ? static_cast<double>(rec->tokenIds.size()) : 0));
+    checksum += (listed ? static_cast<double>(listed->size()) : 0) +
+                (rec ? static_cast<double>(rec->tokenIds.size()) : 0);
+    if (asJson) {
+        fmt::print("{}\n", nlohmann::json{{"layers", layers},
+                                          {"heads", heads},
+                                          {"tokens", tokens},
+                                          {"stored_weights", stored},
+                                          {"bytes_per_weight",
+                                           static_cast<double>(blobBytes) / static_cast<double>(stored)},
+                                          {"file_mb", fileMB},
+                                          {"write_ms", writeMs},
+                                          {"encode_ms", encodeMs},
+                                          {"commit_ms", commitMs},
+                                          {"raw_write_ms", rawWriteMs},
+                                          {"read_all_ms", readMs},
+                                          {"head_median_ms", percentile(latency, 0.5)},
+                                          {"head_p90_ms", percentile(latency, 0.9)},
+                                          {"raw_head_median_ms", percentile(rawLatency, 0.5)},
+                                          {"checksum", checksum}}
+                               .dump());
+    } else {
+        fmt::print("  same head, raw file  median {:.2f} ms (pread + dense expansion)\n",
+                   percentile(rawLatency, 0.5));
+        fmt::print("  write, raw file       {:.0f} ms (write per map + fdatasync)\n", rawWriteMs);
+        fmt::print("\n");
+        codecTable(sample);
+        fmt::print("\n(checksum {:.3f})\n", checksum);
+    }
     opened->reset();
+    std::error_code ignored;
+    std::filesystem::remove(rawFile, ignored);
     if (temporary) {
         std::error_code ec;
         for (const char* suffix : {"", "-wal", "-shm"})

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Configures and builds SinkScope into build/ (or $SINKSCOPE_BUILD_DIR) with ccache.
 # Extra arguments go to CMake's configure step (e.g. -DSINKSCOPE_WERROR=ON).
+# SINKSCOPE_BUILD_TARGETS="a b" builds only those targets (default: everything).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -18,4 +19,6 @@ jobs=${SINKSCOPE_JOBS:-$(nproc)}
 mkdir -p "$build"
 cmake -S . -B "$build" -G Ninja "${launcher[@]}" "$@" >"$build/configure.log" 2>&1 || {
   cat "$build/configure.log"; exit 1; }
-cmake --build "$build" -j "$jobs"
+targets=()
+for t in ${SINKSCOPE_BUILD_TARGETS:-}; do targets+=(--target "$t"); done
+cmake --build "$build" -j "$jobs" "${targets[@]}"

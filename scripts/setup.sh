@@ -19,6 +19,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev python3-numpy
   # the Debian package and its checks (scripts/package.sh; dpkg-shlibdeps comes with build-essential)
   lintian desktop-file-utils appstream
+  python3-torch # the PyTorch eager baseline of bench/run.sh (the same libtorch as the engine)
 )
 
 export DEBIAN_FRONTEND=noninteractive

@@ -1,10 +1,13 @@
 #include "model/attention.h"
 
 #include "model/causal_attention.h"
+#include "model/inference_attention.h"
 #include "model/intervention_state.h"
 
 #include <cmath>
 #include <limits>
+#include <tuple>
+#include <utility>
 
 namespace sinkscope::detail {
 
@@ -19,6 +22,13 @@ MatrixView headView(const at::Tensor& t, int head, std::int64_t firstRow, at::Te
     return MatrixView{h.data_ptr<float>(), h.size(0), h.size(1), h.stride(0), firstRow};
 }
 
+bool wantsAnyScores(ForwardObserver* observer, int layer, int heads) {
+    if (!observer) return false;
+    for (int h = 0; h < heads; ++h)
+        if (observer->wantsScores(layer, h)) return true;
+    return false;
+}
+
 at::Tensor causalMask(std::int64_t T, std::int64_t Tk, std::int64_t startPos, const at::Device& device) {
     auto opts = at::TensorOptions().dtype(at::kLong).device(device);
     auto rows = at::arange(startPos, startPos + T, opts).unsqueeze(1);
@@ -26,21 +36,11 @@ at::Tensor causalMask(std::int64_t T, std::int64_t Tk, std::int64_t startPos, co
     return cols > rows; // true where the key lies in the future
 }
 
-} // namespace
-
-at::Tensor attend(const ModelConfig& c, const AttentionInputs& in, ForwardObserver* observer) {
+// Scores (masked: -inf for future keys) and weights [B, nH, T, Tk] in ATen ops: cached steps,
+// streaming caches, sink-logit and sigmoid attention, devices other than the CPU, training.
+std::pair<at::Tensor, at::Tensor> generalProbabilities(const ModelConfig& c, const AttentionInputs& in) {
     const std::int64_t B = in.q.size(0), nH = c.nHeads, nKv = c.nKvHeads, G = c.groupSize();
     const std::int64_t T = in.q.size(2), hd = in.q.size(3), Tk = in.k.size(2);
-    if (B != 1) observer = nullptr;
-    InterventionState* iv =
-        B == 1 && in.interventions && in.interventions->touchesLayer(in.layer) ? in.interventions : nullptr;
-
-    // Whole-sequence softmax attention that nobody observes (training, evaluation, plain forward
-    // passes) takes the fused kernel; captures, caches and the other variants take the general path.
-    if (!observer && !iv && c.attention == AttentionKind::Softmax && in.startPos == 0 && Tk == T && T > 1 &&
-        in.q.device().is_cpu() && in.q.scalar_type() == at::kFloat)
-        return fusedCausalAttention(in.q * (1.0 / std::sqrt(static_cast<double>(hd))), in.k, in.v);
-
     // Grouped-query attention without copying keys: the G query heads that share a key/value head
     // are stacked along the row axis, so one batched matmul serves them all.
     // The 1/sqrt(hd) scale goes on q ([T, hd]) rather than on the scores ([T, Tk]): fewer passes.
@@ -50,14 +50,6 @@ at::Tensor attend(const ModelConfig& c, const AttentionInputs& in, ForwardObserv
     if (T > 1 || Tk != in.startPos + T)
         scores.masked_fill_(causalMask(T, Tk, in.startPos, scores.device()),
                             -std::numeric_limits<float>::infinity());
-
-    if (observer) {
-        for (int h = 0; h < nH; ++h) {
-            if (!observer->wantsScores(in.layer, h)) continue;
-            at::Tensor keep;
-            observer->onScores(in.layer, h, headView(scores, h, in.startPos, keep));
-        }
-    }
 
     at::Tensor probs;
     switch (c.attention) {
@@ -77,12 +69,53 @@ at::Tensor attend(const ModelConfig& c, const AttentionInputs& in, ForwardObserv
         probs = at::sigmoid(scores + c.sigmoidBias);
         break;
     }
+    return {scores, probs};
+}
+
+} // namespace
+
+at::Tensor attend(const ModelConfig& c, const AttentionInputs& in, ForwardObserver* observer) {
+    const std::int64_t B = in.q.size(0), nH = c.nHeads, nKv = c.nKvHeads, G = c.groupSize();
+    const std::int64_t T = in.q.size(2), hd = in.q.size(3), Tk = in.k.size(2);
+    if (B != 1) observer = nullptr;
+    InterventionState* iv =
+        B == 1 && in.interventions && in.interventions->touchesLayer(in.layer) ? in.interventions : nullptr;
+
+    // Whole-prompt softmax attention on the CPU takes fused kernels that compute only the causal
+    // triangle: inference passes (with or without attention capture) the one that hands each head's
+    // probabilities to the observer straight from its tile loop, training the one with a backward.
+    // Scores capture and interventions use the same kernels in two steps (probabilities, then the
+    // weighted sum), so that heads they leave alone come out exactly as in an unmodified pass.
+    // Cached steps and the other weightings take the general path in ATen ops.
+    const bool wholePrompt = c.attention == AttentionKind::Softmax && in.startPos == 0 && Tk == T && T > 1 &&
+                             !in.slotPositions && in.q.device().is_cpu() && in.q.scalar_type() == at::kFloat;
+    const bool kernels = wholePrompt && inferenceAttentionApplies(in.q, in.k, in.v);
+    const bool scoresWanted = wantsAnyScores(observer, in.layer, static_cast<int>(nH));
+    if (kernels && !iv && !scoresWanted)
+        return causalAttentionInference(in.q, in.k, in.v, in.layer, observer);
+    if (wholePrompt && !kernels && !iv && !observer)
+        return fusedCausalAttention(in.q * (1.0 / std::sqrt(static_cast<double>(hd))), in.k, in.v);
+
+    at::Tensor scores, probs;
+    if (kernels)
+        probs = causalProbabilities(in.q, in.k,
+                                    scoresWanted || (iv && iv->needsScores(in.layer)) ? &scores : nullptr);
+    else
+        std::tie(scores, probs) = generalProbabilities(c, in);
+
+    if (observer) {
+        for (int h = 0; h < nH; ++h) {
+            if (!observer->wantsScores(in.layer, h)) continue;
+            at::Tensor keep;
+            observer->onScores(in.layer, h, headView(scores, h, in.startPos, keep));
+        }
+    }
 
     if (iv) {
         // The operators work on CPU memory; off the CPU this round-trips the layer's weights.
         at::Tensor host = probs.to(at::kCPU, at::kFloat).contiguous();
-        applyInterventions(*iv, in.layer, scores.to(at::kCPU, at::kFloat), host, in.startPos,
-                           in.slotPositions);
+        applyInterventions(*iv, in.layer, scores.defined() ? scores.to(at::kCPU, at::kFloat) : scores, host,
+                           in.startPos, in.slotPositions);
         probs = host.to(probs.device(), probs.scalar_type());
     }
 
@@ -105,6 +138,7 @@ at::Tensor attend(const ModelConfig& c, const AttentionInputs& in, ForwardObserv
         }
     }
 
+    if (kernels) return causalWeightedSum(probs, in.v);
     at::Tensor out = at::matmul(probs.reshape({B, nKv, G * T, Tk}), in.v);
     return out.view({B, nH, T, hd});
 }

@@ -1,5 +1,7 @@
 #include "model/capture.h"
 
+#include "core/half.h"
+
 #include <algorithm>
 
 namespace sinkscope {
@@ -55,6 +57,70 @@ std::vector<float> AttentionRecorder::matrix(int layer, int head, std::int64_t T
         const auto n = std::min<std::int64_t>(T, static_cast<std::int64_t>(row.values.size()));
         std::copy_n(row.values.begin(), n, out.begin() + row.pos * T);
     }
+    return out;
+}
+
+namespace {
+std::int64_t triangle(std::int64_t n) {
+    return n * (n + 1) / 2;
+}
+} // namespace
+
+HalfAttentionCapture::HalfAttentionCapture(int layers, int heads, std::int64_t tokens,
+                                           std::vector<bool> wanted)
+    : m_layers(layers), m_heads(heads), m_tokens(tokens),
+      m_maps(static_cast<std::size_t>(layers) * static_cast<std::size_t>(heads)), m_rows(m_maps.size(), 0) {
+    for (std::size_t i = 0; i < m_maps.size(); ++i)
+        if (wanted.empty() || (i < wanted.size() && wanted[i]))
+            // Not zeroed: pages are only touched as rows arrive, and rows() tells what was written.
+            m_maps[i] =
+                std::make_unique_for_overwrite<std::uint16_t[]>(static_cast<std::size_t>(triangle(tokens)));
+}
+
+std::size_t HalfAttentionCapture::index(int layer, int head) const {
+    return static_cast<std::size_t>(layer) * static_cast<std::size_t>(m_heads) +
+           static_cast<std::size_t>(head);
+}
+
+bool HalfAttentionCapture::wantsAttention(int layer, int head) {
+    return layer < m_layers && head < m_heads && m_maps[index(layer, head)] != nullptr;
+}
+
+void HalfAttentionCapture::onAttention(int layer, int head, const MatrixView& w) {
+    const std::size_t i = index(layer, head);
+    std::uint16_t* map = m_maps[i].get();
+    const std::int64_t last = std::min(w.firstRow + w.rows, m_tokens);
+    for (std::int64_t q = w.firstRow; q < last; ++q) {
+        const std::int64_t n = std::min(q + 1, w.cols);
+        f32ToF16(w.row(q - w.firstRow), map + triangle(q), static_cast<std::size_t>(n));
+        std::fill(map + triangle(q) + n, map + triangle(q + 1), std::uint16_t{0});
+    }
+    m_rows[i] = std::max(m_rows[i], last);
+}
+
+std::int64_t HalfAttentionCapture::bytes() const {
+    std::int64_t maps = 0;
+    for (const auto& m : m_maps)
+        maps += m != nullptr;
+    return predictedBytes(maps, m_tokens);
+}
+
+std::int64_t HalfAttentionCapture::predictedBytes(std::int64_t maps, std::int64_t tokens) {
+    return maps * triangle(tokens) * static_cast<std::int64_t>(sizeof(std::uint16_t));
+}
+
+std::int64_t HalfAttentionCapture::rows(int layer, int head) const {
+    return m_rows[index(layer, head)];
+}
+
+void HalfAttentionCapture::row(int layer, int head, std::int64_t query, float* out) const {
+    f16ToF32(m_maps[index(layer, head)].get() + triangle(query), out, static_cast<std::size_t>(query + 1));
+}
+
+std::vector<float> HalfAttentionCapture::matrix(int layer, int head) const {
+    std::vector<float> out(static_cast<std::size_t>(m_tokens * m_tokens), 0.0f);
+    for (std::int64_t q = 0; q < rows(layer, head); ++q)
+        row(layer, head, q, out.data() + q * m_tokens);
     return out;
 }
 

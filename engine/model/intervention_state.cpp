@@ -42,6 +42,12 @@ int InterventionState::firstLayer(int nLayers) const {
     return nLayers;
 }
 
+bool InterventionState::needsScores(int layer) const {
+    return std::any_of(list.begin(), list.end(), [&](const Intervention& iv) {
+        return iv.kind == InterventionKind::SinkLogit && iv.layers.contains(layer);
+    });
+}
+
 const Intervention* InterventionState::stream() const {
     for (const auto& iv : list)
         if (iv.kind == InterventionKind::Stream) return &iv;

@@ -24,6 +24,8 @@ struct InterventionState {
     // The lowest such layer; nLayers when there is none.
     int firstLayer(int nLayers) const;
     const Intervention* stream() const;
+    // Whether a logit-level intervention (SinkLogit), which reads the pre-softmax scores, selects this layer.
+    bool needsScores(int layer) const;
     bool needsSecondarySinks() const;
 };
 

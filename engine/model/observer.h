@@ -2,7 +2,8 @@
 // ForwardObserver: how callers receive what the forward pass computes. Capture is two-phase:
 // the model first asks whether anyone wants an item ("wants…"), and only then copies or hands a
 // view of it ("on…"), so nothing is materialised that nobody asked for. Views are valid only
-// during the call. All callbacks run on the thread that calls the model.
+// during the call. All callbacks run on the thread that calls the model, except onAttention for
+// an observer that declares concurrentAttention().
 #include "core/matrix_view.h"
 
 #include <cstdint>
@@ -16,6 +17,11 @@ public:
     // Post-softmax attention weights of (layer, query head): rows = the queries of this call.
     virtual bool wantsAttention(int /*layer*/, int /*head*/) { return false; }
     virtual void onAttention(int /*layer*/, int /*head*/, const MatrixView& /*weights*/) {}
+    // True: onAttention may be called from the engine's worker threads, for different heads of a
+    // layer at the same time (each (layer, head) still once per pass; wantsAttention is still asked
+    // on the calling thread first). A capture then copies a head out on the thread that computed
+    // it, while the next head is being computed.
+    virtual bool concurrentAttention() const { return false; }
 
     // Pre-softmax scores z = q.k / sqrt(head_dim), with masked (future) entries = -inf.
     virtual bool wantsScores(int /*layer*/, int /*head*/) { return false; }

@@ -1,5 +1,7 @@
 #include "model/trace_capture.h"
 
+#include "core/half.h"
+
 #include <algorithm>
 #include <map>
 #include <tuple>
@@ -15,8 +17,15 @@ int TraceCapture::stepOf(std::int64_t firstRow) {
     return static_cast<int>(firstRow - m_promptRows + 1);
 }
 
+namespace {
+// Keys of row r that a causal map can hold: those up to the query's position.
+std::int64_t causalLength(std::int64_t firstRow, std::int64_t r, std::int64_t cols) {
+    return std::min(cols, firstRow + r + 1);
+}
+} // namespace
+
 void TraceCapture::keep(MapKind kind, int layer, int head, const MatrixView& v) {
-    AttentionMap m;
+    Kept m;
     m.kind = kind;
     m.layer = layer;
     m.head = head;
@@ -24,12 +33,60 @@ void TraceCapture::keep(MapKind kind, int layer, int head, const MatrixView& v) 
     m.firstRow = v.firstRow;
     m.rows = v.rows;
     m.cols = v.cols;
-    m.values.resize(static_cast<std::size_t>(v.rows * v.cols));
-    for (std::int64_t r = 0; r < v.rows; ++r)
-        std::copy(v.row(r), v.row(r) + v.cols, m.values.begin() + r * v.cols);
+    bool causal = kind == MapKind::Attention;
+    for (std::int64_t r = 0; r < v.rows && causal; ++r)
+        for (std::int64_t c = causalLength(v.firstRow, r, v.cols); c < v.cols && causal; ++c)
+            causal = v.at(r, c) == 0.0f;
+    if (causal) {
+        std::int64_t n = 0;
+        for (std::int64_t r = 0; r < v.rows; ++r)
+            n += causalLength(v.firstRow, r, v.cols);
+        m.half.resize(static_cast<std::size_t>(n));
+        std::uint16_t* out = m.half.data();
+        for (std::int64_t r = 0; r < v.rows; ++r) {
+            const std::int64_t len = causalLength(v.firstRow, r, v.cols);
+            f32ToF16(v.row(r), out, static_cast<std::size_t>(len));
+            out += len;
+        }
+    } else {
+        m.full.resize(static_cast<std::size_t>(v.rows * v.cols));
+        for (std::int64_t r = 0; r < v.rows; ++r)
+            std::copy(v.row(r), v.row(r) + v.cols, m.full.begin() + r * v.cols);
+    }
     m_maps.push_back(std::move(m));
     if (kind == MapKind::Attention && layer == m_layers - 1 && head == m_heads - 1 && m_promptRows < 0)
         m_promptRows = v.rows; // the prompt pass is complete
+}
+
+AttentionMap TraceCapture::map(std::size_t i) const {
+    const Kept& k = m_maps[i];
+    AttentionMap m;
+    m.kind = k.kind;
+    m.step = k.step;
+    m.layer = k.layer;
+    m.head = k.head;
+    m.firstRow = k.firstRow;
+    m.rows = k.rows;
+    m.cols = k.cols;
+    if (!k.full.empty() || k.half.empty()) {
+        m.values = k.full;
+        return m;
+    }
+    m.values.assign(static_cast<std::size_t>(k.rows * k.cols), 0.0f);
+    const std::uint16_t* in = k.half.data();
+    for (std::int64_t r = 0; r < k.rows; ++r) {
+        const std::int64_t len = causalLength(k.firstRow, r, k.cols);
+        f16ToF32(in, m.values.data() + r * k.cols, static_cast<std::size_t>(len));
+        in += len;
+    }
+    return m;
+}
+
+std::int64_t TraceCapture::bytes() const {
+    std::int64_t n = 0;
+    for (const auto& k : m_maps)
+        n += static_cast<std::int64_t>(k.half.size() * sizeof(std::uint16_t) + k.full.size() * sizeof(float));
+    return n;
 }
 
 void TraceCapture::onAttention(int layer, int head, const MatrixView& w) {

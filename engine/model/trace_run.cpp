@@ -18,11 +18,11 @@ std::string tokenText(const Model& m, std::int32_t id) {
 }
 
 // alpha_0 over the prompt rows (step 0) of every head, from the captured maps.
-std::vector<std::vector<double>> promptAlpha0(const std::vector<AttentionMap>& maps, int layers, int heads) {
+std::vector<std::vector<double>> promptAlpha0(const TraceCapture& capture, int layers, int heads) {
     std::vector<std::vector<double>> a(static_cast<std::size_t>(layers),
                                        std::vector<double>(static_cast<std::size_t>(heads)));
-    for (const auto& m : maps)
-        if (m.kind == MapKind::Attention && m.step == 0)
+    for (std::size_t i = 0; i < capture.mapCount(); ++i)
+        if (const AttentionMap m = capture.map(i); m.kind == MapKind::Attention && m.step == 0)
             a[static_cast<std::size_t>(m.layer)][static_cast<std::size_t>(m.head)] =
                 columnImportanceAt(MatrixView{m.values.data(), m.rows, m.cols, m.cols, m.firstRow}, 0);
     return a;
@@ -78,7 +78,7 @@ RunRecord record(const Model& m, const std::vector<std::int32_t>& ids, const Tra
     }
     r.generatedIds = side.gen.generated;
     r.generatedText = m.tokenizer() ? m.tokenizer()->decode(side.gen.generated) : "";
-    const auto alpha0 = promptAlpha0(side.capture->maps(), c.nLayers, c.nHeads);
+    const auto alpha0 = promptAlpha0(*side.capture, c.nLayers, c.nHeads);
     nlohmann::json metrics{{"alpha0", alpha0}, {"sink_rate_0.3", sinkRateOver({alpha0}, 0.3)}};
     if (baseLogits)
         metrics["kl_from_base"] = klDivergence(baseLogits->data(), side.gen.nextTokenLogits.data(),
@@ -113,7 +113,14 @@ Result<std::vector<TracedRun>> traceRuns(const Model& m, const std::vector<std::
         if (!s) return s.error();
         RunRecord r = record(m, ids, o, ivs, *s, o.label.empty() ? side : o.label + " · " + side, base);
         r.group = group;
-        auto id = store.writeRun(std::move(r), s->capture->maps(), s->capture->norms());
+        // One map at a time in float32: the capture holds them as the store encodes them (fp16).
+        auto writer = store.beginRun(std::move(r));
+        if (!writer) return writer.error();
+        for (std::size_t i = 0; i < s->capture->mapCount(); ++i)
+            if (auto st = (*writer)->add(s->capture->map(i)); !st) return st.error();
+        for (const auto& n : s->capture->norms())
+            if (auto st = (*writer)->add(n); !st) return st.error();
+        auto id = (*writer)->commit();
         if (!id) return id.error();
         if (group == 0) group = *id;
         written.push_back({*id, side});

@@ -2,7 +2,9 @@
 
 #include "core/half.h"
 #include "model/attention.h"
+#include "model/parallel_linear.h"
 
+#include <ATen/core/grad_mode.h>
 #include <cstring>
 #include <fmt/format.h>
 #include <set>
@@ -63,25 +65,30 @@ at::Tensor applyRope(const at::Tensor& x, const RopeTables& r) {
     return at::cat({x1 * r.cos - x2 * r.sin, x2 * r.cos + x1 * r.sin}, -1);
 }
 
-// Below this many tokens a pass does not pay for concatenating weights (generation steps).
+// Below this many tokens a pass does not pay for concatenating weights (the trainer's unfused
+// weights; inference weights are stacked once by fuseProjections).
 constexpr std::int64_t kFuseRows = 512;
 
-// q [B, H, T, hd], k and v [B, Hkv, T, hd]. Long passes use one GEMM against the concatenated
-// q|k|v weights; the weights stay separate tensors (checkpoint names, per-tensor gradients).
+// q [B, H, T, hd], k and v [B, Hkv, T, hd], as views of one q|k|v product when the weights are
+// stacked (always for inference weights, on long passes for the trainer's).
 std::tuple<at::Tensor, at::Tensor, at::Tensor> projectQkv(const ModelConfig& c, const LayerWeights& lw,
                                                           const at::Tensor& h) {
     const std::int64_t B = h.size(0), T = h.size(1), hd = c.headDim;
     at::Tensor q, k, v;
-    if (B * T >= kFuseRows && !lw.bq.defined()) {
+    at::Tensor qkv;
+    if (lw.wqkv.defined())
+        qkv = splitLinear(h, lw.wqkv, lw.bqkv);
+    else if (B * T >= kFuseRows && !lw.bq.defined())
+        qkv = splitLinear(h, at::cat({lw.wq, lw.wk, lw.wv}, 0));
+    if (qkv.defined()) {
         const std::int64_t nq = c.nHeads * hd, nkv = c.nKvHeads * hd;
-        const auto qkv = at::linear(h, at::cat({lw.wq, lw.wk, lw.wv}, 0));
         q = qkv.narrow(-1, 0, nq);
         k = qkv.narrow(-1, nq, nkv);
         v = qkv.narrow(-1, nq + nkv, nkv);
     } else {
-        q = at::linear(h, lw.wq, lw.bq);
-        k = at::linear(h, lw.wk, lw.bk);
-        v = at::linear(h, lw.wv, lw.bv);
+        q = splitLinear(h, lw.wq, lw.bq);
+        k = splitLinear(h, lw.wk, lw.bk);
+        v = splitLinear(h, lw.wv, lw.bv);
     }
     return {q.reshape({B, T, c.nHeads, hd}).transpose(1, 2),
             k.reshape({B, T, c.nKvHeads, hd}).transpose(1, 2),
@@ -90,16 +97,20 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> projectQkv(const ModelConfig& c, 
 
 at::Tensor mlp(const ModelConfig& c, const LayerWeights& lw, const at::Tensor& h) {
     if (c.family == Family::Gpt2) {
-        auto up = at::linear(h, lw.wUp, lw.bUp);
+        auto up = splitLinear(h, lw.wUp, lw.bUp);
         up = at::gelu(up, c.activation == Activation::GeluTanh ? "tanh" : "none");
-        return at::linear(up, lw.wDown, lw.bDown);
+        return splitLinear(up, lw.wDown, lw.bDown);
+    }
+    // One GEMM for gate and up: wider products run faster than two narrow ones.
+    if (lw.wGateUp.defined()) { // inference: the product may overwrite silu's output
+        const auto gu = splitLinear(h, lw.wGateUp).chunk(2, -1);
+        return splitLinear(at::silu(gu[0]).mul_(gu[1]), lw.wDown);
     }
     if (h.size(0) * h.size(1) >= kFuseRows) {
-        // One GEMM for gate and up: wider products run faster than two narrow ones.
-        const auto gu = at::linear(h, at::cat({lw.wGate, lw.wUp}, 0)).chunk(2, -1);
-        return at::linear(at::silu(gu[0]) * gu[1], lw.wDown);
+        const auto gu = splitLinear(h, at::cat({lw.wGate, lw.wUp}, 0)).chunk(2, -1);
+        return splitLinear(at::silu(gu[0]) * gu[1], lw.wDown);
     }
-    return at::linear(at::silu(at::linear(h, lw.wGate)) * at::linear(h, lw.wUp), lw.wDown);
+    return splitLinear(at::silu(splitLinear(h, lw.wGate)) * splitLinear(h, lw.wUp), lw.wDown);
 }
 
 void reportNorms(ForwardObserver* obs, int state, std::int64_t start, const at::Tensor& x) {
@@ -141,6 +152,31 @@ std::pair<at::Tensor, at::Tensor> appendToCache(KvCache& cache, int layer, const
 }
 
 } // namespace
+
+void fuseProjections(TransformerWeights& w) {
+    // Stacks the tensors row-wise and points each at its rows of the stack.
+    auto stack = [](std::initializer_list<at::Tensor*> parts) {
+        std::vector<at::Tensor> list;
+        for (const at::Tensor* t : parts)
+            list.push_back(*t);
+        at::Tensor all = at::cat(list, 0);
+        std::int64_t row = 0;
+        for (at::Tensor* t : parts) {
+            const std::int64_t n = t->size(0);
+            *t = all.narrow(0, row, n);
+            row += n;
+        }
+        return all;
+    };
+    for (auto& l : w.layers) {
+        l.wqkv = stack({&l.wq, &l.wk, &l.wv});
+        if (l.bq.defined() && l.bk.defined() && l.bv.defined())
+            l.bqkv = stack({&l.bq, &l.bk, &l.bv});
+        else if (l.bq.defined() || l.bk.defined() || l.bv.defined())
+            l.wqkv = at::Tensor(); // mixed biases: unfused
+        if (l.wGate.defined() && l.wUp.defined()) l.wGateUp = stack({&l.wGate, &l.wUp});
+    }
+}
 
 std::vector<at::Tensor> TransformerWeights::parameters() const {
     std::vector<at::Tensor> out;
@@ -240,8 +276,13 @@ void reportStates(ForwardObserver* obs, int state, std::int64_t first, const at:
     obs->onHiddenStates(state, first, h.data_ptr<float>(), h.size(0), h.size(1));
 }
 
+bool inferencePass(const at::Tensor& x) {
+    return !x.requires_grad() && !at::GradMode::is_enabled();
+}
+
 at::Tensor runLayers(const ModelConfig& c, const TransformerWeights& w, at::Tensor x, int firstLayer,
                      ForwardContext& ctx) {
+    const BlasThreadScope oneThreadPool(inferencePass(x));
     const std::int64_t B = x.size(0), T = x.size(1), hd = c.headDim;
     KvCache* cache = ctx.cache;
     const std::int64_t slot = cache ? cache->length : 0; // cache slot of the first new token
@@ -263,6 +304,17 @@ at::Tensor runLayers(const ModelConfig& c, const TransformerWeights& w, at::Tens
     const RopeTables rope = llama ? ropeTables(pos, T, hd, c.ropeTheta, x) : RopeTables{};
     const RopeTables keyRope = rotateAtAttention ? ropeTables(0, slot + T, hd, c.ropeTheta, x) : RopeTables{};
     const std::vector<std::int64_t>* slotPositions = cache && cache->evicted() ? &cache->positions : nullptr;
+    // The stream is updated in place once this pass owns it: not the caller's tensor (a prepared
+    // prompt's kept stream), not one kept in ctx.residuals, not part of an autograd graph.
+    bool ownStream = false;
+    auto addResidual = [&](at::Tensor& stream, const at::Tensor& y) {
+        if (ownStream) {
+            stream.add_(y);
+            return;
+        }
+        stream = stream + y;
+        ownStream = !ctx.residuals && !stream.requires_grad();
+    };
     for (int l = firstLayer; l < c.nLayers; ++l) {
         const auto& lw = w.layers[static_cast<std::size_t>(l)];
         if (ctx.residuals) (*ctx.residuals)[static_cast<std::size_t>(l)] = x;
@@ -281,8 +333,8 @@ at::Tensor runLayers(const ModelConfig& c, const TransformerWeights& w, at::Tens
 
         AttentionInputs in{q, k, v, lw.sinks, slot, l, ctx.interventions, slotPositions};
         at::Tensor a = attend(c, in, obs).transpose(1, 2).reshape({B, T, c.nHeads * hd});
-        x = x + at::linear(a, lw.wo, lw.bo);
-        x = x + mlp(c, lw, norm(c, x, lw.norm2W, lw.norm2B));
+        addResidual(x, splitLinear(a, lw.wo, lw.bo));
+        addResidual(x, mlp(c, lw, norm(c, x, lw.norm2W, lw.norm2B)));
     }
     if (ctx.residuals) (*ctx.residuals)[static_cast<std::size_t>(c.nLayers)] = x;
     if (norms) reportNorms(obs, c.nLayers, shownPos, x);
@@ -323,7 +375,8 @@ at::Tensor forwardFromLayer(const ModelConfig& c, const TransformerWeights& w, c
 }
 
 at::Tensor projectLogits(const TransformerWeights& w, const at::Tensor& hidden) {
-    return at::linear(hidden, w.lmHead);
+    const BlasThreadScope oneThreadPool(inferencePass(hidden));
+    return splitLinear(hidden, w.lmHead);
 }
 
 } // namespace sinkscope::detail

@@ -18,6 +18,9 @@ struct LayerWeights {
     at::Tensor wq, wk, wv, wo, bq, bk, bv, bo;
     at::Tensor wGate, wUp, wDown, bUp, bDown; // GPT-2: c_fc = wUp/bUp, c_proj = wDown/bDown
     at::Tensor sinks;                         // learned sink logits [nHeads], SinkLogit only
+    // Set by fuseProjections (inference): q|k|v and gate|up stacked row-wise, the separate weights
+    // above then being views of them. Undefined: project with the separate weights.
+    at::Tensor wqkv, bqkv, wGateUp;
 };
 
 struct TransformerWeights {
@@ -32,6 +35,12 @@ struct TransformerWeights {
 
 // Builds float32 weights on `device` from a validated store.
 TransformerWeights weightsFromStore(const ModelConfig& c, const WeightStore& store, at::Device device);
+
+// Stacks each layer's q, k, v weights (and biases) and gate, up weights into one tensor each and
+// makes the separate tensors views of it: every pass then projects with one GEMM per group, with
+// no per-pass concatenation and no extra memory. For inference weights: the views are not
+// separate leaf parameters, so the trainer keeps its weights unfused.
+void fuseProjections(TransformerWeights& w);
 
 // Keys and values of past positions: per layer [B, nKv, capacity, headDim]. Slots are filled
 // in order; a streaming policy may evict middle slots, so `positions` keeps the original token

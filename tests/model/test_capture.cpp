@@ -2,7 +2,9 @@
 // two-phase ask-then-observe contract, and that cached generation sees what a full pass sees.
 #include "model/capture.h"
 #include "model/model.h"
+#include "model/trace_capture.h"
 #include "test_paths.h"
+#include "trace/map_codec.h"
 
 #include <cmath>
 #include <gtest/gtest.h>
@@ -166,8 +168,8 @@ TEST(Capture, CachedGenerationSeesWhatAFullPassSees) {
         }
 }
 
-// Long passes project q|k|v and gate|up with one GEMM each; short passes use separate ones.
-// Causality makes the first rows of a long pass comparable to a short pass over the same prefix.
+// Causality makes the first rows of a long pass comparable to a short pass over the same prefix
+// (long passes spread heads over threads and take the longer tile loops).
 TEST(Capture, LongPassWithFusedProjectionsMatchesShortPass) {
     auto m = load(sharedModelPath("stories260K/stories260K.bin"));
     ASSERT_TRUE(m);
@@ -181,6 +183,68 @@ TEST(Capture, LongPassWithFusedProjectionsMatchesShortPass) {
     ASSERT_EQ(shortPass->logits.size(), static_cast<std::size_t>(200 * c.vocabSize));
     for (std::size_t i = 0; i < shortPass->logits.size(); ++i)
         ASSERT_NEAR(longPass->logits[i], shortPass->logits[i], 1e-4) << "logit " << i;
+}
+
+// The half-float capture against a float32 recorder: a long pass (heads computed and handed over
+// on worker threads), then generated rows appended one at a time; unwanted heads hold nothing.
+TEST(Capture, HalfCaptureKeepsWhatAFloatRecorderSees) {
+    auto m = load(sharedModelPath("stories260K/stories260K.bin"));
+    ASSERT_TRUE(m);
+    const auto& c = m->config();
+    const auto prompt = someIds(500, c.vocabSize, 1);
+    const std::int64_t T = 506;
+    std::vector<bool> wanted(static_cast<std::size_t>(c.nLayers * c.nHeads), true);
+    wanted[1] = false; // layer 0, head 1
+    HalfAttentionCapture half(c.nLayers, c.nHeads, T, wanted);
+    EXPECT_EQ(half.bytes(), HalfAttentionCapture::predictedBytes(c.nLayers * c.nHeads - 1, T));
+    EXPECT_EQ(half.bytes(), (c.nLayers * c.nHeads - 1) * T * (T + 1)); // T(T+1)/2 halves per head
+    AttentionRecorder full(c.nLayers, c.nHeads);
+    GenerationOptions g;
+    g.maxNewTokens = 7;
+    g.stopAtEos = false;
+    ASSERT_TRUE(m->generate(prompt, g, &half).ok());
+    ASSERT_TRUE(m->generate(prompt, g, &full).ok());
+    EXPECT_EQ(half.rows(0, 1), 0);
+    for (int l = 0; l < c.nLayers; ++l)
+        for (int h = 0; h < c.nHeads; ++h) {
+            if (l == 0 && h == 1) continue;
+            ASSERT_EQ(half.rows(l, h), T) << "layer " << l << " head " << h;
+            const auto a = half.matrix(l, h), b = full.matrix(l, h, T);
+            for (std::size_t i = 0; i < a.size(); ++i)
+                ASSERT_NEAR(a[i], b[i], std::abs(b[i]) / 2048.0 + 6e-8) << "layer " << l << " head " << h;
+        }
+}
+
+// The trace capture keeps attention in fp16; what it hands the store encodes to the very bytes a
+// float32 capture of the same pass would (the codec stores fp16 with the same rounding).
+TEST(Capture, TraceCaptureEncodesAsAFloatCaptureWould) {
+    auto m = load(dataPath("models/tiny_llama"));
+    ASSERT_TRUE(m);
+    const auto& c = m->config();
+    const auto prompt = someIds(12, c.vocabSize, c.bosId.value_or(0));
+    TraceCapture trace(c.nLayers, c.nHeads, /*scores=*/true);
+    AttentionRecorder rec(c.nLayers, c.nHeads);
+    ObserverFanout both(trace, rec);
+    GenerationOptions g;
+    g.maxNewTokens = 3;
+    g.stopAtEos = false;
+    ASSERT_TRUE(m->generate(prompt, g, &both).ok());
+    const std::int64_t T = 14; // the prompt and two fed tokens
+    int attention = 0;
+    for (std::size_t i = 0; i < trace.mapCount(); ++i) {
+        const AttentionMap got = trace.map(i);
+        if (got.kind != MapKind::Attention) continue;
+        ++attention;
+        const auto dense = rec.matrix(got.layer, got.head, T);
+        AttentionMap want = got;
+        for (std::int64_t r = 0; r < got.rows; ++r)
+            for (std::int64_t k = 0; k < got.cols; ++k)
+                want.values[static_cast<std::size_t>(r * got.cols + k)] =
+                    dense[static_cast<std::size_t>((got.firstRow + r) * T + k)];
+        EXPECT_EQ(encodeMap(got), encodeMap(want)) << "step " << got.step << " layer " << got.layer;
+    }
+    EXPECT_EQ(attention, 3 * c.nLayers * c.nHeads);
+    EXPECT_LT(trace.bytes(), static_cast<std::int64_t>(trace.mapCount()) * T * T * 4);
 }
 
 TEST(Capture, ColumnImportanceObserverMatchesRecordedAttention) {

@@ -1,0 +1,92 @@
+#include "model/parallel_linear.h"
+
+#include <ATen/Parallel.h>
+#include <ATen/ThreadLocalState.h>
+#include <algorithm>
+#include <dlfcn.h>
+#include <mutex>
+
+namespace sinkscope::detail {
+
+namespace {
+
+using GetThreads = int (*)();
+using SetThreads = void (*)(int);
+
+struct OpenBlas {
+    GetThreads get = reinterpret_cast<GetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
+    SetThreads set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+    std::mutex mutex;
+    int scopes = 0;    // scopes alive, all threads
+    int restore = 0;   // OpenBLAS's count before the first of them
+    bool held = false; // OpenBLAS held at one thread (it had more)
+};
+
+OpenBlas& openBlas() {
+    static OpenBlas o;
+    return o;
+}
+
+thread_local int t_scopes = 0; // scopes alive on this thread
+
+// Below this many flops a product is not split: waking a thread would cost more than it saves.
+constexpr std::int64_t kMinSplitFlops = 4'000'000;
+
+} // namespace
+
+BlasThreadScope::BlasThreadScope(bool inference) {
+    OpenBlas& o = openBlas();
+    if (!inference || !o.get || !o.set) return;
+    m_active = true;
+    ++t_scopes;
+    std::lock_guard<std::mutex> lock(o.mutex);
+    if (o.scopes++ == 0) {
+        o.restore = o.get();
+        o.held = o.restore > 1;
+        if (o.held) o.set(1);
+    }
+}
+
+BlasThreadScope::~BlasThreadScope() {
+    if (!m_active) return;
+    --t_scopes;
+    OpenBlas& o = openBlas();
+    std::lock_guard<std::mutex> lock(o.mutex);
+    if (--o.scopes == 0 && o.held) {
+        o.set(o.restore);
+        o.held = false;
+    }
+}
+
+at::Tensor splitLinear(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) {
+    const std::int64_t parts = at::get_num_threads();
+    if (t_scopes == 0 || !openBlas().held || parts < 2 || !x.device().is_cpu() ||
+        x.scalar_type() != at::kFloat || x.requires_grad() || w.requires_grad() || at::in_parallel_region())
+        return at::linear(x, w, b);
+    const std::int64_t K = x.size(-1), N = w.size(0);
+    const at::Tensor x2 = x.reshape({-1, K});
+    const std::int64_t M = x2.size(0);
+    if (2 * M * N * K < kMinSplitFlops) return at::linear(x, w, b);
+
+    at::Tensor out = at::empty({M, N}, x.options());
+    const std::int64_t chunk = ((N + parts - 1) / parts + 15) / 16 * 16; // column blocks of 16
+    const at::ThreadLocalState state; // inference mode and the rest, for the worker threads
+    at::parallel_for(0, parts, 1, [&](std::int64_t begin, std::int64_t end) {
+        at::ThreadLocalStateGuard guard(state);
+        for (std::int64_t p = begin; p < end; ++p) {
+            const std::int64_t n0 = p * chunk, n = std::min(chunk, N - n0);
+            if (n <= 0) continue;
+            at::Tensor o = out.narrow(1, n0, n);
+            const at::Tensor wt = w.narrow(0, n0, n).t();
+            if (b.defined())
+                at::addmm_out(o, b.narrow(0, n0, n), x2, wt);
+            else
+                at::mm_out(o, x2, wt);
+        }
+    });
+    std::vector<std::int64_t> sizes = x.sizes().vec();
+    sizes.back() = N;
+    return out.view(sizes);
+}
+
+} // namespace sinkscope::detail

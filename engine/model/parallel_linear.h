@@ -1,0 +1,33 @@
+#pragma once
+// One thread pool per inference pass. LibTorch runs its own kernels on OpenMP threads and the
+// GEMMs on OpenBLAS's threads; with as many threads as cores in each pool, the two fight for
+// the cores: OpenMP workers spin after every parallel region while OpenBLAS's workers want the
+// same cores, and a 64-token GPT-2-sized pass spends most of its time spinning and yielding
+// (measured on 2 cores: 29 % in libgomp's spin loop, 16 % in sched_yield, 14 % in the GEMM
+// kernel; OMP_WAIT_POLICY=PASSIVE in the environment avoids the spinning too, but only when set
+// before the process starts). While a BlasThreadScope is alive, OpenBLAS runs single-threaded in the calling
+// thread and splitLinear() splits each GEMM's output columns over LibTorch's threads instead: every part of
+// the pass then runs on the OpenMP threads. Private to the engine.
+#include <ATen/ATen.h>
+
+namespace sinkscope::detail {
+
+// Scopes nest and may be alive on several threads at once: the first one holds OpenBLAS at one
+// thread, the last one out restores its count. A scope for a pass that records gradients (the
+// trainer's) does nothing: autograd's GEMMs stay on OpenBLAS's threads.
+class BlasThreadScope {
+public:
+    explicit BlasThreadScope(bool inference);
+    ~BlasThreadScope();
+    BlasThreadScope(const BlasThreadScope&) = delete;
+    BlasThreadScope& operator=(const BlasThreadScope&) = delete;
+
+private:
+    bool m_active = false;
+};
+
+// at::linear(x, w, b); inside a scope, large enough products on the CPU without gradients are
+// split over LibTorch's threads by output columns (each part one single-threaded GEMM).
+at::Tensor splitLinear(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b = {});
+
+} // namespace sinkscope::detail
