@@ -11,10 +11,11 @@ against a baseline measured in the same run. Driven by bench/run.sh (which build
   4. trace write and single-head read against plain float32 files (bench_trace);
   5. peak resident memory of capture passes against the predicted size of the captured data.
 
-Timed runs wait for a quiet machine (other load below --quiet-load of a core, up to --quiet-wait
-seconds; the figure is printed) and stop the process given by --pause (e.g. a background
-trainer) while they run; it is always resumed. Figures are printed; nothing is asserted, except
-with --smoke that every program ran and the two implementations agree.
+Timed runs wait for a quiet machine (other processes below --quiet-load cores, up to --quiet-wait
+seconds), stop the process given by --pause (e.g. a background trainer) while they run (it is
+always resumed), and are repeated (up to --retries times) when other processes took more than
+--quiet-load cores while they ran; the other load is printed. Figures are printed; nothing is
+asserted, except with --smoke that every program ran and the two implementations agree.
 Needs /usr/bin/python3 with NumPy; PyTorch (Debian's python3-torch) for figure 1.
 """
 
@@ -23,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import signal
 import statistics
 import subprocess
@@ -72,6 +74,12 @@ class Pauser:
             self.stopped = False
 
 
+def busy_seconds() -> float:
+    """CPU seconds spent busy (all CPUs, all processes) since boot, from /proc/stat."""
+    v = [int(x) for x in open("/proc/stat").readline().split()[1:]]
+    return (sum(v[:8]) - v[3] - v[4]) / os.sysconf("SC_CLK_TCK")
+
+
 def cpu_busy(seconds: float) -> float:
     """Busy fraction of all CPUs over `seconds` (from /proc/stat), in cores."""
     def read():
@@ -88,30 +96,58 @@ class Runner:
         self.args = args
         self.pauser = pauser
         self.env = dict(os.environ, OPENBLAS_NUM_THREADS=str(args.threads), OMP_NUM_THREADS=str(args.threads))
-        self.loads: list[float] = []
+        self.loads: list[float] = []  # other processes' load during each timed run, in cores
+        self.retried = 0
+        self.last_load = 0.0
+        self.row_load = 0.0
 
     def run(self, cmd: list[str], timed: bool = True, env: dict | None = None) -> dict:
-        """Runs cmd (after waiting for a quiet machine, with the paused process stopped when timed)
-        and returns the JSON object it printed last."""
-        if timed and not self.args.smoke:
-            deadline = time.time() + self.args.quiet_wait
-            while True:
-                self.pauser.pause()
-                load = cpu_busy(0.5)
-                if load <= self.args.quiet_load or time.time() > deadline:
-                    break
+        """Runs cmd and returns the JSON object it printed last. Timed runs first wait for a quiet
+        machine, run with the paused process stopped, and are run again (up to --retries times)
+        when other processes took more than --quiet-load cores while they ran."""
+        best = None
+        for _ in range(self.args.retries + 1):
+            if timed and not self.args.smoke:
+                deadline = time.time() + self.args.quiet_wait
+                while True:
+                    self.pauser.pause()
+                    before = cpu_busy(0.5)
+                    if before <= self.args.quiet_load or time.time() > deadline:
+                        break
+                    self.pauser.resume()
+                    time.sleep(2.0)
+            try:
+                busy0, wall0 = busy_seconds(), time.time()
+                child0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+                p = subprocess.run(cmd, env=dict(self.env, **(env or {})), capture_output=True, text=True)
+                child1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+                busy1, wall1 = busy_seconds(), time.time()
+            finally:
                 self.pauser.resume()
-                time.sleep(2.0)
-            self.loads.append(load)
-        try:
-            p = subprocess.run(cmd, env=dict(self.env, **(env or {})), capture_output=True, text=True)
-        finally:
-            self.pauser.resume()
-        if p.returncode != 0:
-            sys.stderr.write(p.stderr)
-            raise SystemExit(f"suite: {' '.join(map(str, cmd))} failed ({p.returncode})")
-        lines = [ln for ln in p.stdout.splitlines() if ln.startswith("{")]
+            if p.returncode != 0:
+                sys.stderr.write(p.stderr)
+                raise SystemExit(f"suite: {' '.join(map(str, cmd))} failed ({p.returncode})")
+            if not timed or self.args.smoke:
+                break
+            used = (child1.ru_utime + child1.ru_stime) - (child0.ru_utime + child0.ru_stime)
+            other = max(0.0, (busy1 - busy0) - used) / max(1e-6, wall1 - wall0)
+            self.loads.append(other)
+            if best is None or other < best[0]:
+                best = (other, p.stdout)
+            if other <= self.args.quiet_load:
+                break
+            self.retried += 1
+        # The least disturbed attempt; its load marks the figures it feeds.
+        out = best[1] if best else p.stdout
+        self.last_load = best[0] if best else 0.0
+        self.row_load = max(self.row_load, self.last_load)
+        lines = [ln for ln in out.splitlines() if ln.startswith("{")]
         return json.loads(lines[-1])
+
+    def take_row_load(self) -> float:
+        """The largest other load among the runs since the last call (for marking a figure)."""
+        load, self.row_load = self.row_load, 0.0
+        return load
 
 
 # ------------------------------------------------------------------------------------------------
@@ -142,9 +178,13 @@ class Table:
     def __init__(self):
         self.rows: list[tuple] = []
         self.notes: list[str] = []
+        self.busy = False
 
-    def add(self, num, measure, model, size, ours, baseline, ratio, target="", met=None):
+    def add(self, num, measure, model, size, ours, baseline, ratio, target="", met=None, busy=False):
         mark = "" if met is None else ("yes" if met else "NO")
+        if busy:
+            ratio = f"{ratio} *"
+            self.busy = True
         self.rows.append((num, measure, model, size, ours, baseline, ratio, target, mark))
 
     def print(self):
@@ -157,6 +197,8 @@ class Table:
             print(line.format(*map(str, r)))
         for n in self.notes:
             print(n)
+        if self.busy:
+            print("   *: measured while other processes used more than --quiet-load cores (after retries)")
 
 
 def ms(v: float) -> str:
@@ -224,22 +266,23 @@ def forward_figures(args, run: Runner, table: Table, models: dict, tmp: Path, re
                         errs["logit_scale"] = float(np.abs(b).max())
                         a, b = np.load(tmp / "c_att.npy"), np.load(tmp / "p_att.npy")
                         errs["attention"] = float(np.abs(a - b).max())
+                busy = run.take_row_load() > args.quiet_load
                 flops = forward_flops(cfg, T, T if all_logits else 1)
                 m_ours, m_theirs, peak = median(ours), median(theirs), median(peaks)
                 speedup = m_theirs / m_ours if theirs else float("nan")
                 target = {64: 3.0, 1024: 1.5}.get(T) if all_logits and not args.smoke else None
                 table.add(1, f"forward + capture ({tag}) vs PyTorch eager", name, T, ms(m_ours),
                           f"PyTorch {ms(m_theirs)}" if theirs else "-", f"{speedup:.2f}x",
-                          f">= {target:g}x" if target else "", speedup >= target if target else None)
+                          f">= {target:g}x" if target else "", speedup >= target if target else None, busy)
                 if tuned:
                     table.add("1'", "  same, PyTorch with OMP_WAIT_POLICY=PASSIVE", name, T, ms(m_ours),
-                              f"PyTorch {ms(median(tuned))}", f"{median(tuned) / m_ours:.2f}x")
+                              f"PyTorch {ms(median(tuned))}", f"{median(tuned) / m_ours:.2f}x", busy=busy)
                 achieved = flops / (m_ours * 1e6)
                 fl_target = 1 / 1.3 if T == 1024 and all_logits and not args.smoke else None
                 table.add(2, f"forward + capture ({tag}) vs FLOP limit", name, T,
                           f"{achieved:.0f} GFLOP/s ({flops / 1e9:.1f} GFLOP)", f"sgemm {peak:.0f} GFLOP/s",
                           f"{achieved / peak:.2f}", f">= {fl_target:.2f}" if fl_target else "",
-                          achieved / peak >= fl_target if fl_target else None)
+                          achieved / peak >= fl_target if fl_target else None, busy)
                 results.setdefault("forward", []).append(dict(
                     model=name, tokens=T, logits=tag, ours_ms=ours, pytorch_ms=theirs,
                     pytorch_passive_ms=tuned, sgemm_gflops=peaks, flops=flops, errors=errs))
@@ -259,6 +302,7 @@ def toggle_figures(args, run: Runner, table: Table, models: dict, results: dict)
                    "--gpt2-model", models["gpt2"]["path"], "--toggles", "suppress:layers={mid}",
                    "--toggles", "suppress:layers={mid}-{last}"])
     results["toggle"] = out
+    busy = run.take_row_load() > args.quiet_load
     for m in out["models"]:
         name = "GPT-2 small" if "gpt2" in m["label"].lower() else "default"
         for t in m["toggles"]:
@@ -266,7 +310,7 @@ def toggle_figures(args, run: Runner, table: Table, models: dict, results: dict)
             is_target = not args.smoke and t["spec"].count("-") == 0
             table.add(3, f"toggle {t['spec']} (prefix reuse) vs full re-run", name, args.toggle_tokens, ms(a),
                       f"full re-run {ms(b)}", f"{b / a:.2f}x", ">= 10x" if is_target else "",
-                      b / a >= 10 if is_target else None)
+                      b / a >= 10 if is_target else None, busy)
 
 
 def trace_figures(args, run: Runner, table: Table, results: dict):
@@ -275,15 +319,16 @@ def trace_figures(args, run: Runner, table: Table, results: dict):
         cmd += ["--layers", "2", "--heads", "2", "--samples", "5"]
     out = run.run(cmd)
     results["trace"] = out
+    busy = run.take_row_load() > args.quiet_load
     size = f"{out['layers']}x{out['heads']}x{out['tokens']}"
     table.add(4, "trace write (fp16 + zstd, one transaction)", "synthetic", size, ms(out["write_ms"]),
-              f"raw fp32 file {ms(out['raw_write_ms'])}", f"{out['raw_write_ms'] / out['write_ms']:.2f}x")
+              f"raw fp32 file {ms(out['raw_write_ms'])}", f"{out['raw_write_ms'] / out['write_ms']:.2f}x", busy=busy)
     table.add(4, "trace bytes per stored weight", "synthetic", size, f"{out['bytes_per_weight']:.3f} B",
               "raw fp32 4 B", f"{4 / out['bytes_per_weight']:.2f}x")
     table.add(4, "trace single-head read (median)", "synthetic", size, f"{out['head_median_ms']:.2f} ms",
               f"raw fp32 pread {out['raw_head_median_ms']:.2f} ms",
               f"{out['raw_head_median_ms'] / out['head_median_ms']:.2f}x", "<= 20 ms",
-              out["head_median_ms"] <= 20 if not args.smoke else None)
+              out["head_median_ms"] <= 20 if not args.smoke else None, busy)
 
 
 def memory_figures(args, run: Runner, table: Table, models: dict, results: dict):
@@ -337,6 +382,7 @@ def main():
     ap.add_argument("--pause", default="", help="pid to stop while timing, or 'auto' (sinkscope-cli train)")
     ap.add_argument("--quiet-load", type=float, default=0.3, help="cores of other load tolerated when timing")
     ap.add_argument("--quiet-wait", type=float, default=60.0, help="seconds to wait for a quiet machine")
+    ap.add_argument("--retries", type=int, default=2, help="re-runs of a timed process disturbed by other load")
     ap.add_argument("--json", type=Path, help="also write every raw figure here")
     ap.add_argument("--smoke", action="store_true", help="tiny sizes, for CI: checks that everything runs")
     args = ap.parse_args()
@@ -378,8 +424,9 @@ def main():
           f"GPT-2 small = {models['gpt2']['label']}, default = {models['default']['label']}")
     table.print()
     if run.loads:
-        print(f"other load while timing: median {median(run.loads):.2f} cores, max {max(run.loads):.2f} "
-              f"(waited for <= {args.quiet_load} up to {args.quiet_wait:.0f} s each)")
+        print(f"other processes' load during the timed runs: median {median(run.loads):.2f} cores, max "
+              f"{max(run.loads):.2f}; {run.retried} run(s) repeated for more than {args.quiet_load} "
+              f"(each waits up to {args.quiet_wait:.0f} s for a quiet machine first)")
     print(f"suite time {time.time() - started:.0f} s")
     results["other_load_cores"] = run.loads
     if args.json:
