@@ -115,6 +115,7 @@ void Classroom::enter() {
     m_savedState = m_window->saveState();
     for (const char* dock : {"promptDock", "metricsDock"})
         if (auto* d = m_window->findChild<QDockWidget*>(dock)) d->hide();
+    // go() hides the analysis tabs under the map too; the timeline scenario opens its own.
     m_window->showFullScreen();
     go(0);
 }
@@ -137,6 +138,8 @@ void Classroom::go(int index) {
     if (!m_active) return;
     m_current = std::clamp(index, 0, count() - 1);
     const Scenario& s = m_scenarios[static_cast<std::size_t>(m_current)];
+    for (const char* dock : {"runsDock", "timelineDock", "channelsDock", "ctrDock", "spanDock"})
+        if (auto* d = m_window->findChild<QDockWidget*>(dock)) d->hide();
     // Scenarios after the sigmoid one run on the model the class started with.
     if (m_current != count() - 1 && m_window->modelPath() != m_startModel) m_window->loadModel(m_startModel);
     s.apply();

@@ -142,6 +142,11 @@ QString InterventionPanel::customSpec() const {
     return m_custom->text().trimmed();
 }
 
+void InterventionPanel::setCustomSpec(const QString& spec) {
+    m_custom->setText(spec.trimmed());
+    Q_EMIT changed();
+}
+
 void InterventionPanel::applyPreset(const Preset& p) {
     {
         const QSignalBlocker blockers[] = {

@@ -28,6 +28,7 @@ public:
     // redistribute SPEC already there keeps its p and other keys and gets the new span). Re-runs.
     void useSpan(int first, int last);
     QString customSpec() const;
+    void setCustomSpec(const QString& spec); // emits changed()
 
     QCheckBox* suppressBox() const { return m_suppress; }
 

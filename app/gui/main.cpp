@@ -2,6 +2,7 @@
 // a demo prompt, so the first screen already shows attention.
 #include "main_window.h"
 #include "model/blas_check.h"
+#include "startup.h"
 #include "thread_policy.h"
 
 #include <QApplication>
@@ -31,9 +32,46 @@ int main(int argc, char** argv) {
     parser.addHelpOption();
     QCommandLineOption model("model", "Model directory, .gguf file or llama2.c .bin", "path", defaultModel());
     QCommandLineOption prompt("prompt", "Prompt to run first", "text");
-    parser.addOption(model);
-    parser.addOption(prompt);
+    QCommandLineOption intervention("intervention", "Intervention SPEC to start with (README: Interventions)",
+                                    "spec");
+    QCommandLineOption classroom("classroom", "Open classroom mode at scenario N (1-6)", "n");
+    QCommandLineOption screenshot(
+        "screenshot", "Save a PNG of the window once the first result is shown, then exit", "file");
+    QCommandLineOption panel(
+        "panel", "Panel to bring to the front: " + sinkscope::gui::startupPanels().join(", "), "name");
+    QCommandLineOption diff("diff", "Show intervened - base on the map");
+    QCommandLineOption size("size", "Window size, e.g. 1400x900", "WxH");
+    parser.addOptions({model, prompt, intervention, classroom, panel, diff, screenshot, size});
     parser.process(app);
+
+    sinkscope::gui::StartupOptions startup;
+    startup.intervention = parser.value(intervention);
+    startup.screenshot = parser.value(screenshot);
+    if (parser.isSet(classroom)) {
+        bool ok = false;
+        startup.classroom = parser.value(classroom).toInt(&ok);
+        if (!ok || startup.classroom < 1 || startup.classroom > 6) {
+            std::fprintf(stderr, "sinkscope: --classroom wants a scenario 1-6, not '%s'\n",
+                         qPrintable(parser.value(classroom)));
+            return 2;
+        }
+    }
+    startup.diff = parser.isSet(diff);
+    startup.panel = parser.value(panel);
+    if (parser.isSet(panel) && !sinkscope::gui::startupPanels().contains(startup.panel)) {
+        std::fprintf(stderr, "sinkscope: --panel wants one of %s, not '%s'\n",
+                     qPrintable(sinkscope::gui::startupPanels().join(", ")), qPrintable(startup.panel));
+        return 2;
+    }
+    if (parser.isSet(size)) {
+        const QStringList wh = parser.value(size).split('x');
+        if (wh.size() == 2) startup.size = QSize(wh[0].toInt(), wh[1].toInt());
+        if (!startup.size.isValid() || startup.size.width() < 200 || startup.size.height() < 150) {
+            std::fprintf(stderr, "sinkscope: --size wants WIDTHxHEIGHT of at least 200x150, not '%s'\n",
+                         qPrintable(parser.value(size)));
+            return 2;
+        }
+    }
     if (auto w = sinkscope::blasWarning(sinkscope::detectBlas()); !w.empty())
         std::fprintf(stderr, "%s\n", w.c_str());
 
@@ -45,5 +83,6 @@ int main(int argc, char** argv) {
                    : "Once upon a time, there was a little girl who loved the sea.";
     sinkscope::gui::MainWindow window(modelPath, demo);
     window.show();
+    sinkscope::gui::applyStartup(window, startup);
     return app.exec();
 }

@@ -126,6 +126,8 @@ void MainWindow::buildUi() {
     m_caption->setWordWrap(true);
     m_caption->setTextFormat(Qt::RichText);
     m_caption->setMargin(8);
+    // The scenario text must show whole: the map gives up height, not the caption.
+    m_caption->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Minimum);
     m_caption->hide();
     auto* centre = new QWidget;
     auto* cv = new QVBoxLayout(centre);
