@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
-from safetensors_io import bf16_bits_to_f32, read_header, load_model_dir  # noqa: E402
+from safetensors_io import load_model_dir  # noqa: E402
 
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
@@ -38,14 +38,9 @@ from torch import nn  # noqa: E402
 
 
 def load_weights(model_dir: Path) -> dict:
-    raw = load_model_dir(model_dir)
-    header, _ = read_header(model_dir / "model.safetensors")
-    out = {}
-    for name, a in raw.items():
-        if header.get(name, {}).get("dtype") == "BF16":
-            a = bf16_bits_to_f32(a)
-        out[name] = torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32))
-    return out
+    # load_model_dir already widens BF16 to float32 (exactly).
+    return {name: torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32))
+            for name, a in load_model_dir(model_dir).items()}
 
 
 def param(t: torch.Tensor) -> nn.Parameter:

@@ -38,8 +38,18 @@ TEST(ModelsCli, JsonListsEveryModelWithSupportAndReason) {
     ASSERT_EQ(r.code, 0) << r.out;
     const auto j = jsonOf(r);
     EXPECT_EQ(j["searched"]["hf_cache"], f.t.path("hub"));
-    ASSERT_EQ(j["models"].size(), 3u) << j.dump(1);
-    const auto& hf = j["models"][0]; // the cache comes before user directories
+    // The bundled models come first (the trained default model once it is in assets/models).
+    nlohmann::json bundled = nlohmann::json::array(), others = nlohmann::json::array();
+    for (const auto& m : j["models"])
+        (m["source"] == "bundled" ? bundled : others).push_back(m);
+    if (fs::exists(std::string(SINKSCOPE_SOURCE_DIR) + "/assets/models/default/config.json")) {
+        ASSERT_FALSE(bundled.empty()) << j.dump(1);
+        EXPECT_EQ(bundled[0]["name"], "default");
+        EXPECT_EQ(bundled[0]["supported"], true);
+        EXPECT_EQ(j["models"][0]["source"], "bundled");
+    }
+    ASSERT_EQ(others.size(), 3u) << j.dump(1);
+    const auto& hf = others[0]; // the cache comes before user directories
     EXPECT_EQ(hf["name"], "tiny-org/tiny-llama");
     EXPECT_EQ(hf["source"], "hf-cache");
     EXPECT_EQ(hf["format"], "safetensors");
@@ -49,7 +59,7 @@ TEST(ModelsCli, JsonListsEveryModelWithSupportAndReason) {
     EXPECT_TRUE(hf["reason"].is_null());
     EXPECT_GT(hf["parameters"].get<std::int64_t>(), 0);
 
-    const auto& bert = j["models"][1];
+    const auto& bert = others[1];
     EXPECT_EQ(bert["name"], "bert");
     EXPECT_EQ(bert["source"], "user");
     EXPECT_EQ(bert["architecture"], "bert");
@@ -58,7 +68,7 @@ TEST(ModelsCli, JsonListsEveryModelWithSupportAndReason) {
     EXPECT_NE(bert["reason"].get<std::string>().find("model_type 'bert' is not supported"),
               std::string::npos);
 
-    const auto& stories = j["models"][2];
+    const auto& stories = others[2];
     EXPECT_EQ(stories["name"], "stories260K");
     EXPECT_EQ(stories["format"], "llama2c");
     EXPECT_EQ(stories["parameters"], 260032);
