@@ -1,12 +1,12 @@
 // Forward pass with full capture (attention of every head copied out, hidden-state and key/value
 // norms) against the same forward with no observer. Prints milliseconds and the overhead ratio.
 //   bench_capture [--stories PATH] [--repeats N] [--lengths 128,1024]
+#include "bench_timing.h"
 #include "io/random_checkpoint.h"
 #include "model/model.h"
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
-#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fmt/format.h>
@@ -14,6 +14,8 @@
 #include <random>
 
 using namespace sinkscope;
+using sinkscope::bench::median;
+using sinkscope::bench::timeMs;
 
 namespace {
 
@@ -46,17 +48,6 @@ private:
     std::vector<float> m_store;
     double m_sink = 0;
 };
-
-double timeMs(const std::function<void()>& fn) {
-    const auto t0 = std::chrono::steady_clock::now();
-    fn();
-    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-}
-
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v[v.size() / 2];
-}
 
 struct Figures {
     double plain, captured, ratio;

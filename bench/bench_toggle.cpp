@@ -8,13 +8,13 @@
 // and last layer. --json prints one JSON object (every timing) instead of the table.
 // Targets: <= 100 ms on the default model, <= 1 s on the GPT-2-small shape (2 cores).
 #include "bench_models.h"
+#include "bench_timing.h"
 #include "model/model.h"
 #include "model/prepared_prompt.h"
 #include "train/train_config.h"
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
-#include <chrono>
 #include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
@@ -24,19 +24,10 @@
 #include <sstream>
 
 using namespace sinkscope;
+using sinkscope::bench::median;
+using sinkscope::bench::timeMs;
 
 namespace {
-
-double timeMs(const std::function<void()>& fn) {
-    const auto t0 = std::chrono::steady_clock::now();
-    fn();
-    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-}
-
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v[v.size() / 2];
-}
 
 Result<std::unique_ptr<Model>> randomModel(const std::string& name, const ModelConfig& c) {
     const auto dir = std::filesystem::temp_directory_path() / name;

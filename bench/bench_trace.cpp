@@ -5,6 +5,7 @@
 // per map, one fdatasync at the end) and one head read back from it (pread, expanded to a dense
 // matrix as loadMap returns it).
 //   bench_trace [--tokens 1024] [--layers 12] [--heads 12] [--samples 100] [--file PATH] [--json]
+#include "bench_timing.h"
 #include "trace/map_codec.h"
 #include "trace/trace_store.h"
 
@@ -20,6 +21,7 @@
 #include <unistd.h>
 
 using namespace sinkscope;
+using sinkscope::bench::percentile;
 
 namespace {
 
@@ -27,11 +29,6 @@ using Clock = std::chrono::steady_clock;
 
 double msSince(Clock::time_point t0) {
     return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-}
-
-double percentile(std::vector<double> v, double p) {
-    std::sort(v.begin(), v.end());
-    return v[static_cast<std::size_t>(p * static_cast<double>(v.size() - 1))];
 }
 
 // One head's prompt-pass attention. Logit spread and sink strength vary by head as in trained
