@@ -86,15 +86,20 @@ at::Tensor attend(const ModelConfig& c, const AttentionInputs& in, ForwardObserv
     // probabilities to the observer straight from its tile loop, training the one with a backward.
     // Scores capture and interventions use the same kernels in two steps (probabilities, then the
     // weighted sum), so that heads they leave alone come out exactly as in an unmodified pass.
-    // Cached steps and the other weightings take the general path in ATen ops.
-    const bool wholePrompt = c.attention == AttentionKind::Softmax && in.startPos == 0 && Tk == T && T > 1 &&
-                             !in.slotPositions && in.q.device().is_cpu() && in.q.scalar_type() == at::kFloat;
-    const bool kernels = wholePrompt && inferenceAttentionApplies(in.q, in.k, in.v);
+    // Sigmoid weights take the training kernel too, but only under autograd (its backward is the
+    // gain): in inference they keep the one general path, so captured and uncaptured passes agree
+    // to the bit. Cached steps and the other weightings take the general path in ATen ops.
+    const bool sigmoid = c.attention == AttentionKind::Sigmoid;
+    const bool fusable = c.attention == AttentionKind::Softmax || (sigmoid && at::GradMode::is_enabled());
+    const bool wholePrompt = fusable && in.startPos == 0 && Tk == T && T > 1 && !in.slotPositions &&
+                             in.q.device().is_cpu() && in.q.scalar_type() == at::kFloat;
+    const bool kernels = wholePrompt && !sigmoid && inferenceAttentionApplies(in.q, in.k, in.v);
     const bool scoresWanted = wantsAnyScores(observer, in.layer, static_cast<int>(nH));
     if (kernels && !iv && !scoresWanted)
         return causalAttentionInference(in.q, in.k, in.v, in.layer, observer);
     if (wholePrompt && !kernels && !iv && !observer)
-        return fusedCausalAttention(in.q * (1.0 / std::sqrt(static_cast<double>(hd))), in.k, in.v);
+        return fusedCausalAttention(in.q * (1.0 / std::sqrt(static_cast<double>(hd))), in.k, in.v,
+                                    sigmoid ? std::optional<float>(c.sigmoidBias) : std::nullopt);
 
     at::Tensor scores, probs;
     if (kernels)

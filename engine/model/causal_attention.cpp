@@ -31,7 +31,8 @@ template <typename Fn> void forEachGroup(const Shape& s, std::int64_t scratchFlo
 
 struct CausalAttentionFunction : public torch::autograd::Function<CausalAttentionFunction> {
     static at::Tensor forward(AutogradContext* ctx, const at::Tensor& qIn, const at::Tensor& kIn,
-                              const at::Tensor& vIn) {
+                              const at::Tensor& vIn, bool sigmoid, double bias) {
+        const CausalWeighting w{sigmoid, static_cast<float>(bias)};
         const at::Tensor q = qIn.contiguous(), k = kIn.contiguous(), v = vIn.contiguous();
         const Shape s(q, k);
         at::Tensor o = at::empty_like(q), p = at::empty({s.B, s.H, s.T, s.T}, q.options());
@@ -41,9 +42,11 @@ struct CausalAttentionFunction : public torch::autograd::Function<CausalAttentio
         forEachGroup(s, 2 * s.T * s.hd + s.T, [&](std::int64_t g, float* scratch) {
             causalAttentionForward(qp + g * qStride, kp + g * kvStride, vp + g * kvStride, op + g * qStride,
                                    pp + g * pStride, static_cast<int>(s.G), static_cast<int>(s.T),
-                                   static_cast<int>(s.hd), scratch);
+                                   static_cast<int>(s.hd), w, scratch);
         });
         ctx->save_for_backward({q, k, v, o, p});
+        ctx->saved_data["sigmoid"] = sigmoid;
+        ctx->saved_data["bias"] = bias;
         return o;
     }
 
@@ -51,6 +54,8 @@ struct CausalAttentionFunction : public torch::autograd::Function<CausalAttentio
         const auto saved = ctx->get_saved_variables();
         const at::Tensor &q = saved[0], &k = saved[1], &v = saved[2], &o = saved[3], &p = saved[4];
         const at::Tensor dO = grads[0].contiguous();
+        const CausalWeighting w{ctx->saved_data["sigmoid"].toBool(),
+                                static_cast<float>(ctx->saved_data["bias"].toDouble())};
         const Shape s(q, k);
         at::Tensor dQ = at::empty_like(q), dK = at::empty_like(k), dV = at::empty_like(v);
         const std::int64_t qStride = s.G * s.T * s.hd, kvStride = s.T * s.hd, pStride = s.G * s.T * s.T;
@@ -60,16 +65,17 @@ struct CausalAttentionFunction : public torch::autograd::Function<CausalAttentio
                                     p.data_ptr<float>() + g * pStride, dO.data_ptr<float>() + g * qStride,
                                     dQ.data_ptr<float>() + g * qStride, dK.data_ptr<float>() + g * kvStride,
                                     dV.data_ptr<float>() + g * kvStride, static_cast<int>(s.G),
-                                    static_cast<int>(s.T), static_cast<int>(s.hd), scratch);
+                                    static_cast<int>(s.T), static_cast<int>(s.hd), w, scratch);
         });
-        return {dQ, dK, dV};
+        return {dQ, dK, dV, at::Tensor(), at::Tensor()}; // no gradient for the weighting
     }
 };
 
 } // namespace
 
-at::Tensor fusedCausalAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v) {
-    return CausalAttentionFunction::apply(q, k, v);
+at::Tensor fusedCausalAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                                std::optional<float> sigmoidBias) {
+    return CausalAttentionFunction::apply(q, k, v, sigmoidBias.has_value(), sigmoidBias.value_or(0.0f));
 }
 
 } // namespace sinkscope::detail

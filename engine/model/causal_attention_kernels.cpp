@@ -17,11 +17,36 @@ void transpose(const float* x, float* t, int T, int hd) {
         for (int d = 0; d < hd; ++d)
             t[d * T + j] = x[j * hd + d];
 }
+
+// Scores of one row (n of them) become weights in place.
+inline void weigh(float* s, int n, CausalWeighting w) {
+    if (w.sigmoid) {
+        // -ffast-math assumes no infinities: the argument is kept where exp(-x) stays finite
+        // (sigmoid(-80) = 1.8e-35, so the floor changes nothing a float can tell apart).
+#pragma omp simd
+        for (int j = 0; j < n; ++j)
+            s[j] = 1.0f / (1.0f + std::exp(-std::max(s[j] + w.bias, -80.0f)));
+        return;
+    }
+    float m = s[0];
+    for (int j = 1; j < n; ++j)
+        m = std::max(m, s[j]);
+    float sum = 0.0f;
+#pragma omp simd reduction(+ : sum)
+    for (int j = 0; j < n; ++j) {
+        s[j] = std::exp(s[j] - m);
+        sum += s[j];
+    }
+    const float inv = 1.0f / sum;
+#pragma omp simd
+    for (int j = 0; j < n; ++j)
+        s[j] *= inv;
+}
 } // namespace
 
 SINKSCOPE_CLONES
 void causalAttentionForward(const float* q, const float* k, const float* v, float* o, float* p, int G, int T,
-                            int hd, float* scratch) {
+                            int hd, CausalWeighting w, float* scratch) {
     float* kt = scratch; // [hd][T]
     transpose(k, kt, T, hd);
     for (int g = 0; g < G; ++g) {
@@ -40,19 +65,7 @@ void causalAttentionForward(const float* q, const float* k, const float* v, floa
                 for (int j = 0; j < n; ++j)
                     s[j] += qd * kd[j];
             }
-            float m = s[0];
-            for (int j = 1; j < n; ++j)
-                m = std::max(m, s[j]);
-            float sum = 0.0f;
-#pragma omp simd reduction(+ : sum)
-            for (int j = 0; j < n; ++j) {
-                s[j] = std::exp(s[j] - m);
-                sum += s[j];
-            }
-            const float inv = 1.0f / sum;
-#pragma omp simd
-            for (int j = 0; j < n; ++j)
-                s[j] *= inv;
+            weigh(s, n, w);
             float* oi = og + static_cast<std::int64_t>(i) * hd;
             std::fill(oi, oi + hd, 0.0f);
             for (int j = 0; j < n; ++j) {
@@ -69,7 +82,7 @@ void causalAttentionForward(const float* q, const float* k, const float* v, floa
 SINKSCOPE_CLONES
 void causalAttentionBackward(const float* q, const float* k, const float* v, const float* o, const float* p,
                              const float* dO, float* dQ, float* dK, float* dV, int G, int T, int hd,
-                             float* scratch) {
+                             CausalWeighting w, float* scratch) {
     float* vt = scratch;                                     // [hd][T]
     float* ds = scratch + static_cast<std::int64_t>(T) * hd; // [T]
     transpose(v, vt, T, hd);
@@ -84,7 +97,8 @@ void causalAttentionBackward(const float* q, const float* k, const float* v, con
             const float* doi = dO + off + static_cast<std::int64_t>(i) * hd;
             const float* oi = o + off + static_cast<std::int64_t>(i) * hd;
             const float* qi = q + off + static_cast<std::int64_t>(i) * hd;
-            // dP_ij = dO_i . v_j ; D_i = dO_i . o_i ; dS_ij = P_ij (dP_ij - D_i)
+            // dP_ij = dO_i . v_j; softmax: D_i = dO_i . o_i, dS_ij = P_ij (dP_ij - D_i);
+            // sigmoid: dS_ij = dP_ij P_ij (1 - P_ij).
             std::fill(ds, ds + n, 0.0f);
             for (int d = 0; d < hd; ++d) {
                 const float g_ = doi[d];
@@ -93,13 +107,19 @@ void causalAttentionBackward(const float* q, const float* k, const float* v, con
                 for (int j = 0; j < n; ++j)
                     ds[j] += g_ * vd[j];
             }
-            float D = 0.0f;
-#pragma omp simd reduction(+ : D)
-            for (int d = 0; d < hd; ++d)
-                D += doi[d] * oi[d];
+            if (w.sigmoid) {
 #pragma omp simd
-            for (int j = 0; j < n; ++j)
-                ds[j] = pi[j] * (ds[j] - D);
+                for (int j = 0; j < n; ++j)
+                    ds[j] *= pi[j] * (1.0f - pi[j]);
+            } else {
+                float D = 0.0f;
+#pragma omp simd reduction(+ : D)
+                for (int d = 0; d < hd; ++d)
+                    D += doi[d] * oi[d];
+#pragma omp simd
+                for (int j = 0; j < n; ++j)
+                    ds[j] = pi[j] * (ds[j] - D);
+            }
             float* dqi = dQ + off + static_cast<std::int64_t>(i) * hd;
             std::fill(dqi, dqi + hd, 0.0f);
             for (int j = 0; j < n; ++j) {

@@ -16,6 +16,7 @@
 #include <cmath>
 #include <fstream>
 #include <gtest/gtest.h>
+#include <optional>
 
 using namespace sinkscope;
 using namespace sinkscope::test;
@@ -220,9 +221,9 @@ TEST(Trainer, ExportedModelReproducesItsRecordedSinkProbe) {
     EXPECT_NEAR(again->alpha0[1][2], recorded->recorded.alpha0[1][2], 1e-9);
 }
 
-// The fused training kernel against masked softmax attention in plain ATen ops, forward and
-// gradients, with grouped-query heads (G = 3) and an odd length.
-TEST(FusedAttention, MatchesReferenceForwardAndGradients) {
+// The fused training kernel against masked attention in plain ATen ops, forward and gradients,
+// with grouped-query heads (G = 3) and an odd length: softmax weights, or sigmoid(z + bias).
+void expectFusedMatchesReference(std::optional<float> sigmoidBias) {
     at::manual_seed(5);
     const std::int64_t B = 2, H = 6, Hkv = 2, T = 37, hd = 8;
     auto q = (at::randn({B, H, T, hd}) * 0.7).requires_grad_(true);
@@ -230,7 +231,7 @@ TEST(FusedAttention, MatchesReferenceForwardAndGradients) {
     auto v = at::randn({B, Hkv, T, hd}).requires_grad_(true);
     auto w = at::randn({B, H, T, hd}); // a random upstream gradient
 
-    const auto fused = sd::fusedCausalAttention(q, k, v);
+    const auto fused = sd::fusedCausalAttention(q, k, v, sigmoidBias);
     (fused * w).sum().backward();
     const auto dq = q.grad().clone(), dk = k.grad().clone(), dv = v.grad().clone();
     q.mutable_grad() = at::Tensor();
@@ -240,7 +241,8 @@ TEST(FusedAttention, MatchesReferenceForwardAndGradients) {
     const auto kk = k.repeat_interleave(H / Hkv, 1), vv = v.repeat_interleave(H / Hkv, 1);
     auto scores = at::matmul(q, kk.transpose(-1, -2));
     scores = scores.masked_fill(at::ones({T, T}, at::kBool).triu(1), -INFINITY);
-    const auto reference = at::matmul(at::softmax(scores, -1), vv);
+    const auto weights = sigmoidBias ? at::sigmoid(scores + *sigmoidBias) : at::softmax(scores, -1);
+    const auto reference = at::matmul(weights, vv);
     (reference * w).sum().backward();
 
     EXPECT_LT((fused - reference).abs().max().item<double>(), 1e-5);
@@ -248,6 +250,15 @@ TEST(FusedAttention, MatchesReferenceForwardAndGradients) {
     EXPECT_LT((dk - k.grad()).abs().max().item<double>(), 1e-4);
     EXPECT_LT((dv - v.grad()).abs().max().item<double>(), 1e-4);
     EXPECT_GT(dk.abs().max().item<double>(), 0.1); // the gradients are not trivially zero
+}
+
+TEST(FusedAttention, SoftmaxMatchesReferenceForwardAndGradients) {
+    expectFusedMatchesReference(std::nullopt);
+}
+
+TEST(FusedAttention, SigmoidMatchesReferenceForwardAndGradients) {
+    expectFusedMatchesReference(-1.0f);
+    expectFusedMatchesReference(-5.545f); // the sigmoid recipe's -log 256
 }
 
 // One head, three positions, head size 2: scores are q_i . k_j / sqrt(2).
@@ -313,6 +324,33 @@ TEST(AttentionVariants, MatchHandComputedWeights) {
             EXPECT_NEAR(sigm[at], 1.0 / (1.0 + std::exp(-(s.z(i, j) - 1.0))), 1e-6);
         }
     }
+}
+
+// Training a sigmoid model goes through the fused kernel; its loss and gradients are those of the
+// general ATen path that inference (and the hand-computed case below) uses.
+TEST(FusedAttention, SigmoidTrainingPathMatchesTheGeneralPath) {
+    at::manual_seed(9);
+    ModelConfig c;
+    c.nHeads = 4;
+    c.nKvHeads = 2;
+    c.headDim = 8;
+    c.attention = AttentionKind::Sigmoid;
+    c.sigmoidBias = -2.0f;
+    const std::int64_t T = 19;
+    auto q = at::randn({1, 4, T, 8}).requires_grad_(true);
+    auto k = at::randn({1, 2, T, 8}).requires_grad_(true);
+    auto v = at::randn({1, 2, T, 8}).requires_grad_(true);
+    WeightGrabber grab; // an observer sends attend() down the general path
+    const auto general = sd::attend(c, {q, k, v, at::Tensor(), 0, 0}, &grab);
+    const auto fused = sd::attend(c, {q, k, v, at::Tensor(), 0, 0}, nullptr);
+    EXPECT_LT((general - fused).abs().max().item<double>(), 1e-5);
+    general.sum().backward();
+    const auto dGeneral = q.grad().clone();
+    q.mutable_grad() = at::Tensor();
+    fused.sum().backward();
+    const auto dFused = q.grad();
+    EXPECT_LT((dGeneral - dFused).abs().max().item<double>(), 1e-4);
+    EXPECT_GT(dFused.abs().max().item<double>(), 0.01);
 }
 
 } // namespace
