@@ -5,7 +5,7 @@
 # medians and the ratio C++/PyTorch. Figures are printed, nothing is asserted.
 #
 # Usage: bench/train_speed.sh [--rounds R] [--threads N] [--steps S] [--log-every L]
-#                             [--recipe FILE] [--pause PID] [--tuned-malloc]
+#                             [--recipe FILE] [--pause PID] [--tuned]
 #   --steps S      training steps per run (default 12); the first L (--log-every, default 4) are
 #                  warm-up for both A and B: A's first `tok/s` report is dropped, B runs L untimed
 #                  steps. Both are timed over the same S-L steps.
@@ -13,8 +13,9 @@
 #                  with has no checkpoints or evaluations inside the timed steps.
 #   --pause PID    stop process PID (e.g. a background trainer) while timing, resume it afterwards
 #                  (also on failure or Ctrl-C).
-#   --tuned-malloc also run B with the glibc heap settings that the C++ trainer applies to itself
-#                  (configureAllocatorForTensors: no mmap for large blocks, no trimming), as B'.
+#   --tuned        also run B with the settings that the C++ trainer applies to itself, as B': the
+#                  glibc heap settings (configureAllocatorForTensors: no mmap for large blocks, no
+#                  trimming) and OMP_WAIT_POLICY=PASSIVE (app/cli/openmp_wait.h).
 # OPENBLAS_NUM_THREADS is set to the thread count for both A and B: LibTorch does not pass its
 # thread count on to OpenBLAS.
 # Needs build/app/cli/sinkscope-cli (built with scripts/build.sh if missing) and Debian's
@@ -34,7 +35,7 @@ while [ $# -gt 0 ]; do
     --log-every) log_every=$2; shift ;;
     --recipe) recipe=$2; shift ;;
     --pause) pause_pid=$2; shift ;;
-    --tuned-malloc) tuned=1 ;;
+    --tuned) tuned=1 ;;
     *) echo "train_speed: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -122,7 +123,7 @@ if [ -n "$pause_pid" ]; then
     *) kill -STOP "$pause_pid"; paused=1; echo "train_speed: paused $pause_pid while timing" ;;
   esac
 fi
-tuned_env="MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=1073741824 MALLOC_TOP_PAD_=67108864"
+tuned_env="MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=1073741824 MALLOC_TOP_PAD_=67108864 OMP_WAIT_POLICY=PASSIVE"
 a_all=() b_all=() c_all=()
 for i in $(seq 1 "$rounds"); do
   a=$(run_cpp "$i")
@@ -133,7 +134,7 @@ for i in $(seq 1 "$rounds"); do
   if [ "$tuned" = 1 ]; then
     c=$(run_torch "t$i" "$tuned_env")
     c_all+=("$c")
-    line+=$(awk -v a="$a" -v c="$c" 'BEGIN { printf "  |  PyTorch+heap %8.1f tok/s  C++/that %.3f", c, a / c }')
+    line+=$(awk -v a="$a" -v c="$c" 'BEGIN { printf "  |  PyTorch+tuned %8.1f tok/s  C++/that %.3f", c, a / c }')
   fi
   echo "$line"
 done
@@ -148,6 +149,6 @@ awk -v a="$ma" -v b="$mb" -v r="$mr" 'BEGIN {
   printf "median  C++ %8.1f tok/s  PyTorch %8.1f tok/s  C++/PyTorch %.3f (median of per-round ratios %.3f)\n", a, b, a / b, r }'
 if [ "$tuned" = 1 ]; then
   mc=$(median "${c_all[@]}")
-  awk -v a="$ma" -v c="$mc" 'BEGIN { printf "median  PyTorch with the C++ trainer heap settings %8.1f tok/s  C++/that %.3f\n", c, a / c }'
+  awk -v a="$ma" -v c="$mc" 'BEGIN { printf "median  PyTorch with the C++ trainer heap and OpenMP settings %8.1f tok/s  C++/that %.3f\n", c, a / c }'
 fi
 echo "torch: $("$py" -c 'import json, sys; j = json.load(open(sys.argv[1])); print(j["torch"], "|", j["adamw"], "| parameters", j["parameters"])' "$tmp/b1.json")"

@@ -5,6 +5,7 @@
 #include "metrics_command.h"
 #include "model/blas_check.h"
 #include "models_command.h"
+#include "openmp_wait.h"
 #include "random_model_command.h"
 #include "run_command.h"
 #include "runs_command.h"
@@ -52,6 +53,7 @@ int main(int argc, char** argv) {
     } catch (const CLI::ParseError& e) {
         return app.exit(e);
     }
+    if (train->parsed()) sinkscope::cli::reexecWithPassiveOpenMpWait(argv);
     if (auto w = sinkscope::blasWarning(sinkscope::detectBlas()); !w.empty())
         std::fprintf(stderr, "%s\n", w.c_str());
     if (run->parsed()) return sinkscope::cli::runRunCommand(runOptions);

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
@@ -95,6 +96,8 @@ int runTrainCommand(const TrainOptions& o) {
     std::signal(SIGINT, onSigint);
     std::signal(SIGTERM, onSigint);
     const auto cb = callbacks();
+    if (const char* wait = std::getenv("OMP_WAIT_POLICY"))
+        fmt::print("OpenMP idle threads: OMP_WAIT_POLICY={}\n", wait);
     if (o.resume) {
         if (o.threads > 0)
             fmt::print("note: --threads is read from the recipe on resume; edit recipe.json to change it\n");

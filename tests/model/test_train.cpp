@@ -1,6 +1,7 @@
 // The trainer: a step lowers the loss, checkpoints reload to identical logits, an interrupted
 // run resumes exactly where it left off, the schedule and the recipe parser, and each attention
 // variant against a hand-computed case.
+#include "cli_run.h"
 #include "model/attention.h"
 #include "model/causal_attention.h"
 #include "model/model.h"
@@ -351,6 +352,33 @@ TEST(FusedAttention, SigmoidTrainingPathMatchesTheGeneralPath) {
     const auto dFused = q.grad();
     EXPECT_LT((dGeneral - dFused).abs().max().item<double>(), 1e-4);
     EXPECT_GT(dFused.abs().max().item<double>(), 0.01);
+}
+
+// `sinkscope-cli train` re-executes itself with passive OpenMP waiting (see app/cli/openmp_wait.h)
+// unless the user chose a policy, and says which one the run has.
+TEST(TrainCli, RunsWithPassiveOpenMpWaitingUnlessTheUserChose) {
+    Corpus corpus;
+    TempDir runs;
+    auto r = tinyRecipe();
+    r.totalSteps = 2;
+    r.checkpointEvery = 2;
+    r.logEvery = 1;
+    runs.write("recipe.json", trainConfigToJson(r));
+    const auto args = [&](const std::string& run) {
+        return "train --run " + runs.path(run) + " --recipe " + runs.path("recipe.json") + " --corpus " +
+               corpus.dir.path("") + " --tokenizer " + corpus.dir.path("tokenizer.json");
+    };
+    unsetenv("OMP_WAIT_POLICY");
+    const auto chosenForUs = test::runCli(args("passive"));
+    EXPECT_EQ(chosenForUs.code, 0) << chosenForUs.out;
+    EXPECT_NE(chosenForUs.out.find("OMP_WAIT_POLICY=PASSIVE"), std::string::npos) << chosenForUs.out;
+    EXPECT_NE(chosenForUs.out.find("step       2/2"), std::string::npos) << chosenForUs.out;
+
+    setenv("OMP_WAIT_POLICY", "ACTIVE", 1);
+    const auto chosenByUser = test::runCli(args("active"));
+    unsetenv("OMP_WAIT_POLICY");
+    EXPECT_EQ(chosenByUser.code, 0) << chosenByUser.out;
+    EXPECT_NE(chosenByUser.out.find("OMP_WAIT_POLICY=ACTIVE"), std::string::npos) << chosenByUser.out;
 }
 
 } // namespace
