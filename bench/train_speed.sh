@@ -15,7 +15,8 @@
 #                  (also on failure or Ctrl-C).
 #   --tuned        also run B with the settings that the C++ trainer applies to itself, as B': the
 #                  glibc heap settings (configureAllocatorForTensors: no mmap for large blocks, no
-#                  trimming) and OMP_WAIT_POLICY=PASSIVE (app/cli/openmp_wait.h).
+#                  trimming) and sleeping idle threads, OMP_WAIT_POLICY=PASSIVE and
+#                  OPENBLAS_THREAD_TIMEOUT=4 (app/cli/idle_threads.h).
 # OPENBLAS_NUM_THREADS is set to the thread count for both A and B: LibTorch does not pass its
 # thread count on to OpenBLAS.
 # Needs build/app/cli/sinkscope-cli (built with scripts/build.sh if missing) and Debian's
@@ -123,7 +124,7 @@ if [ -n "$pause_pid" ]; then
     *) kill -STOP "$pause_pid"; paused=1; echo "train_speed: paused $pause_pid while timing" ;;
   esac
 fi
-tuned_env="MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=1073741824 MALLOC_TOP_PAD_=67108864 OMP_WAIT_POLICY=PASSIVE"
+tuned_env="MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=1073741824 MALLOC_TOP_PAD_=67108864 OMP_WAIT_POLICY=PASSIVE OPENBLAS_THREAD_TIMEOUT=4"
 a_all=() b_all=() c_all=()
 for i in $(seq 1 "$rounds"); do
   a=$(run_cpp "$i")
@@ -149,6 +150,6 @@ awk -v a="$ma" -v b="$mb" -v r="$mr" 'BEGIN {
   printf "median  C++ %8.1f tok/s  PyTorch %8.1f tok/s  C++/PyTorch %.3f (median of per-round ratios %.3f)\n", a, b, a / b, r }'
 if [ "$tuned" = 1 ]; then
   mc=$(median "${c_all[@]}")
-  awk -v a="$ma" -v c="$mc" 'BEGIN { printf "median  PyTorch with the C++ trainer heap and OpenMP settings %8.1f tok/s  C++/that %.3f\n", c, a / c }'
+  awk -v a="$ma" -v c="$mc" 'BEGIN { printf "median  PyTorch with the C++ trainer heap and thread settings %8.1f tok/s  C++/that %.3f\n", c, a / c }'
 fi
 echo "torch: $("$py" -c 'import json, sys; j = json.load(open(sys.argv[1])); print(j["torch"], "|", j["adamw"], "| parameters", j["parameters"])' "$tmp/b1.json")"

@@ -2,10 +2,10 @@
 #include "cli_common.h"
 #include "compare_command.h"
 #include "export_command.h"
+#include "idle_threads.h"
 #include "metrics_command.h"
 #include "model/blas_check.h"
 #include "models_command.h"
-#include "openmp_wait.h"
 #include "random_model_command.h"
 #include "run_command.h"
 #include "runs_command.h"
@@ -53,7 +53,7 @@ int main(int argc, char** argv) {
     } catch (const CLI::ParseError& e) {
         return app.exit(e);
     }
-    if (train->parsed()) sinkscope::cli::reexecWithPassiveOpenMpWait(argv);
+    if (train->parsed()) sinkscope::cli::reexecWithSleepingIdleThreads(argv);
     if (auto w = sinkscope::blasWarning(sinkscope::detectBlas()); !w.empty())
         std::fprintf(stderr, "%s\n", w.c_str());
     if (run->parsed()) return sinkscope::cli::runRunCommand(runOptions);

@@ -96,8 +96,9 @@ int runTrainCommand(const TrainOptions& o) {
     std::signal(SIGINT, onSigint);
     std::signal(SIGTERM, onSigint);
     const auto cb = callbacks();
-    if (const char* wait = std::getenv("OMP_WAIT_POLICY"))
-        fmt::print("OpenMP idle threads: OMP_WAIT_POLICY={}\n", wait);
+    // Which waiting the idle threads got (see idle_threads.h): it changes the speed a lot.
+    for (const char* name : {"OMP_WAIT_POLICY", "OPENBLAS_THREAD_TIMEOUT"})
+        if (const char* value = std::getenv(name)) fmt::print("idle threads: {}={}\n", name, value);
     if (o.resume) {
         if (o.threads > 0)
             fmt::print("note: --threads is read from the recipe on resume; edit recipe.json to change it\n");

@@ -354,9 +354,9 @@ TEST(FusedAttention, SigmoidTrainingPathMatchesTheGeneralPath) {
     EXPECT_GT(dFused.abs().max().item<double>(), 0.01);
 }
 
-// `sinkscope-cli train` re-executes itself with passive OpenMP waiting (see app/cli/openmp_wait.h)
+// `sinkscope-cli train` re-executes itself with sleeping idle threads (see app/cli/idle_threads.h)
 // unless the user chose a policy, and says which one the run has.
-TEST(TrainCli, RunsWithPassiveOpenMpWaitingUnlessTheUserChose) {
+TEST(TrainCli, RunsWithSleepingIdleThreadsUnlessTheUserChose) {
     Corpus corpus;
     TempDir runs;
     auto r = tinyRecipe();
@@ -369,16 +369,20 @@ TEST(TrainCli, RunsWithPassiveOpenMpWaitingUnlessTheUserChose) {
                corpus.dir.path("") + " --tokenizer " + corpus.dir.path("tokenizer.json");
     };
     unsetenv("OMP_WAIT_POLICY");
+    unsetenv("OPENBLAS_THREAD_TIMEOUT");
     const auto chosenForUs = test::runCli(args("passive"));
     EXPECT_EQ(chosenForUs.code, 0) << chosenForUs.out;
     EXPECT_NE(chosenForUs.out.find("OMP_WAIT_POLICY=PASSIVE"), std::string::npos) << chosenForUs.out;
+    EXPECT_NE(chosenForUs.out.find("OPENBLAS_THREAD_TIMEOUT=4"), std::string::npos) << chosenForUs.out;
     EXPECT_NE(chosenForUs.out.find("step       2/2"), std::string::npos) << chosenForUs.out;
 
-    setenv("OMP_WAIT_POLICY", "ACTIVE", 1);
+    setenv("OMP_WAIT_POLICY", "ACTIVE", 1); // the user's choice stays; the other variable is still set
     const auto chosenByUser = test::runCli(args("active"));
     unsetenv("OMP_WAIT_POLICY");
+    unsetenv("OPENBLAS_THREAD_TIMEOUT");
     EXPECT_EQ(chosenByUser.code, 0) << chosenByUser.out;
     EXPECT_NE(chosenByUser.out.find("OMP_WAIT_POLICY=ACTIVE"), std::string::npos) << chosenByUser.out;
+    EXPECT_NE(chosenByUser.out.find("OPENBLAS_THREAD_TIMEOUT=4"), std::string::npos) << chosenByUser.out;
 }
 
 } // namespace
