@@ -22,4 +22,5 @@ shot window
 shot suppress-diff --intervention suppress --diff
 shot channels --panel channels
 shot classroom --classroom 1
+shot classroom-sigmoid --classroom 6
 ls -l "$out"
