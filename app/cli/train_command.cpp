@@ -2,6 +2,7 @@
 
 #include "cli_common.h"
 #include "figures/figure_builders.h"
+#include "model/sink_probe.h"
 #include "train/bpe_trainer.h"
 #include "train/export_run.h"
 #include "train/trainer.h"
@@ -33,19 +34,11 @@ std::string duration(double s) {
                      : fmt::format("{}m{:02}s", t / 60, t % 60);
 }
 
-double maxAlpha(const TimelinePoint& p) {
-    double m = 0;
-    for (const auto& l : p.alpha0)
-        for (double a : l)
-            m = std::max(m, a);
-    return m;
-}
-
 void printPoint(const TimelinePoint& p) {
     fmt::print(
         "checkpoint step {:>7}  tokens {:>11}  train {:.4f}  val {:.4f}  probe {:.4f}  Sink^0.3 {:5.1f} %  "
         "max alpha0 {:.3f}\n",
-        p.step, p.tokens, p.trainLoss, p.valLoss, p.probeLoss, p.sinkRate, maxAlpha(p));
+        p.step, p.tokens, p.trainLoss, p.valLoss, p.probeLoss, p.sinkRate, largestAlpha0(p.alpha0));
     std::fflush(stdout);
 }
 
@@ -184,7 +177,7 @@ int runTimelineCommand(const TimelineOptions& o) {
                "Sink^0.3", "max a0");
     for (const auto& p : *t)
         fmt::print("{:>8} {:>12} {:8.4f} {:8.4f} {:8.4f} {:8.1f}% {:10.3f}\n", p.step, p.tokens, p.trainLoss,
-                   p.valLoss, p.probeLoss, p.sinkRate, maxAlpha(p));
+                   p.valLoss, p.probeLoss, p.sinkRate, largestAlpha0(p.alpha0));
     if (!t->empty()) {
         const auto& last = t->back();
         fmt::print("alpha_0 at step {} (layer x head):\n", last.step);

@@ -46,4 +46,12 @@ Result<SinkProbeResult> runSinkProbe(const Model& model,
     return r;
 }
 
+double largestAlpha0(const std::vector<std::vector<double>>& alpha0) {
+    double best = 0;
+    for (const auto& layer : alpha0)
+        for (double a : layer)
+            best = std::max(best, a);
+    return best;
+}
+
 } // namespace sinkscope

@@ -18,4 +18,7 @@ struct SinkProbeResult {
 Result<SinkProbeResult>
 runSinkProbe(const Model& model, const std::vector<std::vector<std::int32_t>>& sequences, double eps = 0.3);
 
+// The largest entry of a [layer][head] alpha_0 map (0 for an empty map).
+double largestAlpha0(const std::vector<std::vector<double>>& alpha0);
+
 } // namespace sinkscope
