@@ -4,10 +4,15 @@
 // softmax default model has an attention sink, its sigmoid twin (same recipe, same data) has none.
 #include "model/model.h"
 #include "model/sink_probe.h"
+#include "temp_dir.h"
+#include "test_paths.h"
+#include "tokenizer/tokenizer.h"
 #include "train/export_run.h"
 
 #include <gtest/gtest.h>
 #include <memory>
+#include <string_view>
+#include <vector>
 
 using namespace sinkscope;
 
@@ -39,11 +44,48 @@ Bundled loadAndReproduceRecordedProbe(const std::string& dir) {
     return {std::move(*m), *probe};
 }
 
+// The documents of a corpus file (tools/corpus/README.md: separated by a line "<|endoftext|>").
+std::vector<std::string> corpusDocuments(const std::string& path) {
+    std::string text = test::readBytes(path);
+    while (!text.empty() && text.back() == '\n')
+        text.pop_back();
+    std::vector<std::string> docs;
+    constexpr std::string_view sep = "\n<|endoftext|>\n";
+    for (std::size_t at = 0;;) {
+        const auto next = text.find(sep, at);
+        docs.push_back(text.substr(at, next - at));
+        if (next == std::string::npos) break;
+        at = next + sep.size();
+    }
+    return docs;
+}
+
 TEST(DefaultModel, LoadsAndReproducesItsRecordedSinkProbe) {
     const auto b = loadAndReproduceRecordedProbe(bundled("default"));
     // The sink the model is bundled to show: many heads put over 30 % of their attention on BOS.
     EXPECT_GT(b.probe.sinkRate, 10.0);
     EXPECT_GT(largestAlpha0(b.probe.alpha0), 0.3);
+}
+
+// Held-out documents of the real training corpus (tests/data/corpus/val_sample.txt: Austen, the
+// KJV, a State of the Union address and Moby Dick, cut from val.txt of scripts/prepare_corpus.sh)
+// come back byte for byte through the tokenizer the default model was trained with, curly quotes
+// and dashes included, and at the compression a BPE learned on English gives.
+TEST(DefaultModel, TokenizerRoundTripsHeldOutCorpusText) {
+    auto tok = loadHfTokenizerJson(bundled("default") + "/tokenizer.json");
+    ASSERT_TRUE(tok.ok()) << tok.error().message;
+    const auto docs = corpusDocuments(test::dataPath("corpus/val_sample.txt"));
+    ASSERT_EQ(docs.size(), 4u);
+    for (const auto& doc : docs) {
+        auto ids = (*tok)->encode(doc, true);
+        ASSERT_TRUE(ids.ok()) << ids.error().message;
+        ASSERT_FALSE(ids->empty());
+        EXPECT_EQ(ids->front(), *(*tok)->bosId());
+        EXPECT_EQ((*tok)->decode({ids->begin() + 1, ids->end()}), doc) << doc.substr(0, 60);
+        // Merges learned on English: over 3 bytes a token (3.4-3.8 here; bytes alone would be 1).
+        EXPECT_GT(static_cast<double>(doc.size()) / static_cast<double>(ids->size()), 3.0)
+            << doc.substr(0, 60);
+    }
 }
 
 TEST(SigmoidModel, LoadsAndHasNoAttentionSink) {
