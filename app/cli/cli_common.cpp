@@ -19,6 +19,14 @@ Result<std::vector<std::int32_t>> parseTokenIds(const std::string& text) {
     return parseTokenIdList(text, "--token-ids");
 }
 
+Result<std::string> readText(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return Error{fmt::format("{}: cannot open", path)};
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
 Result<std::string> readPromptArgument(const std::string& arg) {
     if (arg.empty() || arg[0] != '@') return arg;
     std::ifstream in(arg.substr(1), std::ios::binary);

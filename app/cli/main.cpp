@@ -10,6 +10,7 @@
 #include "run_command.h"
 #include "runs_command.h"
 #include "stream_ppl_command.h"
+#include "timeline_command.h"
 #include "trace_command.h"
 #include "train_command.h"
 

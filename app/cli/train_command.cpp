@@ -1,8 +1,9 @@
 #include "train_command.h"
 
 #include "cli_common.h"
-#include "figures/figure_builders.h"
 #include "model/sink_probe.h"
+#include "timeline_command.h"
+#include "trace/trace_store.h"
 #include "train/bpe_trainer.h"
 #include "train/export_run.h"
 #include "train/trainer.h"
@@ -58,12 +59,27 @@ TrainCallbacks callbacks() {
     return cb;
 }
 
-Result<std::string> readText(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return Error{fmt::format("{}: cannot open", path)};
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
+// --trace: each checkpoint's point also goes into a trace file as it is made. A failed write is
+// reported and training goes on: timeline.json has the point, and `timeline --run DIR --trace
+// FILE` stores it later.
+Status recordInTrace(const TrainOptions& o, TrainCallbacks& cb) {
+    auto opened = TraceStore::open(o.trace);
+    if (!opened) return opened.error();
+    std::shared_ptr<TraceStore> store = std::move(*opened);
+    const auto name = o.traceName.empty() ? timelineNameOf(o.run) : o.traceName;
+    if (o.resume) { // the points before this session, so that the trace has the whole timeline
+        auto before = readTimeline(o.run);
+        if (!before) return before.error();
+        if (auto s = store->writeTimeline(name, *before); !s) return s;
+    }
+    fmt::print("recording the timeline in {} as '{}'\n", o.trace, name);
+    cb.onCheckpoint = [store, name, run = o.run](const TimelinePoint& p) {
+        printPoint(p);
+        if (auto s = store->writeTimeline(name, {p}); !s)
+            fmt::print(stderr, "warning: {} (training goes on; {}/timeline.json has step {})\n",
+                       s.error().message, run, p.step);
+    };
+    return okStatus();
 }
 
 } // namespace
@@ -82,13 +98,19 @@ CLI::App* addTrainCommand(CLI::App& app, TrainOptions& o) {
     cmd->add_option("--total-steps", o.totalSteps, "With --resume: extend the run to this many steps");
     cmd->add_option("--threads", o.threads, "CPU threads (0: the recipe's setting)")
         ->check(CLI::Range(0, 256));
+    auto* trace = cmd->add_option("--trace", o.trace, "Also record the sink timeline in this trace file");
+    cmd->add_option("--trace-name", o.traceName,
+                    "The timeline's name in the trace (default: the run directory's name)")
+        ->needs(trace);
     return cmd;
 }
 
 int runTrainCommand(const TrainOptions& o) {
     std::signal(SIGINT, onSigint);
     std::signal(SIGTERM, onSigint);
-    const auto cb = callbacks();
+    auto cb = callbacks();
+    if (!o.trace.empty())
+        if (auto s = recordInTrace(o, cb); !s) return fail(s.error().message);
     // Which waiting the idle threads got (see idle_threads.h): it changes the speed a lot.
     for (const char* name : {"OMP_WAIT_POLICY", "OPENBLAS_THREAD_TIMEOUT"})
         if (const char* value = std::getenv(name)) fmt::print("idle threads: {}={}\n", name, value);
@@ -124,71 +146,6 @@ int runTrainCommand(const TrainOptions& o) {
     }
     auto s = startTraining(o.run, in, cb);
     return s ? 0 : fail(s.error().message);
-}
-
-namespace {
-
-// The desktop timeline's "Export α₀ map…": the same figure builder and renderer.
-int drawCheckpoint(const TimelineOptions& o, const std::vector<TimelinePoint>& t) {
-    if (t.empty()) return fail(fmt::format("{}/timeline.json: holds no checkpoints yet", o.run));
-    const TimelinePoint* p = &t.back();
-    if (o.step >= 0) {
-        p = nullptr;
-        std::string steps;
-        for (const auto& q : t) {
-            if (q.step == o.step) p = &q;
-            steps += (steps.empty() ? "" : ", ") + std::to_string(q.step);
-        }
-        if (!p)
-            return fail(
-                fmt::format("--step {}: {}/timeline.json has checkpoints at steps {}", o.step, o.run, steps));
-    }
-    ensureGuiApplication();
-    auto dir = std::filesystem::path(o.run).lexically_normal();
-    if (!dir.has_filename()) dir = dir.parent_path(); // "runs/default/"
-    const std::string name = dir.filename().empty() ? o.run : dir.filename().string();
-    if (auto st = writeHeatmap(timelineAlpha0Figure(p->alpha0, name, p->step, p->sinkRate), o.out); !st)
-        return fail(st.error().message);
-    fmt::print("wrote {} (step {})\n", o.out, p->step);
-    return 0;
-}
-
-} // namespace
-
-CLI::App* addTimelineCommand(CLI::App& app, TimelineOptions& o) {
-    auto* cmd = app.add_subcommand("timeline", "Print the sink timeline of a training run");
-    cmd->add_option("--run", o.run, "Run directory")->required();
-    cmd->add_flag("--json", o.json, "Print the timeline as JSON");
-    cmd->add_option("--out", o.out, "Draw the alpha_0 map of one checkpoint (.png, .svg or .pdf)");
-    cmd->add_option("--step", o.step, "With --out: the checkpoint's step (default: the latest)");
-    return cmd;
-}
-
-int runTimelineCommand(const TimelineOptions& o) {
-    auto t = readTimeline(o.run);
-    if (!t) return fail(t.error().message);
-    if (!o.out.empty()) return drawCheckpoint(o, *t);
-    if (o.json) {
-        auto text = readText(o.run + "/timeline.json");
-        fmt::print("{}", text ? *text : "{}");
-        return 0;
-    }
-    fmt::print("{:>8} {:>12} {:>8} {:>8} {:>8} {:>9} {:>10}\n", "step", "tokens", "train", "val", "probe",
-               "Sink^0.3", "max a0");
-    for (const auto& p : *t)
-        fmt::print("{:>8} {:>12} {:8.4f} {:8.4f} {:8.4f} {:8.1f}% {:10.3f}\n", p.step, p.tokens, p.trainLoss,
-                   p.valLoss, p.probeLoss, p.sinkRate, largestAlpha0(p.alpha0));
-    if (!t->empty()) {
-        const auto& last = t->back();
-        fmt::print("alpha_0 at step {} (layer x head):\n", last.step);
-        for (std::size_t l = 0; l < last.alpha0.size(); ++l) {
-            fmt::print("  L{:<3}", l);
-            for (double a : last.alpha0[l])
-                fmt::print(" {:5.3f}", a);
-            fmt::print("\n");
-        }
-    }
-    return 0;
 }
 
 CLI::App* addTokenizerTrainCommand(CLI::App& app, TokenizerTrainOptions& o) {

@@ -97,6 +97,10 @@ void Stmt::bind(int i, std::int64_t v) {
     sqlite3_bind_int64(m_stmt, i, v);
 }
 
+void Stmt::bindReal(int i, double v) {
+    sqlite3_bind_double(m_stmt, i, v);
+}
+
 void Stmt::bindText(int i, std::string_view s) {
     sqlite3_bind_text64(m_stmt, i, s.data(), s.size(), SQLITE_STATIC, SQLITE_UTF8);
 }

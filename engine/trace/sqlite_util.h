@@ -51,6 +51,7 @@ public:
 
     // Binding indices start at 1, as in SQLite. The bound bytes must outlive the step.
     void bind(int i, std::int64_t v);
+    void bindReal(int i, double v);
     void bindText(int i, std::string_view s);
     void bindBlob(int i, const void* data, std::size_t size);
     // true = a row is ready, false = done.

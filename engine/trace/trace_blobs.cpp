@@ -151,4 +151,23 @@ bool unpackFloats(Bytes in, std::vector<float>& out) {
     return true;
 }
 
+std::vector<std::uint8_t> packDoubles(const std::vector<double>& values) {
+    Packer p;
+    for (double v : values)
+        p.u64(std::bit_cast<std::uint64_t>(v));
+    return p.take();
+}
+
+bool unpackDoubles(Bytes in, std::vector<double>& out) {
+    if (in.size() % 8) return false;
+    Unpacker u(in);
+    out.resize(in.size() / 8);
+    for (auto& v : out) {
+        std::uint64_t bits = 0;
+        u.u64(bits);
+        v = std::bit_cast<double>(bits);
+    }
+    return true;
+}
+
 } // namespace sinkscope::trace

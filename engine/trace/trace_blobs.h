@@ -6,6 +6,7 @@
 //   strings  per string: u32 byte length, bytes
 //   top-k    u32 steps; per step: u32 entries; per entry: i32 id, f64 prob (IEEE bits), u32 length, bytes
 //   floats   f32 (IEEE bits) per value
+//   doubles  f64 (IEEE bits) per value
 // Unpacking checks every length against the bytes present and returns false on a mismatch.
 #include "trace/trace_types.h"
 
@@ -29,5 +30,8 @@ bool unpackTopK(Bytes in, std::vector<std::vector<RankedEntry>>& out);
 
 std::vector<std::uint8_t> packFloats(const std::vector<float>& values);
 bool unpackFloats(Bytes in, std::vector<float>& out);
+
+std::vector<std::uint8_t> packDoubles(const std::vector<double>& values);
+bool unpackDoubles(Bytes in, std::vector<double>& out);
 
 } // namespace sinkscope::trace

@@ -74,6 +74,23 @@ CREATE TABLE maps(
 CREATE UNIQUE INDEX maps_key ON maps(run_id, kind, step, layer, head);
 )sql";
 
+// Training timelines (schema 3): one row per checkpoint of a training run, named by the run. The
+// alpha0 blob is the layer x head map, row-major f64 (trace_blobs.h), with its shape beside it.
+constexpr const char* kTimelineV3 = R"sql(
+CREATE TABLE timeline_points(
+  timeline TEXT NOT NULL,
+  step INTEGER NOT NULL,
+  tokens INTEGER NOT NULL,
+  train_loss REAL NOT NULL,
+  val_loss REAL NOT NULL,
+  probe_loss REAL NOT NULL,
+  sink_rate REAL NOT NULL,
+  layers INTEGER NOT NULL,
+  heads INTEGER NOT NULL,
+  alpha0 BLOB NOT NULL,
+  PRIMARY KEY(timeline, step)) WITHOUT ROWID;
+)sql";
+
 constexpr const char* kMigrate1To2 = R"sql(
 ALTER TABLE runs ADD COLUMN label TEXT NOT NULL DEFAULT '';
 ALTER TABLE runs ADD COLUMN group_id INTEGER NOT NULL DEFAULT 0;
@@ -163,7 +180,7 @@ Status createSchema(const Db& db) {
                     "creating the trace file");
         !s)
         return s;
-    for (const char* sql : {kRunsV2, kCommonTables, kMapsV2})
+    for (const char* sql : {kRunsV2, kCommonTables, kMapsV2, kTimelineV3})
         if (auto s = db.exec(sql, "creating the trace file"); !s) return s;
     auto st = Stmt::prepare(db, "INSERT INTO meta(key, value) VALUES('magic', ?1)");
     if (!st) return st.error();
@@ -180,13 +197,15 @@ Status migrate(const Db& db, int from) {
         for (const char* sql : {kMigrate1To2, kMapsV2, kMigrate1To2Copy})
             if (auto s = db.exec(sql, what); !s) return s;
     }
+    if (from <= 2)
+        if (auto s = db.exec(kTimelineV3, "migrating from schema 2"); !s) return s;
     return setVersion(db, kSchemaVersion, kOldestCompatible);
 }
 
 Status checkTables(const Db& db) {
     auto st = Stmt::prepare(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1");
     if (!st) return st.error();
-    for (const char* table : {"runs", "run_data", "run_interventions", "maps", "norms"}) {
+    for (const char* table : {"runs", "run_data", "run_interventions", "maps", "norms", "timeline_points"}) {
         st->bindText(1, table);
         auto row = st->step("reading the schema");
         if (!row) return row.error();

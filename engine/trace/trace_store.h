@@ -81,6 +81,13 @@ public:
     Result<std::vector<std::array<int, 3>>> listMaps(std::int64_t id,
                                                      MapKind kind = MapKind::Attention) const;
     Status deleteRun(std::int64_t id);
+
+    // Training timelines, each named after its training run: one point per checkpoint, keyed by
+    // step; writing a step that is already stored replaces it. One transaction per call.
+    Status writeTimeline(const std::string& name, const std::vector<TimelinePoint>& points);
+    Result<std::vector<TimelineSummary>> listTimelines() const;                     // by name
+    Result<std::vector<TimelinePoint>> loadTimeline(const std::string& name) const; // by step
+    Status deleteTimeline(const std::string& name);
     // Rewrites the file without the space freed by deleted runs.
     Status vacuum();
     // SQLite's integrity and foreign-key checks over the whole file (reads every page).

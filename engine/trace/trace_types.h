@@ -1,6 +1,7 @@
 #pragma once
 // The records a trace file holds: one run of a model on a prompt (identity, exact tokens,
-// settings, outputs, metrics) and the tensors captured during it. Plain data, no SQLite types.
+// settings, outputs, metrics) and the tensors captured during it, and the sink timelines of
+// training runs. Plain data, no SQLite types.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -74,6 +75,22 @@ struct RunFilter {
     std::string model = {};
     std::string prompt = {};
     std::string intervention = {};
+};
+
+// One point of a training run's sink timeline, evaluated at a checkpoint on the fixed probe set.
+struct TimelinePoint {
+    std::int64_t step = 0, tokens = 0;
+    double trainLoss = 0, valLoss = 0, probeLoss = 0;
+    double sinkRate = 0;                     // Sink^0.3 of the first token, percent of (sample, layer, head)
+    std::vector<std::vector<double>> alpha0; // [layer][head], mean over probe sequences
+};
+
+// A training timeline as listed: its name (the training run it came from) and its last point.
+struct TimelineSummary {
+    std::string name;
+    std::int64_t points = 0;
+    std::int64_t lastStep = 0, lastTokens = 0;
+    double lastValLoss = 0, lastSinkRate = 0;
 };
 
 } // namespace sinkscope

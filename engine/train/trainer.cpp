@@ -328,4 +328,11 @@ Result<std::vector<TimelinePoint>> readTimeline(const std::string& runDir) {
     }
 }
 
+std::string timelinePointsJson(const std::vector<TimelinePoint>& points) {
+    json j = json::array();
+    for (const auto& p : points)
+        j.push_back(pointToJson(p));
+    return json{{"points", j}}.dump(1) + "\n";
+}
+
 } // namespace sinkscope

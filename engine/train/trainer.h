@@ -3,6 +3,7 @@
 // checkpoint (a loadable model directory plus optimizer state) and the sink timeline. Runs are
 // resumable and stop cleanly (with a checkpoint) when asked. Torch-free interface.
 #include "core/result.h"
+#include "trace/trace_types.h" // TimelinePoint: the record a trace file keeps of each checkpoint
 #include "train/train_config.h"
 
 #include <cstdint>
@@ -20,14 +21,6 @@ struct TrainProgress {
     double gradNorm = 0;
     double tokensPerSecond = 0;
     double etaSeconds = 0;
-};
-
-// One point of the sink timeline, evaluated at a checkpoint on the fixed probe set.
-struct TimelinePoint {
-    std::int64_t step = 0, tokens = 0;
-    double trainLoss = 0, valLoss = 0, probeLoss = 0;
-    double sinkRate = 0;                     // Sink^0.3 of the first token, percent of (sample, layer, head)
-    std::vector<std::vector<double>> alpha0; // [layer][head], mean over probe sequences
 };
 
 struct TrainCallbacks {
@@ -51,5 +44,7 @@ Status resumeTraining(const std::string& runDir, std::int64_t extendTo, const Tr
 
 // The timeline recorded so far (runDir/timeline.json).
 Result<std::vector<TimelinePoint>> readTimeline(const std::string& runDir);
+// Points as timeline.json writes them: {"points": [{"step", "tokens", "train_loss", ...}]}.
+std::string timelinePointsJson(const std::vector<TimelinePoint>& points);
 
 } // namespace sinkscope

@@ -44,7 +44,8 @@ std::string makeTraceFile(const TempDir& dir, const std::string& name) {
 
 std::string tableLayout(const std::string& path) {
     std::string out;
-    for (const char* t : {"meta", "runs", "run_data", "run_interventions", "maps", "norms"}) {
+    for (const char* t :
+         {"meta", "runs", "run_data", "run_interventions", "maps", "norms", "timeline_points"}) {
         out += std::string(t) + ":";
         for (const auto& row :
              querySql(path, std::string("SELECT name, type, \"notnull\", dflt_value, pk FROM "
@@ -82,7 +83,7 @@ TEST(TraceFiles, CreatesOnlyWhenAsked) {
     EXPECT_EQ(querySql(path, "PRAGMA journal_mode"), std::vector<std::string>{"wal"});
     EXPECT_EQ(querySql(path, "PRAGMA application_id"), std::vector<std::string>{"1399542627"});
     EXPECT_EQ(querySql(path, "SELECT key, value FROM meta ORDER BY key"),
-              (std::vector<std::string>{"magic|SinkScope trace", "oldest_compatible|2", "schema_version|2"}));
+              (std::vector<std::string>{"magic|SinkScope trace", "oldest_compatible|2", "schema_version|3"}));
     s = TraceStore::open(dir.path());
     ASSERT_FALSE(s.ok());
     EXPECT_NE(s.error().message.find("is a directory"), std::string::npos);
@@ -140,7 +141,7 @@ TEST(TraceFiles, RefusesNewerFiles) {
                             "UPDATE meta SET value = '5' WHERE key = 'oldest_compatible';"),
               "");
     EXPECT_EQ(expectRefused(path, "newer"),
-              path + ": written by a newer SinkScope (schema 7, this build reads up to 2): update SinkScope");
+              path + ": written by a newer SinkScope (schema 7, this build reads up to 3): update SinkScope");
 
     ASSERT_EQ(execSql(path, "UPDATE meta SET value = 'x' WHERE key = 'schema_version';"), "");
     expectRefused(path, "the file is corrupt (meta schema_version 'x')");
@@ -149,14 +150,14 @@ TEST(TraceFiles, RefusesNewerFiles) {
 TEST(TraceFiles, OpensNewerFilesThatDeclareUsCompatible) {
     TempDir dir;
     const auto path = makeTraceFile(dir, "compatible.sqlite");
-    ASSERT_EQ(execSql(path, "UPDATE meta SET value = '3' WHERE key = 'schema_version';"), "");
+    ASSERT_EQ(execSql(path, "UPDATE meta SET value = '4' WHERE key = 'schema_version';"), "");
     auto s = TraceStore::open(path);
     ASSERT_TRUE(s.ok()) << s.error().message;
-    EXPECT_EQ((*s)->schemaVersion(), 3);
+    EXPECT_EQ((*s)->schemaVersion(), 4);
     EXPECT_EQ((*s)->listRuns()->size(), 1u);
     EXPECT_TRUE((*s)->writeRun(sampleRun(), {}, {}).ok());
     EXPECT_EQ(querySql(path, "SELECT value FROM meta WHERE key = 'schema_version'"),
-              std::vector<std::string>{"3"});
+              std::vector<std::string>{"4"});
 }
 
 TEST(TraceFiles, RefusesCorruptAndTruncatedFiles) {
@@ -206,9 +207,9 @@ TEST(TraceFiles, MigratesSchemaOne) {
 
     auto store = TraceStore::open(path, false);
     ASSERT_TRUE(store.ok()) << store.error().message;
-    EXPECT_EQ((*store)->schemaVersion(), 2);
+    EXPECT_EQ((*store)->schemaVersion(), 3);
     EXPECT_EQ(querySql(path, "SELECT key, value FROM meta ORDER BY key"),
-              (std::vector<std::string>{"magic|SinkScope trace", "oldest_compatible|2", "schema_version|2"}));
+              (std::vector<std::string>{"magic|SinkScope trace", "oldest_compatible|2", "schema_version|3"}));
     EXPECT_EQ(querySql(path, "PRAGMA journal_mode"), std::vector<std::string>{"wal"});
     EXPECT_TRUE((*store)->checkIntegrity().ok());
 
@@ -294,4 +295,31 @@ TEST(TraceFiles, MigratesSchemaOne) {
     ASSERT_TRUE(store.ok()) << store.error().message;
     EXPECT_EQ((*store)->listRuns()->size(), 3u);
     EXPECT_TRUE(readBytes(kFixture) == fixture) << "the committed fixture was modified";
+}
+
+// A schema-2 file (as written before training timelines were stored) gains the timeline table,
+// keeps its runs, and then has a fresh file's layout.
+TEST(TraceFiles, MigratesSchemaTwo) {
+    TempDir dir;
+    const auto path = makeTraceFile(dir, "v2.sqlite");
+    ASSERT_EQ(execSql(path, "DROP TABLE timeline_points; UPDATE meta SET value = '2' WHERE key = "
+                            "'schema_version';"),
+              "");
+    auto store = TraceStore::open(path, false);
+    ASSERT_TRUE(store.ok()) << store.error().message;
+    EXPECT_EQ((*store)->schemaVersion(), 3);
+    EXPECT_EQ(querySql(path, "SELECT value FROM meta WHERE key = 'schema_version'"),
+              std::vector<std::string>{"3"});
+    EXPECT_EQ((*store)->listRuns()->size(), 1u);
+    EXPECT_TRUE((*store)->loadMap(1, 0, 0, 0).ok());
+    EXPECT_TRUE((*store)->listTimelines()->empty());
+    TimelinePoint p;
+    p.step = 250;
+    p.alpha0 = {{0.5, 0.25}};
+    EXPECT_TRUE((*store)->writeTimeline("run", {p}).ok());
+    store->reset();
+    auto fresh = TraceStore::open(dir.path("fresh.sqlite"));
+    ASSERT_TRUE(fresh.ok());
+    fresh->reset();
+    EXPECT_EQ(tableLayout(path), tableLayout(dir.path("fresh.sqlite")));
 }

@@ -207,6 +207,57 @@ TEST(Cli, TimelineDrawsTheAlpha0MapOfACheckpoint) {
     EXPECT_NE(missing.out.find("steps 0, 50"), std::string::npos) << missing.out;
 }
 
+// `timeline --run DIR --trace FILE` stores a run's timeline; `--trace FILE` alone lists what a file
+// holds, and with --name prints, exports and draws it as from the run directory.
+TEST(Cli, TimelineGoesIntoATraceFileAndComesBack) {
+    TempDir dir;
+    dir.write("run/timeline.json", R"({"probe": {"count": 2}, "points": [
+        {"step": 0, "tokens": 0, "train_loss": 0, "val_loss": 5.5, "probe_loss": 5.5, "sink_rate": 0,
+         "alpha0": [[0.1, 0.2], [0.1, 0.1]]},
+        {"step": 50, "tokens": 4096, "train_loss": 4.0, "val_loss": 4.2, "probe_loss": 4.3, "sink_rate": 50,
+         "alpha0": [[0.1, 0.8], [0.9, 0.1]]}]})");
+    const auto trace = dir.path("t.sqlite");
+    const auto stored = runCli("timeline --run " + dir.path("run") + " --trace " + trace + " --json");
+    ASSERT_EQ(stored.code, 0) << stored.out;
+    EXPECT_NE(
+        stored.out.find("stored 2 checkpoints of " + dir.path("run") + " in " + trace + " as timeline 'run'"),
+        std::string::npos)
+        << stored.out;
+
+    const auto list = runCli("timeline --trace " + trace);
+    ASSERT_EQ(list.code, 0) << list.out;
+    EXPECT_NE(list.out.find("run                           2        50         4096   4.2000     50.0%"),
+              std::string::npos)
+        << list.out;
+
+    const auto fromFile = runCli("timeline --run " + dir.path("run") + " --json");
+    const auto fromTrace = runCli("timeline --trace " + trace + " --name run --json");
+    ASSERT_EQ(fromTrace.code, 0) << fromTrace.out;
+    EXPECT_EQ(jsonOf(fromTrace)["points"], jsonOf(fromFile)["points"]);
+
+    const auto drawn =
+        runCli("timeline --trace " + trace + " --name run --step 50 --out " + dir.path("a0.svg"));
+    ASSERT_EQ(drawn.code, 0) << drawn.out;
+    EXPECT_NE(readBytes(dir.path("a0.svg")).find("Sink^0.3 = 50.0 %"), std::string::npos);
+    const auto step = runCli("timeline --trace " + trace + " --name run --step 7 --out " + dir.path("b.png"));
+    EXPECT_EQ(step.code, 1);
+    EXPECT_NE(step.out.find("--step 7: " + trace + ", timeline 'run' has checkpoints at steps 0, 50"),
+              std::string::npos)
+        << step.out;
+
+    const auto unknown = runCli("timeline --trace " + trace + " --name nope");
+    EXPECT_EQ(unknown.code, 1);
+    EXPECT_NE(unknown.out.find(trace + ": holds no timeline 'nope' (it holds 'run')"), std::string::npos)
+        << unknown.out;
+    const auto missing = runCli("timeline --trace " + dir.path("none.sqlite"));
+    EXPECT_EQ(missing.code, 1);
+    EXPECT_NE(missing.out.find("none.sqlite: no such trace file"), std::string::npos) << missing.out;
+    EXPECT_FALSE(std::filesystem::exists(dir.path("none.sqlite")));
+    const auto neither = runCli("timeline");
+    EXPECT_EQ(neither.code, 1);
+    EXPECT_NE(neither.out.find("give --run DIR or --trace FILE"), std::string::npos) << neither.out;
+}
+
 TEST(Cli, MetricsDrawsTheChannelsOfAState) {
     TempDir dir;
     const std::string ids = " --token-ids 1,461,392,284,265,447,465,465,465,465,473,315";

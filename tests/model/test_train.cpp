@@ -7,6 +7,7 @@
 #include "model/model.h"
 #include "temp_dir.h"
 #include "tokenizer/tokenizer.h"
+#include "trace/trace_store.h"
 #include "train/bpe_trainer.h"
 #include "train/export_run.h"
 #include "train/sink_probe.h"
@@ -383,6 +384,55 @@ TEST(TrainCli, RunsWithSleepingIdleThreadsUnlessTheUserChose) {
     EXPECT_EQ(chosenByUser.code, 0) << chosenByUser.out;
     EXPECT_NE(chosenByUser.out.find("OMP_WAIT_POLICY=ACTIVE"), std::string::npos) << chosenByUser.out;
     EXPECT_NE(chosenByUser.out.find("OPENBLAS_THREAD_TIMEOUT=4"), std::string::npos) << chosenByUser.out;
+}
+
+// `train --trace FILE` records each checkpoint's point in a trace file as it goes; on --resume it
+// first stores the points of the earlier sessions, so the trace ends up with the run's whole
+// timeline, the same as timeline.json.
+TEST(TrainCli, RecordsTheTimelineInATraceFileAcrossAResume) {
+    Corpus corpus;
+    TempDir runs;
+    auto r = tinyRecipe();
+    r.totalSteps = 2;
+    r.checkpointEvery = 2;
+    runs.write("recipe.json", trainConfigToJson(r));
+    const auto run = runs.path("tiny"), trace = runs.path("t.sqlite");
+    auto first = test::runCli("train --run " + run + " --recipe " + runs.path("recipe.json") + " --corpus " +
+                              corpus.dir.path("") + " --tokenizer " + corpus.dir.path("tokenizer.json") +
+                              " --trace " + trace);
+    ASSERT_EQ(first.code, 0) << first.out;
+    EXPECT_NE(first.out.find("recording the timeline in " + trace + " as 'tiny'"), std::string::npos)
+        << first.out;
+    // The first session's points are also kept in the file: the resume below adds to them.
+    ASSERT_TRUE(std::filesystem::remove(trace));
+    auto second = test::runCli("train --run " + run + " --resume --total-steps 4 --trace " + trace +
+                               " --trace-name tiny-run");
+    ASSERT_EQ(second.code, 0) << second.out;
+
+    auto json = readTimeline(run);
+    ASSERT_TRUE(json.ok()) << json.error().message;
+    ASSERT_GE(json->size(), 3u); // steps 0, 2 and 4
+    EXPECT_EQ(json->back().step, 4);
+    auto store = TraceStore::open(trace, false);
+    ASSERT_TRUE(store.ok()) << store.error().message;
+    auto stored = (*store)->loadTimeline("tiny-run");
+    ASSERT_TRUE(stored.ok()) << stored.error().message;
+    ASSERT_EQ(stored->size(), json->size());
+    for (std::size_t i = 0; i < json->size(); ++i) {
+        EXPECT_EQ((*stored)[i].step, (*json)[i].step);
+        EXPECT_EQ((*stored)[i].tokens, (*json)[i].tokens);
+        EXPECT_DOUBLE_EQ((*stored)[i].valLoss, (*json)[i].valLoss);
+        EXPECT_DOUBLE_EQ((*stored)[i].sinkRate, (*json)[i].sinkRate);
+        EXPECT_EQ((*stored)[i].alpha0.size(), (*json)[i].alpha0.size());
+        EXPECT_DOUBLE_EQ(largestAlpha0((*stored)[i].alpha0), largestAlpha0((*json)[i].alpha0));
+    }
+
+    auto bad = test::runCli("train --run " + runs.path("other") + " --recipe " + runs.path("recipe.json") +
+                            " --corpus " + corpus.dir.path("") + " --trace " + corpus.dir.path("train.txt"));
+    EXPECT_EQ(bad.code, 1);
+    EXPECT_NE(bad.out.find("train.txt: not a SinkScope trace file"), std::string::npos) << bad.out;
+    EXPECT_FALSE(std::filesystem::exists(runs.path("other")))
+        << "a refused trace file must stop the run first";
 }
 
 } // namespace

@@ -1,0 +1,143 @@
+#include "timeline_command.h"
+
+#include "cli_common.h"
+#include "figures/figure_builders.h"
+#include "model/sink_probe.h"
+#include "trace/trace_store.h"
+#include "train/trainer.h"
+
+#include <filesystem>
+#include <fmt/format.h>
+
+namespace sinkscope::cli {
+
+namespace {
+
+// Where the points came from, for messages and the figure's title.
+struct Source {
+    std::string where; // "runs/default/timeline.json" or "t.sqlite, timeline 'default'"
+    std::string name;
+};
+
+// The desktop timeline's "Export α₀ map…": the same figure builder and renderer.
+int drawCheckpoint(const TimelineOptions& o, const Source& src, const std::vector<TimelinePoint>& t) {
+    if (t.empty()) return fail(fmt::format("{}: holds no checkpoints yet", src.where));
+    const TimelinePoint* p = &t.back();
+    if (o.step >= 0) {
+        p = nullptr;
+        std::string steps;
+        for (const auto& q : t) {
+            if (q.step == o.step) p = &q;
+            steps += (steps.empty() ? "" : ", ") + std::to_string(q.step);
+        }
+        if (!p)
+            return fail(fmt::format("--step {}: {} has checkpoints at steps {}", o.step, src.where, steps));
+    }
+    ensureGuiApplication();
+    if (auto st = writeHeatmap(timelineAlpha0Figure(p->alpha0, src.name, p->step, p->sinkRate), o.out); !st)
+        return fail(st.error().message);
+    fmt::print("wrote {} (step {})\n", o.out, p->step);
+    return 0;
+}
+
+void printTable(const std::vector<TimelinePoint>& t) {
+    fmt::print("{:>8} {:>12} {:>8} {:>8} {:>8} {:>9} {:>10}\n", "step", "tokens", "train", "val", "probe",
+               "Sink^0.3", "max a0");
+    for (const auto& p : t)
+        fmt::print("{:>8} {:>12} {:8.4f} {:8.4f} {:8.4f} {:8.1f}% {:10.3f}\n", p.step, p.tokens, p.trainLoss,
+                   p.valLoss, p.probeLoss, p.sinkRate, largestAlpha0(p.alpha0));
+    if (t.empty()) return;
+    const auto& last = t.back();
+    fmt::print("alpha_0 at step {} (layer x head):\n", last.step);
+    for (std::size_t l = 0; l < last.alpha0.size(); ++l) {
+        fmt::print("  L{:<3}", l);
+        for (double a : last.alpha0[l])
+            fmt::print(" {:5.3f}", a);
+        fmt::print("\n");
+    }
+}
+
+int listTimelines(const TraceStore& store) {
+    auto list = store.listTimelines();
+    if (!list) return fail(list.error().message);
+    if (list->empty()) {
+        fmt::print(
+            "{}: holds no training timelines (store one with timeline --run DIR --trace FILE, or train "
+            "--trace FILE)\n",
+            store.path());
+        return 0;
+    }
+    fmt::print("{:<24} {:>6} {:>9} {:>12} {:>8} {:>9}\n", "timeline", "points", "last step", "tokens", "val",
+               "Sink^0.3");
+    for (const auto& t : *list)
+        fmt::print("{:<24} {:>6} {:>9} {:>12} {:8.4f} {:8.1f}%\n", t.name, t.points, t.lastStep, t.lastTokens,
+                   t.lastValLoss, t.lastSinkRate);
+    return 0;
+}
+
+} // namespace
+
+std::string timelineNameOf(const std::string& runDir) {
+    auto dir = std::filesystem::path(runDir).lexically_normal();
+    if (!dir.has_filename()) dir = dir.parent_path(); // "runs/default/"
+    return dir.filename().empty() ? runDir : dir.filename().string();
+}
+
+CLI::App* addTimelineCommand(CLI::App& app, TimelineOptions& o) {
+    auto* cmd =
+        app.add_subcommand("timeline", "Print the sink timeline of a training run, or store it in a trace");
+    cmd->add_option("--run", o.run, "Run directory (or a model directory exported from one)");
+    auto* trace =
+        cmd->add_option("--trace", o.trace,
+                        "Trace file: with --run, store the run's timeline in it; alone, read from it "
+                        "(lists its timelines without --name)");
+    cmd->add_option("--name", o.name,
+                    "The timeline's name in the trace file (default: the run directory's name)")
+        ->needs(trace);
+    cmd->add_flag("--json", o.json, "Print the timeline as JSON");
+    cmd->add_option("--out", o.out, "Draw the alpha_0 map of one checkpoint (.png, .svg or .pdf)");
+    cmd->add_option("--step", o.step, "With --out: the checkpoint's step (default: the latest)");
+    return cmd;
+}
+
+int runTimelineCommand(const TimelineOptions& o) {
+    if (o.run.empty() && o.trace.empty()) return fail("timeline: give --run DIR or --trace FILE");
+    std::vector<TimelinePoint> points;
+    Source src;
+    if (!o.run.empty()) {
+        auto t = readTimeline(o.run);
+        if (!t) return fail(t.error().message);
+        points = std::move(*t);
+        src = {o.run + "/timeline.json", timelineNameOf(o.run)};
+        if (!o.trace.empty()) {
+            const auto name = o.name.empty() ? src.name : o.name;
+            auto store = TraceStore::open(o.trace);
+            if (!store) return fail(store.error().message);
+            if (auto s = (*store)->writeTimeline(name, points); !s) return fail(s.error().message);
+            // On stderr, so that --json still prints nothing but the timeline.
+            fmt::print(stderr, "stored {} checkpoints of {} in {} as timeline '{}'\n", points.size(), o.run,
+                       o.trace, name);
+        }
+    } else {
+        auto store = TraceStore::open(o.trace, false);
+        if (!store) return fail(store.error().message);
+        if (o.name.empty()) return listTimelines(**store);
+        auto t = (*store)->loadTimeline(o.name);
+        if (!t) return fail(t.error().message);
+        points = std::move(*t);
+        src = {fmt::format("{}, timeline '{}'", o.trace, o.name), o.name};
+    }
+    if (!o.out.empty()) return drawCheckpoint(o, src, points);
+    if (o.json) {
+        // A run directory's file as it is (it also describes the probe set); a trace's points as
+        // that file writes them.
+        auto text = o.run.empty() ? Result<std::string>(timelinePointsJson(points)) : readText(src.where);
+        if (!text) return fail(text.error().message);
+        fmt::print("{}", *text);
+        return 0;
+    }
+    printTable(points);
+    return 0;
+}
+
+} // namespace sinkscope::cli
