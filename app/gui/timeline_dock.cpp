@@ -1,24 +1,44 @@
 #include "timeline_dock.h"
 
 #include "figures/figure_builders.h"
+#include "trace/trace_store.h"
 #include "views/curve_plot.h"
 #include "views/head_grid.h"
 
+#include <QDateTime>
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFileSystemWatcher>
 #include <QGridLayout>
 #include <QHBoxLayout>
+#include <QInputDialog>
 #include <QLabel>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QShortcut>
 #include <QSlider>
+#include <QTimer>
 #include <QVBoxLayout>
 #include <cmath>
 
 namespace sinkscope::gui {
+
+namespace {
+
+// Changes whenever a writer commits to the trace (sizes and times of the file and its WAL).
+QString traceStamp(const QString& path) {
+    QString stamp;
+    for (const QString& f : {path, path + "-wal"}) {
+        const QFileInfo info(f);
+        stamp += QString("%1:%2;")
+                     .arg(info.exists() ? info.size() : -1)
+                     .arg(info.lastModified().toMSecsSinceEpoch());
+    }
+    return stamp;
+}
+
+} // namespace
 
 TimelineDock::TimelineDock(QWidget* parent) : QDockWidget("Training timeline", parent) {
     setObjectName("timelineDock");
@@ -28,6 +48,10 @@ TimelineDock::TimelineDock(QWidget* parent) : QDockWidget("Training timeline", p
     auto* open = new QPushButton("Open run…");
     open->setToolTip("A training run directory (timeline.json), as `sinkscope-cli timeline --run DIR` reads");
     connect(open, &QPushButton::clicked, this, &TimelineDock::chooseRun);
+    auto* openTraceButton = new QPushButton("Open from trace…");
+    openTraceButton->setToolTip("A training timeline stored in a trace file (train --trace FILE), as "
+                                "`timeline --trace FILE --name N` reads");
+    connect(openTraceButton, &QPushButton::clicked, this, &TimelineDock::chooseTrace);
     m_runLabel = new QLabel("no training run");
     auto* exportButton = new QPushButton("Export α₀ map…");
     exportButton->setToolTip("The α₀ map at this step as PNG/SVG/PDF (timeline --step S --out FILE)");
@@ -40,6 +64,7 @@ TimelineDock::TimelineDock(QWidget* parent) : QDockWidget("Training timeline", p
         if (!path.isEmpty()) exportAlpha0(path);
     });
     top->addWidget(open);
+    top->addWidget(openTraceButton);
     top->addWidget(m_runLabel, 1);
     top->addWidget(exportButton);
     v->addLayout(top);
@@ -80,6 +105,13 @@ TimelineDock::TimelineDock(QWidget* parent) : QDockWidget("Training timeline", p
     m_watcher = new QFileSystemWatcher(this);
     // The trainer replaces timeline.json by a rename, which a watch on the file itself loses.
     connect(m_watcher, &QFileSystemWatcher::directoryChanged, this, &TimelineDock::reload);
+    // A trace changes in its -wal file, which SQLite creates and removes as connections come and
+    // go (ours included): its size and time are polled instead of watched.
+    m_tracePoll = new QTimer(this);
+    m_tracePoll->setInterval(1000);
+    connect(m_tracePoll, &QTimer::timeout, this, [this] {
+        if (const auto now = traceStamp(m_tracePath); now != m_traceStamp) reload();
+    });
 }
 
 void TimelineDock::chooseRun() {
@@ -87,21 +119,74 @@ void TimelineDock::chooseRun() {
     if (!dir.isEmpty() && !openRun(dir)) QMessageBox::warning(this, "Training timeline", m_stepLabel->text());
 }
 
+void TimelineDock::chooseTrace() {
+    const QString path =
+        QFileDialog::getOpenFileName(this, "Open a training timeline from a trace file", m_tracePath,
+                                     "Trace files (*.sqlite *.db);;All files (*)");
+    if (!path.isEmpty() && !openTrace(path))
+        QMessageBox::warning(this, "Training timeline", m_stepLabel->text());
+}
+
+bool TimelineDock::fail(const QString& message) {
+    m_stepLabel->setText(message);
+    Q_EMIT failed(message);
+    return false;
+}
+
+Result<std::vector<TimelinePoint>> TimelineDock::readPoints() const {
+    if (!m_dir.isEmpty()) return readTimeline(m_dir.toStdString());
+    auto store = TraceStore::open(m_tracePath.toStdString(), false);
+    if (!store) return store.error();
+    return (*store)->loadTimeline(m_traceName.toStdString());
+}
+
 bool TimelineDock::openRun(const QString& runDir) {
     auto points = readTimeline(runDir.toStdString());
-    if (!points || points->empty()) {
-        const QString message = points ? runDir + "/timeline.json: holds no checkpoints yet"
-                                       : QString::fromStdString(points.error().message);
-        m_stepLabel->setText(message);
-        Q_EMIT failed(message);
-        return false;
-    }
+    if (points && points->empty()) return fail(runDir + "/timeline.json: holds no checkpoints yet");
+    if (!points) return fail(QString::fromStdString(points.error().message));
     if (!m_dir.isEmpty()) m_watcher->removePath(m_dir);
+    m_tracePoll->stop();
     m_dir = runDir;
+    m_tracePath.clear();
+    m_traceName.clear();
     m_watcher->addPath(runDir);
-    m_runLabel->setText(QFileInfo(runDir).fileName());
-    m_runLabel->setToolTip(runDir);
-    m_points = std::move(points.value());
+    return adopt(std::move(*points), runDir, QFileInfo(runDir).fileName());
+}
+
+bool TimelineDock::openTrace(const QString& tracePath, const QString& name) {
+    auto store = TraceStore::open(tracePath.toStdString(), false);
+    if (!store) return fail(QString::fromStdString(store.error().message));
+    QString chosen = name;
+    if (chosen.isEmpty()) {
+        auto list = (*store)->listTimelines();
+        if (!list) return fail(QString::fromStdString(list.error().message));
+        if (list->empty()) return fail(tracePath + ": holds no training timelines");
+        QStringList names;
+        for (const auto& t : *list)
+            names << QString::fromStdString(t.name);
+        bool ok = names.size() == 1;
+        chosen = ok ? names.front()
+                    : QInputDialog::getItem(this, "Training timeline",
+                                            "Timelines in " + QFileInfo(tracePath).fileName(), names, 0,
+                                            false, &ok);
+        if (!ok) return false; // the user cancelled the choice
+    }
+    auto points = (*store)->loadTimeline(chosen.toStdString());
+    if (!points) return fail(QString::fromStdString(points.error().message));
+    store->reset();
+    if (!m_dir.isEmpty()) m_watcher->removePath(m_dir);
+    m_dir.clear();
+    m_tracePath = tracePath;
+    m_traceName = chosen;
+    m_tracePoll->start();
+    return adopt(std::move(*points), tracePath + " · " + chosen, chosen);
+}
+
+bool TimelineDock::adopt(std::vector<TimelinePoint> points, const QString& where, const QString& label) {
+    m_label = label;
+    m_runLabel->setText(label);
+    m_runLabel->setToolTip(where);
+    m_points = std::move(points);
     reload();
     setCurrentIndex(static_cast<int>(m_points.size()) - 1);
     return true;
@@ -109,11 +194,12 @@ bool TimelineDock::openRun(const QString& runDir) {
 
 // Re-reads the timeline (also on a new checkpoint); at the last checkpoint, follows to the newest.
 void TimelineDock::reload() {
-    if (m_dir.isEmpty()) return;
+    if (m_dir.isEmpty() && m_tracePath.isEmpty()) return;
     const bool atEnd = currentIndex() == m_slider->maximum();
-    if (auto points = readTimeline(m_dir.toStdString()); points && !points->empty())
-        m_points = std::move(points.value());
-    // else: a half-written file between the trainer's write and rename; keep the last good read.
+    if (auto points = readPoints(); points && !points->empty()) m_points = std::move(points.value());
+    // else: a half-written file between the trainer's write and rename, or a trace busy for
+    // longer than its timeout; keep the last good read.
+    if (!m_tracePath.isEmpty()) m_traceStamp = traceStamp(m_tracePath); // after our own connection closed
     std::vector<double> steps, train, val, probe, sink;
     for (const auto& p : m_points) {
         steps.push_back(static_cast<double>(p.step));
@@ -173,7 +259,7 @@ void TimelineDock::showPoint(int index) {
 
 HeatmapFigure TimelineDock::alpha0Figure() const {
     const TimelinePoint& p = m_points.at(static_cast<std::size_t>(currentIndex()));
-    return timelineAlpha0Figure(p.alpha0, QFileInfo(m_dir).fileName().toStdString(), p.step, p.sinkRate);
+    return timelineAlpha0Figure(p.alpha0, m_label.toStdString(), p.step, p.sinkRate);
 }
 
 bool TimelineDock::exportAlpha0(const QString& path) {

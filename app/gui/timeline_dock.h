@@ -2,8 +2,9 @@
 // TimelineDock: the sink timeline of a training run (the desktop twin of `sinkscope-cli
 // timeline`): a scrubber over its checkpoints showing the layer × head alpha_0 map at that step,
 // and the losses and Sink^0.3 over steps with the current step marked. Left/Right step through
-// checkpoints. A run still training is followed: new checkpoints appear as the trainer writes
-// timeline.json (the file is only read, never written).
+// checkpoints. The timeline comes from a run directory (timeline.json) or from a trace file
+// (`train --trace`, `timeline --run DIR --trace FILE`). A run still training is followed: new
+// checkpoints appear as the trainer writes timeline.json or the trace (both are only read here).
 #include "figures/figures.h"
 #include "train/trainer.h"
 
@@ -13,6 +14,7 @@
 class QFileSystemWatcher;
 class QLabel;
 class QSlider;
+class QTimer;
 
 namespace sinkscope {
 class CurvePlot;
@@ -28,7 +30,11 @@ public:
 
     // Reads runDir/timeline.json; on failure keeps what was shown and emits failed(message).
     bool openRun(const QString& runDir);
+    // Reads timeline `name` of a trace file; an empty name opens the file's only timeline or, when
+    // it holds several, asks which. Failures as for openRun.
+    bool openTrace(const QString& tracePath, const QString& name = {});
     QString runDir() const { return m_dir; }
+    QString traceName() const { return m_traceName; }
     const std::vector<TimelinePoint>& points() const { return m_points; }
     int currentIndex() const;
     void setCurrentIndex(int index);
@@ -48,16 +54,26 @@ Q_SIGNALS:
 
 private:
     void chooseRun();
+    void chooseTrace();
+    // The points of the open source (run directory or trace timeline).
+    Result<std::vector<TimelinePoint>> readPoints() const;
+    bool adopt(std::vector<TimelinePoint> points, const QString& where, const QString& label);
+    bool fail(const QString& message);
     void reload();
     void showPoint(int index);
 
-    QString m_dir;
+    QString m_dir;       // a run directory, or
+    QString m_tracePath; // a trace file and
+    QString m_traceName; // the timeline's name in it
+    QString m_label;     // the run's name in the figure's title
     std::vector<TimelinePoint> m_points;
     QLabel *m_runLabel = nullptr, *m_stepLabel = nullptr;
     QSlider* m_slider = nullptr;
     HeadGrid* m_grid = nullptr;
     CurvePlot *m_loss = nullptr, *m_sink = nullptr;
     QFileSystemWatcher* m_watcher = nullptr;
+    QTimer* m_tracePoll = nullptr;
+    QString m_traceStamp;
 };
 
 } // namespace sinkscope::gui

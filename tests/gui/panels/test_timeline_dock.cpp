@@ -1,9 +1,10 @@
 // The training timeline over a small timeline.json made here: the scrubber shows each
 // checkpoint's alpha_0 map and marks it on the loss and Sink^0.3 curves, Left/Right step, the map
-// exports, and a checkpoint the trainer adds later appears by itself.
+// exports, and a checkpoint the trainer adds later appears by itself; the same from a trace file.
 #include "gui_test_registry.h"
 #include "main_window.h"
 #include "timeline_dock.h"
+#include "trace/trace_store.h"
 #include "views/curve_plot.h"
 #include "views/head_grid.h"
 
@@ -48,6 +49,19 @@ void writeTimeline(const QString& dir, int checkpoints) {
     f.close();
     QFile::remove(dir + "/timeline.json");
     QVERIFY(QFile::rename(dir + "/timeline.json.tmp", dir + "/timeline.json"));
+}
+
+// Checkpoint i of a timeline stored in a trace: the sink head (L1, h0) at 0.1 + 0.2 i.
+sinkscope::TimelinePoint tracePoint(int i) {
+    sinkscope::TimelinePoint p;
+    p.step = 100 * i;
+    p.tokens = 51200 * i;
+    p.trainLoss = i ? 6.0 - i : 0.0;
+    p.valLoss = 6.5 - i;
+    p.probeLoss = 6.6 - i;
+    p.sinkRate = 100.0 * i / 6.0;
+    p.alpha0 = {{0.10, 0.12, 0.11}, {0.1 + 0.2 * i, 0.10, 0.09}};
+    return p;
 }
 
 } // namespace
@@ -131,6 +145,53 @@ private Q_SLOTS:
         f.close();
         QVERIFY(!dock.openRun(dir.path()));
         QVERIFY(failed.takeFirst().at(0).toString().contains("timeline.json"));
+    }
+
+    void opensATimelineFromATraceAndFollowsIt() {
+        QTemporaryDir dir;
+        const QString path = dir.filePath("train.sqlite");
+        auto store = sinkscope::TraceStore::open(path.toStdString());
+        QVERIFY(store.ok());
+        QVERIFY((*store)->writeTimeline("softmax", {tracePoint(0), tracePoint(1), tracePoint(2)}).ok());
+        TimelineDock dock;
+        QSignalSpy failed(&dock, &TimelineDock::failed);
+        QVERIFY(dock.openTrace(path)); // its only timeline, without asking
+        QCOMPARE(dock.traceName(), QString("softmax"));
+        QCOMPARE(dock.points().size(), std::size_t(3));
+        QCOMPARE(dock.currentIndex(), 2);
+        QVERIFY(std::abs(dock.grid()->values()[1][0] - 0.5) < 1e-12);
+        QVERIFY(QString::fromStdString(dock.alpha0Figure().title).contains("softmax"));
+
+        // The trainer (another connection) stores the next checkpoint: the panel follows.
+        QVERIFY((*store)->writeTimeline("softmax", {tracePoint(3)}).ok());
+        QTRY_COMPARE_WITH_TIMEOUT(dock.points().size(), std::size_t(4), 5000);
+        QCOMPARE(dock.currentIndex(), 3);
+        QVERIFY(std::abs(dock.grid()->values()[1][0] - 0.7) < 1e-12);
+        if (const QString shots = sinkscope::test::screenshotDir(); !shots.isEmpty()) {
+            dock.resize(900, 360);
+            dock.show();
+            QTest::qWait(100);
+            dock.grab().save(shots + "/timeline_dock_trace.png");
+        }
+
+        QVERIFY((*store)->writeTimeline("sigmoid", {tracePoint(0)}).ok());
+        QVERIFY(dock.openTrace(path, "sigmoid"));
+        QCOMPARE(dock.points().size(), std::size_t(1));
+        QVERIFY(!dock.openTrace(path, "nope"));
+        QVERIFY(failed.takeFirst().at(0).toString().contains(
+            "holds no timeline 'nope' (it holds 'sigmoid', 'softmax')"));
+        QCOMPARE(dock.traceName(), QString("sigmoid")); // what was shown stays
+
+        QFile text(dir.filePath("notes.txt"));
+        QVERIFY(text.open(QIODevice::WriteOnly));
+        text.write("not a database\n");
+        text.close();
+        QVERIFY(!dock.openTrace(text.fileName()));
+        QVERIFY(failed.takeFirst().at(0).toString().contains("not a SinkScope trace file"));
+        const QString empty = dir.filePath("empty.sqlite");
+        QVERIFY(sinkscope::TraceStore::open(empty.toStdString()).ok());
+        QVERIFY(!dock.openTrace(empty));
+        QVERIFY(failed.takeFirst().at(0).toString().contains("holds no training timelines"));
     }
 };
 
