@@ -1,11 +1,10 @@
 #include "cli_common.h"
+#include "core/read_file.h"
 
 #include "core/token_ids.h"
 
 #include <cstdio>
 #include <fmt/format.h>
-#include <fstream>
-#include <sstream>
 #include <unistd.h>
 
 namespace sinkscope::cli {
@@ -19,21 +18,11 @@ Result<std::vector<std::int32_t>> parseTokenIds(const std::string& text) {
     return parseTokenIdList(text, "--token-ids");
 }
 
-Result<std::string> readText(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return Error{fmt::format("{}: cannot open", path)};
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
 Result<std::string> readPromptArgument(const std::string& arg) {
     if (arg.empty() || arg[0] != '@') return arg;
-    std::ifstream in(arg.substr(1), std::ios::binary);
-    if (!in) return Error{fmt::format("--prompt: cannot read file '{}'", arg.substr(1))};
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
+    auto text = readWholeFile(arg.substr(1));
+    if (!text) return Error{fmt::format("--prompt: cannot read file '{}'", arg.substr(1))};
+    return text;
 }
 
 Progress::Progress(std::string what)

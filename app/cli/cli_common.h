@@ -15,9 +15,6 @@ int fail(const std::string& message);
 // Parses "1,2,3" (spaces allowed); errors name the offending entry.
 Result<std::vector<std::int32_t>> parseTokenIds(const std::string& text);
 
-// The whole file; the error names it.
-Result<std::string> readText(const std::string& path);
-
 // Reads a prompt argument: "@path" reads the file, anything else is the text itself.
 Result<std::string> readPromptArgument(const std::string& arg);
 

@@ -1,23 +1,20 @@
 #include "stream_ppl_command.h"
+#include "core/read_file.h"
 
 #include "cli_common.h"
 #include "core/token_ids.h"
 
 #include <fmt/format.h>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 namespace sinkscope::cli {
 
 namespace {
 
 Result<std::string> readFile(const std::string& path, const char* what) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return Error{fmt::format("{}: cannot read '{}'", what, path)};
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
+    auto text = readWholeFile(path);
+    if (!text) return Error{fmt::format("{}: cannot read '{}'", what, path)};
+    return text;
 }
 
 struct Row {

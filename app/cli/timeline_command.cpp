@@ -1,6 +1,7 @@
 #include "timeline_command.h"
 
 #include "cli_common.h"
+#include "core/read_file.h"
 #include "figures/figure_builders.h"
 #include "model/sink_probe.h"
 #include "trace/trace_store.h"
@@ -131,7 +132,8 @@ int runTimelineCommand(const TimelineOptions& o) {
     if (o.json) {
         // A run directory's file as it is (it also describes the probe set); a trace's points as
         // that file writes them.
-        auto text = o.run.empty() ? Result<std::string>(timelinePointsJson(points)) : readText(src.where);
+        auto text =
+            o.run.empty() ? Result<std::string>(timelinePointsJson(points)) : readWholeFile(src.where);
         if (!text) return fail(text.error().message);
         fmt::print("{}", *text);
         return 0;

@@ -1,6 +1,7 @@
 #include "train_command.h"
 
 #include "cli_common.h"
+#include "core/read_file.h"
 #include "model/sink_probe.h"
 #include "timeline_command.h"
 #include "trace/trace_store.h"
@@ -14,9 +15,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fmt/format.h>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 namespace sinkscope::cli {
 
@@ -123,7 +122,7 @@ int runTrainCommand(const TrainOptions& o) {
     if (o.corpus.empty()) return fail("train: a new run needs --corpus DIR (with train.txt and val.txt)");
     NewRunInputs in;
     if (!o.recipe.empty()) {
-        auto text = readText(o.recipe);
+        auto text = readWholeFile(o.recipe);
         if (!text) return fail(text.error().message);
         auto cfg = parseTrainConfig(*text, o.recipe);
         if (!cfg) return fail(cfg.error().message);

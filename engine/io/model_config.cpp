@@ -1,9 +1,8 @@
 #include "io/model_config.h"
+#include "core/read_file.h"
 
 #include <fmt/format.h>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 namespace sinkscope {
 
@@ -200,11 +199,9 @@ Result<ModelConfig> parseHfConfig(const std::string& jsonText, const std::string
 }
 
 Result<ModelConfig> loadHfConfig(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return Error{fmt::format("{}: cannot open", path)};
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return parseHfConfig(ss.str(), path);
+    auto text = readWholeFile(path);
+    if (!text) return text.error();
+    return parseHfConfig(*text, path);
 }
 
 std::string toHfConfigJson(const ModelConfig& c) {

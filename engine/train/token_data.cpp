@@ -1,20 +1,18 @@
 #include "train/token_data.h"
+#include "core/read_file.h"
 
 #include <cstring>
 #include <fmt/format.h>
 #include <fstream>
 #include <random>
-#include <sstream>
 
 namespace sinkscope {
 
 Result<TokenIds> encodeTextFile(const std::string& path, const Tokenizer& tokenizer,
                                 const std::function<void(std::size_t, std::size_t)>& progress) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return Error{fmt::format("{}: cannot open", path)};
-    std::stringstream ss;
-    ss << in.rdbuf();
-    const std::string text = ss.str();
+    auto read = readWholeFile(path);
+    if (!read) return read.error();
+    const std::string& text = *read;
     TokenIds out;
     std::size_t pos = 0, lastReport = 0;
     while (pos < text.size()) {

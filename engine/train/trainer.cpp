@@ -1,4 +1,5 @@
 #include "train/trainer.h"
+#include "core/read_file.h"
 
 #include "core/allocator.h"
 #include "tokenizer/tokenizer.h"
@@ -12,7 +13,6 @@
 #include <fmt/format.h>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 namespace sinkscope {
 
@@ -38,14 +38,6 @@ struct Run {
 
 void say(const TrainCallbacks& cb, const std::string& m) {
     if (cb.onMessage) cb.onMessage(m);
-}
-
-Result<std::string> readFile(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return Error{fmt::format("{}: cannot open", path)};
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
 }
 
 std::optional<std::int32_t> bosFor(const Run& r) {
@@ -269,7 +261,7 @@ Status startTraining(const std::string& runDir, const NewRunInputs& in, const Tr
 }
 
 Status resumeTraining(const std::string& runDir, std::int64_t extendTo, const TrainCallbacks& cb) {
-    auto recipe = readFile(runDir + "/recipe.json");
+    auto recipe = readWholeFile(runDir + "/recipe.json");
     if (!recipe) return Error{fmt::format("{}: no run to resume ({})", runDir, recipe.error().message)};
     auto cfg = parseTrainConfig(*recipe, runDir + "/recipe.json");
     if (!cfg) return cfg.error();
@@ -291,7 +283,7 @@ Status resumeTraining(const std::string& runDir, std::int64_t extendTo, const Tr
     r.val = std::move(val.value());
 
     const std::string ck = runDir + "/checkpoint";
-    auto stateText = readFile(ck + "/trainer_state.json");
+    auto stateText = readWholeFile(ck + "/trainer_state.json");
     if (!stateText) return stateText.error();
     const json state = json::parse(*stateText, nullptr, false);
     if (state.is_discarded() || !state.contains("step"))
@@ -319,7 +311,7 @@ Status resumeTraining(const std::string& runDir, std::int64_t extendTo, const Tr
 }
 
 Result<std::vector<TimelinePoint>> readTimeline(const std::string& runDir) {
-    auto text = readFile(runDir + "/timeline.json");
+    auto text = readWholeFile(runDir + "/timeline.json");
     if (!text) return text.error();
     try {
         return parseTimeline(json::parse(*text));

@@ -190,13 +190,18 @@ TEST(Cli, RedistributeInSpanCentricHeadsOnly) {
     EXPECT_NE(wrong.out.find("heads=span"), std::string::npos) << wrong.out;
 }
 
-TEST(Cli, TimelineDrawsTheAlpha0MapOfACheckpoint) {
-    TempDir dir;
+// run/timeline.json with checkpoints at steps 0 and 50 (Sink^0.3 0 and 50 %).
+static void writeTwoCheckpointTimeline(const TempDir& dir) {
     dir.write("run/timeline.json", R"({"probe": {"count": 2}, "points": [
         {"step": 0, "tokens": 0, "train_loss": 0, "val_loss": 5.5, "probe_loss": 5.5, "sink_rate": 0,
          "alpha0": [[0.1, 0.2], [0.1, 0.1]]},
         {"step": 50, "tokens": 4096, "train_loss": 4.0, "val_loss": 4.2, "probe_loss": 4.3, "sink_rate": 50,
          "alpha0": [[0.1, 0.8], [0.9, 0.1]]}]})");
+}
+
+TEST(Cli, TimelineDrawsTheAlpha0MapOfACheckpoint) {
+    TempDir dir;
+    writeTwoCheckpointTimeline(dir);
     const auto drawn = runCli("timeline --run " + dir.path("run") + " --step 50 --out " + dir.path("a0.svg"));
     ASSERT_EQ(drawn.code, 0) << drawn.out;
     EXPECT_NE(drawn.out.find("step 50"), std::string::npos) << drawn.out;
@@ -211,11 +216,7 @@ TEST(Cli, TimelineDrawsTheAlpha0MapOfACheckpoint) {
 // holds, and with --name prints, exports and draws it as from the run directory.
 TEST(Cli, TimelineGoesIntoATraceFileAndComesBack) {
     TempDir dir;
-    dir.write("run/timeline.json", R"({"probe": {"count": 2}, "points": [
-        {"step": 0, "tokens": 0, "train_loss": 0, "val_loss": 5.5, "probe_loss": 5.5, "sink_rate": 0,
-         "alpha0": [[0.1, 0.2], [0.1, 0.1]]},
-        {"step": 50, "tokens": 4096, "train_loss": 4.0, "val_loss": 4.2, "probe_loss": 4.3, "sink_rate": 50,
-         "alpha0": [[0.1, 0.8], [0.9, 0.1]]}]})");
+    writeTwoCheckpointTimeline(dir);
     const auto trace = dir.path("t.sqlite");
     const auto stored = runCli("timeline --run " + dir.path("run") + " --trace " + trace + " --json");
     ASSERT_EQ(stored.code, 0) << stored.out;
