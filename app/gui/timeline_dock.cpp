@@ -187,19 +187,24 @@ bool TimelineDock::adopt(std::vector<TimelinePoint> points, const QString& where
     m_runLabel->setText(label);
     m_runLabel->setToolTip(where);
     m_points = std::move(points);
-    reload();
+    refresh();
     setCurrentIndex(static_cast<int>(m_points.size()) - 1);
     return true;
 }
 
-// Re-reads the timeline (also on a new checkpoint); at the last checkpoint, follows to the newest.
+// Re-reads the timeline (also on a new checkpoint).
 void TimelineDock::reload() {
     if (m_dir.isEmpty() && m_tracePath.isEmpty()) return;
-    const bool atEnd = currentIndex() == m_slider->maximum();
     if (auto points = readPoints(); points && !points->empty()) m_points = std::move(points.value());
     // else: a half-written file between the trainer's write and rename, or a trace busy for
     // longer than its timeout; keep the last good read.
+    refresh();
+}
+
+// Draws m_points; at the last checkpoint, follows to the newest.
+void TimelineDock::refresh() {
     if (!m_tracePath.isEmpty()) m_traceStamp = traceStamp(m_tracePath); // after our own connection closed
+    const bool atEnd = currentIndex() == m_slider->maximum();
     std::vector<double> steps, train, val, probe, sink;
     for (const auto& p : m_points) {
         steps.push_back(static_cast<double>(p.step));

@@ -60,6 +60,7 @@ private:
     bool adopt(std::vector<TimelinePoint> points, const QString& where, const QString& label);
     bool fail(const QString& message);
     void reload();
+    void refresh();
     void showPoint(int index);
 
     QString m_dir;       // a run directory, or
