@@ -1,6 +1,8 @@
 // Interventions inside real forward passes (stories260K, tiny GPT-2): scoping by layer and head,
 // the operators' effect on captured attention, composition, caching, streaming and the prepared
 // prompt that live toggles use.
+#include "core/token_ids.h"
+#include "greedy_check.h"
 #include "metrics/output_effect.h"
 #include "metrics/sink_heads.h"
 #include "metrics/sink_metrics.h"
@@ -8,6 +10,7 @@
 #include "model/model.h"
 #include "model/prepared_prompt.h"
 #include "model/prompt_metrics.h"
+#include "temp_dir.h"
 #include "test_paths.h"
 
 #include <cmath>
@@ -188,7 +191,7 @@ TEST(Interventions, CachedGenerationAgreesWithOneIntervenedPass) {
     const auto V = full->vocab;
     for (std::size_t s = 0; s < gen->generated.size(); ++s) {
         const auto row = static_cast<std::int64_t>(kPrompt.size() + s - 1);
-        EXPECT_EQ(topK(full->logits.data() + row * V, V, 1)[0].id, gen->generated[s]) << "step " << s;
+        EXPECT_TRUE(isArgmaxUpToTie(full->logits.data() + row * V, V, gen->generated[s])) << "step " << s;
     }
 }
 
@@ -250,30 +253,41 @@ TEST(Streaming, ACacheThatNeverFillsIsTheFullContext) {
     }
 }
 
-// StreamingLLM's headline: once the text outruns the window, dropping the first tokens hurts far
-// more than dropping the same number of others. The text is the model's own (seeded sampling).
-TEST(Streaming, WindowOnlyPerplexityIsClearlyAboveSinksPlusWindow) {
-    auto m = loadStories();
-    ASSERT_TRUE(m);
-    GenerationOptions g;
-    g.maxNewTokens = 300;
-    g.temperature = 0.8f;
-    g.seed = 7;
-    g.stopAtEos = false;
-    auto gen = m->generate({1}, g, nullptr);
-    ASSERT_TRUE(gen.ok());
-    std::vector<std::int32_t> text{1};
-    text.insert(text.end(), gen->generated.begin(), gen->generated.end());
-    for (const char* pos : {"shift", "original"}) {
-        const std::string tail = std::string(",window=32,pos=") + pos;
-        auto windowOnly = m->perplexity(text, parse({("stream:sinks=0" + tail).c_str()}));
-        auto sinks = m->perplexity(text, parse({("stream:sinks=4" + tail).c_str()}));
-        ASSERT_TRUE(windowOnly.ok() && sinks.ok());
-        std::printf(
-            "stories260K, %zu tokens, window 32, positions %s: window only %.2f, 4 sinks + window %.2f\n",
-            text.size(), pos, windowOnly->perplexity, sinks->perplexity);
-        EXPECT_GT(windowOnly->perplexity, 1.3 * sinks->perplexity) << pos;
-    }
+// StreamingLLM on committed real text: the first held-out document of tests/data/corpus/val_sample.txt
+// (Austen, 585 tokens with BOS, longer than the bundled default model's 256-token training
+// context), tokenised once with that model's tokenizer and committed, so the scored ids are the
+// same on every machine. Only the relations that hold on this model are asserted. Measured: full
+// cache 48.8; window 16: window only 38.5, 4 sinks + window 32.0; window 64: 32.2 and 30.7. The
+// paper's blow-up without sinks does not reproduce on a model this small (its massive channels sit
+// on common tokens too, not only on BOS), so the test does not claim it.
+TEST(Streaming, SinkTokensHelpAndStreamingStaysBelowTheFullCachePastTheContext) {
+    const std::string dir = std::string(SINKSCOPE_SOURCE_DIR) + "/assets/models/default";
+    auto loaded = Model::load(dir);
+    ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+    const Model& m = **loaded;
+    auto ids = parseTokenIdList(readBytes(dataPath("corpus/val_sample_doc1.default_ids.txt")), "ids");
+    ASSERT_TRUE(ids.ok()) << ids.error().message;
+    // The committed ids are this model's tokens of that document (a retrained tokenizer fails here).
+    const std::string text = readBytes(dataPath("corpus/val_sample.txt"));
+    const std::string doc = text.substr(0, text.find("\n<|endoftext|>\n"));
+    ASSERT_NE(m.tokenizer(), nullptr);
+    EXPECT_EQ(m.tokenizer()->decode({ids->begin() + 1, ids->end()}), doc);
+    ASSERT_GT(static_cast<int>(ids->size()), 2 * m.config().maxPositions);
+
+    auto ppl = [&](const std::string& spec) {
+        auto r = spec.empty() ? m.perplexity(*ids) : m.perplexity(*ids, parse({spec.c_str()}));
+        EXPECT_TRUE(r.ok()) << spec << ": " << (r.ok() ? "" : r.error().message);
+        return r.ok() ? r->perplexity : 0.0;
+    };
+    const double full = ppl("");
+    const double only16 = ppl("stream:sinks=0,window=16"), sinks16 = ppl("stream:sinks=4,window=16");
+    const double only64 = ppl("stream:sinks=0,window=64"), sinks64 = ppl("stream:sinks=4,window=64");
+    std::printf("default model, %zu tokens: full cache %.2f; window 16: only %.2f, 4 sinks %.2f; window 64: "
+                "only %.2f, 4 sinks %.2f\n",
+                ids->size(), full, only16, sinks16, only64, sinks64);
+    EXPECT_LT(sinks16, 0.9 * only16); // measured 0.83
+    EXPECT_LT(sinks64, only64);       // measured 0.96
+    EXPECT_GT(full, 1.3 * sinks64);   // measured 1.59: past its context the full cache degrades
 }
 
 // Sink_1^0.3 over a fixed prompt set, from the metrics observer, against a count made directly
