@@ -74,6 +74,8 @@ Result<ModelRun> openModelRun(const ModelInputOptions& o, bool quiet) {
     r.ids = std::move(ids.value());
     if (auto st = r.model->checkInterventions(r.interventions, static_cast<std::int64_t>(r.ids.size())); !st)
         return st.error();
+    if (auto w = r.model->contextWarning(static_cast<std::int64_t>(r.ids.size())); !w.empty())
+        std::fprintf(stderr, "warning: %s\n", w.c_str());
     return r;
 }
 

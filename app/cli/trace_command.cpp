@@ -35,8 +35,6 @@ int runTraceCommand(const TraceOptions& o) {
     // Everything that can be wrong with the input is checked before the trace file is created.
     auto run = openModelRun(o.input, o.json);
     if (!run) return fail(run.error().message);
-    auto store = TraceStore::open(o.db, /*create=*/true);
-    if (!store) return fail(store.error().message);
     TraceRunOptions t;
     t.modelPath = o.input.model;
     t.generation = GenerationOptions{o.maxNewTokens, o.temperature, o.topK, o.topP, o.seed, true, 10};
@@ -44,6 +42,10 @@ int runTraceCommand(const TraceOptions& o) {
     t.onlyIntervened = o.onlyIntervened;
     t.label = o.label;
     t.bos = o.input.bos;
+    if (auto st = checkTraceMemory(*run->model, run->ids, run->interventions, t); !st)
+        return fail(st.error().message);
+    auto store = TraceStore::open(o.db, /*create=*/true);
+    if (!store) return fail(store.error().message);
     // One progress line per side, labelled as before: "generating (base)", "generating (intervened)".
     std::unique_ptr<Progress> line;
     std::string lineSide;

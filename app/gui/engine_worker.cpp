@@ -123,6 +123,17 @@ void EngineWorker::run(const QString& prompt, const QStringList& specs, int maxN
             return;
         }
         const auto T = static_cast<std::int64_t>(ids->size());
+        // The window keeps every head's dense map three times (the base run, the shown run and
+        // the view's copy) and the residual stream of every state: refuse before allocating.
+        const double maps = 3.0 * c.nLayers * c.nHeads * static_cast<double>(T) * static_cast<double>(T) * 4;
+        const double states = static_cast<double>(c.nLayers + 1) * static_cast<double>(T) * c.dModel * 4;
+        if (auto st = m.checkMemory(T, 0, true, ivs, true,
+                                    static_cast<std::int64_t>(std::min(9.0e18, maps + states)),
+                                    "the window's copies of every head's attention map");
+            !st) {
+            Q_EMIT failed(QString::fromStdString(st.error().message));
+            return;
+        }
         m_baseAttention.assign(static_cast<std::size_t>(c.nLayers * c.nHeads * T * T), 0.0f);
         // The unmodified pass feeds both the maps and the metrics panel.
         DenseCapture base(m_baseAttention, c.nHeads, T);
@@ -228,6 +239,7 @@ void EngineWorker::run(const QString& prompt, const QStringList& specs, int maxN
             view->generatedIntervenedRest = split(after->generated, *d, after->generated.size());
         }
     }
+    view->contextWarning = m.contextWarning(T + std::max(0, maxNewTokens));
     view->milliseconds = static_cast<double>(timer.nsecsElapsed()) / 1e6;
     Q_EMIT runFinished(view);
 }

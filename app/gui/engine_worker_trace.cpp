@@ -30,14 +30,18 @@ void EngineWorker::saveToTrace(const QString& path, const QString& prompt, const
         Q_EMIT failed(QString::fromStdString(checked.error().message));
         return;
     }
+    TraceRunOptions o;
+    o.modelPath = m_modelPath.toStdString();
+    o.generation.maxNewTokens = maxNewTokens;
+    if (auto st = checkTraceMemory(*m_model, *ids, *ivs, o); !st) {
+        Q_EMIT failed(QString::fromStdString(st.error().message));
+        return;
+    }
     auto store = TraceStore::open(path.toStdString(), /*create=*/true);
     if (!store) {
         Q_EMIT failed(QString::fromStdString(store.error().message));
         return;
     }
-    TraceRunOptions o;
-    o.modelPath = m_modelPath.toStdString();
-    o.generation.maxNewTokens = maxNewTokens;
     auto runs = traceRuns(*m_model, *ids, *ivs, o, **store, [this](const std::string&, int done, int total) {
         Q_EMIT progress(done, total);
         return !m_cancel.load();

@@ -270,6 +270,8 @@ void MainWindow::showRun(RunViewPtr view) {
                             .arg(view->T)
                             .arg(view->milliseconds, 0, 'f', 1)
                             .arg(view->firstRecomputedLayer));
+    if (!view->contextWarning.empty())
+        statusBar()->showMessage(QString::fromStdString(view->contextWarning), 15000);
     m_grid->setValues(view->alpha0, 0.3);
     m_panel->setModelShape(view->layers, view->heads);
     m_layer = std::min(m_layer, view->layers - 1);

@@ -32,6 +32,7 @@ struct RunView {
     // The two generations split at the first divergence: the shared start, then each one's rest.
     std::string generatedCommon, generatedBaseRest, generatedIntervenedRest;
     int firstRecomputedLayer = 0;
+    std::string contextWarning; // non-empty when the run outgrows the model's trained context
     // Metrics of the unmodified run (computed when the prompt changes).
     double sinkRate = 0;                         // Sink_1^0.3 over this prompt's heads, percent
     std::vector<std::vector<float>> hiddenNorms; // [state][token]

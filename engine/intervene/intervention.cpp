@@ -75,4 +75,19 @@ Status validateIntervention(const Intervention& iv, int nLayers, int nHeads) {
     return checkIndices(iv.heads, nHeads, "head", name);
 }
 
+Status checkInterventionPositions(const Intervention& iv, std::int64_t tokens) {
+    const std::string name = iv.spec.empty() ? describeIntervention(iv) : iv.spec;
+    const auto outside = [&](const std::string& what) -> Status {
+        return Error{fmt::format("intervention \"{}\": {} outside the prompt ({} token{}, positions 0-{})",
+                                 name, what, tokens, tokens == 1 ? "" : "s", tokens - 1)};
+    };
+    if (iv.kind == InterventionKind::Stream || iv.kind == InterventionKind::SinkLogit) return okStatus();
+    if (iv.sinks.kind == SinkSetKind::Explicit)
+        for (auto p : iv.sinks.positions)
+            if (p >= tokens) return outside(fmt::format("sink position {} is", p));
+    if (iv.kind == InterventionKind::Redistribute && iv.target.last >= tokens)
+        return outside(fmt::format("the target span {}-{} reaches", iv.target.first, iv.target.last));
+    return okStatus();
+}
+
 } // namespace sinkscope

@@ -82,6 +82,12 @@ Result<Intervention> parseIntervention(std::string_view spec);
 // spec: `intervention "suppress:layers=7": layer 7 is out of range (the model has 6 layers, 0-5)`.
 Status validateIntervention(const Intervention& iv, int nLayers, int nHeads);
 
+// Checks the token positions an intervention names against a prompt of `tokens` tokens: explicit
+// sink positions and a redistribution span outside the prompt would silently do nothing, so they
+// are errors: `intervention "suppress:sinks=999": sink position 999 is outside the prompt (7 tokens,
+// positions 0-6)`.
+Status checkInterventionPositions(const Intervention& iv, std::int64_t tokens);
+
 // A one-line human description, e.g. "ZeroTuning gamma 4 on sinks {0}, layers 2-5, all heads".
 std::string describeIntervention(const Intervention& iv);
 

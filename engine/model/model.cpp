@@ -2,15 +2,18 @@
 #include "model/model_impl.h"
 
 #include "core/allocator.h"
+#include "core/available_memory.h"
 #include "io/model_directory.h"
 #include "metrics/secondary_sinks.h"
 #include "model/capture.h"
 #include "model/device.h"
 #include "model/intervention_state.h"
+#include "model/pass_memory.h"
 #include "model/sampler.h"
 #include "model/streaming.h"
 #include "model/transformer.h"
 
+#include <ATen/Parallel.h>
 #include <algorithm>
 #include <c10/core/InferenceMode.h>
 #include <cmath>
@@ -153,11 +156,44 @@ Status Model::checkTokenIds(const std::vector<std::int32_t>& ids, const Interven
     return okStatus();
 }
 
+Status Model::checkMemory(std::int64_t tokens, std::int64_t newTokens, bool observer,
+                          const Interventions& interventions, bool allLogits, std::int64_t extraBytes,
+                          const std::string& extraWhat) const {
+    const auto& c = m_impl->config;
+    if (!m_impl->device.is_cpu()) return okStatus(); // device memory is the device's to refuse
+    PassShape shape;
+    shape.tokens = tokens;
+    shape.cacheTokens = newTokens > 0 ? tokens + newTokens : 0;
+    shape.observer = observer;
+    shape.allLogits = allLogits;
+    shape.threads = at::get_num_threads();
+    shape.probabilities = c.attention != AttentionKind::Softmax;
+    for (const auto& iv : interventions) {
+        if (iv.kind == InterventionKind::Stream) {
+            // Past the cache size the pass goes one token at a time against a bounded cache.
+            shape.tokens = std::min<std::int64_t>(tokens, iv.streamSinks + iv.streamWindow);
+            continue;
+        }
+        shape.probabilities = true;
+        shape.hiddenStates |= iv.sinks.kind == SinkSetKind::Secondary;
+    }
+    return checkPassMemory(c, shape, extraBytes, extraWhat, availableMemoryBytes());
+}
+
+std::string Model::contextWarning(std::int64_t tokens) const {
+    const auto& c = m_impl->config;
+    if (c.family == Family::Gpt2 || c.maxPositions <= 0 || tokens <= c.maxPositions) return {};
+    return fmt::format("{} tokens exceed the {} positions the model was trained on: attention past "
+                       "position {} is out of distribution",
+                       tokens, c.maxPositions, c.maxPositions - 1);
+}
+
 Status Model::checkInterventions(const Interventions& interventions, std::int64_t tokens) const {
     const auto& c = m_impl->config;
     int streams = 0;
     for (const auto& iv : interventions) {
         if (auto st = validateIntervention(iv, c.nLayers, c.nHeads); !st) return st.error();
+        if (auto st = checkInterventionPositions(iv, tokens); !st) return st.error();
         if (iv.kind != InterventionKind::Stream) continue;
         if (++streams > 1)
             return Error{fmt::format("intervention \"{}\": only one stream policy per run", iv.spec)};
@@ -196,6 +232,10 @@ Result<std::unique_ptr<detail::InterventionState>> Model::Impl::prepare(const Mo
 Result<ForwardOutput> Model::forward(const std::vector<std::int32_t>& ids, ForwardObserver* observer,
                                      bool allLogits, const Interventions& interventions) const {
     if (auto s = checkTokenIds(ids, interventions); !s) return s.error();
+    if (auto s = checkMemory(static_cast<std::int64_t>(ids.size()), 0, observer != nullptr, interventions,
+                             allLogits);
+        !s)
+        return s.error();
     try {
         c10::InferenceMode guard;
         auto state = m_impl->prepare(*this, ids, interventions);
@@ -227,6 +267,10 @@ Result<GenerationOutput> Model::generate(const std::vector<std::int32_t>& prompt
     });
     if (c.family == Family::Gpt2 && !streamed)
         maxNew = std::min<int>(maxNew, c.maxPositions - static_cast<int>(prompt.size()));
+    if (auto s = checkMemory(static_cast<std::int64_t>(prompt.size()), maxNew, observer != nullptr,
+                             interventions, false);
+        !s)
+        return s.error();
     try {
         c10::InferenceMode guard;
         auto state = m_impl->prepare(*this, prompt, interventions);

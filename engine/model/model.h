@@ -78,6 +78,18 @@ public:
     Status checkTokenIds(const std::vector<std::int32_t>& ids) const;
     Status checkTokenIds(const std::vector<std::int32_t>& ids, const Interventions& interventions) const;
 
+    // Checks that a pass over `tokens` tokens (generation: plus `newTokens` cached ones) fits in
+    // the memory this process can still allocate (core/available_memory.h), together with
+    // `extraBytes` the caller will hold for it (e.g. a capture, described by `extraWhat`). Only
+    // on the CPU; forward and generate check this themselves with no extra.
+    Status checkMemory(std::int64_t tokens, std::int64_t newTokens, bool observer,
+                       const Interventions& interventions, bool allLogits, std::int64_t extraBytes = 0,
+                       const std::string& extraWhat = {}) const;
+    // A line for the user when `tokens` exceeds the context the model was trained on (RoPE models
+    // run past it, out of distribution); empty when it does not. GPT-2's learned positions are a
+    // hard limit instead (checkTokenIds).
+    std::string contextWarning(std::int64_t tokens) const;
+
     // Checks layer/head indices and what a streaming cache needs of this model for `tokens` tokens.
     Status checkInterventions(const Interventions& interventions, std::int64_t tokens) const;
 

@@ -89,6 +89,20 @@ std::int64_t TraceCapture::bytes() const {
     return n;
 }
 
+std::int64_t TraceCapture::predictedBytes(int layers, int heads, std::int64_t promptTokens,
+                                          std::int64_t newTokens, bool scores) {
+    // In double: a hostile length must not wrap around; the caller compares with what is free.
+    const double T = static_cast<double>(promptTokens);
+    const double fed = static_cast<double>(std::max<std::int64_t>(0, newTokens - 1));
+    const double maps = static_cast<double>(layers) * heads;
+    const double causal = T * (T + 1) / 2 + fed * T + fed * (fed + 1) / 2; // keys of every row
+    const double rowsTimesKeys = T * T + fed * (T + fed);                  // dense rows x keys
+    const double last = (T + fed) * (T + fed);
+    double bytes = maps * causal * sizeof(std::uint16_t) + last * sizeof(float);
+    if (scores) bytes += maps * rowsTimesKeys * sizeof(float);
+    return bytes >= 9.0e18 ? INT64_MAX : static_cast<std::int64_t>(bytes);
+}
+
 void TraceCapture::onAttention(int layer, int head, const MatrixView& w) {
     keep(MapKind::Attention, layer, head, w);
 }

@@ -33,6 +33,10 @@ public:
     std::size_t mapCount() const { return m_maps.size(); }
     AttentionMap map(std::size_t i) const;
     std::int64_t bytes() const; // held for map values
+    // What bytes() will come to for a prompt of `promptTokens` followed by `newTokens` generated
+    // ones (each fed back but the last), plus the one dense float32 map being written at a time.
+    static std::int64_t predictedBytes(int layers, int heads, std::int64_t promptTokens,
+                                       std::int64_t newTokens, bool scores);
     // Norms merged over steps: one series per (kind, layer, head) covering every token seen.
     std::vector<NormSeries> norms() const;
 

@@ -91,6 +91,19 @@ RunRecord record(const Model& m, const std::vector<std::int32_t>& ids, const Tra
 
 } // namespace
 
+Status checkTraceMemory(const Model& m, const std::vector<std::int32_t>& ids,
+                        const Interventions& interventions, const TraceRunOptions& o) {
+    const auto& c = m.config();
+    const std::int64_t T = static_cast<std::int64_t>(ids.size());
+    const std::int64_t captured =
+        TraceCapture::predictedBytes(c.nLayers, c.nHeads, T, o.generation.maxNewTokens, o.scores);
+    if (auto st = m.checkMemory(T, o.generation.maxNewTokens, true, interventions, false, captured,
+                                fmt::format("the {} attention maps a trace keeps", c.nLayers * c.nHeads));
+        !st)
+        return Error{"trace: " + st.error().message};
+    return okStatus();
+}
+
 std::string modelConfigHash(const ModelConfig& c) {
     std::uint64_t h = 1469598103934665603ull;
     for (unsigned char ch : toHfConfigJson(c)) {
@@ -103,6 +116,7 @@ std::string modelConfigHash(const ModelConfig& c) {
 Result<std::vector<TracedRun>> traceRuns(const Model& m, const std::vector<std::int32_t>& ids,
                                          const Interventions& interventions, const TraceRunOptions& o,
                                          TraceStore& store, const TraceProgress& progress) {
+    if (auto st = checkTraceMemory(m, ids, interventions, o); !st) return st.error();
     std::vector<TracedRun> written;
     std::int64_t group = 0;
     std::vector<float> baseLogits;

@@ -39,6 +39,11 @@ Result<std::vector<TracedRun>> traceRuns(const Model& model, const std::vector<s
                                          const Interventions& interventions, const TraceRunOptions& options,
                                          TraceStore& store, const TraceProgress& progress = {});
 
+// Whether this machine can hold the run traceRuns would make (the pass and every captured map),
+// checked before anything is computed or written; traceRuns checks it too.
+Status checkTraceMemory(const Model& model, const std::vector<std::int32_t>& ids,
+                        const Interventions& interventions, const TraceRunOptions& options);
+
 // FNV-1a over the config as config.json text: the same architecture and shape hash alike.
 std::string modelConfigHash(const ModelConfig& config);
 
