@@ -63,8 +63,8 @@ std::int64_t parseByteSize(const std::string& text) {
     if (unit.empty())
         scale = 1;
     else if (unit.size() == 1 && std::string("KkMmGgTt").find(unit[0]) != std::string::npos)
-        scale = std::pow(1024.0, 1 + static_cast<int>(std::string("KMGT").find(
-                                         static_cast<char>(std::toupper(static_cast<unsigned char>(unit[0]))))));
+        scale = std::pow(1024.0, 1 + static_cast<int>(std::string("KMGT").find(static_cast<char>(
+                                         std::toupper(static_cast<unsigned char>(unit[0]))))));
     else
         return -1;
     const double bytes = value * scale;

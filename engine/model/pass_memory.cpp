@@ -39,12 +39,11 @@ PassMemory estimatePassMemory(const ModelConfig& c, const PassShape& s) {
     std::string attentionWhat;
     if (s.probabilities || s.scores) {
         attention = mul(mul(square, H), s.scores ? 3 : 2);
-        attentionWhat =
-            fmt::format("attention probabilities of {} heads over {} x {} positions", H, T, keys);
+        attentionWhat = fmt::format("attention probabilities of {} heads over {} x {} positions", H, T, keys);
     } else if (s.observer) {
         attention = mul(square, std::min(threads, H));
-        attentionWhat = fmt::format("attention maps of {} x {} positions, {} at a time", T, keys,
-                                    std::min(threads, H));
+        attentionWhat =
+            fmt::format("attention maps of {} x {} positions, {} at a time", T, keys, std::min(threads, H));
     }
     // Activations of one layer (residual, norms, q/k/v, attention output, feed-forward) with room
     // for LibTorch's temporaries, the KV cache, logits and kept residual states.
@@ -65,7 +64,7 @@ PassMemory estimatePassMemory(const ModelConfig& c, const PassShape& s) {
                           {logits, fmt::format("logits of {} positions", s.allLogits ? T : 1)},
                           {hidden, fmt::format("{} residual states of {} positions", c.nLayers + 1, T)}};
     const auto top = std::max_element(std::begin(parts), std::end(parts),
-                                       [](const Part& a, const Part& b) { return a.bytes < b.bytes; });
+                                      [](const Part& a, const Part& b) { return a.bytes < b.bytes; });
     m.largest = top->what;
     return m;
 }

@@ -12,14 +12,14 @@
 namespace sinkscope {
 
 struct PassShape {
-    std::int64_t tokens = 0;        // positions fed in one pass (the prompt)
-    std::int64_t cacheTokens = 0;   // positions a KV cache holds (prompt + generated; 0: no cache)
-    bool observer = false;          // an observer may want per-head attention maps
-    bool probabilities = false;     // a layer's [heads, T, T] probabilities are formed (interventions)
-    bool scores = false;            // and its pre-softmax scores too
-    bool allLogits = false;         // logits for every position, not only the last
-    bool hiddenStates = false;      // every residual state kept (secondary-sink detection)
-    int threads = 1;                // the engine's worker threads (a buffer each)
+    std::int64_t tokens = 0;      // positions fed in one pass (the prompt)
+    std::int64_t cacheTokens = 0; // positions a KV cache holds (prompt + generated; 0: no cache)
+    bool observer = false;        // an observer may want per-head attention maps
+    bool probabilities = false;   // a layer's [heads, T, T] probabilities are formed (interventions)
+    bool scores = false;          // and its pre-softmax scores too
+    bool allLogits = false;       // logits for every position, not only the last
+    bool hiddenStates = false;    // every residual state kept (secondary-sink detection)
+    int threads = 1;              // the engine's worker threads (a buffer each)
 };
 
 struct PassMemory {

@@ -22,7 +22,8 @@ inline bool isArgmaxUpToTie(const float* logits, std::int64_t vocab, std::int32_
                             double tol = kGreedyTieTolerance) {
     if (chosen < 0 || chosen >= vocab) return false;
     const float best = *std::max_element(logits, logits + vocab);
-    return static_cast<double>(best) - logits[chosen] <= tol * std::max(1.0, std::abs(static_cast<double>(best)));
+    return static_cast<double>(best) - logits[chosen] <=
+           tol * std::max(1.0, std::abs(static_cast<double>(best)));
 }
 
 // Empty when `generated` follows `expected` (same length) until the first difference and that

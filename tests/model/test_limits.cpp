@@ -103,7 +103,8 @@ TEST(Limits, ForwardRefusesAPromptThatCannotFitWithOneLine) {
     AttentionRecorder rec(m->config().nLayers, m->config().nHeads);
     auto r = m->forward(ids, &rec);
     ASSERT_FALSE(r.ok());
-    EXPECT_NE(r.error().message.find("20000-token prompt needs about"), std::string::npos) << r.error().message;
+    EXPECT_NE(r.error().message.find("20000-token prompt needs about"), std::string::npos)
+        << r.error().message;
     EXPECT_EQ(r.error().message.find('\n'), std::string::npos) << r.error().message;
     GenerationOptions g;
     g.maxNewTokens = 2;
@@ -150,7 +151,8 @@ TEST(Limits, PositionsOutsideThePromptAreErrors) {
     }
     auto cli = runCli("run --model " + kStories + " --token-ids 1,403,407 -i suppress:sinks=999");
     EXPECT_EQ(cli.code, 1) << cli.out;
-    EXPECT_NE(cli.out.find("sink position 999 is outside the prompt (3 tokens"), std::string::npos) << cli.out;
+    EXPECT_NE(cli.out.find("sink position 999 is outside the prompt (3 tokens"), std::string::npos)
+        << cli.out;
 }
 
 TEST(Limits, PromptsPastTheTrainedContextWarn) {
