@@ -27,7 +27,10 @@ struct Bundled {
     SinkProbeResult probe;
 };
 
-// Loads the model once and reruns its recorded sink probe on it, which must agree exactly.
+// Loads the model once and reruns its recorded sink probe on it. The record was made on the machine
+// that trained the model; another CPU or BLAS kernel rounds differently, so the loss agrees to a
+// relative 1e-5, and a (sequence, head) whose alpha_0 lies within rounding of eps may fall on either
+// side: the rate may differ by a couple of such flips, never more.
 Bundled loadAndReproduceRecordedProbe(const std::string& dir) {
     auto m = Model::load(dir);
     EXPECT_TRUE(m.ok()) << m.error().message;
@@ -39,8 +42,10 @@ Bundled loadAndReproduceRecordedProbe(const std::string& dir) {
     auto probe = runSinkProbe(**m, recorded->sequences, recorded->eps);
     EXPECT_TRUE(probe.ok()) << probe.error().message;
     if (!probe.ok()) return {std::move(*m), {}};
-    EXPECT_NEAR(probe->sinkRate, recorded->recorded.sinkRate, 1e-9) << dir;
-    EXPECT_NEAR(probe->meanLoss, recorded->recorded.meanLoss, 1e-6) << dir;
+    const auto& c = m.value()->config();
+    const double oneFlip = 100.0 / (static_cast<double>(recorded->sequences.size()) * c.nLayers * c.nHeads);
+    EXPECT_NEAR(probe->sinkRate, recorded->recorded.sinkRate, 2 * oneFlip + 1e-9) << dir;
+    EXPECT_NEAR(probe->meanLoss, recorded->recorded.meanLoss, 1e-5 * recorded->recorded.meanLoss) << dir;
     return {std::move(*m), *probe};
 }
 
