@@ -1,5 +1,6 @@
 #include "models_command.h"
 
+#include "core/human_bytes.h"
 #include "io/hf_cache.h"
 #include "io/model_discovery.h"
 
@@ -22,16 +23,6 @@ std::string humanCount(std::int64_t n) {
     for (v /= 1000.0; v >= 1000.0 && u + 1 < units.size(); v /= 1000.0)
         ++u;
     return fmt::format("{:.{}f}{}", v, v < 10.0 ? 1 : 0, units[u]);
-}
-
-std::string humanBytes(std::uint64_t n) {
-    if (n < 1024) return fmt::format("{} B", n);
-    constexpr std::array<const char*, 4> units = {"KiB", "MiB", "GiB", "TiB"};
-    double v = static_cast<double>(n) / 1024.0;
-    std::size_t u = 0;
-    for (; v >= 1024.0 && u + 1 < units.size(); v /= 1024.0)
-        ++u;
-    return fmt::format("{:.1f} {}", v, units[u]);
 }
 
 std::string executablePath() {

@@ -199,7 +199,7 @@ Result<ModelConfig> parseHfConfig(const std::string& jsonText, const std::string
 }
 
 Result<ModelConfig> loadHfConfig(const std::string& path) {
-    auto text = readWholeFile(path);
+    auto text = readWholeFile(path, kConfigFile);
     if (!text) return text.error();
     return parseHfConfig(*text, path);
 }
