@@ -10,6 +10,7 @@
 #include "model_fixture.h"
 #include "temp_dir.h"
 #include "test_paths.h"
+#include "tokenizer/tokenizer.h"
 
 #include <chrono>
 #include <filesystem>
@@ -169,6 +170,24 @@ TEST(FileLimits, DiscoveryListsFifoModelsAsUnsupportedWithoutOpeningThem) {
     EXPECT_EQ(found.models[1].reason, dir + "/config.json: is a FIFO, not a regular file");
     ASSERT_EQ(found.notes.size(), 1u);
     EXPECT_EQ(found.notes[0], d.path("stray.gguf") + ": is a FIFO, not a directory or a model file");
+}
+
+TEST(FileLimits, TokenizerFilesAreRefusedWhenNotRegularOrTooLarge) {
+    TempDir d;
+    fs::create_directories(d.path("fifo"));
+    const auto fifo = d.path("fifo/tokenizer.json");
+    ASSERT_TRUE(makeFifo(fifo));
+    auto tok = returnsDespiteFifo(fifo, [&] { return loadTokenizerFromDirectory(d.path("fifo")); });
+    ASSERT_FALSE(tok.ok()); // a FIFO is not taken for a tokenizer file at all
+    EXPECT_NE(tok.error().message.find("no tokenizer found"), std::string::npos) << tok.error().message;
+    const auto big = d.write("big/tokenizer.json", "");
+    ASSERT_EQ(::truncate(big.c_str(), 200ll << 20), 0);
+    tok = loadTokenizerFromDirectory(d.path("big"));
+    ASSERT_FALSE(tok.ok());
+    EXPECT_NE(
+        tok.error().message.find(big + ": is 200.0 MiB, more than the 128.0 MiB limit for a tokenizer file"),
+        std::string::npos)
+        << tok.error().message;
 }
 
 } // namespace
