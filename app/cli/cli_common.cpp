@@ -20,8 +20,9 @@ Result<std::vector<std::int32_t>> parseTokenIds(const std::string& text) {
 
 Result<std::string> readPromptArgument(const std::string& arg) {
     if (arg.empty() || arg[0] != '@') return arg;
-    auto text = readWholeFile(arg.substr(1));
-    if (!text) return Error{fmt::format("--prompt: cannot read file '{}'", arg.substr(1))};
+    if (arg.size() == 1) return Error{"--prompt: '@' names no file (write @PATH)"};
+    auto text = readWholeFile(arg.substr(1), kPromptFile);
+    if (!text) return Error{"--prompt: " + text.error().message};
     return text;
 }
 

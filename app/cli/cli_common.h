@@ -15,7 +15,8 @@ int fail(const std::string& message);
 // Parses "1,2,3" (spaces allowed); errors name the offending entry.
 Result<std::vector<std::int32_t>> parseTokenIds(const std::string& text);
 
-// Reads a prompt argument: "@path" reads the file, anything else is the text itself.
+// Reads a prompt argument: "@path" reads the file (a regular file of at most 16 MiB), anything
+// else is the text itself.
 Result<std::string> readPromptArgument(const std::string& arg);
 
 // A progress line on stderr that appears only once the work has taken more than a second and

@@ -1,6 +1,7 @@
 #include "metrics_command.h"
 
 #include "cli_common.h"
+#include "core/read_file.h"
 #include "figures/figure_builders.h"
 #include "metrics/secondary_sinks.h"
 #include "metrics/sink_dimensions.h"
@@ -10,8 +11,8 @@
 #include <algorithm>
 #include <filesystem>
 #include <fmt/format.h>
-#include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 namespace sinkscope::cli {
 
@@ -25,8 +26,9 @@ Result<std::vector<std::vector<std::int32_t>>> allPrompts(const Model& m, const 
         out.push_back(std::move(ids.value()));
         return out;
     }
-    std::ifstream in(o.promptsFile);
-    if (!in) return Error{fmt::format("--prompts-file: cannot read '{}'", o.promptsFile)};
+    auto text = readWholeFile(o.promptsFile, kPromptFile);
+    if (!text) return Error{"--prompts-file: " + text.error().message};
+    std::istringstream in(*text);
     std::string line;
     for (int n = 1; std::getline(in, line); ++n) {
         if (line.find_first_not_of(" \t\r") == std::string::npos) continue;

@@ -12,7 +12,8 @@ void addModelInputOptions(CLI::App* cmd, ModelInputOptions& o, bool intervention
     cmd->add_option("--model,-m", o.model,
                     "Model directory (config.json + safetensors), .gguf file or llama2.c .bin")
         ->required();
-    auto* prompt = cmd->add_option("--prompt,-p", o.prompt, "Prompt text, or @file to read it from a file");
+    auto* prompt = cmd->add_option("--prompt,-p", o.prompt,
+                                   "Prompt text, or @FILE to read it from a regular file of at most 16 MiB");
     auto* ids = cmd->add_option("--token-ids", o.tokenIds, "Comma-separated token ids fed as they are");
     prompt->excludes(ids);
     ids->excludes(prompt);

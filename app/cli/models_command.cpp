@@ -1,6 +1,6 @@
 #include "models_command.h"
 
-#include "core/available_memory.h"
+#include "core/human_bytes.h"
 #include "io/hf_cache.h"
 #include "io/model_discovery.h"
 
@@ -57,7 +57,7 @@ void printTable(const Discovery& d) {
         rows.push_back(
             {{m.name, modelSourceId(m.source), m.format ? modelFormatId(*m.format) : "-",
               m.architecture.empty() ? "?" : m.architecture, m.parameters ? humanCount(*m.parameters) : "-",
-              formatBytes(static_cast<std::int64_t>(m.weightBytes)), m.supported ? "yes" : "no"},
+              humanBytes(m.weightBytes), m.supported ? "yes" : "no"},
              &m});
     std::array<std::size_t, 7> width{};
     for (const auto& r : rows)

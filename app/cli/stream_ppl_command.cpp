@@ -12,8 +12,8 @@ namespace sinkscope::cli {
 namespace {
 
 Result<std::string> readFile(const std::string& path, const char* what) {
-    auto text = readWholeFile(path);
-    if (!text) return Error{fmt::format("{}: cannot read '{}'", what, path)};
+    auto text = readWholeFile(path, kTextFile);
+    if (!text) return Error{fmt::format("{}: {}", what, text.error().message)};
     return text;
 }
 

@@ -132,8 +132,8 @@ int runTimelineCommand(const TimelineOptions& o) {
     if (o.json) {
         // A run directory's file as it is (it also describes the probe set); a trace's points as
         // that file writes them.
-        auto text =
-            o.run.empty() ? Result<std::string>(timelinePointsJson(points)) : readWholeFile(src.where);
+        auto text = o.run.empty() ? Result<std::string>(timelinePointsJson(points))
+                                  : readWholeFile(src.where, kTimelineFile);
         if (!text) return fail(text.error().message);
         fmt::print("{}", *text);
         return 0;

@@ -122,7 +122,7 @@ int runTrainCommand(const TrainOptions& o) {
     if (o.corpus.empty()) return fail("train: a new run needs --corpus DIR (with train.txt and val.txt)");
     NewRunInputs in;
     if (!o.recipe.empty()) {
-        auto text = readWholeFile(o.recipe);
+        auto text = readWholeFile(o.recipe, kConfigFile);
         if (!text) return fail(text.error().message);
         auto cfg = parseTrainConfig(*text, o.recipe);
         if (!cfg) return fail(cfg.error().message);

@@ -5,7 +5,6 @@
 #include <cstdlib>
 #include <fmt/format.h>
 #include <fstream>
-#include <iterator>
 #include <sstream>
 
 namespace sinkscope {
@@ -81,16 +80,6 @@ std::int64_t availableMemoryBytes() {
     take(cgroupRoom());
     if (const char* env = std::getenv("SINKSCOPE_MEMORY_LIMIT")) take(parseByteSize(env));
     return best;
-}
-
-std::string formatBytes(std::int64_t bytes) {
-    if (bytes < 1024) return fmt::format("{} B", bytes);
-    constexpr const char* units[] = {"KiB", "MiB", "GiB", "TiB"};
-    double v = static_cast<double>(bytes) / 1024.0;
-    std::size_t u = 0;
-    for (; v >= 1024.0 && u + 1 < std::size(units); v /= 1024.0)
-        ++u;
-    return fmt::format("{:.1f} {}", v, units[u]);
 }
 
 } // namespace sinkscope

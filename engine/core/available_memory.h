@@ -15,7 +15,4 @@ std::int64_t availableMemoryBytes();
 // Parses "512M", "2G", "1.5G", "123456" (powers of 1024); -1 when not a size.
 std::int64_t parseByteSize(const std::string& text);
 
-// "512 B", "12.0 KiB", "1.5 GiB" (powers of 1024).
-std::string formatBytes(std::int64_t bytes);
-
 } // namespace sinkscope

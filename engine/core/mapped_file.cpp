@@ -1,9 +1,6 @@
 #include "core/mapped_file.h"
 
-#include <fcntl.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -11,33 +8,18 @@
 
 namespace sinkscope {
 
-Result<MappedFile> MappedFile::open(const std::string& path) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return Error{fmt::format("{}: cannot open: {}", path, std::strerror(errno))};
-    struct stat st {};
-    if (::fstat(fd, &st) != 0) {
-        int e = errno;
-        ::close(fd);
-        return Error{fmt::format("{}: cannot stat: {}", path, std::strerror(e))};
-    }
-    if (!S_ISREG(st.st_mode)) {
-        ::close(fd);
-        return Error{fmt::format("{}: not a regular file", path)};
-    }
+Result<MappedFile> MappedFile::open(const std::string& path, const FileKind& kind) {
+    auto file = RegularFile::open(path, kind);
+    if (!file) return file.error();
     MappedFile f;
     f.m_path = path;
-    f.m_size = static_cast<std::size_t>(st.st_size);
+    f.m_size = static_cast<std::size_t>(file->size());
     if (f.m_size > 0) {
-        void* p = ::mmap(nullptr, f.m_size, PROT_READ, MAP_PRIVATE, fd, 0);
-        if (p == MAP_FAILED) {
-            int e = errno;
-            ::close(fd);
-            return Error{fmt::format("{}: cannot map: {}", path, std::strerror(e))};
-        }
+        void* p = ::mmap(nullptr, f.m_size, PROT_READ, MAP_PRIVATE, file->fd(), 0);
+        if (p == MAP_FAILED) return Error{fmt::format("{}: cannot map: {}", path, std::strerror(errno))};
         f.m_data = static_cast<const std::uint8_t*>(p);
     }
-    ::close(fd); // the mapping keeps the file alive
-    return f;
+    return f; // the mapping keeps the file alive once the descriptor is closed
 }
 
 MappedFile::MappedFile(MappedFile&& other) noexcept

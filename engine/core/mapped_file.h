@@ -1,6 +1,7 @@
 #pragma once
 // MappedFile: a read-only memory map of a whole file. Move-only; unmaps on destruction.
 // Model weights are read through it so that multi-gigabyte checkpoints are never copied twice.
+#include "core/regular_file.h"
 #include "core/result.h"
 
 #include <cstddef>
@@ -11,7 +12,9 @@ namespace sinkscope {
 
 class MappedFile {
 public:
-    static Result<MappedFile> open(const std::string& path);
+    // Maps a regular file of at most kind.maxBytes (regular_file.h: FIFOs, devices and directories
+    // are refused without blocking).
+    static Result<MappedFile> open(const std::string& path, const FileKind& kind = kWeightFile);
 
     MappedFile() = default;
     MappedFile(MappedFile&& other) noexcept;

@@ -1,10 +1,11 @@
 #include "io/hf_cache.h"
 
+#include "core/read_file.h"
+
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fmt/format.h>
-#include <fstream>
 #include <vector>
 
 namespace sinkscope {
@@ -31,10 +32,13 @@ std::string repoName(const std::string& dirName) {
     return out;
 }
 
+// The first line of a ref file; empty when there is none or it is not a small regular file.
 std::string readRef(const fs::path& file) {
-    std::ifstream in(file);
-    std::string ref;
-    if (in) std::getline(in, ref);
+    std::error_code ec;
+    if (!fs::exists(file, ec)) return {};
+    auto text = readWholeFile(file.string(), kConfigFile);
+    if (!text) return {};
+    std::string ref = text->substr(0, text->find('\n'));
     while (!ref.empty() && (ref.back() == '\r' || ref.back() == ' ' || ref.back() == '\t'))
         ref.pop_back();
     return ref;

@@ -1,10 +1,12 @@
 #include "io/llama2c_checkpoint.h"
 
 #include "core/mapped_file.h"
+#include "core/saturating.h"
 
 #include <array>
 #include <cstring>
 #include <fmt/format.h>
+#include <limits>
 
 namespace sinkscope {
 
@@ -57,21 +59,42 @@ Result<ModelConfig> configFromHeader(const std::uint8_t* data, std::size_t size,
         return Error{fmt::format("{}: inconsistent llama2.c header (dim {}, n_heads {}, n_kv_heads {})", path,
                                  c.dModel, c.nHeads, c.nKvHeads)};
     c.headDim = c.dModel / c.nHeads;
-    if (static_cast<std::int64_t>(size) != llama2cFileSize(c))
-        return Error{fmt::format("{}: size {} bytes does not match the header (expected {} bytes for dim {}, "
-                                 "{} layers, vocab {}): truncated or not a llama2.c checkpoint",
-                                 path, size, llama2cFileSize(c), c.dModel, c.nLayers, c.vocabSize)};
+    const std::int64_t expected = llama2cFileSize(c);
+    if (static_cast<std::int64_t>(size) != expected)
+        return Error{fmt::format(
+            "{}: size {} bytes does not match the header (expected {} for dim {}, {} layers, "
+            "vocab {}): truncated or not a llama2.c checkpoint",
+            path, size,
+            expected == std::numeric_limits<std::int64_t>::max() ? std::string("at least 8 EiB")
+                                                                 : fmt::format("{} bytes", expected),
+            c.dModel, c.nLayers, c.vocabSize)};
     return c;
 }
 
 } // namespace
 
 std::int64_t llama2cFileSize(const ModelConfig& c) {
-    const std::int64_t D = c.dModel, F = c.dFf, L = c.nLayers, V = c.vocabSize, KV = c.nKvHeads * c.headDim;
-    const std::int64_t ropeFloats = static_cast<std::int64_t>(c.maxPositions) * c.headDim;
-    const std::int64_t body =
-        V * D + L * D + L * D * D + 2 * L * KV * D + L * D * D + L * D + 3 * L * F * D + D;
-    return 28 + 4 * (body + ropeFloats + (c.tieEmbeddings ? 0 : V * D));
+    // Header fields reach 2^20 each, so products of three overflow int64: saturate instead.
+    const std::int64_t D = c.dModel, F = c.dFf, L = c.nLayers, V = c.vocabSize;
+    const std::int64_t KV = saturatingMul(c.nKvHeads, c.headDim);
+    auto mul = [](std::initializer_list<std::int64_t> xs) {
+        std::int64_t r = 1;
+        for (const auto x : xs)
+            r = saturatingMul(r, x);
+        return r;
+    };
+    std::int64_t floats = 0;
+    for (const auto term : {mul({V, D}),                        // token embeddings
+                            mul({L, D}),                        // attention norms
+                            mul({2, L, D, D}),                  // wq, wo
+                            mul({2, L, KV, D}),                 // wk, wv
+                            mul({L, D}),                        // ffn norms
+                            mul({3, L, F, D}),                  // w1, w2, w3
+                            D,                                  // final norm
+                            mul({c.maxPositions, c.headDim}),   // legacy RoPE tables
+                            c.tieEmbeddings ? 0 : mul({V, D})}) // classifier
+        floats = saturatingAdd(floats, term);
+    return saturatingAdd(28, saturatingMul(4, floats));
 }
 
 Result<ModelConfig> readLlama2cConfig(const std::string& path) {

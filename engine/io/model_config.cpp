@@ -1,7 +1,9 @@
 #include "io/model_config.h"
 #include "core/read_file.h"
 
+#include <cmath>
 #include <fmt/format.h>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 namespace sinkscope {
@@ -37,16 +39,28 @@ struct Reader {
         out = v->get<int>();
         return true;
     }
-    void number(std::initializer_list<const char*> keys, double& out) {
+    // A number that must be positive and finite (epsilons, RoPE's base): zero or a negative value
+    // would make every activation NaN instead of failing.
+    void positiveNumber(std::initializer_list<const char*> keys, double& out) {
         const json* v = find(keys);
         if (!v) return;
-        if (!v->is_number()) {
-            if (error.empty())
-                error =
-                    fmt::format("{}: field '{}' must be a number, got {}", source, *keys.begin(), v->dump());
-            return;
-        }
-        out = v->get<double>();
+        const bool ok = v->is_number() && std::isfinite(v->get<double>()) && v->get<double>() > 0;
+        if (!ok && error.empty())
+            error =
+                fmt::format("{}: field '{}' must be a positive finite number, got {}", source, *keys.begin(),
+                            v->is_number() ? fmt::format("{}", v->get<double>()) : v->dump());
+        if (ok) out = v->get<double>();
+    }
+    // A number the forward pass uses as a float (a sink logit, a sigmoid bias): within float's range.
+    void finiteFloat(std::initializer_list<const char*> keys, float& out) {
+        const json* v = find(keys);
+        if (!v) return;
+        const bool ok = v->is_number() && std::isfinite(v->get<double>()) &&
+                        std::abs(v->get<double>()) <= std::numeric_limits<float>::max();
+        if (!ok && error.empty())
+            error = fmt::format("{}: field '{}' must be a finite float, got {}", source, *keys.begin(),
+                                v->is_number() ? fmt::format("{}", v->get<double>()) : v->dump());
+        if (ok) out = static_cast<float>(v->get<double>());
     }
     void boolean(const char* key, bool& out) {
         const json* v = find({key});
@@ -84,16 +98,16 @@ Status readAttentionKind(Reader& r, ModelConfig& c) {
         if (b && b->is_string() && b->get<std::string>() == "learned") {
             c.sinkLogitLearned = true;
         } else if (b && b->is_number()) {
-            c.sinkLogit = b->get<float>();
+            r.finiteFloat({"sinkscope_sink_logit"}, c.sinkLogit);
+            if (!r.error.empty()) return Error{r.error};
         } else if (b) {
             return Error{fmt::format("{}: 'sinkscope_sink_logit' must be a number or \"learned\", got {}",
                                      r.source, b->dump())};
         }
     } else if (k == "sigmoid") {
         c.attention = AttentionKind::Sigmoid;
-        double bias = 0.0;
-        r.number({"sinkscope_sigmoid_bias"}, bias);
-        c.sigmoidBias = static_cast<float>(bias);
+        r.finiteFloat({"sinkscope_sigmoid_bias"}, c.sigmoidBias);
+        if (!r.error.empty()) return Error{r.error};
     } else {
         return Error{fmt::format("{}: 'sinkscope_attention' must be softmax, sink_logit or sigmoid, got {}",
                                  r.source, k)};
@@ -128,7 +142,7 @@ Result<ModelConfig> parseHfConfig(const std::string& jsonText, const std::string
         c.dFf = 4 * c.dModel;
         r.positiveInt({"n_inner"}, c.dFf, false);
         c.normEps = 1e-5;
-        r.number({"layer_norm_epsilon"}, c.normEps);
+        r.positiveNumber({"layer_norm_epsilon"}, c.normEps);
         c.tieEmbeddings = true;
         c.qkvBias = true;
         c.outputBias = true;
@@ -154,8 +168,8 @@ Result<ModelConfig> parseHfConfig(const std::string& jsonText, const std::string
         r.positiveInt({"max_position_embeddings"}, c.maxPositions, false);
         c.nKvHeads = c.nHeads;
         r.positiveInt({"num_key_value_heads"}, c.nKvHeads, false);
-        r.number({"rms_norm_eps"}, c.normEps);
-        r.number({"rope_theta"}, c.ropeTheta);
+        r.positiveNumber({"rms_norm_eps"}, c.normEps);
+        r.positiveNumber({"rope_theta"}, c.ropeTheta);
         c.tieEmbeddings = c.modelType == "qwen2";
         r.boolean("tie_word_embeddings", c.tieEmbeddings);
         c.qkvBias = c.modelType == "qwen2";
@@ -181,6 +195,11 @@ Result<ModelConfig> parseHfConfig(const std::string& jsonText, const std::string
     c.headDim = c.dModel / c.nHeads;
     r.positiveInt({"head_dim"}, c.headDim, false);
     if (!r.error.empty()) return Error{r.error};
+    // GPT-2's fused c_attn splits the hidden size among the heads; only RoPE models may decouple them.
+    if (c.family == Family::Gpt2 && static_cast<std::int64_t>(c.headDim) * c.nHeads != c.dModel)
+        return Error{fmt::format("{}: field 'head_dim' is {}, but a GPT-2 model's heads split n_embd {} into "
+                                 "{} heads of {}",
+                                 source, c.headDim, c.dModel, c.nHeads, c.dModel / c.nHeads)};
     if (c.nHeads % c.nKvHeads != 0)
         return Error{fmt::format("{}: {} attention heads are not a multiple of {} key/value heads", source,
                                  c.nHeads, c.nKvHeads)};
@@ -199,7 +218,7 @@ Result<ModelConfig> parseHfConfig(const std::string& jsonText, const std::string
 }
 
 Result<ModelConfig> loadHfConfig(const std::string& path) {
-    auto text = readWholeFile(path);
+    auto text = readWholeFile(path, kConfigFile);
     if (!text) return text.error();
     return parseHfConfig(*text, path);
 }

@@ -1,5 +1,6 @@
 #include "io/model_directory.h"
 
+#include "core/read_file.h"
 #include "io/gguf_llama.h"
 #include "io/llama2c_checkpoint.h"
 #include "io/pickle_guard.h"
@@ -7,7 +8,6 @@
 
 #include <filesystem>
 #include <fmt/format.h>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 namespace sinkscope {
@@ -23,13 +23,19 @@ bool hasExtension(const fs::path& p, std::initializer_list<const char*> exts) {
     return false;
 }
 
-// tokenizer_config.json's add_bos_token, when present, overrides the family default.
-void applyTokenizerConfig(const fs::path& dir, ModelConfig& c) {
-    std::ifstream in(dir / "tokenizer_config.json");
-    if (!in) return;
-    const auto j = nlohmann::json::parse(in, nullptr, false);
+// tokenizer_config.json's add_bos_token, when present, overrides the family default. A missing
+// file is normal; one that cannot be read (a FIFO, far too large) is refused, as the tokenizer
+// loader would refuse it later.
+Status applyTokenizerConfig(const fs::path& dir, ModelConfig& c) {
+    const fs::path path = dir / "tokenizer_config.json";
+    std::error_code ec;
+    if (!fs::exists(path, ec)) return okStatus();
+    auto text = readWholeFile(path.string(), kConfigFile);
+    if (!text) return text.error();
+    const auto j = nlohmann::json::parse(*text, nullptr, false);
     if (j.is_object() && j.contains("add_bos_token") && j["add_bos_token"].is_boolean())
         c.addBos = j["add_bos_token"].get<bool>() && c.bosId.has_value();
+    return okStatus();
 }
 
 Result<ModelFiles> openHf(const fs::path& dir, const fs::path& weightsFile) {
@@ -40,7 +46,7 @@ Result<ModelFiles> openHf(const fs::path& dir, const fs::path& weightsFile) {
     m.directory = dir.string();
     m.weightsPath = weightsFile.string();
     m.config = config.value();
-    applyTokenizerConfig(dir, m.config);
+    if (auto s = applyTokenizerConfig(dir, m.config); !s) return s.error();
     auto store = weightsFile.filename().string().ends_with(".index.json")
                      ? WeightStore::openShardIndex(weightsFile.string())
                      : WeightStore::openSafetensors(weightsFile.string());

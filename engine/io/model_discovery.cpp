@@ -1,6 +1,9 @@
 #include "io/model_discovery.h"
 
+#include "core/regular_file.h"
 #include "io/hf_cache.h"
+
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -56,7 +59,13 @@ public:
             return;
         }
         if (!fs::is_directory(p, ec)) {
-            if (reportMissing) m_result.notes.push_back(fmt::format("{}: no such directory", root));
+            struct stat st {};
+            if (!reportMissing) return;
+            if (::stat(root.c_str(), &st) == 0) // a FIFO, a device: never opened
+                m_result.notes.push_back(fmt::format("{}: is {}, not a directory or a model file", root,
+                                                     fileTypeName(st.st_mode)));
+            else
+                m_result.notes.push_back(fmt::format("{}: no such directory", root));
             return;
         }
         scanDirectory(p, source, 0);

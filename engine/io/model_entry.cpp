@@ -1,5 +1,6 @@
 #include "io/model_entry.h"
 
+#include "core/read_file.h"
 #include "io/gguf_llama.h"
 #include "io/gguf_reader.h"
 #include "io/llama2c_checkpoint.h"
@@ -7,7 +8,6 @@
 #include "io/weight_spec.h"
 
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 namespace sinkscope {
@@ -24,9 +24,9 @@ std::uint64_t sizeOf(const fs::path& p) {
 
 // model_type as written, for naming an architecture that parseHfConfig refuses.
 std::string peekModelType(const fs::path& config) {
-    std::ifstream in(config);
-    if (!in) return {};
-    const auto j = nlohmann::json::parse(in, nullptr, false);
+    auto text = readWholeFile(config.string(), kConfigFile);
+    if (!text) return {};
+    const auto j = nlohmann::json::parse(*text, nullptr, false);
     if (!j.is_object() || !j.contains("model_type") || !j["model_type"].is_string()) return {};
     return j["model_type"].get<std::string>();
 }

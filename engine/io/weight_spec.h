@@ -15,9 +15,15 @@ struct TensorSpec {
     std::vector<std::int64_t> shape;
 };
 
+// The whole list: for configs already checked against weights (or made by SinkScope itself), as
+// its length grows with the config's layer count.
 std::vector<TensorSpec> expectedTensors(const ModelConfig& config);
 
-// The number of parameters those tensors hold (tied embeddings counted once).
+// How many tensors that list has, without building it.
+std::int64_t expectedTensorCount(const ModelConfig& config);
+
+// The number of parameters those tensors hold (tied embeddings counted once), without building
+// the list; INT64_MAX when the config's sizes multiply past it.
 std::int64_t parameterCount(const ModelConfig& config);
 
 // Checks presence, float dtype and shape of every expected tensor, and refuses tensors the config

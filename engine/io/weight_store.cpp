@@ -1,9 +1,10 @@
 #include "io/weight_store.h"
 
+#include "core/read_file.h"
+
 #include <algorithm>
 #include <filesystem>
 #include <fmt/format.h>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -30,11 +31,11 @@ Result<WeightStore> WeightStore::openSafetensors(const std::string& path) {
 }
 
 Result<WeightStore> WeightStore::openShardIndex(const std::string& indexPath) {
-    std::ifstream in(indexPath);
-    if (!in) return Error{fmt::format("{}: cannot open", indexPath)};
+    auto text = readWholeFile(indexPath, kConfigFile);
+    if (!text) return text.error();
     nlohmann::json index;
     try {
-        index = nlohmann::json::parse(in);
+        index = nlohmann::json::parse(*text);
     } catch (const nlohmann::json::parse_error& e) {
         return Error{fmt::format("{}: not valid JSON: {}", indexPath, e.what())};
     }

@@ -99,7 +99,9 @@ Result<std::unique_ptr<Model>> Model::load(const std::string& path, const LoadOp
     }
     try {
         c10::InferenceMode guard;
-        impl->weights = detail::weightsFromStore(impl->config, files->weights, impl->device);
+        auto weights = detail::weightsFromStore(impl->config, files->weights, impl->device);
+        if (!weights) return weights.error();
+        impl->weights = std::move(weights.value());
         detail::fuseProjections(impl->weights);
     } catch (const std::exception& e) {
         return Error{fmt::format("{}: could not prepare the weights: {}", path, e.what())};

@@ -1,6 +1,6 @@
 #include "model/pass_memory.h"
 
-#include "core/available_memory.h"
+#include "core/human_bytes.h"
 
 #include <algorithm>
 #include <fmt/format.h>
@@ -98,8 +98,9 @@ Status checkPassMemory(const ModelConfig& c, const PassShape& shape, std::int64_
     }
     const bool extraIsLargest = extraBytes > pass.bytes;
     return Error{fmt::format("a {}-token prompt needs about {} of memory ({}) but {} is available; {}",
-                             shape.tokens, formatBytes(total), extraIsLargest ? extraWhat : pass.largest,
-                             formatBytes(availableBytes),
+                             shape.tokens, humanBytes(static_cast<std::uint64_t>(total)),
+                             extraIsLargest ? extraWhat : pass.largest,
+                             humanBytes(static_cast<std::uint64_t>(availableBytes)),
                              lo > 1 ? fmt::format("up to about {} tokens would fit", lo)
                                     : std::string("free some memory or use a smaller model"))};
 }

@@ -1,6 +1,6 @@
 #include "model/transformer.h"
 
-#include "core/half.h"
+#include "io/float_weights.h"
 #include "model/attention.h"
 #include "model/parallel_linear.h"
 
@@ -14,23 +14,14 @@ namespace sinkscope::detail {
 
 namespace {
 
+// Thrown by toTensor only, caught by weightsFromStore: a weight that cannot be used as it is.
+struct BadWeight {
+    Error error;
+};
+
 at::Tensor toTensor(const TensorRef& ref, at::Device device) {
     auto out = at::empty(ref.shape, at::TensorOptions().dtype(at::kFloat));
-    float* dst = out.data_ptr<float>();
-    const auto n = static_cast<std::size_t>(ref.numel());
-    switch (ref.dtype) {
-    case DType::F32:
-        std::memcpy(dst, ref.data, n * sizeof(float));
-        break;
-    case DType::F16:
-        f16ToF32(ref.data, dst, n);
-        break;
-    case DType::BF16:
-        bf16ToF32(ref.data, dst, n);
-        break;
-    default:
-        throw std::runtime_error(fmt::format("tensor '{}': unsupported dtype", ref.name)); // validated before
-    }
+    if (auto s = toFloat32Checked(ref, out.data_ptr<float>()); !s) throw BadWeight{s.error()};
     return device.is_cpu() ? out : out.to(device);
 }
 
@@ -196,7 +187,9 @@ std::vector<at::Tensor> TransformerWeights::parameters() const {
     return out;
 }
 
-TransformerWeights weightsFromStore(const ModelConfig& c, const WeightStore& store, at::Device device) {
+namespace {
+
+TransformerWeights buildWeights(const ModelConfig& c, const WeightStore& store, at::Device device) {
     auto get = [&](const std::string& name) { return toTensor(*store.find(name), device); };
     auto opt = [&](const std::string& name) { return store.find(name) ? get(name) : at::Tensor(); };
     TransformerWeights w;
@@ -254,6 +247,17 @@ TransformerWeights weightsFromStore(const ModelConfig& c, const WeightStore& sto
     }
     w.lmHead = c.tieEmbeddings ? w.embed : get("lm_head.weight");
     return w;
+}
+
+} // namespace
+
+Result<TransformerWeights> weightsFromStore(const ModelConfig& c, const WeightStore& store,
+                                            at::Device device) {
+    try {
+        return buildWeights(c, store, device);
+    } catch (const BadWeight& e) {
+        return e.error;
+    }
 }
 
 namespace {

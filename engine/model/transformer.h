@@ -33,8 +33,10 @@ struct TransformerWeights {
     std::vector<at::Tensor> parameters() const; // every defined, distinct tensor (for training)
 };
 
-// Builds float32 weights on `device` from a validated store.
-TransformerWeights weightsFromStore(const ModelConfig& c, const WeightStore& store, at::Device device);
+// Builds float32 weights on `device` from a validated store. Refuses a weight holding NaN or an
+// infinity, naming the tensor and the element (io/float_weights.h).
+Result<TransformerWeights> weightsFromStore(const ModelConfig& c, const WeightStore& store,
+                                            at::Device device);
 
 // Stacks each layer's q, k, v weights (and biases) and gate, up weights into one tensor each and
 // makes the separate tensors views of it: every pass then projects with one GEMM per group, with

@@ -8,7 +8,7 @@
 namespace sinkscope {
 
 Json parseJsonFile(const std::string& path) {
-    auto file = MappedFile::open(path);
+    auto file = MappedFile::open(path, kTokenizerFile);
     if (!file) throwLoadError(file.error().message);
     const auto* begin = reinterpret_cast<const char*>(file->data());
     try {

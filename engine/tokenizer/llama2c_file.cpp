@@ -19,7 +19,7 @@ template <typename T> T readScalar(const std::uint8_t* at) {
 } // namespace
 
 Llama2cVocab readLlama2cVocab(const std::string& path, std::int32_t vocabSize) {
-    auto file = MappedFile::open(path);
+    auto file = MappedFile::open(path, kTokenizerFile);
     if (!file) throwLoadError(file.error().message);
     const std::uint8_t* data = file->data();
     const std::size_t size = file->size();

@@ -110,7 +110,7 @@ void readNormalizerSpec(std::string_view bytes, const std::string& what, SpmNorm
 } // namespace
 
 SpmModelSpec readSpmModel(const std::string& path) {
-    auto file = MappedFile::open(path);
+    auto file = MappedFile::open(path, kTokenizerFile);
     if (!file) throwLoadError(file.error().message);
     const std::string_view bytes(reinterpret_cast<const char*>(file->data()), file->size());
     SpmModelSpec spec;

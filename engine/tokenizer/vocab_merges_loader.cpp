@@ -17,7 +17,7 @@ namespace {
 constexpr std::string_view kEndOfText = "<|endoftext|>";
 
 void readMergesFile(const std::string& path, ByteLevelBpeParts& parts) {
-    auto file = MappedFile::open(path);
+    auto file = MappedFile::open(path, kTokenizerFile);
     if (!file) throwLoadError(file.error().message);
     const std::string_view text(reinterpret_cast<const char*>(file->data()), file->size());
     std::int32_t rank = 0;

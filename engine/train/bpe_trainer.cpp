@@ -1,5 +1,6 @@
 #include "train/bpe_trainer.h"
 
+#include "core/read_file.h"
 #include "core/utf8.h"
 #include "tokenizer/byte_level.h"
 #include "tokenizer/pre_tokenizer.h"
@@ -11,7 +12,6 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <queue>
-#include <sstream>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -40,11 +40,9 @@ struct Word {
 };
 
 Result<std::unordered_map<std::string, std::int64_t>> countWords(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return Error{fmt::format("{}: cannot open", path)};
-    std::stringstream ss;
-    ss << in.rdbuf();
-    const std::string text = ss.str();
+    auto read = readWholeFile(path, kTextFile);
+    if (!read) return read.error();
+    const std::string& text = *read;
     if (auto bad = findInvalidUtf8(text))
         return Error{fmt::format("{}: invalid UTF-8 at byte {}", path, *bad)};
     auto regex = Regex::compile(kSplitPattern, false);
@@ -63,7 +61,7 @@ Result<std::unordered_map<std::string, std::int64_t>> countWords(const std::stri
         std::string para = text.substr(pos, end - pos);
         // Document separators are not text to learn merges from.
         for (std::size_t sep; (sep = para.find(kDocumentSeparator)) != std::string::npos;)
-            para.replace(sep, kDocumentSeparator.size(), "\n");
+            para.replace(sep, kDocumentSeparator.size(), 1, '\n');
         if (auto s = pre.split(para, pieces); !s) return s.error();
         for (auto& p : pieces)
             ++counts[p];

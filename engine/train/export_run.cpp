@@ -1,5 +1,6 @@
 #include "train/export_run.h"
 
+#include "core/read_file.h"
 #include "tokenizer/tokenizer.h"
 #include "train/token_data.h"
 #include "train/train_config.h"
@@ -9,7 +10,6 @@
 #include <fmt/format.h>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 namespace sinkscope {
 
@@ -18,9 +18,9 @@ using nlohmann::json;
 
 namespace {
 Result<json> readJson(const std::string& path) {
-    std::ifstream in(path);
-    if (!in) return Error{fmt::format("{}: cannot open", path)};
-    json j = json::parse(in, nullptr, false);
+    auto text = readWholeFile(path, kConfigFile);
+    if (!text) return text.error();
+    json j = json::parse(*text, nullptr, false);
     if (j.is_discarded()) return Error{fmt::format("{}: not valid JSON", path)};
     return j;
 }

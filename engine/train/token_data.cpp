@@ -1,4 +1,5 @@
 #include "train/token_data.h"
+#include "core/mapped_file.h"
 #include "core/read_file.h"
 
 #include <cstring>
@@ -10,7 +11,7 @@ namespace sinkscope {
 
 Result<TokenIds> encodeTextFile(const std::string& path, const Tokenizer& tokenizer,
                                 const std::function<void(std::size_t, std::size_t)>& progress) {
-    auto read = readWholeFile(path);
+    auto read = readWholeFile(path, kTextFile);
     if (!read) return read.error();
     const std::string& text = *read;
     TokenIds out;
@@ -58,18 +59,18 @@ Status saveTokenCache(const std::string& path, const TokenIds& ids) {
 }
 
 Result<TokenIds> loadTokenCache(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return Error{fmt::format("{}: cannot open", path)};
-    char magic[4];
+    auto file = MappedFile::open(path);
+    if (!file) return file.error();
     std::uint64_t n = 0;
-    in.read(magic, 4);
-    in.read(reinterpret_cast<char*>(&n), 8);
-    if (!in || std::memcmp(magic, "SSTK", 4) != 0) return Error{fmt::format("{}: not a token cache", path)};
-    if (n > (1ull << 34)) return Error{fmt::format("{}: implausible token count {}", path, n)};
+    if (file->size() < 12 || std::memcmp(file->data(), "SSTK", 4) != 0)
+        return Error{fmt::format("{}: not a token cache", path)};
+    std::memcpy(&n, file->data() + 4, 8);
+    // The count is checked against the bytes there before anything is allocated for it.
+    if (n != (file->size() - 12) / 4 || (file->size() - 12) % 4 != 0)
+        return Error{fmt::format("{}: says {} tokens but holds {} bytes of them: truncated token cache", path,
+                                 n, file->size() - 12)};
     TokenIds ids(n);
-    in.read(reinterpret_cast<char*>(ids.data()), static_cast<std::streamsize>(n * 4));
-    if (static_cast<std::uint64_t>(in.gcount()) != n * 4)
-        return Error{fmt::format("{}: truncated token cache", path)};
+    if (n > 0) std::memcpy(ids.data(), file->data() + 12, n * 4);
     return ids;
 }
 

@@ -118,7 +118,9 @@ Result<TransformerWeights> loadTrainableWeights(const std::string& dir, const Mo
     auto store = WeightStore::openSafetensors(dir + "/model.safetensors");
     if (!store) return store.error();
     if (auto s = validateWeights(c, *store, dir + "/model.safetensors"); !s) return s.error();
-    TransformerWeights w = weightsFromStore(c, *store, at::kCPU);
+    auto built = weightsFromStore(c, *store, at::kCPU);
+    if (!built) return built.error();
+    TransformerWeights w = std::move(built.value());
     if (c.tieEmbeddings) w.lmHead = w.embed;
     for (auto& p : namedParameters(c, w))
         p.tensor->requires_grad_(true);

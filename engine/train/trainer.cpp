@@ -261,7 +261,7 @@ Status startTraining(const std::string& runDir, const NewRunInputs& in, const Tr
 }
 
 Status resumeTraining(const std::string& runDir, std::int64_t extendTo, const TrainCallbacks& cb) {
-    auto recipe = readWholeFile(runDir + "/recipe.json");
+    auto recipe = readWholeFile(runDir + "/recipe.json", kConfigFile);
     if (!recipe) return Error{fmt::format("{}: no run to resume ({})", runDir, recipe.error().message)};
     auto cfg = parseTrainConfig(*recipe, runDir + "/recipe.json");
     if (!cfg) return cfg.error();
@@ -283,7 +283,7 @@ Status resumeTraining(const std::string& runDir, std::int64_t extendTo, const Tr
     r.val = std::move(val.value());
 
     const std::string ck = runDir + "/checkpoint";
-    auto stateText = readWholeFile(ck + "/trainer_state.json");
+    auto stateText = readWholeFile(ck + "/trainer_state.json", kConfigFile);
     if (!stateText) return stateText.error();
     const json state = json::parse(*stateText, nullptr, false);
     if (state.is_discarded() || !state.contains("step"))
@@ -311,7 +311,7 @@ Status resumeTraining(const std::string& runDir, std::int64_t extendTo, const Tr
 }
 
 Result<std::vector<TimelinePoint>> readTimeline(const std::string& runDir) {
-    auto text = readWholeFile(runDir + "/timeline.json");
+    auto text = readWholeFile(runDir + "/timeline.json", kTimelineFile);
     if (!text) return text.error();
     try {
         return parseTimeline(json::parse(*text));

@@ -14,8 +14,9 @@ struct CliRun {
     std::string out;
 };
 
-inline CliRun runCli(const std::string& args) {
-    const std::string cmd = std::string(SINKSCOPE_CLI_PATH) + " " + args + " 2>&1";
+// `prefix` goes before the executable (e.g. "timeout 20").
+inline CliRun runCliAfter(const std::string& prefix, const std::string& args) {
+    const std::string cmd = prefix + " " + std::string(SINKSCOPE_CLI_PATH) + " " + args + " 2>&1";
     FILE* p = popen(cmd.c_str(), "r");
     std::string out;
     std::array<char, 4096> buf{};
@@ -23,6 +24,15 @@ inline CliRun runCli(const std::string& args) {
         out.append(buf.data(), n);
     const int status = pclose(p);
     return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+inline CliRun runCli(const std::string& args) {
+    return runCliAfter("", args);
+}
+
+// For inputs that once made the CLI hang (a FIFO): killed after `seconds`, and then code is 124.
+inline CliRun runCliWithin(int seconds, const std::string& args) {
+    return runCliAfter("timeout -k 5 " + std::to_string(seconds), args);
 }
 
 // The JSON object or array a --json run printed (notes before it on stderr are skipped).

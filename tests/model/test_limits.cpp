@@ -3,6 +3,7 @@
 // prompt outgrows the context a RoPE model was trained on.
 #include "cli_run.h"
 #include "core/available_memory.h"
+#include "core/human_bytes.h"
 #include "model/capture.h"
 #include "model/model.h"
 #include "model/pass_memory.h"
@@ -56,9 +57,9 @@ TEST(Limits, ByteSizesParseAndPrint) {
     EXPECT_EQ(parseByteSize("lots"), -1);
     EXPECT_EQ(parseByteSize("-1G"), -1);
     EXPECT_EQ(parseByteSize("1e30"), -1);
-    EXPECT_EQ(formatBytes(1023), "1023 B");
-    EXPECT_EQ(formatBytes(1536), "1.5 KiB");
-    EXPECT_EQ(formatBytes(3LL << 30), "3.0 GiB");
+    EXPECT_EQ(humanBytes(1023), "1023 B");
+    EXPECT_EQ(humanBytes(1536), "1.5 KiB");
+    EXPECT_EQ(humanBytes(3ULL << 30), "3.0 GiB");
     MemoryLimit limit("100M");
     const auto avail = availableMemoryBytes();
     EXPECT_GT(avail, 0);

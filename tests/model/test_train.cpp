@@ -11,11 +11,13 @@
 #include "train/bpe_trainer.h"
 #include "train/export_run.h"
 #include "train/sink_probe.h"
+#include "train/token_data.h"
 #include "train/train_model.h"
 #include "train/trainer.h"
 
 #include <c10/core/GradMode.h>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <gtest/gtest.h>
 #include <optional>
@@ -92,6 +94,24 @@ TEST(BpeTrainer, TokenizerRoundTripsTheCorpusAndHasBosEos) {
     EXPECT_EQ(ids->front(), *(*tok)->bosId());
     EXPECT_LT(ids->size() * 10, text.size() * 6); // merges were learned: well under one token per byte
     EXPECT_EQ((*tok)->decode({ids->begin() + 1, ids->end()}), text);
+}
+
+TEST(Trainer, TokenCacheCountIsCheckedAgainstTheFileBeforeAllocating) {
+    TempDir d;
+    const TokenIds ids{5, 6, 7};
+    ASSERT_TRUE(saveTokenCache(d.path("ok.ids"), ids).ok());
+    auto back = loadTokenCache(d.path("ok.ids"));
+    ASSERT_TRUE(back.ok()) << back.error().message;
+    EXPECT_EQ(*back, ids);
+    // A header claiming 2^40 tokens (4 TiB) over 12 bytes of them.
+    std::string bytes = readBytes(d.path("ok.ids"));
+    const std::uint64_t claimed = 1ull << 40;
+    std::memcpy(bytes.data() + 4, &claimed, 8);
+    const auto bad = d.write("bad.ids", bytes);
+    auto refused = loadTokenCache(bad);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error().message,
+              bad + ": says 1099511627776 tokens but holds 12 bytes of them: truncated token cache");
 }
 
 TEST(Trainer, ScheduleWarmsUpThenDecaysToMinimum) {
