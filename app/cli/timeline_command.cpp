@@ -120,7 +120,7 @@ int runTimelineCommand(const TimelineOptions& o) {
                        o.trace, name);
         }
     } else {
-        auto store = TraceStore::open(o.trace, false);
+        auto store = TraceStore::openReadOnly(o.trace);
         if (!store) return fail(store.error().message);
         if (o.name.empty()) return listTimelines(**store);
         auto t = (*store)->loadTimeline(o.name);
