@@ -14,8 +14,9 @@ struct CliRun {
     std::string out;
 };
 
-inline CliRun runCli(const std::string& args) {
-    const std::string cmd = std::string(SINKSCOPE_CLI_PATH) + " " + args + " 2>&1";
+// prefix: a command that runs the CLI for the test (e.g. as another user); empty: none.
+inline CliRun runCli(const std::string& args, const std::string& prefix = "") {
+    const std::string cmd = prefix + std::string(SINKSCOPE_CLI_PATH) + " " + args + " 2>&1";
     FILE* p = popen(cmd.c_str(), "r");
     std::string out;
     std::array<char, 4096> buf{};
