@@ -2,10 +2,12 @@
 // writes a stored map as .npy (read back and compared with the model's own attention), .csv and
 // figures, a grid and a difference map. A trace in a read-only folder lists and exports for
 // another user without files left beside it; a damaged one is flagged when listed and refused
-// before the model runs; `trace` waits for another writer instead of dropping its runs.
+// before the model runs; `trace` waits for another writer instead of dropping its runs. An
+// export to a full disk fails in one line and leaves the file it would have replaced untouched.
 #include "cli_run.h"
 #include "model/capture.h"
 #include "model/model.h"
+#include "small_disk.h"
 #include "temp_dir.h"
 #include "test_paths.h"
 #include "trace/trace_store.h"
@@ -260,4 +262,32 @@ TEST(TraceCli, TraceWaitsForAnotherWriter) {
         << traced.out;
     EXPECT_EQ(jsonOf(traced)["run_ids"].size(), 2u);
     EXPECT_EQ(jsonOf(runCli("runs --db " + db + " --json")).size(), 4u);
+}
+
+TEST(TraceCli, ExportToAFullDiskFailsInOneLineAndKeepsTheOldFile) {
+    TempDir dir;
+    const std::string db = dir.path("runs.sqlite");
+    ASSERT_EQ(runCli(traceArgs(db)).code, 0);
+    SmallDisk disk(dir.path("small"), 64 * 1024);
+    if (!disk.mounted()) GTEST_SKIP() << "cannot mount a tmpfs: " << disk.why();
+    const std::vector<std::string> exts = {"png", "svg", "pdf", "npy", "csv"};
+    for (const auto& ext : exts)
+        dir.write("small/old." + ext, "the previous export");
+    ASSERT_TRUE(disk.fill());
+    // Every format over an existing file; the data formats also as new files, which were left
+    // empty before. After each: the old files as they were, no new or temporary file.
+    std::vector<std::string> expected = {"filler"};
+    for (const auto& ext : exts)
+        expected.push_back("old." + ext);
+    std::sort(expected.begin(), expected.end());
+    for (const std::string name :
+         {"old.png", "old.svg", "old.pdf", "old.npy", "old.csv", "new.npy", "new.csv"}) {
+        const std::string out = disk.dir() + "/" + name;
+        const auto r = runCli("export --db " + db + " --run 1 --layer 1 --head 0 --out " + out);
+        EXPECT_EQ(r.code, 1) << out << ": " << r.out;
+        EXPECT_EQ(r.out, "sinkscope-cli: " + out + ": cannot write the file (No space left on device)\n");
+        for (const auto& ext : exts)
+            EXPECT_EQ(slurp(disk.dir() + "/old." + ext), "the previous export") << ext;
+        EXPECT_EQ(filesIn(disk.dir()), expected) << name;
+    }
 }
