@@ -4,6 +4,7 @@
 #include "model_input.h"
 #include "trace/trace_store.h"
 
+#include <cerrno>
 #include <cstdio>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -45,7 +46,7 @@ int runRunsCommand(const RunsOptions& o) {
     // of every page. Opening to write has checked already.
     const Status intact = writes ? okStatus() : (*store)->quickCheck();
     const int code = printRuns(o, *runs);
-    std::fflush(stdout); // the list first, then the line about it
+    if (std::fflush(stdout) != 0) return failOutput(errno); // the list first, then the line about it
     if (!intact)
         return fail(intact.error().message + ": the runs listed are those still readable, and nothing can "
                                              "be added to the file");

@@ -291,3 +291,17 @@ TEST(TraceCli, ExportToAFullDiskFailsInOneLineAndKeepsTheOldFile) {
         EXPECT_EQ(filesIn(disk.dir()), expected) << name;
     }
 }
+
+// Output on stdout is checked too: `runs --json > FILE` on a full disk must not pass for success.
+TEST(TraceCli, ListingToAFullDiskFailsInOneLine) {
+    if (!std::filesystem::exists("/dev/full")) GTEST_SKIP() << "no /dev/full";
+    TempDir dir;
+    const std::string db = dir.path("runs.sqlite");
+    ASSERT_EQ(runCli(traceArgs(db)).code, 0);
+    for (const std::string& args : {"runs --db " + db + " --json", "runs --db " + db}) {
+        // stderr into the pipe, stdout into /dev/full.
+        const auto r = runCli(args + " 2>&1 >/dev/full #");
+        EXPECT_EQ(r.code, 1) << args;
+        EXPECT_EQ(r.out, "sinkscope-cli: cannot write the output (No space left on device)\n") << args;
+    }
+}
