@@ -1,9 +1,10 @@
 #include "array_files.h"
 
+#include "core/atomic_file.h"
+
 #include <bit>
-#include <cstring>
 #include <fmt/format.h>
-#include <fstream>
+#include <iterator>
 
 namespace sinkscope::cli {
 
@@ -17,17 +18,25 @@ Status writeNpyFloat32(const std::string& path, const std::vector<float>& values
     const std::size_t prefix = 10;
     header.append(64 - (prefix + header.size() + 1) % 64, ' ');
     header += '\n';
-    std::ofstream out(path, std::ios::binary);
-    if (!out) return Error{fmt::format("{}: cannot open for writing", path)};
-    out.write("\x93NUMPY\x01\x00", 8);
+    auto out = AtomicFile::create(path);
+    if (!out) return out.error();
     const auto len = static_cast<std::uint16_t>(header.size());
-    const char lenBytes[2] = {static_cast<char>(len & 0xff), static_cast<char>(len >> 8)};
-    out.write(lenBytes, 2);
-    out.write(header.data(), static_cast<std::streamsize>(header.size()));
-    out.write(reinterpret_cast<const char*>(values.data()),
-              static_cast<std::streamsize>(values.size() * sizeof(float)));
-    if (!out.flush()) return Error{fmt::format("{}: write failed", path)};
-    return okStatus();
+    const char prefixBytes[10] = {'\x93',
+                                  'N',
+                                  'U',
+                                  'M',
+                                  'P',
+                                  'Y',
+                                  '\x01',
+                                  '\x00',
+                                  static_cast<char>(len & 0xff),
+                                  static_cast<char>(len >> 8)};
+    if (auto s = out->write({prefixBytes, sizeof prefixBytes}); !s) return s;
+    if (auto s = out->write(header); !s) return s;
+    if (auto s = out->write({reinterpret_cast<const char*>(values.data()), values.size() * sizeof(float)});
+        !s)
+        return s;
+    return out->commit();
 }
 
 namespace {
@@ -48,20 +57,22 @@ std::string csvField(const std::string& s) {
 Status writeCsvMatrix(const std::string& path, const std::vector<float>& values, std::int64_t rows,
                       std::int64_t cols, const std::vector<std::string>& rowLabels,
                       const std::vector<std::string>& colLabels) {
-    std::ofstream out(path, std::ios::binary);
-    if (!out) return Error{fmt::format("{}: cannot open for writing", path)};
-    out << "query\\key";
+    auto out = AtomicFile::create(path);
+    if (!out) return out.error();
+    std::string line = "query\\key";
     for (std::int64_t j = 0; j < cols; ++j)
-        out << ',' << csvField(fmt::format("{}:{}", j, colLabels[static_cast<std::size_t>(j)]));
-    out << "\r\n";
+        line += ',' + csvField(fmt::format("{}:{}", j, colLabels[static_cast<std::size_t>(j)]));
+    line += "\r\n";
+    if (auto s = out->write(line); !s) return s;
     for (std::int64_t i = 0; i < rows; ++i) {
-        out << csvField(rowLabels[static_cast<std::size_t>(i)]);
+        line = csvField(rowLabels[static_cast<std::size_t>(i)]);
         for (std::int64_t j = 0; j < cols; ++j)
-            out << ',' << fmt::format("{:.9g}", values[static_cast<std::size_t>(i * cols + j)]);
-        out << "\r\n";
+            fmt::format_to(std::back_inserter(line), ",{:.9g}",
+                           values[static_cast<std::size_t>(i * cols + j)]);
+        line += "\r\n";
+        if (auto s = out->write(line); !s) return s;
     }
-    if (!out.flush()) return Error{fmt::format("{}: write failed", path)};
-    return okStatus();
+    return out->commit();
 }
 
 } // namespace sinkscope::cli

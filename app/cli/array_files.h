@@ -1,6 +1,6 @@
 #pragma once
 // Plain data files of one matrix: NumPy .npy (float32, C order, exact values) and CSV with
-// token labels (RFC 4180 quoting).
+// token labels (RFC 4180 quoting). Written in full or not at all (core/atomic_file.h).
 #include "core/result.h"
 
 #include <cstdint>

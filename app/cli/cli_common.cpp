@@ -4,6 +4,7 @@
 #include "core/token_ids.h"
 
 #include <cstdio>
+#include <cstring>
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -12,6 +13,11 @@ namespace sinkscope::cli {
 int fail(const std::string& message) {
     std::fprintf(stderr, "sinkscope-cli: %s\n", message.c_str());
     return 1;
+}
+
+int failOutput(int err) {
+    return fail(err ? fmt::format("cannot write the output ({})", std::strerror(err))
+                    : "cannot write the output");
 }
 
 Result<std::vector<std::int32_t>> parseTokenIds(const std::string& text) {
@@ -24,6 +30,17 @@ Result<std::string> readPromptArgument(const std::string& arg) {
     auto text = readWholeFile(arg.substr(1), kPromptFile);
     if (!text) return Error{"--prompt: " + text.error().message};
     return text;
+}
+
+TraceStore::WriteWait noisyWriteWait(const std::string& path) {
+    TraceStore::WriteWait wait;
+    wait.waiting = [path, limit = wait.limit.count()](int seconds) {
+        if (seconds == 1)
+            std::fprintf(stderr, "waiting for another program to finish writing %s (up to %lld s)\n",
+                         path.c_str(), static_cast<long long>(limit));
+        return true;
+    };
+    return wait;
 }
 
 Progress::Progress(std::string what)

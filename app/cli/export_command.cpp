@@ -125,7 +125,7 @@ int runExportCommand(const ExportOptions& o) {
     auto scale = parseMapScale(o.scale);
     if (!scale) return fail("--scale: " + scale.error().message);
 
-    auto store = TraceStore::open(o.db, /*create=*/false);
+    auto store = TraceStore::openReadOnly(o.db);
     if (!store) return fail(store.error().message);
     auto run = (*store)->loadRun(o.run);
     if (!run) return fail(run.error().message);

@@ -15,7 +15,10 @@
 #include "train_command.h"
 
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <cstdio>
+#include <string>
+#include <system_error>
 
 int main(int argc, char** argv) {
     CLI::App app{"SinkScope: attention maps and attention sinks of transformer language models"};
@@ -57,18 +60,37 @@ int main(int argc, char** argv) {
     if (train->parsed()) sinkscope::cli::reexecWithSleepingIdleThreads(argv);
     if (auto w = sinkscope::blasWarning(sinkscope::detectBlas()); !w.empty())
         std::fprintf(stderr, "%s\n", w.c_str());
-    if (run->parsed()) return sinkscope::cli::runRunCommand(runOptions);
-    if (compare->parsed()) return sinkscope::cli::runCompareCommand(compareOptions);
-    if (metrics->parsed()) return sinkscope::cli::runMetricsCommand(metricsOptions);
-    if (streamPpl->parsed()) return sinkscope::cli::runStreamPplCommand(streamOptions);
-    if (trace->parsed()) return sinkscope::cli::runTraceCommand(traceOptions);
-    if (runs->parsed()) return sinkscope::cli::runRunsCommand(runsOptions);
-    if (exportTrace->parsed()) return sinkscope::cli::runExportCommand(exportTraceOptions);
-    if (models->parsed()) return sinkscope::cli::runModelsCommand(modelsOptions);
-    if (random->parsed()) return sinkscope::cli::runRandomModelCommand(randomOptions);
-    if (train->parsed()) return sinkscope::cli::runTrainCommand(trainOptions);
-    if (timeline->parsed()) return sinkscope::cli::runTimelineCommand(timelineOptions);
-    if (exportModel->parsed()) return sinkscope::cli::runExportModelCommand(exportModelOptions);
-    if (trainTok->parsed()) return sinkscope::cli::runTokenizerTrainCommand(tokOptions);
-    return 0;
+    // What the commands print on stdout is output too: a full disk or a closed pipe under
+    // `> file` must not pass for success. fmt throws when a write fails midway; the last
+    // buffered bytes fail only at the flush.
+    const auto dispatch = [&]() -> int {
+        if (run->parsed()) return sinkscope::cli::runRunCommand(runOptions);
+        if (compare->parsed()) return sinkscope::cli::runCompareCommand(compareOptions);
+        if (metrics->parsed()) return sinkscope::cli::runMetricsCommand(metricsOptions);
+        if (streamPpl->parsed()) return sinkscope::cli::runStreamPplCommand(streamOptions);
+        if (trace->parsed()) return sinkscope::cli::runTraceCommand(traceOptions);
+        if (runs->parsed()) return sinkscope::cli::runRunsCommand(runsOptions);
+        if (exportTrace->parsed()) return sinkscope::cli::runExportCommand(exportTraceOptions);
+        if (models->parsed()) return sinkscope::cli::runModelsCommand(modelsOptions);
+        if (random->parsed()) return sinkscope::cli::runRandomModelCommand(randomOptions);
+        if (train->parsed()) return sinkscope::cli::runTrainCommand(trainOptions);
+        if (timeline->parsed()) return sinkscope::cli::runTimelineCommand(timelineOptions);
+        if (exportModel->parsed()) return sinkscope::cli::runExportModelCommand(exportModelOptions);
+        if (trainTok->parsed()) return sinkscope::cli::runTokenizerTrainCommand(tokOptions);
+        return 0;
+    };
+    int code = 0;
+    try {
+        code = dispatch();
+    } catch (const std::system_error& e) {
+        if (std::ferror(stdout))
+            return sinkscope::cli::fail("cannot write the output (" + e.code().message() + ")");
+        return sinkscope::cli::fail(e.what()); // one line rather than an abort
+    }
+    // A command that failed has said why in its one line.
+    const bool flushed = std::fflush(stdout) == 0;
+    if (code != 0) return code;
+    if (!flushed) return sinkscope::cli::failOutput(errno);
+    if (std::ferror(stdout)) return sinkscope::cli::failOutput(0); // a write failed before the flush
+    return code;
 }

@@ -4,10 +4,18 @@
 #include "model_input.h"
 #include "trace/trace_store.h"
 
+#include <cerrno>
+#include <cstdio>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 namespace sinkscope::cli {
+
+namespace {
+
+int printRuns(const RunsOptions& o, const std::vector<RunSummary>& runs);
+
+} // namespace
 
 CLI::App* addRunsCommand(CLI::App& app, RunsOptions& o) {
     CLI::App* cmd = app.add_subcommand("runs", "List the runs in a trace file; delete runs; vacuum");
@@ -22,7 +30,9 @@ CLI::App* addRunsCommand(CLI::App& app, RunsOptions& o) {
 }
 
 int runRunsCommand(const RunsOptions& o) {
-    auto store = TraceStore::open(o.db, /*create=*/false);
+    // Listing writes nothing: it works in a read-only folder and leaves no files beside the trace.
+    const bool writes = !o.remove.empty() || o.vacuum;
+    auto store = writes ? TraceStore::open(o.db, /*create=*/false) : TraceStore::openReadOnly(o.db);
     if (!store) return fail(store.error().message);
     for (auto id : o.remove) {
         if (auto st = (*store)->deleteRun(id); !st) return fail(st.error().message);
@@ -32,9 +42,23 @@ int runRunsCommand(const RunsOptions& o) {
         if (auto st = (*store)->vacuum(); !st) return fail(st.error().message);
     auto runs = (*store)->listRuns({o.model, o.prompt, o.intervention});
     if (!runs) return fail(runs.error().message);
+    // Listing reads only the runs table; damage elsewhere (a map's pages) shows only in a check
+    // of every page. Opening to write has checked already.
+    const Status intact = writes ? okStatus() : (*store)->quickCheck();
+    const int code = printRuns(o, *runs);
+    if (std::fflush(stdout) != 0) return failOutput(errno); // the list first, then the line about it
+    if (!intact)
+        return fail(intact.error().message + ": the runs listed are those still readable, and nothing can "
+                                             "be added to the file");
+    return code;
+}
+
+namespace {
+
+int printRuns(const RunsOptions& o, const std::vector<RunSummary>& runs) {
     if (o.json) {
         auto out = nlohmann::json::array();
-        for (const auto& r : *runs)
+        for (const auto& r : runs)
             out.push_back({{"id", r.id},
                            {"group", r.group},
                            {"created_at", r.createdAt},
@@ -48,13 +72,13 @@ int runRunsCommand(const RunsOptions& o) {
         fmt::print("{}\n", out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
         return 0;
     }
-    if (runs->empty()) {
+    if (runs.empty()) {
         fmt::print("no runs in {}\n", o.db);
         return 0;
     }
     fmt::print("{:>5} {:>5}  {:<20} {:<12} {:>6} {:>5} {:>9}  {:<24} {}\n", "id", "group", "created (UTC)",
                "label", "tokens", "gen", "KiB", "interventions", "model / prompt");
-    for (const auto& r : *runs) {
+    for (const auto& r : runs) {
         std::string prompt = printable(r.promptText);
         if (prompt.size() > 40) prompt = prompt.substr(0, 37) + "...";
         fmt::print("{:>5} {:>5}  {:<20} {:<12} {:>6} {:>5} {:>9.1f}  {:<24} {} / {}\n", r.id, r.group,
@@ -65,5 +89,7 @@ int runRunsCommand(const RunsOptions& o) {
     }
     return 0;
 }
+
+} // namespace
 
 } // namespace sinkscope::cli

@@ -114,13 +114,14 @@ int runTimelineCommand(const TimelineOptions& o) {
             const auto name = o.name.empty() ? src.name : o.name;
             auto store = TraceStore::open(o.trace);
             if (!store) return fail(store.error().message);
+            (*store)->setWriteWait(noisyWriteWait(o.trace));
             if (auto s = (*store)->writeTimeline(name, points); !s) return fail(s.error().message);
             // On stderr, so that --json still prints nothing but the timeline.
             fmt::print(stderr, "stored {} checkpoints of {} in {} as timeline '{}'\n", points.size(), o.run,
                        o.trace, name);
         }
     } else {
-        auto store = TraceStore::open(o.trace, false);
+        auto store = TraceStore::openReadOnly(o.trace);
         if (!store) return fail(store.error().message);
         if (o.name.empty()) return listTimelines(**store);
         auto t = (*store)->loadTimeline(o.name);

@@ -32,7 +32,8 @@ CLI::App* addTraceCommand(CLI::App& app, TraceOptions& o) {
 }
 
 int runTraceCommand(const TraceOptions& o) {
-    // Everything that can be wrong with the input is checked before the trace file is created.
+    // Everything that can be wrong with the input is checked before the trace file is created,
+    // and everything that can be wrong with the file (read-only, damaged) before the model runs.
     auto run = openModelRun(o.input, o.json);
     if (!run) return fail(run.error().message);
     TraceRunOptions t;
@@ -46,6 +47,15 @@ int runTraceCommand(const TraceOptions& o) {
         return fail(st.error().message);
     auto store = TraceStore::open(o.db, /*create=*/true);
     if (!store) return fail(store.error().message);
+    // Another program may be writing the file: wait for it rather than drop the computed runs.
+    TraceStore::WriteWait wait;
+    wait.waiting = [&o, limit = wait.limit.count()](int seconds) {
+        if (seconds == 1)
+            fmt::print(stderr, "waiting for another program to finish writing {} (up to {} s)\n", o.db,
+                       limit);
+        return true;
+    };
+    (*store)->setWriteWait(wait);
     // One progress line per side, labelled as before: "generating (base)", "generating (intervened)".
     std::unique_ptr<Progress> line;
     std::string lineSide;
@@ -58,9 +68,11 @@ int runTraceCommand(const TraceOptions& o) {
         line->update(done, total);
         return true;
     };
-    auto runs = traceRuns(*run->model, run->ids, run->interventions, t, **store, progress);
+    auto group = computeTraceGroup(*run->model, run->ids, run->interventions, t, progress);
     line.reset();
-    if (!runs) return fail(runs.error().message);
+    if (!group) return fail(group.error().message);
+    auto runs = storeTraceGroup(*group, **store);
+    if (!runs) return fail(runs.error().message + " (nothing was stored)");
 
     if (o.json) {
         std::vector<std::int64_t> ids;

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
@@ -65,6 +66,9 @@ Status recordInTrace(const TrainOptions& o, TrainCallbacks& cb) {
     auto opened = TraceStore::open(o.trace);
     if (!opened) return opened.error();
     std::shared_ptr<TraceStore> store = std::move(*opened);
+    // Training does not stop for another program writing the file: a point that cannot be
+    // stored within 10 s is reported and stays in timeline.json (see above).
+    store->setWriteWait({std::chrono::seconds(10), {}});
     const auto name = o.traceName.empty() ? timelineNameOf(o.run) : o.traceName;
     if (o.resume) { // the points before this session, so that the trace has the whole timeline
         auto before = readTimeline(o.run);

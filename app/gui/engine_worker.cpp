@@ -9,6 +9,7 @@
 #include "model/model.h"
 #include "model/prepared_prompt.h"
 #include "model/prompt_metrics.h"
+#include "model/trace_run.h" // EngineWorker owns a TraceGroup
 
 #include <QElapsedTimer>
 #include <QFileInfo>

@@ -17,6 +17,8 @@
 
 namespace sinkscope {
 class PreparedPrompt;
+class TraceStore;
+struct TraceGroup;
 } // namespace sinkscope
 
 namespace sinkscope::gui {
@@ -38,6 +40,8 @@ public Q_SLOTS:
     // created when absent: the engine call `sinkscope-cli trace` makes (greedy generation).
     void saveToTrace(const QString& path, const QString& prompt, const QStringList& interventions,
                      int maxNewTokens);
+    // Stores again the runs that the last saveToTrace computed but could not store.
+    void retrySaveToTrace();
     // Catch-tag-release of every head of the current prompt's unmodified run (the pass and the
     // engine observer `sinkscope-cli metrics --theta` use), one forward pass per call.
     void catchTagRelease(double theta);
@@ -48,9 +52,16 @@ Q_SIGNALS:
     void failed(const QString& message);
     void progress(int done, int total);
     void traceSaved(const QString& path, const QList<qint64>& runIds);
+    // The runs were computed but not stored (file busy, disk full, ...): they are kept in memory
+    // for retrySaveToTrace until a new save replaces them.
+    void traceSaveFailed(const QString& path, const QString& message);
+    // Something the user should see while waiting (another program writing the trace file).
+    void notice(const QString& message);
     void ctrReady(sinkscope::gui::CtrViewPtr view);
 
 private:
+    Result<std::unique_ptr<TraceStore>> openTraceToWrite(const QString& path);
+    void storeUnsaved(TraceStore& store);
     Result<std::vector<std::int32_t>> promptIds(const QString& prompt) const;
     Result<Interventions> interventionsOf(const QStringList& specs) const;
 
@@ -61,6 +72,8 @@ private:
     std::vector<float> m_baseAttention;
     std::shared_ptr<RunView> m_promptMetrics; // metrics fields only, for the current prompt
     std::atomic<bool> m_cancel{false};
+    std::unique_ptr<TraceGroup> m_unsaved; // computed, not stored yet
+    QString m_unsavedPath;
     std::uint64_t m_promptSerial = 0;
 };
 

@@ -41,6 +41,17 @@ void MainWindow::buildAnalysisDocks() {
     });
     connect(m_worker, &EngineWorker::traceSaved, m_runs, &RunsDock::runsSaved);
     connect(m_worker, &EngineWorker::traceSaved, this, [this] { m_runLabel->setText("saved to trace"); });
+    // Runs computed but not stored stay with the worker: the dock offers to store them again.
+    connect(m_worker, &EngineWorker::traceSaveFailed, m_runs, &RunsDock::saveFailed);
+    connect(m_worker, &EngineWorker::traceSaveFailed, this, [this](const QString&, const QString& message) {
+        m_runLabel->setText("not saved");
+        statusBar()->showMessage(message);
+    });
+    connect(m_runs, &RunsDock::retrySaveRequested, this, [this] {
+        m_runLabel->setText("saving to trace…");
+        QMetaObject::invokeMethod(m_worker, &EngineWorker::retrySaveToTrace, Qt::QueuedConnection);
+    });
+    connect(m_worker, &EngineWorker::notice, this, [this](const QString& m) { statusBar()->showMessage(m); });
     auto* timeline = new TimelineDock(this);
     addDockWidget(Qt::BottomDockWidgetArea, timeline);
     tabifyDockWidget(m_runs, timeline);

@@ -2,6 +2,7 @@
 // export of every view (the shared figure renderer for maps and the head grid, the widget itself
 // for the norm plot), copy to the clipboard, classroom mode, about.
 #include "classroom.h"
+#include "core/atomic_file.h"
 #include "figures/figure_image.h"
 #include "intervention_panel.h"
 #include "main_window.h"
@@ -11,6 +12,7 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QBuffer>
 #include <QClipboard>
 #include <QDir>
 #include <QDragEnterEvent>
@@ -192,13 +194,17 @@ bool MainWindow::exportHeadGrid(const QString& path) {
 }
 
 bool MainWindow::exportNormPlot(const QString& path) {
-    // The plot paints itself with QPainter, so the same paint code draws into any device.
+    // The plot paints itself with QPainter, so the same paint code draws into any device. It is
+    // encoded in memory, then written in full or not at all (an existing file survives a full disk).
     const QSize size = m_norms->size().expandedTo(QSize(480, 240));
     const QString lower = path.toLower();
+    QByteArray bytes;
+    QBuffer buffer(&bytes);
+    buffer.open(QIODevice::WriteOnly);
     bool ok = false;
     if (lower.endsWith(".svg")) {
         QSvgGenerator svg;
-        svg.setFileName(path);
+        svg.setOutputDevice(&buffer);
         svg.setSize(size);
         svg.setViewBox(QRect(QPoint(0, 0), size));
         svg.setTitle("hidden-state norms");
@@ -206,7 +212,7 @@ bool MainWindow::exportNormPlot(const QString& path) {
         m_norms->render(&p);
         ok = p.end();
     } else if (lower.endsWith(".pdf")) {
-        QPdfWriter pdf(path);
+        QPdfWriter pdf(&buffer);
         pdf.setPageSize(QPageSize(QSizeF(size), QPageSize::Point));
         pdf.setPageMargins({});
         pdf.setResolution(72);
@@ -214,13 +220,24 @@ bool MainWindow::exportNormPlot(const QString& path) {
         m_norms->render(&p);
         ok = p.end();
     } else if (lower.endsWith(".png")) {
-        ok = m_norms->grab().toImage().save(path, "PNG");
+        ok = m_norms->grab().toImage().save(&buffer, "PNG");
     } else {
         statusBar()->showMessage(path + ": unknown figure type (use .png, .svg or .pdf)");
         return false;
     }
-    statusBar()->showMessage(ok ? "wrote " + path : "could not write " + path, 5000);
-    return ok;
+    buffer.close();
+    if (!ok) {
+        statusBar()->showMessage(path + ": could not draw the plot");
+        return false;
+    }
+    if (auto st = writeFileAtomically(
+            path.toStdString(), std::string_view(bytes.constData(), static_cast<std::size_t>(bytes.size())));
+        !st) {
+        statusBar()->showMessage(QString::fromStdString(st.error().message));
+        return false;
+    }
+    statusBar()->showMessage("wrote " + path, 5000);
+    return true;
 }
 
 void MainWindow::copyHeatmapImage() {

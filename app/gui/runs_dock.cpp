@@ -97,6 +97,13 @@ RunsDock::RunsDock(QWidget* parent) : QDockWidget("Runs (trace file)", parent) {
     button(actions, "Vacuum", "Give the space of deleted runs back (runs --vacuum)", &RunsDock::vacuum);
     button(actions, "Save current run", "Trace the current prompt and interventions into this file (trace)",
            &RunsDock::saveCurrentRun);
+    m_retry =
+        button(actions, "Retry saving", "Store the runs computed by the last save, which failed", [this] {
+            m_retry->hide();
+            say("saving the computed runs again…");
+            Q_EMIT retrySaveRequested();
+        });
+    m_retry->hide();
     v->addLayout(actions);
     m_status = new QLabel;
     m_status->setWordWrap(true);
@@ -226,11 +233,19 @@ void RunsDock::saveCurrentRun() {
                                             "Trace files (*.sqlite *.db)");
         if (path.isEmpty()) return;
     }
+    m_retry->hide(); // a new save replaces the runs kept from a failed one
     say("tracing the current prompt…");
     Q_EMIT saveRequested(path);
 }
 
+void RunsDock::saveFailed(const QString& path, const QString& message) {
+    say(QString("%1 — the runs are kept: Retry saving stores them in %2")
+            .arg(message, QFileInfo(path).fileName()));
+    m_retry->show();
+}
+
 void RunsDock::runsSaved(const QString& path, const QList<qint64>& ids) {
+    m_retry->hide();
     QStringList names;
     for (auto id : ids)
         names << QString::number(id);

@@ -3,8 +3,9 @@
 // and `export --diff`). Open or create a trace file, list its runs with their settings, show a
 // stored run in the window without its model, compare two runs of the same prompt (the window's
 // difference view), delete runs (after a confirmation) and vacuum the file. "Save current run"
-// asks the window to trace the current prompt into the open file. The file itself is handled by a
-// TraceWorker on its own thread.
+// asks the window to trace the current prompt into the open file; when the runs could not be
+// stored, "Retry saving" stores them again. The file itself is handled by a TraceWorker on its
+// own thread.
 #include "run_view.h"
 #include "trace_worker.h"
 
@@ -15,6 +16,7 @@
 #include <vector>
 
 class QLabel;
+class QPushButton;
 class QTableWidget;
 
 namespace sinkscope::gui {
@@ -50,10 +52,13 @@ public Q_SLOTS:
     void saveCurrentRun();
     // The window saved runs into path: list them (opening path when it is not the open file).
     void runsSaved(const QString& path, const QList<qint64>& ids);
+    // The window computed runs for path but could not store them: say why and offer a retry.
+    void saveFailed(const QString& path, const QString& message);
 
 Q_SIGNALS:
     void showRun(sinkscope::gui::RunViewPtr view);
     void saveRequested(const QString& tracePath);
+    void retrySaveRequested();
     void listChanged();
     void failed(const QString& message);
     // To the worker (queued).
@@ -74,6 +79,7 @@ private:
     QString m_path;
     RunList m_runs;
     QLabel *m_file = nullptr, *m_status = nullptr;
+    QPushButton* m_retry = nullptr; // shown while computed runs wait to be stored
     QTableWidget* m_table = nullptr;
     std::function<bool(const QString&)> m_confirm;
 };

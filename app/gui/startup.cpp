@@ -1,10 +1,12 @@
 #include "startup.h"
 
 #include "classroom.h"
+#include "core/atomic_file.h"
 #include "intervention_panel.h"
 #include "main_window.h"
 
 #include <QApplication>
+#include <QBuffer>
 #include <QDockWidget>
 #include <QScreen>
 #include <QTimer>
@@ -33,8 +35,18 @@ void takeScreenshotWhenSettled(MainWindow& window, const QString& path, int time
         }
         // From the screen: QWidget::grab() cannot see the heatmap's own OpenGL window.
         const QPixmap shot = window.screen()->grabWindow(window.winId());
-        if (shot.isNull() || !shot.save(path, "PNG")) {
-            std::fprintf(stderr, "sinkscope: cannot write the screenshot %s\n", qPrintable(path));
+        QByteArray png;
+        QBuffer buffer(&png);
+        buffer.open(QIODevice::WriteOnly);
+        if (shot.isNull() || !shot.save(&buffer, "PNG")) {
+            std::fprintf(stderr, "sinkscope: cannot take the screenshot %s\n", qPrintable(path));
+            quitWith(1);
+            return;
+        }
+        if (auto st = writeFileAtomically(
+                path.toStdString(), std::string_view(png.constData(), static_cast<std::size_t>(png.size())));
+            !st) {
+            std::fprintf(stderr, "sinkscope: %s\n", st.error().message.c_str());
             quitWith(1);
             return;
         }

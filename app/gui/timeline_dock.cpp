@@ -135,7 +135,7 @@ bool TimelineDock::fail(const QString& message) {
 
 Result<std::vector<TimelinePoint>> TimelineDock::readPoints() const {
     if (!m_dir.isEmpty()) return readTimeline(m_dir.toStdString());
-    auto store = TraceStore::open(m_tracePath.toStdString(), false);
+    auto store = TraceStore::openReadOnly(m_tracePath.toStdString());
     if (!store) return store.error();
     return (*store)->loadTimeline(m_traceName.toStdString());
 }
@@ -154,7 +154,7 @@ bool TimelineDock::openRun(const QString& runDir) {
 }
 
 bool TimelineDock::openTrace(const QString& tracePath, const QString& name) {
-    auto store = TraceStore::open(tracePath.toStdString(), false);
+    auto store = TraceStore::openReadOnly(tracePath.toStdString());
     if (!store) return fail(QString::fromStdString(store.error().message));
     QString chosen = name;
     if (chosen.isEmpty()) {

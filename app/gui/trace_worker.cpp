@@ -25,7 +25,16 @@ void TraceWorker::open(const QString& path, bool create) {
         Q_EMIT failed(path + ": already exists; open it instead, or pick a new name");
         return;
     }
-    auto store = TraceStore::open(path.toStdString(), create);
+    if (create) {
+        auto made = TraceStore::open(path.toStdString(), /*create=*/true);
+        if (!made) {
+            Q_EMIT failed(QString::fromStdString(made.error().message));
+            return;
+        }
+    }
+    // Browsing writes nothing, so a trace in a read-only folder opens too; deleting and
+    // vacuuming open the file to write for as long as they take.
+    auto store = TraceStore::openReadOnly(path.toStdString());
     if (!store) {
         Q_EMIT failed(QString::fromStdString(store.error().message));
         return;
@@ -33,6 +42,14 @@ void TraceWorker::open(const QString& path, bool create) {
     m_store = std::move(store.value());
     Q_EMIT opened(path);
     refresh();
+    // Listing reads only the runs table: a damaged page elsewhere shows only in a full check.
+    if (auto st = m_store->quickCheck(); !st)
+        Q_EMIT failed(QString::fromStdString(st.error().message) +
+                      ": the runs listed are those still readable, and nothing can be added to the file");
+}
+
+Result<std::unique_ptr<TraceStore>> TraceWorker::openToWrite() {
+    return TraceStore::open(m_store->path(), /*create=*/false);
 }
 
 void TraceWorker::refresh() {
@@ -67,9 +84,14 @@ void TraceWorker::compare(qint64 baseId, qint64 otherId) {
 
 void TraceWorker::remove(const QList<qint64>& ids) {
     if (!ready()) return;
+    auto writer = openToWrite();
+    if (!writer) {
+        Q_EMIT failed(QString::fromStdString(writer.error().message));
+        return;
+    }
     QStringList gone;
     for (qint64 id : ids) {
-        if (auto st = m_store->deleteRun(id); !st) {
+        if (auto st = (*writer)->deleteRun(id); !st) {
             Q_EMIT failed(QString::fromStdString(st.error().message));
             break;
         }
@@ -82,10 +104,16 @@ void TraceWorker::remove(const QList<qint64>& ids) {
 void TraceWorker::vacuum() {
     if (!ready()) return;
     const qint64 before = QFileInfo(QString::fromStdString(m_store->path())).size();
-    if (auto st = m_store->vacuum(); !st) {
+    auto writer = openToWrite();
+    if (!writer) {
+        Q_EMIT failed(QString::fromStdString(writer.error().message));
+        return;
+    }
+    if (auto st = (*writer)->vacuum(); !st) {
         Q_EMIT failed(QString::fromStdString(st.error().message));
         return;
     }
+    writer->reset(); // the file has its final size once the connection is closed
     const qint64 after = QFileInfo(QString::fromStdString(m_store->path())).size();
     Q_EMIT done(QString("vacuumed: %1 KiB → %2 KiB").arg(before / 1024).arg(after / 1024));
     refresh();

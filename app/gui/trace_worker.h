@@ -2,6 +2,7 @@
 // TraceWorker: owns the open trace file on its own thread, so listing, reopening (decoding every
 // map of a run), deleting and vacuuming never stall the window. Each slot answers with a signal;
 // errors come back as failed(message) naming the file.
+#include "core/result.h"
 #include "run_view.h"
 #include "trace/trace_types.h"
 
@@ -43,6 +44,8 @@ Q_SIGNALS:
 
 private:
     bool ready();
+    // A second connection to the open file, to write (checked: writable, intact).
+    Result<std::unique_ptr<TraceStore>> openToWrite();
     std::unique_ptr<TraceStore> m_store;
 };
 

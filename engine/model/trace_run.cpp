@@ -95,8 +95,10 @@ Status checkTraceMemory(const Model& m, const std::vector<std::int32_t>& ids,
                         const Interventions& interventions, const TraceRunOptions& o) {
     const auto& c = m.config();
     const std::int64_t T = static_cast<std::int64_t>(ids.size());
+    // A group keeps the maps of both sides until it is stored in one transaction.
+    const std::int64_t sides = !interventions.empty() && !o.onlyIntervened ? 2 : 1;
     const std::int64_t captured =
-        TraceCapture::predictedBytes(c.nLayers, c.nHeads, T, o.generation.maxNewTokens, o.scores);
+        sides * TraceCapture::predictedBytes(c.nLayers, c.nHeads, T, o.generation.maxNewTokens, o.scores);
     if (auto st = m.checkMemory(T, o.generation.maxNewTokens, true, interventions, false, captured,
                                 fmt::format("the {} attention maps a trace keeps", c.nLayers * c.nHeads));
         !st)
@@ -113,40 +115,62 @@ std::string modelConfigHash(const ModelConfig& c) {
     return fmt::format("{:016x}", h);
 }
 
-Result<std::vector<TracedRun>> traceRuns(const Model& m, const std::vector<std::int32_t>& ids,
-                                         const Interventions& interventions, const TraceRunOptions& o,
-                                         TraceStore& store, const TraceProgress& progress) {
+Result<TraceGroup> computeTraceGroup(const Model& m, const std::vector<std::int32_t>& ids,
+                                     const Interventions& interventions, const TraceRunOptions& o,
+                                     const TraceProgress& progress) {
     if (auto st = checkTraceMemory(m, ids, interventions, o); !st) return st.error();
-    std::vector<TracedRun> written;
-    std::int64_t group = 0;
+    TraceGroup group;
     std::vector<float> baseLogits;
     const bool withBase = interventions.empty() || !o.onlyIntervened;
-    auto storeOne = [&](const Interventions& ivs, const std::string& side,
-                        const std::vector<float>* base) -> Status {
+    auto computeOne = [&](const Interventions& ivs, const std::string& side,
+                          const std::vector<float>* base) -> Status {
         auto s = runSide(m, ids, o, ivs, side, progress);
         if (!s) return s.error();
         RunRecord r = record(m, ids, o, ivs, *s, o.label.empty() ? side : o.label + " · " + side, base);
-        r.group = group;
-        // One map at a time in float32: the capture holds them as the store encodes them (fp16).
-        auto writer = store.beginRun(std::move(r));
-        if (!writer) return writer.error();
-        for (std::size_t i = 0; i < s->capture->mapCount(); ++i)
-            if (auto st = (*writer)->add(s->capture->map(i)); !st) return st.error();
-        for (const auto& n : s->capture->norms())
-            if (auto st = (*writer)->add(n); !st) return st.error();
-        auto id = (*writer)->commit();
-        if (!id) return id.error();
-        if (group == 0) group = *id;
-        written.push_back({*id, side});
-        if (ivs.empty()) baseLogits = s->gen.nextTokenLogits;
+        if (ivs.empty()) baseLogits = std::move(s->gen.nextTokenLogits);
+        group.sides.push_back({side, std::move(r), std::move(s->capture)});
         return okStatus();
     };
     if (withBase)
-        if (auto st = storeOne({}, interventions.empty() ? "run" : "base", nullptr); !st) return st.error();
+        if (auto st = computeOne({}, interventions.empty() ? "run" : "base", nullptr); !st) return st.error();
     if (!interventions.empty())
-        if (auto st = storeOne(interventions, "intervened", withBase ? &baseLogits : nullptr); !st)
+        if (auto st = computeOne(interventions, "intervened", withBase ? &baseLogits : nullptr); !st)
             return st.error();
+    return group;
+}
+
+Result<std::vector<TracedRun>> storeTraceGroup(const TraceGroup& group, TraceStore& store) {
+    std::unique_ptr<TraceStore::Writer> writer;
+    std::vector<TracedRun> written;
+    for (const auto& side : group.sides) {
+        RunRecord r = side.record;
+        // The group is named after its first run, whose id is known once it is inserted.
+        r.group = written.empty() ? 0 : written.front().id;
+        if (!writer) {
+            auto w = store.beginRun(std::move(r));
+            if (!w) return w.error();
+            writer = std::move(*w);
+        } else if (auto st = writer->nextRun(std::move(r)); !st) {
+            return st.error();
+        }
+        // One map at a time in float32: the capture holds them as the store encodes them (fp16).
+        for (std::size_t i = 0; i < side.capture->mapCount(); ++i)
+            if (auto st = writer->add(side.capture->map(i)); !st) return st.error();
+        for (const auto& n : side.capture->norms())
+            if (auto st = writer->add(n); !st) return st.error();
+        written.push_back({writer->id(), side.side});
+    }
+    if (!writer) return written;
+    if (auto id = writer->commit(); !id) return id.error();
     return written;
+}
+
+Result<std::vector<TracedRun>> traceRuns(const Model& m, const std::vector<std::int32_t>& ids,
+                                         const Interventions& interventions, const TraceRunOptions& o,
+                                         TraceStore& store, const TraceProgress& progress) {
+    auto group = computeTraceGroup(m, ids, interventions, o, progress);
+    if (!group) return group.error();
+    return storeTraceGroup(*group, store);
 }
 
 } // namespace sinkscope

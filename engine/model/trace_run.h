@@ -5,10 +5,12 @@
 // run saved from either reads back the same. Torch-free.
 #include "core/result.h"
 #include "model/model.h"
+#include "model/trace_capture.h"
 #include "trace/trace_store.h"
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -32,9 +34,30 @@ struct TracedRun {
     std::string side; // "run", "base" or "intervened"
 };
 
-// Runs ids through the model (base first, then intervened) and writes each run in its own
-// transaction; runs written before an error stay in the file. The caller has checked the
+// A group computed and not yet stored: each side's record and capture, base first. It holds the
+// maps of both sides at once (TraceCapture::bytes() each) so that the group is stored in one
+// transaction, and so that a caller can keep it and store it again when storing failed.
+struct TraceGroup {
+    struct Side {
+        std::string side; // "run", "base" or "intervened"
+        RunRecord record;
+        std::unique_ptr<TraceCapture> capture;
+    };
+    std::vector<Side> sides;
+};
+
+// Runs ids through the model (base first, then intervened). The caller has checked the
 // interventions against the model and the prompt length.
+Result<TraceGroup> computeTraceGroup(const Model& model, const std::vector<std::int32_t>& ids,
+                                     const Interventions& interventions, const TraceRunOptions& options,
+                                     const TraceProgress& progress = {});
+
+// Writes every run of the group in one transaction: all of them appear, or none (also when the
+// process is killed). The group is left as it was, so a failed store can be tried again.
+Result<std::vector<TracedRun>> storeTraceGroup(const TraceGroup& group, TraceStore& store);
+
+// computeTraceGroup, then storeTraceGroup. Open the store first: a file that cannot take the
+// runs is refused before the model runs.
 Result<std::vector<TracedRun>> traceRuns(const Model& model, const std::vector<std::int32_t>& ids,
                                          const Interventions& interventions, const TraceRunOptions& options,
                                          TraceStore& store, const TraceProgress& progress = {});

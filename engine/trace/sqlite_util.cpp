@@ -43,11 +43,13 @@ Db& Db::operator=(Db&& o) noexcept {
     return *this;
 }
 
-Result<Db> Db::open(const std::string& path, int flags) {
+Result<Db> Db::open(const std::string& path, int flags, const std::string& uri) {
     Db db;
     db.m_path = path;
+    if (!uri.empty()) flags |= SQLITE_OPEN_URI;
     // The connection is used by one thread at a time, so SQLite's own mutexes are not needed.
-    const int rc = sqlite3_open_v2(path.c_str(), &db.m_db, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+    const int rc = sqlite3_open_v2(uri.empty() ? path.c_str() : uri.c_str(), &db.m_db,
+                                   flags | SQLITE_OPEN_NOMUTEX, nullptr);
     if (rc != SQLITE_OK) return sqliteError(path, db.m_db, rc, "open");
     sqlite3_extended_result_codes(db.m_db, 1);
     return db;

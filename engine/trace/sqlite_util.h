@@ -24,8 +24,9 @@ public:
     Db(const Db&) = delete;
     Db& operator=(const Db&) = delete;
 
-    // flags: SQLITE_OPEN_READONLY, or SQLITE_OPEN_READWRITE [| SQLITE_OPEN_CREATE].
-    static Result<Db> open(const std::string& path, int flags);
+    // flags: SQLITE_OPEN_READONLY, or SQLITE_OPEN_READWRITE [| SQLITE_OPEN_CREATE]. A non-empty
+    // uri ("file:...?mode=ro&immutable=1") is opened instead of path; errors still name path.
+    static Result<Db> open(const std::string& path, int flags, const std::string& uri = {});
     sqlite3* get() const { return m_db; }
     const std::string& path() const { return m_path; }
     // Runs statements that return no rows of interest.

@@ -1,9 +1,11 @@
-// TraceStore::open: recognise, create or migrate a trace file. A file is inspected through a
-// read-only connection before anything may write to it, so foreign, damaged and newer files are
-// refused without a single byte changed.
+// TraceStore::open and openReadOnly: recognise, create or migrate a trace file. A file is
+// inspected through a connection that cannot write before anything may write to it, so foreign,
+// damaged and newer files are refused without a single byte changed; a file opened to write is
+// checked (writable, quick_check) before the caller computes what it will add.
 #include "trace/trace_schema.h"
 #include "trace/trace_store_impl.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -15,23 +17,6 @@
 namespace sinkscope {
 
 namespace trace {
-
-Status configureConnection(const Db& db) {
-    // Another process may hold the write lock for the length of one run's commit.
-    sqlite3_busy_timeout(db.get(), 10000);
-    // synchronous=NORMAL is crash-safe in WAL mode (see trace_store.h). journal_size_limit keeps
-    // the WAL from staying at the size of the largest run ever written.
-    return db.exec(
-        "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA journal_size_limit = 67108864",
-        "configuring the connection");
-}
-
-Result<Db> openConnection(const std::string& path) {
-    auto db = Db::open(path, SQLITE_OPEN_READWRITE);
-    if (!db) return db.error();
-    if (auto s = configureConnection(*db); !s) return s.error();
-    return db;
-}
 
 std::string nowIso8601() {
     const auto now = std::chrono::system_clock::now();
@@ -79,35 +64,45 @@ Status precheck(const std::string& path) {
     return okStatus();
 }
 
-Result<FileVersion> inspect(const std::string& path) {
+struct Inspected {
+    FileVersion version;
+    Db db; // the connection that read it (openReader's)
+};
+
+Result<Inspected> inspect(const std::string& path) {
     if (auto s = precheck(path); !s) return s.error();
-    auto db = Db::open(path, SQLITE_OPEN_READONLY);
+    auto db = openReader(path);
     if (!db) return db.error();
-    sqlite3_busy_timeout(db->get(), 10000); // a rollback-mode (schema 1) file may be mid-write
     auto v = readVersion(*db);
-    if (!v) return v;
+    if (!v) return v.error();
     if (v->oldestCompatible > kSchemaVersion)
         return Error{
             fmt::format("{}: written by a newer SinkScope (schema {}, this build reads up to {}): update "
                         "SinkScope",
                         path, v->schema, kSchemaVersion)};
-    return v;
+    return Inspected{*v, std::move(*db)};
 }
 
 Status setWal(const Db& db) {
     return db.exec("PRAGMA journal_mode = WAL", "switching to WAL mode");
 }
 
-// Opens an existing file that inspect() accepted, migrating it when it is older than us.
-Result<std::unique_ptr<TraceStore::Impl>> openExisting(const std::string& path) {
+// Opens an existing file that inspect() accepted, to write, migrating it when it is older than
+// us. Everything that could make a later write fail is checked here.
+Result<std::unique_ptr<TraceStore::Impl>> openToWrite(const std::string& path) {
+    if (auto s = checkWritable(path); !s) return s.error();
     auto version = inspect(path);
     if (!version) return version.error();
-    auto db = openConnection(path);
-    if (!db) return db.error();
+    version->db = Db(); // closed before the writing connection opens
     auto impl = std::make_unique<TraceStore::Impl>();
+    auto db = openConnection(path, *impl->busy);
+    if (!db) return db.error();
     impl->path = path;
-    impl->schema = version->schema;
-    if (version->schema < kSchemaVersion) {
+    impl->schema = version->version.schema;
+    // Before anything is added (or migrated): new runs must not land among damaged pages.
+    if (auto s = quickCheckDb(*db); !s)
+        return Error{s.error().message + ": refusing to write to it (export what is still readable)"};
+    if (impl->schema < kSchemaVersion) {
         auto txn = Transaction::begin(*db);
         if (!txn) return txn.error();
         // Another process may have migrated the file since inspect(); read it again under the lock.
@@ -125,11 +120,39 @@ Result<std::unique_ptr<TraceStore::Impl>> openExisting(const std::string& path) 
     return impl;
 }
 
+// Opens an existing file to read. An older file is migrated first when it can be written.
+Result<std::unique_ptr<TraceStore::Impl>> openToRead(const std::string& path) {
+    auto version = inspect(path);
+    if (!version) return version.error();
+    if (version->version.schema < kSchemaVersion) {
+        version->db = Db();
+        if (auto s = checkWritable(path); !s)
+            return Error{fmt::format("{}: written by an older SinkScope (schema {}) and must be converted "
+                                     "once, which needs write access: {}",
+                                     path, version->version.schema,
+                                     s.error().message.substr(path.size() + 2))};
+        auto migrated = openToWrite(path);
+        if (!migrated) return migrated.error();
+        migrated->reset();
+        version = inspect(path);
+        if (!version) return version.error();
+    }
+    auto impl = std::make_unique<TraceStore::Impl>();
+    impl->path = path;
+    impl->schema = version->version.schema;
+    impl->readOnly = true;
+    if (auto s = checkTables(version->db); !s) return s.error();
+    impl->db = std::move(version->db);
+    return impl;
+}
+
 // Creates a new file. Returns null (no error) when another process created it first.
 Result<std::unique_ptr<TraceStore::Impl>> createFile(const std::string& path) {
+    if (auto s = checkCreatable(path); !s) return s.error();
+    auto impl = std::make_unique<TraceStore::Impl>();
     auto db = Db::open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
     if (!db) return db.error();
-    if (auto s = configureConnection(*db); !s) return s.error();
+    if (auto s = configureConnection(*db, *impl->busy); !s) return s.error();
     // The page size can only be set before the first table exists.
     const std::string pageSize = fmt::format("PRAGMA page_size = {}", kPageSize);
     if (auto s = db->exec(pageSize.c_str(), "creating the trace file"); !s) return s.error();
@@ -148,11 +171,24 @@ Result<std::unique_ptr<TraceStore::Impl>> createFile(const std::string& path) {
         if (auto s = txn->commit(); !s) return s.error();
     }
     if (auto s = setWal(*db); !s) return s.error();
-    auto impl = std::make_unique<TraceStore::Impl>();
     impl->path = path;
     impl->schema = kSchemaVersion;
     impl->db = std::move(*db);
     return impl;
+}
+
+// Checks shared by open and openReadOnly; returns false (no error) when the file does not exist.
+Result<bool> existingFile(const std::string& path) {
+    // SQLite would open "" as a private temporary database.
+    if (path.empty()) return Error{"the trace file's path is empty"};
+    std::error_code ec;
+    const auto status = std::filesystem::status(path, ec);
+    if (std::filesystem::is_directory(status))
+        return Error{fmt::format("{}: is a directory, not a trace file", path)};
+    if (!std::filesystem::exists(status)) return false;
+    if (!std::filesystem::is_regular_file(status))
+        return Error{fmt::format("{}: not a regular file, not a trace file", path)};
+    return true;
 }
 
 } // namespace
@@ -170,28 +206,49 @@ int TraceStore::currentSchemaVersion() {
     return kSchemaVersion;
 }
 
+bool TraceStore::readOnly() const {
+    return m_impl->readOnly;
+}
+
+Status TraceStore::Impl::writable(std::string_view what) const {
+    if (!readOnly) return okStatus();
+    return Error{fmt::format("{}: opened read-only: cannot {}", path, what)};
+}
+
+void TraceStore::setWriteWait(WriteWait wait) {
+    m_impl->busy->policy = std::move(wait);
+}
+
 Result<std::unique_ptr<TraceStore>> TraceStore::open(const std::string& path, bool create) {
     try {
-        // SQLite would open "" as a private temporary database.
-        if (path.empty()) return Error{"the trace file's path is empty"};
-        std::error_code ec;
-        const auto status = std::filesystem::status(path, ec);
-        if (std::filesystem::is_directory(status))
-            return Error{fmt::format("{}: is a directory, not a trace file", path)};
-        if (!std::filesystem::exists(status)) {
+        auto existing = existingFile(path);
+        if (!existing) return existing.error();
+        if (!*existing) {
             if (!create) return Error{fmt::format("{}: no such trace file", path)};
             auto made = createFile(path);
             if (!made) {
                 // An empty file left by a failed creation would be refused as foreign next time.
                 // Only an empty one: the name may have been taken by someone else meanwhile.
+                std::error_code ec;
                 if (std::filesystem::file_size(path, ec) == 0 && !ec) std::filesystem::remove(path, ec);
                 return made.error();
             }
             if (*made) return std::unique_ptr<TraceStore>(new TraceStore(std::move(*made)));
-        } else if (!std::filesystem::is_regular_file(status)) {
-            return Error{fmt::format("{}: not a regular file, not a trace file", path)};
         }
-        auto impl = openExisting(path);
+        auto impl = openToWrite(path);
+        if (!impl) return impl.error();
+        return std::unique_ptr<TraceStore>(new TraceStore(std::move(*impl)));
+    } catch (const std::exception& e) {
+        return Error{fmt::format("{}: {}", path, e.what())};
+    }
+}
+
+Result<std::unique_ptr<TraceStore>> TraceStore::openReadOnly(const std::string& path) {
+    try {
+        auto existing = existingFile(path);
+        if (!existing) return existing.error();
+        if (!*existing) return Error{fmt::format("{}: no such trace file", path)};
+        auto impl = openToRead(path);
         if (!impl) return impl.error();
         return std::unique_ptr<TraceStore>(new TraceStore(std::move(*impl)));
     } catch (const std::exception& e) {

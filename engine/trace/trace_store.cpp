@@ -11,6 +11,41 @@ namespace sinkscope {
 
 namespace trace {
 
+namespace {
+
+// PRAGMA integrity_check or quick_check, its findings as one line.
+Status pageCheck(const Db& db, const char* pragma) {
+    auto st = Stmt::prepare(db, pragma);
+    if (!st) return st.error();
+    // A row may hold several findings, one a line, the first under a "*** in database main ***"
+    // heading: one finding a line makes the count and keeps the error on one line.
+    std::vector<std::string> problems;
+    for (;;) {
+        auto row = st->step("checking the file");
+        if (!row) return row.error();
+        if (!*row) break;
+        const auto text = st->text(0);
+        if (text == "ok") continue;
+        std::size_t start = 0;
+        while (start <= text.size()) {
+            auto end = text.find('\n', start);
+            if (end == std::string::npos) end = text.size();
+            auto line = text.substr(start, end - start);
+            if (!line.empty() && line.rfind("***", 0) != 0) problems.push_back(std::move(line));
+            start = end + 1;
+        }
+    }
+    if (problems.empty()) return okStatus();
+    return Error{fmt::format("{}: the file is corrupt ({}; {} problem{})", db.path(), problems.front(),
+                             problems.size(), problems.size() == 1 ? "" : "s")};
+}
+
+} // namespace
+
+Status quickCheckDb(const Db& db) {
+    return pageCheck(db, "PRAGMA quick_check");
+}
+
 Status requireRun(const Db& db, std::int64_t id) {
     auto st = Stmt::prepare(db, "SELECT 1 FROM runs WHERE id = ?1");
     if (!st) return st.error();
@@ -246,6 +281,7 @@ Status TraceStore::deleteRun(std::int64_t id) {
     const Db& db = m_impl->db;
     const auto& path = m_impl->path;
     return guarded(path, [&]() -> Status {
+        if (auto s = m_impl->writable(fmt::format("delete run {}", id)); !s) return s;
         if (m_impl->writing->load())
             return Error{fmt::format("{}: cannot delete run {} while a run is being written", path, id)};
         auto st = Stmt::prepare(db, "DELETE FROM runs WHERE id = ?1");
@@ -262,6 +298,7 @@ Status TraceStore::vacuum() {
     const Db& db = m_impl->db;
     const auto& path = m_impl->path;
     return guarded(path, [&]() -> Status {
+        if (auto s = m_impl->writable("vacuum"); !s) return s;
         if (m_impl->writing->load())
             return Error{fmt::format("{}: cannot vacuum while a run is being written", path)};
         if (auto s = db.exec("VACUUM", "vacuuming"); !s) return s;
@@ -271,22 +308,15 @@ Status TraceStore::vacuum() {
     });
 }
 
+Status TraceStore::quickCheck() const {
+    return guarded(m_impl->path, [&]() -> Status { return quickCheckDb(m_impl->db); });
+}
+
 Status TraceStore::checkIntegrity() const {
     const Db& db = m_impl->db;
     const auto& path = m_impl->path;
     return guarded(path, [&]() -> Status {
-        auto st = Stmt::prepare(db, "PRAGMA integrity_check");
-        if (!st) return st.error();
-        std::vector<std::string> problems;
-        for (;;) {
-            auto row = st->step("checking integrity");
-            if (!row) return row.error();
-            if (!*row) break;
-            if (auto msg = st->text(0); msg != "ok") problems.push_back(msg);
-        }
-        if (!problems.empty())
-            return Error{fmt::format("{}: the file is corrupt ({}; {} problem{})", path, problems.front(),
-                                     problems.size(), problems.size() == 1 ? "" : "s")};
+        if (auto s = pageCheck(db, "PRAGMA integrity_check"); !s) return s;
         auto fk = Stmt::prepare(db, "PRAGMA foreign_key_check");
         if (!fk) return fk.error();
         auto row = fk->step("checking integrity");

@@ -24,6 +24,7 @@ Status TraceStore::writeTimeline(const std::string& name, const std::vector<Time
     const auto& path = m_impl->path;
     return guarded(path, [&]() -> Status {
         if (name.empty()) return Error{fmt::format("{}: a timeline needs a name", path)};
+        if (auto s = m_impl->writable(fmt::format("write timeline '{}'", name)); !s) return s;
         if (m_impl->writing->load())
             return Error{
                 fmt::format("{}: cannot write timeline '{}' while a run is being written", path, name)};
@@ -144,6 +145,7 @@ Status TraceStore::deleteTimeline(const std::string& name) {
     const Db& db = m_impl->db;
     const auto& path = m_impl->path;
     return guarded(path, [&]() -> Status {
+        if (auto s = m_impl->writable(fmt::format("delete timeline '{}'", name)); !s) return s;
         if (m_impl->writing->load())
             return Error{
                 fmt::format("{}: cannot delete timeline '{}' while a run is being written", path, name)};

@@ -12,6 +12,7 @@ namespace sinkscope {
 using namespace trace;
 
 struct TraceStore::Writer::Impl {
+    BusyWait busy; // before db, which keeps a pointer to it
     Db db;
     Transaction txn;
     Stmt insertMap, insertNorm;
@@ -20,7 +21,7 @@ struct TraceStore::Writer::Impl {
     int layers = 0, heads = 0;
     std::int64_t storedBytes = 0;
     bool committed = false;
-    std::string failure; // set once SQLite has rolled the transaction back on its own
+    std::string failure; // set once the transaction was rolled back (by SQLite or by abandon)
     // The store's "a run is being written" flag, held from beginRun until commit or destruction.
     std::shared_ptr<std::atomic<bool>> writing;
 
@@ -39,6 +40,25 @@ struct TraceStore::Writer::Impl {
     }
 
     std::string where() const { return fmt::format("{}: run {}", path, id); }
+
+    // Rolls back every run of the transaction; the writer says so from now on.
+    Error abandon(Error e) {
+        insertMap = Stmt();
+        insertNorm = Stmt();
+        txn.rollback();
+        failure = "the runs were rolled back after an error: " + e.message;
+        return Error{where() + ": " + failure};
+    }
+
+    // Records the current run's stored bytes; the run is complete from here on.
+    Status finishRun() {
+        auto st = Stmt::prepare(db, "UPDATE runs SET stored_bytes = ?1 WHERE id = ?2");
+        if (!st) return failed(st.error());
+        st->bind(1, storedBytes);
+        st->bind(2, id);
+        if (auto s = st->run("writing a run"); !s) return failed(s.error());
+        return okStatus();
+    }
 
     Status usable() const {
         if (committed) return Error{where() + ": already committed"};
@@ -198,16 +218,28 @@ Status TraceStore::Writer::add(const NormSeries& norms) {
     });
 }
 
+Status TraceStore::Writer::nextRun(RunRecord run) {
+    Impl& w = *m_impl;
+    return guarded(w.path, [&]() -> Status {
+        if (auto s = w.usable(); !s) return s;
+        if (auto s = validateRun(w.path, run); !s) return s;
+        if (auto s = w.finishRun(); !s) return s;
+        if (run.createdAt.empty()) run.createdAt = nowIso8601();
+        // A run half inserted must not be committed with the others: give up the whole group.
+        if (auto s = insertRunRows(w.db, run); !s) return w.abandon(s.error());
+        w.id = run.id;
+        w.layers = run.layers;
+        w.heads = run.heads;
+        w.storedBytes = 0;
+        return okStatus();
+    });
+}
+
 Result<std::int64_t> TraceStore::Writer::commit() {
     Impl& w = *m_impl;
     return guarded(w.path, [&]() -> Result<std::int64_t> {
         if (auto s = w.usable(); !s) return s.error();
-        auto st = Stmt::prepare(w.db, "UPDATE runs SET stored_bytes = ?1 WHERE id = ?2");
-        if (!st) return w.failed(st.error());
-        st->bind(1, w.storedBytes);
-        st->bind(2, w.id);
-        if (auto s = st->run("writing a run"); !s) return w.failed(s.error());
-        st = Stmt();
+        if (auto s = w.finishRun(); !s) return s.error();
         w.insertMap = Stmt();
         w.insertNorm = Stmt();
         if (auto s = w.txn.commit(); !s) {
@@ -223,6 +255,7 @@ Result<std::int64_t> TraceStore::Writer::commit() {
 Result<std::unique_ptr<TraceStore::Writer>> TraceStore::beginRun(RunRecord run) {
     const auto& path = m_impl->path;
     return guarded(path, [&]() -> Result<std::unique_ptr<Writer>> {
+        if (auto s = m_impl->writable("write runs"); !s) return s.error();
         if (auto s = validateRun(path, run); !s) return s.error();
         bool expected = false;
         if (!m_impl->writing->compare_exchange_strong(expected, true))
@@ -230,7 +263,8 @@ Result<std::unique_ptr<TraceStore::Writer>> TraceStore::beginRun(RunRecord run) 
         auto w = std::make_unique<Writer::Impl>();
         w->writing = m_impl->writing; // from here on ~Impl clears the flag
         w->path = path;
-        auto db = openConnection(path);
+        w->busy.policy = m_impl->busy->policy;
+        auto db = openConnection(path, w->busy);
         if (!db) return db.error();
         w->db = std::move(*db);
         auto txn = Transaction::begin(w->db);

@@ -1,4 +1,5 @@
 #include "train/bpe_trainer.h"
+#include "core/atomic_file.h"
 
 #include "core/read_file.h"
 #include "core/utf8.h"
@@ -214,16 +215,7 @@ Status trainByteLevelBpe(const std::string& textPath, const std::string& outPath
           {"ignore_merges", false},
           {"vocab", vocabJson},
           {"merges", mergesJson}}}};
-    const std::string tmp = outPath + ".tmp";
-    {
-        std::ofstream out(tmp);
-        out << tok.dump(1) << "\n";
-        if (!out) return Error{fmt::format("{}: cannot write", tmp)};
-    }
-    std::error_code ec;
-    std::filesystem::rename(tmp, outPath, ec);
-    if (ec) return Error{fmt::format("{}: cannot rename into place: {}", outPath, ec.message())};
-    return okStatus();
+    return writeFileAtomically(outPath, tok.dump(1) + "\n");
 }
 
 } // namespace sinkscope

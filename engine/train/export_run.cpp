@@ -1,4 +1,5 @@
 #include "train/export_run.h"
+#include "core/atomic_file.h"
 
 #include "core/read_file.h"
 #include "tokenizer/tokenizer.h"
@@ -73,9 +74,7 @@ Result<ExportSummary> exportRun(const std::string& runDir, const std::string& ou
            {"tokens", summary.tokens},
            {"dtype", std::string(dtypeName(dtype))},
            {"sequences", sequences}};
-    std::ofstream out(outDir + "/sink_probe.json");
-    out << j.dump() << "\n";
-    if (!out) return Error{fmt::format("{}/sink_probe.json: cannot write", outDir)};
+    if (auto s = writeFileAtomically(outDir + "/sink_probe.json", j.dump() + "\n"); !s) return s.error();
     return summary;
 }
 

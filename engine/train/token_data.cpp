@@ -1,4 +1,5 @@
 #include "train/token_data.h"
+#include "core/atomic_file.h"
 #include "core/mapped_file.h"
 #include "core/read_file.h"
 
@@ -45,17 +46,13 @@ Result<TokenIds> encodeTextFile(const std::string& path, const Tokenizer& tokeni
 }
 
 Status saveTokenCache(const std::string& path, const TokenIds& ids) {
-    const std::string tmp = path + ".tmp";
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    auto out = AtomicFile::create(path);
+    if (!out) return out.error();
     const std::uint64_t n = ids.size();
-    out.write("SSTK", 4);
-    out.write(reinterpret_cast<const char*>(&n), 8);
-    out.write(reinterpret_cast<const char*>(ids.data()), static_cast<std::streamsize>(n * 4));
-    out.close();
-    if (!out) return Error{fmt::format("{}: write failed", tmp)};
-    if (std::rename(tmp.c_str(), path.c_str()) != 0)
-        return Error{fmt::format("{}: cannot rename into place", path)};
-    return okStatus();
+    if (auto s = out->write("SSTK"); !s) return s;
+    if (auto s = out->write({reinterpret_cast<const char*>(&n), 8}); !s) return s;
+    if (auto s = out->write({reinterpret_cast<const char*>(ids.data()), n * 4}); !s) return s;
+    return out->commit();
 }
 
 Result<TokenIds> loadTokenCache(const std::string& path) {

@@ -1,4 +1,5 @@
 #include "train/train_model.h"
+#include "core/atomic_file.h"
 
 #include "core/half.h"
 #include "io/safetensors_writer.h"
@@ -10,7 +11,6 @@
 #include <cstring>
 #include <filesystem>
 #include <fmt/format.h>
-#include <fstream>
 
 namespace sinkscope::detail {
 
@@ -107,11 +107,7 @@ Status saveModelDirectory(const std::string& dir, const ModelConfig& c, Transfor
     for (const auto& p : namedParameters(c, w))
         enc.push_back(encode(p.name, *p.tensor, dtype));
     if (auto s = writeEncoded(dir + "/model.safetensors", enc, dtype); !s) return s;
-    const std::string cfgPath = dir + "/config.json";
-    std::ofstream(cfgPath + ".tmp") << toHfConfigJson(c);
-    std::filesystem::rename(cfgPath + ".tmp", cfgPath, ec);
-    if (ec) return Error{fmt::format("{}: cannot write: {}", cfgPath, ec.message())};
-    return okStatus();
+    return writeFileAtomically(dir + "/config.json", toHfConfigJson(c));
 }
 
 Result<TransformerWeights> loadTrainableWeights(const std::string& dir, const ModelConfig& c) {

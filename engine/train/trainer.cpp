@@ -1,4 +1,5 @@
 #include "train/trainer.h"
+#include "core/atomic_file.h"
 #include "core/read_file.h"
 
 #include "core/allocator.h"
@@ -11,7 +12,6 @@
 #include <chrono>
 #include <filesystem>
 #include <fmt/format.h>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 namespace sinkscope {
@@ -50,16 +50,9 @@ json pointToJson(const TimelinePoint& p) {
             {"alpha0", p.alpha0}};
 }
 
+// In full or not at all: a full disk keeps the previous timeline.json.
 Status writeJson(const std::string& path, const json& j) {
-    {
-        std::ofstream out(path + ".tmp");
-        out << j.dump(1) << "\n";
-        if (!out) return Error{fmt::format("{}: cannot write", path)};
-    }
-    std::error_code ec;
-    fs::rename(path + ".tmp", path, ec);
-    if (ec) return Error{fmt::format("{}: cannot rename into place: {}", path, ec.message())};
-    return okStatus();
+    return writeFileAtomically(path, j.dump(1) + "\n");
 }
 
 Status writeTimeline(const Run& r) {

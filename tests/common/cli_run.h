@@ -14,9 +14,9 @@ struct CliRun {
     std::string out;
 };
 
-// `prefix` goes before the executable (e.g. "timeout 20").
-inline CliRun runCliAfter(const std::string& prefix, const std::string& args) {
-    const std::string cmd = prefix + " " + std::string(SINKSCOPE_CLI_PATH) + " " + args + " 2>&1";
+// prefix: a command that runs the CLI for the test (e.g. as another user); empty: none.
+inline CliRun runCli(const std::string& args, const std::string& prefix = "") {
+    const std::string cmd = prefix + std::string(SINKSCOPE_CLI_PATH) + " " + args + " 2>&1";
     FILE* p = popen(cmd.c_str(), "r");
     std::string out;
     std::array<char, 4096> buf{};
@@ -26,13 +26,9 @@ inline CliRun runCliAfter(const std::string& prefix, const std::string& args) {
     return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
 }
 
-inline CliRun runCli(const std::string& args) {
-    return runCliAfter("", args);
-}
-
 // For inputs that once made the CLI hang (a FIFO): killed after `seconds`, and then code is 124.
 inline CliRun runCliWithin(int seconds, const std::string& args) {
-    return runCliAfter("timeout -k 5 " + std::to_string(seconds), args);
+    return runCli(args, "timeout -k 5 " + std::to_string(seconds) + " ");
 }
 
 // The JSON object or array a --json run printed (notes before it on stderr are skipped).

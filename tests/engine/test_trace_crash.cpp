@@ -2,12 +2,14 @@
 // committed before the kill whole and intact, and no trace of the run being written. A child
 // process writes large runs in a loop, reporting through a pipe when it starts writing a run and
 // when the run is committed; after some commits the parent kills it a few milliseconds into the
-// next write, so the kill lands inside a run's transaction.
+// next write, so the kill lands inside a run's transaction. Groups (a base run and its
+// intervened run, one transaction) are killed between their two runs: none is left half.
 #include "temp_dir.h"
 #include "test_trace_util.h"
 
 #include <csignal>
 #include <gtest/gtest.h>
+#include <map>
 #include <set>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -162,4 +164,83 @@ TEST(TraceCrash, KillDuringWriteKeepsEveryCommittedRun) {
     }
     // Writing a run takes longer than the shorter delays: those kills land inside the write.
     EXPECT_GE(killedMidRun, 2);
+}
+
+namespace {
+
+// The child: writes groups (base, then intervened in the same transaction) until killed,
+// reporting 'B' when a group begins, 'M' once its base run is written and 'C' at the commit.
+[[noreturn]] void writeGroupsForever(const std::string& path, int reportFd) {
+    auto store = TraceStore::open(path);
+    if (!store) _exit(2);
+    for (int group = 0;; ++group) {
+        if (write(reportFd, "B", 1) != 1) _exit(7);
+        auto w = (*store)->beginRun(crashRun(50, 2 * group));
+        if (!w) _exit(4);
+        for (int l = 0; l < kLayers; ++l)
+            for (int h = 0; h < kHeads; ++h)
+                if (!(*w)->add(crashMap(50, 2 * group, l, h))) _exit(5);
+        RunRecord intervened = crashRun(50, 2 * group + 1);
+        intervened.group = (*w)->id();
+        if (!(*w)->nextRun(intervened)) _exit(5);
+        if (write(reportFd, "M", 1) != 1) _exit(7);
+        for (int l = 0; l < kLayers; ++l)
+            for (int h = 0; h < kHeads; ++h)
+                if (!(*w)->add(crashMap(50, 2 * group + 1, l, h))) _exit(5);
+        if (!(*w)->commit()) _exit(6);
+        if (write(reportFd, "C", 1) != 1) _exit(7);
+    }
+}
+
+} // namespace
+
+TEST(TraceCrash, KillBetweenTheRunsOfAGroupLeavesNoHalfGroup) {
+    TempDir dir;
+    const auto path = dir.path("groups.sqlite");
+    const int delaysMs[] = {0, 2, 5, 10};
+    int killedMidGroup = 0;
+    int committed = 0;
+    for (int trial = 0; trial < 4; ++trial) {
+        int fds[2];
+        ASSERT_EQ(pipe(fds), 0);
+        const pid_t pid = fork();
+        ASSERT_GE(pid, 0);
+        if (pid == 0) {
+            close(fds[0]);
+            writeGroupsForever(path, fds[1]);
+        }
+        close(fds[1]);
+        // One group commits, then the kill lands after the next group's base run is written.
+        int reported = 0;
+        char byte = 0;
+        while ((reported < 1 || byte != 'M') && read(fds[0], &byte, 1) == 1)
+            reported += byte == 'C';
+        usleep(static_cast<useconds_t>(delaysMs[trial] * 1000));
+        ASSERT_EQ(kill(pid, SIGKILL), 0);
+        int status = 0;
+        ASSERT_EQ(waitpid(pid, &status, 0), pid);
+        ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+        while (read(fds[0], &byte, 1) == 1)
+            reported += byte == 'C';
+        close(fds[0]);
+        killedMidGroup += byte == 'M'; // the base run was written, the group not committed
+        committed += reported;
+
+        auto store = TraceStore::open(path, false);
+        ASSERT_TRUE(store.ok()) << store.error().message;
+        auto runs = (*store)->listRuns();
+        ASSERT_TRUE(runs.ok());
+        std::map<std::int64_t, std::vector<std::string>> groups;
+        for (const auto& r : *runs)
+            groups[r.group].push_back(r.label);
+        for (const auto& [group, labels] : groups)
+            EXPECT_EQ(labels.size(), 2u) << "group " << group << " is half written";
+        // Every reported commit survived; at most one more committed before the kill.
+        EXPECT_GE(static_cast<int>(groups.size()), committed);
+        EXPECT_LE(static_cast<int>(groups.size()), committed + trial + 1);
+        committed = static_cast<int>(groups.size());
+        EXPECT_TRUE((*store)->checkIntegrity().ok());
+    }
+    // The second run takes longer to write than the shorter delays: those kills land mid-group.
+    EXPECT_GE(killedMidGroup, 2);
 }

@@ -1,19 +1,28 @@
 // Traces as a user makes them: `trace` stores runs, `runs` lists and deletes them, `export`
 // writes a stored map as .npy (read back and compared with the model's own attention), .csv and
-// figures, a grid and a difference map.
+// figures, a grid and a difference map. A trace in a read-only folder lists and exports for
+// another user without files left beside it; a damaged one is flagged when listed and refused
+// before the model runs; `trace` waits for another writer instead of dropping its runs. An
+// export to a full disk fails in one line and leaves the file it would have replaced untouched.
 #include "cli_run.h"
 #include "model/capture.h"
 #include "model/model.h"
+#include "small_disk.h"
 #include "temp_dir.h"
 #include "test_paths.h"
 #include "trace/trace_store.h"
+#include "unprivileged.h"
 
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <thread>
 
 using namespace sinkscope;
 using namespace sinkscope::test;
@@ -52,6 +61,27 @@ std::vector<float> readNpy(const std::string& path, std::vector<std::int64_t>& s
 
 const std::string kStories = sharedModelPath("stories260K/stories260K.bin");
 const std::string kIds = "1,403,407,261,378,117,29,89,300,301";
+
+std::string traceArgs(const std::string& db) {
+    return "trace --db " + db + " -m " + kStories + " --token-ids " + kIds + " -i suppress:layers=1-4 -n 4";
+}
+
+std::vector<std::string> filesIn(const std::string& dir) {
+    std::vector<std::string> names;
+    for (const auto& e : std::filesystem::directory_iterator(dir))
+        names.push_back(e.path().filename().string());
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+// How many error lines ("sinkscope-cli: ...") the output holds.
+int errorLines(const std::string& out) {
+    int n = 0;
+    for (std::size_t p = out.find("sinkscope-cli: "); p != std::string::npos;
+         p = out.find("sinkscope-cli: ", p + 1))
+        ++n;
+    return n;
+}
 
 } // namespace
 
@@ -149,4 +179,129 @@ TEST(TraceCli, RefusesAFileThatIsNotATrace) {
     EXPECT_EQ(r.code, 1);
     EXPECT_NE(r.out.find("notes.sqlite"), std::string::npos) << r.out;
     EXPECT_EQ(slurp(path), "these are not the runs you are looking for");
+}
+
+TEST(TraceCli, ReadsATraceInAReadOnlyFolderAsAnotherUser) {
+    if (!canSwitchToNobody()) GTEST_SKIP() << "needs root to run as nobody";
+    TempDir dir;
+    std::filesystem::create_directories(dir.path("ro"));
+    std::filesystem::create_directories(dir.path("out"));
+    const std::string db = dir.path("ro/runs.sqlite");
+    ASSERT_EQ(runCli(traceArgs(db)).code, 0);
+    ASSERT_EQ(chmod(dir.path("ro").c_str(), 0555), 0);
+    ASSERT_EQ(chmod(dir.path("out").c_str(), 0777), 0);
+    const std::string nobody = asNobodyPrefix();
+
+    const auto listed = runCli("runs --db " + db + " --json", nobody);
+    ASSERT_EQ(listed.code, 0) << listed.out;
+    EXPECT_EQ(jsonOf(listed).size(), 2u);
+    const auto exported =
+        runCli("export --db " + db + " --run 1 --layer 0 --head 0 --out " + dir.path("out/m.npy"), nobody);
+    EXPECT_EQ(exported.code, 0) << exported.out;
+    EXPECT_EQ(filesIn(dir.path("ro")), std::vector<std::string>{"runs.sqlite"});
+
+    // Writing is refused in one line before the model runs (nothing is generated).
+    const auto traced = runCli(traceArgs(db) + " --json", nobody);
+    EXPECT_EQ(traced.code, 1);
+    EXPECT_NE(traced.out.find("sinkscope-cli: " + db + ": the file cannot be written (Permission denied)"),
+              std::string::npos)
+        << traced.out;
+    EXPECT_EQ(errorLines(traced.out), 1) << traced.out;
+    EXPECT_EQ(filesIn(dir.path("ro")), std::vector<std::string>{"runs.sqlite"});
+    ASSERT_EQ(chmod(dir.path("ro").c_str(), 0755), 0);
+}
+
+TEST(TraceCli, DamagedTraceIsFlaggedWhenListedAndRefusedForWriting) {
+    TempDir dir;
+    const std::string db = dir.path("runs.sqlite");
+    ASSERT_EQ(runCli(traceArgs(db)).code, 0);
+    ASSERT_EQ(runCli(traceArgs(db)).code, 0);
+    // Overwrite a page of the maps table, which listing the runs never reads.
+    std::string bytes = slurp(db);
+    const auto blob = bytes.rfind("SSMP");
+    ASSERT_NE(blob, std::string::npos);
+    const std::size_t page = blob / 4096;
+    std::fill(bytes.begin() + static_cast<std::ptrdiff_t>(page * 4096),
+              bytes.begin() + static_cast<std::ptrdiff_t>((page + 1) * 4096), '\xff');
+    dir.write("runs.sqlite", bytes);
+
+    const auto listed = runCli("runs --db " + db);
+    EXPECT_EQ(listed.code, 1);
+    EXPECT_NE(listed.out.find("intervened"), std::string::npos)
+        << "the runs are still listed: " << listed.out;
+    EXPECT_NE(listed.out.find("sinkscope-cli: " + db + ": the file is corrupt ("), std::string::npos)
+        << listed.out;
+    EXPECT_NE(listed.out.find("the runs listed are those still readable"), std::string::npos) << listed.out;
+    EXPECT_EQ(errorLines(listed.out), 1) << listed.out;
+
+    const auto traced = runCli(traceArgs(db));
+    EXPECT_EQ(traced.code, 1);
+    EXPECT_NE(traced.out.find("refusing to write to it"), std::string::npos) << traced.out;
+    EXPECT_EQ(traced.out.find("stored run"), std::string::npos) << traced.out;
+    EXPECT_EQ(errorLines(traced.out), 1) << traced.out;
+    EXPECT_TRUE(slurp(db) == bytes) << "the damaged file was written to";
+    EXPECT_EQ(filesIn(dir.path()), std::vector<std::string>{"runs.sqlite"});
+}
+
+TEST(TraceCli, TraceWaitsForAnotherWriter) {
+    TempDir dir;
+    const std::string db = dir.path("runs.sqlite");
+    ASSERT_EQ(runCli(traceArgs(db)).code, 0);
+    sqlite3* other = nullptr;
+    ASSERT_EQ(sqlite3_open(db.c_str(), &other), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+    std::thread release([other] {
+        std::this_thread::sleep_for(std::chrono::seconds(3));
+        sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr);
+        sqlite3_close(other);
+    });
+    const auto traced = runCli(traceArgs(db) + " --json");
+    release.join();
+    ASSERT_EQ(traced.code, 0) << traced.out;
+    EXPECT_NE(traced.out.find("waiting for another program to finish writing " + db), std::string::npos)
+        << traced.out;
+    EXPECT_EQ(jsonOf(traced)["run_ids"].size(), 2u);
+    EXPECT_EQ(jsonOf(runCli("runs --db " + db + " --json")).size(), 4u);
+}
+
+TEST(TraceCli, ExportToAFullDiskFailsInOneLineAndKeepsTheOldFile) {
+    TempDir dir;
+    const std::string db = dir.path("runs.sqlite");
+    ASSERT_EQ(runCli(traceArgs(db)).code, 0);
+    SmallDisk disk(dir.path("small"), 64 * 1024);
+    if (!disk.mounted()) GTEST_SKIP() << "cannot mount a tmpfs: " << disk.why();
+    const std::vector<std::string> exts = {"png", "svg", "pdf", "npy", "csv"};
+    for (const auto& ext : exts)
+        dir.write("small/old." + ext, "the previous export");
+    ASSERT_TRUE(disk.fill());
+    // Every format over an existing file; the data formats also as new files, which were left
+    // empty before. After each: the old files as they were, no new or temporary file.
+    std::vector<std::string> expected = {"filler"};
+    for (const auto& ext : exts)
+        expected.push_back("old." + ext);
+    std::sort(expected.begin(), expected.end());
+    for (const std::string name :
+         {"old.png", "old.svg", "old.pdf", "old.npy", "old.csv", "new.npy", "new.csv"}) {
+        const std::string out = disk.dir() + "/" + name;
+        const auto r = runCli("export --db " + db + " --run 1 --layer 1 --head 0 --out " + out);
+        EXPECT_EQ(r.code, 1) << out << ": " << r.out;
+        EXPECT_EQ(r.out, "sinkscope-cli: " + out + ": cannot write the file (No space left on device)\n");
+        for (const auto& ext : exts)
+            EXPECT_EQ(slurp(disk.dir() + "/old." + ext), "the previous export") << ext;
+        EXPECT_EQ(filesIn(disk.dir()), expected) << name;
+    }
+}
+
+// Output on stdout is checked too: `runs --json > FILE` on a full disk must not pass for success.
+TEST(TraceCli, ListingToAFullDiskFailsInOneLine) {
+    if (!std::filesystem::exists("/dev/full")) GTEST_SKIP() << "no /dev/full";
+    TempDir dir;
+    const std::string db = dir.path("runs.sqlite");
+    ASSERT_EQ(runCli(traceArgs(db)).code, 0);
+    for (const std::string& args : {"runs --db " + db + " --json", "runs --db " + db}) {
+        // stderr into the pipe, stdout into /dev/full.
+        const auto r = runCli(args + " 2>&1 >/dev/full #");
+        EXPECT_EQ(r.code, 1) << args;
+        EXPECT_EQ(r.out, "sinkscope-cli: cannot write the output (No space left on device)\n") << args;
+    }
 }

@@ -1,15 +1,21 @@
 // Figures to files and images: PNG through QImage, SVG through QSvgGenerator, PDF through
 // QPdfWriter. Every device paints in points (72 dpi logical) so one layout serves all three.
+// A figure is encoded in memory and then written with AtomicFile: Qt's devices report a failed
+// write late or not at all (an SVG flushed on close came out truncated and "written"; libpng
+// prints its own lines), while AtomicFile checks every write and the close, keeps an existing
+// file untouched on failure and says why in one line.
 #include "figures/figure_image.h"
 #include "figures/figure_style.h"
 #include "figures/grid_painter.h"
 #include "figures/heatmap_painter.h"
 
+#include "core/atomic_file.h"
+
+#include <QBuffer>
 #include <QGuiApplication>
 #include <QImageWriter>
 #include <QPageSize>
 #include <QPdfWriter>
-#include <QSaveFile>
 #include <QSvgGenerator>
 
 #include <algorithm>
@@ -79,7 +85,7 @@ QImage renderImage(const Figure& fig) {
     return out;
 }
 
-Status writePng(const Figure& fig, QSaveFile& file) {
+Status writePng(const Figure& fig, QIODevice& file) {
     const QImage img = renderImage(fig);
     if (img.isNull())
         return Error{"figure of " + std::to_string(std::lround(fig.size.width() * fig.dpi / 72.0)) + "x" +
@@ -93,7 +99,7 @@ Status writePng(const Figure& fig, QSaveFile& file) {
     return okStatus();
 }
 
-Status writeSvg(const Figure& fig, QSaveFile& file) {
+Status writeSvg(const Figure& fig, QIODevice& file) {
     const QSize size(static_cast<int>(std::ceil(fig.size.width())),
                      static_cast<int>(std::ceil(fig.size.height())));
     QSvgGenerator svg;
@@ -110,7 +116,7 @@ Status writeSvg(const Figure& fig, QSaveFile& file) {
     return okStatus();
 }
 
-Status writePdf(const Figure& fig, QSaveFile& file) {
+Status writePdf(const Figure& fig, QIODevice& file) {
     const QSizeF size(std::ceil(fig.size.width()), std::ceil(fig.size.height()));
     QPdfWriter pdf(&file);
     pdf.setResolution(72); // device units are points
@@ -126,7 +132,7 @@ Status writePdf(const Figure& fig, QSaveFile& file) {
     return okStatus();
 }
 
-Status writeFigure(const Figure& fig, Format format, QSaveFile& file) {
+Status writeFigure(const Figure& fig, Format format, QIODevice& file) {
     switch (format) {
     case Format::Png:
         return writePng(fig, file);
@@ -147,18 +153,14 @@ Result<Format> preflight(const std::string& path, const Status& valid) {
     return format;
 }
 
-// QSaveFile replaces the target only once everything was written.
 Status writeToPath(const std::string& path, Format format, const Figure& fig) {
-    const auto fail = [&](const std::string& why) { return Status(Error{path + ": " + why}); };
-    QSaveFile file(QString::fromStdString(path));
-    if (!file.open(QIODevice::WriteOnly))
-        return fail("cannot open for writing: " + file.errorString().toStdString());
-    if (auto s = writeFigure(fig, format, file); !s) {
-        file.cancelWriting();
-        return fail(s.error().message);
-    }
-    if (!file.commit()) return fail("cannot write: " + file.errorString().toStdString());
-    return okStatus();
+    QByteArray bytes;
+    QBuffer buffer(&bytes);
+    buffer.open(QIODevice::WriteOnly);
+    if (auto s = writeFigure(fig, format, buffer); !s) return Error{path + ": " + s.error().message};
+    buffer.close();
+    return writeFileAtomically(path,
+                               std::string_view(bytes.constData(), static_cast<std::size_t>(bytes.size())));
 }
 
 Figure describeHeatmap(const HeatmapFigure& f, const HeatmapPainter& painter) {
