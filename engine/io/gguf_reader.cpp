@@ -1,5 +1,7 @@
 #include "io/gguf_reader.h"
 
+#include "core/excerpt.h"
+
 #include <algorithm>
 #include <bit>
 #include <cstring>
@@ -179,7 +181,7 @@ private:
         m_where = fmt::format("key/value pair {}", index);
         const auto key = readString(kGgufMaxKeyBytes, "key");
         if (key.empty()) fail("empty key");
-        m_where = fmt::format("key '{}'", key);
+        m_where = fmt::format("key '{}'", excerpt(key));
         if (m_f.m_keyIndex.count(key)) fail("appears twice");
         const auto type = readType("value type");
         GgufValue value = readValue(type, 0);

@@ -18,6 +18,9 @@ struct Llama2cCheckpoint {
 };
 
 Result<Llama2cCheckpoint> loadLlama2cCheckpoint(const std::string& path);
+// The same for a checkpoint already in memory (the weights are copied out); path names it in errors.
+Result<Llama2cCheckpoint> parseLlama2cCheckpoint(const std::uint8_t* data, std::size_t size,
+                                                 const std::string& path);
 
 // The config from the header alone, after the same checks (fields in range, file size matching
 // them) but without reading the weights: for listing models.
