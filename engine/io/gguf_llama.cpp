@@ -272,13 +272,13 @@ Status checkTensors(const GgufFile& f, const ModelConfig& c) {
     for (const auto& t : f.tensors()) {
         if (expected.count(t.name)) continue;
         if (hfNameForGgufTensor(t.name))
-            return Error{fmt::format("{}: unexpected tensor '{}' for llama.block_count {}", f.path(), t.name,
-                                     c.nLayers)};
+            return Error{fmt::format("{}: unexpected tensor '{}' for llama.block_count {}", f.path(),
+                                     excerpt(t.name), c.nLayers)};
         return Error{
             fmt::format("{}: tensor '{}' is not part of a llama model (expected token_embd, "
                         "blk.N.{{attn_norm,attn_q,attn_k,attn_v,attn_output,ffn_norm,ffn_gate,ffn_up,"
                         "ffn_down}}, output_norm, output)",
-                        f.path(), t.name)};
+                        f.path(), excerpt(t.name))};
     }
     return okStatus();
 }

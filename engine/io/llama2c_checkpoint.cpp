@@ -3,6 +3,7 @@
 #include "core/mapped_file.h"
 
 #include <array>
+#include <cstdint>
 #include <cstring>
 #include <fmt/format.h>
 
@@ -66,12 +67,32 @@ Result<ModelConfig> configFromHeader(const std::uint8_t* data, std::size_t size,
 
 } // namespace
 
+namespace {
+
+// Products and sums of non-negative sizes that stop at INT64_MAX: a header of absurd dimensions
+// then asks for a size no file has, instead of overflowing (undefined behaviour).
+std::int64_t mul(std::int64_t a, std::int64_t b) {
+    std::int64_t r = 0;
+    return __builtin_mul_overflow(a, b, &r) ? INT64_MAX : r;
+}
+std::int64_t add(std::int64_t a, std::int64_t b) {
+    std::int64_t r = 0;
+    return __builtin_add_overflow(a, b, &r) ? INT64_MAX : r;
+}
+
+} // namespace
+
 std::int64_t llama2cFileSize(const ModelConfig& c) {
-    const std::int64_t D = c.dModel, F = c.dFf, L = c.nLayers, V = c.vocabSize, KV = c.nKvHeads * c.headDim;
-    const std::int64_t ropeFloats = static_cast<std::int64_t>(c.maxPositions) * c.headDim;
-    const std::int64_t body =
-        V * D + L * D + L * D * D + 2 * L * KV * D + L * D * D + L * D + 3 * L * F * D + D;
-    return 28 + 4 * (body + ropeFloats + (c.tieEmbeddings ? 0 : V * D));
+    const std::int64_t D = c.dModel, F = c.dFf, L = c.nLayers, V = c.vocabSize;
+    const std::int64_t KV = mul(c.nKvHeads, c.headDim);
+    const std::int64_t ropeFloats = mul(c.maxPositions, c.headDim);
+    const std::int64_t LDD = mul(mul(L, D), D);
+    std::int64_t floats = 0;
+    for (const std::int64_t part :
+         {mul(V, D), mul(L, D), LDD, mul(mul(mul(2, L), KV), D), LDD, mul(L, D), mul(mul(mul(3, L), F), D), D,
+          ropeFloats, c.tieEmbeddings ? 0 : mul(V, D)})
+        floats = add(floats, part);
+    return add(28, mul(4, floats));
 }
 
 Result<ModelConfig> readLlama2cConfig(const std::string& path) {

@@ -26,7 +26,8 @@ Result<Llama2cCheckpoint> parseLlama2cCheckpoint(const std::uint8_t* data, std::
 // them) but without reading the weights: for listing models.
 Result<ModelConfig> readLlama2cConfig(const std::string& path);
 
-// The exact file size, in bytes, that a llama2.c checkpoint of this config has.
+// The exact file size, in bytes, that a llama2.c checkpoint of this config has (INT64_MAX when
+// that does not fit in 64 bits).
 std::int64_t llama2cFileSize(const ModelConfig& c);
 
 // Reorders the rows of a [nHeads*headDim, cols] projection from interleaved pairs (2i, 2i+1) to

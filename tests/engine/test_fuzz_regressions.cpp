@@ -2,6 +2,7 @@
 // every committed crash input (tests/data/fuzz_regressions/<target>/, minimised) and every seed
 // (fuzz/corpus/<target>/) must be accepted or refused with one short error line, never crash.
 // Under scripts/test.sh's ASan + UBSan stage this also catches memory errors they would cause.
+#include "io/llama2c_checkpoint.h"
 #include "targets.h"
 #include "temp_dir.h"
 #include "test_paths.h"
@@ -52,3 +53,18 @@ TEST(FuzzRegressions, SeedCorporaRunCleanly) {
     EXPECT_GT(seeds, 30);
 }
 
+// Found by fuzz_llama2c_checkpoint: dimensions of 2^20 each made the implied file size overflow
+// int64 (undefined behaviour) before it was compared with the real size.
+TEST(FuzzRegressions, Llama2cSizeOfHugeDimensionsSaturates) {
+    ModelConfig c;
+    c.dModel = c.dFf = c.nLayers = c.vocabSize = c.maxPositions = 1 << 20;
+    c.nHeads = c.nKvHeads = 1 << 10;
+    c.headDim = c.dModel / c.nHeads;
+    EXPECT_EQ(llama2cFileSize(c), INT64_MAX);
+    const std::string header = test::readBytes(
+        test::dataPath("fuzz_regressions/llama2c_checkpoint/dimensions_overflow_the_size.bin"));
+    auto r = parseLlama2cCheckpoint(reinterpret_cast<const std::uint8_t*>(header.data()), header.size(),
+                                    "model.bin");
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.error().message.find("does not match the header"), std::string::npos) << r.error().message;
+}
