@@ -17,6 +17,7 @@ PACKAGES=(
   fonts-dejavu-core # the figures' font: golden images need the same glyphs everywhere
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3-numpy
+  clang libclang-rt-14-dev # the libFuzzer targets (scripts/fuzz.sh): clang 14 and its fuzzer runtime
   # the Debian package and its checks (scripts/package.sh; dpkg-shlibdeps comes with build-essential)
   lintian desktop-file-utils appstream
   python3-torch # the PyTorch eager baseline of bench/run.sh (the same libtorch as the engine)

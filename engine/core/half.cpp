@@ -4,6 +4,7 @@
 #include <cstring>
 
 #if defined(__x86_64__)
+#include <cpuid.h>
 #include <immintrin.h>
 #endif
 
@@ -81,7 +82,9 @@ void f16ToF32Portable(const std::uint16_t* src, float* dst, std::size_t n) {
 #if defined(__x86_64__)
 // GCC 12's intrinsic headers start the conversions from an "undefined" register it then warns about.
 #pragma GCC diagnostic push
+#if !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 // The F16C conversion instructions round to nearest even like f32ToF16 (float32 subnormals, the
 // only inputs DAZ could touch, round to zero either way). NaNs differ (the instructions keep the
 // payload): those lanes are redone by the portable code, so the result is bit for bit the same.
@@ -130,13 +133,24 @@ __attribute__((target("avx,f16c"))) void f16ToF32F16c(const std::uint16_t* src, 
 #pragma GCC diagnostic pop
 #endif
 
+#if defined(__x86_64__)
+// F16C is read from CPUID leaf 1 directly: clang's __builtin_cpu_supports does not know "f16c"
+// (clang 14 rejects it at compile time). "avx" covers the OS side (XSAVE of the YMM registers),
+// which the F16C instructions need as well.
+bool hasAvxAndF16c() {
+    unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+    if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return false;
+    return (ecx & bit_F16C) != 0 && __builtin_cpu_supports("avx");
+}
+#endif
+
 using ToHalf = void (*)(const float*, std::uint16_t*, std::size_t);
 using FromHalf = void (*)(const std::uint16_t*, float*, std::size_t);
 
 ToHalf pickToHalf() {
 #if defined(__x86_64__)
     if (__builtin_cpu_supports("avx512f")) return f32ToF16Avx512;
-    if (__builtin_cpu_supports("f16c") && __builtin_cpu_supports("avx")) return f32ToF16F16c;
+    if (hasAvxAndF16c()) return f32ToF16F16c;
 #endif
     return f32ToF16Portable;
 }
@@ -144,7 +158,7 @@ ToHalf pickToHalf() {
 FromHalf pickFromHalf() {
 #if defined(__x86_64__)
     if (__builtin_cpu_supports("avx512f")) return f16ToF32Avx512;
-    if (__builtin_cpu_supports("f16c") && __builtin_cpu_supports("avx")) return f16ToF32F16c;
+    if (hasAvxAndF16c()) return f16ToF32F16c;
 #endif
     return f16ToF32Portable;
 }

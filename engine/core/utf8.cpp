@@ -2,8 +2,6 @@
 
 namespace sinkscope {
 
-namespace {
-// Length of the valid sequence at s[i], or 0 if it is invalid.
 std::size_t validSequenceLength(std::string_view s, std::size_t i) {
     const auto b0 = static_cast<unsigned char>(s[i]);
     std::size_t len;
@@ -32,7 +30,6 @@ std::size_t validSequenceLength(std::string_view s, std::size_t i) {
     if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
     return len;
 }
-} // namespace
 
 std::optional<std::size_t> findInvalidUtf8(std::string_view s) {
     std::size_t i = 0;

@@ -8,6 +8,9 @@
 
 namespace sinkscope {
 
+// Length of the valid UTF-8 sequence starting at s[i] (i < s.size()), or 0 when it is invalid.
+std::size_t validSequenceLength(std::string_view s, std::size_t i);
+
 // Returns the byte offset of the first invalid sequence, or nullopt when s is valid UTF-8.
 std::optional<std::size_t> findInvalidUtf8(std::string_view s);
 

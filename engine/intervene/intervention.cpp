@@ -1,5 +1,7 @@
 #include "intervene/intervention.h"
 
+#include "core/excerpt.h"
+
 #include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
@@ -67,7 +69,7 @@ std::string parameterProblem(const Intervention& iv) {
 
 Status validateIntervention(const Intervention& iv, int nLayers, int nHeads) {
     // Interventions built in code have no spec text: name them by what they do.
-    const std::string name = iv.spec.empty() ? describeIntervention(iv) : iv.spec;
+    const std::string name = iv.spec.empty() ? describeIntervention(iv) : excerpt(iv.spec);
     if (auto problem = parameterProblem(iv); !problem.empty())
         return Error{fmt::format("intervention \"{}\": {}", name, problem)};
     if (iv.kind == InterventionKind::Stream) return okStatus(); // a cache policy for the whole model

@@ -34,6 +34,7 @@
 //
 // Examples: suppress   zerotune:gamma=4,sinks=0,7,layers=2-5,heads=0|3   act:beta=0.3,thr=0.2
 //           redistribute:to=5-9,p=0.5   sinklogit:b=-inf,layers=0   stream:sinks=1,window=255,pos=original
+#include "core/excerpt.h"
 #include "intervene/intervention.h"
 #include "intervene/spec_values.h"
 
@@ -113,7 +114,8 @@ public:
             return fail(fmt::format("missing the intervention name before \":\" (expected {})", kindNames()));
         for (const auto& k : kinds())
             if (k.name == name) m_kind = &k;
-        if (!m_kind) return fail(fmt::format("unknown intervention \"{}\" (expected {})", name, kindNames()));
+        if (!m_kind)
+            return fail(fmt::format("unknown intervention \"{}\" (expected {})", excerpt(name), kindNames()));
         setDefaults();
 
         if (colon != std::string_view::npos) {
@@ -139,10 +141,10 @@ public:
 
 private:
     Error fail(const std::string& message) const {
-        return Error{fmt::format("intervention \"{}\": {}", m_spec, message)};
+        return Error{fmt::format("intervention \"{}\": {}", excerpt(m_spec), message)};
     }
     Error failAt(std::string_view arg, const std::string& message) const {
-        return fail(fmt::format("at \"{}\": {}", arg, message));
+        return fail(fmt::format("at \"{}\": {}", excerpt(arg), message));
     }
 
     bool has(std::string_view key) const {
@@ -160,8 +162,8 @@ private:
         const std::string_view key = arg.substr(0, eq), value = arg.substr(eq + 1);
         if (key.empty()) return failAt(arg, "missing the key before \"=\"");
         if (std::find(m_kind->keys.begin(), m_kind->keys.end(), key) == m_kind->keys.end())
-            return failAt(
-                arg, fmt::format("unknown key \"{}\" ({} takes {})", key, m_kind->name, join(m_kind->keys)));
+            return failAt(arg, fmt::format("unknown key \"{}\" ({} takes {})", excerpt(key), m_kind->name,
+                                           join(m_kind->keys)));
         if (has(key)) return failAt(arg, fmt::format("duplicate key \"{}\"", key));
         if (value.empty()) return failAt(arg, fmt::format("empty value for \"{}\"", key));
         m_seen.push_back(key);
@@ -178,7 +180,7 @@ private:
             return failAt(arg,
                           fmt::format("expected KEY=VALUE: a bare item only continues a list (layers, heads "
                                       "or a sinks list), not \"{}\"",
-                                      m_lastArg));
+                                      excerpt(m_lastArg)));
         }
         if (!arg.empty() && arg.front() >= 'a' && arg.front() <= 'z')
             return failAt(arg, "expected KEY=VALUE or a list item (a missing \"=\"?)");
@@ -199,7 +201,7 @@ private:
         }
         if (key == "include_first") {
             if (value != "0" && value != "1")
-                return Error{fmt::format("include_first must be 0 or 1 (got \"{}\")", value)};
+                return Error{fmt::format("include_first must be 0 or 1 (got \"{}\")", excerpt(value))};
             m_includeFirst = value == "1";
             return okStatus();
         }
@@ -239,7 +241,7 @@ private:
         }
         if (key == "pos") {
             if (value != "shift" && value != "original")
-                return Error{fmt::format("pos must be shift or original (got \"{}\")", value)};
+                return Error{fmt::format("pos must be shift or original (got \"{}\")", excerpt(value))};
             m_iv.positionShift = value == "shift";
             return okStatus();
         }
@@ -262,7 +264,7 @@ private:
         } else {
             if (value.front() >= 'a' && value.front() <= 'z')
                 return Error{fmt::format(
-                    "sinks is first, auto, secondary or a list of positions (got \"{}\")", value)};
+                    "sinks is first, auto, secondary or a list of positions (got \"{}\")", excerpt(value))};
             m_iv.sinks.kind = SinkSetKind::Explicit;
             return list(value, m_positions, kMaxPosition);
         }
@@ -281,7 +283,7 @@ private:
         auto v = detail::parseReal(value);
         if (!v) return v.error();
         const bool inside = openInterval ? (*v > lo && *v < hi) : (*v >= lo && *v <= hi);
-        if (!inside) return Error{fmt::format("{} (got {})", rangeText, value)};
+        if (!inside) return Error{fmt::format("{} (got {})", rangeText, excerpt(value))};
         out = *v;
         return okStatus();
     }

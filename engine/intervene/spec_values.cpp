@@ -1,4 +1,5 @@
 #include "intervene/spec_values.h"
+#include "core/excerpt.h"
 
 #include <charconv>
 #include <cmath>
@@ -11,14 +12,14 @@ Result<std::int64_t> parseCount(std::string_view text, std::int64_t maxValue) {
     if (text.empty()) return Error{"a number is missing"};
     // from_chars would take the sign; here "-" separates a range's ends, so say what went wrong.
     if (text.front() == '-')
-        return Error{fmt::format("\"{}\" is negative (indices and counts start at 0)", text)};
+        return Error{fmt::format("\"{}\" is negative (indices and counts start at 0)", excerpt(text))};
     std::int64_t v = 0;
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
     if (ec == std::errc::result_out_of_range ||
         (ec == std::errc{} && end == text.data() + text.size() && v > maxValue))
-        return Error{fmt::format("{} is too large (at most {})", text, maxValue)};
+        return Error{fmt::format("{} is too large (at most {})", excerpt(text), maxValue)};
     if (ec != std::errc{} || end != text.data() + text.size())
-        return Error{fmt::format("\"{}\" is not a whole number", text)};
+        return Error{fmt::format("\"{}\" is not a whole number", excerpt(text))};
     return v;
 }
 
@@ -32,11 +33,12 @@ Result<ItemRange> parseItem(std::string_view text, std::int64_t maxValue) {
     }
     auto first = parseCount(text.substr(0, dash), maxValue);
     if (!first) return first.error();
-    if (dash + 1 == text.size()) return Error{fmt::format("the range \"{}\" has no end", text)};
+    if (dash + 1 == text.size()) return Error{fmt::format("the range \"{}\" has no end", excerpt(text))};
     auto last = parseCount(text.substr(dash + 1), maxValue);
     if (!last) return last.error();
     if (*first > *last)
-        return Error{fmt::format("bad range \"{}\": the first end must not exceed the second", text)};
+        return Error{
+            fmt::format("bad range \"{}\": the first end must not exceed the second", excerpt(text))};
     return ItemRange{*first, *last};
 }
 
@@ -63,10 +65,10 @@ Result<double> parseReal(std::string_view text) {
     if (text.empty()) return Error{"a number is missing"};
     double v = 0.0;
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (ec == std::errc::result_out_of_range) return Error{fmt::format("{} is out of range", text)};
+    if (ec == std::errc::result_out_of_range) return Error{fmt::format("{} is out of range", excerpt(text))};
     // from_chars reads "inf" and "nan" as numbers: parameters must be finite.
     if (ec != std::errc{} || end != text.data() + text.size() || !std::isfinite(v))
-        return Error{fmt::format("\"{}\" is not a finite number", text)};
+        return Error{fmt::format("\"{}\" is not a finite number", excerpt(text))};
     return v;
 }
 

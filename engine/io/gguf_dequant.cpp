@@ -1,5 +1,6 @@
 #include "io/gguf_dequant.h"
 
+#include "core/excerpt.h"
 #include "core/half.h"
 
 #include <cstring>
@@ -125,7 +126,7 @@ const char* ggufDequantizableTypes() {
 Result<std::vector<float>> dequantizeTensor(const GgufTensorInfo& t, const std::string& path) {
     if (!ggufCanDequantize(t.type))
         return Error{fmt::format("{}: tensor '{}' has type {}, which SinkScope cannot read (supported: {})",
-                                 path, t.name, ggmlTypeName(t.type), ggufDequantizableTypes())};
+                                 path, excerpt(t.name), ggmlTypeName(t.type), ggufDequantizableTypes())};
     std::vector<float> out(static_cast<std::size_t>(t.elements));
     const auto n = out.size();
     switch (static_cast<GgmlType>(t.type)) {

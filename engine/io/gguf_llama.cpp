@@ -1,5 +1,6 @@
 #include "io/gguf_llama.h"
 
+#include "core/excerpt.h"
 #include "io/gguf_dequant.h"
 #include "io/llama2c_checkpoint.h"
 #include "io/weight_spec.h"
@@ -147,13 +148,14 @@ Status readArchitecture(const GgufFile& f, MetaReader& r) {
         return Error{
             fmt::format("{}: general.architecture is '{}'; SinkScope reads GGUF models of the 'llama' "
                         "architecture only (Llama, Mistral, SmolLM conversions)",
-                        f.path(), *arch)};
+                        f.path(), excerpt(*arch))};
     // Features the forward pass does not have: refuse rather than compute something else.
     if (r.integer("llama.expert_count", 0, kMaxDim, 0) > 0)
         return Error{
             fmt::format("{}: llama.expert_count: mixture-of-experts models are not supported", f.path())};
     if (const auto scaling = r.string("llama.rope.scaling.type"); scaling && *scaling != "none")
-        return Error{fmt::format("{}: llama.rope.scaling.type '{}' is not supported", f.path(), *scaling)};
+        return Error{
+            fmt::format("{}: llama.rope.scaling.type '{}' is not supported", f.path(), excerpt(*scaling))};
     if (r.positive("llama.rope.scale_linear", 1.0) != 1.0)
         return Error{
             fmt::format("{}: llama.rope.scale_linear (linear RoPE scaling) is not supported", f.path())};
@@ -270,13 +272,13 @@ Status checkTensors(const GgufFile& f, const ModelConfig& c) {
     for (const auto& t : f.tensors()) {
         if (expected.count(t.name)) continue;
         if (hfNameForGgufTensor(t.name))
-            return Error{fmt::format("{}: unexpected tensor '{}' for llama.block_count {}", f.path(), t.name,
-                                     c.nLayers)};
+            return Error{fmt::format("{}: unexpected tensor '{}' for llama.block_count {}", f.path(),
+                                     excerpt(t.name), c.nLayers)};
         return Error{
             fmt::format("{}: tensor '{}' is not part of a llama model (expected token_embd, "
                         "blk.N.{{attn_norm,attn_q,attn_k,attn_v,attn_output,ffn_norm,ffn_gate,ffn_up,"
                         "ffn_down}}, output_norm, output)",
-                        f.path(), t.name)};
+                        f.path(), excerpt(t.name))};
     }
     return okStatus();
 }

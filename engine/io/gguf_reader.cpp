@@ -1,5 +1,7 @@
 #include "io/gguf_reader.h"
 
+#include "core/excerpt.h"
+
 #include <algorithm>
 #include <bit>
 #include <cstring>
@@ -179,7 +181,7 @@ private:
         m_where = fmt::format("key/value pair {}", index);
         const auto key = readString(kGgufMaxKeyBytes, "key");
         if (key.empty()) fail("empty key");
-        m_where = fmt::format("key '{}'", key);
+        m_where = fmt::format("key '{}'", excerpt(key));
         if (m_f.m_keyIndex.count(key)) fail("appears twice");
         const auto type = readType("value type");
         GgufValue value = readValue(type, 0);
@@ -247,7 +249,7 @@ private:
         GgufTensorInfo t;
         t.name = readString(kGgufMaxTensorNameBytes, "tensor name");
         if (t.name.empty()) fail("empty tensor name");
-        m_where = fmt::format("tensor '{}'", t.name);
+        m_where = fmt::format("tensor '{}'", excerpt(t.name));
         if (m_f.m_tensorIndex.count(t.name)) fail("appears twice");
         const auto nDims = read<std::uint32_t>("dimension count");
         if (nDims == 0 || nDims > kGgufMaxDims)
@@ -288,7 +290,7 @@ private:
         }
         const std::uint64_t dataBytes = size - m_f.m_dataOffset;
         for (auto& t : m_f.m_tensors) {
-            m_where = fmt::format("tensor '{}'", t.name);
+            m_where = fmt::format("tensor '{}'", excerpt(t.name));
             if (t.offset % align != 0)
                 fail(fmt::format("offset {} is not a multiple of the alignment {}", t.offset, align));
             if (t.offset > dataBytes || t.nbytes > dataBytes - t.offset) {
@@ -309,8 +311,9 @@ private:
             const auto* a = order[i - 1];
             const auto* b = order[i];
             if (a->offset + a->nbytes > b->offset)
-                fail(fmt::format("tensors '{}' (data bytes {}..{}) and '{}' (from {}) overlap", a->name,
-                                 a->offset, a->offset + a->nbytes, b->name, b->offset));
+                fail(fmt::format("tensors '{}' (data bytes {}..{}) and '{}' (from {}) overlap",
+                                 excerpt(a->name), a->offset, a->offset + a->nbytes, excerpt(b->name),
+                                 b->offset));
         }
     }
 

@@ -4,6 +4,7 @@
 #include "core/saturating.h"
 
 #include <array>
+#include <cstdint>
 #include <cstring>
 #include <fmt/format.h>
 #include <limits>
@@ -106,8 +107,12 @@ Result<ModelConfig> readLlama2cConfig(const std::string& path) {
 Result<Llama2cCheckpoint> loadLlama2cCheckpoint(const std::string& path) {
     auto mapped = MappedFile::open(path);
     if (!mapped) return mapped.error();
-    const MappedFile& f = mapped.value();
-    auto config = configFromHeader(f.data(), f.size(), path);
+    return parseLlama2cCheckpoint(mapped->data(), mapped->size(), path);
+}
+
+Result<Llama2cCheckpoint> parseLlama2cCheckpoint(const std::uint8_t* data, std::size_t size,
+                                                 const std::string& path) {
+    auto config = configFromHeader(data, size, path);
     if (!config) return config.error();
     const ModelConfig& c = config.value();
     const std::int64_t D = c.dModel, F = c.dFf, L = c.nLayers, V = c.vocabSize, KV = c.nKvHeads * c.headDim;
@@ -118,7 +123,7 @@ Result<Llama2cCheckpoint> loadLlama2cCheckpoint(const std::string& path) {
     // Copies the next n floats (the map may be unaligned for float access).
     auto next = [&](std::int64_t n) {
         std::vector<float> v(static_cast<std::size_t>(n));
-        std::memcpy(v.data(), f.data() + offset, static_cast<std::size_t>(n) * 4);
+        std::memcpy(v.data(), data + offset, static_cast<std::size_t>(n) * 4);
         offset += static_cast<std::size_t>(n) * 4;
         return v;
     };

@@ -18,12 +18,16 @@ struct Llama2cCheckpoint {
 };
 
 Result<Llama2cCheckpoint> loadLlama2cCheckpoint(const std::string& path);
+// The same for a checkpoint already in memory (the weights are copied out); path names it in errors.
+Result<Llama2cCheckpoint> parseLlama2cCheckpoint(const std::uint8_t* data, std::size_t size,
+                                                 const std::string& path);
 
 // The config from the header alone, after the same checks (fields in range, file size matching
 // them) but without reading the weights: for listing models.
 Result<ModelConfig> readLlama2cConfig(const std::string& path);
 
-// The exact file size, in bytes, that a llama2.c checkpoint of this config has.
+// The exact file size, in bytes, that a llama2.c checkpoint of this config has (INT64_MAX when
+// that does not fit in 64 bits).
 std::int64_t llama2cFileSize(const ModelConfig& c);
 
 // Reorders the rows of a [nHeads*headDim, cols] projection from interleaved pairs (2i, 2i+1) to

@@ -1,4 +1,5 @@
 #include "io/model_config.h"
+#include "core/json_parse.h"
 #include "core/read_file.h"
 
 #include <cmath>
@@ -33,7 +34,7 @@ struct Reader {
         if (!v->is_number_integer() || v->get<std::int64_t>() <= 0 || v->get<std::int64_t>() > (1 << 30)) {
             if (error.empty())
                 error = fmt::format("{}: field '{}' must be a positive integer, got {}", source,
-                                    *keys.begin(), v->dump());
+                                    *keys.begin(), jsonExcerpt(*v));
             return false;
         }
         out = v->get<int>();
@@ -48,7 +49,7 @@ struct Reader {
         if (!ok && error.empty())
             error =
                 fmt::format("{}: field '{}' must be a positive finite number, got {}", source, *keys.begin(),
-                            v->is_number() ? fmt::format("{}", v->get<double>()) : v->dump());
+                            v->is_number() ? fmt::format("{}", v->get<double>()) : jsonExcerpt(*v));
         if (ok) out = v->get<double>();
     }
     // A number the forward pass uses as a float (a sink logit, a sigmoid bias): within float's range.
@@ -59,7 +60,7 @@ struct Reader {
                         std::abs(v->get<double>()) <= std::numeric_limits<float>::max();
         if (!ok && error.empty())
             error = fmt::format("{}: field '{}' must be a finite float, got {}", source, *keys.begin(),
-                                v->is_number() ? fmt::format("{}", v->get<double>()) : v->dump());
+                                v->is_number() ? fmt::format("{}", v->get<double>()) : jsonExcerpt(*v));
         if (ok) out = static_cast<float>(v->get<double>());
     }
     void boolean(const char* key, bool& out) {
@@ -67,7 +68,8 @@ struct Reader {
         if (!v) return;
         if (!v->is_boolean()) {
             if (error.empty())
-                error = fmt::format("{}: field '{}' must be true or false, got {}", source, key, v->dump());
+                error =
+                    fmt::format("{}: field '{}' must be true or false, got {}", source, key, jsonExcerpt(*v));
             return;
         }
         out = v->get<bool>();
@@ -79,17 +81,29 @@ struct Reader {
         if (v->is_array() && !v->empty()) v = &(*v)[0];
         if (!v->is_number_integer() || v->get<std::int64_t>() < 0) {
             if (error.empty())
-                error = fmt::format("{}: field '{}' must be a token id, got {}", source, key, v->dump());
+                error =
+                    fmt::format("{}: field '{}' must be a token id, got {}", source, key, jsonExcerpt(*v));
             return std::nullopt;
         }
         return v->get<std::int32_t>();
+    }
+    // A string field, or fallback when absent; the error names the type found instead.
+    std::string string(const char* key, const char* fallback) {
+        const json* v = find({key});
+        if (!v) return fallback;
+        if (!v->is_string()) {
+            if (error.empty())
+                error = fmt::format("{}: field '{}' must be a string, got {}", source, key, v->type_name());
+            return fallback;
+        }
+        return v->get<std::string>();
     }
 };
 
 Status readAttentionKind(Reader& r, ModelConfig& c) {
     const json* kind = r.find({"sinkscope_attention"});
     if (!kind) return okStatus();
-    const std::string k = kind->is_string() ? kind->get<std::string>() : kind->dump();
+    const std::string k = kind->is_string() ? kind->get<std::string>() : jsonExcerpt(*kind);
     if (k == "softmax") {
         c.attention = AttentionKind::Softmax;
     } else if (k == "sink_logit") {
@@ -102,7 +116,7 @@ Status readAttentionKind(Reader& r, ModelConfig& c) {
             if (!r.error.empty()) return Error{r.error};
         } else if (b) {
             return Error{fmt::format("{}: 'sinkscope_sink_logit' must be a number or \"learned\", got {}",
-                                     r.source, b->dump())};
+                                     r.source, jsonExcerpt(*b))};
         }
     } else if (k == "sigmoid") {
         c.attention = AttentionKind::Sigmoid;
@@ -110,20 +124,14 @@ Status readAttentionKind(Reader& r, ModelConfig& c) {
         if (!r.error.empty()) return Error{r.error};
     } else {
         return Error{fmt::format("{}: 'sinkscope_attention' must be softmax, sink_logit or sigmoid, got {}",
-                                 r.source, k)};
+                                 r.source, excerpt(k))};
     }
     return okStatus();
 }
 
-} // namespace
-
-Result<ModelConfig> parseHfConfig(const std::string& jsonText, const std::string& source) {
-    json j;
-    try {
-        j = json::parse(jsonText);
-    } catch (const json::parse_error& e) {
-        return Error{fmt::format("{}: not valid JSON: {}", source, e.what())};
-    }
+// The fields of a parsed config.json. The Reader checks each type before reading, so no json
+// exception is expected here; parseHfConfig still turns any into an error.
+Result<ModelConfig> readHfConfig(json& j, const std::string& source) {
     if (!j.is_object()) return Error{fmt::format("{}: top level is not a JSON object", source)};
     if (!j.contains("model_type") || !j["model_type"].is_string())
         return Error{fmt::format("{}: missing string field 'model_type'", source)};
@@ -146,14 +154,15 @@ Result<ModelConfig> parseHfConfig(const std::string& jsonText, const std::string
         c.tieEmbeddings = true;
         c.qkvBias = true;
         c.outputBias = true;
-        const std::string act = j.value("activation_function", "gelu_new");
+        const std::string act = r.string("activation_function", "gelu_new");
+        if (!r.error.empty()) return Error{r.error};
         if (act == "gelu_new" || act == "gelu_pytorch_tanh" || act == "gelu_fast")
             c.activation = Activation::GeluTanh;
         else if (act == "gelu")
             c.activation = Activation::GeluErf;
         else
-            return Error{
-                fmt::format("{}: activation_function '{}' is not supported (gelu_new, gelu)", source, act)};
+            return Error{fmt::format("{}: activation_function '{}' is not supported (gelu_new, gelu)", source,
+                                     excerpt(act))};
         if (j.contains("scale_attn_by_inverse_layer_idx") && j["scale_attn_by_inverse_layer_idx"] == true)
             return Error{fmt::format("{}: scale_attn_by_inverse_layer_idx is not supported", source)};
     } else if (c.modelType == "llama" || c.modelType == "mistral" || c.modelType == "qwen2" ||
@@ -175,18 +184,19 @@ Result<ModelConfig> parseHfConfig(const std::string& jsonText, const std::string
         c.qkvBias = c.modelType == "qwen2";
         r.boolean("attention_bias", c.qkvBias);
         c.outputBias = false;
-        const std::string act = j.value("hidden_act", "silu");
+        const std::string act = r.string("hidden_act", "silu");
+        if (!r.error.empty()) return Error{r.error};
         if (act != "silu" && act != "swish")
-            return Error{fmt::format("{}: hidden_act '{}' is not supported (silu)", source, act)};
+            return Error{fmt::format("{}: hidden_act '{}' is not supported (silu)", source, excerpt(act))};
         c.activation = Activation::Silu;
         if (j.contains("rope_scaling") && !j["rope_scaling"].is_null())
             return Error{
-                fmt::format("{}: rope_scaling {} is not supported", source, j["rope_scaling"].dump())};
+                fmt::format("{}: rope_scaling {} is not supported", source, jsonExcerpt(j["rope_scaling"]))};
         // Llama/Mistral tokenizers add BOS; Qwen2's do not.
         c.addBos = c.modelType != "qwen2";
     } else {
         return Error{fmt::format("{}: model_type '{}' is not supported (gpt2, llama, mistral, qwen2)", source,
-                                 c.modelType)};
+                                 excerpt(c.modelType))};
     }
     if (!r.error.empty()) return Error{r.error};
     if (c.dModel % c.nHeads != 0)
@@ -215,6 +225,18 @@ Result<ModelConfig> parseHfConfig(const std::string& jsonText, const std::string
             fmt::format("{}: bos_token_id {} is outside the vocabulary ({})", source, *c.bosId, c.vocabSize)};
     if (!c.bosId) c.addBos = false;
     return c;
+}
+
+} // namespace
+
+Result<ModelConfig> parseHfConfig(const std::string& jsonText, const std::string& source) {
+    auto j = parseJson(jsonText, source);
+    if (!j) return j.error();
+    try {
+        return readHfConfig(*j, source);
+    } catch (const json::exception& e) {
+        return Error{fmt::format("{}: {}", source, jsonErrorText(e))};
+    }
 }
 
 Result<ModelConfig> loadHfConfig(const std::string& path) {

@@ -1,5 +1,7 @@
 #include "io/safetensors.h"
 
+#include "core/json_parse.h"
+
 #include <algorithm>
 #include <cstring>
 #include <fmt/format.h>
@@ -30,7 +32,7 @@ using nlohmann::json;
 Result<TensorRef> parseEntry(const std::string& path, const std::string& name, const json& entry,
                              std::uint64_t dataBytes, std::uint64_t& begin) {
     auto fail = [&](const std::string& what) {
-        return Error{fmt::format("{}: tensor '{}': {}", path, name, what)};
+        return Error{fmt::format("{}: tensor '{}': {}", path, excerpt(name), what)};
     };
     if (!entry.is_object()) return fail("header entry is not an object");
     if (!entry.contains("dtype") || !entry["dtype"].is_string()) return fail("missing string field 'dtype'");
@@ -44,7 +46,7 @@ Result<TensorRef> parseEntry(const std::string& path, const std::string& name, c
     ref.file = path;
     const auto dtypeStr = entry["dtype"].get<std::string>();
     const auto dtype = parseDType(dtypeStr);
-    if (!dtype) return fail(fmt::format("unsupported dtype '{}'", dtypeStr));
+    if (!dtype) return fail(fmt::format("unsupported dtype '{}'", excerpt(dtypeStr)));
     ref.dtype = *dtype;
 
     std::uint64_t elements = 1;
@@ -77,19 +79,15 @@ Result<TensorRef> parseEntry(const std::string& path, const std::string& name, c
 
 } // namespace
 
-Result<SafetensorsFile> SafetensorsFile::open(const std::string& path) {
-    auto mapped = MappedFile::open(path);
-    if (!mapped) return mapped.error();
-    SafetensorsFile st;
-    st.m_file = std::move(mapped.value());
-    const std::uint8_t* bytes = st.m_file.data();
-    const std::uint64_t fileSize = st.m_file.size();
-
+Result<SafetensorsHeader> parseSafetensors(const std::uint8_t* bytes, std::uint64_t fileSize,
+                                           const std::string& path) {
+    SafetensorsHeader st;
     if (fileSize < 8)
         return Error{fmt::format("{}: file is {} bytes, too short for a safetensors header", path, fileSize)};
     std::uint64_t headerLen = 0;
     for (int i = 7; i >= 0; --i)
         headerLen = (headerLen << 8) | bytes[i];
+    constexpr std::uint64_t kMaxHeaderBytes = SafetensorsFile::kMaxHeaderBytes;
     if (headerLen < 2 || headerLen > kMaxHeaderBytes)
         return Error{
             fmt::format("{}: header length {} is out of bounds (2 .. {})", path, headerLen, kMaxHeaderBytes)};
@@ -100,12 +98,9 @@ Result<SafetensorsFile> SafetensorsFile::open(const std::string& path) {
     if (headerStart[0] != '{')
         return Error{fmt::format("{}: header does not start with '{{': not a safetensors file", path)};
 
-    nlohmann::json header;
-    try {
-        header = nlohmann::json::parse(headerStart, headerStart + headerLen);
-    } catch (const nlohmann::json::parse_error& e) {
-        return Error{fmt::format("{}: header is not valid JSON: {}", path, e.what())};
-    }
+    auto parsed = parseJson(std::string_view(headerStart, headerLen), path + ": header");
+    if (!parsed) return parsed.error();
+    const nlohmann::json& header = *parsed;
     if (!header.is_object()) return Error{fmt::format("{}: header is not a JSON object", path)};
 
     const std::uint64_t dataBytes = fileSize - 8 - headerLen;
@@ -116,8 +111,8 @@ Result<SafetensorsFile> SafetensorsFile::open(const std::string& path) {
             if (!entry.is_object()) return Error{fmt::format("{}: '__metadata__' is not an object", path)};
             for (const auto& [k, v] : entry.items()) {
                 if (!v.is_string())
-                    return Error{fmt::format("{}: __metadata__['{}'] is not a string", path, k)};
-                st.m_metadata[k] = v.get<std::string>();
+                    return Error{fmt::format("{}: __metadata__['{}'] is not a string", path, excerpt(k))};
+                st.metadata[k] = v.get<std::string>();
             }
             continue;
         }
@@ -132,11 +127,23 @@ Result<SafetensorsFile> SafetensorsFile::open(const std::string& path) {
         const auto& prev = entries[i - 1];
         if (prev.first + prev.second.nbytes > entries[i].first)
             return Error{fmt::format("{}: tensors '{}' and '{}' overlap in the data section", path,
-                                     prev.second.name, entries[i].second.name)};
+                                     excerpt(prev.second.name), excerpt(entries[i].second.name))};
     }
-    st.m_tensors.reserve(entries.size());
+    st.tensors.reserve(entries.size());
     for (auto& e : entries)
-        st.m_tensors.push_back(std::move(e.second));
+        st.tensors.push_back(std::move(e.second));
+    return st;
+}
+
+Result<SafetensorsFile> SafetensorsFile::open(const std::string& path) {
+    auto mapped = MappedFile::open(path);
+    if (!mapped) return mapped.error();
+    SafetensorsFile st;
+    st.m_file = std::move(mapped.value());
+    auto header = parseSafetensors(st.m_file.data(), st.m_file.size(), path);
+    if (!header) return header.error();
+    st.m_tensors = std::move(header->tensors);
+    st.m_metadata = std::move(header->metadata);
     return st;
 }
 

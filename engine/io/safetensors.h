@@ -28,6 +28,15 @@ struct TensorRef {
 
 std::string shapeToString(const std::vector<std::int64_t>& shape);
 
+// The tensors and metadata of a safetensors file held in memory, validated as SafetensorsFile::open
+// does; the TensorRefs point into bytes. path names the file in errors.
+struct SafetensorsHeader {
+    std::vector<TensorRef> tensors; // sorted by data offset
+    std::map<std::string, std::string> metadata;
+};
+Result<SafetensorsHeader> parseSafetensors(const std::uint8_t* bytes, std::uint64_t size,
+                                           const std::string& path);
+
 class SafetensorsFile {
 public:
     // Largest header we accept; real headers are a few hundred KiB at most.

@@ -1,5 +1,6 @@
 #include "io/weight_spec.h"
 
+#include "core/excerpt.h"
 #include "core/saturating.h"
 
 #include <fmt/format.h>
@@ -170,7 +171,7 @@ Status validateWeights(const ModelConfig& config, const WeightStore& weights, co
     for (const auto& name : weights.names()) {
         if (known.count(name) || isIgnorable(name, config)) continue;
         return Error{fmt::format("{}: unexpected tensor '{}' for a {} model with {} layers (wrong config?)",
-                                 source, name, config.modelType, config.nLayers)};
+                                 source, excerpt(name), config.modelType, config.nLayers)};
     }
     return okStatus();
 }

@@ -1,5 +1,6 @@
 #include "io/weight_store.h"
 
+#include "core/json_parse.h"
 #include "core/read_file.h"
 
 #include <algorithm>
@@ -15,8 +16,8 @@ Status WeightStore::addFile(SafetensorsFile file) {
     for (const auto& t : owned->tensors()) {
         auto [it, inserted] = m_index.emplace(t.name, t);
         if (!inserted)
-            return Error{
-                fmt::format("{}: tensor '{}' is also in {}", owned->path(), t.name, it->second.file)};
+            return Error{fmt::format("{}: tensor '{}' is also in {}", owned->path(), excerpt(t.name),
+                                     it->second.file)};
     }
     m_files.push_back(std::move(owned));
     return okStatus();
@@ -30,30 +31,38 @@ Result<WeightStore> WeightStore::openSafetensors(const std::string& path) {
     return store;
 }
 
-Result<WeightStore> WeightStore::openShardIndex(const std::string& indexPath) {
-    auto text = readWholeFile(indexPath, kConfigFile);
-    if (!text) return text.error();
-    nlohmann::json index;
-    try {
-        index = nlohmann::json::parse(*text);
-    } catch (const nlohmann::json::parse_error& e) {
-        return Error{fmt::format("{}: not valid JSON: {}", indexPath, e.what())};
-    }
-    if (!index.is_object() || !index.contains("weight_map") || !index["weight_map"].is_object())
+Result<std::map<std::string, std::string>> parseShardIndex(std::string_view text,
+                                                           const std::string& indexPath) {
+    auto index = parseJson(text, indexPath);
+    if (!index) return index.error();
+    const auto map = index->find("weight_map");
+    if (!index->is_object() || map == index->end() || !map->is_object())
         return Error{fmt::format("{}: missing object 'weight_map'", indexPath)};
-    const auto dir = std::filesystem::path(indexPath).parent_path();
     std::map<std::string, std::string> expected; // tensor -> shard
-    std::set<std::string> shards;
-    for (const auto& [name, shard] : index["weight_map"].items()) {
+    for (const auto& [name, shard] : map->items()) {
         if (!shard.is_string())
-            return Error{fmt::format("{}: weight_map['{}'] is not a string", indexPath, name)};
+            return Error{fmt::format("{}: weight_map['{}'] must be a string, got {}", indexPath,
+                                     excerpt(name), shard.type_name())};
         const auto s = shard.get<std::string>();
         // Shard names are plain file names; refuse anything that walks out of the directory.
         if (s.empty() || s.find('/') != std::string::npos || s == "." || s == "..")
-            return Error{fmt::format("{}: weight_map['{}'] names an invalid shard '{}'", indexPath, name, s)};
+            return Error{fmt::format("{}: weight_map['{}'] names an invalid shard '{}'", indexPath,
+                                     excerpt(name), excerpt(s))};
         expected[name] = s;
-        shards.insert(s);
     }
+    return expected;
+}
+
+Result<WeightStore> WeightStore::openShardIndex(const std::string& indexPath) {
+    auto text = readWholeFile(indexPath, kConfigFile);
+    if (!text) return text.error();
+    auto parsed = parseShardIndex(*text, indexPath);
+    if (!parsed) return parsed.error();
+    const std::map<std::string, std::string>& expected = *parsed;
+    const auto dir = std::filesystem::path(indexPath).parent_path();
+    std::set<std::string> shards;
+    for (const auto& [name, shard] : expected)
+        shards.insert(shard);
     WeightStore store;
     for (const auto& s : shards) {
         auto file = SafetensorsFile::open((dir / s).string());
@@ -63,11 +72,11 @@ Result<WeightStore> WeightStore::openShardIndex(const std::string& indexPath) {
     for (const auto& [name, shard] : expected) {
         const auto* t = store.find(name);
         if (!t)
-            return Error{
-                fmt::format("{}: tensor '{}' is listed for {} but is not in it", indexPath, name, shard)};
+            return Error{fmt::format("{}: tensor '{}' is listed for {} but is not in it", indexPath,
+                                     excerpt(name), excerpt(shard))};
         if (std::filesystem::path(t->file).filename() != shard)
-            return Error{fmt::format("{}: tensor '{}' is listed for {} but found in {}", indexPath, name,
-                                     shard, t->file)};
+            return Error{fmt::format("{}: tensor '{}' is listed for {} but found in {}", indexPath,
+                                     excerpt(name), excerpt(shard), t->file)};
     }
     return store;
 }

@@ -8,9 +8,15 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sinkscope {
+
+// The weight_map of a model.safetensors.index.json: tensor name -> shard file name (a plain file
+// name in the index's directory). indexPath names the file in errors.
+Result<std::map<std::string, std::string>> parseShardIndex(std::string_view text,
+                                                           const std::string& indexPath);
 
 class WeightStore {
 public:

@@ -1,5 +1,6 @@
 #include "tokenizer/bpe_parts.h"
 
+#include "core/excerpt.h"
 #include "tokenizer/byte_level.h"
 
 #include <fmt/format.h>
@@ -35,8 +36,9 @@ void readVocabObject(const JsonCursor& vocab, ByteLevelBpeParts& parts) {
     vocab.requireObject();
     if (vocab.value().empty()) vocab.fail("is empty");
     for (const auto& [piece, idValue] : vocab.value().items()) {
-        const std::string field = vocab.path().empty() ? fmt::format("entry \"{}\"", piece)
-                                                       : fmt::format("{}[\"{}\"]", vocab.path(), piece);
+        const std::string field = vocab.path().empty()
+                                      ? fmt::format("entry \"{}\"", excerpt(piece))
+                                      : fmt::format("{}[\"{}\"]", vocab.path(), excerpt(piece));
         const JsonCursor idNode(idValue, vocab.file(), field);
         const std::int64_t id = idNode.integer();
         if (id < 0 || id >= kMaxTokenId) idNode.fail(fmt::format("is not a valid token id (got {})", id));

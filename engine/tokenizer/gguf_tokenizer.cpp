@@ -2,6 +2,7 @@
 // read back into the tokenizer classes the other formats use, so ids match those loaders.
 #include "tokenizer/gguf_tokenizer.h"
 
+#include "core/excerpt.h"
 #include "tokenizer/bpe_parts.h"
 #include "tokenizer/byte_level.h"
 #include "tokenizer/load_error.h"
@@ -156,7 +157,7 @@ PreTokenizer bpePreTokenizer(const Keys& keys, std::string_view pre, BpeModel& m
         return p;
     }
     keys.fail("tokenizer.ggml.pre",
-              fmt::format("'{}' is not a supported pre-tokenizer (gpt-2, llama-bpe, smollm)", pre));
+              fmt::format("'{}' is not a supported pre-tokenizer (gpt-2, llama-bpe, smollm)", excerpt(pre)));
 }
 
 std::unique_ptr<Tokenizer> buildByteLevelBpe(const GgufFile& f) {
@@ -187,7 +188,8 @@ std::unique_ptr<Tokenizer> buildByteLevelBpe(const GgufFile& f) {
         std::optional<std::string> problem = "it is not two tokens separated by a space";
         if (space != std::string_view::npos) problem = "it has a character outside the byte-level alphabet";
         if (a && b) problem = parts.model.addMerge(*a, *b, static_cast<std::int32_t>(i));
-        if (problem) keys.fail("tokenizer.ggml.merges", fmt::format("merge {} \"{}\": {}", i, m, *problem));
+        if (problem)
+            keys.fail("tokenizer.ggml.merges", fmt::format("merge {} \"{}\": {}", i, excerpt(m), *problem));
     }
     const auto pre = keys.string("tokenizer.ggml.pre");
     if (!pre)
@@ -209,7 +211,8 @@ Result<std::unique_ptr<Tokenizer>> tokenizerFromGguf(const GgufFile& file) {
         if (!model || *model == "none" || *model == "no_vocab") return std::unique_ptr<Tokenizer>();
         if (*model == "llama") return buildSentencePiece(file);
         if (*model == "gpt2") return buildByteLevelBpe(file);
-        keys.fail("tokenizer.ggml.model", fmt::format("'{}' is not supported (llama, gpt2)", *model));
+        keys.fail("tokenizer.ggml.model",
+                  fmt::format("'{}' is not supported (llama, gpt2)", excerpt(*model)));
     });
 }
 

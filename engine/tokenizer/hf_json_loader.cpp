@@ -1,4 +1,5 @@
 // loadHfTokenizerJson: byte-level BPE from a Hugging Face tokenizer.json (GPT-2, Llama-3, Qwen2...).
+#include "core/excerpt.h"
 #include "tokenizer/bpe_parts.h"
 #include "tokenizer/byte_level.h"
 #include "tokenizer/hf_post_processor.h"
@@ -20,7 +21,7 @@ std::pair<std::string, std::string> mergeParts(const JsonCursor& entry) {
         const auto space = text.find(' ');
         if (space == std::string::npos || space == 0 || space + 1 == text.size() ||
             text.find(' ', space + 1) != std::string::npos) {
-            entry.fail(fmt::format("\"{}\" is not two tokens separated by one space", text));
+            entry.fail(fmt::format("\"{}\" is not two tokens separated by one space", excerpt(text)));
         }
         return {text.substr(0, space), text.substr(space + 1)};
     }
@@ -43,16 +44,18 @@ void readMerges(const JsonCursor& merges, ByteLevelBpeParts& parts) {
         } else {
             problem = parts.model.addMerge(*aBytes, *bBytes, static_cast<std::int32_t>(i));
         }
-        if (problem) entry.fail(fmt::format("({} {}): {}", a, b, *problem));
+        if (problem) entry.fail(fmt::format("({} {}): {}", excerpt(a), excerpt(b), *problem));
     }
 }
 
 void readModel(const JsonCursor& model, ByteLevelBpeParts& parts) {
     const JsonCursor type = model.at("type");
-    if (type.string() != "BPE") type.fail(fmt::format("is \"{}\"; only \"BPE\" is supported", type.string()));
+    if (type.string() != "BPE")
+        type.fail(fmt::format("is \"{}\"; only \"BPE\" is supported", excerpt(type.string())));
     for (const char* key : {"continuing_subword_prefix", "end_of_word_suffix"}) {
         if (const auto affix = model.find(key); affix && !affix->string().empty()) {
-            affix->fail(fmt::format("is \"{}\"; word-piece affixes are not supported", affix->string()));
+            affix->fail(
+                fmt::format("is \"{}\"; word-piece affixes are not supported", excerpt(affix->string())));
         }
     }
     readVocabObject(model.at("vocab"), parts);
@@ -92,7 +95,7 @@ void checkNormalizer(const JsonCursor& root) {
     const std::string name = type.string();
     if (name == "NFC") return;
     if (name == "Sequence" && node->at("normalizers").arraySize() == 0) return;
-    type.fail(fmt::format("\"{}\" is not a supported normalizer", name));
+    type.fail(fmt::format("\"{}\" is not a supported normalizer", excerpt(name)));
 }
 
 bool hasByteLevelDecoder(const JsonCursor& node) {
@@ -106,8 +109,7 @@ bool hasByteLevelDecoder(const JsonCursor& node) {
     return false;
 }
 
-std::unique_ptr<Tokenizer> load(const std::string& path) {
-    const Json doc = parseJsonFile(path);
+std::unique_ptr<Tokenizer> load(const Json& doc, const std::string& path) {
     const JsonCursor root(doc, path);
     root.requireObject();
     ByteLevelBpeParts parts;
@@ -127,7 +129,13 @@ std::unique_ptr<Tokenizer> load(const std::string& path) {
 } // namespace
 
 Result<std::unique_ptr<Tokenizer>> loadHfTokenizerJson(const std::string& path) {
-    return catchLoadErrors(path, [&]() -> Result<std::unique_ptr<Tokenizer>> { return load(path); });
+    return catchLoadErrors(
+        path, [&]() -> Result<std::unique_ptr<Tokenizer>> { return load(parseJsonFile(path), path); });
+}
+
+Result<std::unique_ptr<Tokenizer>> parseHfTokenizerJson(std::string_view text, const std::string& path) {
+    return catchLoadErrors(
+        path, [&]() -> Result<std::unique_ptr<Tokenizer>> { return load(parseJsonText(text, path), path); });
 }
 
 } // namespace sinkscope

@@ -1,5 +1,6 @@
 #include "tokenizer/hf_post_processor.h"
 
+#include "core/excerpt.h"
 #include "tokenizer/bpe_parts.h"
 
 #include <fmt/format.h>
@@ -31,7 +32,7 @@ std::optional<std::int32_t> bosFromTemplate(const JsonCursor& node, const ByteLe
         }
     }
     if (const auto id = findTokenByContent(parts, name)) return id;
-    nameNode.fail(fmt::format("names \"{}\", which is not a token", name));
+    nameNode.fail(fmt::format("names \"{}\", which is not a token", excerpt(name)));
 }
 
 } // namespace

@@ -1,5 +1,6 @@
 #include "tokenizer/json_cursor.h"
 
+#include "core/json_parse.h"
 #include "core/mapped_file.h"
 #include "tokenizer/load_error.h"
 
@@ -10,20 +11,17 @@ namespace sinkscope {
 Json parseJsonFile(const std::string& path) {
     auto file = MappedFile::open(path, kTokenizerFile);
     if (!file) throwLoadError(file.error().message);
-    const auto* begin = reinterpret_cast<const char*>(file->data());
-    try {
-        return Json::parse(begin, begin + file->size());
-    } catch (const Json::parse_error& e) {
-        // e.what() reads "[json.exception.parse_error.101] parse error at line 3, column 7: ..."
-        throwLoadError(fmt::format("{}: not valid JSON: {}", path, e.what()));
-    }
+    return parseJsonText(std::string_view(reinterpret_cast<const char*>(file->data()), file->size()), path);
+}
+
+Json parseJsonText(std::string_view text, const std::string& path) {
+    auto doc = parseJson(text, path);
+    if (!doc) throwLoadError(doc.error().message);
+    return std::move(doc.value());
 }
 
 std::string previewJson(const Json& value) {
-    constexpr std::size_t kMaxChars = 60;
-    std::string text = value.dump(-1, ' ', false, Json::error_handler_t::replace);
-    if (text.size() > kMaxChars) text = text.substr(0, kMaxChars) + "...";
-    return text;
+    return jsonExcerpt(value, 60);
 }
 
 JsonCursor::JsonCursor(const Json& value, std::string file, std::string path)

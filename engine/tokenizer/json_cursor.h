@@ -13,8 +13,11 @@ namespace sinkscope {
 
 using Json = nlohmann::json;
 
-// Parses a whole file; malformed JSON is reported with the file name and parser position.
+// Parses a whole file; malformed JSON is reported with the file name and parser position, JSON
+// nested deeper than kMaxJsonDepth (core/json_parse.h) is refused before parsing.
 Json parseJsonFile(const std::string& path);
+// The same for text already in memory; path names it in errors.
+Json parseJsonText(std::string_view text, const std::string& path);
 
 // A short rendering of a value for messages (long values are cut).
 std::string previewJson(const Json& value);

@@ -21,8 +21,11 @@ template <typename T> T readScalar(const std::uint8_t* at) {
 Llama2cVocab readLlama2cVocab(const std::string& path, std::int32_t vocabSize) {
     auto file = MappedFile::open(path, kTokenizerFile);
     if (!file) throwLoadError(file.error().message);
-    const std::uint8_t* data = file->data();
-    const std::size_t size = file->size();
+    return parseLlama2cVocab(file->data(), file->size(), path, vocabSize);
+}
+
+Llama2cVocab parseLlama2cVocab(const std::uint8_t* data, std::size_t size, const std::string& path,
+                               std::int32_t vocabSize) {
     if (size < 4) throwLoadError(fmt::format("{}: {} bytes is too short for the header", path, size));
 
     Llama2cVocab vocab;

@@ -18,5 +18,8 @@ struct Llama2cVocab {
 // (the file itself does not record its size; run.c takes it from the checkpoint header). Throws
 // LoadError naming the file and the token index on truncation or a bad length.
 Llama2cVocab readLlama2cVocab(const std::string& path, std::int32_t vocabSize);
+// The same for a file already in memory; path names it in errors.
+Llama2cVocab parseLlama2cVocab(const std::uint8_t* data, std::size_t size, const std::string& path,
+                               std::int32_t vocabSize);
 
 } // namespace sinkscope

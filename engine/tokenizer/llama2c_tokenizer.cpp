@@ -148,4 +148,13 @@ Result<std::unique_ptr<Tokenizer>> loadLlama2cTokenizer(const std::string& path,
     });
 }
 
+Result<std::unique_ptr<Tokenizer>> parseLlama2cTokenizer(std::string_view bytes, const std::string& path,
+                                                         std::int32_t vocabSize) {
+    return catchLoadErrors(path, [&]() -> Result<std::unique_ptr<Tokenizer>> {
+        const auto* data = reinterpret_cast<const std::uint8_t*>(bytes.data());
+        return std::unique_ptr<Tokenizer>(
+            std::make_unique<Llama2cTokenizer>(parseLlama2cVocab(data, bytes.size(), path, vocabSize)));
+    });
+}
+
 } // namespace sinkscope

@@ -1,5 +1,6 @@
 #include "tokenizer/pre_tokenizer_json.h"
 
+#include "core/excerpt.h"
 #include "tokenizer/load_error.h"
 
 #include <fmt/format.h>
@@ -21,7 +22,7 @@ SplitBehavior parseBehavior(const JsonCursor& node) {
     if (name == "MergedWithPrevious") return SplitBehavior::MergedWithPrevious;
     if (name == "MergedWithNext") return SplitBehavior::MergedWithNext;
     if (name == "Contiguous") return SplitBehavior::Contiguous;
-    node.fail(fmt::format("\"{}\" is not a known split behavior", name));
+    node.fail(fmt::format("\"{}\" is not a known split behavior", excerpt(name)));
 }
 
 SplitStep parseSplit(const JsonCursor& node) {
@@ -63,7 +64,7 @@ void addStep(PreTokenizer& pre, const JsonCursor& node) {
     // After ByteLevel the text is spelled in byte-level characters, which this engine never
     // materialises; no published tokenizer splits further at that point.
     if (pre.hasByteLevel())
-        node.fail(fmt::format("(type \"{}\") follows ByteLevel, which is not supported", type));
+        node.fail(fmt::format("(type \"{}\") follows ByteLevel, which is not supported", excerpt(type)));
     if (type == "ByteLevel") {
         pre.setByteLevel(parseByteLevel(node));
     } else if (type == "Split") {
@@ -71,7 +72,7 @@ void addStep(PreTokenizer& pre, const JsonCursor& node) {
     } else if (type == "Digits") {
         pre.addSplit(parseDigits(node));
     } else {
-        node.at("type").fail(fmt::format("\"{}\" is not a supported pre-tokenizer type", type));
+        node.at("type").fail(fmt::format("\"{}\" is not a supported pre-tokenizer type", excerpt(type)));
     }
 }
 

@@ -134,4 +134,10 @@ Result<std::unique_ptr<Tokenizer>> loadSentencePiece(const std::string& path) {
     });
 }
 
+Result<std::unique_ptr<Tokenizer>> parseSentencePiece(std::string_view bytes, const std::string& path) {
+    return catchLoadErrors(path, [&]() -> Result<std::unique_ptr<Tokenizer>> {
+        return makeSentencePieceTokenizer(parseSpmModel(bytes, path), path, "tokenizer.model");
+    });
+}
+
 } // namespace sinkscope

@@ -112,7 +112,10 @@ void readNormalizerSpec(std::string_view bytes, const std::string& what, SpmNorm
 SpmModelSpec readSpmModel(const std::string& path) {
     auto file = MappedFile::open(path, kTokenizerFile);
     if (!file) throwLoadError(file.error().message);
-    const std::string_view bytes(reinterpret_cast<const char*>(file->data()), file->size());
+    return parseSpmModel(std::string_view(reinterpret_cast<const char*>(file->data()), file->size()), path);
+}
+
+SpmModelSpec parseSpmModel(std::string_view bytes, const std::string& path) {
     SpmModelSpec spec;
     ProtobufWire wire(bytes, path);
     Field f;

@@ -3,6 +3,7 @@
 // Field numbers follow sentencepiece_model.proto; defaults are the proto's defaults.
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sinkscope {
@@ -44,5 +45,7 @@ struct SpmModelSpec {
 
 // Reads and parses path; throws LoadError naming the file and the offending field.
 SpmModelSpec readSpmModel(const std::string& path);
+// Parses a ModelProto already in memory; path names it in errors.
+SpmModelSpec parseSpmModel(std::string_view bytes, const std::string& path);
 
 } // namespace sinkscope

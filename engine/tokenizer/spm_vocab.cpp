@@ -1,5 +1,6 @@
 #include "tokenizer/spm_vocab.h"
 
+#include "core/excerpt.h"
 #include "tokenizer/load_error.h"
 
 #include <cfloat>
@@ -48,7 +49,8 @@ SpmVocab::SpmVocab(SpmModelSpec spec, const std::string& path) : m_spec(std::mov
         const SpmPiece& p = piece(id);
         auto& map = isMatchable(p.type) ? m_matchableIds : m_reservedIds;
         if (!map.emplace(p.text, id).second) {
-            throwLoadError(fmt::format("{}: pieces[{}] \"{}\" is already defined", path, id, p.text));
+            throwLoadError(
+                fmt::format("{}: pieces[{}] \"{}\" is already defined", path, id, excerpt(p.text)));
         }
         if (isMatchable(p.type)) m_matchable.insert(p.text, id);
         if (p.type == SpmPieceType::UserDefined) m_userDefined.insert(p.text, id);
@@ -67,7 +69,8 @@ SpmVocab::SpmVocab(SpmModelSpec spec, const std::string& path) : m_spec(std::mov
             }
             const auto byte = parseBytePiece(p.text);
             if (!byte)
-                throwLoadError(fmt::format("{}: pieces[{}] \"{}\" is not a byte piece", path, id, p.text));
+                throwLoadError(
+                    fmt::format("{}: pieces[{}] \"{}\" is not a byte piece", path, id, excerpt(p.text)));
             m_byteOfPiece[static_cast<std::size_t>(id)] = *byte;
         }
     }

@@ -42,10 +42,16 @@ Result<std::unique_ptr<Tokenizer>> loadTokenizerFromDirectory(const std::string&
 
 // Format-specific loaders.
 Result<std::unique_ptr<Tokenizer>> loadHfTokenizerJson(const std::string& path);
+// tokenizer.json text already in memory; path names it in errors.
+Result<std::unique_ptr<Tokenizer>> parseHfTokenizerJson(std::string_view text, const std::string& path);
 Result<std::unique_ptr<Tokenizer>> loadVocabMerges(const std::string& vocabPath,
                                                    const std::string& mergesPath);
 Result<std::unique_ptr<Tokenizer>> loadSentencePiece(const std::string& path);
 Result<std::unique_ptr<Tokenizer>> loadLlama2cTokenizer(const std::string& path, std::int32_t vocabSize);
+// The same two for file contents already in memory; path names them in errors.
+Result<std::unique_ptr<Tokenizer>> parseSentencePiece(std::string_view bytes, const std::string& path);
+Result<std::unique_ptr<Tokenizer>> parseLlama2cTokenizer(std::string_view bytes, const std::string& path,
+                                                         std::int32_t vocabSize);
 // The tokenizer embedded in a GGUF file; a null pointer when the file carries none.
 Result<std::unique_ptr<Tokenizer>> loadGgufTokenizer(const std::string& path);
 

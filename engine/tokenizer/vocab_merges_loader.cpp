@@ -1,6 +1,7 @@
 // loadVocabMerges: GPT-2's original two-file format. vocab.json maps byte-level spellings to ids,
 // merges.txt lists one "a b" merge per line (highest priority first), optionally after a
 // "#version" line. The pre-tokenizer is GPT-2's, and "<|endoftext|>" is both BOS and EOS.
+#include "core/excerpt.h"
 #include "core/mapped_file.h"
 #include "tokenizer/bpe_parts.h"
 #include "tokenizer/byte_level.h"
@@ -34,13 +35,14 @@ void readMergesFile(const std::string& path, ByteLevelBpeParts& parts) {
         if (space == std::string_view::npos || space == 0 || space + 1 == line.size() ||
             line.find(' ', space + 1) != std::string_view::npos) {
             throwLoadError(fmt::format("{}: line {} \"{}\" is not two tokens separated by one space", path,
-                                       lineNumber, line));
+                                       lineNumber, excerpt(line)));
         }
         const auto a = byteLevelToBytes(line.substr(0, space));
         const auto b = byteLevelToBytes(line.substr(space + 1));
         std::optional<std::string> problem = "it has a character outside the byte-level alphabet";
         if (a && b) problem = parts.model.addMerge(*a, *b, rank++);
-        if (problem) throwLoadError(fmt::format("{}: line {} \"{}\": {}", path, lineNumber, line, *problem));
+        if (problem)
+            throwLoadError(fmt::format("{}: line {} \"{}\": {}", path, lineNumber, excerpt(line), *problem));
     }
 }
 
