@@ -6,7 +6,11 @@
      converted to HF rotate-half layout (wq/wk rows permuted interleaved -> half), both through
      the in-memory path and through a real HF-style safetensors directory + config.json;
   4. the golden files on disk match a fresh reference run (ids, logits, attention, norms, greedy);
-  5. stories260K is a trained model: mean next-token entropy well below log(512) = 6.24.
+  5. stories260K is a trained model: mean next-token entropy well below log(512) = 6.24;
+  6. RoPE scaling identities that do not come from transformers' code: linear scaling by f at
+     position p is plain RoPE at p / f; dynamic NTK is plain RoPE up to max_position_embeddings;
+     llama3 and yarn with factor 1 are plain RoPE; the dynamic golden's step logits (cached
+     generation) match a fresh run and differ from a plain full forward.
 
 Usage: /usr/bin/python3 tools/check_reference.py   (exit status 1 on any failure)
 """
@@ -48,7 +52,9 @@ def check_attention(name, model, ids):
     check(a.shape == (model.n_layers, model.n_heads, T, T), f"{name}: attention shape {a.shape}")
     check(r["hidden_norms"].shape == (model.n_layers + 1, T), f"{name}: hidden_norms shape")
     k = T // 2
-    rp = model.forward(ids[:k])
+    # Dynamic NTK frequencies depend on the pass's length: the prefix is rotated as in the full pass.
+    dynamic = getattr(model, "scaling", None) is not None and model.scaling.type == "dynamic"
+    rp = model.forward(ids[:k], rope_lengths=[T] * k) if dynamic else model.forward(ids[:k])
     d = max(np.abs(rp["logits"] - r["logits"][:k]).max(),
             np.abs(rp["attention"] - r["attention"][:, :, :k, :k]).max(),
             np.abs(rp["hidden_norms"] - r["hidden_norms"][:, :k]).max())
@@ -86,6 +92,41 @@ def stories_as_hf_dir(out: Path) -> None:
     save_file(out / "model.safetensors", {k: (np.ascontiguousarray(v), "F32") for k, v in t.items()})
 
 
+def check_rope_scaling(models) -> None:
+    hd, theta = 16, 10000.0
+    plain = rm.rope_inv_freq(hd, theta)
+    x = np.random.default_rng(0).standard_normal((12, 2, hd))
+    pos = np.arange(12)
+
+    def scaling(fields, max_pos=64):
+        return rm.RopeScaling({"rope_theta": theta, "max_position_embeddings": max_pos,
+                               "rope_scaling": fields}, hd)
+
+    lin = scaling({"type": "linear", "factor": 4.0})
+    d = np.abs(rm.rope_half(x, pos, lin.inv_freq(12)) - rm.rope_half(x, pos / 4.0, plain)).max()
+    check(d < 1e-12, f"linear scaling by 4 is plain RoPE at position / 4 (max diff {d:.2e})")
+    dyn = scaling({"rope_type": "dynamic", "factor": 2.0}, max_pos=16)
+    check(np.allclose(dyn.inv_freq(16), plain, rtol=1e-14) and not np.allclose(dyn.inv_freq(17), plain),
+          "dynamic NTK is plain RoPE up to max_position_embeddings, scaled past it")
+    l3 = scaling({"rope_type": "llama3", "factor": 1.0, "low_freq_factor": 1.0,
+                  "high_freq_factor": 4.0, "original_max_position_embeddings": 32})
+    check(np.allclose(l3.inv_freq(1), plain, rtol=1e-14), "llama3 with factor 1 is plain RoPE")
+    y = scaling({"rope_type": "yarn", "factor": 1.0, "original_max_position_embeddings": 32})
+    check(np.allclose(y.inv_freq(1), plain, rtol=1e-14) and y.attention_scaling == 1.0,
+          "yarn with factor 1 is plain RoPE (attention factor 1)")
+
+    m, ids, n = models["tiny_llama_dynamic"]
+    g, _ = load_file(REPO / "tests" / "data" / "golden" / "tiny_llama_dynamic.safetensors")
+    greedy = g["greedy_ids"].tolist()
+    steps = np.stack([m.step_logits(ids, greedy[:i]) for i in range(n)])
+    full = np.stack([m.forward(list(ids) + greedy[:i])["logits"][-1] for i in range(n)])
+    check(np.allclose(g["step_logits"], steps, rtol=1e-6, atol=1e-6),
+          "tiny_llama_dynamic: golden step logits match a fresh cached-generation run")
+    dfull = float(np.abs(full - steps).max())
+    check(dfull > 1e-2, f"tiny_llama_dynamic: a full forward differs from cached generation "
+                        f"(max logit diff {dfull:.3g})")
+
+
 def main() -> int:
     models = {name: (rm.load(REPO / rel), ids, n) for name, (rel, ids, n) in CASES.items()}
 
@@ -106,7 +147,7 @@ def main() -> int:
               f"attention {d['attention']:.2e}, hidden_norms {d['hidden_norms']:.2e}")
     # ...and the permutation is not a no-op: without it the outputs must differ.
     m_wrong = rm.llama_from_llama2c(STORIES, rope_layout="interleaved")
-    m_wrong.rope = rm.rope_half
+    m_wrong.rope_layout = "half"
     dw = float(np.abs(m_wrong.forward(ids)["logits"] - native["logits"]).max())
     check(dw > 1e-2, f"rotate-half rope on unpermuted weights differs (max logit diff {dw:.3g})")
 
@@ -128,6 +169,8 @@ def main() -> int:
                   f"({path.stat().st_size} bytes, greedy {g['greedy_ids'].tolist()})")
         if name == "stories260k":
             check(path.stat().st_size < 400_000, f"{name}: golden file < 400 KB")
+
+    check_rope_scaling(models)
 
     # Entropy sanity check on the trained model.
     sm = models["stories260k"][0]

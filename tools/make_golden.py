@@ -9,7 +9,11 @@ tests/data/golden/<name>.safetensors with:
                                   embedding output) and, last row, the output of the final layer
                                   before the final norm
   greedy_ids    I32 [N]           N greedily generated ids after token_ids (argmax, ties -> lowest
-                                  id, full forward recomputed each step)
+                                  id, full forward recomputed each step; for dynamic NTK RoPE each
+                                  position keeps the rotation HF's cached generation gives it)
+  step_logits   F32 [N, V]        dynamic NTK models only: the logits of each greedy step as HF's
+                                  cached generation computes them (they differ from a full forward
+                                  over the same ids, whose pass is longer)
 Values are computed in float64 and stored as float32. "__metadata__" records the generator, the
 model path, the ids, and the smallest top-1/top-2 logit margin seen during greedy generation (a
 margin far above float32 rounding means the greedy ids are robust to engine precision).
@@ -50,28 +54,45 @@ CASES = {
     "stories260k": ("../shared/models/stories260K/stories260K.bin",
                     [1, 461, 392, 284, 265, 447, 465, 465, 465, 465, 473, 315, 264, 356, 407, 465,
                      465, 465, 465, 465, 465, 17, 283, 408], 16),
+    # RoPE scaling and Qwen3: [bos] + draws of default_rng(seed).integers(0, 64) (Qwen3: no BOS),
+    # seeds 3, 2, 3, 2, 7: the first whose greedy steps have a top-1/top-2 margin above 0.03 and
+    # at least 4 distinct ids. The dynamic prompt (24 tokens) is longer than the model's 16
+    # positions, so its base grows in the prompt pass and again with every generated token.
+    "tiny_llama3_rope": ("tests/data/models/tiny_llama3_rope",
+                         [1, 51, 5, 11, 15, 11, 51, 55, 37, 2, 6, 21, 27, 39, 30, 16, 10, 44, 47,
+                          2], 8),
+    "tiny_llama_linear": ("tests/data/models/tiny_llama_linear",
+                          [1, 53, 16, 6, 19, 26, 52, 28, 5, 21, 38, 52, 46, 63, 12, 56, 3, 35, 17,
+                           12], 8),
+    "tiny_llama_dynamic": ("tests/data/models/tiny_llama_dynamic",
+                           [1, 51, 5, 11, 15, 11, 51, 55, 37, 2, 6, 21, 27, 39, 30, 16, 10, 44, 47,
+                            2, 7, 28, 25, 56], 8),
+    "tiny_llama_yarn": ("tests/data/models/tiny_llama_yarn",
+                        [1, 53, 16, 6, 19, 26, 52, 28, 5, 21, 38, 52, 46, 63, 12, 56, 3, 35, 17,
+                         12], 8),
+    "tiny_qwen3": ("tests/data/models/tiny_qwen3",
+                   [60, 40, 43, 57, 37, 49, 53, 14, 3, 19, 18, 55, 58, 0, 31, 52, 8, 51, 7, 29], 8),
 }
 
 
 def greedy_with_margin(model, ids, n):
-    seq = list(ids)
-    out, margins = [], []
+    out, margins, steps = [], [], []
     for _ in range(n):
-        last = model.forward(seq)["logits"][-1]
+        last = model.step_logits(ids, out)
+        steps.append(last)
         nxt = rm.argmax_lowest(last)
         top2 = np.sort(last)[-2:]
         margins.append(float(top2[1] - top2[0]))
         out.append(nxt)
-        seq.append(nxt)
     assert out == model.greedy(ids, n)
-    return out, min(margins)
+    return out, min(margins), np.stack(steps)
 
 
 def make_one(name: str, out_dir: Path) -> Path:
     rel, ids, n_new = CASES[name]
     model = rm.load(REPO / rel)
     r = model.forward(ids)
-    greedy, margin = greedy_with_margin(model, ids, n_new)
+    greedy, margin, steps = greedy_with_margin(model, ids, n_new)
     if margin < 1e-3:
         print(f"warning: {name}: greedy top-1/top-2 margin only {margin:.3g}", file=sys.stderr)
     meta = {
@@ -85,13 +106,17 @@ def make_one(name: str, out_dir: Path) -> Path:
     }
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{name}.safetensors"
-    save_file(path, {
+    tensors = {
         "token_ids": (np.asarray(ids, dtype=np.int32), "I32"),
         "logits": (r["logits"].astype(np.float32), "F32"),
         "attention": (r["attention"].astype(np.float32), "F32"),
         "hidden_norms": (r["hidden_norms"].astype(np.float32), "F32"),
         "greedy_ids": (np.asarray(greedy, dtype=np.int32), "I32"),
-    }, meta)
+    }
+    scaling = getattr(model, "scaling", None)
+    if scaling is not None and scaling.type == "dynamic":
+        tensors["step_logits"] = (steps.astype(np.float32), "F32")
+    save_file(path, tensors, meta)
     print(f"{name}: T={len(ids)} logits{r['logits'].shape} attention{r['attention'].shape} "
           f"greedy={greedy} margin={margin:.4g} -> {path.relative_to(REPO)} "
           f"({path.stat().st_size} bytes)")

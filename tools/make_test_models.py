@@ -5,6 +5,12 @@ Writes under tests/data/models/ (relative to the repository root):
   tiny_llama/  Llama, BF16, single model.safetensors, GQA 4 query / 2 kv heads, untied lm_head
   tiny_qwen2/  Qwen2, F16, q/k/v biases, 1 kv head, tied embeddings, sharded in two files with
                model.safetensors.index.json
+  tiny_llama3_rope/, tiny_llama_linear/, tiny_llama_dynamic/, tiny_llama_yarn/
+               Llama, BF16, head_dim 16 (8 RoPE frequencies), 1 kv head, tied embeddings, with
+               rope_scaling llama3 (all three frequency bands), linear (legacy "type" key),
+               dynamic (max_position_embeddings 16, so the goldens' 24-token prompt grows the
+               base) and yarn (as transformers v5 writes it: "rope_parameters" with rope_theta)
+  tiny_qwen3/  Qwen3, BF16, head_dim 16 != hidden/heads, q_norm/k_norm, tied embeddings
 
 Weights are random but scaled so that attention is far from uniform: the query/key projections
 get a larger standard deviation than the rest, which gives peaked attention rows.
@@ -86,8 +92,9 @@ def make_tiny_gpt2(out: Path) -> None:
               {"format": "pt", "generator": "tools/make_test_models.py"})
 
 
-def _llama_tensors(rng, *, d, ff, H, KV, L, V, qkv_bias, lm_head, qk_std):
-    hd = d // H
+def _llama_tensors(rng, *, d, ff, H, KV, L, V, qkv_bias, lm_head, qk_std, head_dim=None,
+                   qk_norm=False):
+    hd = head_dim or d // H
 
     def n(shape, std):
         return (std * rng.standard_normal(shape)).astype(np.float32)
@@ -104,6 +111,9 @@ def _llama_tensors(rng, *, d, ff, H, KV, L, V, qkv_bias, lm_head, qk_std):
             t[p + "self_attn.k_proj.bias"] = n((KV * hd,), 0.2)
             t[p + "self_attn.v_proj.bias"] = n((KV * hd,), 0.05)
         t[p + "self_attn.o_proj.weight"] = n((d, H * hd), 0.15)
+        if qk_norm:  # drawn last in the layer, so the other models' draws are unchanged
+            t[p + "self_attn.q_norm.weight"] = _norm_weight(rng, hd, 0.3)
+            t[p + "self_attn.k_norm.weight"] = _norm_weight(rng, hd, 0.3)
         t[p + "post_attention_layernorm.weight"] = _norm_weight(rng, d)
         t[p + "mlp.gate_proj.weight"] = n((ff, d), 0.2)
         t[p + "mlp.up_proj.weight"] = n((ff, d), 0.2)
@@ -191,6 +201,89 @@ def make_tiny_qwen2(out: Path) -> None:
                 {"metadata": {"total_size": total}, "weight_map": dict(sorted(weight_map.items()))})
 
 
+def _save_bf16(out: Path, config: dict, t: dict) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    _write_json(out / "config.json", config)
+    save_file(out / "model.safetensors", {k: (round_to_bf16(v), "BF16") for k, v in t.items()},
+              {"format": "pt", "generator": "tools/make_test_models.py"})
+
+
+# name -> (seed, max_position_embeddings, rope fields of config.json)
+ROPE_MODELS = {
+    "tiny_llama3_rope": (20240611, 256, {"rope_theta": 10000.0, "rope_scaling": {
+        "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+        "original_max_position_embeddings": 64, "rope_type": "llama3"}}),
+    "tiny_llama_linear": (20240612, 256, {"rope_theta": 10000.0, "rope_scaling": {
+        "type": "linear", "factor": 2.0}}),
+    "tiny_llama_dynamic": (20240613, 16, {"rope_theta": 10000.0, "rope_scaling": {
+        "rope_type": "dynamic", "factor": 2.0}}),
+    "tiny_llama_yarn": (20240614, 256, {"rope_parameters": {
+        "rope_type": "yarn", "rope_theta": 10000.0, "factor": 4.0,
+        "original_max_position_embeddings": 64, "beta_fast": 32.0, "beta_slow": 1.0}}),
+}
+
+
+def make_tiny_llama_rope(out: Path, name: str) -> None:
+    seed, max_pos, rope = ROPE_MODELS[name]
+    rng = np.random.default_rng(seed)
+    d, ff, H, KV, L, V = 32, 48, 2, 1, 2, 64
+    config = {
+        "architectures": ["LlamaForCausalLM"],
+        "model_type": "llama",
+        "hidden_size": d,
+        "intermediate_size": ff,
+        "num_attention_heads": H,
+        "num_key_value_heads": KV,
+        "num_hidden_layers": L,
+        "vocab_size": V,
+        "max_position_embeddings": max_pos,
+        "rms_norm_eps": 1e-5,
+        **rope,
+        "hidden_act": "silu",
+        "attention_bias": False,
+        "tie_word_embeddings": True,
+        "bos_token_id": 1,
+        "eos_token_id": 2,
+        "torch_dtype": "bfloat16",
+    }
+    t = _llama_tensors(rng, d=d, ff=ff, H=H, KV=KV, L=L, V=V, qkv_bias=False, lm_head=False,
+                       qk_std=0.35)
+    _save_bf16(out, config, t)
+
+
+def make_tiny_qwen3(out: Path) -> None:
+    rng = np.random.default_rng(20240615)
+    d, ff, H, KV, L, V, hd = 32, 48, 4, 2, 2, 64, 16
+    config = {
+        "architectures": ["Qwen3ForCausalLM"],
+        "model_type": "qwen3",
+        "hidden_size": d,
+        "intermediate_size": ff,
+        "num_attention_heads": H,
+        "num_key_value_heads": KV,
+        "head_dim": hd,
+        "num_hidden_layers": L,
+        "vocab_size": V,
+        "max_position_embeddings": 128,
+        "rms_norm_eps": 1e-6,
+        "rope_theta": 1000000.0,
+        "rope_scaling": None,
+        "hidden_act": "silu",
+        "attention_bias": False,
+        "attention_dropout": 0.0,
+        "use_sliding_window": False,
+        "sliding_window": None,
+        "max_window_layers": L,
+        "tie_word_embeddings": True,
+        "bos_token_id": 63,
+        "eos_token_id": 63,
+        "torch_dtype": "bfloat16",
+    }
+    t = _llama_tensors(rng, d=d, ff=ff, H=H, KV=KV, L=L, V=V, qkv_bias=False, lm_head=False,
+                       qk_std=0.35, head_dim=hd, qk_norm=True)
+    _save_bf16(out, config, t)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
@@ -198,6 +291,9 @@ def main() -> None:
     make_tiny_gpt2(args.out / "tiny_gpt2")
     make_tiny_llama(args.out / "tiny_llama")
     make_tiny_qwen2(args.out / "tiny_qwen2")
+    for name in ROPE_MODELS:
+        make_tiny_llama_rope(args.out / name, name)
+    make_tiny_qwen3(args.out / "tiny_qwen3")
     for p in sorted(args.out.rglob("*")):
         if p.is_file():
             print(f"{p.relative_to(args.out)}  {p.stat().st_size} bytes")

@@ -7,15 +7,23 @@ values the C++ tests compare against.
 Supported:
   * GPT-2 (HF layout): learned positions, LayerNorm, GELU ("gelu_new" = tanh approximation,
     "gelu" = erf), Conv1D weights [in, out] (y = x @ W + b), fused c_attn, tied lm head = wte.
-  * Llama family (HF layout: llama, qwen2, mistral): RMSNorm, RoPE in rotate-half layout (pairs
-    (i, i + hd/2)), grouped-query attention, SwiGLU MLP, optional q/k/v(/o) biases, lm_head or
-    tied embed_tokens. Linear weights [out, in] (y = x @ W.T + b).
+  * Llama family (HF layout: llama, qwen2, mistral, qwen3): RMSNorm, RoPE in rotate-half layout
+    (pairs (i, i + hd/2)), grouped-query attention, SwiGLU MLP, optional q/k/v(/o) biases, lm_head
+    or tied embed_tokens. Linear weights [out, in] (y = x @ W.T + b).
+    RoPE scaling from rope_scaling / rope_parameters as HF transformers' modeling_rope_utils.py
+    computes it: linear, dynamic (NTK, base grown with the sequence length), yarn (frequency
+    ramp and an attention factor on cos/sin) and llama3 (frequency bands).
+    Qwen3: q_norm / k_norm (RMSNorm over head_dim of each head, before RoPE), explicit head_dim.
   * llama2.c legacy checkpoints: same architecture, but RoPE rotates interleaved pairs
     (2i, 2i + 1) with theta 10000; RMSNorm eps 1e-5.
 
 Every model exposes
   forward(ids) -> dict(logits [T, V], attention [L, H, T, T], hidden_norms [L + 1, T])
+  step_logits(prompt, generated) -> next-token logits as HF's cached generation computes them
   greedy(ids, n) -> list of n generated ids (argmax, ties -> lowest id; full recompute per step)
+Full recomputation equals cached generation except for dynamic NTK RoPE, whose frequencies depend
+on the length of the pass: HF's cached generation rotates the prompt with the prompt's length and
+each new token (query and key) with its own position + 1, and step_logits reproduces that.
 where attention is post-softmax, causal, scaled by 1/sqrt(head_dim), one map per query head,
 and hidden_norms[l, t] is the L2 norm of the residual stream entering layer l (l = 0 is the
 embedding output), with hidden_norms[L] the output of the last layer before the final norm.
@@ -106,19 +114,126 @@ def causal_attention(q: np.ndarray, k: np.ndarray, v: np.ndarray):
 
 
 def rope_inv_freq(head_dim: int, theta: float) -> np.ndarray:
-    # theta^(-2i/hd), i = 0 .. hd/2 - 1
+    # theta^(-2i/hd), i = 0 .. hd/2 - 1 (HF: _compute_default_rope_parameters)
     return 1.0 / (theta ** (np.arange(0, head_dim, 2, dtype=np.float64) / head_dim))
 
 
-def rope_half(x: np.ndarray, positions: np.ndarray, theta: float) -> np.ndarray:
-    """HF rotate-half RoPE: rotates pairs (i, i + hd/2). x: [T, heads, hd]."""
+def rope_half(x: np.ndarray, positions: np.ndarray, inv_freq: np.ndarray,
+              scale: float = 1.0) -> np.ndarray:
+    """HF rotate-half RoPE: rotates pairs (i, i + hd/2). x: [T, heads, hd].
+
+    inv_freq: [hd/2], or [T, hd/2] when each position has its own frequencies (dynamic NTK in a
+    cached generation). scale multiplies cos and sin (HF's attention_scaling, yarn only).
+    """
     hd = x.shape[-1]
-    ang = positions[:, None].astype(np.float64) * rope_inv_freq(hd, theta)[None, :]  # [T, hd/2]
-    cos = np.cos(ang)[:, None, :]
-    sin = np.sin(ang)[:, None, :]
+    inv = inv_freq if inv_freq.ndim == 2 else inv_freq[None, :]
+    ang = positions[:, None].astype(np.float64) * inv  # [T, hd/2]
+    cos = (np.cos(ang) * scale)[:, None, :]
+    sin = (np.sin(ang) * scale)[:, None, :]
     x1 = x[..., : hd // 2]
     x2 = x[..., hd // 2:]
     return np.concatenate([x1 * cos - x2 * sin, x2 * cos + x1 * sin], axis=-1)
+
+
+class RopeScaling:
+    """RoPE frequencies of an HF Llama-family config, written from transformers'
+    modeling_rope_utils.py (v5): the config is standardised as standardize_rope_params does, and
+    inv_freq(seq_len) follows the _compute_*_parameters function of the rope type."""
+
+    TYPES = ("default", "linear", "dynamic", "yarn", "llama3")
+
+    def __init__(self, config: dict, head_dim: int):
+        # convert_rope_params_to_dict: rope_scaling wins over rope_parameters.
+        p = dict(config.get("rope_scaling") or config.get("rope_parameters") or {})
+        if set(p) == {"full_attention"}:
+            p = dict(p["full_attention"])
+        # standardize_rope_params: "type" is the old name of "rope_type"; rope_theta in the dict
+        # wins over the top-level one.
+        self.type = p.get("rope_type", p.get("type", "default"))
+        if self.type not in self.TYPES:
+            raise ValueError(f"rope type {self.type!r} is not supported")
+        if p.get("partial_rotary_factor", config.get("partial_rotary_factor", 1.0)) != 1.0:
+            raise ValueError("partial_rotary_factor is not supported")
+        self.theta = float(p.get("rope_theta", config.get("rope_theta", 10000.0)))
+        self.dim = int(head_dim)
+        self.max_pos = int(config.get("max_position_embeddings", 2048))
+        if "original_max_position_embeddings" in config:
+            self.original = int(config["original_max_position_embeddings"])
+        else:
+            self.original = int(p.get("original_max_position_embeddings") or self.max_pos)
+        self.p = p
+        self.attention_scaling = 1.0
+        if self.type == "yarn":
+            self._init_yarn()
+
+    def _default(self, base: float) -> np.ndarray:
+        return 1.0 / (base ** (np.arange(0, self.dim, 2, dtype=np.float64) / self.dim))
+
+    def _init_yarn(self) -> None:
+        # _compute_yarn_parameters: factor None -> max_position_embeddings / original; the
+        # attention factor from attention_factor, else mscale / mscale_all_dim (both truthy),
+        # else get_mscale(factor); beta_fast / beta_slow default through `or`.
+        p = self.p
+        factor = p["factor"]
+        if factor is None:
+            factor = self.max_pos / self.original
+        self.factor = float(factor)
+
+        def get_mscale(scale, mscale=1.0):
+            return 1.0 if scale <= 1 else 0.1 * mscale * math.log(scale) + 1.0
+
+        af = p.get("attention_factor")
+        mscale, mscale_all_dim = p.get("mscale"), p.get("mscale_all_dim")
+        if af is None:
+            if mscale and mscale_all_dim:
+                af = get_mscale(self.factor, mscale) / get_mscale(self.factor, mscale_all_dim)
+            else:
+                af = get_mscale(self.factor)
+        self.attention_scaling = float(af)
+        self.beta_fast = p.get("beta_fast") or 32
+        self.beta_slow = p.get("beta_slow") or 1
+        self.truncate = p.get("truncate", True)
+
+    def inv_freq(self, seq_len: int) -> np.ndarray:
+        t, p, dim = self.type, self.p, self.dim
+        if t == "default":
+            return self._default(self.theta)
+        if t == "linear":  # _compute_linear_scaling_rope_parameters
+            return self._default(self.theta) / float(p["factor"])
+        if t == "dynamic":  # _compute_dynamic_ntk_parameters (max_position_embeddings, not original)
+            factor = float(p["factor"])
+            n = max(seq_len, self.max_pos)
+            base = self.theta * ((factor * n / self.max_pos) - (factor - 1)) ** (dim / (dim - 2))
+            return self._default(base)
+        if t == "llama3":  # _compute_llama3_parameters
+            inv = self._default(self.theta)
+            factor = float(p["factor"])
+            low, high = float(p["low_freq_factor"]), float(p["high_freq_factor"])
+            old = float(self.original)
+            low_wavelen, high_wavelen = old / low, old / high
+            wavelen = 2 * math.pi / inv
+            llama = np.where(wavelen > low_wavelen, inv / factor, inv)
+            smooth = (old / wavelen - low) / (high - low)
+            smoothed = (1 - smooth) * llama / factor + smooth * llama
+            medium = ~(wavelen < high_wavelen) & ~(wavelen > low_wavelen)
+            return np.where(medium, smoothed, llama)
+        # yarn: _compute_yarn_parameters
+        base = self.theta
+
+        def correction_dim(rot):
+            return (dim * math.log(self.original / (rot * 2 * math.pi))) / (2 * math.log(base))
+
+        lo, hi = correction_dim(self.beta_fast), correction_dim(self.beta_slow)
+        if self.truncate:
+            lo, hi = math.floor(lo), math.ceil(hi)
+        lo, hi = max(lo, 0), min(hi, dim - 1)
+        if lo == hi:
+            hi += 0.001
+        ramp = np.clip((np.arange(dim // 2, dtype=np.float64) - lo) / (hi - lo), 0, 1)
+        pos_freqs = base ** (np.arange(0, dim, 2, dtype=np.float64) / dim)
+        extrapolation, interpolation = 1.0 / pos_freqs, 1.0 / (self.factor * pos_freqs)
+        extrapolation_factor = 1 - ramp
+        return interpolation * (1 - extrapolation_factor) + extrapolation * extrapolation_factor
 
 
 def rope_interleaved(x: np.ndarray, positions: np.ndarray, theta: float) -> np.ndarray:
@@ -149,16 +264,18 @@ class _Model:
     def forward(self, ids: Sequence[int]) -> Dict[str, np.ndarray]:
         raise NotImplementedError
 
+    learned_positions = True  # RoPE models have no hard limit (HF and the engine run past it)
+
+    def step_logits(self, prompt: Sequence[int], generated: Sequence[int]) -> np.ndarray:
+        return self.forward(list(prompt) + list(generated))["logits"][-1]
+
     def greedy(self, ids: Sequence[int], n_new: int) -> List[int]:
-        seq = [int(i) for i in ids]
+        prompt = [int(i) for i in ids]
         out: List[int] = []
         for _ in range(n_new):
-            if len(seq) >= self.max_positions:
+            if self.learned_positions and len(prompt) + len(out) >= self.max_positions:
                 raise ValueError("sequence would exceed the model's positions")
-            logits = self.forward(seq)["logits"]
-            nxt = argmax_lowest(logits[-1])
-            out.append(nxt)
-            seq.append(nxt)
+            out.append(argmax_lowest(self.step_logits(prompt, out)))
         return out
 
     def _check_ids(self, ids: Sequence[int]) -> np.ndarray:
@@ -167,7 +284,7 @@ class _Model:
             raise ValueError("ids must be a non-empty 1-D sequence")
         if a.min() < 0 or a.max() >= self.vocab_size:
             raise ValueError("token id out of range")
-        if a.size > self.max_positions:
+        if self.learned_positions and a.size > self.max_positions:
             raise ValueError("sequence longer than the model's positions")
         return a
 
@@ -233,12 +350,15 @@ class LlamaLike(_Model):
     """Shared Llama-architecture forward pass over plain per-layer weight dicts.
 
     Linear weights are [out, in]; rope is "half" (HF) or "interleaved" (llama2.c).
-    layers[i] keys: attn_norm, wq, wk, wv, wo, (bq, bk, bv, bo optional), ffn_norm,
-    w_gate, w_up, w_down (biases b_gate, b_up, b_down optional).
+    layers[i] keys: attn_norm, wq, wk, wv, wo, (bq, bk, bv, bo optional), (q_norm, k_norm
+    optional: Qwen3), ffn_norm, w_gate, w_up, w_down (biases b_gate, b_up, b_down optional).
+    scaling: a RopeScaling for "half" (None: plain RoPE with theta).
     """
 
+    learned_positions = False
+
     def __init__(self, *, embed, layers, final_norm, lm_head, n_heads, n_kv_heads, head_dim,
-                 eps, theta, rope, max_positions, act="silu"):
+                 eps, theta, rope, max_positions, act="silu", scaling=None):
         self.embed = embed
         self.layers = layers
         self.final_norm = final_norm
@@ -250,7 +370,10 @@ class LlamaLike(_Model):
         self.theta = float(theta)
         if rope not in ("half", "interleaved"):
             raise ValueError(rope)
-        self.rope = rope_half if rope == "half" else rope_interleaved
+        if rope == "interleaved" and scaling is not None:
+            raise ValueError("rope scaling is only read from HF configs")
+        self.rope_layout = rope
+        self.scaling = scaling
         self.n_layers = len(layers)
         self.vocab_size = embed.shape[0]
         self.max_positions = int(max_positions)
@@ -265,11 +388,30 @@ class LlamaLike(_Model):
         y = x @ w.T
         return y if b is None else y + b
 
-    def forward(self, ids: Sequence[int]) -> Dict[str, np.ndarray]:
+    def _rotate(self, x: np.ndarray, pos: np.ndarray, rope_lengths: Sequence[int]) -> np.ndarray:
+        if self.rope_layout == "interleaved":
+            return rope_interleaved(x, pos, self.theta)
+        if self.scaling is None:
+            return rope_half(x, pos, rope_inv_freq(self.head_dim, self.theta))
+        # Each position rotated with the frequencies of the pass that computed it (HF's rotary
+        # embedding runs once per forward call with seq_len = max(position_ids) + 1).
+        inv = np.stack([self.scaling.inv_freq(int(n)) for n in rope_lengths])
+        return rope_half(x, pos, inv, self.scaling.attention_scaling)
+
+    def step_logits(self, prompt: Sequence[int], generated: Sequence[int]) -> np.ndarray:
+        # HF's cached generation: one pass over the prompt, then one pass per new token at
+        # position p (seq_len p + 1); cached keys keep the rotation they were computed with.
+        n = len(prompt)
+        lengths = [n] * n + [n + i + 1 for i in range(len(generated))]
+        return self.forward(list(prompt) + list(generated), rope_lengths=lengths)["logits"][-1]
+
+    def forward(self, ids: Sequence[int], rope_lengths: Optional[Sequence[int]] = None
+                ) -> Dict[str, np.ndarray]:
         a = self._check_ids(ids)
         T = a.size
         H, KV, hd = self.n_heads, self.n_kv_heads, self.head_dim
         pos = np.arange(T)
+        lengths = [T] * T if rope_lengths is None else list(rope_lengths)
         h = self.embed[a].copy()
         norms = [np.linalg.norm(h, axis=-1)]
         atts = []
@@ -278,8 +420,11 @@ class LlamaLike(_Model):
             q = self._lin(x, L["wq"], L.get("bq")).reshape(T, H, hd)
             k = self._lin(x, L["wk"], L.get("bk")).reshape(T, KV, hd)
             v = self._lin(x, L["wv"], L.get("bv")).reshape(T, KV, hd)
-            q = self.rope(q, pos, self.theta)
-            k = self.rope(k, pos, self.theta)
+            if "q_norm" in L:  # Qwen3Attention: q_norm / k_norm over head_dim, before RoPE
+                q = rms_norm(q, L["q_norm"], self.eps)
+                k = rms_norm(k, L["k_norm"], self.eps)
+            q = self._rotate(q, pos, lengths)
+            k = self._rotate(k, pos, lengths)
             o, att = causal_attention(q, k, v)
             atts.append(att)
             h = h + self._lin(o, L["wo"], L.get("bo"))
@@ -295,12 +440,15 @@ class LlamaLike(_Model):
 
 def llama_from_hf(config: dict, tensors: Dict[str, np.ndarray]) -> LlamaLike:
     t = {k: v.astype(np.float64) for k, v in tensors.items()}
-    if config.get("rope_scaling"):
-        raise ValueError("rope_scaling is not supported by the reference")
+    qwen3 = config.get("model_type") == "qwen3"
+    if qwen3 and config.get("use_sliding_window"):
+        raise ValueError("Qwen3 sliding-window layers are not supported by the reference")
     d = int(config["hidden_size"])
     H = int(config["num_attention_heads"])
     KV = int(config.get("num_key_value_heads") or H)
-    hd = int(config.get("head_dim") or d // H)
+    # Qwen3Config's head_dim defaults to 128; Llama's to hidden_size // heads.
+    hd = int(config.get("head_dim") or (128 if qwen3 else d // H))
+    scaling = RopeScaling(config, hd)
     n_layers = int(config["num_hidden_layers"])
     layers = []
     for i in range(n_layers):
@@ -316,6 +464,9 @@ def llama_from_hf(config: dict, tensors: Dict[str, np.ndarray]) -> LlamaLike:
             "w_up": t[p + "mlp.up_proj.weight"],
             "w_down": t[p + "mlp.down_proj.weight"],
         }
+        if qwen3:
+            L["q_norm"] = t[p + "self_attn.q_norm.weight"]
+            L["k_norm"] = t[p + "self_attn.k_norm.weight"]
         for key, name in (("bq", "self_attn.q_proj.bias"), ("bk", "self_attn.k_proj.bias"),
                           ("bv", "self_attn.v_proj.bias"), ("bo", "self_attn.o_proj.bias"),
                           ("b_gate", "mlp.gate_proj.bias"), ("b_up", "mlp.up_proj.bias"),
@@ -333,9 +484,9 @@ def llama_from_hf(config: dict, tensors: Dict[str, np.ndarray]) -> LlamaLike:
         lm_head = t["lm_head.weight"]
     return LlamaLike(embed=embed, layers=layers, final_norm=t["model.norm.weight"], lm_head=lm_head,
                      n_heads=H, n_kv_heads=KV, head_dim=hd, eps=config.get("rms_norm_eps", 1e-6),
-                     theta=config.get("rope_theta", 10000.0), rope="half",
+                     theta=scaling.theta, rope="half",
                      max_positions=config.get("max_position_embeddings", 2048),
-                     act=config.get("hidden_act", "silu"))
+                     act=config.get("hidden_act", "silu"), scaling=scaling)
 
 
 def read_llama2c(path) -> dict:
@@ -427,7 +578,7 @@ def load_hf(model_dir) -> _Model:
     mt = config.get("model_type")
     if mt == "gpt2":
         return GPT2(config, tensors)
-    if mt in ("llama", "qwen2", "mistral"):
+    if mt in ("llama", "qwen2", "mistral", "qwen3"):
         return llama_from_hf(config, tensors)
     raise ValueError(f"unsupported model_type {mt!r}")
 

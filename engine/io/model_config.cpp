@@ -129,6 +129,27 @@ Status readAttentionKind(Reader& r, ModelConfig& c) {
     return okStatus();
 }
 
+bool isLlamaFamily(const std::string& t) {
+    return t == "llama" || t == "mistral" || t == "qwen2" || t == "qwen3" || t == "smollm" ||
+           t == "sinkscope";
+}
+
+// Qwen3's sliding-window layers (use_sliding_window, or layer_types naming them) are refused by name.
+Status refuseSlidingWindows(const json& j, const std::string& source) {
+    if (j.contains("use_sliding_window") && j["use_sliding_window"] == true)
+        return Error{
+            fmt::format("{}: use_sliding_window true is not supported (sliding-window layers)", source)};
+    if (const auto it = j.find("layer_types"); it != j.end() && !it->is_null()) {
+        if (!it->is_array())
+            return Error{fmt::format("{}: layer_types must be a list, got {}", source, jsonExcerpt(*it))};
+        for (const auto& t : *it)
+            if (t != "full_attention")
+                return Error{fmt::format("{}: layer_types entry {} is not supported (full_attention)", source,
+                                         jsonExcerpt(t))};
+    }
+    return okStatus();
+}
+
 // The fields of a parsed config.json. The Reader checks each type before reading, so no json
 // exception is expected here; parseHfConfig still turns any into an error.
 Result<ModelConfig> readHfConfig(json& j, const std::string& source) {
@@ -165,44 +186,51 @@ Result<ModelConfig> readHfConfig(json& j, const std::string& source) {
                                      excerpt(act))};
         if (j.contains("scale_attn_by_inverse_layer_idx") && j["scale_attn_by_inverse_layer_idx"] == true)
             return Error{fmt::format("{}: scale_attn_by_inverse_layer_idx is not supported", source)};
-    } else if (c.modelType == "llama" || c.modelType == "mistral" || c.modelType == "qwen2" ||
-               c.modelType == "smollm" || c.modelType == "sinkscope") {
+    } else if (isLlamaFamily(c.modelType)) {
         c.family = Family::Llama;
+        const bool qwen3 = c.modelType == "qwen3";
         r.positiveInt({"num_hidden_layers"}, c.nLayers);
         r.positiveInt({"num_attention_heads"}, c.nHeads);
         r.positiveInt({"hidden_size"}, c.dModel);
         r.positiveInt({"intermediate_size"}, c.dFf);
         r.positiveInt({"vocab_size"}, c.vocabSize);
-        c.maxPositions = 2048;
+        c.maxPositions = qwen3 ? 32768 : 2048; // Qwen3Config's default
         r.positiveInt({"max_position_embeddings"}, c.maxPositions, false);
         c.nKvHeads = c.nHeads;
         r.positiveInt({"num_key_value_heads"}, c.nKvHeads, false);
+        if (qwen3) c.normEps = 1e-6; // Qwen3Config's default
         r.positiveNumber({"rms_norm_eps"}, c.normEps);
         r.positiveNumber({"rope_theta"}, c.ropeTheta);
         c.tieEmbeddings = c.modelType == "qwen2";
         r.boolean("tie_word_embeddings", c.tieEmbeddings);
         c.qkvBias = c.modelType == "qwen2";
         r.boolean("attention_bias", c.qkvBias);
-        c.outputBias = false;
+        // HF's Llama and Qwen3 give o_proj the attention_bias too; Qwen2 biases q/k/v only.
+        c.outputBias = c.qkvBias && (c.modelType == "llama" || c.modelType == "smollm" || qwen3);
+        c.qkNorm = qwen3;
         const std::string act = r.string("hidden_act", "silu");
         if (!r.error.empty()) return Error{r.error};
         if (act != "silu" && act != "swish")
             return Error{fmt::format("{}: hidden_act '{}' is not supported (silu)", source, excerpt(act))};
         c.activation = Activation::Silu;
-        if (j.contains("rope_scaling") && !j["rope_scaling"].is_null())
-            return Error{
-                fmt::format("{}: rope_scaling {} is not supported", source, jsonExcerpt(j["rope_scaling"]))};
-        // Llama/Mistral tokenizers add BOS; Qwen2's do not.
-        c.addBos = c.modelType != "qwen2";
+        if (!r.error.empty()) return Error{r.error};
+        auto rope = parseRopeScaling(j, source, c.maxPositions, c.ropeTheta);
+        if (!rope) return rope.error();
+        c.rope = *rope;
+        if (qwen3)
+            if (auto s = refuseSlidingWindows(j, source); !s) return s.error();
+        // Llama/Mistral tokenizers add BOS; Qwen's do not.
+        c.addBos = c.modelType != "qwen2" && !qwen3;
     } else {
-        return Error{fmt::format("{}: model_type '{}' is not supported (gpt2, llama, mistral, qwen2)", source,
-                                 excerpt(c.modelType))};
+        return Error{fmt::format("{}: model_type '{}' is not supported (gpt2, llama, mistral, qwen2, qwen3)",
+                                 source, excerpt(c.modelType))};
     }
     if (!r.error.empty()) return Error{r.error};
-    if (c.dModel % c.nHeads != 0)
+    const bool explicitHeadDim = c.family == Family::Llama && r.find({"head_dim"});
+    if (!explicitHeadDim && c.dModel % c.nHeads != 0)
         return Error{
             fmt::format("{}: hidden size {} is not divisible by {} heads", source, c.dModel, c.nHeads)};
-    c.headDim = c.dModel / c.nHeads;
+    c.headDim = c.modelType == "qwen3" ? 128 : c.dModel / c.nHeads; // Qwen3Config's default head_dim
     r.positiveInt({"head_dim"}, c.headDim, false);
     if (!r.error.empty()) return Error{r.error};
     // GPT-2's fused c_attn splits the hidden size among the heads; only RoPE models may decouple them.
@@ -215,6 +243,9 @@ Result<ModelConfig> readHfConfig(json& j, const std::string& source) {
                                  c.nHeads, c.nKvHeads)};
     if (c.family == Family::Llama && c.headDim % 2 != 0)
         return Error{fmt::format("{}: head dimension {} must be even for RoPE", source, c.headDim)};
+    if (c.rope.type == RopeScalingType::Dynamic && c.headDim <= 2) // its exponent is dim / (dim - 2)
+        return Error{fmt::format("{}: rope_scaling type 'dynamic' needs a head dimension above 2, got {}",
+                                 source, c.headDim)};
     c.bosId = r.tokenId("bos_token_id");
     c.eosId = r.tokenId("eos_token_id");
     r.boolean("sinkscope_add_bos", c.addBos);
@@ -269,7 +300,8 @@ std::string toHfConfigJson(const ModelConfig& c) {
         j["tie_word_embeddings"] = c.tieEmbeddings;
         j["attention_bias"] = c.qkvBias;
         j["hidden_act"] = "silu";
-        if (c.headDim != c.dModel / c.nHeads) j["head_dim"] = c.headDim;
+        if (c.headDim != c.dModel / c.nHeads || c.modelType == "qwen3") j["head_dim"] = c.headDim;
+        writeRopeScaling(c.rope, j);
     }
     if (c.bosId) j["bos_token_id"] = *c.bosId;
     if (c.eosId) j["eos_token_id"] = *c.eosId;

@@ -2,6 +2,7 @@
 // ModelConfig: the architecture of a checkpoint, read from a Hugging Face config.json or a
 // llama2.c header. Only what the forward pass needs; everything is validated on parse.
 #include "core/result.h"
+#include "io/rope_scaling.h"
 
 #include <cstdint>
 #include <optional>
@@ -27,9 +28,11 @@ struct ModelConfig {
     int maxPositions = 0; // learned positions (GPT-2) or the trained context (RoPE models)
     double normEps = 1e-5;
     double ropeTheta = 10000.0;
+    RopeScaling rope; // rope_scaling: how RoPE frequencies are stretched past the trained context
     bool tieEmbeddings = false;
     bool qkvBias = false;    // Qwen2-style q/k/v biases (GPT-2 always has biases)
     bool outputBias = false; // o_proj bias (rare in the Llama family)
+    bool qkNorm = false;     // Qwen3: RMSNorm over head_dim of each query and key head, before RoPE
     Activation activation = Activation::Silu;
     AttentionKind attention = AttentionKind::Softmax;
     // SinkLogit: a constant logit b per head, unless learned (then per-head tensor "...self_attn.sinks").

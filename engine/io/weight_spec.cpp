@@ -56,6 +56,10 @@ void llamaLayer(const ModelConfig& c, int l, std::vector<TensorSpec>& out) {
         out.push_back({p + "self_attn.v_proj.bias", {KV}});
     }
     if (c.outputBias) out.push_back({p + "self_attn.o_proj.bias", {D}});
+    if (c.qkNorm) {
+        out.push_back({p + "self_attn.q_norm.weight", {c.headDim}});
+        out.push_back({p + "self_attn.k_norm.weight", {c.headDim}});
+    }
     if (c.attention == AttentionKind::SinkLogit && c.sinkLogitLearned)
         out.push_back({p + "self_attn.sinks", {c.nHeads}});
     out.push_back({p + "post_attention_layernorm.weight", {D}});

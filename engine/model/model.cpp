@@ -39,12 +39,16 @@ public:
     void reserve(std::int64_t tokens) {
         if (m_cache) m_cache->capacity = tokens;
     }
+    // The cached chunks that follow are one pass over `tokens` tokens (dynamic NTK RoPE computes
+    // its frequencies for that length, not for each chunk's end).
+    void onePass(std::int64_t tokens) { m_ropeLength = tokens; }
     at::Tensor feed(const at::Tensor& tokens, ForwardObserver* observer) {
         if (m_feeder) return m_feeder->feed(tokens, observer, m_st);
         detail::ForwardContext ctx;
         ctx.observer = observer;
         ctx.cache = m_cache.get();
         ctx.interventions = m_st;
+        ctx.ropeLength = m_ropeLength;
         return detail::forwardHidden(m_c, m_w, tokens, ctx);
     }
 
@@ -54,6 +58,7 @@ private:
     detail::InterventionState* m_st;
     std::unique_ptr<detail::StreamingFeeder> m_feeder;
     std::unique_ptr<detail::KvCache> m_cache;
+    std::int64_t m_ropeLength = 0;
 };
 
 bool hasTokenizerFiles(const std::filesystem::path& dir) {
@@ -334,7 +339,9 @@ Result<PerplexityOutput> Model::perplexity(const std::vector<std::int32_t>& ids,
         PerplexityOutput out;
         double nll = 0;
         // Chunks bound the logits held at once and give progress and cancel points; with a
-        // cache, consecutive chunks are exactly one long pass.
+        // cache, consecutive chunks are exactly one long pass over the text (the last token only
+        // a target, as in one forward over the ids with labels = ids).
+        runner.onePass(n);
         constexpr std::int64_t kChunk = 256;
         for (std::int64_t i = 0; i < n - 1; i += kChunk) {
             const std::int64_t len = std::min(kChunk, n - 1 - i);

@@ -35,18 +35,29 @@ at::Tensor norm(const ModelConfig& c, const at::Tensor& x, const at::Tensor& w, 
 }
 
 // cos/sin of RoPE angles [T, hd/2] for absolute positions startPos .. startPos+T-1; computed once
-// per forward pass and shared by every layer's queries and keys.
+// per forward pass and shared by every layer's queries and keys. The frequencies follow the
+// config's rope_scaling for a pass whose sequence is `seqLen` long (only dynamic NTK depends on
+// it), and yarn's attention factor scales cos and sin as HF's rotary embedding does.
 struct RopeTables {
     at::Tensor cos, sin;
 };
 
-RopeTables ropeTables(std::int64_t startPos, std::int64_t T, std::int64_t hd, double theta,
+RopeTables ropeTables(const ModelConfig& c, std::int64_t startPos, std::int64_t T, std::int64_t seqLen,
                       const at::Tensor& like) {
-    const std::int64_t half = hd / 2;
-    auto opts = at::TensorOptions().dtype(at::kDouble).device(like.device());
-    auto invFreq = at::pow(theta, at::arange(0, half, opts) * (-2.0 / static_cast<double>(hd)));
-    auto angles = at::arange(startPos, startPos + T, opts).unsqueeze(1) * invFreq.unsqueeze(0);
-    return {angles.cos().to(like.scalar_type()), angles.sin().to(like.scalar_type())};
+    auto opts = at::TensorOptions().dtype(at::kDouble);
+    std::vector<double> freqs =
+        ropeInverseFrequencies(c.rope, c.ropeTheta, c.headDim, c.maxPositions, seqLen);
+    const auto half = static_cast<std::int64_t>(freqs.size());
+    auto invFreq = at::from_blob(freqs.data(), {half}, opts).clone().to(like.device());
+    auto angles =
+        at::arange(startPos, startPos + T, opts.device(like.device())).unsqueeze(1) * invFreq.unsqueeze(0);
+    const double scale = ropeAttentionScaling(c.rope);
+    auto cos = angles.cos(), sin = angles.sin();
+    if (scale != 1.0) {
+        cos.mul_(scale);
+        sin.mul_(scale);
+    }
+    return {cos.to(like.scalar_type()), sin.to(like.scalar_type())};
 }
 
 // Rotate-half RoPE on [B, H, T, hd].
@@ -178,8 +189,9 @@ std::vector<at::Tensor> TransformerWeights::parameters() const {
     add(embed);
     add(posEmbed);
     for (const auto& l : layers)
-        for (const auto* t : {&l.norm1W, &l.norm1B, &l.norm2W, &l.norm2B, &l.wq, &l.wk, &l.wv, &l.wo, &l.bq,
-                              &l.bk, &l.bv, &l.bo, &l.wGate, &l.wUp, &l.wDown, &l.bUp, &l.bDown, &l.sinks})
+        for (const auto* t : {&l.norm1W, &l.norm1B, &l.norm2W, &l.norm2B, &l.wq,    &l.wk,    &l.wv,
+                              &l.wo,     &l.bq,     &l.bk,     &l.bv,     &l.bo,    &l.qNorm, &l.kNorm,
+                              &l.wGate,  &l.wUp,    &l.wDown,  &l.bUp,    &l.bDown, &l.sinks})
             add(*t);
     add(finalW);
     add(finalB);
@@ -241,6 +253,10 @@ TransformerWeights buildWeights(const ModelConfig& c, const WeightStore& store, 
         lw.bv = opt(p + "self_attn.v_proj.bias");
         lw.bo = opt(p + "self_attn.o_proj.bias");
         lw.sinks = opt(p + "self_attn.sinks");
+        if (c.qkNorm) {
+            lw.qNorm = get(p + "self_attn.q_norm.weight");
+            lw.kNorm = get(p + "self_attn.k_norm.weight");
+        }
         lw.wGate = get(p + "mlp.gate_proj.weight");
         lw.wUp = get(p + "mlp.up_proj.weight");
         lw.wDown = get(p + "mlp.down_proj.weight");
@@ -305,8 +321,13 @@ at::Tensor runLayers(const ModelConfig& c, const TransformerWeights& w, at::Tens
 
     const bool llama = c.family == Family::Llama;
     const bool rotateAtAttention = llama && cache && cache->unrotatedKeys;
-    const RopeTables rope = llama ? ropeTables(pos, T, hd, c.ropeTheta, x) : RopeTables{};
-    const RopeTables keyRope = rotateAtAttention ? ropeTables(0, slot + T, hd, c.ropeTheta, x) : RopeTables{};
+    // Dynamic NTK's sequence length, as HF's rotary embedding takes it: the highest position of
+    // the pass + 1 (cached keys keep the rotation of the pass that computed them), unless the
+    // caller feeds one long pass in chunks. Rotated at attention time, all keys and queries of
+    // the pass share the frequencies of its last slot.
+    const std::int64_t ropeLength = ctx.ropeLength > 0 ? ctx.ropeLength : pos + T;
+    const RopeTables rope = llama ? ropeTables(c, pos, T, ropeLength, x) : RopeTables{};
+    const RopeTables keyRope = rotateAtAttention ? ropeTables(c, 0, slot + T, ropeLength, x) : RopeTables{};
     const std::vector<std::int64_t>* slotPositions = cache && cache->evicted() ? &cache->positions : nullptr;
     // The stream is updated in place once this pass owns it: not the caller's tensor (a prepared
     // prompt's kept stream), not one kept in ctx.residuals, not part of an autograd graph.
@@ -326,6 +347,10 @@ at::Tensor runLayers(const ModelConfig& c, const TransformerWeights& w, at::Tens
         if (states) reportStates(obs, l, shownPos, x);
         const at::Tensor h = norm(c, x, lw.norm1W, lw.norm1B);
         auto [q, k, v] = projectQkv(c, lw, h);
+        if (lw.qNorm.defined()) { // Qwen3: per head, before RoPE
+            q = rmsNorm(q, lw.qNorm, c.normEps);
+            k = rmsNorm(k, lw.kNorm, c.normEps);
+        }
         if (llama) {
             q = applyRope(q, rope);
             if (!rotateAtAttention) k = applyRope(k, rope);

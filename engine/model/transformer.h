@@ -18,6 +18,7 @@ struct LayerWeights {
     at::Tensor wq, wk, wv, wo, bq, bk, bv, bo;
     at::Tensor wGate, wUp, wDown, bUp, bDown; // GPT-2: c_fc = wUp/bUp, c_proj = wDown/bDown
     at::Tensor sinks;                         // learned sink logits [nHeads], SinkLogit only
+    at::Tensor qNorm, kNorm;                  // Qwen3: RMSNorm weights [headDim] for q and k heads
     // Set by fuseProjections (inference): q|k|v and gate|up stacked row-wise, the separate weights
     // above then being views of them. Undefined: project with the separate weights.
     at::Tensor wqkv, bqkv, wGateUp;
@@ -70,6 +71,9 @@ struct ForwardContext {
     InterventionState* interventions = nullptr;   // only applied when the batch is 1
     std::int64_t positionStart = -1;              // first new token's position; -1: the cache length
     std::vector<at::Tensor>* residuals = nullptr; // receives the stream entering each layer, then the last
+    // Dynamic NTK RoPE: the sequence length its frequencies are computed for. 0: this pass's last
+    // position + 1; a caller feeding one long pass in cached chunks gives the whole length.
+    std::int64_t ropeLength = 0;
 };
 
 // tokens: int64 [B, T]. Returns the final-normed hidden states [B, T, D].

@@ -14,6 +14,7 @@ namespace sinkscope::test {
 struct Golden {
     std::vector<std::int32_t> tokenIds, greedyIds;
     std::vector<float> logits, attention, hiddenNorms;
+    std::vector<float> stepLogits; // [greedy steps, V]: dynamic NTK models only
     std::vector<std::int64_t> logitsShape, attentionShape, normsShape;
 };
 
@@ -30,6 +31,8 @@ inline Golden loadGolden(const std::string& path) {
             copy(g.tokenIds);
         else if (t.name == "greedy_ids")
             copy(g.greedyIds);
+        else if (t.name == "step_logits")
+            copy(g.stepLogits);
         else if (t.name == "logits") {
             copy(g.logits);
             g.logitsShape = t.shape;

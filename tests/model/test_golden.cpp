@@ -1,5 +1,6 @@
 // The engine against the independent NumPy reference (tools/): logits, attention per query head,
-// hidden-state norms and greedy generation, for every supported format and family.
+// hidden-state norms and greedy generation, for every supported format and family (RoPE scaling
+// llama3, linear, dynamic and yarn; Qwen3's q/k norms).
 #include "golden.h"
 #include "greedy_check.h"
 #include "model/capture.h"
@@ -79,6 +80,11 @@ INSTANTIATE_TEST_SUITE_P(Models, GoldenTest,
                          ::testing::Values(Case{"tiny_gpt2", dataPath("models/tiny_gpt2")},
                                            Case{"tiny_llama", dataPath("models/tiny_llama")},
                                            Case{"tiny_qwen2", dataPath("models/tiny_qwen2")},
+                                           Case{"tiny_llama3_rope", dataPath("models/tiny_llama3_rope")},
+                                           Case{"tiny_llama_linear", dataPath("models/tiny_llama_linear")},
+                                           Case{"tiny_llama_dynamic", dataPath("models/tiny_llama_dynamic")},
+                                           Case{"tiny_llama_yarn", dataPath("models/tiny_llama_yarn")},
+                                           Case{"tiny_qwen3", dataPath("models/tiny_qwen3")},
                                            Case{"stories260k",
                                                 sharedModelPath("stories260K/stories260K.bin")}),
                          [](const auto& param) { return std::string(param.param.name); });
