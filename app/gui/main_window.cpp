@@ -53,6 +53,7 @@ MainWindow::MainWindow(const QString& modelPath, const QString& prompt, QWidget*
     });
     connect(m_worker, &EngineWorker::failed, this, [this](const QString& message) {
         m_busy = false;
+        m_saving = false;
         m_runLabel->setText("error");
         statusBar()->showMessage(message);
         Q_EMIT runFailed(message);
@@ -260,7 +261,7 @@ void MainWindow::requestRun() {
 }
 
 void MainWindow::cancelRun() {
-    if (m_busy) m_worker->cancel();
+    if (m_busy || m_saving) m_worker->cancel();
 }
 
 void MainWindow::showRun(RunViewPtr view) {

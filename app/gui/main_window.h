@@ -104,6 +104,7 @@ private:
     EngineWorker* m_worker = nullptr;
     RunViewPtr m_last;
     bool m_busy = false, m_pending = false;
+    bool m_saving = false; // a save to a trace file is computing or waiting for the file (Esc stops)
     int m_layer = 0, m_head = 0;
 
     QPlainTextEdit* m_prompt = nullptr;

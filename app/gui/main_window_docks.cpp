@@ -36,18 +36,24 @@ void MainWindow::buildAnalysisDocks() {
             [this](const QString& m) { statusBar()->showMessage(m, 10000); });
     connect(this, &MainWindow::startSaveTrace, m_worker, &EngineWorker::saveToTrace);
     connect(m_runs, &RunsDock::saveRequested, this, [this](const QString& path) {
+        m_saving = true;
         m_runLabel->setText("saving to trace…");
         Q_EMIT startSaveTrace(path, m_prompt->toPlainText(), m_panel->specs(), m_maxNew->value());
     });
     connect(m_worker, &EngineWorker::traceSaved, m_runs, &RunsDock::runsSaved);
-    connect(m_worker, &EngineWorker::traceSaved, this, [this] { m_runLabel->setText("saved to trace"); });
+    connect(m_worker, &EngineWorker::traceSaved, this, [this] {
+        m_saving = false;
+        m_runLabel->setText("saved to trace");
+    });
     // Runs computed but not stored stay with the worker: the dock offers to store them again.
     connect(m_worker, &EngineWorker::traceSaveFailed, m_runs, &RunsDock::saveFailed);
     connect(m_worker, &EngineWorker::traceSaveFailed, this, [this](const QString&, const QString& message) {
+        m_saving = false;
         m_runLabel->setText("not saved");
         statusBar()->showMessage(message);
     });
     connect(m_runs, &RunsDock::retrySaveRequested, this, [this] {
+        m_saving = true;
         m_runLabel->setText("saving to trace…");
         QMetaObject::invokeMethod(m_worker, &EngineWorker::retrySaveToTrace, Qt::QueuedConnection);
     });

@@ -54,6 +54,9 @@ Result<AtomicFile> AtomicFile::create(const std::string& path) {
     struct stat st {};
     const bool exists = ::stat(f.m_target.c_str(), &st) == 0;
     if (exists && S_ISDIR(st.st_mode)) return Error{fmt::format("{}: is a folder", path)};
+    // A file the user may not write is not replaced behind their back (the rename could).
+    if (exists && ::access(f.m_target.c_str(), W_OK) != 0)
+        return Error{fmt::format("{}: cannot write the file ({})", path, std::strerror(errno))};
     if (exists && !S_ISREG(st.st_mode)) {
         f.m_fd = ::open(f.m_target.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
         if (f.m_fd < 0)
@@ -73,8 +76,11 @@ Result<AtomicFile> AtomicFile::create(const std::string& path) {
         f.m_temp.clear();
         return Error{fmt::format("{}: cannot create the file ({})", path, std::strerror(err))};
     }
-    // A replaced file keeps its permissions.
-    if (exists) (void)::fchmod(f.m_fd, st.st_mode & 07777);
+    // A replaced file keeps its permissions, and its owner where we may set it (root).
+    if (exists) {
+        (void)::fchmod(f.m_fd, st.st_mode & 07777);
+        if (::geteuid() == 0) (void)::fchown(f.m_fd, st.st_uid, st.st_gid);
+    }
     return f;
 }
 

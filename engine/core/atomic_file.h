@@ -3,7 +3,8 @@
 // bytes go to a temporary file in the target's folder, which replaces the target (rename) only
 // after every write, the fsync and the close succeeded; until then, and after any failure, the
 // target is as it was (an existing file survives a full disk untouched) and the temporary file
-// is removed. A target that exists and is not a regular file (/dev/stdout, a FIFO) is written
+// is removed. An existing target keeps its permissions, and is refused when this process may
+// not write it. A target that exists and is not a regular file (/dev/stdout, a FIFO) is written
 // directly, each write checked. Errors are one line naming the target and the system's reason.
 #include "core/result.h"
 

@@ -1,7 +1,7 @@
 // AtomicFile: what the user asked to write is written in full or not at all. A full disk (a
 // 64 KiB tmpfs, root only) fails in one line naming the file and the reason, leaves an existing
-// file as it was and no temporary file behind; so do devices that fail writes (/dev/full) and
-// folders that cannot be written (as the unprivileged user nobody).
+// file as it was and no temporary file behind; so do devices that fail writes (/dev/full), and
+// folders and files that cannot be written (as the unprivileged user nobody).
 #include "core/atomic_file.h"
 #include "small_disk.h"
 #include "temp_dir.h"
@@ -97,7 +97,7 @@ TEST(AtomicFile, DeviceThatFailsWritesIsAnError) {
     EXPECT_TRUE(fs::is_character_file("/dev/null"));
 }
 
-TEST(AtomicFile, FolderThatCannotBeWrittenIsAnError) {
+TEST(AtomicFile, WhatCannotBeWrittenIsAnError) {
     TempDir dir;
     const auto path = dir.path("out.png");
     auto s = writeFileAtomically(dir.path("missing/out.png"), "x");
@@ -116,4 +116,18 @@ TEST(AtomicFile, FolderThatCannotBeWrittenIsAnError) {
     EXPECT_EQ(r.code, 0);
     EXPECT_EQ(r.message, path + ": cannot create the file (Permission denied)");
     EXPECT_EQ(readBytes(path), "old");
+
+    // In a folder it may write, a file it may not write is not replaced either.
+    ASSERT_EQ(chmod(dir.path().c_str(), 0777), 0);
+    ASSERT_EQ(chmod(path.c_str(), 0444), 0);
+    r = runAsNobody([&](std::string& m) {
+        auto w = writeFileAtomically(path, "new");
+        if (w) return 1;
+        m = w.error().message;
+        return 0;
+    });
+    EXPECT_EQ(r.code, 0);
+    EXPECT_EQ(r.message, path + ": cannot write the file (Permission denied)");
+    EXPECT_EQ(readBytes(path), "old");
+    EXPECT_EQ(filesIn(dir.path()), std::vector<std::string>{"out.png"});
 }

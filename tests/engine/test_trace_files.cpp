@@ -15,12 +15,12 @@ namespace {
 const std::string kFixture = std::string(SINKSCOPE_TEST_DATA_DIR) + "/trace/v1.sqlite";
 
 // Opening path fails with a message that starts with the path and holds `expected`, with and
-// without create, and the file's bytes do not change.
+// without create and to read only, the file's bytes do not change and no -wal/-shm file is left.
 std::string expectRefused(const std::string& path, const std::string& expected) {
     const auto before = readBytes(path);
     std::string message;
-    for (bool create : {true, false}) {
-        auto s = TraceStore::open(path, create);
+    for (int mode = 0; mode < 3; ++mode) {
+        auto s = mode == 2 ? TraceStore::openReadOnly(path) : TraceStore::open(path, mode == 0);
         EXPECT_FALSE(s.ok());
         if (s.ok()) return "";
         message = s.error().message;
@@ -29,6 +29,8 @@ std::string expectRefused(const std::string& path, const std::string& expected) 
         EXPECT_EQ(message.find('\n'), std::string::npos) << message;
     }
     EXPECT_TRUE(readBytes(path) == before) << path << " was modified";
+    EXPECT_FALSE(std::filesystem::exists(path + "-wal")) << path;
+    EXPECT_FALSE(std::filesystem::exists(path + "-shm")) << path;
     return message;
 }
 

@@ -1,10 +1,12 @@
 // The desktop window driven as a user would: it opens a model and runs the demo prompt by
 // itself, a suppression toggle re-runs and changes the output, a long generation can be
-// cancelled, the heatmap exports. Runs headless (offscreen platform).
+// cancelled, the heatmap exports, a run saved while another program holds the trace file is
+// kept and stored by Retry saving. Runs headless (offscreen platform).
 #include "classroom.h"
 #include "intervention_panel.h"
 #include "main_window.h"
 #include "model_picker.h"
+#include "runs_dock.h"
 #include "views/heatmap_canvas.h"
 
 #include <QApplication>
@@ -15,15 +17,18 @@
 #include <QFile>
 #include <QMimeData>
 #include <QPlainTextEdit>
+#include <QPushButton>
 #include <QScreen>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QStandardPaths>
+#include <QStatusBar>
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QUrl>
+#include <sqlite3.h>
 
 using sinkscope::gui::MainWindow;
 using sinkscope::gui::ModelPicker;
@@ -148,6 +153,45 @@ private Q_SLOTS:
         }
         QVERIFY(!w.exportNormPlotTo(dir.filePath("norms.bmp"))); // unknown type: refused, nothing written
         QVERIFY(!QFile::exists(dir.filePath("norms.bmp")));
+    }
+
+    void keepsARunTheTraceFileWasTooBusyToTakeAndRetries() {
+        MainWindow w(kStories, kPrompt);
+        QSignalSpy shown(&w, &MainWindow::runShown);
+        QVERIFY(shown.wait(60000));
+        auto* runs = w.findChild<sinkscope::gui::RunsDock*>();
+        QVERIFY(runs);
+        QPushButton* retry = nullptr;
+        for (auto* b : runs->findChildren<QPushButton*>())
+            if (b->text() == "Retry saving") retry = b;
+        QVERIFY(retry && retry->isHidden());
+        QTemporaryDir dir;
+        const QString path = dir.filePath("runs.sqlite");
+        QSignalSpy listed(runs, &sinkscope::gui::RunsDock::listChanged);
+        runs->openTrace(path, true);
+        QVERIFY(listed.wait(10000));
+        QVERIFY(runs->runs().empty());
+
+        // Another program holds the file's write lock: the save computes the run, waits for the
+        // file and says so; Esc stops the wait, and the run is kept.
+        sqlite3* other = nullptr;
+        QCOMPARE(sqlite3_open(path.toUtf8().constData(), &other), SQLITE_OK);
+        QCOMPARE(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+        runs->saveCurrentRun();
+        QTRY_VERIFY_WITH_TIMEOUT(w.statusBar()->currentMessage().contains("waiting for another program"),
+                                 30000);
+        w.cancelRun();
+        QTRY_VERIFY_WITH_TIMEOUT(!retry->isHidden(), 10000);
+        QVERIFY(w.statusBar()->currentMessage().contains("the file is busy"));
+        QVERIFY(runs->runs().empty());
+
+        // Once the file is free, Retry saving stores the kept run without running the model again.
+        QCOMPARE(sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
+        sqlite3_close(other);
+        retry->click();
+        QTRY_COMPARE_WITH_TIMEOUT(runs->runs().size(), std::size_t(1), 30000);
+        QVERIFY(retry->isHidden());
+        QCOMPARE(runs->runs().front().tokens, std::int64_t(13));
     }
 
     void classroomStepsThroughScenariosAndRestores() {

@@ -1,6 +1,7 @@
 // Tracing a prompt into a file (model/trace_run.h): the base and intervened runs are stored in
-// one transaction, all or none, and a group that could not be stored (a busy file) is left
-// intact, so it can be stored again without running the model again (the desktop's Retry saving).
+// one transaction, all or none (also when the second one fails), and a group that could not be
+// stored (a busy file) is left intact, so it can be stored again without running the model again
+// (the desktop's Retry saving).
 #include "intervene/intervention.h"
 #include "model/model.h"
 #include "model/trace_run.h"
@@ -43,6 +44,22 @@ TEST(TraceRun, GroupIsStoredWholeOrNotAtAllAndCanBeStoredAgain) {
     ASSERT_EQ(sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
     sqlite3_close(other);
     EXPECT_TRUE((*store)->listRuns()->empty());
+
+    // The intervened run fails after the base run was written: neither is stored.
+    {
+        TraceGroup broken;
+        for (const auto& side : group->sides)
+            broken.sides.push_back({side.side, side.record, nullptr});
+        broken.sides[0].capture = std::move(group->sides[0].capture);
+        broken.sides[1].capture = std::move(group->sides[1].capture);
+        broken.sides[1].record.layers = -1;
+        auto failed = storeTraceGroup(broken, **store);
+        ASSERT_FALSE(failed.ok());
+        EXPECT_NE(failed.error().message.find("-1 layers"), std::string::npos) << failed.error().message;
+        EXPECT_TRUE((*store)->listRuns()->empty()) << "half a group was stored";
+        group->sides[0].capture = std::move(broken.sides[0].capture);
+        group->sides[1].capture = std::move(broken.sides[1].capture);
+    }
 
     // Once the file is free, the same group is stored, both runs in one group.
     runs = storeTraceGroup(*group, **store);
