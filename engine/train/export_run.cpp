@@ -1,5 +1,7 @@
 #include "train/export_run.h"
 
+#include "core/json_parse.h"
+#include "core/read_file.h"
 #include "tokenizer/tokenizer.h"
 #include "train/token_data.h"
 #include "train/train_config.h"
@@ -18,11 +20,9 @@ using nlohmann::json;
 
 namespace {
 Result<json> readJson(const std::string& path) {
-    std::ifstream in(path);
-    if (!in) return Error{fmt::format("{}: cannot open", path)};
-    json j = json::parse(in, nullptr, false);
-    if (j.is_discarded()) return Error{fmt::format("{}: not valid JSON", path)};
-    return j;
+    auto text = readWholeFile(path);
+    if (!text) return text.error();
+    return parseJson(*text, path);
 }
 } // namespace
 
