@@ -2,6 +2,7 @@
 #include "model/model_impl.h"
 
 #include "core/allocator.h"
+#include "core/excerpt.h"
 #include "io/model_directory.h"
 #include "metrics/secondary_sinks.h"
 #include "model/capture.h"
@@ -160,7 +161,8 @@ Status Model::checkInterventions(const Interventions& interventions, std::int64_
         if (auto st = validateIntervention(iv, c.nLayers, c.nHeads); !st) return st.error();
         if (iv.kind != InterventionKind::Stream) continue;
         if (++streams > 1)
-            return Error{fmt::format("intervention \"{}\": only one stream policy per run", iv.spec)};
+            return Error{
+                fmt::format("intervention \"{}\": only one stream policy per run", excerpt(iv.spec))};
         if (c.family == Family::Gpt2) {
             const std::int64_t reach =
                 iv.positionShift ? std::min<std::int64_t>(tokens, iv.streamSinks + iv.streamWindow) : tokens;

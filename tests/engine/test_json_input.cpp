@@ -8,7 +8,9 @@
 #include "io/safetensors.h"
 #include "io/weight_store.h"
 #include "temp_dir.h"
+#include "test_trace_util.h"
 #include "tokenizer/tokenizer.h"
+#include "trace/trace_store.h"
 
 #include <gtest/gtest.h>
 
@@ -203,4 +205,15 @@ TEST(InterventionSpecText, HugeSpecIsQuotedShortenedOnce) {
     iv.spec = "suppress:layers=" + std::string(100000, '7');
     iv.layers.values = {7};
     expectShortError(errorOf(validateIntervention(iv, 2, 2)), {"layer 7"});
+}
+
+TEST(TraceFileText, HugeMetaValuesAreQuotedShortened) {
+    TempDir d;
+    const auto path = d.path("magic.sqlite");
+    ASSERT_EQ(test::execSql(path, "PRAGMA application_id = 1399542627; CREATE TABLE meta(key, value); "
+                                  "INSERT INTO meta VALUES ('magic', '" +
+                                      std::string(100000, 'm') + "\n');"),
+              "");
+    auto store = TraceStore::open(path, false);
+    expectShortError(errorOf(store), {"magic.sqlite: not a SinkScope trace file (meta magic 'mmm", "bytes)"});
 }
