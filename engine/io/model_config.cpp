@@ -202,7 +202,8 @@ Result<ModelConfig> readHfConfig(json& j, const std::string& source) {
         return Error{
             fmt::format("{}: hidden size {} is not divisible by {} heads", source, c.dModel, c.nHeads)};
     c.headDim = c.dModel / c.nHeads;
-    r.positiveInt({"head_dim"}, c.headDim, false);
+    // GPT-2's fused attention projection fixes the head size; head_dim is a Llama-family field.
+    if (c.family == Family::Llama) r.positiveInt({"head_dim"}, c.headDim, false);
     if (!r.error.empty()) return Error{r.error};
     if (c.nHeads % c.nKvHeads != 0)
         return Error{fmt::format("{}: {} attention heads are not a multiple of {} key/value heads", source,

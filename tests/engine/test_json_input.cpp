@@ -217,3 +217,13 @@ TEST(TraceFileText, HugeMetaValuesAreQuotedShortened) {
     auto store = TraceStore::open(path, false);
     expectShortError(errorOf(store), {"magic.sqlite: not a SinkScope trace file (meta magic 'mmm", "bytes)"});
 }
+
+// Found by fuzz_model_config: a GPT-2 config took head_dim, which its fused attention projection
+// cannot have, and toHfConfigJson (which writes head_dim for the Llama family only) lost it.
+TEST(ConfigJson, Gpt2IgnoresHeadDim) {
+    auto c = parseHfConfig(R"({"model_type": "gpt2", "n_layer": 2, "n_head": 2, "n_embd": 2, "vocab_size": 1,
+        "n_positions": 5, "head_dim": 4})",
+                           "config.json");
+    ASSERT_TRUE(c.ok()) << c.error().message;
+    EXPECT_EQ(c->headDim, 1);
+}
