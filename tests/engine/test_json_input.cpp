@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <limits>
 
 using namespace sinkscope;
 using namespace sinkscope::test;
@@ -226,4 +227,15 @@ TEST(ConfigJson, Gpt2IgnoresHeadDim) {
                            "config.json");
     ASSERT_TRUE(c.ok()) << c.error().message;
     EXPECT_EQ(c->headDim, 1);
+}
+
+// Found by fuzz_spec: expanding a list item ending at INT64_MAX overflowed the loop counter.
+TEST(InterventionSpecText, PositionsUpToInt64MaxExpand) {
+    constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+    auto one = parseIntervention("zerotune:gamma=1,sinks=9223372036854775807");
+    ASSERT_TRUE(one.ok()) << one.error().message;
+    EXPECT_EQ(one->sinks.positions, (std::vector<std::int64_t>{kMax}));
+    auto two = parseIntervention("suppress:sinks=9223372036854775806-9223372036854775807");
+    ASSERT_TRUE(two.ok()) << two.error().message;
+    EXPECT_EQ(two->sinks.positions, (std::vector<std::int64_t>{kMax - 1, kMax}));
 }
