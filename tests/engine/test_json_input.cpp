@@ -229,6 +229,17 @@ TEST(ConfigJson, Gpt2IgnoresHeadDim) {
     EXPECT_EQ(c->headDim, 1);
 }
 
+// Found by fuzz_shard_index: a shard name with a newline reached the "cannot open" message.
+TEST(ShardIndex, ShardNamesMustBePlainFileNames) {
+    for (const std::string& shard :
+         {std::string("a\nb.safetensors"), std::string("a\0b", 3), std::string(256, 's')}) {
+        const std::string text = nlohmann::json{{"weight_map", {{"w", shard}}}}.dump();
+        expectShortError(errorOf(parseShardIndex(text, "index.json")), {"index.json", "invalid shard"});
+    }
+    EXPECT_TRUE(
+        parseShardIndex(R"({"weight_map": {"w": "model-00001-of-00002.safetensors"}})", "i.json").ok());
+}
+
 // Found by fuzz_spec: expanding a list item ending at INT64_MAX overflowed the loop counter.
 TEST(InterventionSpecText, PositionsUpToInt64MaxExpand) {
     constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
