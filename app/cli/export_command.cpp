@@ -53,6 +53,21 @@ std::string diffText(const RunRecord& r, const RunRecord* other, const ExportOpt
 }
 
 // A stored map, or RUN2 minus RUN over the same tokens.
+// Whether the run's metrics hold alpha0 as a layers x heads table of numbers. A trace file can come
+// from anywhere: a table of another shape is ignored rather than indexed out of bounds.
+bool hasAlpha0(const nlohmann::json& metrics, int layers, int heads) {
+    if (!metrics.is_object()) return false;
+    const auto table = metrics.find("alpha0");
+    if (table == metrics.end() || !table->is_array() || table->size() != static_cast<std::size_t>(layers))
+        return false;
+    for (const auto& row : *table) {
+        if (!row.is_array() || row.size() != static_cast<std::size_t>(heads)) return false;
+        for (const auto& v : row)
+            if (!v.is_number()) return false;
+    }
+    return true;
+}
+
 Result<AttentionMap> mapOf(const TraceStore& store, const ExportOptions& o, int layer, int head) {
     const MapKind kind = o.scores ? MapKind::Scores : MapKind::Attention;
     auto a = store.loadMap(o.run, o.step, layer, head, kind);
@@ -149,14 +164,16 @@ int runExportCommand(const ExportOptions& o) {
         g.scale = *scale;
         g.dpi = o.dpi;
         const auto metrics = nlohmann::json::parse(run->metricsJson, nullptr, false);
+        const bool alpha0 = !o.diff && hasAlpha0(metrics, run->layers, run->heads);
         for (int l = 0; l < run->layers; ++l)
             for (int h = 0; h < run->heads; ++h) {
                 auto m = mapOf(**store, o, l, h);
                 if (!m) return fail(m.error().message);
                 g.cells.push_back(figureOf(*m, *run, otherRun, o, *cmap, *scale));
-                if (!o.diff && metrics.is_object() && metrics.contains("alpha0")) {
+                if (alpha0) {
                     const double a0 =
-                        metrics["alpha0"][static_cast<std::size_t>(l)][static_cast<std::size_t>(h)];
+                        metrics["alpha0"][static_cast<std::size_t>(l)][static_cast<std::size_t>(h)]
+                            .get<double>();
                     g.cellValue.push_back(a0);
                     g.marked.push_back(a0 > 0.3);
                 }

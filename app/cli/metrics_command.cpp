@@ -1,6 +1,7 @@
 #include "metrics_command.h"
 
 #include "cli_common.h"
+#include "core/excerpt.h"
 #include "core/read_file.h"
 #include "figures/figure_builders.h"
 #include "metrics/secondary_sinks.h"
@@ -70,7 +71,7 @@ Result<std::pair<std::int64_t, std::int64_t>> parseSpan(const std::string& text)
         if (first < 0 || last < first) throw std::invalid_argument(text);
         return std::make_pair(static_cast<std::int64_t>(first), static_cast<std::int64_t>(last));
     } catch (const std::exception&) {
-        return Error{fmt::format("--span: \"{}\" is not a token span A-B with 0 <= A <= B", text)};
+        return Error{fmt::format("--span: \"{}\" is not a token span A-B with 0 <= A <= B", excerpt(text))};
     }
 }
 

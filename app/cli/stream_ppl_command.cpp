@@ -2,6 +2,7 @@
 #include "core/read_file.h"
 
 #include "cli_common.h"
+#include "core/excerpt.h"
 #include "core/token_ids.h"
 
 #include <fmt/format.h>
@@ -61,7 +62,7 @@ int runStreamPplCommand(const StreamPplOptions& o) {
     for (const auto& iv : *extra)
         if (iv.kind == InterventionKind::Stream)
             return fail(fmt::format("--intervention \"{}\": the cache policy is set by --window and --sinks",
-                                    iv.spec));
+                                    excerpt(iv.spec)));
     auto model = loadModel(o.input, o.json);
     if (!model) return fail(model.error().message);
     const Model& m = *model.value();

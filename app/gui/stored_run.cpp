@@ -104,8 +104,13 @@ Result<std::shared_ptr<RunView>> build(const TraceStore& s, const RunRecord& bas
     }
     const auto metrics = nlohmann::json::parse(shown.metricsJson, nullptr, false);
     if (metrics.is_object()) {
-        view->effect.kl = metrics.value("kl_from_base", 0.0);
-        view->sinkRate = metrics.value("sink_rate_0.3", 0.0);
+        // A trace file can come from anywhere: a metric of another type reads as absent.
+        const auto number = [&](const char* key) {
+            const auto it = metrics.find(key);
+            return it != metrics.end() && it->is_number() ? it->get<double>() : 0.0;
+        };
+        view->effect.kl = number("kl_from_base");
+        view->sinkRate = number("sink_rate_0.3");
     }
     view->generatedBase = generation(base);
     view->generatedIntervened = generation(shown);

@@ -54,8 +54,9 @@ Status appendItems(std::string_view text, std::int64_t maxValue, std::vector<std
         const auto count = static_cast<std::uint64_t>(range->last - range->first) + 1;
         if (count > kMaxListEntries - out.size())
             return Error{fmt::format("the list names more than {} entries", kMaxListEntries)};
-        for (std::int64_t v = range->first; v <= range->last; ++v)
-            out.push_back(v);
+        // Counted, not "v <= last; ++v": that would overflow past a last of INT64_MAX.
+        for (std::uint64_t k = 0; k < count; ++k)
+            out.push_back(range->first + static_cast<std::int64_t>(k));
         if (bar == std::string_view::npos) return okStatus();
         start = bar + 1;
     }

@@ -231,13 +231,9 @@ Result<ModelConfig> readHfConfig(json& j, const std::string& source) {
         return Error{
             fmt::format("{}: hidden size {} is not divisible by {} heads", source, c.dModel, c.nHeads)};
     c.headDim = c.modelType == "qwen3" ? 128 : c.dModel / c.nHeads; // Qwen3Config's default head_dim
-    r.positiveInt({"head_dim"}, c.headDim, false);
+    // GPT-2's fused attention projection fixes the head size; head_dim is a Llama-family field.
+    if (c.family == Family::Llama) r.positiveInt({"head_dim"}, c.headDim, false);
     if (!r.error.empty()) return Error{r.error};
-    // GPT-2's fused c_attn splits the hidden size among the heads; only RoPE models may decouple them.
-    if (c.family == Family::Gpt2 && static_cast<std::int64_t>(c.headDim) * c.nHeads != c.dModel)
-        return Error{fmt::format("{}: field 'head_dim' is {}, but a GPT-2 model's heads split n_embd {} into "
-                                 "{} heads of {}",
-                                 source, c.headDim, c.dModel, c.nHeads, c.dModel / c.nHeads)};
     if (c.nHeads % c.nKvHeads != 0)
         return Error{fmt::format("{}: {} attention heads are not a multiple of {} key/value heads", source,
                                  c.nHeads, c.nKvHeads)};

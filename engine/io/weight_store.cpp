@@ -44,8 +44,13 @@ Result<std::map<std::string, std::string>> parseShardIndex(std::string_view text
             return Error{fmt::format("{}: weight_map['{}'] must be a string, got {}", indexPath,
                                      excerpt(name), shard.type_name())};
         const auto s = shard.get<std::string>();
-        // Shard names are plain file names; refuse anything that walks out of the directory.
-        if (s.empty() || s.find('/') != std::string::npos || s == "." || s == "..")
+        // Shard names are plain file names; refuse anything that walks out of the directory, and
+        // names no exporter writes (longer than a file name may be, control characters), which
+        // error messages would quote.
+        const bool control = std::any_of(
+            s.begin(), s.end(), [](char ch) { return static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f; });
+        if (s.empty() || s.find('/') != std::string::npos || s == "." || s == ".." || s.size() > 255 ||
+            control)
             return Error{fmt::format("{}: weight_map['{}'] names an invalid shard '{}'", indexPath,
                                      excerpt(name), excerpt(s))};
         expected[name] = s;

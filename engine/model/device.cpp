@@ -1,5 +1,7 @@
 #include "model/device.h"
 
+#include "core/excerpt.h"
+
 #include <fmt/format.h>
 
 namespace sinkscope::detail {
@@ -15,7 +17,7 @@ Result<DeviceChoice> selectDevice(const std::string& request) {
         }
         return choice;
     }
-    return Error{fmt::format("unknown device '{}' (use cpu or cuda)", request)};
+    return Error{fmt::format("unknown device '{}' (use cpu or cuda)", excerpt(request))};
 }
 
 } // namespace sinkscope::detail

@@ -3,6 +3,7 @@
 
 #include "core/allocator.h"
 #include "core/available_memory.h"
+#include "core/excerpt.h"
 #include "io/model_directory.h"
 #include "metrics/secondary_sinks.h"
 #include "model/capture.h"
@@ -203,7 +204,8 @@ Status Model::checkInterventions(const Interventions& interventions, std::int64_
         if (auto st = checkInterventionPositions(iv, tokens); !st) return st.error();
         if (iv.kind != InterventionKind::Stream) continue;
         if (++streams > 1)
-            return Error{fmt::format("intervention \"{}\": only one stream policy per run", iv.spec)};
+            return Error{
+                fmt::format("intervention \"{}\": only one stream policy per run", excerpt(iv.spec))};
         if (c.family == Family::Gpt2) {
             const std::int64_t reach =
                 iv.positionShift ? std::min<std::int64_t>(tokens, iv.streamSinks + iv.streamWindow) : tokens;

@@ -1,5 +1,7 @@
 #include "trace/trace_schema.h"
 
+#include "core/excerpt.h"
+
 #include <charconv>
 #include <fmt/format.h>
 #include <map>
@@ -159,16 +161,17 @@ Result<FileVersion> readVersion(const Db& db) {
         values[meta->text(0)] = meta->text(1);
     }
     if (values["magic"] != kMagic)
-        return Error{fmt::format("{}: not a SinkScope trace file (meta magic '{}')", path, values["magic"])};
+        return Error{
+            fmt::format("{}: not a SinkScope trace file (meta magic '{}')", path, excerpt(values["magic"]))};
     FileVersion v;
     if (!parseInt(values["schema_version"], v.schema) || v.schema < 1)
         return Error{fmt::format("{}: the file is corrupt (meta schema_version '{}')", path,
-                                 values["schema_version"])};
+                                 excerpt(values["schema_version"]))};
     if (!parseInt(values["oldest_compatible"], v.oldestCompatible) || v.oldestCompatible < 1 ||
         v.oldestCompatible > v.schema)
         return Error{
             fmt::format("{}: the file is corrupt (meta oldest_compatible '{}' with schema_version {})", path,
-                        values["oldest_compatible"], v.schema)};
+                        excerpt(values["oldest_compatible"]), v.schema)};
     return v;
 }
 

@@ -1,5 +1,6 @@
 // TraceStore's training timelines: the sink timeline of a training run, one row a checkpoint,
 // kept beside the runs so that one file holds both a model's training history and its traces.
+#include "core/excerpt.h"
 #include "trace/trace_blobs.h"
 #include "trace/trace_query.h"
 #include "trace/trace_store_impl.h"
@@ -14,7 +15,8 @@ using namespace trace;
 
 Error corruptPoint(const std::string& path, const std::string& name, std::int64_t step,
                    const std::string& what) {
-    return Error{fmt::format("{}: the file is corrupt (timeline '{}', step {}: {})", path, name, step, what)};
+    return Error{
+        fmt::format("{}: the file is corrupt (timeline '{}', step {}: {})", path, excerpt(name), step, what)};
 }
 
 } // namespace
@@ -134,8 +136,8 @@ Result<std::vector<TimelinePoint>> TraceStore::loadTimeline(const std::string& n
             std::string names;
             for (const auto& t : *known)
                 names += (names.empty() ? "'" : ", '") + t.name + "'";
-            return Error{fmt::format("{}: holds no timeline '{}' ({})", path, name,
-                                     names.empty() ? "it holds no timelines" : "it holds " + names)};
+            return Error{fmt::format("{}: holds no timeline '{}' ({})", path, excerpt(name),
+                                     names.empty() ? "it holds no timelines" : "it holds " + excerpt(names))};
         }
         return out;
     });
@@ -154,7 +156,7 @@ Status TraceStore::deleteTimeline(const std::string& name) {
         st->bindText(1, name);
         if (auto s = st->run("deleting a timeline"); !s) return s;
         if (sqlite3_changes(db.get()) == 0)
-            return Error{fmt::format("{}: holds no timeline '{}'", path, name)};
+            return Error{fmt::format("{}: holds no timeline '{}'", path, excerpt(name))};
         return okStatus();
     });
 }

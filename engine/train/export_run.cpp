@@ -1,6 +1,7 @@
 #include "train/export_run.h"
 #include "core/atomic_file.h"
 
+#include "core/json_parse.h"
 #include "core/read_file.h"
 #include "tokenizer/tokenizer.h"
 #include "train/token_data.h"
@@ -21,9 +22,7 @@ namespace {
 Result<json> readJson(const std::string& path) {
     auto text = readWholeFile(path, kConfigFile);
     if (!text) return text.error();
-    json j = json::parse(*text, nullptr, false);
-    if (j.is_discarded()) return Error{fmt::format("{}: not valid JSON", path)};
-    return j;
+    return parseJson(*text, path);
 }
 } // namespace
 

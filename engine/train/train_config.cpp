@@ -1,9 +1,14 @@
 #include "train/train_config.h"
 
+#include "core/json_parse.h"
+
 #include <cmath>
 #include <fmt/format.h>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <numbers>
+#include <type_traits>
+#include <utility>
 
 namespace sinkscope {
 
@@ -37,26 +42,43 @@ ModelConfig TrainConfig::modelConfig(int vocabSize, std::int32_t bosId, std::int
 
 namespace {
 
-// Reads j[key] into out when present, with a message naming the key on a type mismatch.
+// Reads j[key] into out when present. The value must have out's type and fit it: nlohmann's own
+// conversions would truncate 2.5 to an int, wrap 2^40 and leave 1e300 -> int undefined.
 template <typename T>
 void field(const json& j, const char* key, T& out, std::string& error, const std::string& source) {
     if (!j.contains(key) || !error.empty()) return;
-    try {
-        out = j.at(key).get<T>();
-    } catch (const json::exception&) {
-        error = fmt::format("{}: field '{}' has the wrong type ({})", source, key, j.at(key).dump());
+    const json& v = j.at(key);
+    const char* expected = nullptr;
+    if constexpr (std::is_same_v<T, bool>) {
+        if (v.is_boolean())
+            out = v.get<bool>();
+        else
+            expected = "true or false";
+    } else if constexpr (std::is_integral_v<T>) {
+        const bool fits = v.is_number_unsigned()  ? std::in_range<T>(v.get<std::uint64_t>())
+                          : v.is_number_integer() ? std::in_range<T>(v.get<std::int64_t>())
+                                                  : false;
+        if (fits)
+            out = static_cast<T>(v.is_number_unsigned() ? v.get<std::uint64_t>() : v.get<std::int64_t>());
+        else
+            expected = "an integer in range";
+    } else {
+        const bool fits = v.is_number() && std::abs(v.get<double>()) <= std::numeric_limits<T>::max();
+        if (fits)
+            out = static_cast<T>(v.get<double>());
+        else
+            expected = "a number in range";
     }
+    if (expected)
+        error = fmt::format("{}: field '{}' must be {}, got {}", source, key, expected, jsonExcerpt(v));
 }
 
 } // namespace
 
 Result<TrainConfig> parseTrainConfig(const std::string& text, const std::string& source) {
-    json j;
-    try {
-        j = json::parse(text);
-    } catch (const json::parse_error& e) {
-        return Error{fmt::format("{}: not valid JSON: {}", source, e.what())};
-    }
+    auto parsed = parseJson(text, source);
+    if (!parsed) return parsed.error();
+    json& j = *parsed;
     if (!j.is_object()) return Error{fmt::format("{}: top level is not an object", source)};
     static const char* known[] = {
         "layers",       "heads",       "kv_heads",     "d_model",      "d_ff",
@@ -70,7 +92,7 @@ Result<TrainConfig> parseTrainConfig(const std::string& text, const std::string&
         bool ok = false;
         for (const char* n : known)
             ok = ok || k == n;
-        if (!ok) return Error{fmt::format("{}: unknown field '{}'", source, k)};
+        if (!ok) return Error{fmt::format("{}: unknown field '{}'", source, excerpt(k))};
     }
     TrainConfig c;
     std::string err;
@@ -114,13 +136,14 @@ Result<TrainConfig> parseTrainConfig(const std::string& text, const std::string&
             c.attention = AttentionKind::Sigmoid;
         else
             return Error{fmt::format("{}: 'attention' must be softmax, sink_logit or sigmoid, got {}", source,
-                                     j["attention"].dump())};
+                                     jsonExcerpt(j["attention"]))};
     }
     if (j.contains("sink_logit")) {
         if (j["sink_logit"] == "learned")
             c.sinkLogitLearned = true;
-        else if (j["sink_logit"].is_number())
-            c.sinkLogit = j["sink_logit"].get<float>();
+        else if (j["sink_logit"].is_number() &&
+                 std::abs(j["sink_logit"].get<double>()) <= std::numeric_limits<float>::max())
+            c.sinkLogit = static_cast<float>(j["sink_logit"].get<double>());
         else
             return Error{fmt::format("{}: 'sink_logit' must be a number or \"learned\"", source)};
     }

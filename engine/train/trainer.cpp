@@ -279,7 +279,11 @@ Status resumeTraining(const std::string& runDir, std::int64_t extendTo, const Tr
     auto stateText = readWholeFile(ck + "/trainer_state.json", kConfigFile);
     if (!stateText) return stateText.error();
     const json state = json::parse(*stateText, nullptr, false);
-    if (state.is_discarded() || !state.contains("step"))
+    const auto number = [&](const char* key) { return state.contains(key) && state[key].is_number(); };
+    if (!state.is_object() || !state.contains("step") || !state["step"].is_number_integer() ||
+        !state.contains("tokens") || !state["tokens"].is_number_integer() ||
+        (state.contains("train_loss_ema") && !number("train_loss_ema")) ||
+        (state.contains("seconds") && !number("seconds")))
         return Error{fmt::format("{}/trainer_state.json: not a trainer state", ck)};
     r.step = state["step"];
     r.tokens = state["tokens"];

@@ -8,11 +8,14 @@
 #include "io/safetensors.h"
 #include "io/weight_store.h"
 #include "temp_dir.h"
+#include "test_trace_util.h"
 #include "tokenizer/tokenizer.h"
+#include "trace/trace_store.h"
 
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <limits>
 
 using namespace sinkscope;
 using namespace sinkscope::test;
@@ -204,4 +207,47 @@ TEST(InterventionSpecText, HugeSpecIsQuotedShortenedOnce) {
     iv.spec = "suppress:layers=" + std::string(100000, '7');
     iv.layers.values = {7};
     expectShortError(errorOf(validateIntervention(iv, 2, 2)), {"layer 7"});
+}
+
+TEST(TraceFileText, HugeMetaValuesAreQuotedShortened) {
+    TempDir d;
+    const auto path = d.path("magic.sqlite");
+    ASSERT_EQ(test::execSql(path, "PRAGMA application_id = 1399542627; CREATE TABLE meta(key, value); "
+                                  "INSERT INTO meta VALUES ('magic', '" +
+                                      std::string(100000, 'm') + "\n');"),
+              "");
+    auto store = TraceStore::open(path, false);
+    expectShortError(errorOf(store), {"magic.sqlite: not a SinkScope trace file (meta magic 'mmm", "bytes)"});
+}
+
+// Found by fuzz_model_config: a GPT-2 config took head_dim, which its fused attention projection
+// cannot have, and toHfConfigJson (which writes head_dim for the Llama family only) lost it.
+TEST(ConfigJson, Gpt2IgnoresHeadDim) {
+    auto c = parseHfConfig(R"({"model_type": "gpt2", "n_layer": 2, "n_head": 2, "n_embd": 2, "vocab_size": 1,
+        "n_positions": 5, "head_dim": 4})",
+                           "config.json");
+    ASSERT_TRUE(c.ok()) << c.error().message;
+    EXPECT_EQ(c->headDim, 1);
+}
+
+// Found by fuzz_shard_index: a shard name with a newline reached the "cannot open" message.
+TEST(ShardIndex, ShardNamesMustBePlainFileNames) {
+    for (const std::string& shard :
+         {std::string("a\nb.safetensors"), std::string("a\0b", 3), std::string(256, 's')}) {
+        const std::string text = nlohmann::json{{"weight_map", {{"w", shard}}}}.dump();
+        expectShortError(errorOf(parseShardIndex(text, "index.json")), {"index.json", "invalid shard"});
+    }
+    EXPECT_TRUE(
+        parseShardIndex(R"({"weight_map": {"w": "model-00001-of-00002.safetensors"}})", "i.json").ok());
+}
+
+// Found by fuzz_spec: expanding a list item ending at INT64_MAX overflowed the loop counter.
+TEST(InterventionSpecText, PositionsUpToInt64MaxExpand) {
+    constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+    auto one = parseIntervention("zerotune:gamma=1,sinks=9223372036854775807");
+    ASSERT_TRUE(one.ok()) << one.error().message;
+    EXPECT_EQ(one->sinks.positions, (std::vector<std::int64_t>{kMax}));
+    auto two = parseIntervention("suppress:sinks=9223372036854775806-9223372036854775807");
+    ASSERT_TRUE(two.ok()) << two.error().message;
+    EXPECT_EQ(two->sinks.positions, (std::vector<std::int64_t>{kMax - 1, kMax}));
 }

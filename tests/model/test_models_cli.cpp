@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <gtest/gtest.h>
+#include <map>
 #include <regex>
 
 using namespace sinkscope::test;
@@ -88,6 +89,53 @@ TEST(ModelsCli, TableShowsWhyAModelCannotBeOpened) {
         std::string::npos)
         << r.out;
     EXPECT_NE(r.out.find("searched: bundled "), std::string::npos) << r.out;
+}
+
+// Hostile config.json, safetensors headers and shard indexes are listed with a short reason: the
+// listing (and the GUI's model picker, which makes the same call) never aborts on them.
+TEST(ModelsCli, HostileJsonFilesAreListedNotFatal) {
+    TempDir t;
+    const std::string tinyConfig = readBytes(dataPath("models/tiny_llama/config.json"));
+    const std::string tinyWeights = readBytes(dataPath("models/tiny_llama/model.safetensors"));
+    const auto withField = [&](const std::string& field) {
+        return tinyConfig.substr(0, tinyConfig.rfind('}')) + ", " + field + "}";
+    };
+    t.write("user/range/config.json", withField(R"("unused": 1e999)"));
+    t.write("user/range/model.safetensors", tinyWeights);
+    t.write("user/typed/config.json", withField(R"("hidden_act": 7)"));
+    t.write("user/typed/model.safetensors", tinyWeights);
+    t.write("user/deep/config.json",
+            withField("\"unused\": " + std::string(100000, '[') + std::string(100000, ']')));
+    t.write("user/deep/model.safetensors", tinyWeights);
+    std::string header = R"({"w": {"dtype": "F32", "shape": [1e999], "data_offsets": [0, 0]}})";
+    std::string headerLength(8, '\0');
+    headerLength[0] = static_cast<char>(header.size());
+    t.write("user/header/config.json", tinyConfig);
+    t.write("user/header/model.safetensors", headerLength + header);
+    t.write("user/index/config.json", tinyConfig);
+    t.write("user/index/model.safetensors.index.json", R"({"weight_map": {"w": 1e999}})");
+
+    const auto r = runCli("models --dir " + t.path("user") + " --json");
+    ASSERT_EQ(r.code, 0) << r.out.substr(0, 2000);
+    const auto listing = jsonOf(r);
+    std::map<std::string, std::string> reasons;
+    for (const auto& m : listing["models"])
+        if (m["source"] == "user") reasons[m["name"].get<std::string>()] = m["reason"].get<std::string>();
+    ASSERT_EQ(reasons.size(), 5u) << r.out.substr(0, 2000);
+    EXPECT_NE(reasons["range"].find("config.json: not valid JSON: number overflow parsing '1e999'"),
+              std::string::npos)
+        << reasons["range"];
+    EXPECT_NE(reasons["typed"].find("config.json: field 'hidden_act' must be a string, got number"),
+              std::string::npos)
+        << reasons["typed"];
+    EXPECT_NE(reasons["deep"].find("config.json: JSON nests deeper than 512 levels"), std::string::npos)
+        << reasons["deep"];
+    EXPECT_NE(reasons["header"].find("model.safetensors: header: not valid JSON"), std::string::npos)
+        << reasons["header"];
+    EXPECT_NE(reasons["index"].find("model.safetensors.index.json: not valid JSON"), std::string::npos)
+        << reasons["index"];
+    for (const auto& [name, reason] : reasons)
+        EXPECT_LT(reason.size(), 1000u) << name;
 }
 
 TEST(ModelsCli, VersionPrintsNameAndVersion) {

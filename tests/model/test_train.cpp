@@ -137,6 +137,30 @@ TEST(Trainer, RecipeParserNamesBadFields) {
     EXPECT_EQ(ok->kvHeads, 2);
 }
 
+// Recipes are user files: numbers past double's range, values that do not fit their field and
+// deep nesting are one-line errors, not aborts or silently truncated values.
+TEST(Trainer, RecipeParserRefusesOutOfRangeAndMistypedValues) {
+    const auto error = [](const std::string& text) {
+        auto r = parseTrainConfig(text, "r.json");
+        EXPECT_FALSE(r.ok()) << text;
+        return r.ok() ? std::string() : r.error().message;
+    };
+    EXPECT_NE(error(R"({"lr": 1e999})").find("r.json: not valid JSON"), std::string::npos);
+    EXPECT_EQ(error(R"({"layers": 2.5})"), "r.json: field 'layers' must be an integer in range, got 2.5");
+    EXPECT_EQ(error(R"({"layers": 1099511627776})"),
+              "r.json: field 'layers' must be an integer in range, got 1099511627776");
+    EXPECT_EQ(error(R"({"seed": -1})"), "r.json: field 'seed' must be an integer in range, got -1");
+    EXPECT_EQ(error(R"({"bos": 1})"), "r.json: field 'bos' must be true or false, got 1");
+    EXPECT_EQ(error(R"({"sigmoid_bias": 1e300})"),
+              "r.json: field 'sigmoid_bias' must be a number in range, got 1e+300");
+    EXPECT_NE(
+        error(R"({"attention": "sink_logit", "sink_logit": 1e300})").find("'sink_logit' must be a number"),
+        std::string::npos);
+    EXPECT_NE(error(R"({"comment": )" + std::string(100000, '[') + "}").find("nests deeper"),
+              std::string::npos);
+    EXPECT_LT(error("{\"" + std::string(100000, 'k') + "\": 1}").size(), 500u);
+}
+
 TEST(Trainer, OneStepLowersTheLossOnAFixedBatch) {
     const auto c = tinyRecipe().modelConfig(50, 1, 2);
     auto w = sd::initWeights(c, 0.02, 7);
