@@ -303,35 +303,34 @@ TEST(TraceCli, ListingToAFullDiskFailsInOneLine) {
         const auto r = runCli(args + " 2>&1 >/dev/full #");
         EXPECT_EQ(r.code, 1) << args;
         EXPECT_EQ(r.out, "sinkscope-cli: cannot write the output (No space left on device)\n") << args;
+    }
+}
 
-        // A trace file can come from anyone: metrics whose alpha0 table has the wrong shape or types, or
-        // whose values are strings, are ignored by the grid export instead of read out of bounds.
-        TEST(TraceCli, GridExportIgnoresMisshapenMetrics) {
-            TempDir dir;
-            const std::string db = dir.path("runs.sqlite");
-            const auto stored =
-                runCli("trace --db " + db + " -m " + kStories + " --token-ids 1,403,407 -n 0 --json");
-            ASSERT_EQ(stored.code, 0) << stored.out;
-            const std::int64_t run = jsonOf(stored)["run_ids"][0];
-            for (const char* metrics :
-                 {R"({"alpha0": [[0.5]]})", R"({"alpha0": "wide"})", R"({"alpha0": [["x"]]})",
-                  R"({"alpha0": [], "kl_from_base": "far"})", "not json"}) {
-                SCOPED_TRACE(metrics);
-                sqlite3* handle = nullptr;
-                ASSERT_EQ(sqlite3_open(db.c_str(), &handle), SQLITE_OK);
-                sqlite3_stmt* st = nullptr;
-                ASSERT_EQ(
-                    sqlite3_prepare_v2(handle, "UPDATE run_data SET metrics_json = ?", -1, &st, nullptr),
-                    SQLITE_OK);
-                sqlite3_bind_text(st, 1, metrics, -1, SQLITE_TRANSIENT);
-                EXPECT_EQ(sqlite3_step(st), SQLITE_DONE);
-                sqlite3_finalize(st);
-                sqlite3_close(handle);
-                const std::string grid = dir.path("grid.png");
-                std::remove(grid.c_str());
-                const auto r =
-                    runCli("export --db " + db + " --run " + std::to_string(run) + " --grid --out " + grid);
-                EXPECT_EQ(r.code, 0) << r.out;
-                EXPECT_GT(slurp(grid).size(), 500u);
-            }
-        }
+// A trace file can come from anyone: metrics whose alpha0 table has the wrong shape or types, or
+// whose values are strings, are ignored by the grid export instead of read out of bounds.
+TEST(TraceCli, GridExportIgnoresMisshapenMetrics) {
+    TempDir dir;
+    const std::string db = dir.path("runs.sqlite");
+    const auto stored = runCli("trace --db " + db + " -m " + kStories + " --token-ids 1,403,407 -n 0 --json");
+    ASSERT_EQ(stored.code, 0) << stored.out;
+    const std::int64_t run = jsonOf(stored)["run_ids"][0];
+    for (const char* metrics : {R"({"alpha0": [[0.5]]})", R"({"alpha0": "wide"})", R"({"alpha0": [["x"]]})",
+                                R"({"alpha0": [], "kl_from_base": "far"})", "not json"}) {
+        SCOPED_TRACE(metrics);
+        sqlite3* handle = nullptr;
+        ASSERT_EQ(sqlite3_open(db.c_str(), &handle), SQLITE_OK);
+        sqlite3_stmt* st = nullptr;
+        ASSERT_EQ(sqlite3_prepare_v2(handle, "UPDATE run_data SET metrics_json = ?", -1, &st, nullptr),
+                  SQLITE_OK);
+        sqlite3_bind_text(st, 1, metrics, -1, SQLITE_TRANSIENT);
+        EXPECT_EQ(sqlite3_step(st), SQLITE_DONE);
+        sqlite3_finalize(st);
+        sqlite3_close(handle);
+        const std::string grid = dir.path("grid.png");
+        std::remove(grid.c_str());
+        const auto r =
+            runCli("export --db " + db + " --run " + std::to_string(run) + " --grid --out " + grid);
+        EXPECT_EQ(r.code, 0) << r.out;
+        EXPECT_GT(slurp(grid).size(), 500u);
+    }
+}
