@@ -296,7 +296,8 @@ std::string toHfConfigJson(const ModelConfig& c) {
         j["tie_word_embeddings"] = c.tieEmbeddings;
         j["attention_bias"] = c.qkvBias;
         j["hidden_act"] = "silu";
-        if (c.headDim != c.dModel / c.nHeads || c.modelType == "qwen3") j["head_dim"] = c.headDim;
+        if (static_cast<std::int64_t>(c.headDim) * c.nHeads != c.dModel || c.modelType == "qwen3")
+            j["head_dim"] = c.headDim;
         writeRopeScaling(c.rope, j);
     }
     if (c.bosId) j["bos_token_id"] = *c.bosId;
