@@ -91,26 +91,47 @@ def softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
     return e / e.sum(axis=axis, keepdims=True)
 
 
-def causal_attention(q: np.ndarray, k: np.ndarray, v: np.ndarray):
+def attention_mask(T: int, window: Optional[int] = None) -> np.ndarray:
+    """Boolean [T, T] mask, True where query i may NOT read key j.
+
+    masking_utils.causal_mask_function: j <= i. With a sliding window W,
+    masking_utils.sliding_window_overlay adds j > i - W (the query itself and the W - 1 keys
+    before it stay visible).
+    """
+    i = np.arange(T)[:, None]
+    j = np.arange(T)[None, :]
+    visible = j <= i
+    if window is not None:
+        visible &= j > i - int(window)
+    return ~visible
+
+
+def causal_attention(q: np.ndarray, k: np.ndarray, v: np.ndarray, *, scale: Optional[float] = None,
+                     window: Optional[int] = None, softcap: Optional[float] = None):
     """q: [T, H, hd]; k, v: [T, KV, hd] with H % KV == 0. Returns (out [T, H*hd], att [H, T, T]).
 
-    Query head h reads kv head h // (H / KV).
+    Query head h reads kv head h // (H / KV) (repeat_kv). scale defaults to 1/sqrt(hd); window
+    is a sliding window (see attention_mask); softcap caps the scaled scores with
+    softcap * tanh(s / softcap) before the mask, as Gemma 2's eager_attention_forward does.
     """
     T, H, hd = q.shape
     kv = k.shape[1]
     group = H // kv
-    scale = 1.0 / math.sqrt(hd)
-    mask = np.triu(np.ones((T, T), dtype=bool), k=1)  # True above the diagonal = future
+    if scale is None:
+        scale = 1.0 / math.sqrt(hd)
+    mask = attention_mask(T, window)
     att = np.empty((H, T, T))
-    out = np.empty((T, H, hd))
+    out = np.empty((T, H, v.shape[-1]))
     for h in range(H):
         g = h // group
         s = (q[:, h, :] @ k[:, g, :].T) * scale
+        if softcap is not None:
+            s = np.tanh(s / softcap) * softcap
         s = np.where(mask, -np.inf, s)
         p = softmax(s, axis=-1)
         att[h] = p
         out[:, h, :] = p @ v[:, g, :]
-    return out.reshape(T, H * hd), att
+    return out.reshape(T, H * v.shape[-1]), att
 
 
 def rope_inv_freq(head_dim: int, theta: float) -> np.ndarray:
@@ -120,19 +141,23 @@ def rope_inv_freq(head_dim: int, theta: float) -> np.ndarray:
 
 def rope_half(x: np.ndarray, positions: np.ndarray, inv_freq: np.ndarray,
               scale: float = 1.0) -> np.ndarray:
-    """HF rotate-half RoPE: rotates pairs (i, i + hd/2). x: [T, heads, hd].
+    """HF rotate-half RoPE: rotates pairs (i, i + rot/2) with rot = 2 * len(inv_freq) <= hd.
+    x: [T, heads, hd].
 
-    inv_freq: [hd/2], or [T, hd/2] when each position has its own frequencies (dynamic NTK in a
+    inv_freq: [rot/2], or [T, hd/2] when each position has its own frequencies (dynamic NTK in a
     cached generation). scale multiplies cos and sin (HF's attention_scaling, yarn only).
     """
-    hd = x.shape[-1]
     inv = inv_freq if inv_freq.ndim == 2 else inv_freq[None, :]
-    ang = positions[:, None].astype(np.float64) * inv  # [T, hd/2]
+    # Partial rotary (apply_rotary_pos_emb of GPT-NeoX / Phi-3): only the first rotary_dim =
+    # 2 * len(inv_freq) dimensions of each head rotate, half-split within them; the rest pass.
+    rot = 2 * inv.shape[-1]
+    xr, xp = x[..., :rot], x[..., rot:]
+    ang = positions[:, None].astype(np.float64) * inv  # [T, rot/2]
     cos = (np.cos(ang) * scale)[:, None, :]
     sin = (np.sin(ang) * scale)[:, None, :]
-    x1 = x[..., : hd // 2]
-    x2 = x[..., hd // 2:]
-    return np.concatenate([x1 * cos - x2 * sin, x2 * cos + x1 * sin], axis=-1)
+    x1 = xr[..., : rot // 2]
+    x2 = xr[..., rot // 2:]
+    return np.concatenate([x1 * cos - x2 * sin, x2 * cos + x1 * sin, xp], axis=-1)
 
 
 class RopeScaling:
@@ -140,7 +165,7 @@ class RopeScaling:
     modeling_rope_utils.py (v5): the config is standardised as standardize_rope_params does, and
     inv_freq(seq_len) follows the _compute_*_parameters function of the rope type."""
 
-    TYPES = ("default", "linear", "dynamic", "yarn", "llama3")
+    TYPES = ("default", "linear", "dynamic", "yarn", "llama3", "longrope")
 
     def __init__(self, config: dict, head_dim: int):
         # convert_rope_params_to_dict: rope_scaling wins over rope_parameters.
@@ -152,10 +177,16 @@ class RopeScaling:
         self.type = p.get("rope_type", p.get("type", "default"))
         if self.type not in self.TYPES:
             raise ValueError(f"rope type {self.type!r} is not supported")
-        if p.get("partial_rotary_factor", config.get("partial_rotary_factor", 1.0)) != 1.0:
-            raise ValueError("partial_rotary_factor is not supported")
         self.theta = float(p.get("rope_theta", config.get("rope_theta", 10000.0)))
-        self.dim = int(head_dim)
+        # Every _compute_*_parameters: dim = int(head_dim * partial_rotary_factor), the number of
+        # rotated dimensions of each head (standardize_rope_params: the top-level factor wins).
+        partial = config.get("partial_rotary_factor")
+        if partial is None:
+            partial = p.get("partial_rotary_factor", 1.0)
+        self.partial_rotary_factor = float(partial)
+        self.dim = int(int(head_dim) * self.partial_rotary_factor)
+        if self.dim < 2 or self.dim % 2:
+            raise ValueError(f"rotary dimension {self.dim} must be even and at least 2")
         self.max_pos = int(config.get("max_position_embeddings", 2048))
         if "original_max_position_embeddings" in config:
             self.original = int(config["original_max_position_embeddings"])
@@ -165,6 +196,8 @@ class RopeScaling:
         self.attention_scaling = 1.0
         if self.type == "yarn":
             self._init_yarn()
+        if self.type == "longrope":
+            self._init_longrope()
 
     def _default(self, base: float) -> np.ndarray:
         return 1.0 / (base ** (np.arange(0, self.dim, 2, dtype=np.float64) / self.dim))
@@ -194,10 +227,37 @@ class RopeScaling:
         self.beta_slow = p.get("beta_slow") or 1
         self.truncate = p.get("truncate", True)
 
+    def _init_longrope(self) -> None:
+        # _compute_longrope_parameters (v5): factor from rope_parameters, else
+        # max_position_embeddings / original (transformers v4 always used that ratio when the
+        # config had original_max_position_embeddings); attention factor from attention_factor,
+        # else 1 for factor <= 1, else sqrt(1 + ln(factor) / ln(original)).
+        p = self.p
+        self.short_factor = np.asarray(p["short_factor"], dtype=np.float64)
+        self.long_factor = np.asarray(p["long_factor"], dtype=np.float64)
+        for name, f in (("short_factor", self.short_factor), ("long_factor", self.long_factor)):
+            if f.shape != (self.dim // 2,):
+                raise ValueError(f"longrope {name} needs {self.dim // 2} values, got {f.size}")
+        factor = p.get("factor")
+        if factor is None:
+            factor = self.max_pos / self.original
+        self.factor = float(factor)
+        af = p.get("attention_factor")
+        if af is None:
+            af = 1.0 if self.factor <= 1.0 else math.sqrt(
+                1 + math.log(self.factor) / math.log(self.original))
+        self.attention_scaling = float(af)
+
     def inv_freq(self, seq_len: int) -> np.ndarray:
         t, p, dim = self.type, self.p, self.dim
         if t == "default":
             return self._default(self.theta)
+        if t == "longrope":
+            # dynamic_rope_update / longrope_frequency_update: a pass whose length
+            # (max position + 1) exceeds original_max_position_embeddings uses long_factor, any
+            # shorter pass short_factor; inv_freq = 1 / (ext * base^(2i/dim)).
+            ext = self.long_factor if seq_len > self.original else self.short_factor
+            return 1.0 / (ext * self.theta ** (np.arange(0, dim, 2, dtype=np.float64) / dim))
         if t == "linear":  # _compute_linear_scaling_rope_parameters
             return self._default(self.theta) / float(p["factor"])
         if t == "dynamic":  # _compute_dynamic_ntk_parameters (max_position_embeddings, not original)
@@ -358,7 +418,7 @@ class LlamaLike(_Model):
     learned_positions = False
 
     def __init__(self, *, embed, layers, final_norm, lm_head, n_heads, n_kv_heads, head_dim,
-                 eps, theta, rope, max_positions, act="silu", scaling=None):
+                 eps, theta, rope, max_positions, act="silu", scaling=None, windows=None):
         self.embed = embed
         self.layers = layers
         self.final_norm = final_norm
@@ -375,6 +435,8 @@ class LlamaLike(_Model):
         self.rope_layout = rope
         self.scaling = scaling
         self.n_layers = len(layers)
+        # Sliding window of each layer (None = full causal attention).
+        self.windows = list(windows) if windows is not None else [None] * self.n_layers
         self.vocab_size = embed.shape[0]
         self.max_positions = int(max_positions)
         if act not in _ACTIVATIONS:
@@ -415,7 +477,7 @@ class LlamaLike(_Model):
         h = self.embed[a].copy()
         norms = [np.linalg.norm(h, axis=-1)]
         atts = []
-        for L in self.layers:
+        for L, window in zip(self.layers, self.windows):
             x = rms_norm(h, L["attn_norm"], self.eps)
             q = self._lin(x, L["wq"], L.get("bq")).reshape(T, H, hd)
             k = self._lin(x, L["wk"], L.get("bk")).reshape(T, KV, hd)
@@ -425,7 +487,7 @@ class LlamaLike(_Model):
                 k = rms_norm(k, L["k_norm"], self.eps)
             q = self._rotate(q, pos, lengths)
             k = self._rotate(k, pos, lengths)
-            o, att = causal_attention(q, k, v)
+            o, att = causal_attention(q, k, v, window=window)
             atts.append(att)
             h = h + self._lin(o, L["wo"], L.get("bo"))
             x = rms_norm(h, L["ffn_norm"], self.eps)
@@ -438,11 +500,54 @@ class LlamaLike(_Model):
         return {"logits": logits, "attention": np.stack(atts), "hidden_norms": np.stack(norms)}
 
 
+def layer_windows(config: dict) -> List[Optional[int]]:
+    """Sliding window of each layer (None = full attention) as the HF config classes derive it.
+
+    * mistral: MistralConfig.sliding_window (default 4096 when the key is absent, null = off);
+      MistralModel masks every layer with create_sliding_window_causal_mask when it is set.
+    * qwen2 / qwen3: Qwen2Config / Qwen3Config.__post_init__: sliding_window (default 4096) is
+      kept only when use_sliding_window; layer_types, unless given, is "sliding_attention" for
+      layers i >= max_window_layers (default 28) when the window is set, else "full_attention";
+      Qwen2Attention / Qwen3Attention use the window on "sliding_attention" layers.
+    * llama: no sliding window.
+    """
+    mt = config.get("model_type")
+    n = int(config["num_hidden_layers"])
+    if mt == "mistral":
+        w = config.get("sliding_window", 4096)
+        return [None if w is None else int(w)] * n
+    if mt in ("qwen2", "qwen3"):
+        w = config.get("sliding_window", 4096) if config.get("use_sliding_window", False) else None
+        types = config.get("layer_types")
+        if types is None:
+            mwl = int(config.get("max_window_layers", 28))
+            types = ["sliding_attention" if w is not None and i >= mwl else "full_attention"
+                     for i in range(n)]
+        return layer_windows_from_types(types, w, n)
+    return [None] * n
+
+
+def layer_windows_from_types(types, window, n: int) -> List[Optional[int]]:
+    """Per-layer windows from a config's layer_types list ("sliding_attention" layers get the
+    window, "full_attention" layers none)."""
+    if len(types) != n:
+        raise ValueError(f"layer_types has {len(types)} entries for {n} layers")
+    out: List[Optional[int]] = []
+    for t in types:
+        if t == "full_attention":
+            out.append(None)
+        elif t == "sliding_attention":
+            if window is None:
+                raise ValueError("a sliding_attention layer needs sliding_window")
+            out.append(int(window))
+        else:
+            raise ValueError(f"unsupported layer type {t!r}")
+    return out
+
+
 def llama_from_hf(config: dict, tensors: Dict[str, np.ndarray]) -> LlamaLike:
     t = {k: v.astype(np.float64) for k, v in tensors.items()}
     qwen3 = config.get("model_type") == "qwen3"
-    if qwen3 and config.get("use_sliding_window"):
-        raise ValueError("Qwen3 sliding-window layers are not supported by the reference")
     d = int(config["hidden_size"])
     H = int(config["num_attention_heads"])
     KV = int(config.get("num_key_value_heads") or H)
@@ -486,7 +591,8 @@ def llama_from_hf(config: dict, tensors: Dict[str, np.ndarray]) -> LlamaLike:
                      n_heads=H, n_kv_heads=KV, head_dim=hd, eps=config.get("rms_norm_eps", 1e-6),
                      theta=scaling.theta, rope="half",
                      max_positions=config.get("max_position_embeddings", 2048),
-                     act=config.get("hidden_act", "silu"), scaling=scaling)
+                     act=config.get("hidden_act", "silu"), scaling=scaling,
+                     windows=layer_windows(config))
 
 
 def read_llama2c(path) -> dict:
@@ -580,7 +686,8 @@ def load_hf(model_dir) -> _Model:
         return GPT2(config, tensors)
     if mt in ("llama", "qwen2", "mistral", "qwen3"):
         return llama_from_hf(config, tensors)
-    raise ValueError(f"unsupported model_type {mt!r}")
+    import reference_families  # the other families; imported here as it imports this module
+    return reference_families.from_hf(config, tensors)
 
 
 def load(path) -> _Model:
