@@ -52,8 +52,10 @@ def check_attention(name, model, ids):
     check(a.shape == (model.n_layers, model.n_heads, T, T), f"{name}: attention shape {a.shape}")
     check(r["hidden_norms"].shape == (model.n_layers + 1, T), f"{name}: hidden_norms shape")
     k = T // 2
-    # Dynamic NTK frequencies depend on the pass's length: the prefix is rotated as in the full pass.
-    dynamic = getattr(model, "scaling", None) is not None and model.scaling.type == "dynamic"
+    # Dynamic NTK and longrope frequencies depend on the pass's length: the prefix is rotated as
+    # in the full pass.
+    scaling = getattr(model, "scaling", None)
+    dynamic = scaling is not None and scaling.type in ("dynamic", "longrope")
     rp = model.forward(ids[:k], rope_lengths=[T] * k) if dynamic else model.forward(ids[:k])
     d = max(np.abs(rp["logits"] - r["logits"][:k]).max(),
             np.abs(rp["attention"] - r["attention"][:, :, :k, :k]).max(),

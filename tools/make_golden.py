@@ -11,9 +11,12 @@ tests/data/golden/<name>.safetensors with:
   greedy_ids    I32 [N]           N greedily generated ids after token_ids (argmax, ties -> lowest
                                   id, full forward recomputed each step; for dynamic NTK RoPE each
                                   position keeps the rotation HF's cached generation gives it)
-  step_logits   F32 [N, V]        dynamic NTK models only: the logits of each greedy step as HF's
-                                  cached generation computes them (they differ from a full forward
-                                  over the same ids, whose pass is longer)
+  step_logits   F32 [N, V]        dynamic NTK and longrope models only: the logits of each greedy
+                                  step as HF's cached generation computes them (for dynamic NTK
+                                  they differ from a full forward over the same ids, whose pass is
+                                  longer; Phi-3's longrope generation recomputes the whole sequence
+                                  once it passes original_max_position_embeddings, so there they
+                                  equal the full forward)
 Values are computed in float64 and stored as float32. "__metadata__" records the generator, the
 model path, the ids, and the smallest top-1/top-2 logit margin seen during greedy generation (a
 margin far above float32 rounding means the greedy ids are robust to engine precision).
@@ -74,6 +77,50 @@ CASES = {
                    [60, 40, 43, 57, 37, 49, 53, 14, 3, 19, 18, 55, 58, 0, 31, 52, 8, 51, 7, 29], 8),
 }
 
+# Sliding-window variants and the other families: [bos] + 19 draws of
+# default_rng(seed).integers(0, vocab_size) (OLMo-2 has no BOS: 20 draws), seed the first from 1
+# whose greedy steps have a top-1/top-2 margin above 0.03 and at least 4 distinct ids.
+# tiny_phi3_longrope_cross: [bos] + 11 draws, so the 12-token prompt is shorter than
+# original_max_position_embeddings (16) and generation crosses it (short -> long factors).
+FAMILY_CASES = {
+    "tiny_mistral_window": [1, 80, 25, 10, 28, 39, 78, 43, 8, 32, 57, 78, 69, 95, 18, 84, 5, 53,
+                            26, 19],  # seed 2
+    "tiny_qwen2_window": [79, 37, 40, 60, 76, 2, 11, 65, 75, 19, 24, 69, 33, 21, 66, 20, 32, 51,
+                          43, 6],  # seed 1
+    "tiny_qwen3_window": [63, 46, 60, 56, 32, 60, 62, 62, 5, 29, 38, 18, 24, 40, 51, 37, 11, 43,
+                          55, 14],  # seed 4
+    "tiny_gemma": [2, 72, 94, 88, 51, 94, 97, 97, 8, 45, 60, 28, 37, 62, 80, 58, 17, 67, 87,
+                   21],  # seed 4
+    "tiny_gemma2": [2, 69, 90, 84, 49, 90, 93, 93, 7, 43, 58, 27, 36, 60, 76, 55, 16, 64, 83,
+                    21],  # seed 4
+    "tiny_gemma3": [2, 81, 8, 17, 23, 18, 80, 86, 58, 3, 9, 33, 43, 62, 47, 26, 15, 69, 73,
+                    3],  # seed 3
+    "tiny_gemma3_v5": [2, 81, 8, 17, 23, 18, 80, 86, 58, 3, 9, 33, 43, 62, 47, 26, 15, 69, 73,
+                       3],  # seed 3
+    "tiny_pythia": [0, 45, 49, 72, 91, 3, 13, 79, 91, 23, 29, 83, 40, 26, 79, 24, 39, 61, 52,
+                    8],  # seed 1
+    "tiny_neox_sequential": [0, 45, 49, 72, 91, 3, 13, 79, 91, 23, 29, 83, 40, 26, 79, 24, 39, 61,
+                             52, 8],  # seed 1
+    "tiny_phi3": [1, 47, 51, 75, 95, 3, 14, 82, 94, 24, 31, 86, 42, 27, 82, 25, 40, 64, 54,
+                  8],  # seed 1
+    "tiny_phi3_longrope": [1, 47, 51, 75, 95, 3, 14, 82, 94, 24, 31, 86, 42, 27, 82, 25, 40, 64,
+                           54, 8],  # seed 1
+    "tiny_olmo2": [83, 26, 10, 29, 41, 81, 45, 9, 33, 60, 81, 72, 99, 18, 88, 5, 55, 27, 20,
+                   65],  # seed 2
+    "tiny_opt": [2, 42, 51, 49, 32, 90, 35, 63, 35, 43, 94, 17, 60, 40, 64, 72, 31, 64, 65,
+                 43],  # seed 6
+    "tiny_opt_postln": [2, 77, 8, 17, 22, 17, 76, 83, 55, 3, 9, 31, 41, 59, 45, 25, 15, 66, 70,
+                        3],  # seed 3
+}
+for _name, _ids in FAMILY_CASES.items():
+    CASES[_name] = (f"tests/data/models/{_name}", _ids, 8)
+CASES["tiny_phi3_longrope_cross"] = ("tests/data/models/tiny_phi3_longrope",
+                                     [1, 83, 26, 10, 29, 41, 81, 45, 9, 33, 60, 81], 8)  # seed 2
+
+# RoPE types whose frequencies depend on the length of the pass: their goldens also carry the
+# step logits of cached generation.
+LENGTH_DEPENDENT_ROPE = ("dynamic", "longrope")
+
 
 def greedy_with_margin(model, ids, n):
     out, margins, steps = [], [], []
@@ -114,7 +161,7 @@ def make_one(name: str, out_dir: Path) -> Path:
         "greedy_ids": (np.asarray(greedy, dtype=np.int32), "I32"),
     }
     scaling = getattr(model, "scaling", None)
-    if scaling is not None and scaling.type == "dynamic":
+    if scaling is not None and scaling.type in LENGTH_DEPENDENT_ROPE:
         tensors["step_logits"] = (steps.astype(np.float32), "F32")
     save_file(path, tensors, meta)
     print(f"{name}: T={len(ids)} logits{r['logits'].shape} attention{r['attention'].shape} "

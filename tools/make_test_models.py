@@ -28,7 +28,9 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from safetensors_io import round_to_bf16, save_file  # noqa: E402
+from family_checkpoints import FAMILY_MODELS, make_family_model  # noqa: E402
+from hf_layout import hf_tensor_shapes  # noqa: E402
+from safetensors_io import load_model_dir, round_to_bf16, save_file  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = REPO / "tests" / "data" / "models"
@@ -294,6 +296,14 @@ def main() -> None:
     for name in ROPE_MODELS:
         make_tiny_llama_rope(args.out / name, name)
     make_tiny_qwen3(args.out / "tiny_qwen3")
+    for name in FAMILY_MODELS:
+        make_family_model(args.out / name, name)
+    # One definition of each layout: every checkpoint holds exactly the tensors hf_layout lists.
+    for d in sorted(p for p in args.out.iterdir() if p.is_dir() and p.name.startswith("tiny_")):
+        config = json.loads((d / "config.json").read_text())
+        got = {k: tuple(v.shape) for k, v in load_model_dir(d).items()}
+        if got != hf_tensor_shapes(config):
+            sys.exit(f"{d.name}: tensors differ from hf_layout.hf_tensor_shapes")
     for p in sorted(args.out.rglob("*")):
         if p.is_file():
             print(f"{p.relative_to(args.out)}  {p.stat().st_size} bytes")
