@@ -10,7 +10,14 @@
   6. RoPE scaling identities that do not come from transformers' code: linear scaling by f at
      position p is plain RoPE at p / f; dynamic NTK is plain RoPE up to max_position_embeddings;
      llama3 and yarn with factor 1 are plain RoPE; the dynamic golden's step logits (cached
-     generation) match a fresh run and differ from a plain full forward.
+     generation) match a fresh run and differ from a plain full forward;
+  7. the other families: windowed attention rows are zero outside (i - W, i] and sum to 1, and a
+     window as long as the sequence is full attention; Gemma 2 soft-capping with a huge cap is no
+     cap; GPT-NeoX parallel and sequential residuals differ; partial rotary with factor 1 is full
+     rotary; longrope uses short factors up to original_max_position_embeddings and long ones
+     past it (and a generation that crosses it must re-rotate the prompt); golden step logits
+     match; OPT's position offset and Gemma 3's local/global RoPE matter; configs/expected.json
+     is current and matches the known published parameter totals.
 
 Usage: /usr/bin/python3 tools/check_reference.py   (exit status 1 on any failure)
 """
@@ -129,6 +136,129 @@ def check_rope_scaling(models) -> None:
                         f"(max logit diff {dfull:.3g})")
 
 
+def check_families(models) -> None:
+    """Identities for the pieces that do not come from transformers' code."""
+    from make_expected_configs import expected
+
+    # Sliding windows: rows are zero outside (i - W, i], sum to 1; a window >= T is full attention.
+    for name, (m, ids, _) in models.items():
+        windows = getattr(m, "windows", None)
+        if not windows or all(w is None for w in windows):
+            continue
+        T = len(ids)
+        att = m.forward(ids)["attention"]
+        i, j = np.arange(T)[:, None], np.arange(T)[None, :]
+        for layer, w in enumerate(windows):
+            if w is None:
+                continue
+            outside = (j <= i - w) | (j > i)
+            a = att[layer]
+            check(w < T and np.abs(a[:, outside]).max() == 0.0
+                  and np.abs(a.sum(-1) - 1).max() < 1e-12
+                  and np.all(a[:, ~outside] > 0),
+                  f"{name}: layer {layer} attends exactly to its window of {w} (i - {w} < j <= i)")
+        saved = list(m.windows)
+        m.windows = [None if w is None else T for w in saved]
+        wide = m.forward(ids)
+        m.windows = [None] * len(saved)
+        full = m.forward(ids)
+        m.windows = saved
+        d = max(float(np.abs(wide[k] - full[k]).max()) for k in full)
+        dw = float(np.abs(m.forward(ids)["logits"] - full["logits"]).max())
+        check(d == 0.0 and dw > 1e-3,
+              f"{name}: a window of T = {T} equals full attention (the real window changes the "
+              f"logits by {dw:.3g})")
+
+    # Gemma 2 soft-capping: a huge cap is no cap; the configured caps change the outputs.
+    m, ids, _ = models["tiny_gemma2"]
+    caps = (m.attn_softcap, m.final_softcap)
+    capped = m.forward(ids)
+    m.attn_softcap, m.final_softcap = 1e12, 1e12
+    huge = m.forward(ids)
+    m.attn_softcap, m.final_softcap = None, None
+    none = m.forward(ids)
+    m.attn_softcap, m.final_softcap = caps
+    d = max(float(np.abs(huge[k] - none[k]).max()) for k in none)
+    dc = float(np.abs(capped["logits"] - none["logits"]).max())
+    check(d < 1e-9 and dc > 1e-2, f"tiny_gemma2: soft-capping with cap 1e12 equals no cap "
+                                   f"(max diff {d:.1e}); caps {caps} move logits by {dc:.3g}")
+
+    # GPT-NeoX: parallel and sequential residuals differ on the same weights.
+    m, ids, _ = models["tiny_pythia"]
+    par = m.forward(ids)["logits"]
+    m.parallel = False
+    seq = m.forward(ids)["logits"]
+    m.parallel = True
+    dp = float(np.abs(par - seq).max())
+    check(dp > 1e-2, f"tiny_pythia: parallel residual differs from sequential (max {dp:.3g})")
+
+    # Partial rotary: factor 1 is full rotary; factor < 1 leaves the other dims untouched.
+    hd, theta = 16, 10000.0
+    x = np.random.default_rng(1).standard_normal((12, 2, hd))
+    pos = np.arange(12)
+    full_r = rm.RopeScaling({"rope_theta": theta, "partial_rotary_factor": 1.0}, hd)
+    d = float(np.abs(rm.rope_half(x, pos, full_r.inv_freq(12))
+                     - rm.rope_half(x, pos, rm.rope_inv_freq(hd, theta))).max())
+    part = rm.RopeScaling({"rope_theta": theta, "partial_rotary_factor": 0.25}, hd)
+    xp = rm.rope_half(x, pos, part.inv_freq(12))
+    check(d == 0.0 and part.dim == 4 and np.array_equal(xp[..., 4:], x[..., 4:])
+          and np.allclose(xp[..., :4], rm.rope_half(x[..., :4], pos, rm.rope_inv_freq(4, theta))),
+          "partial rotary: factor 1.0 equals full rotary; factor 0.25 rotates only dims 0-3")
+
+    # longrope: passes up to original_max_position_embeddings use short factors, longer ones long.
+    m, ids, n = models["tiny_phi3_longrope"]
+    r = m.ropes[0]
+    base = theta ** (np.arange(0, r.dim, 2) / r.dim)
+    check(r.original == 16 and np.allclose(r.inv_freq(16), 1 / (r.short_factor * base), rtol=1e-15)
+          and np.allclose(r.inv_freq(17), 1 / (r.long_factor * base), rtol=1e-15)
+          and abs(r.attention_scaling - math.sqrt(1 + math.log(4) / math.log(16))) < 1e-15,
+          "longrope: short factors up to original (16), long past it, attention factor "
+          f"{r.attention_scaling:.6f}")
+    # Crossing during generation: Phi-3 recomputes the whole sequence with the long factors, so a
+    # cached run that kept the prompt's short-factor keys would differ.
+    m, ids, n = models["tiny_phi3_longrope_cross"]
+    g, _ = load_file(REPO / "tests" / "data" / "golden" / "tiny_phi3_longrope_cross.safetensors")
+    greedy = g["greedy_ids"].tolist()
+    m.generation = "cached"
+    kept = np.stack([m.step_logits(ids, greedy[:i]) for i in range(n)])
+    m.generation = "full"
+    dk = float(np.abs(kept - g["step_logits"]).max())
+    check(len(ids) <= 16 < len(ids) + n and dk > 1e-2,
+          f"tiny_phi3_longrope_cross: generation crosses 16 tokens; keeping short-factor keys "
+          f"would change the step logits by {dk:.3g}")
+
+    # Every golden with step logits matches a fresh cached-generation run.
+    for name, (m, ids, n) in models.items():
+        g, _ = load_file(REPO / "tests" / "data" / "golden" / f"{name}.safetensors")
+        if "step_logits" not in g:
+            continue
+        greedy = g["greedy_ids"].tolist()
+        steps = np.stack([m.step_logits(ids, greedy[:i]) for i in range(n)])
+        check(np.allclose(g["step_logits"], steps, rtol=1e-6, atol=1e-6),
+              f"{name}: golden step logits match a fresh cached-generation run")
+
+    # Layout details that a wrong reading would silently change.
+    m, ids, _ = models["tiny_opt"]
+    ref = m.forward(ids)["logits"]
+    m.POSITION_OFFSET = 0
+    d0 = float(np.abs(m.forward(ids)["logits"] - ref).max())
+    del m.POSITION_OFFSET
+    check(d0 > 1e-2, f"tiny_opt: position offset 2 matters (offset 0 moves logits by {d0:.3g})")
+    m, ids, _ = models["tiny_gemma3"]
+    kinds = {(r.type, r.theta) for r in m.ropes}
+    check(kinds == {("default", 1e4), ("linear", 1e6)} and m.windows == [5, 5, None, 5],
+          "tiny_gemma3: sliding layers 0, 1, 3 use base 1e4; global layer 2 theta 1e6, linear x4")
+
+    # Parameter counts of the published configs (expected.json up to date, known totals).
+    e = expected()
+    on_disk = json.loads((REPO / "tests" / "data" / "configs" / "expected.json").read_text())
+    known = {"Llama-3.2-1B": 1235814400, "Qwen3-0.6B": 596049920, "pythia-160m": 162322944,
+             "gpt2": 124439808}
+    check(e == on_disk and all(e[k]["parameters"] == v for k, v in known.items()),
+          "configs/expected.json is current; Llama-3.2-1B, Qwen3-0.6B, pythia-160m and gpt2 "
+          "counts equal the published totals")
+
+
 def main() -> int:
     models = {name: (rm.load(REPO / rel), ids, n) for name, (rel, ids, n) in CASES.items()}
 
@@ -173,6 +303,7 @@ def main() -> int:
             check(path.stat().st_size < 400_000, f"{name}: golden file < 400 KB")
 
     check_rope_scaling(models)
+    check_families(models)
 
     # Entropy sanity check on the trained model.
     sm = models["stories260k"][0]
