@@ -25,6 +25,7 @@ int runRandomModelCommand(const RandomModelOptions& o) {
     ModelConfig c;
     c.family = o.family == "gpt2" ? Family::Gpt2 : Family::Llama;
     c.modelType = o.family;
+    if (c.family == Family::Gpt2) setGpt2Wiring(c);
     c.nLayers = o.layers;
     c.nHeads = o.heads;
     c.nKvHeads = c.family == Family::Gpt2 ? o.heads : o.kvHeads;

@@ -53,6 +53,7 @@ Result<ModelFiles> openHf(const fs::path& dir, const fs::path& weightsFile) {
     if (!store) return store.error();
     m.weights = std::move(store.value());
     if (m.config.family == Family::Gpt2) m.weights.stripPrefix("transformer.");
+    if (m.config.family == Family::Opt) m.weights.stripPrefix("model."); // both layouts are published
     if (auto s = validateWeights(m.config, m.weights, weightsFile.string()); !s) return s.error();
     return m;
 }

@@ -62,6 +62,7 @@ ModelConfig gpt2SmallConfig() {
     ModelConfig c;
     c.family = Family::Gpt2;
     c.modelType = "gpt2";
+    setGpt2Wiring(c);
     c.nLayers = 12;
     c.nHeads = 12;
     c.nKvHeads = 12;

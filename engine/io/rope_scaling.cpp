@@ -97,6 +97,47 @@ Status readYarn(const Fields& f, int maxPositions, RopeScaling& s) {
 
 // The scaling object: "rope_scaling" wins over "rope_parameters" as in HF's
 // convert_rope_params_to_dict; per-layer-type parameters are accepted only for full attention.
+// A list of positive finite numbers (longrope's factors), at most 1 << 16 long.
+Status factorList(const Fields& f, const char* key, std::vector<double>& out) {
+    const json* v = f.get(key);
+    if (!v) return f.missing(key);
+    if (!v->is_array() || v->empty() || v->size() > (1u << 16))
+        return Error{
+            fmt::format("{} field '{}' must be a list of numbers, got {}", f.where, key, jsonExcerpt(*v))};
+    out.clear();
+    for (const auto& x : *v) {
+        if (!x.is_number() || !std::isfinite(x.get<double>()) || x.get<double>() <= 0)
+            return Error{
+                fmt::format("{} field '{}' holds {}, not a positive number", f.where, key, jsonExcerpt(x))};
+        out.push_back(x.get<double>());
+    }
+    return okStatus();
+}
+
+// _compute_longrope_parameters: with a top-level original_max_position_embeddings (Phi-3), the
+// factor is max_position_embeddings over it; otherwise the object's factor over
+// max_position_embeddings. The attention factor, unless given: sqrt(1 + ln(factor) / ln(original)).
+Status readLongrope(const Fields& f, const json& config, int maxPositions, RopeScaling& s) {
+    if (auto st = factorList(f, "short_factor", s.shortFactor); !st) return st;
+    if (auto st = factorList(f, "long_factor", s.longFactor); !st) return st;
+    if (s.shortFactor.size() != s.longFactor.size())
+        return Error{fmt::format("{} short_factor has {} entries but long_factor {}", f.where,
+                                 s.shortFactor.size(), s.longFactor.size())};
+    const auto top = config.find("original_max_position_embeddings");
+    if (top != config.end() && !top->is_null()) {
+        s.factor = static_cast<double>(maxPositions) / s.originalMaxPositions;
+    } else {
+        s.originalMaxPositions = maxPositions;
+        s.factor = 1.0;
+        if (auto st = f.number("factor", s.factor, false); !st) return st;
+    }
+    s.attentionFactor =
+        s.factor <= 1.0 || s.originalMaxPositions <= 1
+            ? 1.0
+            : std::sqrt(1.0 + std::log(s.factor) / std::log(static_cast<double>(s.originalMaxPositions)));
+    return f.number("attention_factor", s.attentionFactor, false);
+}
+
 const json* scalingObject(const json& config, std::string& key) {
     for (const char* k : {"rope_scaling", "rope_parameters"}) {
         const auto it = config.find(k);
@@ -121,6 +162,8 @@ const char* ropeScalingName(RopeScalingType t) {
         return "yarn";
     case RopeScalingType::Llama3:
         return "llama3";
+    case RopeScalingType::Longrope:
+        return "longrope";
     }
     return "?";
 }
@@ -128,10 +171,14 @@ const char* ropeScalingName(RopeScalingType t) {
 Result<RopeScaling> parseRopeScaling(const json& config, const std::string& source, int maxPositions,
                                      double& theta) {
     RopeScaling s;
-    if (const auto it = config.find("partial_rotary_factor"); it != config.end() && !it->is_null())
-        if (!it->is_number() || it->get<double>() != 1.0)
-            return Error{fmt::format("{}: partial_rotary_factor {} is not supported (RoPE on the whole head)",
+    // A top-level partial_rotary_factor is recorded too: the config reader decides whether the
+    // family turns part of each head (Phi-3, GPT-NeoX) or refuses it.
+    if (const auto it = config.find("partial_rotary_factor"); it != config.end() && !it->is_null()) {
+        if (!it->is_number() || !(it->get<double>() > 0 && it->get<double>() <= 1))
+            return Error{fmt::format("{}: field 'partial_rotary_factor' must be a number in (0, 1], got {}",
                                      source, jsonExcerpt(*it))};
+        s.partialRotary = it->get<double>();
+    }
     std::string key;
     const json* obj = scalingObject(config, key);
     if (!obj) return s;
@@ -157,9 +204,13 @@ Result<RopeScaling> parseRopeScaling(const json& config, const std::string& sour
     const std::string type = typeValue ? typeValue->get<std::string>() : "default";
     Fields f{*obj, fmt::format("{}: {}", source, key), type};
     if (auto st = f.number("rope_theta", theta, false); !st) return st.error();
-    if (const json* p = f.get("partial_rotary_factor"); p && (!p->is_number() || p->get<double>() != 1.0))
-        return Error{fmt::format("{} partial_rotary_factor {} is not supported (RoPE on the whole head)",
-                                 f.where, jsonExcerpt(*p))};
+    // transformers v5 moves partial_rotary_factor (Phi-3, GPT-NeoX) into rope_parameters.
+    if (const json* p = f.get("partial_rotary_factor")) {
+        if (!p->is_number() || !(p->get<double>() > 0 && p->get<double>() <= 1))
+            return Error{fmt::format("{} field 'partial_rotary_factor' must be a number in (0, 1], got {}",
+                                     f.where, jsonExcerpt(*p))};
+        s.partialRotary = p->get<double>();
+    }
 
     // HF's standardize_rope_params: a top-level original_max_position_embeddings wins, then the
     // object's, then max_position_embeddings.
@@ -194,8 +245,13 @@ Result<RopeScaling> parseRopeScaling(const json& config, const std::string& sour
         if (auto st = readYarn(f, maxPositions, s); !st) return st.error();
         return s;
     }
-    return Error{
-        fmt::format("{}: {} type '{}' is not supported (llama3, linear, dynamic, yarn)", source, key, type)};
+    if (type == "longrope" || type == "su") { // "su": Phi-3's first name for it
+        s.type = RopeScalingType::Longrope;
+        if (auto st = readLongrope(f, config, maxPositions, s); !st) return st.error();
+        return s;
+    }
+    return Error{fmt::format("{}: {} type '{}' is not supported (llama3, linear, dynamic, yarn, longrope)",
+                             source, key, type)};
 }
 
 void writeRopeScaling(const RopeScaling& s, json& config) {
@@ -207,6 +263,14 @@ void writeRopeScaling(const RopeScaling& s, json& config) {
         r["low_freq_factor"] = s.lowFreqFactor;
         r["high_freq_factor"] = s.highFreqFactor;
         r["original_max_position_embeddings"] = s.originalMaxPositions;
+    } else if (s.type == RopeScalingType::Longrope) {
+        r["short_factor"] = s.shortFactor;
+        r["long_factor"] = s.longFactor;
+        r["attention_factor"] = s.attentionFactor;
+        config["original_max_position_embeddings"] = s.originalMaxPositions;
+        config["rope_scaling"] = r;
+        // The factor comes back from max_position_embeddings over the original, as Phi-3 configs say it.
+        return;
     } else if (s.type == RopeScalingType::Yarn) {
         r["original_max_position_embeddings"] = s.originalMaxPositions;
         r["attention_factor"] = s.attentionFactor;
@@ -230,10 +294,16 @@ std::vector<double> ropeInverseFrequencies(const RopeScaling& s, double theta, i
     std::vector<double> inv(static_cast<std::size_t>(half));
     for (int i = 0; i < half; ++i)
         inv[static_cast<std::size_t>(i)] = 1.0 / std::pow(base, 2.0 * i / dim);
+    if (s.type == RopeScalingType::Longrope) { // one divisor per frequency, long past the original context
+        const auto& ext = seqLen > s.originalMaxPositions ? s.longFactor : s.shortFactor;
+        for (int i = 0; i < half && static_cast<std::size_t>(i) < ext.size(); ++i)
+            inv[static_cast<std::size_t>(i)] /= ext[static_cast<std::size_t>(i)];
+    }
 
     switch (s.type) {
     case RopeScalingType::None:
     case RopeScalingType::Dynamic:
+    case RopeScalingType::Longrope:
         break;
     case RopeScalingType::Linear: // _compute_linear_scaling_rope_parameters
         for (double& f : inv)
@@ -279,7 +349,7 @@ std::vector<double> ropeInverseFrequencies(const RopeScaling& s, double theta, i
 }
 
 double ropeAttentionScaling(const RopeScaling& s) {
-    return s.type == RopeScalingType::Yarn ? s.attentionFactor : 1.0;
+    return s.type == RopeScalingType::Yarn || s.type == RopeScalingType::Longrope ? s.attentionFactor : 1.0;
 }
 
 } // namespace sinkscope

@@ -11,7 +11,7 @@
 
 namespace sinkscope {
 
-enum class RopeScalingType { None, Linear, Dynamic, Yarn, Llama3 };
+enum class RopeScalingType { None, Linear, Dynamic, Yarn, Llama3, Longrope };
 
 struct RopeScaling {
     RopeScalingType type = RopeScalingType::None;
@@ -20,7 +20,10 @@ struct RopeScaling {
     double lowFreqFactor = 1.0, highFreqFactor = 4.0; // llama3 frequency bands
     double betaFast = 32.0, betaSlow = 1.0;           // yarn ramp bounds, in rotations
     bool truncate = true;                             // yarn: integer ramp bounds
-    double attentionFactor = 1.0; // yarn: multiplies cos and sin (from attention_factor or mscale)
+    double attentionFactor = 1.0;                     // yarn, longrope: multiplies cos and sin
+    // longrope (Phi-3): per-frequency divisors, the long ones for passes past originalMaxPositions.
+    std::vector<double> shortFactor, longFactor;
+    double partialRotary = 0.0; // partial_rotary_factor given inside rope_parameters; 0: absent
 };
 
 const char* ropeScalingName(RopeScalingType t);
@@ -36,11 +39,12 @@ Result<RopeScaling> parseRopeScaling(const nlohmann::json& config, const std::st
 void writeRopeScaling(const RopeScaling& s, nlohmann::json& config);
 
 // Inverse frequencies [headDim / 2] of a pass whose highest position is seqLen - 1. Only dynamic
-// NTK depends on seqLen: past maxPositions its base grows with it.
+// NTK (past maxPositions its base grows) and longrope (long factors past the original context)
+// depend on seqLen.
 std::vector<double> ropeInverseFrequencies(const RopeScaling& s, double theta, int headDim, int maxPositions,
                                            std::int64_t seqLen);
 
-// The factor HF multiplies cos and sin by (yarn's attention factor; 1 otherwise).
+// The factor HF multiplies cos and sin by (yarn's and longrope's attention factor; 1 otherwise).
 double ropeAttentionScaling(const RopeScaling& s);
 
 } // namespace sinkscope

@@ -15,10 +15,25 @@ namespace {
 // layers, and the list is never built whole before the weights have shown they hold that many.
 void headTensors(const ModelConfig& c, std::vector<TensorSpec>& out) {
     const std::int64_t D = c.dModel, V = c.vocabSize;
-    if (c.family == Family::Gpt2) {
+    switch (c.family) {
+    case Family::Gpt2:
         out.push_back({"wte.weight", {V, D}});
         out.push_back({"wpe.weight", {c.maxPositions, D}});
-    } else {
+        break;
+    case Family::GptNeox:
+        out.push_back({"gpt_neox.embed_in.weight", {V, D}});
+        break;
+    case Family::Opt: { // read with "model." stripped: OPT checkpoints exist with and without it
+        const std::int64_t E = c.tokenEmbedDim();
+        out.push_back({"decoder.embed_tokens.weight", {V, E}});
+        out.push_back({"decoder.embed_positions.weight", {c.maxPositions + c.positionOffset, D}});
+        if (c.embedDim > 0) {
+            out.push_back({"decoder.project_in.weight", {D, E}});
+            out.push_back({"decoder.project_out.weight", {E, D}});
+        }
+        break;
+    }
+    default:
         out.push_back({"model.embed_tokens.weight", {V, D}});
     }
 }
@@ -40,47 +55,108 @@ void gpt2Layer(const ModelConfig& c, int l, std::vector<TensorSpec>& out) {
     out.push_back({p + "mlp.c_proj.bias", {D}});
 }
 
-void llamaLayer(const ModelConfig& c, int l, std::vector<TensorSpec>& out) {
+// A LayerNorm (weight and bias) or an RMSNorm (weight) of width n.
+void normTensors(const ModelConfig& c, const std::string& name, std::int64_t n,
+                 std::vector<TensorSpec>& out) {
+    out.push_back({name + ".weight", {n}});
+    if (c.normKind == NormType::LayerNorm) out.push_back({name + ".bias", {n}});
+}
+
+void linear(const std::string& name, std::int64_t outDim, std::int64_t inDim, bool bias,
+            std::vector<TensorSpec>& out) {
+    out.push_back({name + ".weight", {outDim, inDim}});
+    if (bias) out.push_back({name + ".bias", {outDim}});
+}
+
+void neoxLayer(const ModelConfig& c, int l, std::vector<TensorSpec>& out) {
+    const std::int64_t D = c.dModel, F = c.dFf;
+    const auto p = fmt::format("gpt_neox.layers.{}.", l);
+    normTensors(c, p + "input_layernorm", D, out);
+    normTensors(c, p + "post_attention_layernorm", D, out);
+    // Fused rows per head: [q_h | k_h | v_h] for h = 0..H-1 (split after view(H, 3 * head_dim)).
+    linear(p + "attention.query_key_value", 3 * D, D, c.qkvBias, out);
+    linear(p + "attention.dense", D, D, c.outputBias, out);
+    linear(p + "mlp.dense_h_to_4h", F, D, true, out);
+    linear(p + "mlp.dense_4h_to_h", D, F, true, out);
+}
+
+void optLayer(const ModelConfig& c, int l, std::vector<TensorSpec>& out) {
+    const std::int64_t D = c.dModel, F = c.dFf;
+    const auto p = fmt::format("decoder.layers.{}.", l);
+    for (const char* n : {"q_proj", "k_proj", "v_proj", "out_proj"})
+        linear(p + "self_attn." + n, D, D, c.qkvBias, out);
+    normTensors(c, p + "self_attn_layer_norm", D, out);
+    linear(p + "fc1", F, D, c.mlpBias, out);
+    linear(p + "fc2", D, F, c.mlpBias, out);
+    normTensors(c, p + "final_layer_norm", D, out);
+}
+
+// Llama, Mistral, Qwen2/3, Gemma 1-3, Phi-3 and OLMo-2 share the model.layers.N. names and differ in
+// fused projections, norms and q/k norms.
+void decoderLayer(const ModelConfig& c, int l, std::vector<TensorSpec>& out) {
     const std::int64_t D = c.dModel, F = c.dFf;
     const std::int64_t Q = static_cast<std::int64_t>(c.nHeads) * c.headDim;
     const std::int64_t KV = static_cast<std::int64_t>(c.nKvHeads) * c.headDim;
     const auto p = fmt::format("model.layers.{}.", l);
-    out.push_back({p + "input_layernorm.weight", {D}});
-    out.push_back({p + "self_attn.q_proj.weight", {Q, D}});
-    out.push_back({p + "self_attn.k_proj.weight", {KV, D}});
-    out.push_back({p + "self_attn.v_proj.weight", {KV, D}});
-    out.push_back({p + "self_attn.o_proj.weight", {D, Q}});
-    if (c.qkvBias) {
-        out.push_back({p + "self_attn.q_proj.bias", {Q}});
-        out.push_back({p + "self_attn.k_proj.bias", {KV}});
-        out.push_back({p + "self_attn.v_proj.bias", {KV}});
+    if (c.layout != BlockLayout::PostSublayer) out.push_back({p + "input_layernorm.weight", {D}});
+    if (c.family == Family::Phi3) {
+        out.push_back({p + "self_attn.qkv_proj.weight", {Q + 2 * KV, D}});
+    } else {
+        linear(p + "self_attn.q_proj", Q, D, c.qkvBias, out);
+        linear(p + "self_attn.k_proj", KV, D, c.qkvBias, out);
+        linear(p + "self_attn.v_proj", KV, D, c.qkvBias, out);
     }
-    if (c.outputBias) out.push_back({p + "self_attn.o_proj.bias", {D}});
-    if (c.qkNorm) {
+    linear(p + "self_attn.o_proj", D, Q, c.outputBias, out);
+    if (c.qkNorm == QkNorm::PerHead) {
         out.push_back({p + "self_attn.q_norm.weight", {c.headDim}});
         out.push_back({p + "self_attn.k_norm.weight", {c.headDim}});
+    } else if (c.qkNorm == QkNorm::FullWidth) {
+        out.push_back({p + "self_attn.q_norm.weight", {Q}});
+        out.push_back({p + "self_attn.k_norm.weight", {KV}});
     }
     if (c.attention == AttentionKind::SinkLogit && c.sinkLogitLearned)
         out.push_back({p + "self_attn.sinks", {c.nHeads}});
     out.push_back({p + "post_attention_layernorm.weight", {D}});
-    out.push_back({p + "mlp.gate_proj.weight", {F, D}});
-    out.push_back({p + "mlp.up_proj.weight", {F, D}});
+    if (c.layout == BlockLayout::Sandwich) out.push_back({p + "pre_feedforward_layernorm.weight", {D}});
+    if (c.layout == BlockLayout::Sandwich || c.layout == BlockLayout::PostSublayer)
+        out.push_back({p + "post_feedforward_layernorm.weight", {D}});
+    if (c.family == Family::Phi3) {
+        out.push_back({p + "mlp.gate_up_proj.weight", {2 * F, D}});
+    } else {
+        out.push_back({p + "mlp.gate_proj.weight", {F, D}});
+        out.push_back({p + "mlp.up_proj.weight", {F, D}});
+    }
     out.push_back({p + "mlp.down_proj.weight", {D, F}});
 }
 
 void layerTensors(const ModelConfig& c, int l, std::vector<TensorSpec>& out) {
-    if (c.family == Family::Gpt2)
-        gpt2Layer(c, l, out);
-    else
-        llamaLayer(c, l, out);
+    switch (c.family) {
+    case Family::Gpt2:
+        return gpt2Layer(c, l, out);
+    case Family::GptNeox:
+        return neoxLayer(c, l, out);
+    case Family::Opt:
+        return optLayer(c, l, out);
+    default:
+        return decoderLayer(c, l, out);
+    }
 }
 
 void tailTensors(const ModelConfig& c, std::vector<TensorSpec>& out) {
     const std::int64_t D = c.dModel, V = c.vocabSize;
-    if (c.family == Family::Gpt2) {
-        out.push_back({"ln_f.weight", {D}});
-        out.push_back({"ln_f.bias", {D}});
-    } else {
+    switch (c.family) {
+    case Family::Gpt2:
+        normTensors(c, "ln_f", D, out);
+        return;
+    case Family::GptNeox:
+        normTensors(c, "gpt_neox.final_layer_norm", D, out);
+        if (!c.tieEmbeddings) out.push_back({"embed_out.weight", {V, D}});
+        return;
+    case Family::Opt:
+        if (c.finalNorm) normTensors(c, "decoder.final_layer_norm", D, out);
+        if (!c.tieEmbeddings) out.push_back({"lm_head.weight", {V, c.tokenEmbedDim()}});
+        return;
+    default:
         out.push_back({"model.norm.weight", {D}});
         if (!c.tieEmbeddings) out.push_back({"lm_head.weight", {V, D}});
     }
@@ -103,7 +179,8 @@ bool isIgnorable(const std::string& name, const ModelConfig& c) {
         const std::string suf(s);
         return name.size() >= suf.size() && name.compare(name.size() - suf.size(), suf.size(), suf) == 0;
     };
-    if (endsWith(".attn.bias") || endsWith(".attn.masked_bias") || endsWith("rotary_emb.inv_freq"))
+    if (endsWith(".attn.bias") || endsWith(".attn.masked_bias") || endsWith("rotary_emb.inv_freq") ||
+        endsWith(".attention.bias") || endsWith(".attention.masked_bias")) // GPT-NeoX's causal mask buffers
         return true;
     return c.tieEmbeddings && name == "lm_head.weight"; // a tied copy; the embedding is used
 }

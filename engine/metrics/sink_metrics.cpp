@@ -16,7 +16,7 @@ double columnImportanceAt(const MatrixView& a, std::int64_t k) {
     std::int64_t n = 0;
     for (std::int64_t r = 0; r < a.rows; ++r) {
         const std::int64_t i = a.firstRow + r;
-        if (i < k || k >= a.cols) continue;
+        if (i < k || k >= a.cols || (a.window > 0 && k <= i - a.window)) continue;
         sum += a.at(r, k);
         ++n;
     }
@@ -69,8 +69,9 @@ void ColumnImportanceAccumulator::addRows(const MatrixView& a) {
     for (std::int64_t r = 0; r < a.rows; ++r) {
         const std::int64_t i = a.firstRow + r;
         const std::int64_t visible = std::min(a.cols, i + 1); // query i sees keys 0..i
+        const std::int64_t first = a.window > 0 ? std::max<std::int64_t>(0, i - a.window + 1) : 0;
         const float* row = a.row(r);
-        for (std::int64_t k = 0; k < visible; ++k) {
+        for (std::int64_t k = first; k < visible; ++k) {
             m_sum[static_cast<std::size_t>(k)] += row[k];
             ++m_count[static_cast<std::size_t>(k)];
         }

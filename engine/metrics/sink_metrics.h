@@ -8,7 +8,8 @@
 namespace sinkscope {
 
 // alpha[k] = (1/(T-k)) * sum_{i>=k} A[i,k] over a full square T x T attention matrix
-// (firstRow must be 0 and rows == cols).
+// (firstRow must be 0 and rows == cols). With a window W the mean is over the rows that see k,
+// i = k .. k+W-1 (docs/methods.md, "Windowed layers").
 std::vector<double> columnImportance(const MatrixView& attention);
 
 // alpha[k] for one key k only (cheaper when only the first token matters).

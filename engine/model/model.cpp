@@ -45,6 +45,7 @@ public:
     void onePass(std::int64_t tokens) { m_ropeLength = tokens; }
     at::Tensor feed(const at::Tensor& tokens, ForwardObserver* observer) {
         if (m_feeder) return m_feeder->feed(tokens, observer, m_st);
+        if (m_cache && m_c.rope.type == RopeScalingType::Longrope) recomputeAtLongropeSwitch(tokens);
         detail::ForwardContext ctx;
         ctx.observer = observer;
         ctx.cache = m_cache.get();
@@ -54,12 +55,36 @@ public:
     }
 
 private:
+    // Longrope turns every position with the long factors once the text passes the original
+    // context, so the cached keys and values of earlier tokens (all layers) are stale then;
+    // Phi-3's generation in HF drops its cache at that point. The earlier tokens are run again in
+    // one uncaptured pass with the new length's frequencies; the new tokens follow as usual.
+    void recomputeAtLongropeSwitch(const at::Tensor& tokens) {
+        const std::int64_t before = m_cache->length, after = before + tokens.size(1);
+        const std::int64_t original = m_c.rope.originalMaxPositions;
+        // A caller feeding one pass in chunks (onePass) already turns every chunk with the whole length.
+        const bool crosses = m_ropeLength == 0 && before > 0 && before <= original && after > original;
+        if (crosses) {
+            at::Tensor earlier = at::cat(m_history, 1);
+            const std::int64_t capacity = m_cache->capacity;
+            *m_cache = detail::KvCache{};
+            m_cache->capacity = capacity;
+            detail::ForwardContext ctx;
+            ctx.cache = m_cache.get();
+            ctx.interventions = m_st;
+            ctx.ropeLength = after;
+            detail::forwardHidden(m_c, m_w, earlier, ctx);
+        }
+        m_history.push_back(tokens);
+    }
+
     const ModelConfig& m_c;
     const detail::TransformerWeights& m_w;
     detail::InterventionState* m_st;
     std::unique_ptr<detail::StreamingFeeder> m_feeder;
     std::unique_ptr<detail::KvCache> m_cache;
     std::int64_t m_ropeLength = 0;
+    std::vector<at::Tensor> m_history; // tokens fed so far (longrope only)
 };
 
 bool hasTokenizerFiles(const std::filesystem::path& dir) {
@@ -158,7 +183,7 @@ Status Model::checkTokenIds(const std::vector<std::int32_t>& ids, const Interven
     const bool streamed = std::any_of(interventions.begin(), interventions.end(), [](const Intervention& iv) {
         return iv.kind == InterventionKind::Stream && iv.positionShift;
     });
-    if (c.family == Family::Gpt2 && !streamed && static_cast<std::int64_t>(ids.size()) > c.maxPositions)
+    if (c.learnedPositions() && !streamed && static_cast<std::int64_t>(ids.size()) > c.maxPositions)
         return Error{fmt::format("the prompt has {} tokens but the model has {} learned positions",
                                  ids.size(), c.maxPositions)};
     return okStatus();
@@ -190,7 +215,7 @@ Status Model::checkMemory(std::int64_t tokens, std::int64_t newTokens, bool obse
 
 std::string Model::contextWarning(std::int64_t tokens) const {
     const auto& c = m_impl->config;
-    if (c.family == Family::Gpt2 || c.maxPositions <= 0 || tokens <= c.maxPositions) return {};
+    if (c.learnedPositions() || c.maxPositions <= 0 || tokens <= c.maxPositions) return {};
     return fmt::format("{} tokens exceed the {} positions the model was trained on: attention past "
                        "position {} is out of distribution",
                        tokens, c.maxPositions, c.maxPositions - 1);
@@ -206,7 +231,7 @@ Status Model::checkInterventions(const Interventions& interventions, std::int64_
         if (++streams > 1)
             return Error{
                 fmt::format("intervention \"{}\": only one stream policy per run", excerpt(iv.spec))};
-        if (c.family == Family::Gpt2) {
+        if (c.learnedPositions()) {
             const std::int64_t reach =
                 iv.positionShift ? std::min<std::int64_t>(tokens, iv.streamSinks + iv.streamWindow) : tokens;
             if (reach > c.maxPositions)
@@ -252,8 +277,9 @@ Result<ForwardOutput> Model::forward(const std::vector<std::int32_t>& ids, Forwa
         Runner runner(m_impl->config, m_impl->weights, state->get(), /*cached=*/false);
         at::Tensor hidden = runner.feed(m_impl->tokensTensor(ids), observer);
         if (!allLogits) hidden = hidden.narrow(1, hidden.size(1) - 1, 1);
-        at::Tensor logits =
-            detail::projectLogits(m_impl->weights, hidden)[0].to(at::kCPU, at::kFloat).contiguous();
+        at::Tensor logits = detail::projectLogits(m_impl->config, m_impl->weights, hidden)[0]
+                                .to(at::kCPU, at::kFloat)
+                                .contiguous();
         ForwardOutput out;
         out.rows = logits.size(0);
         out.vocab = logits.size(1);
@@ -274,7 +300,7 @@ Result<GenerationOutput> Model::generate(const std::vector<std::int32_t>& prompt
     const bool streamed = std::any_of(interventions.begin(), interventions.end(), [](const Intervention& iv) {
         return iv.kind == InterventionKind::Stream;
     });
-    if (c.family == Family::Gpt2 && !streamed)
+    if (c.learnedPositions() && !streamed)
         maxNew = std::min<int>(maxNew, c.maxPositions - static_cast<int>(prompt.size()));
     if (auto s = checkMemory(static_cast<std::int64_t>(prompt.size()), maxNew, observer != nullptr,
                              interventions, false);
@@ -284,7 +310,7 @@ Result<GenerationOutput> Model::generate(const std::vector<std::int32_t>& prompt
         c10::InferenceMode guard;
         auto state = m_impl->prepare(*this, prompt, interventions);
         if (!state) return state.error();
-        if (streamed && c.family == Family::Gpt2)
+        if (streamed && c.learnedPositions())
             if (auto st =
                     checkInterventions(interventions, static_cast<std::int64_t>(prompt.size()) + maxNew);
                 !st)
@@ -295,8 +321,8 @@ Result<GenerationOutput> Model::generate(const std::vector<std::int32_t>& prompt
 
         GenerationOutput out;
         at::Tensor hidden = runner.feed(m_impl->tokensTensor(prompt), observer);
-        std::vector<float> logits =
-            Impl::lastRow(detail::projectLogits(m_impl->weights, hidden.narrow(1, hidden.size(1) - 1, 1)));
+        std::vector<float> logits = Impl::lastRow(
+            detail::projectLogits(m_impl->config, m_impl->weights, hidden.narrow(1, hidden.size(1) - 1, 1)));
         out.nextTokenLogits = logits;
         auto record = [&] {
             if (options.recordTopK > 0)
@@ -317,7 +343,7 @@ Result<GenerationOutput> Model::generate(const std::vector<std::int32_t>& prompt
             }
             if (step + 1 == maxNew) break; // the last token needs no forward pass
             hidden = runner.feed(m_impl->tokensTensor({next}), observer);
-            logits = Impl::lastRow(detail::projectLogits(m_impl->weights, hidden));
+            logits = Impl::lastRow(detail::projectLogits(m_impl->config, m_impl->weights, hidden));
             record();
         }
         return out;
@@ -348,8 +374,8 @@ Result<PerplexityOutput> Model::perplexity(const std::vector<std::int32_t>& ids,
         for (std::int64_t i = 0; i < n - 1; i += kChunk) {
             const std::int64_t len = std::min(kChunk, n - 1 - i);
             at::Tensor hidden = runner.feed(tokens.narrow(1, i, len), nullptr);
-            at::Tensor logp =
-                at::log_softmax(detail::projectLogits(m_impl->weights, hidden)[0].to(at::kFloat), -1);
+            at::Tensor logp = at::log_softmax(
+                detail::projectLogits(m_impl->config, m_impl->weights, hidden)[0].to(at::kFloat), -1);
             at::Tensor targets = tokens[0].narrow(0, i + 1, len).unsqueeze(1);
             nll -= logp.gather(1, targets).sum().item<double>();
             out.predicted += len;

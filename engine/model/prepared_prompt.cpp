@@ -56,8 +56,8 @@ PreparedPrompt::create(const Model& model, std::vector<std::int32_t> ids, Forwar
         ctx.observer = observer;
         ctx.residuals = &impl->residuals;
         at::Tensor hidden = detail::forwardHidden(m.config, m.weights, m.tokensTensor(impl->ids), ctx);
-        impl->baseLogits =
-            Model::Impl::lastRow(detail::projectLogits(m.weights, hidden.narrow(1, hidden.size(1) - 1, 1)));
+        impl->baseLogits = Model::Impl::lastRow(
+            detail::projectLogits(m.config, m.weights, hidden.narrow(1, hidden.size(1) - 1, 1)));
     } catch (const std::exception& e) {
         return Error{fmt::format("forward pass failed: {}", e.what())};
     }
@@ -86,9 +86,9 @@ Result<PreparedPrompt::Run> PreparedPrompt::run(const Interventions& interventio
         ctx.interventions = &state;
         at::Tensor hidden = detail::forwardFromLayer(
             m.config, m.weights, m_impl->residuals[static_cast<std::size_t>(first)], first, ctx);
-        return Run{
-            Model::Impl::lastRow(detail::projectLogits(m.weights, hidden.narrow(1, hidden.size(1) - 1, 1))),
-            first};
+        return Run{Model::Impl::lastRow(
+                       detail::projectLogits(m.config, m.weights, hidden.narrow(1, hidden.size(1) - 1, 1))),
+                   first};
     } catch (const std::exception& e) {
         return Error{fmt::format("forward pass failed: {}", e.what())};
     }

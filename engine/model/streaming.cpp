@@ -7,7 +7,7 @@ StreamingFeeder::StreamingFeeder(const ModelConfig& c, const TransformerWeights&
     : m_c(c), m_w(w), m_sinks(policy.streamSinks), m_window(policy.streamWindow),
       m_shift(policy.positionShift) {
     m_cache.capacity = m_sinks + m_window;
-    m_cache.unrotatedKeys = m_shift && c.family == Family::Llama;
+    m_cache.unrotatedKeys = m_shift && c.usesRope();
 }
 
 at::Tensor StreamingFeeder::feed(const at::Tensor& tokens, ForwardObserver* observer,

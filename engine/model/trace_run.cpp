@@ -18,13 +18,15 @@ std::string tokenText(const Model& m, std::int32_t id) {
 }
 
 // alpha_0 over the prompt rows (step 0) of every head, from the captured maps.
-std::vector<std::vector<double>> promptAlpha0(const TraceCapture& capture, int layers, int heads) {
+// Windowed layers average over the rows that see token 0.
+std::vector<std::vector<double>> promptAlpha0(const TraceCapture& capture, const ModelConfig& c) {
+    const int layers = c.nLayers, heads = c.nHeads;
     std::vector<std::vector<double>> a(static_cast<std::size_t>(layers),
                                        std::vector<double>(static_cast<std::size_t>(heads)));
     for (std::size_t i = 0; i < capture.mapCount(); ++i)
         if (const AttentionMap m = capture.map(i); m.kind == MapKind::Attention && m.step == 0)
-            a[static_cast<std::size_t>(m.layer)][static_cast<std::size_t>(m.head)] =
-                columnImportanceAt(MatrixView{m.values.data(), m.rows, m.cols, m.cols, m.firstRow}, 0);
+            a[static_cast<std::size_t>(m.layer)][static_cast<std::size_t>(m.head)] = columnImportanceAt(
+                MatrixView{m.values.data(), m.rows, m.cols, m.cols, m.firstRow, c.windowOf(m.layer)}, 0);
     return a;
 }
 
@@ -78,7 +80,7 @@ RunRecord record(const Model& m, const std::vector<std::int32_t>& ids, const Tra
     }
     r.generatedIds = side.gen.generated;
     r.generatedText = m.tokenizer() ? m.tokenizer()->decode(side.gen.generated) : "";
-    const auto alpha0 = promptAlpha0(*side.capture, c.nLayers, c.nHeads);
+    const auto alpha0 = promptAlpha0(*side.capture, c);
     nlohmann::json metrics{{"alpha0", alpha0}, {"sink_rate_0.3", sinkRateOver({alpha0}, 0.3)}};
     if (baseLogits)
         metrics["kl_from_base"] = klDivergence(baseLogits->data(), side.gen.nextTokenLogits.data(),

@@ -5,6 +5,7 @@
 #include "model/parallel_linear.h"
 
 #include <ATen/core/grad_mode.h>
+#include <cmath>
 #include <cstring>
 #include <fmt/format.h>
 #include <set>
@@ -29,9 +30,24 @@ at::Tensor rmsNorm(const at::Tensor& x, const at::Tensor& w, double eps) {
     return x * at::rsqrt(x.pow(2).mean(-1, true) + eps) * w;
 }
 
+// LayerNorm with bias, or RMSNorm (Gemma's 1 + w already folded into w at load).
 at::Tensor norm(const ModelConfig& c, const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) {
-    if (c.family == Family::Gpt2) return at::layer_norm(x, {x.size(-1)}, w, b, c.normEps);
+    if (c.normKind == NormType::LayerNorm) return at::layer_norm(x, {x.size(-1)}, w, b, c.normEps);
     return rmsNorm(x, w, c.normEps);
+}
+
+at::Tensor activate(Activation a, const at::Tensor& x) {
+    switch (a) {
+    case Activation::GeluTanh:
+        return at::gelu(x, "tanh");
+    case Activation::GeluErf:
+        return at::gelu(x);
+    case Activation::Relu:
+        return at::relu(x);
+    case Activation::Silu:
+        break;
+    }
+    return at::silu(x);
 }
 
 // cos/sin of RoPE angles [T, hd/2] for absolute positions startPos .. startPos+T-1; computed once
@@ -42,16 +58,27 @@ struct RopeTables {
     at::Tensor cos, sin;
 };
 
-RopeTables ropeTables(const ModelConfig& c, std::int64_t startPos, std::int64_t T, std::int64_t seqLen,
-                      const at::Tensor& like) {
+// The RoPE of a layer: Gemma 3's windowed layers turn with their own base and no scaling.
+struct RopeKind {
+    RopeScaling scaling;
+    double theta = 0.0;
+};
+
+RopeKind ropeKindOf(const ModelConfig& c, int layer) {
+    if (c.localRopeTheta > 0 && c.windowOf(layer) > 0) return {RopeScaling{}, c.localRopeTheta};
+    return {c.rope, c.ropeTheta};
+}
+
+RopeTables ropeTables(const ModelConfig& c, const RopeKind& kind, std::int64_t startPos, std::int64_t T,
+                      std::int64_t seqLen, const at::Tensor& like) {
     auto opts = at::TensorOptions().dtype(at::kDouble);
     std::vector<double> freqs =
-        ropeInverseFrequencies(c.rope, c.ropeTheta, c.headDim, c.maxPositions, seqLen);
+        ropeInverseFrequencies(kind.scaling, kind.theta, c.rotaryDims(), c.maxPositions, seqLen);
     const auto half = static_cast<std::int64_t>(freqs.size());
     auto invFreq = at::from_blob(freqs.data(), {half}, opts).clone().to(like.device());
     auto angles =
         at::arange(startPos, startPos + T, opts.device(like.device())).unsqueeze(1) * invFreq.unsqueeze(0);
-    const double scale = ropeAttentionScaling(c.rope);
+    const double scale = ropeAttentionScaling(kind.scaling);
     auto cos = angles.cos(), sin = angles.sin();
     if (scale != 1.0) {
         cos.mul_(scale);
@@ -60,11 +87,14 @@ RopeTables ropeTables(const ModelConfig& c, std::int64_t startPos, std::int64_t 
     return {cos.to(like.scalar_type()), sin.to(like.scalar_type())};
 }
 
-// Rotate-half RoPE on [B, H, T, hd].
+// Rotate-half RoPE on [B, H, T, hd]; with partial rotary (GPT-NeoX, Phi-3) only the first
+// rotary dimensions turn, rotate-half within them, and the rest pass through.
 at::Tensor applyRope(const at::Tensor& x, const RopeTables& r) {
-    const std::int64_t half = x.size(3) / 2;
+    const std::int64_t half = r.cos.size(-1), hd = x.size(3);
     auto x1 = x.narrow(-1, 0, half), x2 = x.narrow(-1, half, half);
-    return at::cat({x1 * r.cos - x2 * r.sin, x2 * r.cos + x1 * r.sin}, -1);
+    auto turned = at::cat({x1 * r.cos - x2 * r.sin, x2 * r.cos + x1 * r.sin}, -1);
+    if (2 * half == hd) return turned;
+    return at::cat({turned, x.narrow(-1, 2 * half, hd - 2 * half)}, -1);
 }
 
 // Below this many tokens a pass does not pay for concatenating weights (the trainer's unfused
@@ -92,27 +122,28 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> projectQkv(const ModelConfig& c, 
         k = splitLinear(h, lw.wk, lw.bk);
         v = splitLinear(h, lw.wv, lw.bv);
     }
+    if (c.qkNorm == QkNorm::FullWidth) { // OLMo-2: over all heads of the projection, before RoPE
+        q = rmsNorm(q, lw.qNorm, c.normEps);
+        k = rmsNorm(k, lw.kNorm, c.normEps);
+    }
     return {q.reshape({B, T, c.nHeads, hd}).transpose(1, 2),
             k.reshape({B, T, c.nKvHeads, hd}).transpose(1, 2),
             v.reshape({B, T, c.nKvHeads, hd}).transpose(1, 2)};
 }
 
 at::Tensor mlp(const ModelConfig& c, const LayerWeights& lw, const at::Tensor& h) {
-    if (c.family == Family::Gpt2) {
-        auto up = splitLinear(h, lw.wUp, lw.bUp);
-        up = at::gelu(up, c.activation == Activation::GeluTanh ? "tanh" : "none");
-        return splitLinear(up, lw.wDown, lw.bDown);
-    }
+    if (!c.gatedMlp)
+        return splitLinear(activate(c.activation, splitLinear(h, lw.wUp, lw.bUp)), lw.wDown, lw.bDown);
     // One GEMM for gate and up: wider products run faster than two narrow ones.
-    if (lw.wGateUp.defined()) { // inference: the product may overwrite silu's output
+    if (lw.wGateUp.defined()) { // inference: the product may overwrite the activation's output
         const auto gu = splitLinear(h, lw.wGateUp).chunk(2, -1);
-        return splitLinear(at::silu(gu[0]).mul_(gu[1]), lw.wDown);
+        return splitLinear(activate(c.activation, gu[0]).mul_(gu[1]), lw.wDown);
     }
     if (h.size(0) * h.size(1) >= kFuseRows) {
         const auto gu = splitLinear(h, at::cat({lw.wGate, lw.wUp}, 0)).chunk(2, -1);
-        return splitLinear(at::silu(gu[0]) * gu[1], lw.wDown);
+        return splitLinear(activate(c.activation, gu[0]) * gu[1], lw.wDown);
     }
-    return splitLinear(at::silu(splitLinear(h, lw.wGate)) * splitLinear(h, lw.wUp), lw.wDown);
+    return splitLinear(activate(c.activation, splitLinear(h, lw.wGate)) * splitLinear(h, lw.wUp), lw.wDown);
 }
 
 void reportNorms(ForwardObserver* obs, int state, std::int64_t start, const at::Tensor& x) {
@@ -171,13 +202,16 @@ void fuseProjections(TransformerWeights& w) {
         return all;
     };
     for (auto& l : w.layers) {
+        if (l.wqkv.defined()) continue; // loaded fused (Phi-3): already one tensor
         l.wqkv = stack({&l.wq, &l.wk, &l.wv});
         if (l.bq.defined() && l.bk.defined() && l.bv.defined())
             l.bqkv = stack({&l.bq, &l.bk, &l.bv});
         else if (l.bq.defined() || l.bk.defined() || l.bv.defined())
             l.wqkv = at::Tensor(); // mixed biases: unfused
-        if (l.wGate.defined() && l.wUp.defined()) l.wGateUp = stack({&l.wGate, &l.wUp});
     }
+    for (auto& l : w.layers)
+        if (l.wGate.defined() && l.wUp.defined() && !l.wGateUp.defined())
+            l.wGateUp = stack({&l.wGate, &l.wUp});
 }
 
 std::vector<at::Tensor> TransformerWeights::parameters() const {
@@ -188,10 +222,13 @@ std::vector<at::Tensor> TransformerWeights::parameters() const {
     };
     add(embed);
     add(posEmbed);
+    add(projectIn);
+    add(projectOut);
     for (const auto& l : layers)
-        for (const auto* t : {&l.norm1W, &l.norm1B, &l.norm2W, &l.norm2B, &l.wq,    &l.wk,    &l.wv,
-                              &l.wo,     &l.bq,     &l.bk,     &l.bv,     &l.bo,    &l.qNorm, &l.kNorm,
-                              &l.wGate,  &l.wUp,    &l.wDown,  &l.bUp,    &l.bDown, &l.sinks})
+        for (const auto* t :
+             {&l.norm1W, &l.norm1B, &l.norm2W, &l.norm2B, &l.wq,        &l.wk,      &l.wv,    &l.wo,
+              &l.bq,     &l.bk,     &l.bv,     &l.bo,     &l.qNorm,     &l.kNorm,   &l.wGate, &l.wUp,
+              &l.wDown,  &l.bUp,    &l.bDown,  &l.sinks,  &l.postAttnW, &l.postMlpW})
             add(*t);
     add(finalW);
     add(finalB);
@@ -201,67 +238,195 @@ std::vector<at::Tensor> TransformerWeights::parameters() const {
 
 namespace {
 
-TransformerWeights buildWeights(const ModelConfig& c, const WeightStore& store, at::Device device) {
-    auto get = [&](const std::string& name) { return toTensor(*store.find(name), device); };
-    auto opt = [&](const std::string& name) { return store.find(name) ? get(name) : at::Tensor(); };
-    TransformerWeights w;
-    w.layers.resize(static_cast<std::size_t>(c.nLayers));
-    if (c.family == Family::Gpt2) {
-        const std::int64_t D = c.dModel;
-        w.embed = get("wte.weight");
-        w.posEmbed = get("wpe.weight");
-        w.finalW = get("ln_f.weight");
-        w.finalB = get("ln_f.bias");
-        for (int l = 0; l < c.nLayers; ++l) {
-            auto& lw = w.layers[static_cast<std::size_t>(l)];
-            const auto p = fmt::format("h.{}.", l);
-            lw.norm1W = get(p + "ln_1.weight");
-            lw.norm1B = get(p + "ln_1.bias");
-            lw.norm2W = get(p + "ln_2.weight");
-            lw.norm2B = get(p + "ln_2.bias");
-            // Conv1D stores [in, out]; split the fused q|k|v and transpose to [out, in].
-            const at::Tensor qkv = get(p + "attn.c_attn.weight"), qkvB = get(p + "attn.c_attn.bias");
-            lw.wq = qkv.narrow(1, 0, D).t().contiguous();
-            lw.wk = qkv.narrow(1, D, D).t().contiguous();
-            lw.wv = qkv.narrow(1, 2 * D, D).t().contiguous();
-            lw.bq = qkvB.narrow(0, 0, D).contiguous();
-            lw.bk = qkvB.narrow(0, D, D).contiguous();
-            lw.bv = qkvB.narrow(0, 2 * D, D).contiguous();
-            lw.wo = get(p + "attn.c_proj.weight").t().contiguous();
-            lw.bo = get(p + "attn.c_proj.bias");
-            lw.wUp = get(p + "mlp.c_fc.weight").t().contiguous();
-            lw.bUp = get(p + "mlp.c_fc.bias");
-            lw.wDown = get(p + "mlp.c_proj.weight").t().contiguous();
-            lw.bDown = get(p + "mlp.c_proj.bias");
-        }
-        w.lmHead = w.embed;
-        return w;
+// Reads tensors by name and converts them to float32 on the device.
+struct Loader {
+    const WeightStore& store;
+    at::Device device;
+    at::Tensor get(const std::string& name) const { return toTensor(*store.find(name), device); }
+    at::Tensor opt(const std::string& name) const { return store.find(name) ? get(name) : at::Tensor(); }
+};
+
+void buildGpt2(const ModelConfig& c, const Loader& in, TransformerWeights& w) {
+    const std::int64_t D = c.dModel;
+    w.embed = in.get("wte.weight");
+    w.posEmbed = in.get("wpe.weight");
+    w.finalW = in.get("ln_f.weight");
+    w.finalB = in.get("ln_f.bias");
+    for (int l = 0; l < c.nLayers; ++l) {
+        auto& lw = w.layers[static_cast<std::size_t>(l)];
+        const auto p = fmt::format("h.{}.", l);
+        lw.norm1W = in.get(p + "ln_1.weight");
+        lw.norm1B = in.get(p + "ln_1.bias");
+        lw.norm2W = in.get(p + "ln_2.weight");
+        lw.norm2B = in.get(p + "ln_2.bias");
+        // Conv1D stores [in, out]; split the fused q|k|v and transpose to [out, in].
+        const at::Tensor qkv = in.get(p + "attn.c_attn.weight"), qkvB = in.get(p + "attn.c_attn.bias");
+        lw.wq = qkv.narrow(1, 0, D).t().contiguous();
+        lw.wk = qkv.narrow(1, D, D).t().contiguous();
+        lw.wv = qkv.narrow(1, 2 * D, D).t().contiguous();
+        lw.bq = qkvB.narrow(0, 0, D).contiguous();
+        lw.bk = qkvB.narrow(0, D, D).contiguous();
+        lw.bv = qkvB.narrow(0, 2 * D, D).contiguous();
+        lw.wo = in.get(p + "attn.c_proj.weight").t().contiguous();
+        lw.bo = in.get(p + "attn.c_proj.bias");
+        lw.wUp = in.get(p + "mlp.c_fc.weight").t().contiguous();
+        lw.bUp = in.get(p + "mlp.c_fc.bias");
+        lw.wDown = in.get(p + "mlp.c_proj.weight").t().contiguous();
+        lw.bDown = in.get(p + "mlp.c_proj.bias");
     }
-    w.embed = get("model.embed_tokens.weight");
-    w.finalW = get("model.norm.weight");
+    w.lmHead = w.embed;
+}
+
+// GPT-NeoX's query_key_value rows are grouped per head: [q_h | k_h | v_h] for each head h
+// (GPTNeoXAttention views the product as [.., H, 3 * head_dim] before splitting).
+void buildGptNeox(const ModelConfig& c, const Loader& in, TransformerWeights& w) {
+    const std::int64_t H = c.nHeads, hd = c.headDim, D = c.dModel;
+    w.embed = in.get("gpt_neox.embed_in.weight");
+    w.finalW = in.get("gpt_neox.final_layer_norm.weight");
+    w.finalB = in.get("gpt_neox.final_layer_norm.bias");
+    for (int l = 0; l < c.nLayers; ++l) {
+        auto& lw = w.layers[static_cast<std::size_t>(l)];
+        const auto p = fmt::format("gpt_neox.layers.{}.", l);
+        lw.norm1W = in.get(p + "input_layernorm.weight");
+        lw.norm1B = in.get(p + "input_layernorm.bias");
+        lw.norm2W = in.get(p + "post_attention_layernorm.weight");
+        lw.norm2B = in.get(p + "post_attention_layernorm.bias");
+        const at::Tensor qkv = in.get(p + "attention.query_key_value.weight").view({H, 3, hd, D});
+        lw.wq = qkv.select(1, 0).reshape({H * hd, D}).contiguous();
+        lw.wk = qkv.select(1, 1).reshape({H * hd, D}).contiguous();
+        lw.wv = qkv.select(1, 2).reshape({H * hd, D}).contiguous();
+        if (const at::Tensor b = in.opt(p + "attention.query_key_value.bias"); b.defined()) {
+            const at::Tensor bv = b.view({H, 3, hd});
+            lw.bq = bv.select(1, 0).reshape({H * hd}).contiguous();
+            lw.bk = bv.select(1, 1).reshape({H * hd}).contiguous();
+            lw.bv = bv.select(1, 2).reshape({H * hd}).contiguous();
+        }
+        lw.wo = in.get(p + "attention.dense.weight");
+        lw.bo = in.opt(p + "attention.dense.bias");
+        lw.wUp = in.get(p + "mlp.dense_h_to_4h.weight");
+        lw.bUp = in.get(p + "mlp.dense_h_to_4h.bias");
+        lw.wDown = in.get(p + "mlp.dense_4h_to_h.weight");
+        lw.bDown = in.get(p + "mlp.dense_4h_to_h.bias");
+    }
+    w.lmHead = c.tieEmbeddings ? w.embed : in.get("embed_out.weight");
+}
+
+void buildOpt(const ModelConfig& c, const Loader& in, TransformerWeights& w) {
+    w.embed = in.get("decoder.embed_tokens.weight");
+    w.posEmbed = in.get("decoder.embed_positions.weight");
+    w.projectIn = in.opt("decoder.project_in.weight");
+    w.projectOut = in.opt("decoder.project_out.weight");
+    if (c.finalNorm) {
+        w.finalW = in.get("decoder.final_layer_norm.weight");
+        w.finalB = in.get("decoder.final_layer_norm.bias");
+    }
+    for (int l = 0; l < c.nLayers; ++l) {
+        auto& lw = w.layers[static_cast<std::size_t>(l)];
+        const auto p = fmt::format("decoder.layers.{}.", l);
+        lw.wq = in.get(p + "self_attn.q_proj.weight");
+        lw.wk = in.get(p + "self_attn.k_proj.weight");
+        lw.wv = in.get(p + "self_attn.v_proj.weight");
+        lw.wo = in.get(p + "self_attn.out_proj.weight");
+        lw.bq = in.opt(p + "self_attn.q_proj.bias");
+        lw.bk = in.opt(p + "self_attn.k_proj.bias");
+        lw.bv = in.opt(p + "self_attn.v_proj.bias");
+        lw.bo = in.opt(p + "self_attn.out_proj.bias");
+        lw.norm1W = in.get(p + "self_attn_layer_norm.weight");
+        lw.norm1B = in.get(p + "self_attn_layer_norm.bias");
+        lw.norm2W = in.get(p + "final_layer_norm.weight");
+        lw.norm2B = in.get(p + "final_layer_norm.bias");
+        lw.wUp = in.get(p + "fc1.weight");
+        lw.bUp = in.opt(p + "fc1.bias");
+        lw.wDown = in.get(p + "fc2.weight");
+        lw.bDown = in.opt(p + "fc2.bias");
+    }
+    w.lmHead = c.tieEmbeddings ? w.embed : in.get("lm_head.weight");
+}
+
+// Llama, Mistral, Qwen2/3, Gemma 1-3, Phi-3 and OLMo-2 (model.layers.N. names).
+void buildDecoder(const ModelConfig& c, const Loader& in, TransformerWeights& w) {
+    const std::int64_t Q = static_cast<std::int64_t>(c.nHeads) * c.headDim;
+    const std::int64_t KV = static_cast<std::int64_t>(c.nKvHeads) * c.headDim;
+    w.embed = in.get("model.embed_tokens.weight");
+    w.finalW = in.get("model.norm.weight");
     for (int l = 0; l < c.nLayers; ++l) {
         auto& lw = w.layers[static_cast<std::size_t>(l)];
         const auto p = fmt::format("model.layers.{}.", l);
-        lw.norm1W = get(p + "input_layernorm.weight");
-        lw.norm2W = get(p + "post_attention_layernorm.weight");
-        lw.wq = get(p + "self_attn.q_proj.weight");
-        lw.wk = get(p + "self_attn.k_proj.weight");
-        lw.wv = get(p + "self_attn.v_proj.weight");
-        lw.wo = get(p + "self_attn.o_proj.weight");
-        lw.bq = opt(p + "self_attn.q_proj.bias");
-        lw.bk = opt(p + "self_attn.k_proj.bias");
-        lw.bv = opt(p + "self_attn.v_proj.bias");
-        lw.bo = opt(p + "self_attn.o_proj.bias");
-        lw.sinks = opt(p + "self_attn.sinks");
-        if (c.qkNorm) {
-            lw.qNorm = get(p + "self_attn.q_norm.weight");
-            lw.kNorm = get(p + "self_attn.k_norm.weight");
+        if (c.family == Family::Phi3) { // fused rows: q | k | v, and gate | up (chunked in that order)
+            lw.wqkv = in.get(p + "self_attn.qkv_proj.weight");
+            lw.wq = lw.wqkv.narrow(0, 0, Q);
+            lw.wk = lw.wqkv.narrow(0, Q, KV);
+            lw.wv = lw.wqkv.narrow(0, Q + KV, KV);
+            lw.wGateUp = in.get(p + "mlp.gate_up_proj.weight");
+            lw.wGate = lw.wGateUp.narrow(0, 0, c.dFf);
+            lw.wUp = lw.wGateUp.narrow(0, c.dFf, c.dFf);
+        } else {
+            lw.wq = in.get(p + "self_attn.q_proj.weight");
+            lw.wk = in.get(p + "self_attn.k_proj.weight");
+            lw.wv = in.get(p + "self_attn.v_proj.weight");
+            lw.bq = in.opt(p + "self_attn.q_proj.bias");
+            lw.bk = in.opt(p + "self_attn.k_proj.bias");
+            lw.bv = in.opt(p + "self_attn.v_proj.bias");
+            lw.wGate = in.get(p + "mlp.gate_proj.weight");
+            lw.wUp = in.get(p + "mlp.up_proj.weight");
         }
-        lw.wGate = get(p + "mlp.gate_proj.weight");
-        lw.wUp = get(p + "mlp.up_proj.weight");
-        lw.wDown = get(p + "mlp.down_proj.weight");
+        lw.wo = in.get(p + "self_attn.o_proj.weight");
+        lw.bo = in.opt(p + "self_attn.o_proj.bias");
+        lw.wDown = in.get(p + "mlp.down_proj.weight");
+        lw.sinks = in.opt(p + "self_attn.sinks");
+        if (c.qkNorm != QkNorm::None) {
+            lw.qNorm = in.get(p + "self_attn.q_norm.weight");
+            lw.kNorm = in.get(p + "self_attn.k_norm.weight");
+        }
+        switch (c.layout) {
+        case BlockLayout::Sandwich:
+            lw.norm1W = in.get(p + "input_layernorm.weight");
+            lw.postAttnW = in.get(p + "post_attention_layernorm.weight");
+            lw.norm2W = in.get(p + "pre_feedforward_layernorm.weight");
+            lw.postMlpW = in.get(p + "post_feedforward_layernorm.weight");
+            break;
+        case BlockLayout::PostSublayer:
+            lw.postAttnW = in.get(p + "post_attention_layernorm.weight");
+            lw.postMlpW = in.get(p + "post_feedforward_layernorm.weight");
+            break;
+        default:
+            lw.norm1W = in.get(p + "input_layernorm.weight");
+            lw.norm2W = in.get(p + "post_attention_layernorm.weight");
+        }
     }
-    w.lmHead = c.tieEmbeddings ? w.embed : get("lm_head.weight");
+    w.lmHead = c.tieEmbeddings ? w.embed : in.get("lm_head.weight");
+}
+
+// Gemma's RMSNorm multiplies by (1 + w) (GemmaRMSNorm); folding the 1 in once lets every RMSNorm
+// share one code path.
+void foldPlusOne(TransformerWeights& w) {
+    auto fold = [](at::Tensor& t) {
+        if (t.defined()) t = t + 1.0;
+    };
+    fold(w.finalW);
+    for (auto& l : w.layers)
+        for (at::Tensor* t : {&l.norm1W, &l.norm2W, &l.postAttnW, &l.postMlpW, &l.qNorm, &l.kNorm})
+            fold(*t);
+}
+
+TransformerWeights buildWeights(const ModelConfig& c, const WeightStore& store, at::Device device) {
+    const Loader in{store, device};
+    TransformerWeights w;
+    w.layers.resize(static_cast<std::size_t>(c.nLayers));
+    switch (c.family) {
+    case Family::Gpt2:
+        buildGpt2(c, in, w);
+        break;
+    case Family::GptNeox:
+        buildGptNeox(c, in, w);
+        break;
+    case Family::Opt:
+        buildOpt(c, in, w);
+        break;
+    default:
+        buildDecoder(c, in, w);
+    }
+    if (c.normKind == NormType::RmsPlusOne) foldPlusOne(w);
     return w;
 }
 
@@ -319,15 +484,30 @@ at::Tensor runLayers(const ModelConfig& c, const TransformerWeights& w, at::Tens
     }
     if (ctx.residuals) ctx.residuals->resize(static_cast<std::size_t>(c.nLayers + 1));
 
-    const bool llama = c.family == Family::Llama;
-    const bool rotateAtAttention = llama && cache && cache->unrotatedKeys;
+    const bool rotary = c.usesRope();
+    const bool rotateAtAttention = rotary && cache && cache->unrotatedKeys;
     // Dynamic NTK's sequence length, as HF's rotary embedding takes it: the highest position of
     // the pass + 1 (cached keys keep the rotation of the pass that computed them), unless the
     // caller feeds one long pass in chunks. Rotated at attention time, all keys and queries of
     // the pass share the frequencies of its last slot.
     const std::int64_t ropeLength = ctx.ropeLength > 0 ? ctx.ropeLength : pos + T;
-    const RopeTables rope = llama ? ropeTables(c, pos, T, ropeLength, x) : RopeTables{};
-    const RopeTables keyRope = rotateAtAttention ? ropeTables(c, 0, slot + T, ropeLength, x) : RopeTables{};
+    // One set of tables per RoPE kind (Gemma 3's local layers have their own), made on first use.
+    struct Tables {
+        RopeTables rope, keyRope;
+        bool made = false;
+    };
+    Tables tables[2];
+    auto tablesFor = [&](int layer) -> const Tables& {
+        const bool local = c.localRopeTheta > 0 && c.windowOf(layer) > 0;
+        Tables& t = tables[local ? 1 : 0];
+        if (!t.made) {
+            const RopeKind kind = ropeKindOf(c, layer);
+            t.rope = ropeTables(c, kind, pos, T, ropeLength, x);
+            if (rotateAtAttention) t.keyRope = ropeTables(c, kind, 0, slot + T, ropeLength, x);
+            t.made = true;
+        }
+        return t;
+    };
     const std::vector<std::int64_t>* slotPositions = cache && cache->evicted() ? &cache->positions : nullptr;
     // The stream is updated in place once this pass owns it: not the caller's tensor (a prepared
     // prompt's kept stream), not one kept in ctx.residuals, not part of an autograd graph.
@@ -340,36 +520,61 @@ at::Tensor runLayers(const ModelConfig& c, const TransformerWeights& w, at::Tens
         stream = stream + y;
         ownStream = !ctx.residuals && !stream.requires_grad();
     };
+    auto postNorm = [&](const at::Tensor& y, const at::Tensor& weight) {
+        return weight.defined() ? rmsNorm(y, weight, c.normEps) : y;
+    };
     for (int l = firstLayer; l < c.nLayers; ++l) {
         const auto& lw = w.layers[static_cast<std::size_t>(l)];
         if (ctx.residuals) (*ctx.residuals)[static_cast<std::size_t>(l)] = x;
         if (norms) reportNorms(obs, l, shownPos, x);
         if (states) reportStates(obs, l, shownPos, x);
-        const at::Tensor h = norm(c, x, lw.norm1W, lw.norm1B);
+        // OLMo-2 and post-LN OPT normalise sublayer outputs (or sums) instead of inputs.
+        const bool preNorm = c.layout != BlockLayout::PostSublayer && c.layout != BlockLayout::PostLn;
+        const at::Tensor h = preNorm ? norm(c, x, lw.norm1W, lw.norm1B) : x;
         auto [q, k, v] = projectQkv(c, lw, h);
-        if (lw.qNorm.defined()) { // Qwen3: per head, before RoPE
+        if (c.qkNorm == QkNorm::PerHead) { // Qwen3, Gemma 3: each head over head_dim, before RoPE
             q = rmsNorm(q, lw.qNorm, c.normEps);
             k = rmsNorm(k, lw.kNorm, c.normEps);
         }
-        if (llama) {
-            q = applyRope(q, rope);
-            if (!rotateAtAttention) k = applyRope(k, rope);
+        if (rotary) {
+            const Tables& t = tablesFor(l);
+            q = applyRope(q, t.rope);
+            if (!rotateAtAttention) k = applyRope(k, t.rope);
         }
         if (obs && obs->wantsKvNorms(l)) reportKvNorms(c, obs, l, shownPos, k, v);
         if (obs && obs->wantsHeadValues(l)) reportHeadValues(c, lw, obs, l, shownPos, v);
         if (cache) std::tie(k, v) = appendToCache(*cache, l, k, v);
-        if (rotateAtAttention) k = applyRope(k, keyRope);
+        if (rotateAtAttention) k = applyRope(k, tablesFor(l).keyRope);
 
         AttentionInputs in{q, k, v, lw.sinks, slot, l, ctx.interventions, slotPositions};
         at::Tensor a = attend(c, in, obs).transpose(1, 2).reshape({B, T, c.nHeads * hd});
-        addResidual(x, splitLinear(a, lw.wo, lw.bo));
-        addResidual(x, mlp(c, lw, norm(c, x, lw.norm2W, lw.norm2B)));
+        const at::Tensor attnOut = splitLinear(a, lw.wo, lw.bo);
+        switch (c.layout) {
+        case BlockLayout::Parallel: { // GPT-NeoX: both sublayers read the same input
+            const at::Tensor m = mlp(c, lw, norm(c, x, lw.norm2W, lw.norm2B));
+            addResidual(x, attnOut);
+            addResidual(x, m);
+            break;
+        }
+        case BlockLayout::PostLn: // OPT-350m: the norm follows each residual sum
+            x = norm(c, x + attnOut, lw.norm1W, lw.norm1B);
+            x = norm(c, x + mlp(c, lw, x), lw.norm2W, lw.norm2B);
+            ownStream = false;
+            break;
+        case BlockLayout::PostSublayer:
+            addResidual(x, postNorm(attnOut, lw.postAttnW));
+            addResidual(x, postNorm(mlp(c, lw, x), lw.postMlpW));
+            break;
+        default: // PreNorm, and Gemma's Sandwich with post-norms on both outputs
+            addResidual(x, postNorm(attnOut, lw.postAttnW));
+            addResidual(x, postNorm(mlp(c, lw, norm(c, x, lw.norm2W, lw.norm2B)), lw.postMlpW));
+        }
     }
     if (ctx.residuals) (*ctx.residuals)[static_cast<std::size_t>(c.nLayers)] = x;
     if (norms) reportNorms(obs, c.nLayers, shownPos, x);
     if (states) reportStates(obs, c.nLayers, shownPos, x);
     if (cache) cache->length += T;
-    return norm(c, x, w.finalW, w.finalB);
+    return c.finalNorm ? norm(c, x, w.finalW, w.finalB) : x;
 }
 
 } // namespace
@@ -394,7 +599,11 @@ at::Tensor forwardHidden(const ModelConfig& c, const TransformerWeights& w, cons
     const std::int64_t T = tokens.size(1);
     const std::int64_t pos = ctx.positionStart >= 0 ? ctx.positionStart : (ctx.cache ? ctx.cache->length : 0);
     at::Tensor x = at::embedding(w.embed, tokens);
-    if (c.family == Family::Gpt2) x = x + w.posEmbed.narrow(0, pos, T);
+    // Gemma: times sqrt(hidden) rounded to the activations' type, as GemmaModel's normalizer.
+    if (c.embedScale) x = x * static_cast<float>(std::sqrt(static_cast<double>(c.dModel)));
+    if (w.projectIn.defined()) x = splitLinear(x, w.projectIn);
+    // Learned positions; OPT's table starts at row 2 (OPTLearnedPositionalEmbedding's offset).
+    if (c.learnedPositions()) x = x + w.posEmbed.narrow(0, pos + c.positionOffset, T);
     return runLayers(c, w, x, 0, ctx);
 }
 
@@ -403,9 +612,13 @@ at::Tensor forwardFromLayer(const ModelConfig& c, const TransformerWeights& w, c
     return runLayers(c, w, x, firstLayer, ctx);
 }
 
-at::Tensor projectLogits(const TransformerWeights& w, const at::Tensor& hidden) {
+at::Tensor projectLogits(const ModelConfig& c, const TransformerWeights& w, const at::Tensor& hidden) {
     const BlasThreadScope oneThreadPool(inferencePass(hidden));
-    return splitLinear(hidden, w.lmHead);
+    at::Tensor logits =
+        splitLinear(w.projectOut.defined() ? splitLinear(hidden, w.projectOut) : hidden, w.lmHead);
+    if (c.finalSoftcap > 0) // Gemma 2: cap * tanh(logits / cap)
+        logits = at::tanh(logits / c.finalSoftcap) * c.finalSoftcap;
+    return logits;
 }
 
 } // namespace sinkscope::detail

@@ -18,15 +18,19 @@ struct LayerWeights {
     at::Tensor wq, wk, wv, wo, bq, bk, bv, bo;
     at::Tensor wGate, wUp, wDown, bUp, bDown; // GPT-2: c_fc = wUp/bUp, c_proj = wDown/bDown
     at::Tensor sinks;                         // learned sink logits [nHeads], SinkLogit only
-    at::Tensor qNorm, kNorm;                  // Qwen3: RMSNorm weights [headDim] for q and k heads
+    at::Tensor qNorm, kNorm;                  // q/k RMSNorm weights: [headDim] per head, or full width
+    // Norms on a sublayer's output (Gemma 2/3 post-norms, OLMo-2); undefined when absent. Gemma's
+    // (1 + w) is folded into every RMSNorm weight at load, so all RMSNorms compute x / rms(x) * w.
+    at::Tensor postAttnW, postMlpW;
     // Set by fuseProjections (inference): q|k|v and gate|up stacked row-wise, the separate weights
     // above then being views of them. Undefined: project with the separate weights.
     at::Tensor wqkv, bqkv, wGateUp;
 };
 
 struct TransformerWeights {
-    at::Tensor embed;    // [V, D]
-    at::Tensor posEmbed; // [P, D], GPT-2 only
+    at::Tensor embed;                 // [V, D]
+    at::Tensor posEmbed;              // [P, D], learned positions (GPT-2, OPT) only
+    at::Tensor projectIn, projectOut; // OPT-350m: [D, E] after the embedding, [E, D] before the head
     at::Tensor finalW, finalB;
     at::Tensor lmHead; // [V, D]; aliases embed when tied
     std::vector<LayerWeights> layers;
@@ -85,7 +89,7 @@ at::Tensor forwardHidden(const ModelConfig& c, const TransformerWeights& w, cons
 at::Tensor forwardFromLayer(const ModelConfig& c, const TransformerWeights& w, const at::Tensor& x,
                             int firstLayer, ForwardContext& ctx);
 
-// Logits [B, T, V] from final hidden states.
-at::Tensor projectLogits(const TransformerWeights& w, const at::Tensor& hidden);
+// Logits [B, T, V] from final hidden states (soft-capped where the config says so).
+at::Tensor projectLogits(const ModelConfig& c, const TransformerWeights& w, const at::Tensor& hidden);
 
 } // namespace sinkscope::detail

@@ -18,7 +18,7 @@ at::Tensor toTensor(const std::vector<std::int64_t>& v, int rows, int cols, std:
 double batchLoss(const ModelConfig& c, const TransformerWeights& w, const Batch& b) {
     c10::NoGradGuard noGrad;
     ForwardContext ctx;
-    at::Tensor logits = projectLogits(w, forwardHidden(c, w, toTensor(b.inputs, b.rows, b.cols), ctx));
+    at::Tensor logits = projectLogits(c, w, forwardHidden(c, w, toTensor(b.inputs, b.rows, b.cols), ctx));
     return at::cross_entropy_loss(logits.view({-1, logits.size(-1)}),
                                   toTensor(b.targets, b.rows, b.cols).view({-1}))
         .item<double>();
@@ -36,7 +36,7 @@ void probeSinks(const ModelConfig& c, const TransformerWeights& w, const Batch& 
         ForwardContext ctx{&obs, nullptr};
         const std::size_t off = static_cast<std::size_t>(r) * static_cast<std::size_t>(probes.cols);
         at::Tensor logits =
-            projectLogits(w, forwardHidden(c, w, toTensor(probes.inputs, 1, probes.cols, off), ctx));
+            projectLogits(c, w, forwardHidden(c, w, toTensor(probes.inputs, 1, probes.cols, off), ctx));
         loss += at::cross_entropy_loss(logits.view({-1, logits.size(-1)}),
                                        toTensor(probes.targets, 1, probes.cols, off).view({-1}))
                     .item<double>();

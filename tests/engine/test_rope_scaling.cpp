@@ -115,9 +115,9 @@ TEST(RopeScaling, YarnResolvesFactorAndAttentionFactorAsTransformersDoes) {
 
 TEST(RopeScaling, RefusalsNameTheValue) {
     EXPECT_EQ(refusal(llamaJson(R"("rope_scaling":{"rope_type":"foo","factor":2})")),
-              "c.json: rope_scaling type 'foo' is not supported (llama3, linear, dynamic, yarn)");
+              "c.json: rope_scaling type 'foo' is not supported (llama3, linear, dynamic, yarn, longrope)");
     EXPECT_EQ(refusal(llamaJson(R"("rope_parameters":{"rope_type":"longrope"})")),
-              "c.json: rope_parameters type 'longrope' is not supported (llama3, linear, dynamic, yarn)");
+              "c.json: rope_parameters type 'longrope' needs 'short_factor'");
     EXPECT_EQ(refusal(llamaJson(R"("rope_scaling":{"rope_type":"linear"})")),
               "c.json: rope_scaling type 'linear' needs 'factor'");
     EXPECT_EQ(refusal(llamaJson(R"("rope_scaling":{"rope_type":"llama3","factor":8,"low_freq_factor":1})")),
@@ -226,7 +226,7 @@ TEST(Qwen3Config, ReadsQkNormHeadDimAndHfDefaults) {
                     R"("intermediate_size":8,"vocab_size":10,"head_dim":16,"use_sliding_window":false,)"
                     R"("layer_types":["full_attention"],"bos_token_id":3})");
     EXPECT_EQ(q.family, Family::Llama);
-    EXPECT_TRUE(q.qkNorm);
+    EXPECT_EQ(q.qkNorm, QkNorm::PerHead);
     EXPECT_EQ(q.headDim, 16);
     EXPECT_EQ(q.normEps, 1e-6);
     EXPECT_EQ(q.maxPositions, 32768);
@@ -248,16 +248,8 @@ TEST(Qwen3Config, ReadsQkNormHeadDimAndHfDefaults) {
     EXPECT_TRUE(parsed(llamaJson(R"("attention_bias":true)")).outputBias);
     // The round trip keeps the family, head_dim and q/k norms.
     const auto back = parsed(toHfConfigJson(q));
-    EXPECT_TRUE(back.qkNorm);
+    EXPECT_EQ(back.qkNorm, QkNorm::PerHead);
     EXPECT_EQ(back.headDim, 16);
-}
-
-TEST(Qwen3Config, SlidingWindowsAreRefusedByName) {
-    EXPECT_EQ(refusal(llamaJson(R"("use_sliding_window":true,"sliding_window":4096,"max_window_layers":28)",
-                                "qwen3")),
-              "c.json: use_sliding_window true is not supported (sliding-window layers)");
-    EXPECT_EQ(refusal(llamaJson(R"("layer_types":["full_attention","sliding_attention"])", "qwen3")),
-              "c.json: layer_types entry \"sliding_attention\" is not supported (full_attention)");
 }
 
 // The published config.json files of two models researchers study, with their parameter counts
@@ -277,7 +269,7 @@ TEST(RealConfigs, ParseWithTheirPublishedParameterCounts) {
 
     auto qwen = loadHfConfig(dataPath("configs/Qwen3-0.6B.config.json"));
     ASSERT_TRUE(qwen.ok()) << qwen.error().message;
-    EXPECT_TRUE(qwen->qkNorm);
+    EXPECT_EQ(qwen->qkNorm, QkNorm::PerHead);
     EXPECT_EQ(qwen->headDim, 128);
     EXPECT_EQ(qwen->dModel, 1024);
     EXPECT_EQ(qwen->rope.type, RopeScalingType::None);

@@ -156,7 +156,7 @@ TEST(RopeScaling, StreamingPositionShiftRotatesKeptKeysWithTheScaledFrequencies)
     }
 }
 
-// Unknown rope types and Qwen3 sliding windows: the CLI exits non-zero with one line naming the value.
+// Unknown rope types, model types and layer types: the CLI exits non-zero with one line naming the value.
 TEST(ModelFamiliesCli, RefusalsAreOneLineNamingTheValue) {
     TempDir t;
     const auto copyWithConfig = [&](const std::string& model, const std::string& dir, auto&& edit) {
@@ -167,13 +167,17 @@ TEST(ModelFamiliesCli, RefusalsAreOneLineNamingTheValue) {
         t.write(dir + "/config.json", j.dump(2));
     };
     copyWithConfig("tiny_llama_linear", "foo", [](nlohmann::json& j) { j["rope_scaling"]["type"] = "foo"; });
-    copyWithConfig("tiny_qwen3", "swa", [](nlohmann::json& j) {
-        j["use_sliding_window"] = true;
-        j["sliding_window"] = 8;
+    copyWithConfig("tiny_qwen3", "mamba", [](nlohmann::json& j) { j["model_type"] = "mamba"; });
+    copyWithConfig("tiny_gemma3", "chunked", [](nlohmann::json& j) {
+        j["layer_types"] = {"sliding_attention", "chunked_attention", "sliding_attention", "full_attention"};
     });
     for (const auto& [dir, expected] : std::vector<std::pair<std::string, std::string>>{
-             {"foo", "rope_scaling type 'foo' is not supported (llama3, linear, dynamic, yarn)"},
-             {"swa", "use_sliding_window true is not supported (sliding-window layers)"}}) {
+             {"foo", "rope_scaling type 'foo' is not supported (llama3, linear, dynamic, yarn, longrope)"},
+             {"mamba",
+              "model_type 'mamba' is not supported (gpt2, llama, mistral, qwen2, qwen3, gemma, gemma2, "
+              "gemma3_text, gpt_neox, phi3, olmo2, opt)"},
+             {"chunked", "layer_types entry \"chunked_attention\" is not supported (sliding_attention, "
+                         "full_attention)"}}) {
         const auto r = runCli("run --model " + t.path(dir) + " --token-ids 1,2");
         EXPECT_EQ(r.code, 1) << r.out;
         EXPECT_NE(r.out.find(expected), std::string::npos) << r.out;

@@ -176,7 +176,7 @@ TEST(Trainer, OneStepLowersTheLossOnAFixedBatch) {
     for (int step = 1; step <= 3; ++step) {
         sd::ForwardContext ctx;
         at::Tensor inputs = at::tensor(at::ArrayRef<std::int64_t>(b.inputs)).view({2, 8});
-        at::Tensor logits = sd::projectLogits(w, sd::forwardHidden(c, w, inputs, ctx));
+        at::Tensor logits = sd::projectLogits(c, w, sd::forwardHidden(c, w, inputs, ctx));
         at::cross_entropy_loss(logits.view({16, -1}), at::tensor(at::ArrayRef<std::int64_t>(b.targets)))
             .backward();
         opt.clipGradNorm(1.0);
@@ -200,7 +200,7 @@ TEST(Trainer, CheckpointReloadsToIdenticalLogits) {
     sd::ForwardContext ctx;
     at::Tensor expected =
         sd::projectLogits(
-            w, sd::forwardHidden(
+            c, w, sd::forwardHidden(
                    c, w, at::tensor(std::vector<std::int64_t>(ids.begin(), ids.end())).view({1, 7}), ctx))
             .contiguous();
     ASSERT_EQ(static_cast<std::int64_t>(out->logits.size()), expected.numel());
