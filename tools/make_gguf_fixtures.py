@@ -18,7 +18,8 @@ Writes (relative to the repository root):
   tests/data/tokenizers/gguf/{spm,gpt2style,llama3style}.gguf
                                            vocabulary-only files converted from the tokenizer
                                            fixtures beside them, as llama.cpp's converter would
-  fuzz/corpus/gguf/*                       small seeds for fuzz/fuzz_gguf.cpp
+  fuzz/corpus/gguf/*                       small seeds for fuzz/targets/gguf.cpp (block_types.gguf:
+                                           one row of every block type)
 
 The model files embed a hand-made 100-piece SentencePiece ("llama") vocabulary: tiny_llama has
 vocab 100 and ships no tokenizer. The q/k projections are stored permuted the way
@@ -371,6 +372,16 @@ def fuzz_seeds() -> dict[str, bytes]:
     w.add_tensor("t", 12, [256, 1], bytes(144))  # one Q4_K block
     w.add_tensor("u", 14, [256], bytes(210))  # one Q6_K block
     seeds["types.gguf"] = w.to_bytes()
+    # One row of every block type the engine decodes, quantized from normal data, and two it
+    # refuses by name (MXFP4, IQ2_XXS: blocks of 17 and 66 bytes).
+    w = GgufWriter()
+    rng = np.random.default_rng(5)
+    for name in gguf_quants.QUANT_TYPES:
+        w.add_tensor(name.lower(), gguf_quants.TYPES[name], [256, 1],
+                     gguf_quants.quantize(name, rng.standard_normal(256).astype(np.float32)))
+    w.add_tensor("mxfp4", 39, [32], bytes(range(17)))
+    w.add_tensor("iq2_xxs", 16, [256], bytes(66))
+    seeds["block_types.gguf"] = w.to_bytes()
     return seeds
 
 
