@@ -114,4 +114,5 @@ constexpr std::size_t kQ3_KBytes = 32 + 64 + 12 + 2;      // hmask[32], 2-bit qs
 constexpr std::size_t kQ4_KBytes = 2 + 2 + 12 + 128;      // d, dmin, scales[12], nibbles[128]
 constexpr std::size_t kQ5_KBytes = 2 + 2 + 12 + 32 + 128; // d, dmin, scales[12], qh[32], nibbles
 constexpr std::size_t kQ6_KBytes = 128 + 64 + 16 + 2;     // ql[128], qh[64], int8 scales[16], d
+
 } // namespace sinkscope
