@@ -18,7 +18,8 @@ Writes (relative to the repository root):
   tests/data/tokenizers/gguf/{spm,gpt2style,llama3style}.gguf
                                            vocabulary-only files converted from the tokenizer
                                            fixtures beside them, as llama.cpp's converter would
-  fuzz/corpus/gguf/*                       small seeds for fuzz/fuzz_gguf.cpp
+  fuzz/corpus/gguf/*                       small seeds for fuzz/targets/gguf.cpp (block_types.gguf:
+                                           one row of every block type)
 
 The model files embed a hand-made 100-piece SentencePiece ("llama") vocabulary: tiny_llama has
 vocab 100 and ships no tokenizer. The q/k projections are stored permuted the way
@@ -37,6 +38,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import gguf_quants  # noqa: E402
 from reference_model import llama_from_hf  # noqa: E402
 from safetensors_io import load_file, load_model_dir, save_file  # noqa: E402
 
@@ -50,8 +52,12 @@ CORPUS = REPO / "fuzz" / "corpus" / "gguf"
 U8, I8, U16, I16, U32, I32, F32V, BOOL, STRING, ARRAY, U64, I64, F64 = range(13)
 _SCALAR = {U8: "<B", I8: "<b", U16: "<H", I16: "<h", U32: "<I", I32: "<i", F32V: "<f", BOOL: "<?",
            U64: "<Q", I64: "<q", F64: "<d"}
-# ggml tensor types
+# ggml tensor types (every block type gguf_quants.TYPES names can be written)
 T_F32, T_F16, T_Q4_0, T_Q8_0, T_BF16 = 0, 1, 2, 8, 30
+# llama.cpp's general.file_type (LLAMA_FTYPE_*) of a file whose matrices are mostly one type; for
+# the k-quants the "_S" variant, whose matrices are all of that type
+FILE_TYPE = {T_F32: 0, T_F16: 1, T_Q4_0: 2, 3: 3, T_Q8_0: 7, 6: 8, 7: 9, 10: 10, 11: 11, 12: 14, 13: 16,
+             14: 18, T_BF16: 32}
 # token types (llama.cpp's LLAMA_TOKEN_TYPE_*, the same numbers as sentencepiece's piece types)
 NORMAL, UNKNOWN, CONTROL, USER_DEFINED, UNUSED, BYTE = 1, 2, 3, 4, 5, 6
 
@@ -106,56 +112,23 @@ class GgufWriter:
         return bytes(out)
 
 
-# --- quantizers, following ggml's reference quantize_row_*_ref ----------------------------------
+# --- tensor encoding (the block quantizers live in gguf_quants.py) ------------------------------
 
-def _roundf(x: np.ndarray) -> np.ndarray:  # C's roundf: halves away from zero
-    return np.sign(x) * np.floor(np.abs(x) + np.float32(0.5))
-
-
-def quantize_q8_0(x: np.ndarray) -> bytes:
-    """Blocks of 32: f16 scale d = max|x| / 127, then 32 int8 round(x / d)."""
-    blocks = np.asarray(x, dtype=np.float32).reshape(-1, 32)
-    amax = np.abs(blocks).max(axis=1)
-    d = (amax / np.float32(127)).astype(np.float32)
-    inv = np.where(d != 0, np.float32(1) / np.where(d != 0, d, 1), 0).astype(np.float32)
-    q = _roundf(blocks * inv[:, None]).astype(np.int8)
-    out = bytearray()
-    for i in range(blocks.shape[0]):
-        out += np.float16(d[i]).tobytes() + q[i].tobytes()
-    return bytes(out)
-
-
-def quantize_q4_0(x: np.ndarray) -> bytes:
-    """Blocks of 32: f16 scale d = (value of largest magnitude) / -8, nibbles q = x / d + 8;
-    byte j holds element j (low nibble) and element j + 16 (high nibble)."""
-    blocks = np.asarray(x, dtype=np.float32).reshape(-1, 32)
-    out = bytearray()
-    for b in blocks:
-        m = b[np.argmax(np.abs(b))]
-        d = np.float32(m / np.float32(-8))
-        inv = np.float32(1) / d if d != 0 else np.float32(0)
-        q = np.minimum(15, np.trunc(b * inv + np.float32(8.5)).astype(np.int8)).astype(np.uint8)
-        out += np.float16(d).tobytes() + (q[:16] | (q[16:] << 4)).astype(np.uint8).tobytes()
-    return bytes(out)
+def block_elements(ttype: int) -> int:
+    """Elements per block: 1 for the plain types."""
+    return 1 if ttype in (T_F32, T_F16, T_BF16) else gguf_quants.block_size(ttype)[0]
 
 
 def dequantize(data: bytes, ttype: int, shape) -> np.ndarray:
-    """The float32 values a reader gets back from encode_tensor's bytes (Q8_0 and Q4_0 decoded by
-    their block layout; the plain types exactly)."""
+    """The float32 values a reader gets back from encode_tensor's bytes (plain types exactly; block
+    types through gguf_quants' float64 decoder, whose exact values a float32 reader rounds once)."""
     if ttype == T_F32:
         return np.frombuffer(data, "<f4").reshape(shape)
     if ttype == T_F16:
         return np.frombuffer(data, "<f2").astype(np.float32).reshape(shape)
     if ttype == T_BF16:
         return (np.frombuffer(data, "<u2").astype(np.uint32) << 16).view(np.float32).reshape(shape)
-    size = {T_Q8_0: 34, T_Q4_0: 18}[ttype]
-    raw = np.frombuffer(data, np.uint8).reshape(-1, size)
-    d = raw[:, :2].copy().view("<f2").astype(np.float32)
-    if ttype == T_Q8_0:
-        q = raw[:, 2:].view(np.int8).astype(np.float32)
-    else:
-        q = np.concatenate([raw[:, 2:] & 15, raw[:, 2:] >> 4], axis=1).astype(np.float32) - 8
-    return (d * q).reshape(shape)
+    return gguf_quants.dequantize(ttype, data, shape).astype(np.float32)
 
 
 def encode_tensor(x: np.ndarray, ttype: int) -> bytes:
@@ -166,11 +139,7 @@ def encode_tensor(x: np.ndarray, ttype: int) -> bytes:
         return x.astype("<f2").tobytes()
     if ttype == T_BF16:  # the weights are already BF16 values: truncation is exact
         return (x.view(np.uint32) >> 16).astype("<u2").tobytes()
-    if ttype == T_Q8_0:
-        return quantize_q8_0(x)
-    if ttype == T_Q4_0:
-        return quantize_q4_0(x)
-    raise ValueError(ttype)
+    return gguf_quants.quantize(ttype, x)
 
 
 # --- model fixtures ----------------------------------------------------------------------------
@@ -211,8 +180,9 @@ def add_spm_tokenizer(w: GgufWriter, tokens, scores, types, bos=1, eos=2, unk=0,
 
 def llama_gguf(t: dict, cfg: dict, quant: int, plain: int, alignment: int = 32, vocab=None,
                stored: dict | None = None) -> bytes:
-    """t: HF tensor name -> float32 array. quant: the type for 2-D tensors whose rows fit its blocks;
-    plain: the type for 2-D tensors that do not. Norms are always F32, as llama.cpp keeps them.
+    """t: HF tensor name -> float32 array. quant: the type for 2-D tensors whose rows fit its blocks
+    (any type of gguf_quants, e.g. 12 for Q4_K: rows of 256); plain: the type for 2-D tensors that
+    do not. Norms are always F32, as llama.cpp keeps them.
     stored, when given, receives the values a reader decodes, under the HF names and layout."""
     H, KV, L = cfg["num_attention_heads"], cfg["num_key_value_heads"], cfg["num_hidden_layers"]
     w = GgufWriter(alignment)
@@ -227,7 +197,7 @@ def llama_gguf(t: dict, cfg: dict, quant: int, plain: int, alignment: int = 32, 
     w.add("llama.attention.layer_norm_rms_epsilon", F32V, cfg["rms_norm_eps"])
     w.add("llama.rope.freq_base", F32V, cfg["rope_theta"])
     w.add("llama.rope.dimension_count", U32, cfg["hidden_size"] // H)
-    w.add("general.file_type", U32, {T_F32: 0, T_Q8_0: 7, T_Q4_0: 2}[quant])
+    w.add("general.file_type", U32, FILE_TYPE[quant])
     tokens, scores, types = vocab if vocab else tiny_spm_vocab()
     add_spm_tokenizer(w, tokens, scores, types)
 
@@ -236,7 +206,7 @@ def llama_gguf(t: dict, cfg: dict, quant: int, plain: int, alignment: int = 32, 
         if x.ndim == 1:
             ttype = T_F32
         else:
-            ttype = quant if x.shape[1] % 32 == 0 or quant == T_F32 else plain
+            ttype = quant if x.shape[1] % block_elements(quant) == 0 else plain
         if stored is not None:  # blocks run along rows, so permuting rows commutes with quantizing
             stored[hf_name] = dequantize(encode_tensor(x, ttype), ttype, x.shape)
         if permute_heads:
@@ -402,6 +372,16 @@ def fuzz_seeds() -> dict[str, bytes]:
     w.add_tensor("t", 12, [256, 1], bytes(144))  # one Q4_K block
     w.add_tensor("u", 14, [256], bytes(210))  # one Q6_K block
     seeds["types.gguf"] = w.to_bytes()
+    # One row of every block type the engine decodes, quantized from normal data, and two it
+    # refuses by name (MXFP4, IQ2_XXS: blocks of 17 and 66 bytes).
+    w = GgufWriter()
+    rng = np.random.default_rng(5)
+    for name in gguf_quants.QUANT_TYPES:
+        w.add_tensor(name.lower(), gguf_quants.TYPES[name], [256, 1],
+                     gguf_quants.quantize(name, rng.standard_normal(256).astype(np.float32)))
+    w.add_tensor("mxfp4", 39, [32], bytes(range(17)))
+    w.add_tensor("iq2_xxs", 16, [256], bytes(66))
+    seeds["block_types.gguf"] = w.to_bytes()
     return seeds
 
 

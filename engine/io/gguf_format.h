@@ -79,6 +79,10 @@ enum class GgmlType : std::uint32_t {
     BF16 = 30,
     TQ1_0 = 34,
     TQ2_0 = 35,
+    MXFP4 = 39,
+    NVFP4 = 40,
+    Q1_0 = 41,
+    Q2_0 = 42,
 };
 
 // Storage of one ggml type: elements per block and bytes per block (1 and the element size for
@@ -90,15 +94,25 @@ struct GgmlTypeTraits {
     std::uint32_t blockBytes;
 };
 
-// nullptr for ids that are unknown or were removed from the format (4, 5, 31-33, 36-38).
+// nullptr for ids that are unknown or were removed from the format (4, 5, 31-33, 36-38, 43 on).
 const GgmlTypeTraits* ggmlTypeTraits(std::uint32_t type);
 // "Q4_K", or "type N" for unknown ids.
 std::string ggmlTypeName(std::uint32_t type);
 
-// Block sizes of the types SinkScope dequantizes (ggml-common.h's block_q* structs).
-constexpr std::size_t kQ8_0Block = 32, kQ8_0Bytes = 2 + 32;             // f16 d, int8 q[32]
-constexpr std::size_t kQ4_0Block = 32, kQ4_0Bytes = 2 + 16;             // f16 d, nibbles[16]
-constexpr std::size_t kQ4_KBlock = 256, kQ4_KBytes = 2 + 2 + 12 + 128;  // d, dmin, scales, nibbles
-constexpr std::size_t kQ6_KBlock = 256, kQ6_KBytes = 128 + 64 + 16 + 2; // ql, qh, scales, d
+// Block sizes of the types SinkScope dequantizes (ggml-common.h's block_* structs, fields in file
+// order; f16 values are 2 bytes, "qh" holds the high bits of the quants).
+constexpr std::size_t kQ8_0Block = 32, kQ8_0Bytes = 2 + 32;         // d, int8 q[32]
+constexpr std::size_t kQ4_0Block = 32, kQ4_0Bytes = 2 + 16;         // d, nibbles[16]
+constexpr std::size_t kQ4_1Block = 32, kQ4_1Bytes = 2 + 2 + 16;     // d, m, nibbles[16]
+constexpr std::size_t kQ5_0Block = 32, kQ5_0Bytes = 2 + 4 + 16;     // d, qh[4], nibbles[16]
+constexpr std::size_t kQ5_1Block = 32, kQ5_1Bytes = 2 + 2 + 4 + 16; // d, m, qh[4], nibbles[16]
+// The k-quants: super-blocks of 256 elements in sub-blocks of 16 or 32, each with a small integer
+// scale (and for some a min) that the super-block's f16 d (and dmin) multiply.
+constexpr std::size_t kQKBlock = 256;
+constexpr std::size_t kQ2_KBytes = 16 + 64 + 2 + 2;       // scales[16], 2-bit qs[64], d, dmin
+constexpr std::size_t kQ3_KBytes = 32 + 64 + 12 + 2;      // hmask[32], 2-bit qs[64], scales[12], d
+constexpr std::size_t kQ4_KBytes = 2 + 2 + 12 + 128;      // d, dmin, scales[12], nibbles[128]
+constexpr std::size_t kQ5_KBytes = 2 + 2 + 12 + 32 + 128; // d, dmin, scales[12], qh[32], nibbles
+constexpr std::size_t kQ6_KBytes = 128 + 64 + 16 + 2;     // ql[128], qh[64], int8 scales[16], d
 
 } // namespace sinkscope

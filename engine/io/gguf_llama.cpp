@@ -264,10 +264,7 @@ Status checkTensors(const GgufFile& f, const ModelConfig& c) {
             return Error{
                 fmt::format("{}: tensor '{}' has dims {} but the metadata implies {} (innermost first)",
                             f.path(), name, ggufDimsToString(t->dims), ggufDimsToString(dims))};
-        if (!ggufCanDequantize(t->type))
-            return Error{
-                fmt::format("{}: tensor '{}' has type {}, which SinkScope cannot read (supported: {})",
-                            f.path(), name, ggmlTypeName(t->type), ggufDequantizableTypes())};
+        if (!ggufCanDequantize(t->type)) return Error{ggufUnsupportedTypeMessage(f.path(), name, t->type)};
     }
     for (const auto& t : f.tensors()) {
         if (expected.count(t.name)) continue;

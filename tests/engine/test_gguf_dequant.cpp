@@ -57,6 +57,85 @@ TEST(GgufDequant, Q4_0SplitsEachByteBetweenTheTwoHalves) {
         EXPECT_EQ(out[i], 2.0F) << i; // (0 - 8) * -0.25
 }
 
+TEST(GgufDequant, Q4_1AddsTheMinToScaledNibbles) {
+    std::array<std::uint8_t, 2 * kQ4_1Bytes> blocks{};
+    putHalf(blocks.data(), 0.5F);
+    putHalf(blocks.data() + 2, -2.0F);
+    blocks[4 + 0] = 0xF3; // element 0: 0.5 * 3 - 2; element 16: 0.5 * 15 - 2
+    blocks[4 + 15] = 0x10;
+    std::uint8_t* second = blocks.data() + kQ4_1Bytes;
+    putHalf(second, -1.0F); // a negative scale and a positive min
+    putHalf(second + 2, 4.0F);
+    std::memset(second + 4, 0x21, 16);
+    std::vector<float> out(64);
+    dequantizeQ4_1(blocks.data(), out.data(), 64);
+    EXPECT_EQ(out[0], -0.5F);
+    EXPECT_EQ(out[16], 5.5F);
+    EXPECT_EQ(out[1], -2.0F); // nibble 0 leaves the min
+    EXPECT_EQ(out[15], -2.0F);
+    EXPECT_EQ(out[31], -1.5F);
+    for (int i = 32; i < 48; ++i)
+        EXPECT_EQ(out[i], 3.0F) << i; // -1 * 1 + 4
+    for (int i = 48; i < 64; ++i)
+        EXPECT_EQ(out[i], 2.0F) << i; // -1 * 2 + 4
+}
+
+// Q5_0 / Q5_1: bit i of the little-endian word qh is the fifth bit of element i.
+void putQh(std::uint8_t* p, std::uint32_t qh) {
+    std::memcpy(p, &qh, 4);
+}
+
+TEST(GgufDequant, Q5_0TakesTheFifthBitFromTheHighWord) {
+    std::array<std::uint8_t, kQ5_0Bytes> b{};
+    putHalf(b.data(), 0.25F);
+    putQh(b.data() + 2, (1u << 0) | (1u << 16) | (1u << 31));
+    b[6 + 0] = 0x0F;
+    b[6 + 15] = 0xF0;
+    std::vector<float> out(32);
+    dequantizeQ5_0(b.data(), out.data(), 32);
+    EXPECT_EQ(out[0], 3.75F);  // (15 | 16) - 16 = 15
+    EXPECT_EQ(out[16], 0.0F);  // (0 | 16) - 16
+    EXPECT_EQ(out[1], -4.0F);  // 0 - 16
+    EXPECT_EQ(out[15], -4.0F); // low nibble 0, bit 15 clear
+    EXPECT_EQ(out[31], 3.75F); // high nibble 15, bit 31 set
+
+    for (int i = 0; i < 16; ++i)
+        b[6 + i] = static_cast<std::uint8_t>(i * 53 + 7);
+    const std::uint32_t qh = 0x9E3779B9u;
+    putQh(b.data() + 2, qh);
+    putHalf(b.data(), -0.125F);
+    dequantizeQ5_0(b.data(), out.data(), 32);
+    for (int e = 0; e < 32; ++e) {
+        const int nibble = e < 16 ? b[6 + e] & 0xF : b[6 + e - 16] >> 4;
+        const int q = nibble + 16 * static_cast<int>((qh >> e) & 1u);
+        EXPECT_EQ(out[static_cast<std::size_t>(e)], -0.125F * static_cast<float>(q - 16)) << "element " << e;
+    }
+}
+
+TEST(GgufDequant, Q5_1AddsTheMinToFiveBitQuants) {
+    std::array<std::uint8_t, kQ5_1Bytes> b{};
+    putHalf(b.data(), 2.0F);
+    putHalf(b.data() + 2, -40.0F);
+    putQh(b.data() + 4, 1u << 5);
+    b[8 + 5] = 0x3A;
+    std::vector<float> out(32);
+    dequantizeQ5_1(b.data(), out.data(), 32);
+    EXPECT_EQ(out[5], 12.0F);   // 2 * (10 | 16) - 40
+    EXPECT_EQ(out[21], -34.0F); // 2 * 3 - 40: bit 21 clear
+    EXPECT_EQ(out[0], -40.0F);
+
+    for (int i = 0; i < 16; ++i)
+        b[8 + i] = static_cast<std::uint8_t>(i * 29 + 3);
+    const std::uint32_t qh = 0x7F4A7C15u;
+    putQh(b.data() + 4, qh);
+    dequantizeQ5_1(b.data(), out.data(), 32);
+    for (int e = 0; e < 32; ++e) {
+        const int nibble = e < 16 ? b[8 + e] & 0xF : b[8 + e - 16] >> 4;
+        const int q = nibble + 16 * static_cast<int>((qh >> e) & 1u);
+        EXPECT_EQ(out[static_cast<std::size_t>(e)], 2.0F * static_cast<float>(q) - 40.0F) << "element " << e;
+    }
+}
+
 // A Q4_K super-block with 6-bit scales sc and mins m packed as ggml does.
 struct Q4K {
     std::array<int, 8> sc = {1, 2, 3, 4, 17, 33, 50, 63};
@@ -166,19 +245,49 @@ TEST(GgufDequant, TensorsOfPlainTypesConvertAndOthersAreRefusedByName) {
     t.data = reinterpret_cast<const std::uint8_t*>(bf.data());
     EXPECT_EQ(dequantizeTensor(t, "m.gguf").value(), (std::vector<float>{3.0F, -0.125F}));
 
-    for (auto type : {GgmlType::Q5_K, GgmlType::Q4_1, GgmlType::IQ2_XS, GgmlType::I32}) {
+    // Types that real files hold but SinkScope does not decode are refused by their names.
+    for (auto type : {GgmlType::IQ2_XXS, GgmlType::IQ4_XS, GgmlType::IQ1_M, GgmlType::TQ1_0, GgmlType::TQ2_0,
+                      GgmlType::Q8_1, GgmlType::Q8_K, GgmlType::MXFP4, GgmlType::I32, GgmlType::F64}) {
         t.type = static_cast<std::uint32_t>(type);
         auto r = dequantizeTensor(t, "m.gguf");
         ASSERT_FALSE(r.ok());
         EXPECT_EQ(r.error().message,
                   "m.gguf: tensor 'blk.0.attn_q.weight' has type " + ggmlTypeName(t.type) +
-                      ", which SinkScope cannot read (supported: F32, F16, BF16, Q8_0, Q4_0, "
-                      "Q4_K, Q6_K)");
+                      ", which SinkScope cannot read (supported: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, "
+                      "Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K)");
     }
-    EXPECT_EQ(ggmlTypeName(13), "Q5_K");
+    EXPECT_EQ(ggmlTypeName(static_cast<std::uint32_t>(GgmlType::IQ2_XXS)), "IQ2_XXS");
+    EXPECT_EQ(ggmlTypeName(static_cast<std::uint32_t>(GgmlType::TQ2_0)), "TQ2_0");
+    EXPECT_EQ(ggmlTypeName(39), "MXFP4");
     EXPECT_EQ(ggmlTypeName(31), "type 31");
-    EXPECT_EQ(ggmlTypeTraits(static_cast<std::uint32_t>(GgmlType::Q6_K))->blockBytes, kQ6_KBytes);
-    EXPECT_EQ(ggmlTypeTraits(static_cast<std::uint32_t>(GgmlType::Q4_K))->blockBytes, kQ4_KBytes);
+    EXPECT_EQ(ggmlTypeName(43), "type 43");
+}
+
+// The block sizes the reader checks tensors against are the ones the decoders step by.
+TEST(GgufDequant, BlockSizesMatchTheDecoders) {
+    struct Expect {
+        GgmlType type;
+        std::size_t elements, bytes;
+    };
+    for (const Expect& e :
+         {Expect{GgmlType::Q8_0, 32, kQ8_0Bytes}, Expect{GgmlType::Q4_0, 32, kQ4_0Bytes},
+          Expect{GgmlType::Q4_1, 32, kQ4_1Bytes}, Expect{GgmlType::Q5_0, 32, kQ5_0Bytes},
+          Expect{GgmlType::Q5_1, 32, kQ5_1Bytes}, Expect{GgmlType::Q2_K, 256, kQ2_KBytes},
+          Expect{GgmlType::Q3_K, 256, kQ3_KBytes}, Expect{GgmlType::Q4_K, 256, kQ4_KBytes},
+          Expect{GgmlType::Q5_K, 256, kQ5_KBytes}, Expect{GgmlType::Q6_K, 256, kQ6_KBytes}}) {
+        const auto* traits = ggmlTypeTraits(static_cast<std::uint32_t>(e.type));
+        ASSERT_NE(traits, nullptr);
+        EXPECT_EQ(traits->blockElements, e.elements) << traits->name;
+        EXPECT_EQ(traits->blockBytes, e.bytes) << traits->name;
+        EXPECT_TRUE(ggufCanDequantize(static_cast<std::uint32_t>(e.type))) << traits->name;
+    }
+    // ggml-common.h's static_asserts, restated: bytes per block of each layout.
+    EXPECT_EQ(kQ4_1Bytes, 20u);
+    EXPECT_EQ(kQ5_0Bytes, 22u);
+    EXPECT_EQ(kQ5_1Bytes, 24u);
+    EXPECT_EQ(kQ2_KBytes, 84u);
+    EXPECT_EQ(kQ3_KBytes, 110u);
+    EXPECT_EQ(kQ5_KBytes, 176u);
 }
 
 } // namespace

@@ -221,15 +221,16 @@ TEST(GgufLlama, TensorsThatContradictTheMetadataAreNamed) {
     b = microLlama();
     auto* down = b.findTensor("blk.0.ffn_down.weight");
     down->dims = {256, 8};
-    down->type = static_cast<std::uint32_t>(GgmlType::Q5_K);
-    down->data = std::string(176 * 8, '\0');
+    down->type = static_cast<std::uint32_t>(GgmlType::IQ2_XXS);
+    down->data = std::string(66 * 8, '\0');
     b.remove("llama.feed_forward_length").u32("llama.feed_forward_length", 256);
     b.findTensor("blk.0.ffn_gate.weight")->dims = {8, 256};
     b.findTensor("blk.0.ffn_gate.weight")->data = patternF32(8 * 256);
     b.findTensor("blk.0.ffn_up.weight")->dims = {8, 256};
     b.findTensor("blk.0.ffn_up.weight")->data = patternF32(8 * 256);
-    EXPECT_MENTIONS(refusal(b), "tensor 'blk.0.ffn_down.weight' has type Q5_K, which SinkScope cannot read "
-                                "(supported: F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K)");
+    EXPECT_MENTIONS(refusal(b), "tensor 'blk.0.ffn_down.weight' has type IQ2_XXS, which SinkScope cannot "
+                                "read (supported: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, "
+                                "Q4_K, Q5_K, Q6_K)");
     b = microLlama();
     b.tensor("blk.1.attn_q.weight", {8, 8}, GgmlType::F32, patternF32(64));
     EXPECT_MENTIONS(refusal(b), "unexpected tensor 'blk.1.attn_q.weight' for llama.block_count 1");

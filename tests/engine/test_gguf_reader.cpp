@@ -261,6 +261,39 @@ TEST(GgufReader, RefusesUnknownTypesAndBadKeys) {
     EXPECT_MENTIONS(refusal(b.bytes()), "has type u64, expected u32");
 }
 
+// Every block type, decodable or not, is laid out by its block size: rows must hold whole blocks,
+// and the data must hold every block. Types the format has named since (MXFP4 ... Q2_0) open too, so
+// that their tensors can be refused by name; ids past them are unknown.
+TEST(GgufReader, ChecksTheLayoutOfEveryBlockType) {
+    for (std::uint32_t id = 2; id < 43; ++id) {
+        const GgmlTypeTraits* traits = ggmlTypeTraits(id);
+        if (!traits || traits->blockElements == 1) continue;
+        SCOPED_TRACE(traits->name);
+        const std::uint64_t block = traits->blockElements;
+        GgufBuilder b;
+        b.tensors.push_back(
+            {"t", {2 * block, 3}, id, std::string(6 * traits->blockBytes, '\x5a'), std::nullopt});
+        const std::string good = b.bytes();
+        auto f = parseBytes(good);
+        ASSERT_TRUE(f.ok()) << f.error().message;
+        EXPECT_EQ(f->findTensor("t")->nbytes, 6u * traits->blockBytes);
+
+        b.tensors[0].dims = {block + block / 2, 2};
+        EXPECT_MENTIONS(refusal(b.bytes()),
+                        fmt::format("tensor 't': row length {} is not a multiple of the {} "
+                                    "block size {}",
+                                    block + block / 2, traits->name, block));
+        b.tensors[0].dims = {2 * block, 3};
+        const std::string shortData = good.substr(0, good.size() - 1);
+        EXPECT_MENTIONS(refusal(shortData), "runs past the end of the file");
+    }
+    EXPECT_STREQ(ggmlTypeTraits(39)->name, "MXFP4");
+    EXPECT_STREQ(ggmlTypeTraits(42)->name, "Q2_0");
+    GgufBuilder b;
+    b.tensors.push_back({"t", {32}, 43, std::string(32, '\0'), std::nullopt});
+    EXPECT_MENTIONS(refusal(b.bytes()), "tensor 't': has unknown ggml type 43");
+}
+
 TEST(GgufReader, RefusesBadOffsets) {
     GgufBuilder b = microLlama();
     b.tensors[3].offset = 8;
