@@ -80,7 +80,7 @@ std::unique_ptr<Tokenizer> loadByteLevel(const JsonCursor& root) {
     checkNormalizer(root);
     parts.preTokenizer = parsePreTokenizer(root.at("pre_tokenizer"));
     if (const auto decoder = root.find("decoder"); decoder && !hasByteLevelDecoder(*decoder)) {
-        decoder->fail("has no ByteLevel decoder; only byte-level BPE is supported");
+        decoder->fail("has no ByteLevel step, but the pre-tokenizer is byte-level");
     }
     if (const auto post = root.find("post_processor")) {
         parts.bos =

@@ -119,7 +119,8 @@ PreTokenizer parsePreTokenizer(const JsonCursor& node) {
     PreTokenizer pre;
     addStep(pre, node, Flavor::ByteLevel);
     if (!pre.hasByteLevel()) {
-        node.fail("has no ByteLevel step; only byte-level BPE tokenizer.json files are supported");
+        // Reached only when the decoder is ByteLevel: the file mixes the two kinds of BPE.
+        node.fail("has no ByteLevel step, but the decoder is byte-level");
     }
     return pre;
 }

@@ -96,53 +96,62 @@ protected:
     }
     Ids goldenIds(const char* key, std::size_t i) const { return (*m_golden)[key][i].get<Ids>(); }
 
+    void checkIds() const {
+        std::size_t equal = 0;
+        for (std::size_t i = 0; i < texts().size(); ++i) {
+            auto ids = m_tok->encode(texts()[i], false);
+            ASSERT_TRUE(ids.ok()) << ids.error().message;
+            if (*ids == goldenIds("ids", i)) {
+                ++equal;
+            } else {
+                ADD_FAILURE() << GetParam() << " text " << i << " " << quoted(texts()[i]) << "\n  got  "
+                              << json(*ids).dump() << "\n  want " << json(goldenIds("ids", i)).dump();
+            }
+        }
+        RecordProperty("texts_equal", std::to_string(equal) + "/" + std::to_string(texts().size()));
+    }
+
+    // With special tokens: what the post-processor adds (BOS for Llama and Gemma, nothing for the
+    // byte-level chat models), as tokenizer_config.json's add_bos_token says.
+    void checkIdsWithSpecialTokens() const {
+        for (std::size_t i = 0; i < texts().size(); ++i) {
+            auto ids = m_tok->encode(texts()[i], true);
+            ASSERT_TRUE(ids.ok()) << ids.error().message;
+            EXPECT_EQ(*ids, goldenIds("ids_special", i))
+                << GetParam() << " text " << i << " " << quoted(texts()[i]) << " with special tokens";
+        }
+        const json& addBos = (*m_golden)["add_bos_token"];
+        if (addBos.is_boolean()) {
+            EXPECT_EQ(m_tok->bosId().has_value(), addBos.get<bool>());
+        }
+    }
+
+    // Decoding gives what tokenizers' decode gives (special tokens kept): the text itself for
+    // every text but one, where Llama-2's per-segment Prepend puts a space after special tokens.
+    void checkDecoding() const {
+        std::size_t roundTrips = 0;
+        for (std::size_t i = 0; i < texts().size(); ++i) {
+            const std::string want = (*m_golden)["decoded"][i].get<std::string>();
+            EXPECT_EQ(quoted(m_tok->decode(goldenIds("ids", i))), quoted(want))
+                << GetParam() << " text " << i;
+            EXPECT_EQ(quoted(m_tok->decode(goldenIds("ids_special", i))),
+                      quoted((*m_golden)["decoded_special"][i].get<std::string>()))
+                << GetParam() << " text " << i << " with special tokens";
+            if (want == texts()[i]) ++roundTrips;
+        }
+        EXPECT_GE(roundTrips, texts().size() - 1);
+    }
+
     const Tokenizer* m_tok = nullptr;
     const json* m_golden = nullptr;
 };
 
-TEST_P(RealTokenizer, IdsMatchWithoutSpecialTokens) {
-    std::size_t equal = 0;
-    for (std::size_t i = 0; i < texts().size(); ++i) {
-        auto ids = m_tok->encode(texts()[i], false);
-        ASSERT_TRUE(ids.ok()) << ids.error().message;
-        if (*ids == goldenIds("ids", i)) {
-            ++equal;
-        } else {
-            ADD_FAILURE() << GetParam() << " text " << i << " " << quoted(texts()[i]) << "\n  got  "
-                          << json(*ids).dump() << "\n  want " << json(goldenIds("ids", i)).dump();
-        }
-    }
-    RecordProperty("texts_equal", std::to_string(equal) + "/" + std::to_string(texts().size()));
-}
-
-// With special tokens: what the post-processor adds (BOS for Llama and Gemma, nothing for the
-// byte-level chat models), as tokenizer_config.json's add_bos_token says.
-TEST_P(RealTokenizer, IdsMatchWithSpecialTokens) {
-    for (std::size_t i = 0; i < texts().size(); ++i) {
-        auto ids = m_tok->encode(texts()[i], true);
-        ASSERT_TRUE(ids.ok()) << ids.error().message;
-        EXPECT_EQ(*ids, goldenIds("ids_special", i))
-            << GetParam() << " text " << i << " " << quoted(texts()[i]);
-    }
-    const json& addBos = (*m_golden)["add_bos_token"];
-    if (addBos.is_boolean()) {
-        EXPECT_EQ(m_tok->bosId().has_value(), addBos.get<bool>());
-    }
-}
-
-// Decoding gives what tokenizers' decode gives (special tokens kept): the text itself for every
-// text but one, where Llama-2's per-segment Prepend puts a space after each special token.
-TEST_P(RealTokenizer, DecodeMatches) {
-    std::size_t roundTrips = 0;
-    for (std::size_t i = 0; i < texts().size(); ++i) {
-        const std::string want = (*m_golden)["decoded"][i].get<std::string>();
-        EXPECT_EQ(quoted(m_tok->decode(goldenIds("ids", i))), quoted(want)) << GetParam() << " text " << i;
-        EXPECT_EQ(quoted(m_tok->decode(goldenIds("ids_special", i))),
-                  quoted((*m_golden)["decoded_special"][i].get<std::string>()))
-            << GetParam() << " text " << i << " with special tokens";
-        if (want == texts()[i]) ++roundTrips;
-    }
-    EXPECT_GE(roundTrips, texts().size() - 1);
+// One test per tokenizer for all three checks: ctest runs every test in a process of its own,
+// and loading the larger files is the slow part.
+TEST_P(RealTokenizer, MatchesGoldens) {
+    checkIds();
+    checkIdsWithSpecialTokens();
+    checkDecoding();
 }
 
 // About 100k tokens: Gemma's tokenizer.json never splits text into words, so all of it is one BPE
