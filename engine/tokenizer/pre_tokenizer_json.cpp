@@ -61,8 +61,6 @@ MetaspaceStep::Prepend parsePrependScheme(const JsonCursor& node) {
     node.fail(fmt::format("\"{}\" is not \"always\", \"first\" or \"never\"", excerpt(name)));
 }
 
-// Reads the fields as tokenizers' Metaspace deserializer does: prepend_scheme defaults to
-// "always"; the older add_prefix_space false means "never" and must not contradict it.
 MetaspaceStep parseMetaspace(const JsonCursor& node) {
     MetaspaceStep step;
     const JsonCursor replacement = node.at("replacement");
@@ -72,15 +70,7 @@ MetaspaceStep parseMetaspace(const JsonCursor& node) {
     if (step.replacement.empty() || end != step.replacement.size()) {
         replacement.fail(fmt::format("is \"{}\"; expected exactly one character", excerpt(step.replacement)));
     }
-    const auto scheme = node.find("prepend_scheme");
-    if (scheme) step.prepend = parsePrependScheme(*scheme);
-    if (const auto addPrefix = node.find("add_prefix_space"); addPrefix && !addPrefix->boolean()) {
-        if (scheme && step.prepend != MetaspaceStep::Prepend::Never) {
-            addPrefix->fail(
-                fmt::format("is false, which contradicts prepend_scheme \"{}\"", scheme->string()));
-        }
-        step.prepend = MetaspaceStep::Prepend::Never;
-    }
+    step.prepend = parseMetaspacePrepend(node);
     if (node.booleanOr("split", true)) step.splitter = compileOrThrow(step.replacement, true, replacement);
     return step;
 }
@@ -123,6 +113,20 @@ PreTokenizer parsePreTokenizer(const JsonCursor& node) {
         node.fail("has no ByteLevel step, but the decoder is byte-level");
     }
     return pre;
+}
+
+MetaspaceStep::Prepend parseMetaspacePrepend(const JsonCursor& node) {
+    auto prepend = MetaspaceStep::Prepend::Always;
+    const auto scheme = node.find("prepend_scheme");
+    if (scheme) prepend = parsePrependScheme(*scheme);
+    if (const auto addPrefix = node.find("add_prefix_space"); addPrefix && !addPrefix->boolean()) {
+        if (scheme && prepend != MetaspaceStep::Prepend::Never) {
+            addPrefix->fail(
+                fmt::format("is false, which contradicts prepend_scheme \"{}\"", scheme->string()));
+        }
+        prepend = MetaspaceStep::Prepend::Never;
+    }
+    return prepend;
 }
 
 PreTokenizer parseSpmStylePreTokenizer(const std::optional<JsonCursor>& node) {

@@ -14,6 +14,11 @@ PreTokenizer parsePreTokenizer(const JsonCursor& node);
 // The same for SentencePiece-style files; node may be absent (no pre-tokenization).
 PreTokenizer parseSpmStylePreTokenizer(const std::optional<JsonCursor>& node);
 
+// A Metaspace step's prepend scheme (pre-tokenizer or decoder), read as tokenizers' deserializer
+// does: prepend_scheme defaults to "always"; the older add_prefix_space false means "never" and
+// must not contradict it.
+MetaspaceStep::Prepend parseMetaspacePrepend(const JsonCursor& node);
+
 // The plain GPT-2 ByteLevel pre-tokenizer (vocab.json + merges.txt models).
 PreTokenizer gpt2PreTokenizer();
 

@@ -2,6 +2,7 @@
 
 #include "core/excerpt.h"
 #include "core/utf8.h"
+#include "tokenizer/pre_tokenizer_json.h"
 #include "tokenizer/text_normalizer.h"
 
 #include <fmt/format.h>
@@ -172,23 +173,7 @@ void addSteps(TokenDecoder& decoder, const JsonCursor& node, GrowthBound& bound)
     } else if (name == "Metaspace") {
         step.kind = TokenDecoder::Kind::Metaspace;
         step.content = oneCharacter(node.at("replacement"));
-        // Read as the pre-tokenizer reads it: "always" unless prepend_scheme or add_prefix_space
-        // says otherwise, and the two must agree.
-        std::string scheme = "always";
-        if (const auto schemeNode = node.find("prepend_scheme")) {
-            scheme = schemeNode->string();
-            if (scheme != "always" && scheme != "first" && scheme != "never") {
-                schemeNode->fail(
-                    fmt::format("\"{}\" is not \"always\", \"first\" or \"never\"", excerpt(scheme)));
-            }
-        }
-        if (const auto addPrefix = node.find("add_prefix_space"); addPrefix && !addPrefix->boolean()) {
-            if (node.find("prepend_scheme") && scheme != "never") {
-                addPrefix->fail(fmt::format("is false, which contradicts prepend_scheme \"{}\"", scheme));
-            }
-            scheme = "never";
-        }
-        step.dropFirstReplacement = scheme != "never";
+        step.dropFirstReplacement = parseMetaspacePrepend(node) != MetaspaceStep::Prepend::Never;
     } else {
         type.fail(fmt::format("\"{}\" is not a supported decoder", excerpt(name)));
     }

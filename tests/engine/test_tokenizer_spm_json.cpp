@@ -190,6 +190,10 @@ TEST_F(SpmStyleJson, DecoderChain) {
     EXPECT_EQ(metaDecoder->decode({kSpSp, kSpA}), " a");
     auto neverDecoder = edited([](json& d) { d["decoder"] = metaspace("never", true); });
     EXPECT_EQ(neverDecoder->decode({kSpSp, kSpA}), "   a");
+    auto legacyDecoder = edited([](json& d) {
+        d["decoder"] = {{"type", "Metaspace"}, {"replacement", kSpace}, {"add_prefix_space", false}};
+    });
+    EXPECT_EQ(legacyDecoder->decode({kSpSp, kSpA}), "   a");
 
     auto stripBoth = edited([](json& d) {
         d["decoder"]["decoders"][3] = {{"type", "Strip"}, {"content", "a"}, {"start", 2}, {"stop", 1}};
