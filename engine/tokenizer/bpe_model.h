@@ -1,8 +1,9 @@
 #pragma once
-// BpeModel: the merge engine of byte-level BPE. Tokens are keyed by their raw bytes (not by the
-// byte-level spelling), and each merge by the id pair it joins, so encoding a word needs no string
-// building: a priority queue always applies the lowest-ranked adjacent pair (leftmost on ties),
-// which gives the same result as GPT-2's repeated "merge the best pair everywhere" loop.
+// BpeModel: the merge engine of Hugging Face BPE. Tokens are keyed by the bytes they stand for
+// (raw bytes for byte-level vocabularies, the UTF-8 piece such as "▁the" for SentencePiece-style
+// ones), and each merge by the id pair it joins, so encoding a word needs no string building: a
+// priority queue always applies the lowest-ranked adjacent pair (leftmost on ties), which gives the
+// same result as GPT-2's repeated "merge the best pair everywhere" loop.
 #include <array>
 #include <cstdint>
 #include <functional>
@@ -31,6 +32,11 @@ public:
     // The id for a byte with no token; without one such bytes are dropped, as tokenizers does.
     void setUnknownId(std::optional<std::int32_t> id) { m_unknownId = id; }
 
+    // SentencePiece-style vocabularies: a word starts as its UTF-8 characters rather than its bytes.
+    // A character with no token becomes the tokens of its bytes ("<0x41>") when byteFallback holds
+    // an id for each of them, else the unknown token; fuseUnknown folds a run of those into one.
+    void setCharacterSymbols(std::optional<std::array<std::int32_t, 256>> byteFallback, bool fuseUnknown);
+
     // Appends the ids of one pre-token (raw bytes).
     void encodeWord(std::string_view word, std::vector<std::int32_t>& out) const;
 
@@ -44,6 +50,9 @@ private:
                static_cast<std::uint32_t>(b);
     }
     const Merge* findMerge(std::int32_t a, std::int32_t b) const;
+    // The first symbols of a word, before any merge.
+    void initialSymbols(std::string_view word, std::vector<std::int32_t>& ids) const;
+    void initialCharacterSymbols(std::string_view word, std::vector<std::int32_t>& ids) const;
 
     // Transparent hashing lets string_view lookups skip building a std::string.
     struct StringHash {
@@ -55,6 +64,9 @@ private:
     std::array<std::int32_t, 256> m_byteIds{}; // -1 where a byte has no token
     std::optional<std::int32_t> m_unknownId;
     bool m_ignoreMerges = false;
+    bool m_characterSymbols = false;
+    std::optional<std::array<std::int32_t, 256>> m_byteFallback; // -1 where a byte has no token
+    bool m_fuseUnknown = false;
 };
 
 } // namespace sinkscope

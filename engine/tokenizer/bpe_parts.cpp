@@ -60,13 +60,17 @@ std::optional<std::int32_t> findTokenByContent(const ByteLevelBpeParts& parts, s
     return std::nullopt;
 }
 
-std::optional<std::int32_t> chooseEos(const ByteLevelBpeParts& parts) {
-    static constexpr std::array<std::string_view, 4> kNames = {"<|endoftext|>", "</s>", "<|end_of_text|>",
-                                                               "<|im_end|>"};
+std::optional<std::int32_t> chooseEos(const TokenLookup& findToken) {
+    static constexpr std::array<std::string_view, 5> kNames = {"<|endoftext|>", "</s>", "<|end_of_text|>",
+                                                               "<|im_end|>", "<eos>"};
     for (const std::string_view name : kNames) {
-        if (auto id = findTokenByContent(parts, name)) return id;
+        if (auto id = findToken(name)) return id;
     }
     return std::nullopt;
+}
+
+std::optional<std::int32_t> chooseEos(const ByteLevelBpeParts& parts) {
+    return chooseEos([&](std::string_view name) { return findTokenByContent(parts, name); });
 }
 
 } // namespace sinkscope

@@ -1,7 +1,8 @@
 #pragma once
-// Shared steps of the two byte-level BPE loaders: filling the id tables from vocabulary entries
-// and added tokens, and choosing the EOS token.
+// Shared steps of the BPE loaders: filling the byte-level id tables from vocabulary entries and
+// added tokens, and choosing the EOS token.
 #include "tokenizer/bpe_tokenizer.h"
+#include "tokenizer/hf_post_processor.h"
 #include "tokenizer/json_cursor.h"
 
 #include <cstdint>
@@ -26,7 +27,9 @@ void addAddedToken(ByteLevelBpeParts& parts, AddedToken token);
 // The id of an added token or vocabulary entry with exactly this text.
 std::optional<std::int32_t> findTokenByContent(const ByteLevelBpeParts& parts, std::string_view content);
 
-// The first of "<|endoftext|>", "</s>", "<|end_of_text|>", "<|im_end|>" that exists.
+// The first of "<|endoftext|>", "</s>", "<|end_of_text|>", "<|im_end|>", "<eos>" that findToken
+// finds; the second form looks in parts.
+std::optional<std::int32_t> chooseEos(const TokenLookup& findToken);
 std::optional<std::int32_t> chooseEos(const ByteLevelBpeParts& parts);
 
 } // namespace sinkscope

@@ -7,12 +7,6 @@
 
 namespace sinkscope {
 
-namespace {
-// Bounds on the cache so that adversarial input (every word different) cannot grow it forever.
-constexpr std::size_t kMaxCachedPieceBytes = 64;
-constexpr std::size_t kMaxCacheEntries = 1 << 18;
-} // namespace
-
 ByteLevelBpeTokenizer::ByteLevelBpeTokenizer(ByteLevelBpeParts parts)
     : m_model(std::move(parts.model)), m_preTokenizer(std::move(parts.preTokenizer)),
       m_added(std::move(parts.addedTokens)), m_idBytes(std::move(parts.idBytes)), m_bos(parts.bos),
@@ -31,25 +25,9 @@ Result<std::vector<std::int32_t>> ByteLevelBpeTokenizer::encode(std::string_view
         }
         if (Status s = m_preTokenizer.split(segment.text, pieces); !s) return s.error();
         for (const std::string& piece : pieces)
-            encodePiece(piece, ids);
+            m_cache.encode(m_model, piece, ids);
     }
     return ids;
-}
-
-void ByteLevelBpeTokenizer::encodePiece(const std::string& piece, std::vector<std::int32_t>& out) const {
-    if (piece.size() > kMaxCachedPieceBytes) {
-        m_model.encodeWord(piece, out);
-        return;
-    }
-    if (const auto it = m_cache.find(piece); it != m_cache.end()) {
-        out.insert(out.end(), it->second.begin(), it->second.end());
-        return;
-    }
-    std::vector<std::int32_t> ids;
-    m_model.encodeWord(piece, ids);
-    out.insert(out.end(), ids.begin(), ids.end());
-    if (m_cache.size() >= kMaxCacheEntries) m_cache.clear();
-    m_cache.emplace(piece, std::move(ids));
 }
 
 std::string ByteLevelBpeTokenizer::decode(const std::vector<std::int32_t>& ids) const {

@@ -5,11 +5,11 @@
 // several threads: the pre-token cache is guarded by a mutex.
 #include "tokenizer/added_tokens.h"
 #include "tokenizer/bpe_model.h"
+#include "tokenizer/bpe_word_cache.h"
 #include "tokenizer/pre_tokenizer.h"
 #include "tokenizer/tokenizer.h"
 
 #include <mutex>
-#include <unordered_map>
 
 namespace sinkscope {
 
@@ -37,8 +37,6 @@ public:
     std::string describe() const override;
 
 private:
-    void encodePiece(const std::string& piece, std::vector<std::int32_t>& out) const;
-
     BpeModel m_model;
     PreTokenizer m_preTokenizer;
     AddedTokenMatcher m_added;
@@ -47,9 +45,8 @@ private:
     std::optional<std::int32_t> m_eos;
     std::string m_source;
 
-    // Natural text repeats its words constantly; caching per pre-token makes long prompts cheap.
     mutable std::mutex m_cacheMutex;
-    mutable std::unordered_map<std::string, std::vector<std::int32_t>> m_cache;
+    mutable BpeWordCache m_cache;
 };
 
 } // namespace sinkscope

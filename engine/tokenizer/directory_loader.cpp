@@ -35,8 +35,8 @@ Result<std::unique_ptr<Tokenizer>> load(const fs::path& dir) {
 
     if (has("tokenizer.json")) {
         auto json = loadHfTokenizerJson(file("tokenizer.json"));
-        // Llama-2 style repositories ship a SentencePiece-flavoured tokenizer.json (Metaspace,
-        // byte fallback) next to the tokenizer.model it was converted from; the original serves.
+        // A tokenizer.json with parts this engine does not implement (a Unigram model, a
+        // Precompiled normalizer) often sits next to the tokenizer.model it was converted from.
         if (!json && has("tokenizer.model")) {
             if (auto spm = loadSentencePiece(file("tokenizer.model"))) return spm;
         }

@@ -1,35 +1,20 @@
-// loadHfTokenizerJson: byte-level BPE from a Hugging Face tokenizer.json (GPT-2, Llama-3, Qwen2...).
+// loadHfTokenizerJson: BPE from a Hugging Face tokenizer.json, byte-level (GPT-2, Llama-3, Qwen2...)
+// or SentencePiece-style (Llama-2, Mistral, Gemma: see spm_style_tokenizer.h).
 #include "core/excerpt.h"
 #include "tokenizer/bpe_parts.h"
 #include "tokenizer/byte_level.h"
+#include "tokenizer/hf_json_common.h"
 #include "tokenizer/hf_post_processor.h"
 #include "tokenizer/json_cursor.h"
 #include "tokenizer/load_error.h"
 #include "tokenizer/pre_tokenizer_json.h"
+#include "tokenizer/spm_style_tokenizer.h"
 
 #include <fmt/format.h>
 
 namespace sinkscope {
 
 namespace {
-
-// A merge is "a b" (older files) or ["a", "b"] (newer files, which allows spaces inside parts).
-std::pair<std::string, std::string> mergeParts(const JsonCursor& entry) {
-    const Json& v = entry.value();
-    if (v.is_string()) {
-        const std::string text = v.get<std::string>();
-        const auto space = text.find(' ');
-        if (space == std::string::npos || space == 0 || space + 1 == text.size() ||
-            text.find(' ', space + 1) != std::string::npos) {
-            entry.fail(fmt::format("\"{}\" is not two tokens separated by one space", excerpt(text)));
-        }
-        return {text.substr(0, space), text.substr(space + 1)};
-    }
-    if (v.is_array() && v.size() == 2 && v[0].is_string() && v[1].is_string()) {
-        return {v[0].get<std::string>(), v[1].get<std::string>()};
-    }
-    entry.fail("is not a string or pair (got " + previewJson(v) + ")");
-}
 
 void readMerges(const JsonCursor& merges, ByteLevelBpeParts& parts) {
     const std::size_t n = merges.arraySize();
@@ -52,12 +37,7 @@ void readModel(const JsonCursor& model, ByteLevelBpeParts& parts) {
     const JsonCursor type = model.at("type");
     if (type.string() != "BPE")
         type.fail(fmt::format("is \"{}\"; only \"BPE\" is supported", excerpt(type.string())));
-    for (const char* key : {"continuing_subword_prefix", "end_of_word_suffix"}) {
-        if (const auto affix = model.find(key); affix && !affix->string().empty()) {
-            affix->fail(
-                fmt::format("is \"{}\"; word-piece affixes are not supported", excerpt(affix->string())));
-        }
-    }
+    refuseBpeAffixes(model);
     readVocabObject(model.at("vocab"), parts);
     readMerges(model.at("merges"), parts);
     parts.model.setIgnoreMerges(model.booleanOr("ignore_merges", false));
@@ -65,25 +45,6 @@ void readModel(const JsonCursor& model, ByteLevelBpeParts& parts) {
         if (auto bytes = byteLevelToBytes(unk->string())) parts.model.setUnknownId(parts.model.find(*bytes));
     }
     // "dropout" only matters for training-time sampling; encoding here is deterministic.
-}
-
-void readAddedTokens(const JsonCursor& root, ByteLevelBpeParts& parts) {
-    const auto list = root.find("added_tokens");
-    if (!list) return;
-    const std::size_t n = list->arraySize();
-    for (std::size_t i = 0; i < n; ++i) {
-        const JsonCursor entry = list->at(i);
-        const JsonCursor idNode = entry.at("id");
-        const std::int64_t id = idNode.integer();
-        if (id < 0 || id >= kMaxTokenId) idNode.fail(fmt::format("is not a valid token id (got {})", id));
-        // single_word and normalized are not applied: no supported normalizer changes the text,
-        // and single_word is not used by the byte-level models this loader targets.
-        addAddedToken(parts, AddedToken{.content = entry.at("content").string(),
-                                        .id = static_cast<std::int32_t>(id),
-                                        .special = entry.booleanOr("special", false),
-                                        .lstrip = entry.booleanOr("lstrip", false),
-                                        .rstrip = entry.booleanOr("rstrip", false)});
-    }
 }
 
 // NFC (Qwen2) is accepted on the assumption that input text is already composed, which is what
@@ -109,21 +70,31 @@ bool hasByteLevelDecoder(const JsonCursor& node) {
     return false;
 }
 
-std::unique_ptr<Tokenizer> load(const Json& doc, const std::string& path) {
-    const JsonCursor root(doc, path);
-    root.requireObject();
+std::unique_ptr<Tokenizer> loadByteLevel(const JsonCursor& root) {
     ByteLevelBpeParts parts;
     parts.source = "tokenizer.json";
     readModel(root.at("model"), parts);
-    readAddedTokens(root, parts);
+    // normalized is not looked at: the only normalizer accepted here (NFC) leaves the text as is.
+    for (AddedToken& token : readAddedTokenList(root))
+        addAddedToken(parts, std::move(token));
     checkNormalizer(root);
     parts.preTokenizer = parsePreTokenizer(root.at("pre_tokenizer"));
     if (const auto decoder = root.find("decoder"); decoder && !hasByteLevelDecoder(*decoder)) {
-        decoder->fail("has no ByteLevel decoder; only byte-level BPE is supported");
+        decoder->fail("has no ByteLevel step, but the pre-tokenizer is byte-level");
     }
-    if (const auto post = root.find("post_processor")) parts.bos = bosFromPostProcessor(*post, parts);
+    if (const auto post = root.find("post_processor")) {
+        parts.bos =
+            bosFromPostProcessor(*post, static_cast<std::int64_t>(parts.idBytes.size()),
+                                 [&](std::string_view name) { return findTokenByContent(parts, name); });
+    }
     parts.eos = chooseEos(parts);
     return std::make_unique<ByteLevelBpeTokenizer>(std::move(parts));
+}
+
+std::unique_ptr<Tokenizer> load(const Json& doc, const std::string& path) {
+    const JsonCursor root(doc, path);
+    root.requireObject();
+    return isByteLevelTokenizerJson(root) ? loadByteLevel(root) : loadSpmStyleTokenizerJson(root);
 }
 
 } // namespace

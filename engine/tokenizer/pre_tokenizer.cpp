@@ -73,15 +73,18 @@ std::vector<Segment> applyBehavior(const std::vector<Segment>& in, SplitBehavior
     return out;
 }
 
-Status splitPieces(const Regex& regex, SplitBehavior behavior, bool invert,
-                   std::vector<std::string>& pieces) {
+// Splits every piece; firstAtStart stays true only while pieces[0] still begins where it did.
+Status splitPieces(const Regex& regex, SplitBehavior behavior, bool invert, std::vector<std::string>& pieces,
+                   bool& firstAtStart) {
     Regex::Matcher matcher(regex);
     std::vector<std::string> next;
     std::vector<MatchSpan> matches;
-    for (const std::string& piece : pieces) {
+    for (std::size_t i = 0; i < pieces.size(); ++i) {
+        const std::string& piece = pieces[i];
         matches.clear();
         if (Status s = matcher.findAll(piece, matches); !s) return s;
         for (const Segment& seg : applyBehavior(segmentsOf(piece.size(), matches, invert), behavior)) {
+            if (next.empty() && (i != 0 || seg.begin != 0)) firstAtStart = false;
             next.push_back(piece.substr(seg.begin, seg.end - seg.begin));
         }
     }
@@ -89,14 +92,41 @@ Status splitPieces(const Regex& regex, SplitBehavior behavior, bool invert,
     return okStatus();
 }
 
+// tokenizers' Metaspace::pre_tokenize on each piece.
+Status applyMetaspace(const MetaspaceStep& step, std::vector<std::string>& pieces, bool& firstAtStart) {
+    for (std::size_t i = 0; i < pieces.size(); ++i) {
+        std::string& piece = pieces[i];
+        std::string replaced;
+        replaced.reserve(piece.size());
+        for (const char c : piece) {
+            if (c == ' ') {
+                replaced += step.replacement;
+            } else {
+                replaced += c;
+            }
+        }
+        piece = std::move(replaced);
+        const bool prepend = step.prepend == MetaspaceStep::Prepend::Always ||
+                             (step.prepend == MetaspaceStep::Prepend::First && i == 0 && firstAtStart);
+        if (prepend && !piece.starts_with(step.replacement)) piece.insert(0, step.replacement);
+    }
+    if (!step.splitter) return okStatus();
+    return splitPieces(*step.splitter, SplitBehavior::MergedWithNext, false, pieces, firstAtStart);
+}
+
 } // namespace
 
-Status PreTokenizer::split(std::string_view text, std::vector<std::string>& pieces) const {
+Status PreTokenizer::split(std::string_view text, std::vector<std::string>& pieces, bool atTextStart) const {
     pieces.clear();
     if (text.empty()) return okStatus();
     pieces.emplace_back(text);
-    for (const SplitStep& step : m_splits) {
-        if (Status s = splitPieces(step.regex, step.behavior, step.invert, pieces); !s) return s;
+    bool firstAtStart = atTextStart;
+    for (const auto& step : m_steps) {
+        Status s = std::holds_alternative<SplitStep>(step)
+                       ? splitPieces(std::get<SplitStep>(step).regex, std::get<SplitStep>(step).behavior,
+                                     std::get<SplitStep>(step).invert, pieces, firstAtStart)
+                       : applyMetaspace(std::get<MetaspaceStep>(step), pieces, firstAtStart);
+        if (!s) return s;
     }
     if (!m_byteLevel) return okStatus();
     if (m_byteLevel->addPrefixSpace) {
@@ -106,7 +136,7 @@ Status PreTokenizer::split(std::string_view text, std::vector<std::string>& piec
         }
     }
     if (m_byteLevel->gpt2Regex) {
-        return splitPieces(*m_byteLevel->gpt2Regex, SplitBehavior::Isolated, false, pieces);
+        return splitPieces(*m_byteLevel->gpt2Regex, SplitBehavior::Isolated, false, pieces, firstAtStart);
     }
     return okStatus();
 }

@@ -1,6 +1,7 @@
 #include "tokenizer/pre_tokenizer_json.h"
 
 #include "core/excerpt.h"
+#include "core/utf8.h"
 #include "tokenizer/load_error.h"
 
 #include <fmt/format.h>
@@ -52,21 +53,47 @@ ByteLevelStep parseByteLevel(const JsonCursor& node) {
     return step;
 }
 
-void addStep(PreTokenizer& pre, const JsonCursor& node) {
+MetaspaceStep::Prepend parsePrependScheme(const JsonCursor& node) {
+    const std::string name = node.string();
+    if (name == "always") return MetaspaceStep::Prepend::Always;
+    if (name == "first") return MetaspaceStep::Prepend::First;
+    if (name == "never") return MetaspaceStep::Prepend::Never;
+    node.fail(fmt::format("\"{}\" is not \"always\", \"first\" or \"never\"", excerpt(name)));
+}
+
+MetaspaceStep parseMetaspace(const JsonCursor& node) {
+    MetaspaceStep step;
+    const JsonCursor replacement = node.at("replacement");
+    step.replacement = replacement.string();
+    std::size_t end = 0;
+    if (!step.replacement.empty()) decodeUtf8(step.replacement, end);
+    if (step.replacement.empty() || end != step.replacement.size()) {
+        replacement.fail(fmt::format("is \"{}\"; expected exactly one character", excerpt(step.replacement)));
+    }
+    step.prepend = parseMetaspacePrepend(node);
+    if (node.booleanOr("split", true)) step.splitter = compileOrThrow(step.replacement, true, replacement);
+    return step;
+}
+
+enum class Flavor { ByteLevel, SpmStyle };
+
+void addStep(PreTokenizer& pre, const JsonCursor& node, Flavor flavor) {
     const std::string type = node.at("type").string();
     if (type == "Sequence") {
         const JsonCursor list = node.at("pretokenizers");
         const std::size_t n = list.arraySize();
         for (std::size_t i = 0; i < n; ++i)
-            addStep(pre, list.at(i));
+            addStep(pre, list.at(i), flavor);
         return;
     }
     // After ByteLevel the text is spelled in byte-level characters, which this engine never
     // materialises; no published tokenizer splits further at that point.
     if (pre.hasByteLevel())
         node.fail(fmt::format("(type \"{}\") follows ByteLevel, which is not supported", excerpt(type)));
-    if (type == "ByteLevel") {
+    if (type == "ByteLevel" && flavor == Flavor::ByteLevel) {
         pre.setByteLevel(parseByteLevel(node));
+    } else if (type == "Metaspace" && flavor == Flavor::SpmStyle) {
+        pre.addMetaspace(parseMetaspace(node));
     } else if (type == "Split") {
         pre.addSplit(parseSplit(node));
     } else if (type == "Digits") {
@@ -80,10 +107,31 @@ void addStep(PreTokenizer& pre, const JsonCursor& node) {
 
 PreTokenizer parsePreTokenizer(const JsonCursor& node) {
     PreTokenizer pre;
-    addStep(pre, node);
+    addStep(pre, node, Flavor::ByteLevel);
     if (!pre.hasByteLevel()) {
-        node.fail("has no ByteLevel step; only byte-level BPE tokenizer.json files are supported");
+        // Reached only when the decoder is ByteLevel: the file mixes the two kinds of BPE.
+        node.fail("has no ByteLevel step, but the decoder is byte-level");
     }
+    return pre;
+}
+
+MetaspaceStep::Prepend parseMetaspacePrepend(const JsonCursor& node) {
+    auto prepend = MetaspaceStep::Prepend::Always;
+    const auto scheme = node.find("prepend_scheme");
+    if (scheme) prepend = parsePrependScheme(*scheme);
+    if (const auto addPrefix = node.find("add_prefix_space"); addPrefix && !addPrefix->boolean()) {
+        if (scheme && prepend != MetaspaceStep::Prepend::Never) {
+            addPrefix->fail(
+                fmt::format("is false, which contradicts prepend_scheme \"{}\"", scheme->string()));
+        }
+        prepend = MetaspaceStep::Prepend::Never;
+    }
+    return prepend;
+}
+
+PreTokenizer parseSpmStylePreTokenizer(const std::optional<JsonCursor>& node) {
+    PreTokenizer pre;
+    if (node) addStep(pre, *node, Flavor::SpmStyle);
     return pre;
 }
 

@@ -76,4 +76,25 @@ Status Regex::Matcher::findAll(std::string_view text, std::vector<MatchSpan>& sp
     return okStatus();
 }
 
+Status Regex::Matcher::replaceAll(std::string_view text, std::string_view content, std::string& out) {
+    std::vector<MatchSpan> spans;
+    if (Status s = findAll(text, spans); !s) return s;
+    std::size_t copied = 0;
+    for (const MatchSpan& m : spans) {
+        out.append(text.substr(copied, m.begin - copied));
+        out.append(content);
+        copied = m.end;
+    }
+    out.append(text.substr(copied));
+    return okStatus();
+}
+
+bool Regex::matchesEmptyString() const {
+    std::unique_ptr<pcre2_match_data, void (*)(pcre2_match_data*)> data(
+        pcre2_match_data_create_from_pattern(m_code.get(), nullptr), pcre2_match_data_free);
+    if (!data) return false;
+    static const PCRE2_UCHAR kEmpty[1] = {0};
+    return pcre2_match(m_code.get(), kEmpty, 0, 0, 0, data.get(), nullptr) >= 0;
+}
+
 } // namespace sinkscope

@@ -31,6 +31,8 @@ public:
         explicit Matcher(const Regex& regex);
         // Appends the non-empty matches in text (which must be valid UTF-8) to spans.
         Status findAll(std::string_view text, std::vector<MatchSpan>& spans);
+        // Appends text to out with every non-empty match replaced by content (tokenizers' Replace).
+        Status replaceAll(std::string_view text, std::string_view content, std::string& out);
 
     private:
         const Regex* m_regex;
@@ -40,6 +42,8 @@ public:
     };
 
     const std::string& pattern() const { return m_pattern; }
+    // Whether the pattern matches the empty string (such patterns would insert text everywhere).
+    bool matchesEmptyString() const;
 
 private:
     std::shared_ptr<pcre2_code> m_code; // shared so copies of a tokenizer reuse one compilation

@@ -1,7 +1,8 @@
 #pragma once
 // Tokenizer: text <-> token ids for every format a model directory can carry.
 // Implementations: byte-level BPE (tokenizer.json, vocab.json + merges.txt, GGUF "gpt2"),
-// SentencePiece (tokenizer.model, GGUF "llama") and llama2.c (tokenizer.bin). Not thread-safe for
+// SentencePiece-style BPE (tokenizer.json with "▁" pieces and byte fallback), SentencePiece
+// (tokenizer.model, GGUF "llama") and llama2.c (tokenizer.bin). Not thread-safe for
 // concurrent encode on one instance unless the implementation says so; create one per thread.
 #include "core/result.h"
 
@@ -35,9 +36,9 @@ public:
 
 // Loads the tokenizer of a model directory, preferring tokenizer.json, then vocab.json +
 // merges.txt, then tokenizer.model, then tokenizer.bin. Errors name the file and what is wrong.
-// A tokenizer.json that cannot be used (e.g. a non-byte-level one) gives way to a tokenizer.model
-// beside it. tokenizer.bin takes its token count from config.json's vocab_size when present,
-// otherwise it is read to the end of the file.
+// A tokenizer.json that cannot be used (e.g. a Unigram model or an unsupported normalizer) gives
+// way to a tokenizer.model beside it. tokenizer.bin takes its token count from config.json's vocab_size when
+// present, otherwise it is read to the end of the file.
 Result<std::unique_ptr<Tokenizer>> loadTokenizerFromDirectory(const std::string& dir);
 
 // Format-specific loaders.

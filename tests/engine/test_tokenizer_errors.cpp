@@ -94,7 +94,7 @@ TEST_F(HfJsonErrors, PreTokenizerWithoutByteLevelIsRefused) {
         d["pre_tokenizer"] = {
             {"type", "Split"}, {"pattern", {{"String", " "}}}, {"behavior", "Isolated"}, {"invert", false}};
     });
-    expectErrorMentions(r, {"pre_tokenizer", "no ByteLevel"});
+    expectErrorMentions(r, {"pre_tokenizer", "no ByteLevel", "decoder is byte-level"});
     auto missing = loadEdited([](json& d) { d["pre_tokenizer"] = nullptr; });
     expectErrorMentions(missing, {"pre_tokenizer is missing"});
 }
@@ -130,7 +130,7 @@ TEST_F(HfJsonErrors, UnsupportedNormalizerAndDecoder) {
     auto r = loadEdited([](json& d) { d["normalizer"] = {{"type", "Lowercase"}}; });
     expectErrorMentions(r, {"normalizer.type", "\"Lowercase\""});
     auto dec = loadEdited([](json& d) { d["decoder"] = {{"type", "WordPiece"}}; });
-    expectErrorMentions(dec, {"decoder", "no ByteLevel decoder"});
+    expectErrorMentions(dec, {"decoder", "no ByteLevel step", "pre-tokenizer is byte-level"});
 }
 
 TEST_F(HfJsonErrors, WordPieceAffixIsRefused) {

@@ -38,7 +38,7 @@ TEST(TokenizerDirectory, PreferenceOrder) {
 
 TEST(TokenizerDirectory, UnusableTokenizerJsonGivesWayToTokenizerModel) {
     test::ScratchDir dir;
-    // A Llama-2 style tokenizer.json: SentencePiece-flavoured BPE without a ByteLevel step.
+    // A tokenizer.json this engine cannot read: a Metaspace pre-tokenizer with a ByteLevel decoder.
     nlohmann::json doc = test::fixtureJson("bpe_gpt2style/tokenizer.json");
     doc["pre_tokenizer"] = {{"type", "Metaspace"}, {"replacement", "\u2581"}};
     dir.write("tokenizer.json", doc.dump());
