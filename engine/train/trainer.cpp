@@ -142,7 +142,8 @@ Status loop(Run& r, const TrainCallbacks& cb) {
         at::Tensor inputs = at::tensor(at::ArrayRef<std::int64_t>(b.inputs), at::kLong).view({B, T});
         at::Tensor targets = at::tensor(at::ArrayRef<std::int64_t>(b.targets), at::kLong).view({B * T});
         detail::ForwardContext ctx;
-        at::Tensor logits = detail::projectLogits(r.model, r.w, detail::forwardHidden(r.model, r.w, inputs, ctx));
+        at::Tensor logits =
+            detail::projectLogits(r.model, r.w, detail::forwardHidden(r.model, r.w, inputs, ctx));
         at::Tensor loss = at::cross_entropy_loss(logits.view({B * T, -1}), targets);
         loss.backward();
         const double gradNorm = r.opt->clipGradNorm(r.cfg.gradClip);

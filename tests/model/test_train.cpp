@@ -200,8 +200,9 @@ TEST(Trainer, CheckpointReloadsToIdenticalLogits) {
     sd::ForwardContext ctx;
     at::Tensor expected =
         sd::projectLogits(
-            c, w, sd::forwardHidden(
-                   c, w, at::tensor(std::vector<std::int64_t>(ids.begin(), ids.end())).view({1, 7}), ctx))
+            c, w,
+            sd::forwardHidden(
+                c, w, at::tensor(std::vector<std::int64_t>(ids.begin(), ids.end())).view({1, 7}), ctx))
             .contiguous();
     ASSERT_EQ(static_cast<std::int64_t>(out->logits.size()), expected.numel());
     for (std::size_t i = 0; i < out->logits.size(); ++i)
