@@ -1,5 +1,7 @@
 #include "io/config_families.h"
 
+#include <algorithm>
+
 namespace sinkscope::detail {
 
 bool parseActivation(const std::string& name, Activation& out) {
@@ -203,19 +205,19 @@ void readLlamaLikeConfig(Reader& r, ModelConfig& c) {
             c.slidingWindow = 4096; // Qwen2Config / Qwen3Config default
             slidingWindow(r, c);
             c.windowFirstLayer = 28;
-            r.positiveInt({"max_window_layers"}, c.windowFirstLayer, false);
+            // 0 is valid here (every layer windowed), unlike the positive sizes.
+            if (const json* mw = r.find({"max_window_layers"}); mw && mw->is_number_integer() && *mw == 0)
+                c.windowFirstLayer = 0;
+            else
+                r.positiveInt({"max_window_layers"}, c.windowFirstLayer, false);
         }
-        if (const json* mw = r.find({"max_window_layers"}); mw && mw->is_number_integer() && *mw == 0)
-            c.windowFirstLayer = 0;
     }
-    if (c.slidingWindow > 0 || t == "qwen3" || t == "qwen2") layerTypes(r, c);
-    if (!c.layerTypes.empty() && c.slidingWindow == 0) {
-        bool any = false;
-        for (auto v : c.layerTypes)
-            any = any || v;
-        if (any && qwen) c.slidingWindow = 4096;
-        if (!qwen && any) c.layerTypes.clear();
-    }
+    if (c.slidingWindow > 0 || qwen) layerTypes(r, c);
+    // Qwen layer_types naming sliding layers without use_sliding_window: the config class's window.
+    // (Other families' layer types without a window are dropped by finishShape.)
+    if (qwen && c.slidingWindow == 0 &&
+        std::find(c.layerTypes.begin(), c.layerTypes.end(), 1) != c.layerTypes.end())
+        c.slidingWindow = 4096;
     ropeScaling(r, c);
     // Llama, Mistral and Phi-3 tokenizers add BOS; Qwen's and OLMo-2's do not.
     c.addBos = !qwen && c.family != Family::Olmo2;

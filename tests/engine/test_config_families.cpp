@@ -124,6 +124,8 @@ TEST(ConfigWindows, QwenFollowsUseSlidingWindowAndMaxWindowLayers) {
         EXPECT_EQ(windows(parsed(j)), (std::vector<int>{0, 0, 0, 0})) << type;
         j["use_sliding_window"] = true;
         EXPECT_EQ(windows(parsed(j)), (std::vector<int>{0, 0, 8, 8})) << type;
+        j["max_window_layers"] = 0;
+        EXPECT_EQ(windows(parsed(j)), (std::vector<int>{8, 8, 8, 8})) << type;
         j["layer_types"] = {"sliding_attention", "full_attention", "full_attention", "sliding_attention"};
         EXPECT_EQ(windows(parsed(j)), (std::vector<int>{8, 0, 0, 8})) << type;
         j["layer_types"] = {"sliding_attention"};
