@@ -3,56 +3,41 @@
 #include "io/model_config.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace sinkscope {
 
 namespace {
 
-// "layers 0-4, 6-10" style list of the windowed layers (runs of consecutive layers).
-std::string layerRuns(const ModelConfig& c) {
-    std::string out;
-    int count = 0;
-    for (int l = 0; l < c.nLayers;) {
-        if (c.windowOf(l) == 0) {
-            ++l;
-            continue;
-        }
+// "layers 0-4, 6-10": the windowed layers as runs of consecutive layers, or "13 of 26 layers"
+// when there are more than four runs (Gemma's alternating pattern).
+std::string windowedLayers(const ModelConfig& c) {
+    std::vector<std::string> runs;
+    int windowed = 0;
+    for (int l = 0; l < c.nLayers; ++l) {
+        if (c.windowOf(l) == 0) continue;
+        ++windowed;
+        if (l > 0 && c.windowOf(l - 1) > 0) continue; // inside a run: its end is written below
         int end = l;
         while (end + 1 < c.nLayers && c.windowOf(end + 1) > 0)
             ++end;
-        if (++count > 4)
-            return fmt::format(
-                "{} of {} layers",
-                [&] {
-                    int n = 0;
-                    for (int i = 0; i < c.nLayers; ++i)
-                        n += c.windowOf(i) > 0;
-                    return n;
-                }(),
-                c.nLayers);
-        out += (out.empty() ? "" : ", ") + (end == l ? fmt::format("{}", l) : fmt::format("{}-{}", l, end));
-        l = end + 1;
+        runs.push_back(end == l ? fmt::format("{}", l) : fmt::format("{}-{}", l, end));
     }
-    return out;
+    if (runs.size() > 4) return fmt::format("{} of {} layers", windowed, c.nLayers);
+    return fmt::format("layers {}", fmt::join(runs, ", "));
 }
 
 } // namespace
 
 std::vector<std::string> modelFeatures(const ModelConfig& c) {
     std::vector<std::string> f;
-    bool windowed = false;
-    for (int l = 0; l < c.nLayers && !windowed; ++l)
-        windowed = c.windowOf(l) > 0;
-    if (windowed) {
-        bool all = true;
-        for (int l = 0; l < c.nLayers && all; ++l)
-            all = c.windowOf(l) > 0;
-        const std::string runs = layerRuns(c);
-        const bool counted = runs.find(" of ") != std::string::npos;
-        f.push_back(all       ? fmt::format("window {}", c.slidingWindow)
-                    : counted ? fmt::format("window {} ({})", c.slidingWindow, runs)
-                              : fmt::format("window {} (layers {})", c.slidingWindow, runs));
-    }
+    int windowed = 0;
+    for (int l = 0; l < c.nLayers; ++l)
+        windowed += c.windowOf(l) > 0;
+    if (windowed == c.nLayers && windowed > 0)
+        f.push_back(fmt::format("window {}", c.slidingWindow));
+    else if (windowed > 0)
+        f.push_back(fmt::format("window {} ({})", c.slidingWindow, windowedLayers(c)));
     if (c.attnSoftcap > 0 || c.finalSoftcap > 0)
         f.push_back(fmt::format("soft-cap {:g}/{:g}", c.attnSoftcap, c.finalSoftcap));
     if (c.rope.type != RopeScalingType::None)
