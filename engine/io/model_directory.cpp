@@ -1,7 +1,7 @@
 #include "io/model_directory.h"
 
 #include "core/read_file.h"
-#include "io/gguf_llama.h"
+#include "io/gguf_model.h"
 #include "io/llama2c_checkpoint.h"
 #include "io/pickle_guard.h"
 #include "io/weight_spec.h"
@@ -75,7 +75,7 @@ Result<ModelFiles> openLlama2c(const fs::path& file) {
 Result<ModelFiles> openGguf(const fs::path& file) {
     auto parsed = GgufFile::open(file.string());
     if (!parsed) return parsed.error();
-    auto model = loadGgufLlama(std::make_shared<const GgufFile>(std::move(parsed.value())));
+    auto model = loadGgufModel(std::make_shared<const GgufFile>(std::move(parsed.value())));
     if (!model) return model.error();
     ModelFiles m;
     m.format = ModelFormat::Gguf;

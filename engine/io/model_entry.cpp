@@ -1,7 +1,7 @@
 #include "io/model_entry.h"
 
 #include "core/read_file.h"
-#include "io/gguf_llama.h"
+#include "io/gguf_model.h"
 #include "io/gguf_reader.h"
 #include "io/llama2c_checkpoint.h"
 #include "io/pickle_guard.h"
@@ -72,7 +72,7 @@ void inspectGguf(const fs::path& file, ModelEntry& e) {
     }
     if (const GgufValue* arch = gguf->find("general.architecture"))
         e.architecture = std::string(arch->asString().value_or(""));
-    auto config = readGgufLlamaConfig(gguf.value());
+    auto config = readGgufModelConfig(gguf.value());
     if (!config) {
         e.reason = config.error().message;
         return;

@@ -263,6 +263,7 @@ void writeRopeScaling(const RopeScaling& s, json& config) {
         r["low_freq_factor"] = s.lowFreqFactor;
         r["high_freq_factor"] = s.highFreqFactor;
         r["original_max_position_embeddings"] = s.originalMaxPositions;
+        if (!s.freqFactors.empty()) r["frequency_factors"] = s.freqFactors; // not read back: GGUF only
     } else if (s.type == RopeScalingType::Longrope) {
         r["short_factor"] = s.shortFactor;
         r["long_factor"] = s.longFactor;
@@ -310,6 +311,11 @@ std::vector<double> ropeInverseFrequencies(const RopeScaling& s, double theta, i
             f /= s.factor;
         break;
     case RopeScalingType::Llama3: { // _compute_llama3_parameters
+        if (!s.freqFactors.empty()) {
+            for (int i = 0; i < half && static_cast<std::size_t>(i) < s.freqFactors.size(); ++i)
+                inv[static_cast<std::size_t>(i)] /= s.freqFactors[static_cast<std::size_t>(i)];
+            break;
+        }
         const double old = s.originalMaxPositions;
         const double lowWavelen = old / s.lowFreqFactor, highWavelen = old / s.highFreqFactor;
         for (double& f : inv) {

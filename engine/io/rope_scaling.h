@@ -24,6 +24,9 @@ struct RopeScaling {
     // longrope (Phi-3): per-frequency divisors, the long ones for passes past originalMaxPositions.
     std::vector<double> shortFactor, longFactor;
     double partialRotary = 0.0; // partial_rotary_factor given inside rope_parameters; 0: absent
+    // llama3 from a GGUF file: the divisor of each frequency as llama.cpp's converter computed it
+    // from the llama3 parameters (the rope_freqs tensor), used instead of those parameters.
+    std::vector<double> freqFactors;
 };
 
 const char* ropeScalingName(RopeScalingType t);

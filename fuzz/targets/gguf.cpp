@@ -2,7 +2,7 @@
 // and weight checks, every readable tensor dequantized, and the embedded tokenizer built and run.
 #include "fuzz_support.h"
 #include "io/gguf_dequant.h"
-#include "io/gguf_llama.h"
+#include "io/gguf_model.h"
 #include "io/weight_spec.h"
 #include "targets.h"
 #include "tokenizer/gguf_tokenizer.h"
@@ -16,7 +16,7 @@ Outcome gguf(const std::uint8_t* data, std::size_t size) {
     if (!parsed) return parsed.error().message;
     const auto file = std::make_shared<const GgufFile>(std::move(parsed.value()));
 
-    if (auto model = loadGgufLlama(file)) (void)validateWeights(model->config, model->weights, "model.gguf");
+    if (auto model = loadGgufModel(file)) (void)validateWeights(model->config, model->weights, "model.gguf");
     for (const auto& t : file->tensors())
         if (ggufCanDequantize(t.type)) (void)dequantizeTensor(t, file->path());
 

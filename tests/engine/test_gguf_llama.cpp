@@ -4,7 +4,8 @@
 // architectures, stray tensors).
 #include "core/half.h"
 #include "gguf_test_builder.h"
-#include "io/gguf_llama.h"
+#include "io/gguf_model.h"
+#include "io/gguf_names.h"
 #include "io/model_directory.h"
 #include "temp_dir.h"
 #include "test_paths.h"
@@ -180,23 +181,29 @@ TEST(GgufLlama, MissingOrWrongMetadataIsNamed) {
     EXPECT_MENTIONS(refusal(b), "is -1, expected a positive number");
     b = microLlama();
     b.remove("llama.block_count").u32("llama.block_count", 60000);
-    EXPECT_MENTIONS(refusal(b), "llama.block_count 60000 needs at least 420000 tensors, the file holds 12");
+    EXPECT_MENTIONS(refusal(b), "block_count 60000 is more layers than the file has tensors (12)");
     b = microLlama();
-    b.remove("general.architecture").str("general.architecture", "qwen2");
+    b.remove("general.architecture").str("general.architecture", "mamba");
     EXPECT_MENTIONS(refusal(b),
-                    "general.architecture is 'qwen2'; SinkScope reads GGUF models of the 'llama'");
+                    "general.architecture is 'mamba'; SinkScope reads GGUF models of the "
+                    "architectures llama, qwen2, qwen3, gemma, gemma2, gemma3, phi3, gptneox, olmo2");
     b = microLlama();
     b.u32("llama.expert_count", 8);
     EXPECT_MENTIONS(refusal(b), "mixture-of-experts models are not supported");
     b = microLlama();
+    b.str("llama.rope.scaling.type", "ntk");
+    EXPECT_MENTIONS(refusal(b), "key 'llama.rope.scaling.type' is 'ntk': RoPE scaling of that type is not "
+                                "supported");
+    b = microLlama();
     b.str("llama.rope.scaling.type", "yarn");
-    EXPECT_MENTIONS(refusal(b), "llama.rope.scaling.type 'yarn' is not supported");
+    EXPECT_MENTIONS(refusal(b), "key 'llama.rope.scaling.original_context_length': missing");
     b = microLlama();
     b.u32("llama.rope.dimension_count", 2);
-    EXPECT_MENTIONS(refusal(b), "partial rotary embeddings are not supported");
+    EXPECT_MENTIONS(refusal(b), "llama.rope.dimension_count 2 does not fit the head dimension 4 (RoPE on the "
+                                "whole head)");
     b = microLlama();
-    b.tensor("rope_freqs.weight", {2}, GgmlType::F32, patternF32(2));
-    EXPECT_MENTIONS(refusal(b), "rope_freqs.weight");
+    b.tensor("rope_freqs.weight", {3}, GgmlType::F32, patternF32(3));
+    EXPECT_MENTIONS(refusal(b), "tensor 'rope_freqs.weight' has dims [3], the rotary dimensions need [2]");
     b = microLlama();
     b.u32("tokenizer.ggml.bos_token_id", 9);
     EXPECT_MENTIONS(refusal(b), "key 'tokenizer.ggml.bos_token_id': is 9, expected 0 to 3");
@@ -217,7 +224,7 @@ TEST(GgufLlama, TensorsThatContradictTheMetadataAreNamed) {
                     "tensor 'blk.0.ffn_gate.weight' has dims [8,8] but the metadata implies [8,16]");
     b = microLlama();
     b.removeTensor("blk.0.attn_v.weight");
-    EXPECT_MENTIONS(refusal(b), "tensor 'blk.0.attn_v.weight' is missing (llama.block_count 1)");
+    EXPECT_MENTIONS(refusal(b), "tensor 'blk.0.attn_v.weight' is missing (block_count 1)");
     b = microLlama();
     auto* down = b.findTensor("blk.0.ffn_down.weight");
     down->dims = {256, 8};
@@ -233,25 +240,53 @@ TEST(GgufLlama, TensorsThatContradictTheMetadataAreNamed) {
                                 "Q4_K, Q5_K, Q6_K)");
     b = microLlama();
     b.tensor("blk.1.attn_q.weight", {8, 8}, GgmlType::F32, patternF32(64));
-    EXPECT_MENTIONS(refusal(b), "unexpected tensor 'blk.1.attn_q.weight' for llama.block_count 1");
+    EXPECT_MENTIONS(refusal(b), "unexpected tensor 'blk.1.attn_q.weight' for block_count 1");
     b = microLlama();
     b.tensor("blk.0.attn_q.scale", {8}, GgmlType::F32, patternF32(8));
     EXPECT_MENTIONS(refusal(b), "tensor 'blk.0.attn_q.scale' is not part of a llama model");
 }
 
 TEST(GgufLlama, TensorNamesMapToHuggingFaceNames) {
-    EXPECT_EQ(hfNameForGgufTensor("token_embd.weight"), "model.embed_tokens.weight");
-    EXPECT_EQ(hfNameForGgufTensor("output.weight"), "lm_head.weight");
-    EXPECT_EQ(hfNameForGgufTensor("output_norm.weight"), "model.norm.weight");
-    EXPECT_EQ(hfNameForGgufTensor("blk.12.ffn_down.weight"), "model.layers.12.mlp.down_proj.weight");
-    EXPECT_EQ(hfNameForGgufTensor("blk.0.attn_norm.weight"), "model.layers.0.input_layernorm.weight");
-    EXPECT_EQ(hfNameForGgufTensor("blk.3.attn_output.weight"), "model.layers.3.self_attn.o_proj.weight");
-    EXPECT_EQ(hfNameForGgufTensor("blk.3.attn_q.bias"), "model.layers.3.self_attn.q_proj.bias");
-    EXPECT_EQ(hfNameForGgufTensor("blk.3.ffn_norm.weight"), "model.layers.3.post_attention_layernorm.weight");
-    EXPECT_EQ(hfNameForGgufTensor("blk.01.ffn_up.weight"), std::nullopt); // not canonical
-    EXPECT_EQ(hfNameForGgufTensor("blk.x.ffn_up.weight"), std::nullopt);
-    EXPECT_EQ(hfNameForGgufTensor("blk.1.ffn_up"), std::nullopt);
-    EXPECT_EQ(hfNameForGgufTensor("blk.1.ffn_gate_exps.weight"), std::nullopt);
+    ModelConfig c;
+    c.family = Family::Llama;
+    auto hf = [&](const char* gguf) { return hfNameForGguf(c, gguf); };
+    EXPECT_EQ(hf("token_embd.weight"), "model.embed_tokens.weight");
+    EXPECT_EQ(hf("output.weight"), "lm_head.weight");
+    EXPECT_EQ(hf("output_norm.weight"), "model.norm.weight");
+    EXPECT_EQ(hf("blk.12.ffn_down.weight"), "model.layers.12.mlp.down_proj.weight");
+    EXPECT_EQ(hf("blk.0.attn_norm.weight"), "model.layers.0.input_layernorm.weight");
+    EXPECT_EQ(hf("blk.3.attn_output.weight"), "model.layers.3.self_attn.o_proj.weight");
+    EXPECT_EQ(hf("blk.3.attn_q.bias"), "model.layers.3.self_attn.q_proj.bias");
+    EXPECT_EQ(hf("blk.3.attn_k_norm.weight"), "model.layers.3.self_attn.k_norm.weight");
+    EXPECT_EQ(hf("blk.3.ffn_norm.weight"), "model.layers.3.post_attention_layernorm.weight");
+    EXPECT_EQ(hf("blk.01.ffn_up.weight"), std::nullopt); // not canonical
+    EXPECT_EQ(hf("blk.x.ffn_up.weight"), std::nullopt);
+    EXPECT_EQ(hf("blk.1.ffn_up"), std::nullopt);
+    EXPECT_EQ(hf("blk.1.ffn_gate_exps.weight"), std::nullopt);
+    EXPECT_EQ(hf("blk.1.post_ffw_norm.weight"), std::nullopt);
+    EXPECT_EQ(ggufNameForHf(c, "model.layers.7.mlp.gate_proj.weight"), "blk.7.ffn_gate.weight");
+
+    // The same GGUF name is another HF tensor in Gemma 2/3's sandwich of norms.
+    c.family = Family::Gemma;
+    c.layout = BlockLayout::Sandwich;
+    EXPECT_EQ(hf("blk.2.ffn_norm.weight"), "model.layers.2.pre_feedforward_layernorm.weight");
+    EXPECT_EQ(hf("blk.2.post_attention_norm.weight"), "model.layers.2.post_attention_layernorm.weight");
+    EXPECT_EQ(hf("blk.2.post_ffw_norm.weight"), "model.layers.2.post_feedforward_layernorm.weight");
+    c.family = Family::Olmo2;
+    c.layout = BlockLayout::PostSublayer;
+    EXPECT_EQ(hf("blk.0.post_attention_norm.weight"), "model.layers.0.post_attention_layernorm.weight");
+    EXPECT_EQ(hf("blk.0.attn_norm.weight"), std::nullopt);
+    c.family = Family::Phi3;
+    c.layout = BlockLayout::PreNorm;
+    EXPECT_EQ(hf("blk.1.attn_qkv.weight"), "model.layers.1.self_attn.qkv_proj.weight");
+    EXPECT_EQ(hf("blk.1.ffn_up.weight"), "model.layers.1.mlp.gate_up_proj.weight");
+    c.family = Family::GptNeox;
+    EXPECT_EQ(hf("token_embd.weight"), "gpt_neox.embed_in.weight");
+    EXPECT_EQ(hf("output_norm.bias"), "gpt_neox.final_layer_norm.bias");
+    EXPECT_EQ(hf("output.weight"), "embed_out.weight");
+    EXPECT_EQ(hf("blk.4.attn_qkv.bias"), "gpt_neox.layers.4.attention.query_key_value.bias");
+    EXPECT_EQ(hf("blk.4.ffn_up.weight"), "gpt_neox.layers.4.mlp.dense_h_to_4h.weight");
+    EXPECT_EQ(hf("blk.4.ffn_down.bias"), "gpt_neox.layers.4.mlp.dense_4h_to_h.bias");
 }
 
 } // namespace
