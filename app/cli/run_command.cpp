@@ -42,6 +42,16 @@ void printHuman(const Model& model, const std::vector<std::int32_t>& ids, const 
             fmt::print(" {:5.3f}", a);
         fmt::print("\n");
     }
+    // methods.md, windowed layers: alpha_0 averages the rows that can see token 0, not all rows.
+    const ModelConfig& c = model.config();
+    std::vector<std::string> windowed;
+    for (int l = 0; l < c.nLayers; ++l)
+        if (const int w = c.windowOf(l); w > 0 && static_cast<std::size_t>(w) < ids.size())
+            windowed.push_back(fmt::format("L{}", l));
+    if (!windowed.empty())
+        fmt::print(
+            "  windowed layers {} (window {}): alpha_0 over the first {} rows, the ones that see token 0\n",
+            fmt::join(windowed, ","), c.slidingWindow, c.slidingWindow);
 }
 
 void printJson(const Model& model, const std::vector<std::int32_t>& ids, const GenerationOutput& gen,

@@ -20,6 +20,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace sinkscope {
 
@@ -162,9 +163,14 @@ std::int64_t Model::parameterCount() const {
 
 std::string Model::describe() const {
     const auto& c = m_impl->config;
-    return fmt::format("{} ({}, {}): {} layers, {} heads ({} kv), d_model {}, vocab {}, {} attention",
-                       m_impl->path, c.modelType, modelFormatName(m_impl->format), c.nLayers, c.nHeads,
-                       c.nKvHeads, c.dModel, c.vocabSize, attentionKindName(c.attention));
+    std::string s =
+        fmt::format("{} ({}, {}): {} layers, {} heads ({} kv), d_model {}, vocab {}, {} attention",
+                    m_impl->path, c.modelType, modelFormatName(m_impl->format), c.nLayers, c.nHeads,
+                    c.nKvHeads, c.dModel, c.vocabSize, attentionKindName(c.attention));
+    // What changes how its attention reads: windows, soft-caps, RoPE scaling, q/k norms.
+    const auto features = modelFeatures(c);
+    if (!features.empty()) s += fmt::format("; {}", fmt::join(features, ", "));
+    return s;
 }
 
 Status Model::checkTokenIds(const std::vector<std::int32_t>& ids) const {
