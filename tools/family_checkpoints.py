@@ -166,6 +166,16 @@ def _configs() -> Dict[str, tuple]:
         "full_attention": {"rope_type": "linear", "factor": 4.0, "rope_theta": 1000000.0},
         "sliding_attention": {"rope_type": "default", "rope_theta": 10000.0}}
     m["tiny_gemma3_v5"] = (20240626, "BF16", g3v5)
+    # What a GGUF can express (tools/make_gguf_families.py converts these): llama.cpp has no key
+    # for query_pre_attn_scalar (its loader scales queries by head_dim^-1/2 for every size but
+    # 27B) nor, for gemma3, for the sliding-window pattern (hard-coded 6). So: the scalar equals
+    # head_dim, and Gemma 3 gets 6 layers with pattern 6 (layers 0-4 sliding, layer 5 global).
+    # BF16 makes the converter's norm + 1 exact in float32.
+    g2 = m["tiny_gemma2"][2]
+    m["tiny_gemma2_gguf"] = (20240704, "BF16", {
+        **g2, "query_pre_attn_scalar": 16, "torch_dtype": "bfloat16"})
+    m["tiny_gemma3_gguf"] = (20240705, "BF16", {
+        **g3, "num_hidden_layers": 6, "query_pre_attn_scalar": 16, "sliding_window_pattern": 6})
     neox = {"architectures": ["GPTNeoXForCausalLM"], "model_type": "gpt_neox", "vocab_size": 96,
             "max_position_embeddings": 128, "hidden_size": 64, "intermediate_size": 256,
             "num_hidden_layers": 2, "num_attention_heads": 4, "hidden_act": "gelu",

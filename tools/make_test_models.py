@@ -12,8 +12,8 @@ Writes under tests/data/models/ (relative to the repository root):
                base) and yarn (as transformers v5 writes it: "rope_parameters" with rope_theta)
   tiny_qwen3/  Qwen3, BF16, head_dim 16 != hidden/heads, q_norm/k_norm, tied embeddings
   tiny_mistral_window/, tiny_qwen2_window/, tiny_qwen3_window/, tiny_gemma/, tiny_gemma2/,
-  tiny_gemma3/, tiny_gemma3_v5/, tiny_pythia/, tiny_neox_sequential/, tiny_phi3/,
-  tiny_phi3_longrope/, tiny_olmo2/, tiny_opt/, tiny_opt_postln/
+  tiny_gemma3/, tiny_gemma3_v5/, tiny_gemma2_gguf/, tiny_gemma3_gguf/, tiny_pythia/,
+  tiny_neox_sequential/, tiny_phi3/, tiny_phi3_longrope/, tiny_olmo2/, tiny_opt/, tiny_opt_postln/
                configured in family_checkpoints.py, tensors drawn in hf_layout order
 Every checkpoint is then checked to hold exactly the tensors hf_layout.hf_tensor_shapes lists.
 

@@ -679,8 +679,11 @@ def llama_from_llama2c(path, *, rope_layout: str = "interleaved") -> LlamaLike:
 
 def load_hf(model_dir) -> _Model:
     d = Path(model_dir)
-    config = json.loads((d / "config.json").read_text())
-    tensors = load_model_dir(d)
+    return from_config(json.loads((d / "config.json").read_text()), load_model_dir(d))
+
+
+def from_config(config: dict, tensors: Dict[str, np.ndarray]) -> _Model:
+    """The reference model of an HF config and its tensors (HF names and layout)."""
     mt = config.get("model_type")
     if mt == "gpt2":
         return GPT2(config, tensors)

@@ -94,6 +94,8 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"tiny_gemma2", dataPath("models/tiny_gemma2")},
                       Case{"tiny_gemma3", dataPath("models/tiny_gemma3")},
                       Case{"tiny_gemma3_v5", dataPath("models/tiny_gemma3_v5")},
+                      Case{"tiny_gemma2_gguf", dataPath("models/tiny_gemma2_gguf")},
+                      Case{"tiny_gemma3_gguf", dataPath("models/tiny_gemma3_gguf")},
                       Case{"tiny_pythia", dataPath("models/tiny_pythia")},
                       Case{"tiny_neox_sequential", dataPath("models/tiny_neox_sequential")},
                       Case{"tiny_phi3", dataPath("models/tiny_phi3")},
