@@ -22,6 +22,11 @@ constexpr std::int64_t kTypeUndefined = 0, kTypeNormal = 1, kTypeUnknown = 2, kT
 // Llama-3's pre-tokenizer pattern (tokenizer.json's Split step; llama.cpp's "llama-bpe").
 constexpr const char* kLlama3Pattern = R"((?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3})"
                                        R"(| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
+// Qwen2/2.5/3's (tokenizer.json's Split step; llama.cpp's "qwen2"): single digits instead of runs of
+// up to three.
+constexpr const char* kQwen2Pattern = R"((?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N})"
+                                      R"(| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
+constexpr const char* kSupportedPre = "gpt-2, olmo, llama-bpe, dbrx, qwen2, smollm";
 
 class Keys {
 public:
@@ -141,23 +146,28 @@ PreTokenizer bpePreTokenizer(const Keys& keys, std::string_view pre, BpeModel& m
         if (!regex) keys.fail("tokenizer.ggml.pre", regex.error().message);
         return std::move(regex).value();
     };
-    if (pre == "gpt-2") return gpt2PreTokenizer();
+    // "olmo": the GPT-NeoX-20B tokenizer (Pythia, OLMo 1), GPT-2's pattern and byte level.
+    if (pre == "gpt-2" || pre == "olmo") return gpt2PreTokenizer();
     if (pre == "smollm") { // tokenizer.json: Digits(individual_digits) then ByteLevel
         PreTokenizer p = gpt2PreTokenizer();
         p.addSplit(
             SplitStep{.regex = compile(R"(\p{N})"), .behavior = SplitBehavior::Isolated, .invert = false});
         return p;
     }
-    if (pre == "llama-bpe" || pre == "llama3" || pre == "llama-v3") {
+    // A Split step with a GPT-4-style pattern, then bytes without a prefix space. Only Llama-3 marks
+    // whole-word vocabulary entries as taken before merges (llama.cpp sets ignore_merges for it alone).
+    const bool llama3 = pre == "llama-bpe" || pre == "llama3" || pre == "llama-v3";
+    if (llama3 || pre == "dbrx" || pre == "qwen2") {
         PreTokenizer p;
-        p.addSplit(SplitStep{
-            .regex = compile(kLlama3Pattern), .behavior = SplitBehavior::Isolated, .invert = false});
+        p.addSplit(SplitStep{.regex = compile(pre == "qwen2" ? kQwen2Pattern : kLlama3Pattern),
+                             .behavior = SplitBehavior::Isolated,
+                             .invert = false});
         p.setByteLevel(ByteLevelStep{.addPrefixSpace = false, .gpt2Regex = std::nullopt});
-        model.setIgnoreMerges(true);
+        if (llama3) model.setIgnoreMerges(true);
         return p;
     }
     keys.fail("tokenizer.ggml.pre",
-              fmt::format("'{}' is not a supported pre-tokenizer (gpt-2, llama-bpe, smollm)", excerpt(pre)));
+              fmt::format("'{}' is not a supported pre-tokenizer ({})", excerpt(pre), kSupportedPre));
 }
 
 std::unique_ptr<Tokenizer> buildByteLevelBpe(const GgufFile& f) {
@@ -193,8 +203,9 @@ std::unique_ptr<Tokenizer> buildByteLevelBpe(const GgufFile& f) {
     }
     const auto pre = keys.string("tokenizer.ggml.pre");
     if (!pre)
-        keys.fail("tokenizer.ggml.pre",
-                  "missing: llama.cpp's fallback pre-tokenizer is not supported (gpt-2, llama-bpe, smollm)");
+        keys.fail(
+            "tokenizer.ggml.pre",
+            fmt::format("missing: llama.cpp's fallback pre-tokenizer is not supported ({})", kSupportedPre));
     parts.preTokenizer = bpePreTokenizer(keys, *pre, parts.model);
     parts.bos = keys.tokenId("tokenizer.ggml.bos_token_id", n, std::nullopt);
     parts.eos = keys.tokenId("tokenizer.ggml.eos_token_id", n, std::nullopt);

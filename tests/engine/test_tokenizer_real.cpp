@@ -4,6 +4,8 @@
 // @lenml/tokenizers, an independent port of Hugging Face tokenizers. The tokenizer.json files are
 // too big to commit: scripts/fetch_tokenizers.sh (run by scripts/setup.sh) puts them in the cache
 // directory that test::tokenizerCachePath names. Without them these tests fail, saying so.
+#include "gguf_test_builder.h"
+#include "temp_dir.h"
 #include "test_paths.h"
 #include "test_tokenizer_util.h"
 #include "tokenizer/tokenizer.h"
@@ -182,6 +184,63 @@ TEST_P(RealTokenizer, LongTextEncodesQuicklyAndRoundTrips) {
 INSTANTIATE_TEST_SUITE_P(Goldens, RealTokenizer,
                          ::testing::Values("llama3_1", "qwen3", "gptoss", "gemma3", "llama2"),
                          [](const auto& param) { return param.param; });
+
+// The same vocabularies as llama.cpp's converter stores them in a GGUF file (tokens by id, added
+// tokens typed control or user-defined, merges as "a b", the pre-tokenizer by name): the GGUF
+// tokenizer must give the goldens' ids too. llama-bpe is Llama-3's pre-tokenizer, qwen2 Qwen's.
+std::string ggufVocabulary(const std::string& dir, const std::string& pre) {
+    const json j = json::parse(test::readWholeFile(dir + "/tokenizer.json"));
+    std::map<std::int64_t, std::string> byId;
+    for (const auto& [text, id] : j["model"]["vocab"].items())
+        byId[id.get<std::int64_t>()] = text;
+    std::map<std::int64_t, std::int32_t> types;
+    for (const auto& a : j["added_tokens"]) {
+        byId[a["id"].get<std::int64_t>()] = a["content"].get<std::string>();
+        types[a["id"].get<std::int64_t>()] = a["special"].get<bool>() ? 3 : 4; // control, user-defined
+    }
+    std::vector<std::string> tokens;
+    std::vector<std::int32_t> tokenTypes;
+    for (const auto& [id, text] : byId) {
+        if (id != static_cast<std::int64_t>(tokens.size())) return {}; // ids must be dense
+        tokens.push_back(text);
+        tokenTypes.push_back(types.count(id) ? types[id] : 1);
+    }
+    std::vector<std::string> merges;
+    for (const auto& m : j["model"]["merges"])
+        merges.push_back(m.is_string() ? m.get<std::string>()
+                                       : m[0].get<std::string>() + " " + m[1].get<std::string>());
+    test::GgufBuilder b;
+    b.str("general.architecture", "llama").str("tokenizer.ggml.model", "gpt2").str("tokenizer.ggml.pre", pre);
+    b.strings("tokenizer.ggml.tokens", tokens).strings("tokenizer.ggml.merges", merges);
+    b.numbers("tokenizer.ggml.token_type", GgufValueType::I32, tokenTypes);
+    return b.bytes();
+}
+
+class RealGgufTokenizer : public ::testing::TestWithParam<std::pair<std::string, std::string>> {};
+
+TEST_P(RealGgufTokenizer, MatchesGoldens) {
+    const auto& [name, pre] = GetParam();
+    std::string problem;
+    const std::string dir = tokenizerDir(name, problem);
+    ASSERT_FALSE(dir.empty()) << problem;
+    const std::string bytes = ggufVocabulary(dir, pre);
+    ASSERT_FALSE(bytes.empty()) << name << ": token ids are not dense";
+    test::TempDir tmp;
+    auto tok = loadGgufTokenizer(tmp.write("vocab.gguf", bytes));
+    ASSERT_TRUE(tok.ok()) << tok.error().message;
+    const json& golden = goldens()["tokenizers"][name];
+    for (std::size_t i = 0; i < texts().size(); ++i) {
+        auto ids = tok.value()->encode(texts()[i], false);
+        ASSERT_TRUE(ids.ok()) << ids.error().message;
+        EXPECT_EQ(*ids, golden["ids"][i].get<Ids>())
+            << name << " (GGUF, pre " << pre << ") text " << i << " " << quoted(texts()[i]);
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(Goldens, RealGgufTokenizer,
+                         ::testing::Values(std::pair<std::string, std::string>{"llama3_1", "llama-bpe"},
+                                           std::pair<std::string, std::string>{"qwen3", "qwen2"}),
+                         [](const auto& param) { return param.param.first; });
 
 } // namespace
 } // namespace sinkscope
