@@ -25,6 +25,23 @@ std::string humanCount(std::int64_t n) {
     return fmt::format("{:.{}f}{}", v, v < 10.0 ? 1 : 0, units[u]);
 }
 
+// The features for the table: whole items within kFeatureWidth columns, then "+N more" (the JSON
+// lists them all). The first item is always shown, whatever its length: nothing is cut mid-word.
+constexpr std::size_t kFeatureWidth = 56;
+
+std::string featureCell(const std::vector<std::string>& f) {
+    if (f.empty()) return "-";
+    std::string cell = f.front();
+    for (std::size_t i = 1; i < f.size(); ++i) {
+        const std::size_t after = f.size() - i - 1; // room is kept for the "+N more" they would need
+        const std::size_t tail = after ? fmt::format(", +{} more", after).size() : 0;
+        if (cell.size() + 2 + f[i].size() + tail > kFeatureWidth)
+            return fmt::format("{}, +{} more", cell, f.size() - i);
+        cell += ", " + f[i];
+    }
+    return cell;
+}
+
 std::string executablePath() {
     std::error_code ec;
     const auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
@@ -38,7 +55,10 @@ nlohmann::json toJson(const ModelEntry& m) {
             {"path", m.path},
             {"format", m.format ? nlohmann::json(modelFormatId(*m.format)) : nlohmann::json()},
             {"architecture", orNull(m.architecture)},
+            {"family", orNull(m.family)},
             {"parameters", m.parameters ? nlohmann::json(*m.parameters) : nlohmann::json()},
+            {"features", m.features},
+            {"quantization", orNull(m.quantization)},
             {"weight_bytes", m.weightBytes},
             {"supported", m.supported},
             {"reason", orNull(m.reason)},
@@ -48,18 +68,18 @@ nlohmann::json toJson(const ModelEntry& m) {
 
 void printTable(const Discovery& d) {
     struct Row {
-        std::array<std::string, 7> cells;
+        std::array<std::string, 8> cells;
         const ModelEntry* entry;
     };
     std::vector<Row> rows;
-    rows.push_back({{"NAME", "SOURCE", "FORMAT", "ARCH", "PARAMS", "SIZE", "OK"}, nullptr});
+    rows.push_back({{"NAME", "SOURCE", "FORMAT", "ARCH", "PARAMS", "SIZE", "OK", "FEATURES"}, nullptr});
     for (const auto& m : d.models)
         rows.push_back(
             {{m.name, modelSourceId(m.source), m.format ? modelFormatId(*m.format) : "-",
               m.architecture.empty() ? "?" : m.architecture, m.parameters ? humanCount(*m.parameters) : "-",
-              humanBytes(m.weightBytes), m.supported ? "yes" : "no"},
+              humanBytes(m.weightBytes), m.supported ? "yes" : "no", featureCell(m.features)},
              &m});
-    std::array<std::size_t, 7> width{};
+    std::array<std::size_t, 8> width{};
     for (const auto& r : rows)
         for (std::size_t c = 0; c < width.size(); ++c)
             width[c] = std::max(width[c], r.cells[c].size());

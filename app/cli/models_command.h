@@ -1,6 +1,7 @@
 #pragma once
 // `sinkscope-cli models`: the models on this machine (bundled, Hugging Face cache, --dir), with
-// format, architecture, size and whether SinkScope can open them (and why not).
+// format, architecture, family, features (windows, soft-caps, rope scaling, GGUF quantisation, ...),
+// size and whether SinkScope can open them (and why not).
 #include <CLI/CLI.hpp>
 #include <string>
 #include <vector>

@@ -10,9 +10,11 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QPushButton>
+#include <QScreen>
 #include <QSettings>
 #include <QTableWidget>
 #include <QVBoxLayout>
+#include <algorithm>
 
 namespace sinkscope::gui {
 
@@ -21,6 +23,24 @@ QString sizeText(std::uint64_t bytes) {
     if (bytes >= (1ull << 30)) return QString("%1 GiB").arg(double(bytes) / double(1ull << 30), 0, 'f', 1);
     if (bytes >= (1ull << 20)) return QString("%1 MiB").arg(double(bytes) / double(1ull << 20), 0, 'f', 1);
     return QString("%1 KiB").arg(double(bytes) / 1024.0, 0, 'f', 0);
+}
+
+// Comma-joined in the cell (elided when narrow), one per line in the tooltip, beside the family the
+// engine runs the model as (qwen3 runs as llama with q/k norms).
+QString featuresText(const ModelEntry& m) {
+    QStringList f;
+    for (const auto& s : m.features)
+        f << QString::fromStdString(s);
+    return f.join(", ");
+}
+
+QString featuresTip(const ModelEntry& m) {
+    QStringList lines;
+    if (!m.family.empty()) lines << QString("family: %1").arg(QString::fromStdString(m.family));
+    for (const auto& s : m.features)
+        lines << QString::fromStdString(s);
+    if (m.features.empty() && m.supported) lines << "no windows, soft-caps, rope scaling or shared key heads";
+    return lines.join("\n");
 }
 
 QString paramsText(const std::optional<std::int64_t>& p) {
@@ -33,9 +53,15 @@ QString paramsText(const std::optional<std::int64_t>& p) {
 
 ModelPicker::ModelPicker(QWidget* parent) : QDialog(parent) {
     setWindowTitle("Models on this machine");
-    m_table = new QTableWidget(0, 6);
-    m_table->setHorizontalHeaderLabels({"model", "source", "format", "architecture", "parameters", "size"});
-    m_table->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
+    m_table = new QTableWidget(0, kColumns);
+    m_table->setHorizontalHeaderLabels(
+        {"model", "source", "format", "architecture", "parameters", "size", "features"});
+    m_table->horizontalHeader()->setSectionResizeMode(kFeatures, QHeaderView::Stretch);
+    m_table->setWordWrap(false);
+    m_table->verticalHeader()->hide();
+    // One line of text per model: the style's default row is nearly twice that, and a cache of
+    // many models should show as many at once as fit.
+    m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 8);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setSelectionMode(QAbstractItemView::SingleSelection);
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
@@ -66,7 +92,9 @@ ModelPicker::ModelPicker(QWidget* parent) : QDialog(parent) {
         const int r = m_table->currentRow();
         m_open->setEnabled(r >= 0 && m_table->item(r, 0)->data(Qt::UserRole).toBool());
     });
-    resize(900, 420);
+    // Wide enough for the features of most models, never wider than the screen.
+    const QRect screenRect = screen()->availableGeometry();
+    resize(std::min(1150, screenRect.width() * 9 / 10), std::min(640, screenRect.height() * 7 / 10));
     rescan();
 }
 
@@ -96,23 +124,35 @@ void ModelPicker::rescan() {
         auto* name = new QTableWidgetItem(QString::fromStdString(m.name));
         name->setData(Qt::UserRole, m.supported);
         name->setToolTip(QString::fromStdString(m.path + (m.note.empty() ? "" : "\n" + m.note)));
-        const QString arch = QString::fromStdString(m.architecture.empty() ? "?" : m.architecture);
+        auto* arch =
+            new QTableWidgetItem(QString::fromStdString(m.architecture.empty() ? "?" : m.architecture));
+        if (!m.family.empty())
+            arch->setToolTip(QString("runs as the %1 family").arg(QString::fromStdString(m.family)));
+        auto* params = new QTableWidgetItem(paramsText(m.parameters));
+        params->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+        auto* size = new QTableWidgetItem(sizeText(m.weightBytes));
+        size->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+        // A model that cannot be opened says why where the features would be.
+        const QString why = QString::fromStdString("cannot open: " + m.reason);
+        auto* features = new QTableWidgetItem(m.supported ? featuresText(m) : why);
+        features->setToolTip(m.supported ? featuresTip(m) : why);
         m_table->setItem(r, 0, name);
         m_table->setItem(r, 1, new QTableWidgetItem(modelSourceId(m.source)));
         m_table->setItem(r, 2, new QTableWidgetItem(m.format ? modelFormatId(*m.format) : "—"));
-        m_table->setItem(
-            r, 3, new QTableWidgetItem(m.supported ? arch : arch + " — " + QString::fromStdString(m.reason)));
-        m_table->setItem(r, 4, new QTableWidgetItem(paramsText(m.parameters)));
-        m_table->setItem(r, 5, new QTableWidgetItem(sizeText(m.weightBytes)));
+        m_table->setItem(r, 3, arch);
+        m_table->setItem(r, 4, params);
+        m_table->setItem(r, 5, size);
+        m_table->setItem(r, kFeatures, features);
         if (!m.supported)
             for (int c = 0; c < m_table->columnCount(); ++c) {
                 m_table->item(r, c)->setForeground(palette().color(QPalette::Disabled, QPalette::Text));
-                m_table->item(r, c)->setToolTip(QString::fromStdString("cannot open: " + m.reason));
+                m_table->item(r, c)->setToolTip(why);
             }
         m_paths << QString::fromStdString(m.path);
     }
-    m_table->resizeColumnsToContents();
-    m_table->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
+    // Every column but the last fits its contents; the features take the rest and elide.
+    for (int c = 0; c < kFeatures; ++c)
+        m_table->resizeColumnToContents(c);
     QStringList notes;
     for (const auto& n : found.notes)
         notes << QString::fromStdString(n);

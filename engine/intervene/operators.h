@@ -21,9 +21,12 @@ struct MutableMatrixView {
     std::int64_t cols = 0;
     std::int64_t rowStride = 0;
     std::int64_t firstRow = 0;
+    // A windowed layer's window (MatrixView::window): the operators need not know it (hidden keys
+    // hold zeros and stay zero), but sink detection on view() must average over visible rows.
+    std::int64_t window = 0;
 
     float& at(std::int64_t r, std::int64_t c) const { return data[r * rowStride + c]; }
-    MatrixView view() const { return {data, rows, cols, rowStride, firstRow}; }
+    MatrixView view() const { return {data, rows, cols, rowStride, firstRow, window}; }
 };
 
 // ZeroTuning: A'[i,j in S] = g A[i,j] R_i / (R_i + (g-1) S_i), A'[i,j not in S] = A[i,j] R_i / (R_i + (g-1)
@@ -46,7 +49,8 @@ void redistribute(const MutableMatrixView& a, const std::vector<std::int64_t>& s
 void sinkLogitSoftmax(const MatrixView& scores, double b, const MutableMatrixView& out);
 
 // Columns whose column importance alpha[j] (over the full square prompt matrix: firstRow 0,
-// rows == cols) exceeds threshold, ascending; with skipFirst the lowest is dropped (ACT).
+// rows == cols; on a windowed layer, a.window set, the mean over the rows that see key j) exceeds
+// threshold, ascending; with skipFirst the lowest is dropped (ACT).
 std::vector<std::int64_t> detectSinkColumns(const MatrixView& a, double threshold, bool skipFirst);
 
 } // namespace sinkscope

@@ -1,6 +1,7 @@
 #include "io/model_entry.h"
 
 #include "core/read_file.h"
+#include "io/gguf_file_type.h"
 #include "io/gguf_model.h"
 #include "io/gguf_reader.h"
 #include "io/llama2c_checkpoint.h"
@@ -20,6 +21,15 @@ std::uint64_t sizeOf(const fs::path& p) {
     std::error_code ec;
     const auto n = fs::file_size(p, ec); // follows symlinks into the HF cache's blobs/
     return ec ? 0 : n;
+}
+
+// What a supported model's config says about it, for listings.
+void describeConfig(const ModelConfig& c, ModelEntry& e) {
+    e.parameters = parameterCount(c);
+    e.family = familyName(c.family);
+    auto features = modelFeatures(c);
+    e.features.insert(e.features.end(), features.begin(), features.end());
+    e.supported = true;
 }
 
 // model_type as written, for naming an architecture that parseHfConfig refuses.
@@ -58,8 +68,7 @@ void inspectHfDirectory(const fs::path& dir, ModelEntry& e) {
         return;
     }
     e.architecture = files->config.modelType;
-    e.parameters = parameterCount(files->config);
-    e.supported = true;
+    describeConfig(files->config, e);
 }
 
 void inspectGguf(const fs::path& file, ModelEntry& e) {
@@ -72,13 +81,15 @@ void inspectGguf(const fs::path& file, ModelEntry& e) {
     }
     if (const GgufValue* arch = gguf->find("general.architecture"))
         e.architecture = std::string(arch->asString().value_or(""));
+    // Known from the tensor infos alone, so also listed for a file SinkScope cannot run.
+    e.quantization = ggufQuantization(gguf.value());
+    if (!e.quantization.empty()) e.features.push_back(e.quantization);
     auto config = readGgufModelConfig(gguf.value());
     if (!config) {
         e.reason = config.error().message;
         return;
     }
-    e.parameters = parameterCount(config.value());
-    e.supported = true;
+    describeConfig(config.value(), e);
 }
 
 void inspectLlama2c(const fs::path& file, ModelEntry& e) {
@@ -94,8 +105,7 @@ void inspectLlama2c(const fs::path& file, ModelEntry& e) {
         return;
     }
     e.architecture = config->modelType;
-    e.parameters = parameterCount(config.value());
-    e.supported = true;
+    describeConfig(config.value(), e);
 }
 
 } // namespace

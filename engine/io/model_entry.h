@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace sinkscope {
 
@@ -19,7 +20,12 @@ struct ModelEntry {
     std::string architecture;               // config model_type, GGUF general.architecture or "llama2c";
                                             // empty when unreadable
     std::optional<std::int64_t> parameters; // from the config, when the model is supported
-    std::uint64_t weightBytes = 0;          // weight files on disk (symlinks followed)
+    std::string family;                     // familyName of the parsed config; empty when unreadable
+    // What sets the model apart (modelFeatures), a GGUF file's quantisation first: "Q4_K_M",
+    // "window 4096 (layers 0-4)", "GQA 32:8". Empty for a plain model or an unreadable one.
+    std::vector<std::string> features;
+    std::string quantization;      // GGUF: general.file_type's name or the dominant tensor type
+    std::uint64_t weightBytes = 0; // weight files on disk (symlinks followed)
     bool supported = false;
     std::string reason;   // why not, when !supported: the error opening it would give
     std::string revision; // HF cache: the snapshot's commit

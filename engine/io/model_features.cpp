@@ -9,7 +9,7 @@ namespace sinkscope {
 
 namespace {
 
-// "layers 0-4, 6-10": the windowed layers as runs of consecutive layers, or "13 of 26 layers"
+// "layers 0-4, 6-10" (or "layer 2"): the windowed layers as runs of consecutive layers, or "13 of 26 layers"
 // when there are more than four runs (Gemma's alternating pattern).
 std::string windowedLayers(const ModelConfig& c) {
     std::vector<std::string> runs;
@@ -24,7 +24,7 @@ std::string windowedLayers(const ModelConfig& c) {
         runs.push_back(end == l ? fmt::format("{}", l) : fmt::format("{}-{}", l, end));
     }
     if (runs.size() > 4) return fmt::format("{} of {} layers", windowed, c.nLayers);
-    return fmt::format("layers {}", fmt::join(runs, ", "));
+    return fmt::format("{} {}", windowed == 1 ? "layer" : "layers", fmt::join(runs, ", "));
 }
 
 } // namespace

@@ -158,7 +158,7 @@ at::Tensor attend(const ModelConfig& c, const AttentionInputs& in, ForwardObserv
         // The operators work on CPU memory; off the CPU this round-trips the layer's weights.
         at::Tensor host = probs.to(at::kCPU, at::kFloat).contiguous();
         applyInterventions(*iv, in.layer, scores.defined() ? scores.to(at::kCPU, at::kFloat) : scores, host,
-                           in.startPos, in.slotPositions);
+                           in.startPos, in.slotPositions, c.windowOf(in.layer));
         probs = host.to(probs.device(), probs.scalar_type());
     }
 

@@ -62,10 +62,11 @@ bool InterventionState::needsSecondarySinks() const {
 }
 
 void applyInterventions(InterventionState& st, int layer, const at::Tensor& scores, at::Tensor& probs,
-                        std::int64_t startPos, const std::vector<std::int64_t>* slotPositions) {
+                        std::int64_t startPos, const std::vector<std::int64_t>* slotPositions, int window) {
     const std::int64_t nH = probs.size(1), T = probs.size(2), Tk = probs.size(3);
     float* base = probs.data_ptr<float>();
-    auto head = [&](int h) { return MutableMatrixView{base + h * T * Tk, T, Tk, Tk, startPos}; };
+    // Sinks are only detected on the prompt pass, where slots are positions: the window applies as is.
+    auto head = [&](int h) { return MutableMatrixView{base + h * T * Tk, T, Tk, Tk, startPos, window}; };
 
     // Logit level first: it replaces the softmax itself, so it cannot come after a reweighting.
     for (const auto& iv : st.list) {

@@ -32,8 +32,9 @@ struct InterventionState {
 // Applies the attention-level interventions selecting `layer`, in place, to probs [1, nH, T, Tk]
 // (CPU float, contiguous). Logit-level ones (SinkLogit) recompute their heads from `scores`
 // first, then the post-softmax operators run in list order. `slotPositions` (may be null: slot =
-// position) maps key slots to token positions when a streaming cache has evicted some.
+// position) maps key slots to token positions when a streaming cache has evicted some. `window`:
+// the layer's sliding window (0: none), so that sinks are detected over the rows that see each key.
 void applyInterventions(InterventionState& state, int layer, const at::Tensor& scores, at::Tensor& probs,
-                        std::int64_t startPos, const std::vector<std::int64_t>* slotPositions);
+                        std::int64_t startPos, const std::vector<std::int64_t>* slotPositions, int window);
 
 } // namespace sinkscope::detail

@@ -326,3 +326,40 @@ TEST(ModelDiscovery, BundledModelsComeFromTheSourceTreeOrTheInstallPrefix) {
 }
 
 } // namespace
+
+// What the listing says about a model beyond its name: family and features from the config (the
+// same words as modelFeatures), and for GGUF the quantisation first.
+TEST(ModelDiscovery, EntriesCarryFamilyFeaturesAndQuantisation) {
+    const ModelEntry q4 = inspectModel(dataPath("models/tiny_llama_q4_0.gguf"), ModelSource::User);
+    ASSERT_TRUE(q4.supported) << q4.reason;
+    EXPECT_EQ(q4.family, "llama");
+    EXPECT_EQ(q4.quantization, "Q4_0");
+    EXPECT_EQ(q4.features, (std::vector<std::string>{"Q4_0", "GQA 4:2"}));
+
+    const ModelEntry gemma2 = inspectModel(dataPath("models/tiny_gemma2"), ModelSource::User);
+    ASSERT_TRUE(gemma2.supported) << gemma2.reason;
+    EXPECT_EQ(gemma2.family, "gemma");
+    EXPECT_TRUE(gemma2.quantization.empty());
+    auto config = loadHfConfig(dataPath("models/tiny_gemma2/config.json"));
+    ASSERT_TRUE(config.ok()) << config.error().message;
+    EXPECT_EQ(gemma2.features, modelFeatures(*config));
+    EXPECT_EQ(gemma2.features.at(0), "window 4 (layers 0, 2)");
+    EXPECT_EQ(gemma2.features.at(1), "soft-cap 5/4");
+
+    const ModelEntry qwen3 = inspectModel(dataPath("models/tiny_qwen3_window"), ModelSource::User);
+    EXPECT_EQ(qwen3.family, "llama"); // Qwen3 runs as the Llama family with q/k norms
+    ASSERT_FALSE(qwen3.features.empty());
+    EXPECT_EQ(qwen3.features.front(), "window 6 (layer 2)");
+
+    // A GGUF file the engine refuses still names its quantisation: it comes from the tensor infos.
+    TempDir t;
+    GgufBuilder b = microLlama();
+    b.remove("general.architecture").str("general.architecture", "mamba");
+    const std::string path = t.write("mamba.gguf", b.bytes());
+    const ModelEntry mamba = inspectModel(path, ModelSource::User);
+    EXPECT_FALSE(mamba.supported);
+    EXPECT_EQ(mamba.quantization, "F32");
+    EXPECT_EQ(mamba.features, std::vector<std::string>{"F32"});
+    EXPECT_TRUE(mamba.family.empty());
+    EXPECT_FALSE(mamba.parameters.has_value());
+}

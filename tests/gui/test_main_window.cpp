@@ -270,7 +270,10 @@ private Q_SLOTS:
             if (name.contains("bert-base")) bert = r;
         }
         QVERIFY(stories >= 0 && bert >= 0);
-        QVERIFY(picker.table()->item(bert, 3)->text().contains("bert")); // says why it cannot open
+        QVERIFY(picker.table()->item(bert, 3)->text().contains("bert"));
+        // Why not, where the features would be: a config without weights.
+        QVERIFY(
+            picker.table()->item(bert, ModelPicker::kFeatures)->text().contains("neither model.safetensors"));
         picker.table()->selectRow(bert);
         picker.accept();
         QVERIFY(picker.chosenPath().isEmpty()); // refused: unsupported

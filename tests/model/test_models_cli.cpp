@@ -4,11 +4,13 @@
 #include "temp_dir.h"
 #include "test_paths.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <gtest/gtest.h>
 #include <map>
 #include <regex>
+#include <sstream>
 
 using namespace sinkscope::test;
 namespace fs = std::filesystem;
@@ -136,6 +138,73 @@ TEST(ModelsCli, HostileJsonFilesAreListedNotFatal) {
         << reasons["index"];
     for (const auto& [name, reason] : reasons)
         EXPECT_LT(reason.size(), 1000u) << name;
+}
+
+// The committed tiny checkpoints of every family, listed with what sets each apart: the JSON has
+// every feature, the table as many whole ones as fit its column, the rest counted.
+TEST(ModelsCli, FamilyCheckpointsListTheirFeatures) {
+    TempDir t;
+    fs::create_directories(t.path("hub"));
+    setenv("HF_HUB_CACHE", t.path("hub").c_str(), 1); // never the user's cache
+    const std::string dir = dataPath("models");
+    const auto r = runCli("models --dir " + dir + " --json");
+    const auto table = runCli("models --dir " + dir);
+    unsetenv("HF_HUB_CACHE");
+    ASSERT_EQ(r.code, 0) << r.out;
+    ASSERT_EQ(table.code, 0) << table.out;
+    std::map<std::string, nlohmann::json> byName;
+    const auto listing = jsonOf(r);
+    for (const auto& m : listing["models"])
+        if (m["source"] == "user") byName[m["name"].get<std::string>()] = m;
+    const auto features = [&](const std::string& name) {
+        EXPECT_EQ(byName[name]["supported"], true) << name << ": " << byName[name].dump();
+        return byName[name]["features"].get<std::vector<std::string>>();
+    };
+    const auto has = [](const std::vector<std::string>& f, const std::string& x) {
+        return std::find(f.begin(), f.end(), x) != f.end();
+    };
+    EXPECT_EQ(features("tiny_gemma2"),
+              (std::vector<std::string>{"window 4 (layers 0, 2)", "soft-cap 5/4", "GQA 4:2"}));
+    EXPECT_EQ(byName["tiny_gemma2"]["family"], "gemma");
+    EXPECT_TRUE(has(features("tiny_phi3_longrope"), "rope longrope x4"));
+    EXPECT_TRUE(has(features("tiny_phi3_longrope"), "rotary 12/16"));
+    EXPECT_EQ(features("tiny_pythia"), (std::vector<std::string>{"rotary 4/16", "parallel residual"}));
+    EXPECT_EQ(byName["tiny_pythia"]["family"], "gpt_neox");
+    EXPECT_TRUE(has(features("tiny_gemma3"), "q/k norm"));
+    EXPECT_TRUE(has(features("tiny_llama3_rope"), "rope llama3 x8"));
+    EXPECT_TRUE(has(features("tiny_mistral_window"), "window 5"));
+    EXPECT_TRUE(has(features("tiny_qwen3_window"), "window 6 (layer 2)"));
+    EXPECT_TRUE(has(features("tiny_opt_postln"), "post-LN"));
+    EXPECT_TRUE(features("tiny_gpt2").empty());
+    EXPECT_EQ(features("tiny_llama_q4_0").front(), "Q4_0");
+    EXPECT_EQ(byName["tiny_llama_q4_0"]["quantization"], "Q4_0");
+    EXPECT_EQ(byName["tiny_llama_q8_0"]["quantization"], "Q8_0");
+    EXPECT_TRUE(byName["tiny_gemma2"]["quantization"].is_null());
+
+    // The table: a FEATURES column before PATH, whole items, the rest counted.
+    std::map<std::string, std::string> rows;
+    std::istringstream lines(table.out);
+    std::string header;
+    for (std::string line; std::getline(lines, line);) {
+        if (line.rfind("NAME", 0) == 0) header = line;
+        rows[line.substr(0, line.find(' '))] = line;
+    }
+    ASSERT_NE(header.find("FEATURES"), std::string::npos) << table.out;
+    const std::size_t pathColumn = header.find("PATH");
+    ASSERT_GT(pathColumn, header.find("FEATURES"));
+    EXPECT_NE(rows["tiny_gemma2"].find("window 4 (layers 0, 2), soft-cap 5/4, GQA 4:2"), std::string::npos)
+        << table.out;
+    EXPECT_NE(rows["tiny_pythia"].find("rotary 4/16, parallel residual"), std::string::npos) << table.out;
+    EXPECT_NE(rows["tiny_phi3_longrope"].find("rope longrope x4"), std::string::npos) << table.out;
+    EXPECT_NE(rows["tiny_llama_q4_0"].find("Q4_0, GQA 4:2"), std::string::npos) << table.out;
+    // Gemma 3's four features do not fit: the first two whole, then the count of the others.
+    EXPECT_NE(rows["tiny_gemma3"].find("window 5 (layers 0-1, 3), rope linear x4, +2 more"),
+              std::string::npos)
+        << table.out;
+    for (const auto& [name, row] : rows) {
+        if (name.rfind("tiny_", 0) != 0) continue;
+        EXPECT_EQ(row.find(dir + "/" + name), pathColumn) << "PATH column misaligned:\n" << table.out;
+    }
 }
 
 TEST(ModelsCli, VersionPrintsNameAndVersion) {
