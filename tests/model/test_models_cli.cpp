@@ -203,7 +203,7 @@ TEST(ModelsCli, FamilyCheckpointsListTheirFeatures) {
         << table.out;
     for (const auto& [name, row] : rows) {
         if (name.rfind("tiny_", 0) != 0) continue;
-        EXPECT_EQ(row.find(dir + "/" + name), pathColumn) << "PATH column misaligned:\n" << table.out;
+        EXPECT_EQ(row.find(dir + "/"), pathColumn) << "PATH column misaligned:\n" << table.out;
     }
 }
 
