@@ -185,6 +185,8 @@ void EngineWorker::run(const QString& prompt, const QStringList& specs, int maxN
         view->tokens.push_back(m.tokenizer() ? m.tokenizer()->tokenText(id) : fmt::format("<{}>", id));
     view->layers = c.nLayers;
     view->heads = c.nHeads;
+    for (int l = 0; l < c.nLayers; ++l)
+        view->windows.push_back(c.windowOf(l));
     view->T = T;
     view->baseAttention = m_baseAttention;
     view->attention = m_baseAttention;
@@ -207,8 +209,8 @@ void EngineWorker::run(const QString& prompt, const QStringList& specs, int maxN
         view->baseTopText.push_back(text(t.id));
     for (const auto& t : view->effect.intervenedTop)
         view->topText.push_back(text(t.id));
-    view->baseAlpha0 = alpha0Table(view->baseAttention, c.nLayers, c.nHeads, T);
-    view->alpha0 = alpha0Table(view->attention, c.nLayers, c.nHeads, T);
+    view->baseAlpha0 = alpha0Table(view->baseAttention, c.nLayers, c.nHeads, T, view->windows);
+    view->alpha0 = alpha0Table(view->attention, c.nLayers, c.nHeads, T, view->windows);
 
     if (maxNewTokens > 0) {
         GenerationOptions g;

@@ -409,7 +409,7 @@ void MainWindow::showTokenWeights() {
     const float* a = v.map(true, m_layer, m_head);
     const int q = m_strip->selected() >= 0 ? m_strip->selected() : static_cast<int>(v.T - 1);
     std::vector<float> given(a + q * v.T, a + (q + 1) * v.T);
-    m_strip->setWeights(given, columnImportance(MatrixView{a, v.T, v.T, v.T, 0}));
+    m_strip->setWeights(given, columnImportance(v.mapView(true, m_layer, m_head)));
 }
 
 bool MainWindow::exportHeatmap(const QString& path) {

@@ -5,12 +5,16 @@
 namespace sinkscope::gui {
 
 std::vector<std::vector<double>> alpha0Table(const std::vector<float>& a, int layers, int heads,
-                                             std::int64_t T) {
+                                             std::int64_t T, const std::vector<int>& windows) {
     std::vector<std::vector<double>> out(static_cast<std::size_t>(layers));
-    for (int l = 0; l < layers; ++l)
+    for (int l = 0; l < layers; ++l) {
+        const std::int64_t window =
+            l < static_cast<int>(windows.size()) ? windows[static_cast<std::size_t>(l)] : 0;
         for (int h = 0; h < heads; ++h)
             out[static_cast<std::size_t>(l)].push_back(columnImportanceAt(
-                MatrixView{a.data() + (static_cast<std::int64_t>(l) * heads + h) * T * T, T, T, T, 0}, 0));
+                MatrixView{a.data() + (static_cast<std::int64_t>(l) * heads + h) * T * T, T, T, T, 0, window},
+                0));
+    }
     return out;
 }
 

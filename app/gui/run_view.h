@@ -1,6 +1,7 @@
 #pragma once
 // RunView: what one run hands the GUI thread — plain values, immutable once posted (shared_ptr
 // to const), so views can keep it while the next run is computed.
+#include "core/matrix_view.h"
 #include "metrics/output_effect.h"
 #include "metrics/sink_dimensions.h"
 
@@ -58,17 +59,33 @@ struct RunView {
     std::string source, caption;
     bool comparison = false;
 
+    // Each layer's sliding window (0: full attention), from the model's config or the trace's
+    // settings; empty when not known (stored runs of older traces), read as no windows.
+    std::vector<int> windows;
+
     const float* map(bool intervened, int layer, int head) const {
         const auto& a = intervened ? attention : baseAttention;
         return a.data() + (static_cast<std::int64_t>(layer) * heads + head) * T * T;
+    }
+    int windowOf(int layer) const {
+        return layer >= 0 && layer < static_cast<int>(windows.size())
+                   ? windows[static_cast<std::size_t>(layer)]
+                   : 0;
+    }
+    // One head's map as the engine's metrics read it: a key's weight is averaged over the rows of
+    // its window only, not over later rows that cannot see it.
+    MatrixView mapView(bool intervened, int layer, int head) const {
+        return {map(intervened, layer, head), T, T, T, 0, windowOf(layer)};
     }
 };
 
 using RunViewPtr = std::shared_ptr<const RunView>;
 
-// alpha_0 of every head of a dense [layers, heads, T, T] buffer (as RunView holds), [layer][head].
+// alpha_0 of every head of a dense [layers, heads, T, T] buffer (as RunView holds), [layer][head]:
+// on a layer with a window W (windows[layer] > 0) the mean of key 0's weight over the rows that see
+// it (queries 0..W-1), as engine/metrics computes it; elsewhere over every row.
 std::vector<std::vector<double>> alpha0Table(const std::vector<float>& maps, int layers, int heads,
-                                             std::int64_t T);
+                                             std::int64_t T, const std::vector<int>& windows = {});
 
 } // namespace sinkscope::gui
 

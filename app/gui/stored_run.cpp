@@ -39,6 +39,23 @@ Result<std::vector<float>> promptMaps(const TraceStore& s, const RunRecord& r) {
     return out;
 }
 
+// The layers' sliding windows the run's settings record ("windows": one entry per layer); empty
+// when absent or malformed (a trace file can come from anywhere), which reads as no windows.
+std::vector<int> settingsWindows(const RunRecord& r) {
+    const auto settings = nlohmann::json::parse(r.settingsJson, nullptr, false);
+    if (!settings.is_object()) return {};
+    const auto it = settings.find("windows");
+    if (it == settings.end() || !it->is_array() || it->size() != static_cast<std::size_t>(r.layers))
+        return {};
+    std::vector<int> out;
+    for (const auto& w : *it) {
+        if (!w.is_number_integer() || w.get<std::int64_t>() < 0 || w.get<std::int64_t>() > (1 << 30))
+            return {};
+        out.push_back(w.get<int>());
+    }
+    return out;
+}
+
 std::vector<RankedToken> ranked(const RunRecord& r, std::vector<std::string>& text) {
     std::vector<RankedToken> out;
     if (r.topK.empty()) return out;
@@ -89,8 +106,9 @@ Result<std::shared_ptr<RunView>> build(const TraceStore& s, const RunRecord& bas
         if (!b) return b.error();
         view->baseAttention = std::move(b.value());
     }
-    view->alpha0 = alpha0Table(view->attention, view->layers, view->heads, view->T);
-    view->baseAlpha0 = alpha0Table(view->baseAttention, view->layers, view->heads, view->T);
+    view->windows = settingsWindows(shown);
+    view->alpha0 = alpha0Table(view->attention, view->layers, view->heads, view->T, view->windows);
+    view->baseAlpha0 = alpha0Table(view->baseAttention, view->layers, view->heads, view->T, view->windows);
     view->interventions = shown.interventions;
     view->effect.baseTop = ranked(base, view->baseTopText);
     view->effect.intervenedTop = ranked(shown, view->topText);

@@ -64,14 +64,21 @@ RunRecord record(const Model& m, const std::vector<std::int32_t>& ids, const Tra
     r.promptText = m.tokenizer() ? m.tokenizer()->decode(ids) : "";
     for (const auto& iv : ivs)
         r.interventions.push_back(iv.spec);
-    r.settingsJson = nlohmann::json{
-        {"max_new_tokens", g.maxNewTokens},
-        {"temperature", g.temperature},
-        {"top_k", g.topK},
-        {"top_p", g.topP},
-        {"seed", g.seed},
-        {"device", m.deviceName()},
-        {"bos", o.bos}}.dump();
+    nlohmann::json settings{{"max_new_tokens", g.maxNewTokens},
+                            {"temperature", g.temperature},
+                            {"top_k", g.topK},
+                            {"top_p", g.topP},
+                            {"seed", g.seed},
+                            {"device", m.deviceName()},
+                            {"bos", o.bos}};
+    // Readers of the stored maps (the desktop's stored runs) average a key's weight over the rows
+    // that see it: on a windowed model they need each layer's window, which the maps do not say.
+    std::vector<int> windows;
+    for (int l = 0; l < c.nLayers; ++l)
+        windows.push_back(c.windowOf(l));
+    if (std::any_of(windows.begin(), windows.end(), [](int w) { return w > 0; }))
+        settings["windows"] = windows;
+    r.settingsJson = settings.dump();
     for (const auto& step : side.gen.stepTopK) {
         std::vector<RankedEntry> entries;
         for (const auto& t : step)

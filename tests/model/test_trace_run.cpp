@@ -11,7 +11,10 @@
 
 #include <chrono>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <sqlite3.h>
+#include <utility>
+#include <vector>
 
 using namespace sinkscope;
 using namespace sinkscope::test;
@@ -78,4 +81,25 @@ TEST(TraceRun, GroupIsStoredWholeOrNotAtAllAndCanBeStoredAgain) {
     EXPECT_EQ(base->size(), group->sides[0].capture->mapCount());
     EXPECT_EQ(*base, *intervened);
     EXPECT_GT(base->size(), 0u);
+}
+
+// A windowed model's runs record each layer's window in their settings, so that a reader of the
+// stored maps (the desktop's stored runs) can average a key over the rows that see it; a model
+// without windows records none.
+TEST(TraceRun, SettingsNameTheLayersWindows) {
+    TraceRunOptions o;
+    o.generation.maxNewTokens = 1;
+    for (const auto& [path, windows] : std::vector<std::pair<std::string, nlohmann::json>>{
+             {dataPath("models/tiny_qwen3_window"), nlohmann::json::array({0, 0, 6})},
+             {sharedModelPath("stories260K/stories260K.bin"), nlohmann::json()}}) {
+        auto model = Model::load(path);
+        ASSERT_TRUE(model.ok()) << model.error().message;
+        o.modelPath = path;
+        auto group = computeTraceGroup(**model, {1, 5, 9, 14, 3, 22, 41, 7, 18, 30}, {}, o);
+        ASSERT_TRUE(group.ok()) << group.error().message;
+        ASSERT_EQ(group->sides.size(), 1u);
+        const auto settings = nlohmann::json::parse(group->sides[0].record.settingsJson);
+        EXPECT_EQ(settings.value("windows", nlohmann::json()), windows) << path;
+        EXPECT_EQ(settings["device"], "cpu");
+    }
 }
