@@ -207,7 +207,7 @@ TEST(ModelDiscovery, UserDirectoriesFindEveryFormat) {
     fs::copy(dataPath("models/tiny_gpt2"), t.path("models/nested/tiny_gpt2"));
     fs::copy_file(dataPath("models/tiny_llama_f32.gguf"), t.path("models/nested/deeper/tiny.gguf"));
     t.write("models/nested/qwen.gguf",
-            microLlama().remove("general.architecture").str("general.architecture", "qwen2").bytes());
+            microLlama().remove("general.architecture").str("general.architecture", "mamba").bytes());
     t.write("models/nested/tokenizer.bin", "not a model");
     t.write("models/nested/checkpoint.bin", std::string("PK\x03\x04", 4) + std::string(64, '\0'));
     t.write("models/nested/random.bin", std::string(100, '\x7f'));
@@ -246,8 +246,8 @@ TEST(ModelDiscovery, UserDirectoriesFindEveryFormat) {
     const ModelEntry* qwen = byName["qwen"];
     ASSERT_TRUE(qwen);
     EXPECT_FALSE(qwen->supported);
-    EXPECT_EQ(qwen->architecture, "qwen2");
-    EXPECT_NE(qwen->reason.find("general.architecture is 'qwen2'"), std::string::npos) << qwen->reason;
+    EXPECT_EQ(qwen->architecture, "mamba");
+    EXPECT_NE(qwen->reason.find("general.architecture is 'mamba'"), std::string::npos) << qwen->reason;
 
     ASSERT_TRUE(byName["checkpoint"]);
     EXPECT_FALSE(byName["checkpoint"]->supported);
