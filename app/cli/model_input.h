@@ -15,6 +15,7 @@ namespace sinkscope::cli {
 struct ModelInputOptions {
     std::string model;
     std::string device = "cpu";
+    std::string compute = "f32";
     std::string prompt;
     std::string tokenIds;
     std::string bos = "auto";
@@ -24,6 +25,8 @@ struct ModelInputOptions {
 // Adds --model, --device, --prompt, --token-ids, --bos; with `interventions`, also the repeatable
 // --intervention.
 void addModelInputOptions(CLI::App* cmd, ModelInputOptions& o, bool interventions);
+// --compute f32|bf16 (the LoadOptions precision), for commands that take their own model options.
+void addComputeOption(CLI::App* cmd, std::string& compute);
 
 // Loads the model and prints its notices on stderr.
 Result<std::unique_ptr<Model>> loadModel(const ModelInputOptions& o, bool quiet);

@@ -46,6 +46,7 @@ CLI::App* addStreamPplCommand(CLI::App& app, StreamPplOptions& o) {
     cmd->add_option("--bos", o.input.bos, "Prepend BOS to the text: auto (model's config), yes, no")
         ->check(CLI::IsMember({"auto", "yes", "no"}));
     cmd->add_option("--device", o.input.device, "cpu or cuda (falls back to cpu with a message)");
+    addComputeOption(cmd, o.input.compute);
     cmd->add_option("--intervention,-i", o.input.interventions,
                     "Attention intervention SPEC applied in every row too (perplexity under a setting)");
     cmd->add_flag("--json", o.json, "Print one JSON object instead of a table");

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <fmt/format.h>
+#include <vector>
 
 namespace sinkscope {
 
@@ -52,7 +53,10 @@ Error nonFinite(const TensorRef& ref, const float* block, std::size_t n, std::si
 
 } // namespace
 
-Status toFloat32Checked(const TensorRef& ref, float* dst) {
+namespace {
+
+// Converts block by block into dst (advancing it when `keep`), checking each block.
+Status convertChecked(const TensorRef& ref, float* dst, bool keep) {
     const auto n = static_cast<std::size_t>(ref.numel());
     if (ref.dtype != DType::F32 && ref.dtype != DType::F16 && ref.dtype != DType::BF16)
         return Error{fmt::format("{}: tensor '{}' has dtype {}, expected F32, F16 or BF16", ref.file,
@@ -61,7 +65,7 @@ Status toFloat32Checked(const TensorRef& ref, float* dst) {
     for (std::size_t start = 0; start < n; start += kBlock) {
         const std::size_t count = std::min(kBlock, n - start);
         const std::uint8_t* src = ref.data + start * width;
-        float* out = dst + start;
+        float* out = keep ? dst + start : dst;
         if (ref.dtype == DType::F32)
             std::memcpy(out, src, count * sizeof(float));
         else if (ref.dtype == DType::F16)
@@ -71,6 +75,17 @@ Status toFloat32Checked(const TensorRef& ref, float* dst) {
         if (!allFinite(out, count)) return nonFinite(ref, out, count, start);
     }
     return okStatus();
+}
+
+} // namespace
+
+Status toFloat32Checked(const TensorRef& ref, float* dst) {
+    return convertChecked(ref, dst, true);
+}
+
+Status checkFinite(const TensorRef& ref) {
+    std::vector<float> block(kBlock);
+    return convertChecked(ref, block.data(), false);
 }
 
 } // namespace sinkscope

@@ -12,4 +12,8 @@ namespace sinkscope {
 // each block while it is still in cache, so it adds no second pass over memory.
 Status toFloat32Checked(const TensorRef& ref, float* dst);
 
+// The same check without keeping the conversion (a block at a time through a small buffer), for
+// weights used in the dtype they are stored in.
+Status checkFinite(const TensorRef& ref);
+
 } // namespace sinkscope

@@ -12,14 +12,13 @@
 namespace sinkscope {
 
 Status WeightStore::addFile(SafetensorsFile file) {
-    auto owned = std::make_unique<SafetensorsFile>(std::move(file));
+    auto owned = std::make_shared<SafetensorsFile>(std::move(file));
     for (const auto& t : owned->tensors()) {
-        auto [it, inserted] = m_index.emplace(t.name, t);
+        auto [it, inserted] = m_index.emplace(t.name, Entry{t, owned});
         if (!inserted)
             return Error{fmt::format("{}: tensor '{}' is also in {}", owned->path(), excerpt(t.name),
-                                     it->second.file)};
+                                     it->second.ref.file)};
     }
-    m_files.push_back(std::move(owned));
     return okStatus();
 }
 
@@ -88,7 +87,7 @@ Result<WeightStore> WeightStore::openShardIndex(const std::string& indexPath) {
 
 void WeightStore::addOwned(const std::string& name, std::vector<std::int64_t> shape,
                            std::vector<float> values, const std::string& origin) {
-    auto buf = std::make_unique<std::vector<float>>(std::move(values));
+    auto buf = std::make_shared<std::vector<float>>(std::move(values));
     TensorRef ref;
     ref.name = name;
     ref.dtype = DType::F32;
@@ -96,30 +95,32 @@ void WeightStore::addOwned(const std::string& name, std::vector<std::int64_t> sh
     ref.data = reinterpret_cast<const std::uint8_t*>(buf->data());
     ref.nbytes = buf->size() * sizeof(float);
     ref.file = origin;
-    m_index[name] = std::move(ref);
-    m_owned.push_back(std::move(buf));
+    m_index[name] = Entry{std::move(ref), std::move(buf)};
 }
 
 void WeightStore::addView(TensorRef ref, std::shared_ptr<const void> owner) {
-    if (std::find(m_viewOwners.begin(), m_viewOwners.end(), owner) == m_viewOwners.end())
-        m_viewOwners.push_back(std::move(owner));
     auto name = ref.name;
-    m_index[name] = std::move(ref);
+    m_index[name] = Entry{std::move(ref), std::move(owner)};
 }
 
 void WeightStore::stripPrefix(const std::string& prefix) {
-    std::map<std::string, TensorRef> renamed;
-    for (auto& [name, ref] : m_index) {
+    std::map<std::string, Entry> renamed;
+    for (auto& [name, entry] : m_index) {
         std::string n = name.rfind(prefix, 0) == 0 ? name.substr(prefix.size()) : name;
-        ref.name = n;
-        renamed.emplace(std::move(n), std::move(ref));
+        entry.ref.name = n;
+        renamed.emplace(std::move(n), std::move(entry));
     }
     m_index = std::move(renamed);
 }
 
 const TensorRef* WeightStore::find(const std::string& name) const {
     auto it = m_index.find(name);
-    return it == m_index.end() ? nullptr : &it->second;
+    return it == m_index.end() ? nullptr : &it->second.ref;
+}
+
+std::shared_ptr<const void> WeightStore::owner(const std::string& name) const {
+    auto it = m_index.find(name);
+    return it == m_index.end() ? nullptr : it->second.owner;
 }
 
 std::vector<std::string> WeightStore::names() const {

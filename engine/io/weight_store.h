@@ -36,15 +36,19 @@ public:
     void stripPrefix(const std::string& prefix);
 
     const TensorRef* find(const std::string& name) const;
+    // What keeps the bytes of `name` alive (its memory map or converted buffer), for tensors that
+    // outlive the store while pointing into it; null for an unknown name.
+    std::shared_ptr<const void> owner(const std::string& name) const;
     std::vector<std::string> names() const;
     std::size_t size() const { return m_index.size(); }
 
 private:
     Status addFile(SafetensorsFile file);
-    std::vector<std::unique_ptr<SafetensorsFile>> m_files;
-    std::vector<std::unique_ptr<std::vector<float>>> m_owned;
-    std::vector<std::shared_ptr<const void>> m_viewOwners;
-    std::map<std::string, TensorRef> m_index;
+    struct Entry {
+        TensorRef ref;
+        std::shared_ptr<const void> owner;
+    };
+    std::map<std::string, Entry> m_index;
 };
 
 } // namespace sinkscope

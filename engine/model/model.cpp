@@ -131,7 +131,11 @@ Result<std::unique_ptr<Model>> Model::load(const std::string& path, const LoadOp
     }
     try {
         c10::InferenceMode guard;
-        auto weights = detail::weightsFromStore(impl->config, files->weights, impl->device);
+        // Weights stay in the dtype they are stored in (memory-mapped where they can), unless bf16
+        // compute wants them all in bf16.
+        const auto keeping = options.compute == ComputePrecision::Bf16 ? detail::WeightKeeping::Bf16
+                                                                       : detail::WeightKeeping::Stored;
+        auto weights = detail::weightsFromStore(impl->config, files->weights, impl->device, keeping);
         if (!weights) return weights.error();
         impl->weights = std::move(weights.value());
         detail::fuseProjections(impl->weights);
@@ -152,6 +156,19 @@ const std::vector<std::string>& Model::notices() const {
 }
 std::string Model::deviceName() const {
     return m_impl->device.str();
+}
+ComputePrecision Model::computePrecision() const {
+    return m_impl->weights.compute == at::kBFloat16 ? ComputePrecision::Bf16 : ComputePrecision::F32;
+}
+
+const char* computePrecisionName(ComputePrecision p) {
+    return p == ComputePrecision::Bf16 ? "bf16" : "f32";
+}
+
+std::optional<ComputePrecision> parseComputePrecision(const std::string& name) {
+    if (name == "f32") return ComputePrecision::F32;
+    if (name == "bf16") return ComputePrecision::Bf16;
+    return std::nullopt;
 }
 
 std::int64_t Model::parameterCount() const {

@@ -12,14 +12,27 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace sinkscope {
 
+// The precision of the weight products. Attention scores, softmax, interventions, captured maps
+// and the residual stream are float32 either way.
+enum class ComputePrecision {
+    F32,  // float32 products; BF16/F16 weights stay in their dtype and are widened block by block
+    Bf16, // bf16 products with fp32 accumulation; F32/F16 weights are stored as bf16 at load
+};
+
 struct LoadOptions {
     std::string device = "cpu"; // "cpu" or "cuda"; cuda falls back to cpu with a notice
+    ComputePrecision compute = ComputePrecision::F32;
 };
+
+// "f32" / "bf16", and back (nullopt for anything else).
+const char* computePrecisionName(ComputePrecision p);
+std::optional<ComputePrecision> parseComputePrecision(const std::string& name);
 
 struct ForwardOutput {
     std::vector<float> logits; // row-major [rows, vocab]
@@ -71,6 +84,7 @@ public:
     std::string describe() const;
     std::int64_t parameterCount() const; // distinct weight values (tied embeddings counted once)
     std::string deviceName() const;
+    ComputePrecision computePrecision() const;
     // Things the user should know about this load (device fallback, ignored tensors, ...).
     const std::vector<std::string>& notices() const;
 

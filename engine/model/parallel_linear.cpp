@@ -28,6 +28,10 @@ OpenBlas& openBlas() {
 }
 
 thread_local int t_scopes = 0; // scopes alive on this thread
+thread_local at::ScalarType t_compute = at::kFloat;
+
+// Rows of a BF16/F16 weight widened to float32 at a time: 4 MiB of scratch at 4096 columns.
+constexpr std::int64_t kWidenRows = 256;
 
 // Below this many flops a product is not split: waking a thread would cost more than it saves.
 constexpr std::int64_t kMinSplitFlops = 4'000'000;
@@ -58,7 +62,58 @@ BlasThreadScope::~BlasThreadScope() {
     }
 }
 
+ComputeScope::ComputeScope(at::ScalarType compute) : m_outer(t_compute) {
+    t_compute = compute;
+}
+
+ComputeScope::~ComputeScope() {
+    t_compute = m_outer;
+}
+
+namespace {
+
+// x (float32) times a weight kept in BF16/F16.
+at::Tensor mixedLinear(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) {
+    if (t_compute == at::kBFloat16 && w.scalar_type() == at::kBFloat16) {
+        const at::Tensor bias = b.defined() ? b.to(at::kBFloat16) : b;
+        return at::linear(x.to(at::kBFloat16), w, bias).to(at::kFloat);
+    }
+    if (!x.device().is_cpu()) return at::linear(x, w.to(x.scalar_type()), b);
+    // Float32 from narrower weights: widen kWidenRows output rows at a time, in parallel over row
+    // blocks when a BlasThreadScope holds OpenBLAS at one thread.
+    const std::int64_t K = x.size(-1), N = w.size(0);
+    const at::Tensor x2 = x.reshape({-1, K}).contiguous();
+    at::Tensor out = at::empty({x2.size(0), N}, x.options());
+    const std::int64_t blocks = (N + kWidenRows - 1) / kWidenRows;
+    auto run = [&](std::int64_t begin, std::int64_t end) {
+        for (std::int64_t blk = begin; blk < end; ++blk) {
+            const std::int64_t n0 = blk * kWidenRows, n = std::min(kWidenRows, N - n0);
+            at::Tensor o = out.narrow(1, n0, n);
+            const at::Tensor wt = w.narrow(0, n0, n).to(at::kFloat).t();
+            if (b.defined())
+                at::addmm_out(o, b.narrow(0, n0, n), x2, wt);
+            else
+                at::mm_out(o, x2, wt);
+        }
+    };
+    if (t_scopes > 0 && openBlas().held && !at::in_parallel_region()) {
+        const at::ThreadLocalState state;
+        at::parallel_for(0, blocks, 1, [&](std::int64_t begin, std::int64_t end) {
+            at::ThreadLocalStateGuard guard(state);
+            run(begin, end);
+        });
+    } else {
+        run(0, blocks);
+    }
+    std::vector<std::int64_t> sizes = x.sizes().vec();
+    sizes.back() = N;
+    return out.view(sizes);
+}
+
+} // namespace
+
 at::Tensor splitLinear(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) {
+    if (w.scalar_type() != x.scalar_type() && !x.requires_grad()) return mixedLinear(x, w, b);
     const std::int64_t parts = at::get_num_threads();
     if (t_scopes == 0 || !openBlas().held || parts < 2 || !x.device().is_cpu() ||
         x.scalar_type() != at::kFloat || x.requires_grad() || w.requires_grad() || at::in_parallel_region())

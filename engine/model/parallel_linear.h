@@ -26,8 +26,25 @@ private:
     bool m_active = false;
 };
 
-// at::linear(x, w, b); inside a scope, large enough products on the CPU without gradients are
-// split over LibTorch's threads by output columns (each part one single-threaded GEMM).
+// The precision of weight products on this thread while a scope is alive (nested scopes restore
+// the outer one): kFloat, or kBFloat16 for bf16 GEMMs (activations rounded to bf16, fp32
+// accumulation inside the GEMM, results back in float32).
+class ComputeScope {
+public:
+    explicit ComputeScope(at::ScalarType compute);
+    ~ComputeScope();
+    ComputeScope(const ComputeScope&) = delete;
+    ComputeScope& operator=(const ComputeScope&) = delete;
+
+private:
+    at::ScalarType m_outer;
+};
+
+// at::linear(x, w, b) with float32 x; inside a BlasThreadScope, large enough products on the CPU
+// without gradients are split over LibTorch's threads by output columns (each part one
+// single-threaded GEMM). Weights kept in BF16/F16 are multiplied in the ComputeScope's precision:
+// in float32 each block of rows is widened into a scratch tensor just before its GEMM (exact, and
+// no float32 copy of the whole model), in bf16 directly.
 at::Tensor splitLinear(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b = {});
 
 } // namespace sinkscope::detail

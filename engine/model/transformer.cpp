@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 #include <fmt/format.h>
+#include <optional>
 #include <set>
 #include <tuple>
 
@@ -24,6 +25,40 @@ at::Tensor toTensor(const TensorRef& ref, at::Device device) {
     auto out = at::empty(ref.shape, at::TensorOptions().dtype(at::kFloat));
     if (auto s = toFloat32Checked(ref, out.data_ptr<float>()); !s) throw BadWeight{s.error()};
     return device.is_cpu() ? out : out.to(device);
+}
+
+std::optional<at::ScalarType> scalarTypeOf(DType d) {
+    switch (d) {
+    case DType::F32:
+        return at::kFloat;
+    case DType::F16:
+        return at::kHalf;
+    case DType::BF16:
+        return at::kBFloat16;
+    default:
+        return std::nullopt;
+    }
+}
+
+// A large matrix as WeightKeeping says: the stored bytes used in place (a tensor that keeps their
+// owner alive) where the dtype is the one wanted, else a converted copy.
+at::Tensor matrixTensor(const TensorRef& ref, const std::shared_ptr<const void>& owner, at::Device device,
+                        WeightKeeping keeping) {
+    const auto stored = scalarTypeOf(ref.dtype);
+    const std::size_t width = stored ? at::elementSize(*stored) : 1;
+    const bool aligned = reinterpret_cast<std::uintptr_t>(ref.data) % width == 0;
+    const bool narrow = stored == at::kBFloat16 || (stored == at::kHalf && keeping == WeightKeeping::Stored);
+    // In place: BF16, and F16 unless computing in bf16. F32 is copied as before: the memory map can
+    // then be closed, and a converted buffer (dequantized GGUF) goes with the store.
+    if (keeping != WeightKeeping::Float32 && owner && aligned && narrow) {
+        if (auto s = checkFinite(ref); !s) throw BadWeight{s.error()};
+        at::Tensor view = at::from_blob(
+            const_cast<std::uint8_t*>(ref.data), ref.shape, [owner](void*) {},
+            at::TensorOptions().dtype(*stored));
+        return device.is_cpu() ? view : view.to(device);
+    }
+    at::Tensor full = toTensor(ref, device);
+    return keeping == WeightKeeping::Bf16 ? full.to(at::kBFloat16) : full;
 }
 
 at::Tensor rmsNorm(const at::Tensor& x, const at::Tensor& w, double eps) {
@@ -110,7 +145,7 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> projectQkv(const ModelConfig& c, 
     at::Tensor qkv;
     if (lw.wqkv.defined())
         qkv = splitLinear(h, lw.wqkv, lw.bqkv);
-    else if (B * T >= kFuseRows && !lw.bq.defined())
+    else if (B * T >= kFuseRows && !lw.bq.defined() && lw.wq.scalar_type() == at::kFloat)
         qkv = splitLinear(h, at::cat({lw.wq, lw.wk, lw.wv}, 0));
     if (qkv.defined()) {
         const std::int64_t nq = c.nHeads * hd, nkv = c.nKvHeads * hd;
@@ -139,7 +174,7 @@ at::Tensor mlp(const ModelConfig& c, const LayerWeights& lw, const at::Tensor& h
         const auto gu = splitLinear(h, lw.wGateUp).chunk(2, -1);
         return splitLinear(activate(c.activation, gu[0]).mul_(gu[1]), lw.wDown);
     }
-    if (h.size(0) * h.size(1) >= kFuseRows) {
+    if (h.size(0) * h.size(1) >= kFuseRows && lw.wGate.scalar_type() == at::kFloat) {
         const auto gu = splitLinear(h, at::cat({lw.wGate, lw.wUp}, 0)).chunk(2, -1);
         return splitLinear(activate(c.activation, gu[0]) * gu[1], lw.wDown);
     }
@@ -201,8 +236,14 @@ void fuseProjections(TransformerWeights& w) {
         }
         return all;
     };
+    auto copies = [](std::initializer_list<const at::Tensor*> parts) {
+        for (const at::Tensor* t : parts)
+            if (!t->defined() || t->scalar_type() != at::kFloat) return false;
+        return true;
+    };
     for (auto& l : w.layers) {
         if (l.wqkv.defined()) continue; // loaded fused (Phi-3): already one tensor
+        if (!copies({&l.wq, &l.wk, &l.wv})) continue;
         l.wqkv = stack({&l.wq, &l.wk, &l.wv});
         if (l.bq.defined() && l.bk.defined() && l.bv.defined())
             l.bqkv = stack({&l.bq, &l.bk, &l.bv});
@@ -210,7 +251,7 @@ void fuseProjections(TransformerWeights& w) {
             l.wqkv = at::Tensor(); // mixed biases: unfused
     }
     for (auto& l : w.layers)
-        if (l.wGate.defined() && l.wUp.defined() && !l.wGateUp.defined())
+        if (l.wGate.defined() && l.wUp.defined() && !l.wGateUp.defined() && copies({&l.wGate, &l.wUp}))
             l.wGateUp = stack({&l.wGate, &l.wUp});
 }
 
@@ -238,17 +279,22 @@ std::vector<at::Tensor> TransformerWeights::parameters() const {
 
 namespace {
 
-// Reads tensors by name and converts them to float32 on the device.
+// Reads tensors by name: small ones (norms, biases, positions) as float32 on the device, the large
+// matrices as WeightKeeping says.
 struct Loader {
     const WeightStore& store;
     at::Device device;
+    WeightKeeping keeping = WeightKeeping::Float32;
     at::Tensor get(const std::string& name) const { return toTensor(*store.find(name), device); }
     at::Tensor opt(const std::string& name) const { return store.find(name) ? get(name) : at::Tensor(); }
+    at::Tensor matrix(const std::string& name) const {
+        return matrixTensor(*store.find(name), store.owner(name), device, keeping);
+    }
 };
 
 void buildGpt2(const ModelConfig& c, const Loader& in, TransformerWeights& w) {
     const std::int64_t D = c.dModel;
-    w.embed = in.get("wte.weight");
+    w.embed = in.matrix("wte.weight");
     w.posEmbed = in.get("wpe.weight");
     w.finalW = in.get("ln_f.weight");
     w.finalB = in.get("ln_f.bias");
@@ -260,18 +306,18 @@ void buildGpt2(const ModelConfig& c, const Loader& in, TransformerWeights& w) {
         lw.norm2W = in.get(p + "ln_2.weight");
         lw.norm2B = in.get(p + "ln_2.bias");
         // Conv1D stores [in, out]; split the fused q|k|v and transpose to [out, in].
-        const at::Tensor qkv = in.get(p + "attn.c_attn.weight"), qkvB = in.get(p + "attn.c_attn.bias");
+        const at::Tensor qkv = in.matrix(p + "attn.c_attn.weight"), qkvB = in.get(p + "attn.c_attn.bias");
         lw.wq = qkv.narrow(1, 0, D).t().contiguous();
         lw.wk = qkv.narrow(1, D, D).t().contiguous();
         lw.wv = qkv.narrow(1, 2 * D, D).t().contiguous();
         lw.bq = qkvB.narrow(0, 0, D).contiguous();
         lw.bk = qkvB.narrow(0, D, D).contiguous();
         lw.bv = qkvB.narrow(0, 2 * D, D).contiguous();
-        lw.wo = in.get(p + "attn.c_proj.weight").t().contiguous();
+        lw.wo = in.matrix(p + "attn.c_proj.weight").t().contiguous();
         lw.bo = in.get(p + "attn.c_proj.bias");
-        lw.wUp = in.get(p + "mlp.c_fc.weight").t().contiguous();
+        lw.wUp = in.matrix(p + "mlp.c_fc.weight").t().contiguous();
         lw.bUp = in.get(p + "mlp.c_fc.bias");
-        lw.wDown = in.get(p + "mlp.c_proj.weight").t().contiguous();
+        lw.wDown = in.matrix(p + "mlp.c_proj.weight").t().contiguous();
         lw.bDown = in.get(p + "mlp.c_proj.bias");
     }
     w.lmHead = w.embed;
@@ -281,7 +327,7 @@ void buildGpt2(const ModelConfig& c, const Loader& in, TransformerWeights& w) {
 // (GPTNeoXAttention views the product as [.., H, 3 * head_dim] before splitting).
 void buildGptNeox(const ModelConfig& c, const Loader& in, TransformerWeights& w) {
     const std::int64_t H = c.nHeads, hd = c.headDim, D = c.dModel;
-    w.embed = in.get("gpt_neox.embed_in.weight");
+    w.embed = in.matrix("gpt_neox.embed_in.weight");
     w.finalW = in.get("gpt_neox.final_layer_norm.weight");
     w.finalB = in.get("gpt_neox.final_layer_norm.bias");
     for (int l = 0; l < c.nLayers; ++l) {
@@ -291,7 +337,7 @@ void buildGptNeox(const ModelConfig& c, const Loader& in, TransformerWeights& w)
         lw.norm1B = in.get(p + "input_layernorm.bias");
         lw.norm2W = in.get(p + "post_attention_layernorm.weight");
         lw.norm2B = in.get(p + "post_attention_layernorm.bias");
-        const at::Tensor qkv = in.get(p + "attention.query_key_value.weight").view({H, 3, hd, D});
+        const at::Tensor qkv = in.matrix(p + "attention.query_key_value.weight").view({H, 3, hd, D});
         lw.wq = qkv.select(1, 0).reshape({H * hd, D}).contiguous();
         lw.wk = qkv.select(1, 1).reshape({H * hd, D}).contiguous();
         lw.wv = qkv.select(1, 2).reshape({H * hd, D}).contiguous();
@@ -301,18 +347,18 @@ void buildGptNeox(const ModelConfig& c, const Loader& in, TransformerWeights& w)
             lw.bk = bv.select(1, 1).reshape({H * hd}).contiguous();
             lw.bv = bv.select(1, 2).reshape({H * hd}).contiguous();
         }
-        lw.wo = in.get(p + "attention.dense.weight");
+        lw.wo = in.matrix(p + "attention.dense.weight");
         lw.bo = in.opt(p + "attention.dense.bias");
-        lw.wUp = in.get(p + "mlp.dense_h_to_4h.weight");
+        lw.wUp = in.matrix(p + "mlp.dense_h_to_4h.weight");
         lw.bUp = in.get(p + "mlp.dense_h_to_4h.bias");
-        lw.wDown = in.get(p + "mlp.dense_4h_to_h.weight");
+        lw.wDown = in.matrix(p + "mlp.dense_4h_to_h.weight");
         lw.bDown = in.get(p + "mlp.dense_4h_to_h.bias");
     }
-    w.lmHead = c.tieEmbeddings ? w.embed : in.get("embed_out.weight");
+    w.lmHead = c.tieEmbeddings ? w.embed : in.matrix("embed_out.weight");
 }
 
 void buildOpt(const ModelConfig& c, const Loader& in, TransformerWeights& w) {
-    w.embed = in.get("decoder.embed_tokens.weight");
+    w.embed = in.matrix("decoder.embed_tokens.weight");
     w.posEmbed = in.get("decoder.embed_positions.weight");
     w.projectIn = in.opt("decoder.project_in.weight");
     w.projectOut = in.opt("decoder.project_out.weight");
@@ -323,10 +369,10 @@ void buildOpt(const ModelConfig& c, const Loader& in, TransformerWeights& w) {
     for (int l = 0; l < c.nLayers; ++l) {
         auto& lw = w.layers[static_cast<std::size_t>(l)];
         const auto p = fmt::format("decoder.layers.{}.", l);
-        lw.wq = in.get(p + "self_attn.q_proj.weight");
-        lw.wk = in.get(p + "self_attn.k_proj.weight");
-        lw.wv = in.get(p + "self_attn.v_proj.weight");
-        lw.wo = in.get(p + "self_attn.out_proj.weight");
+        lw.wq = in.matrix(p + "self_attn.q_proj.weight");
+        lw.wk = in.matrix(p + "self_attn.k_proj.weight");
+        lw.wv = in.matrix(p + "self_attn.v_proj.weight");
+        lw.wo = in.matrix(p + "self_attn.out_proj.weight");
         lw.bq = in.opt(p + "self_attn.q_proj.bias");
         lw.bk = in.opt(p + "self_attn.k_proj.bias");
         lw.bv = in.opt(p + "self_attn.v_proj.bias");
@@ -335,44 +381,44 @@ void buildOpt(const ModelConfig& c, const Loader& in, TransformerWeights& w) {
         lw.norm1B = in.get(p + "self_attn_layer_norm.bias");
         lw.norm2W = in.get(p + "final_layer_norm.weight");
         lw.norm2B = in.get(p + "final_layer_norm.bias");
-        lw.wUp = in.get(p + "fc1.weight");
+        lw.wUp = in.matrix(p + "fc1.weight");
         lw.bUp = in.opt(p + "fc1.bias");
-        lw.wDown = in.get(p + "fc2.weight");
+        lw.wDown = in.matrix(p + "fc2.weight");
         lw.bDown = in.opt(p + "fc2.bias");
     }
-    w.lmHead = c.tieEmbeddings ? w.embed : in.get("lm_head.weight");
+    w.lmHead = c.tieEmbeddings ? w.embed : in.matrix("lm_head.weight");
 }
 
 // Llama, Mistral, Qwen2/3, Gemma 1-3, Phi-3 and OLMo-2 (model.layers.N. names).
 void buildDecoder(const ModelConfig& c, const Loader& in, TransformerWeights& w) {
     const std::int64_t Q = static_cast<std::int64_t>(c.nHeads) * c.headDim;
     const std::int64_t KV = static_cast<std::int64_t>(c.nKvHeads) * c.headDim;
-    w.embed = in.get("model.embed_tokens.weight");
+    w.embed = in.matrix("model.embed_tokens.weight");
     w.finalW = in.get("model.norm.weight");
     for (int l = 0; l < c.nLayers; ++l) {
         auto& lw = w.layers[static_cast<std::size_t>(l)];
         const auto p = fmt::format("model.layers.{}.", l);
         if (c.family == Family::Phi3) { // fused rows: q | k | v, and gate | up (chunked in that order)
-            lw.wqkv = in.get(p + "self_attn.qkv_proj.weight");
+            lw.wqkv = in.matrix(p + "self_attn.qkv_proj.weight");
             lw.wq = lw.wqkv.narrow(0, 0, Q);
             lw.wk = lw.wqkv.narrow(0, Q, KV);
             lw.wv = lw.wqkv.narrow(0, Q + KV, KV);
-            lw.wGateUp = in.get(p + "mlp.gate_up_proj.weight");
+            lw.wGateUp = in.matrix(p + "mlp.gate_up_proj.weight");
             lw.wGate = lw.wGateUp.narrow(0, 0, c.dFf);
             lw.wUp = lw.wGateUp.narrow(0, c.dFf, c.dFf);
         } else {
-            lw.wq = in.get(p + "self_attn.q_proj.weight");
-            lw.wk = in.get(p + "self_attn.k_proj.weight");
-            lw.wv = in.get(p + "self_attn.v_proj.weight");
+            lw.wq = in.matrix(p + "self_attn.q_proj.weight");
+            lw.wk = in.matrix(p + "self_attn.k_proj.weight");
+            lw.wv = in.matrix(p + "self_attn.v_proj.weight");
             lw.bq = in.opt(p + "self_attn.q_proj.bias");
             lw.bk = in.opt(p + "self_attn.k_proj.bias");
             lw.bv = in.opt(p + "self_attn.v_proj.bias");
-            lw.wGate = in.get(p + "mlp.gate_proj.weight");
-            lw.wUp = in.get(p + "mlp.up_proj.weight");
+            lw.wGate = in.matrix(p + "mlp.gate_proj.weight");
+            lw.wUp = in.matrix(p + "mlp.up_proj.weight");
         }
-        lw.wo = in.get(p + "self_attn.o_proj.weight");
+        lw.wo = in.matrix(p + "self_attn.o_proj.weight");
         lw.bo = in.opt(p + "self_attn.o_proj.bias");
-        lw.wDown = in.get(p + "mlp.down_proj.weight");
+        lw.wDown = in.matrix(p + "mlp.down_proj.weight");
         lw.sinks = in.opt(p + "self_attn.sinks");
         if (c.qkNorm != QkNorm::None) {
             lw.qNorm = in.get(p + "self_attn.q_norm.weight");
@@ -394,7 +440,7 @@ void buildDecoder(const ModelConfig& c, const Loader& in, TransformerWeights& w)
             lw.norm2W = in.get(p + "post_attention_layernorm.weight");
         }
     }
-    w.lmHead = c.tieEmbeddings ? w.embed : in.get("lm_head.weight");
+    w.lmHead = c.tieEmbeddings ? w.embed : in.matrix("lm_head.weight");
 }
 
 // Gemma's RMSNorm multiplies by (1 + w) (GemmaRMSNorm); folding the 1 in once lets every RMSNorm
@@ -409,9 +455,11 @@ void foldPlusOne(TransformerWeights& w) {
             fold(*t);
 }
 
-TransformerWeights buildWeights(const ModelConfig& c, const WeightStore& store, at::Device device) {
-    const Loader in{store, device};
+TransformerWeights buildWeights(const ModelConfig& c, const WeightStore& store, at::Device device,
+                                WeightKeeping keeping) {
+    const Loader in{store, device, keeping};
     TransformerWeights w;
+    w.compute = keeping == WeightKeeping::Bf16 ? at::kBFloat16 : at::kFloat;
     w.layers.resize(static_cast<std::size_t>(c.nLayers));
     switch (c.family) {
     case Family::Gpt2:
@@ -432,10 +480,10 @@ TransformerWeights buildWeights(const ModelConfig& c, const WeightStore& store, 
 
 } // namespace
 
-Result<TransformerWeights> weightsFromStore(const ModelConfig& c, const WeightStore& store,
-                                            at::Device device) {
+Result<TransformerWeights> weightsFromStore(const ModelConfig& c, const WeightStore& store, at::Device device,
+                                            WeightKeeping keeping) {
     try {
-        return buildWeights(c, store, device);
+        return buildWeights(c, store, device, keeping);
     } catch (const BadWeight& e) {
         return e.error;
     }
@@ -468,6 +516,7 @@ bool inferencePass(const at::Tensor& x) {
 at::Tensor runLayers(const ModelConfig& c, const TransformerWeights& w, at::Tensor x, int firstLayer,
                      ForwardContext& ctx) {
     const BlasThreadScope oneThreadPool(inferencePass(x));
+    const ComputeScope precision(w.compute);
     const std::int64_t B = x.size(0), T = x.size(1), hd = c.headDim;
     KvCache* cache = ctx.cache;
     const std::int64_t slot = cache ? cache->length : 0; // cache slot of the first new token
@@ -598,7 +647,9 @@ at::Tensor forwardHidden(const ModelConfig& c, const TransformerWeights& w, cons
                          ForwardContext& ctx) {
     const std::int64_t T = tokens.size(1);
     const std::int64_t pos = ctx.positionStart >= 0 ? ctx.positionStart : (ctx.cache ? ctx.cache->length : 0);
-    at::Tensor x = at::embedding(w.embed, tokens);
+    const ComputeScope precision(w.compute);
+    // Rows of an embedding kept in BF16/F16 come out in that dtype; the residual stream is float32.
+    at::Tensor x = at::embedding(w.embed, tokens).to(at::kFloat);
     // Gemma: times sqrt(hidden) rounded to the activations' type, as GemmaModel's normalizer.
     if (c.embedScale) x = x * static_cast<float>(std::sqrt(static_cast<double>(c.dModel)));
     if (w.projectIn.defined()) x = splitLinear(x, w.projectIn);
@@ -614,6 +665,7 @@ at::Tensor forwardFromLayer(const ModelConfig& c, const TransformerWeights& w, c
 
 at::Tensor projectLogits(const ModelConfig& c, const TransformerWeights& w, const at::Tensor& hidden) {
     const BlasThreadScope oneThreadPool(inferencePass(hidden));
+    const ComputeScope precision(w.compute);
     at::Tensor logits =
         splitLinear(w.projectOut.defined() ? splitLinear(hidden, w.projectOut) : hidden, w.lmHead);
     if (c.finalSoftcap > 0) // Gemma 2: cap * tanh(logits / cap)

@@ -34,19 +34,32 @@ struct TransformerWeights {
     at::Tensor finalW, finalB;
     at::Tensor lmHead; // [V, D]; aliases embed when tied
     std::vector<LayerWeights> layers;
+    // The precision of the weight products (model/parallel_linear.h): kFloat, or kBFloat16.
+    at::ScalarType compute = at::kFloat;
 
     std::vector<at::Tensor> parameters() const; // every defined, distinct tensor (for training)
 };
 
-// Builds float32 weights on `device` from a validated store. Refuses a weight holding NaN or an
-// infinity, naming the tensor and the element (io/float_weights.h).
-Result<TransformerWeights> weightsFromStore(const ModelConfig& c, const WeightStore& store,
-                                            at::Device device);
+// How weightsFromStore keeps the large matrices (projections, embeddings, head).
+enum class WeightKeeping {
+    Float32, // owned float32 copies (the trainer updates them in place)
+    Stored,  // in the dtype they are stored in, used in place on the CPU (BF16/F16 memory maps and
+             // converted buffers are not copied; F32 memory maps are, so the maps can be closed)
+    Bf16,    // as Stored, F32/F16 matrices converted to bf16: for bf16 compute
+};
+
+// Builds weights on `device` from a validated store: norms, biases and learned positions always
+// float32, the large matrices as `keeping` says. Refuses a weight holding NaN or an infinity,
+// naming the tensor and the element (io/float_weights.h). Tensors used in place keep what owns
+// their bytes alive (WeightStore::owner), so the store itself may go.
+Result<TransformerWeights> weightsFromStore(const ModelConfig& c, const WeightStore& store, at::Device device,
+                                            WeightKeeping keeping = WeightKeeping::Float32);
 
 // Stacks each layer's q, k, v weights (and biases) and gate, up weights into one tensor each and
 // makes the separate tensors views of it: every pass then projects with one GEMM per group, with
 // no per-pass concatenation and no extra memory. For inference weights: the views are not
-// separate leaf parameters, so the trainer keeps its weights unfused.
+// separate leaf parameters, so the trainer keeps its weights unfused. Weights used in place (not
+// float32 copies) stay apart: stacking them would copy them.
 void fuseProjections(TransformerWeights& w);
 
 // Keys and values of past positions: per layer [B, nKv, capacity, headDim]. Slots are filled
