@@ -357,6 +357,52 @@ def memory_figures(args, run: Runner, table: Table, models: dict, results: dict)
     results["memory"] = out_all
 
 
+
+def timed_rss(run: Runner, cmd: list[str], tmp: Path) -> tuple[dict, float, float]:
+    """Runs cmd under /usr/bin/time: its JSON, peak RSS in bytes and wall seconds."""
+    out = tmp / "time.txt"
+    j = run.run(["/usr/bin/time", "-f", "%M %e", "-o", str(out)] + cmd)
+    kb, secs = out.read_text().split()[-2:]
+    return j, float(kb) * 1024, float(secs)
+
+
+def weights_figures(args, run: Runner, table: Table, tmp: Path, results: dict):
+    """Big models: a Llama-shaped BF16 checkpoint (TinyLlama-1.1B's shape; tiny in --smoke) written by
+    bench/make_big_checkpoint.py, run through sinkscope-cli at --weights-tokens tokens with each
+    --compute precision. Peak RSS against the weight bytes (the target: at most 1.3 x), and bf16
+    against float32 products in the same run."""
+    model = tmp / "big"
+    preset = "tiny" if args.smoke else "1b"
+    subprocess.run(["/usr/bin/python3", str(ROOT / "bench" / "make_big_checkpoint.py"), str(model), "--preset",
+                    preset], check=True, capture_output=True)
+    weight_bytes = (model / "model.safetensors").stat().st_size
+    cfg = json.loads((model / "config.json").read_text())
+    T = args.weights_tokens
+    ids = ",".join(str((i * 7919) % cfg["vocab_size"]) for i in range(T))
+    cli = str(args.build_dir / "app" / "cli" / "sinkscope-cli")
+    label = f"{preset} bf16 ({weight_bytes / 2**30:.2f} GiB)"
+    figures = {}
+    for compute in ("f32", "bf16"):
+        times, rss = [], 0.0
+        for _ in range(args.rounds):
+            _, peak, secs = timed_rss(run, [cli, "run", "-m", str(model), "--token-ids", ids, "--json", "--compute",
+                                            compute], tmp)
+            times.append(secs)
+            rss = max(rss, peak)
+        _, open_rss, open_secs = timed_rss(run, [cli, "run", "-m", str(model), "--token-ids", "1", "--json",
+                                                 "--compute", compute], tmp)
+        figures[compute] = dict(seconds=median(times), peak_rss=rss, open_seconds=open_secs, open_rss=open_rss)
+    busy = run.take_row_load() > args.quiet_load
+    f32, bf16 = figures["f32"], figures["bf16"]
+    table.add(6, "peak RSS / weight bytes, run with alpha0 capture", label, T, mib(f32["peak_rss"]),
+              f"weights {mib(weight_bytes)}", f"{f32['peak_rss'] / weight_bytes:.2f}", "<= 1.3",
+              f32["peak_rss"] / weight_bytes <= 1.3)
+    table.add(7, "whole run (load + forward), --compute bf16 vs f32", label, T, f"{bf16['seconds']:.1f} s",
+              f"f32 {f32['seconds']:.1f} s", f"{f32['seconds'] / bf16['seconds']:.2f}x", busy=busy)
+    table.add(8, "open + 1-token run (memory map, finite check)", label, 1, f"{f32['open_seconds']:.2f} s",
+              f"RSS {mib(f32['open_rss'])}", "", "")
+    results["weights"] = dict(model=label, weight_bytes=weight_bytes, tokens=T, **figures)
+
 def main():
     ap = argparse.ArgumentParser(description="SinkScope benchmark suite (run through bench/run.sh)")
     ap.add_argument("--build-dir", type=Path, default=ROOT / "build")
@@ -378,7 +424,8 @@ def main():
                     help="figure 1-2 models: gpt2, default")
     ap.add_argument("--logits", type=lambda s: s.split(","), default=["all", "next"],
                     help="figure 1-2 variants: all (every position, as Hugging Face returns), next (next token)")
-    ap.add_argument("--skip", default="", help="comma-separated: forward, toggle, trace, memory")
+    ap.add_argument("--weights-tokens", type=int, default=512, help="tokens of the big-model figures 6-8")
+    ap.add_argument("--skip", default="", help="comma-separated: forward, toggle, trace, memory, weights")
     ap.add_argument("--pause", default="", help="pid to stop while timing, or 'auto' (sinkscope-cli train)")
     ap.add_argument("--quiet-load", type=float, default=0.3, help="cores of other load tolerated when timing")
     ap.add_argument("--quiet-wait", type=float, default=60.0, help="seconds to wait for a quiet machine")
@@ -389,7 +436,7 @@ def main():
     if args.smoke:
         args.tokens, args.rounds, args.repeats, args.logits = [16, 40], 1, 1, ["all"]
         args.toggle_tokens, args.toggle_repeats, args.trace_tokens = 24, 1, 48
-        args.memory_tokens, args.sgemm_n = [64], 256
+        args.memory_tokens, args.sgemm_n, args.weights_tokens = [64], 256, 16
     args.models_dir = args.models_dir or args.build_dir / ("bench-models-smoke" if args.smoke else "bench-models")
 
     pid = None
@@ -417,6 +464,8 @@ def main():
             trace_figures(args, run, table, results)
         if "memory" not in skip:
             memory_figures(args, run, table, models, results)
+        if "weights" not in skip:
+            weights_figures(args, run, table, Path(tmp), results)
 
     blas = results.get("blas", {})
     print(f"\nSinkScope benchmark suite: {args.threads} threads, {blas.get('config', 'BLAS ?')}, "
