@@ -1,6 +1,8 @@
 #include "io/gguf_model.h"
 
+#include "core/available_memory.h"
 #include "core/excerpt.h"
+#include "core/human_bytes.h"
 #include "io/gguf_config.h"
 #include "io/gguf_dequant.h"
 #include "io/gguf_names.h"
@@ -122,6 +124,21 @@ Result<GgufModel> loadGgufModel(std::shared_ptr<const GgufFile> file) {
     auto config = readGgufModelConfig(f);
     if (!config) return config.error();
     const ModelConfig& c = config.value();
+    // Quantized tensors (and the rearranged ones) become float32 buffers: predict them before
+    // allocating any, so that a file too big for this machine is refused instead of killed.
+    std::uint64_t converted = 0;
+    for (const auto& t : f.tensors()) {
+        int ropeHeads = 0;
+        if (isRopeFactorTensor(t.name)) continue;
+        if (!plainDType(t.type) || undoFor(c, *hfNameForGguf(c, t.name), ropeHeads) != Undo::Nothing)
+            converted += t.elements * sizeof(float);
+    }
+    if (const std::int64_t available = availableMemoryBytes();
+        available >= 0 && converted > static_cast<std::uint64_t>(available))
+        return Error{fmt::format("{}: its quantized weights need {} as float32, {} is available (quantized "
+                                 "weights are converted at load; a BF16/F16 file is used in place)",
+                                 f.path(), humanBytes(converted),
+                                 humanBytes(static_cast<std::uint64_t>(available)))};
 
     GgufModel m;
     m.config = c;

@@ -95,7 +95,7 @@ void WeightStore::addOwned(const std::string& name, std::vector<std::int64_t> sh
     ref.data = reinterpret_cast<const std::uint8_t*>(buf->data());
     ref.nbytes = buf->size() * sizeof(float);
     ref.file = origin;
-    m_index[name] = Entry{std::move(ref), std::move(buf)};
+    m_index[name] = Entry{std::move(ref), std::move(buf), true};
 }
 
 void WeightStore::addView(TensorRef ref, std::shared_ptr<const void> owner) {
@@ -116,6 +116,11 @@ void WeightStore::stripPrefix(const std::string& prefix) {
 const TensorRef* WeightStore::find(const std::string& name) const {
     auto it = m_index.find(name);
     return it == m_index.end() ? nullptr : &it->second.ref;
+}
+
+bool WeightStore::converted(const std::string& name) const {
+    auto it = m_index.find(name);
+    return it != m_index.end() && it->second.converted;
 }
 
 std::shared_ptr<const void> WeightStore::owner(const std::string& name) const {

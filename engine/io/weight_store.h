@@ -39,6 +39,8 @@ public:
     // What keeps the bytes of `name` alive (its memory map or converted buffer), for tensors that
     // outlive the store while pointing into it; null for an unknown name.
     std::shared_ptr<const void> owner(const std::string& name) const;
+    // Whether `name` is a converted float32 buffer (addOwned) rather than bytes of a file.
+    bool converted(const std::string& name) const;
     std::vector<std::string> names() const;
     std::size_t size() const { return m_index.size(); }
 
@@ -47,6 +49,7 @@ private:
     struct Entry {
         TensorRef ref;
         std::shared_ptr<const void> owner;
+        bool converted = false;
     };
     std::map<std::string, Entry> m_index;
 };

@@ -4,6 +4,7 @@
 #include "core/allocator.h"
 #include "core/available_memory.h"
 #include "core/excerpt.h"
+#include "core/human_bytes.h"
 #include "io/model_directory.h"
 #include "metrics/secondary_sinks.h"
 #include "model/capture.h"
@@ -135,6 +136,17 @@ Result<std::unique_ptr<Model>> Model::load(const std::string& path, const LoadOp
         // compute wants them all in bf16.
         const auto keeping = options.compute == ComputePrecision::Bf16 ? detail::WeightKeeping::Bf16
                                                                        : detail::WeightKeeping::Stored;
+        if (impl->device.is_cpu()) { // refuse what would not fit, rather than be killed half-way
+            const std::int64_t need = detail::predictedWeightBytes(files->weights, keeping);
+            if (const std::int64_t available = availableMemoryBytes(); available >= 0 && need > available)
+                return Error{fmt::format(
+                    "{}: its weights need {} of memory as {} copies, {} is available (BF16 weights{} are "
+                    "used in place from the file without a copy)",
+                    path, humanBytes(static_cast<std::uint64_t>(need)),
+                    keeping == detail::WeightKeeping::Bf16 ? "bf16" : "float32",
+                    humanBytes(static_cast<std::uint64_t>(available)),
+                    keeping == detail::WeightKeeping::Bf16 ? "" : " and F16 ones")};
+        }
         auto weights = detail::weightsFromStore(impl->config, files->weights, impl->device, keeping);
         if (!weights) return weights.error();
         impl->weights = std::move(weights.value());

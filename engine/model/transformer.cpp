@@ -40,21 +40,28 @@ std::optional<at::ScalarType> scalarTypeOf(DType d) {
     }
 }
 
-// A large matrix as WeightKeeping says: the stored bytes used in place (a tensor that keeps their
-// owner alive) where the dtype is the one wanted, else a converted copy.
-at::Tensor matrixTensor(const TensorRef& ref, const std::shared_ptr<const void>& owner, at::Device device,
-                        WeightKeeping keeping) {
+// Whether a large matrix is used in place rather than copied: BF16, F16 unless computing in bf16,
+// and F32 only when it is already a converted buffer (dequantized GGUF, llama2.c). F32 from a file
+// is copied as before, so its memory map can be closed.
+bool usedInPlace(const TensorRef& ref, bool converted, WeightKeeping keeping) {
     const auto stored = scalarTypeOf(ref.dtype);
-    const std::size_t width = stored ? at::elementSize(*stored) : 1;
-    const bool aligned = reinterpret_cast<std::uintptr_t>(ref.data) % width == 0;
-    const bool narrow = stored == at::kBFloat16 || (stored == at::kHalf && keeping == WeightKeeping::Stored);
-    // In place: BF16, and F16 unless computing in bf16. F32 is copied as before: the memory map can
-    // then be closed, and a converted buffer (dequantized GGUF) goes with the store.
-    if (keeping != WeightKeeping::Float32 && owner && aligned && narrow) {
-        if (auto s = checkFinite(ref); !s) throw BadWeight{s.error()};
+    if (keeping == WeightKeeping::Float32 || !stored) return false;
+    if (reinterpret_cast<std::uintptr_t>(ref.data) % at::elementSize(*stored) != 0) return false;
+    if (*stored == at::kBFloat16) return true;
+    if (*stored == at::kHalf) return keeping == WeightKeeping::Stored;
+    return converted && keeping == WeightKeeping::Stored;
+}
+
+// A large matrix as WeightKeeping says: the stored bytes used in place (a tensor that keeps their
+// owner alive) where usedInPlace, else a converted copy.
+at::Tensor matrixTensor(const TensorRef& ref, const std::shared_ptr<const void>& owner, bool converted,
+                        at::Device device, WeightKeeping keeping) {
+    if (owner && usedInPlace(ref, converted, keeping)) {
+        if (!converted) // converted buffers were checked when they were made
+            if (auto s = checkFinite(ref); !s) throw BadWeight{s.error()};
         at::Tensor view = at::from_blob(
             const_cast<std::uint8_t*>(ref.data), ref.shape, [owner](void*) {},
-            at::TensorOptions().dtype(*stored));
+            at::TensorOptions().dtype(*scalarTypeOf(ref.dtype)));
         return device.is_cpu() ? view : view.to(device);
     }
     at::Tensor full = toTensor(ref, device);
@@ -236,9 +243,10 @@ void fuseProjections(TransformerWeights& w) {
         }
         return all;
     };
-    auto copies = [](std::initializer_list<const at::Tensor*> parts) {
+    auto copies = [&](std::initializer_list<const at::Tensor*> parts) {
         for (const at::Tensor* t : parts)
-            if (!t->defined() || t->scalar_type() != at::kFloat) return false;
+            if (!t->defined() || t->scalar_type() != at::kFloat || w.inPlace.count(t->data_ptr()))
+                return false;
         return true;
     };
     for (auto& l : w.layers) {
@@ -287,8 +295,13 @@ struct Loader {
     WeightKeeping keeping = WeightKeeping::Float32;
     at::Tensor get(const std::string& name) const { return toTensor(*store.find(name), device); }
     at::Tensor opt(const std::string& name) const { return store.find(name) ? get(name) : at::Tensor(); }
+    std::set<const void*>* inPlace = nullptr; // records the data of matrices used in place
     at::Tensor matrix(const std::string& name) const {
-        return matrixTensor(*store.find(name), store.owner(name), device, keeping);
+        at::Tensor t =
+            matrixTensor(*store.find(name), store.owner(name), store.converted(name), device, keeping);
+        if (inPlace && t.device().is_cpu() && usedInPlace(*store.find(name), store.converted(name), keeping))
+            inPlace->insert(t.data_ptr());
+        return t;
     }
 };
 
@@ -457,8 +470,8 @@ void foldPlusOne(TransformerWeights& w) {
 
 TransformerWeights buildWeights(const ModelConfig& c, const WeightStore& store, at::Device device,
                                 WeightKeeping keeping) {
-    const Loader in{store, device, keeping};
     TransformerWeights w;
+    const Loader in{store, device, keeping, &w.inPlace};
     w.compute = keeping == WeightKeeping::Bf16 ? at::kBFloat16 : at::kFloat;
     w.layers.resize(static_cast<std::size_t>(c.nLayers));
     switch (c.family) {
@@ -479,6 +492,17 @@ TransformerWeights buildWeights(const ModelConfig& c, const WeightStore& store, 
 }
 
 } // namespace
+
+std::int64_t predictedWeightBytes(const WeightStore& store, WeightKeeping keeping) {
+    std::int64_t bytes = 0;
+    for (const auto& name : store.names()) {
+        const TensorRef& ref = *store.find(name);
+        const bool matrix = ref.shape.size() == 2;
+        if (matrix && usedInPlace(ref, store.converted(name), keeping)) continue;
+        bytes += ref.numel() * (matrix && keeping == WeightKeeping::Bf16 ? 2 : 4);
+    }
+    return bytes;
+}
 
 Result<TransformerWeights> weightsFromStore(const ModelConfig& c, const WeightStore& store, at::Device device,
                                             WeightKeeping keeping) {

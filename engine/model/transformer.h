@@ -7,6 +7,7 @@
 
 #include <ATen/ATen.h>
 
+#include <set>
 #include <vector>
 
 namespace sinkscope::detail {
@@ -36,6 +37,9 @@ struct TransformerWeights {
     std::vector<LayerWeights> layers;
     // The precision of the weight products (model/parallel_linear.h): kFloat, or kBFloat16.
     at::ScalarType compute = at::kFloat;
+    // The data of matrices used in place (memory maps, converted buffers): fuseProjections leaves
+    // them apart, as stacking would copy them.
+    std::set<const void*> inPlace;
 
     std::vector<at::Tensor> parameters() const; // every defined, distinct tensor (for training)
 };
@@ -54,6 +58,11 @@ enum class WeightKeeping {
 // their bytes alive (WeightStore::owner), so the store itself may go.
 Result<TransformerWeights> weightsFromStore(const ModelConfig& c, const WeightStore& store, at::Device device,
                                             WeightKeeping keeping = WeightKeeping::Float32);
+
+// The memory weightsFromStore will allocate for `store` (copies: every small tensor, the matrices
+// not used in place), predicted from the tensor headers before anything is converted. Matrices are
+// told apart by shape (2-D), so learned positions count as used in place when they are BF16.
+std::int64_t predictedWeightBytes(const WeightStore& store, WeightKeeping keeping);
 
 // Stacks each layer's q, k, v weights (and biases) and gate, up weights into one tensor each and
 // makes the separate tensors views of it: every pass then projects with one GEMM per group, with

@@ -1,0 +1,84 @@
+// Loading a model whose weights would not fit is refused with one line before anything is
+// allocated (not killed half-way), and what is predicted is what is allocated: BF16/F16 matrices
+// used in place cost nothing, float32 copies their size. The available memory is set with
+// SINKSCOPE_MEMORY_LIMIT (core/available_memory.h), restored after each test.
+#include "io/model_directory.h"
+#include "model/model.h"
+#include "model/transformer.h"
+#include "test_paths.h"
+
+#include <cstdlib>
+#include <gtest/gtest.h>
+
+using namespace sinkscope;
+using namespace sinkscope::test;
+
+namespace {
+
+class MemoryLimit {
+public:
+    explicit MemoryLimit(const char* limit) {
+        if (const char* old = std::getenv("SINKSCOPE_MEMORY_LIMIT")) m_old = old;
+        setenv("SINKSCOPE_MEMORY_LIMIT", limit, 1);
+    }
+    ~MemoryLimit() {
+        if (m_old.empty())
+            unsetenv("SINKSCOPE_MEMORY_LIMIT");
+        else
+            setenv("SINKSCOPE_MEMORY_LIMIT", m_old.c_str(), 1);
+    }
+
+private:
+    std::string m_old;
+};
+
+std::int64_t predicted(const std::string& model, sinkscope::detail::WeightKeeping keeping) {
+    auto files = openModelFiles(dataPath("models/" + model));
+    EXPECT_TRUE(files.ok()) << files.error().message;
+    return files.ok() ? sinkscope::detail::predictedWeightBytes(files->weights, keeping) : -1;
+}
+
+TEST(WeightMemory, PredictionCountsCopiesOnly) {
+    auto files = openModelFiles(dataPath("models/tiny_llama")); // BF16
+    ASSERT_TRUE(files.ok());
+    std::int64_t matrices = 0, vectors = 0;
+    for (const auto& name : files->weights.names()) {
+        const TensorRef& t = *files->weights.find(name);
+        (t.shape.size() == 2 ? matrices : vectors) += t.numel();
+    }
+    EXPECT_EQ(predicted("tiny_llama", sinkscope::detail::WeightKeeping::Stored), 4 * vectors);
+    EXPECT_EQ(predicted("tiny_llama", sinkscope::detail::WeightKeeping::Bf16), 4 * vectors);
+    EXPECT_EQ(predicted("tiny_llama", sinkscope::detail::WeightKeeping::Float32), 4 * (vectors + matrices));
+    // F16 matrices become bf16 copies for bf16 compute; F32 ones are copied either way.
+    EXPECT_GT(predicted("tiny_pythia", sinkscope::detail::WeightKeeping::Bf16),
+              predicted("tiny_pythia", sinkscope::detail::WeightKeeping::Stored));
+    EXPECT_GT(predicted("tiny_gpt2", sinkscope::detail::WeightKeeping::Stored), 0);
+}
+
+TEST(WeightMemory, ModelThatWouldNotFitIsRefusedInOneLine) {
+    const MemoryLimit limit("16K");
+    auto m = Model::load(dataPath("models/tiny_gpt2")); // F32: ~120 KB of float32 copies
+    ASSERT_FALSE(m.ok());
+    const std::string& msg = m.error().message;
+    EXPECT_NE(msg.find("its weights need"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("as float32 copies"), std::string::npos) << msg;
+    EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
+}
+
+TEST(WeightMemory, QuantizedGgufThatWouldNotFitIsRefusedBeforeConverting) {
+    const MemoryLimit limit("64K");
+    auto m = Model::load(dataPath("models/gguf/llama_q4_k.gguf"));
+    ASSERT_FALSE(m.ok());
+    EXPECT_NE(m.error().message.find("quantized weights need"), std::string::npos) << m.error().message;
+}
+
+TEST(WeightMemory, Bf16CheckpointLoadsUnderALimitItsFloat32CopiesWouldBreak) {
+    const std::int64_t copies = predicted("tiny_llama", sinkscope::detail::WeightKeeping::Float32);
+    const std::int64_t needed = predicted("tiny_llama", sinkscope::detail::WeightKeeping::Stored);
+    ASSERT_LT(needed * 4, copies);
+    const MemoryLimit limit(std::to_string(copies / 2).c_str());
+    auto m = Model::load(dataPath("models/tiny_llama"));
+    EXPECT_TRUE(m.ok()) << m.error().message;
+}
+
+} // namespace
