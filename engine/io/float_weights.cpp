@@ -1,6 +1,7 @@
 #include "io/float_weights.h"
 
 #include "core/half.h"
+#include "io/gguf_dequant.h"
 
 #include <algorithm>
 #include <cmath>
@@ -56,7 +57,21 @@ Error nonFinite(const TensorRef& ref, const float* block, std::size_t n, std::si
 namespace {
 
 // Converts block by block into dst (advancing it when `keep`), checking each block.
+// A block-quantized tensor row by row (rows are whole numbers of blocks).
+Status convertQuantized(const TensorRef& ref, float* dst, bool keep) {
+    const auto cols = static_cast<std::size_t>(ref.shape.empty() ? 0 : ref.shape.back());
+    const std::size_t rows = cols == 0 ? 0 : static_cast<std::size_t>(ref.numel()) / cols;
+    const std::size_t rowBytes = rows == 0 ? 0 : ref.nbytes / rows;
+    for (std::size_t r = 0; r < rows; ++r) {
+        float* out = keep ? dst + r * cols : dst;
+        dequantizeBlocks(static_cast<std::uint32_t>(ref.ggml), ref.data + r * rowBytes, out, cols);
+        if (!allFinite(out, cols)) return nonFinite(ref, out, cols, r * cols);
+    }
+    return okStatus();
+}
+
 Status convertChecked(const TensorRef& ref, float* dst, bool keep) {
+    if (ref.ggml >= 0) return convertQuantized(ref, dst, keep);
     const auto n = static_cast<std::size_t>(ref.numel());
     if (ref.dtype != DType::F32 && ref.dtype != DType::F16 && ref.dtype != DType::BF16)
         return Error{fmt::format("{}: tensor '{}' has dtype {}, expected F32, F16 or BF16", ref.file,
@@ -84,7 +99,8 @@ Status toFloat32Checked(const TensorRef& ref, float* dst) {
 }
 
 Status checkFinite(const TensorRef& ref) {
-    std::vector<float> block(kBlock);
+    std::vector<float> block(ref.ggml >= 0 && !ref.shape.empty() ? static_cast<std::size_t>(ref.shape.back())
+                                                                 : kBlock);
     return convertChecked(ref, block.data(), false);
 }
 

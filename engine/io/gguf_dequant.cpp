@@ -115,15 +115,8 @@ std::string ggufUnsupportedTypeMessage(const std::string& path, std::string_view
                        excerpt(tensor), ggmlTypeName(type), ggufDequantizableTypes());
 }
 
-Result<std::vector<float>> dequantizeTensor(const GgufTensorInfo& t, const std::string& path) {
-    if (!ggufCanDequantize(t.type)) return Error{ggufUnsupportedTypeMessage(path, t.name, t.type)};
-    // The reader has checked that t.data holds t.nbytes = (elements / block) * block bytes, and
-    // each decoder reads exactly that; out is the tensor's float32 size.
-    std::vector<float> out(static_cast<std::size_t>(t.elements));
-    const std::uint8_t* src = t.data;
-    float* dst = out.data();
-    const auto n = out.size();
-    switch (static_cast<GgmlType>(t.type)) {
+void dequantizeBlocks(std::uint32_t type, const std::uint8_t* src, float* dst, std::size_t n) {
+    switch (static_cast<GgmlType>(type)) {
     case GgmlType::F32:
         if (n > 0) std::memcpy(dst, src, n * sizeof(float));
         break;
@@ -164,6 +157,14 @@ Result<std::vector<float>> dequantizeTensor(const GgufTensorInfo& t, const std::
         dequantizeQ6_K(src, dst, n);
         break;
     }
+}
+
+Result<std::vector<float>> dequantizeTensor(const GgufTensorInfo& t, const std::string& path) {
+    if (!ggufCanDequantize(t.type)) return Error{ggufUnsupportedTypeMessage(path, t.name, t.type)};
+    // The reader has checked that t.data holds t.nbytes = (elements / block) * block bytes, and
+    // each decoder reads exactly that; out is the tensor's float32 size.
+    std::vector<float> out(static_cast<std::size_t>(t.elements));
+    dequantizeBlocks(t.type, t.data, out.data(), out.size());
     return out;
 }
 

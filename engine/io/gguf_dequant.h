@@ -34,6 +34,10 @@ const char* ggufDequantizableTypes();
 // type IQ2_XXS, which SinkScope cannot read (supported: ...)".
 std::string ggufUnsupportedTypeMessage(const std::string& path, std::string_view tensor, std::uint32_t type);
 
+// n elements (a whole number of blocks) of a type ggufCanDequantize accepts, from src holding
+// exactly those blocks: one row of a quantized weight, or a run of rows.
+void dequantizeBlocks(std::uint32_t type, const std::uint8_t* src, float* dst, std::size_t n);
+
 // All elements of t in file order (rows of dims[0] elements); path names the file in the error
 // for a type that cannot be converted.
 Result<std::vector<float>> dequantizeTensor(const GgufTensorInfo& t, const std::string& path);

@@ -124,21 +124,21 @@ Result<GgufModel> loadGgufModel(std::shared_ptr<const GgufFile> file) {
     auto config = readGgufModelConfig(f);
     if (!config) return config.error();
     const ModelConfig& c = config.value();
-    // Quantized tensors (and the rearranged ones) become float32 buffers: predict them before
-    // allocating any, so that a file too big for this machine is refused instead of killed.
-    std::uint64_t converted = 0;
+    // Tensors stay in the file's memory map, quantized or not, except the ones the converter
+    // rearranged (copied with their rows put back) and Gemma's norms (float32): predict those copies
+    // before making any, so that a file too big for this machine is refused instead of killed.
+    std::uint64_t copies = 0;
     for (const auto& t : f.tensors()) {
         int ropeHeads = 0;
         if (isRopeFactorTensor(t.name)) continue;
-        if (!plainDType(t.type) || undoFor(c, *hfNameForGguf(c, t.name), ropeHeads) != Undo::Nothing)
-            converted += t.elements * sizeof(float);
+        const Undo undo = undoFor(c, *hfNameForGguf(c, t.name), ropeHeads);
+        if (undo == Undo::GemmaNormShift) copies += t.elements * sizeof(float);
+        if (undo == Undo::RopePairs || undo == Undo::NeoxQkvBlocks) copies += t.nbytes;
     }
     if (const std::int64_t available = availableMemoryBytes();
-        available >= 0 && converted > static_cast<std::uint64_t>(available))
-        return Error{fmt::format("{}: its quantized weights need {} as float32, {} is available (quantized "
-                                 "weights are converted at load; a BF16/F16 file is used in place)",
-                                 f.path(), humanBytes(converted),
-                                 humanBytes(static_cast<std::uint64_t>(available)))};
+        available >= 0 && copies > static_cast<std::uint64_t>(available))
+        return Error{fmt::format("{}: its rearranged weights need {} of memory, {} is available", f.path(),
+                                 humanBytes(copies), humanBytes(static_cast<std::uint64_t>(available)))};
 
     GgufModel m;
     m.config = c;
@@ -148,37 +148,40 @@ Result<GgufModel> loadGgufModel(std::shared_ptr<const GgufFile> file) {
         std::vector<std::int64_t> shape(t.dims.rbegin(), t.dims.rend());
         int ropeHeads = 0;
         const Undo undo = undoFor(c, hf, ropeHeads);
+        if (undo == Undo::GemmaNormShift) {
+            auto values = dequantizeTensor(t, f.path());
+            if (!values) return values.error();
+            for (float& v : values.value())
+                v -= 1.0f;
+            m.weights.addOwned(hf, std::move(shape), std::move(values.value()), f.path());
+            continue;
+        }
+        TensorRef ref;
+        ref.name = hf;
         const auto plain = plainDType(t.type);
-        if (plain && undo == Undo::Nothing) {
-            TensorRef ref;
-            ref.name = hf;
-            ref.dtype = *plain;
-            ref.shape = std::move(shape);
-            ref.data = t.data;
-            ref.nbytes = static_cast<std::size_t>(t.nbytes);
-            ref.file = f.path();
+        ref.dtype = plain.value_or(DType::U8);
+        if (!plain) ref.ggml = static_cast<std::int32_t>(t.type); // kept quantized, as the file has it
+        ref.shape = std::move(shape);
+        ref.data = t.data;
+        ref.nbytes = static_cast<std::size_t>(t.nbytes);
+        ref.file = f.path();
+        if (undo == Undo::Nothing) {
             m.weights.addView(std::move(ref), file);
             continue;
         }
-        auto values = dequantizeTensor(t, f.path());
-        if (!values) return values.error();
-        const std::size_t cols = shape.size() == 2 ? static_cast<std::size_t>(shape[1]) : 1;
-        switch (undo) {
-        case Undo::RopePairs:
-            values.value() =
-                interleavedToHalfRows(values->data(), ropeHeads, c.headDim, static_cast<int>(cols));
-            break;
-        case Undo::GemmaNormShift:
-            for (float& v : values.value())
-                v -= 1.0f;
-            break;
-        case Undo::NeoxQkvBlocks:
-            values.value() = blocksToPerHead(values.value(), c.nHeads, c.headDim, cols);
-            break;
-        case Undo::Nothing:
-            break;
-        }
-        m.weights.addOwned(hf, std::move(shape), std::move(values.value()), f.path());
+        // Whole rows move (a quantized row is whole blocks), so rearranging never decodes anything.
+        const int rows = static_cast<int>(ref.shape[0]);
+        std::vector<float> order(static_cast<std::size_t>(rows));
+        for (int r = 0; r < rows; ++r)
+            order[static_cast<std::size_t>(r)] = static_cast<float>(r);
+        order = undo == Undo::RopePairs ? interleavedToHalfRows(order.data(), ropeHeads, c.headDim, 1)
+                                        : blocksToPerHead(order, c.nHeads, c.headDim, 1);
+        const std::size_t rowBytes = ref.nbytes / static_cast<std::size_t>(rows);
+        std::vector<std::uint8_t> bytes(ref.nbytes);
+        for (std::size_t r = 0; r < order.size(); ++r)
+            std::copy_n(t.data + static_cast<std::size_t>(order[r]) * rowBytes, rowBytes,
+                        bytes.begin() + r * rowBytes);
+        m.weights.addOwnedBytes(std::move(ref), std::move(bytes));
     }
     return m;
 }

@@ -19,8 +19,9 @@ struct GgufModel {
 };
 
 // The config comes from the metadata (io/gguf_config.h); every tensor is checked against it by name,
-// shape and type before any is converted. Quantized tensors and the ones that are rearranged become
-// owned float32; other F32/F16/BF16 tensors are used in place, the store keeping the file mapped.
+// shape and type before any is used. Tensors stay in the file's memory map in their own type
+// (quantized ones as TensorRef::ggml blocks), except the rearranged ones (own copies, rows moved
+// back) and Gemma's norms (float32, the converter's 1 taken off).
 Result<GgufModel> loadGgufModel(std::shared_ptr<const GgufFile> file);
 
 // The config and the tensor checks of loadGgufModel without converting any weight: for listing

@@ -22,6 +22,9 @@ struct TensorRef {
     const std::uint8_t* data = nullptr; // may be unaligned
     std::size_t nbytes = 0;
     std::string file; // where it came from, for error messages
+    // GGUF block-quantized data: the GgmlType id (dtype U8, `shape` the logical [rows, cols], each
+    // row a whole number of blocks); -1 for the plain dtypes.
+    std::int32_t ggml = -1;
 
     std::int64_t numel() const;
 };

@@ -230,7 +230,7 @@ Status validateWeights(const ModelConfig& config, const WeightStore& weights, co
             if (!t)
                 return Error{fmt::format("{}: tensor '{}' is missing (config: {} layers, {} model type)",
                                          source, s.name, config.nLayers, config.modelType)};
-            if (!isFloat(t->dtype) || t->dtype == DType::F64)
+            if (t->ggml < 0 && (!isFloat(t->dtype) || t->dtype == DType::F64))
                 return Error{fmt::format("{}: tensor '{}' has dtype {}, expected F32, F16 or BF16", t->file,
                                          s.name, dtypeName(t->dtype))};
             if (t->shape != s.shape)

@@ -98,6 +98,14 @@ void WeightStore::addOwned(const std::string& name, std::vector<std::int64_t> sh
     m_index[name] = Entry{std::move(ref), std::move(buf), true};
 }
 
+void WeightStore::addOwnedBytes(TensorRef ref, std::vector<std::uint8_t> bytes) {
+    auto buf = std::make_shared<std::vector<std::uint8_t>>(std::move(bytes));
+    ref.data = buf->data();
+    ref.nbytes = buf->size();
+    auto name = ref.name;
+    m_index[name] = Entry{std::move(ref), std::move(buf)};
+}
+
 void WeightStore::addView(TensorRef ref, std::shared_ptr<const void> owner) {
     auto name = ref.name;
     m_index[name] = Entry{std::move(ref), std::move(owner)};

@@ -28,6 +28,10 @@ public:
     void addOwned(const std::string& name, std::vector<std::int64_t> shape, std::vector<float> values,
                   const std::string& origin);
 
+    // Adds a tensor whose bytes the store keeps (file bytes rearranged, e.g. rows reordered); ref.data
+    // and ref.nbytes are set from `bytes`.
+    void addOwnedBytes(TensorRef ref, std::vector<std::uint8_t> bytes);
+
     // Adds a tensor whose bytes live in memory that `owner` keeps alive (e.g. a memory-mapped GGUF
     // file), so plain F32/F16/BF16 tensors are used in place instead of copied.
     void addView(TensorRef ref, std::shared_ptr<const void> owner);

@@ -6,6 +6,7 @@
 #include "core/excerpt.h"
 #include "core/human_bytes.h"
 #include "io/model_directory.h"
+#include "io/weight_spec.h"
 #include "metrics/secondary_sinks.h"
 #include "model/capture.h"
 #include "model/device.h"
@@ -184,10 +185,8 @@ std::optional<ComputePrecision> parseComputePrecision(const std::string& name) {
 }
 
 std::int64_t Model::parameterCount() const {
-    std::int64_t n = 0;
-    for (const auto& t : m_impl->weights.parameters())
-        n += t.numel();
-    return n;
+    // From the config: weights kept quantized are bytes, not values.
+    return sinkscope::parameterCount(m_impl->config);
 }
 
 std::string Model::describe() const {

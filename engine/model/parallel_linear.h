@@ -9,6 +9,8 @@
 // thread and splitLinear() splits each GEMM's output columns over LibTorch's threads instead: every part of
 // the pass then runs on the OpenMP threads. Private to the engine.
 #include <ATen/ATen.h>
+#include <cstdint>
+#include <unordered_map>
 
 namespace sinkscope::detail {
 
@@ -29,22 +31,37 @@ private:
 // The precision of weight products on this thread while a scope is alive (nested scopes restore
 // the outer one): kFloat, or kBFloat16 for bf16 GEMMs (activations rounded to bf16, fp32
 // accumulation inside the GEMM, results back in float32).
+// GGUF weights kept block-quantized: a uint8 tensor [rows, row bytes] whose data pointer maps to
+// its ggml type and logical column count.
+struct QuantizedMatrix {
+    std::uint32_t ggmlType = 0;
+    std::int64_t cols = 0;
+};
+using QuantizedMatrices = std::unordered_map<const void*, QuantizedMatrix>;
+
 class ComputeScope {
 public:
-    explicit ComputeScope(at::ScalarType compute);
+    // `quantized` (may be null) names the block-quantized weights of the model being run.
+    explicit ComputeScope(at::ScalarType compute, const QuantizedMatrices* quantized = nullptr);
     ~ComputeScope();
     ComputeScope(const ComputeScope&) = delete;
     ComputeScope& operator=(const ComputeScope&) = delete;
 
 private:
     at::ScalarType m_outer;
+    const QuantizedMatrices* m_outerQuantized;
 };
+
+// A block-quantized weight's rows [first, first + n) as float32 [n, cols]; the weight must be one
+// the current ComputeScope names (else std::invalid_argument).
+at::Tensor dequantizeRows(const at::Tensor& w, std::int64_t first, std::int64_t n);
 
 // at::linear(x, w, b) with float32 x; inside a BlasThreadScope, large enough products on the CPU
 // without gradients are split over LibTorch's threads by output columns (each part one
 // single-threaded GEMM). Weights kept in BF16/F16 are multiplied in the ComputeScope's precision:
 // in float32 each block of rows is widened into a scratch tensor just before its GEMM (exact, and
-// no float32 copy of the whole model), in bf16 directly.
+// no float32 copy of the whole model), in bf16 directly. Block-quantized weights (uint8, named by
+// the ComputeScope) are decoded block of rows by block of rows the same way, in float32.
 at::Tensor splitLinear(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b = {});
 
 } // namespace sinkscope::detail

@@ -44,6 +44,7 @@ std::optional<at::ScalarType> scalarTypeOf(DType d) {
 // and F32 only when it is already a converted buffer (dequantized GGUF, llama2.c). F32 from a file
 // is copied as before, so its memory map can be closed.
 bool usedInPlace(const TensorRef& ref, bool converted, WeightKeeping keeping) {
+    if (ref.ggml >= 0) return keeping != WeightKeeping::Float32 && ref.shape.size() == 2;
     const auto stored = scalarTypeOf(ref.dtype);
     if (keeping == WeightKeeping::Float32 || !stored) return false;
     if (reinterpret_cast<std::uintptr_t>(ref.data) % at::elementSize(*stored) != 0) return false;
@@ -59,6 +60,14 @@ at::Tensor matrixTensor(const TensorRef& ref, const std::shared_ptr<const void>&
     if (owner && usedInPlace(ref, converted, keeping)) {
         if (!converted) // converted buffers were checked when they were made
             if (auto s = checkFinite(ref); !s) throw BadWeight{s.error()};
+        if (ref.ggml >= 0) { // block-quantized rows as bytes; splitLinear decodes them
+            const at::ScalarType wanted = keeping == WeightKeeping::Bf16 ? at::kBFloat16 : at::kFloat;
+            if (!device.is_cpu()) return toTensor(ref, device).to(wanted);
+            const std::int64_t rows = ref.shape[0];
+            return at::from_blob(
+                const_cast<std::uint8_t*>(ref.data), {rows, static_cast<std::int64_t>(ref.nbytes) / rows},
+                [owner](void*) {}, at::TensorOptions().dtype(at::kByte));
+        }
         at::Tensor view = at::from_blob(
             const_cast<std::uint8_t*>(ref.data), ref.shape, [owner](void*) {},
             at::TensorOptions().dtype(*scalarTypeOf(ref.dtype)));
@@ -295,13 +304,23 @@ struct Loader {
     WeightKeeping keeping = WeightKeeping::Float32;
     at::Tensor get(const std::string& name) const { return toTensor(*store.find(name), device); }
     at::Tensor opt(const std::string& name) const { return store.find(name) ? get(name) : at::Tensor(); }
-    std::set<const void*>* inPlace = nullptr; // records the data of matrices used in place
+    TransformerWeights* out = nullptr; // records the matrices used in place, and which are quantized
     at::Tensor matrix(const std::string& name) const {
-        at::Tensor t =
-            matrixTensor(*store.find(name), store.owner(name), store.converted(name), device, keeping);
-        if (inPlace && t.device().is_cpu() && usedInPlace(*store.find(name), store.converted(name), keeping))
-            inPlace->insert(t.data_ptr());
+        const TensorRef& ref = *store.find(name);
+        at::Tensor t = matrixTensor(ref, store.owner(name), store.converted(name), device, keeping);
+        if (out && t.device().is_cpu() && usedInPlace(ref, store.converted(name), keeping)) {
+            out->inPlace.insert(t.data_ptr());
+            if (ref.ggml >= 0)
+                out->quantized[t.data_ptr()] = {static_cast<std::uint32_t>(ref.ggml), ref.shape[1]};
+        }
         return t;
+    }
+    // A matrix the builder rearranges (fused projections split per head): never kept quantized.
+    at::Tensor dense(const std::string& name) const {
+        const TensorRef& ref = *store.find(name);
+        if (ref.ggml < 0) return matrix(name);
+        at::Tensor t = toTensor(ref, device);
+        return keeping == WeightKeeping::Bf16 ? t.to(at::kBFloat16) : t;
     }
 };
 
@@ -319,18 +338,18 @@ void buildGpt2(const ModelConfig& c, const Loader& in, TransformerWeights& w) {
         lw.norm2W = in.get(p + "ln_2.weight");
         lw.norm2B = in.get(p + "ln_2.bias");
         // Conv1D stores [in, out]; split the fused q|k|v and transpose to [out, in].
-        const at::Tensor qkv = in.matrix(p + "attn.c_attn.weight"), qkvB = in.get(p + "attn.c_attn.bias");
+        const at::Tensor qkv = in.dense(p + "attn.c_attn.weight"), qkvB = in.get(p + "attn.c_attn.bias");
         lw.wq = qkv.narrow(1, 0, D).t().contiguous();
         lw.wk = qkv.narrow(1, D, D).t().contiguous();
         lw.wv = qkv.narrow(1, 2 * D, D).t().contiguous();
         lw.bq = qkvB.narrow(0, 0, D).contiguous();
         lw.bk = qkvB.narrow(0, D, D).contiguous();
         lw.bv = qkvB.narrow(0, 2 * D, D).contiguous();
-        lw.wo = in.matrix(p + "attn.c_proj.weight").t().contiguous();
+        lw.wo = in.dense(p + "attn.c_proj.weight").t().contiguous();
         lw.bo = in.get(p + "attn.c_proj.bias");
-        lw.wUp = in.matrix(p + "mlp.c_fc.weight").t().contiguous();
+        lw.wUp = in.dense(p + "mlp.c_fc.weight").t().contiguous();
         lw.bUp = in.get(p + "mlp.c_fc.bias");
-        lw.wDown = in.matrix(p + "mlp.c_proj.weight").t().contiguous();
+        lw.wDown = in.dense(p + "mlp.c_proj.weight").t().contiguous();
         lw.bDown = in.get(p + "mlp.c_proj.bias");
     }
     w.lmHead = w.embed;
@@ -350,7 +369,7 @@ void buildGptNeox(const ModelConfig& c, const Loader& in, TransformerWeights& w)
         lw.norm1B = in.get(p + "input_layernorm.bias");
         lw.norm2W = in.get(p + "post_attention_layernorm.weight");
         lw.norm2B = in.get(p + "post_attention_layernorm.bias");
-        const at::Tensor qkv = in.matrix(p + "attention.query_key_value.weight").view({H, 3, hd, D});
+        const at::Tensor qkv = in.dense(p + "attention.query_key_value.weight").view({H, 3, hd, D});
         lw.wq = qkv.select(1, 0).reshape({H * hd, D}).contiguous();
         lw.wk = qkv.select(1, 1).reshape({H * hd, D}).contiguous();
         lw.wv = qkv.select(1, 2).reshape({H * hd, D}).contiguous();
@@ -471,7 +490,7 @@ void foldPlusOne(TransformerWeights& w) {
 TransformerWeights buildWeights(const ModelConfig& c, const WeightStore& store, at::Device device,
                                 WeightKeeping keeping) {
     TransformerWeights w;
-    const Loader in{store, device, keeping, &w.inPlace};
+    const Loader in{store, device, keeping, &w};
     w.compute = keeping == WeightKeeping::Bf16 ? at::kBFloat16 : at::kFloat;
     w.layers.resize(static_cast<std::size_t>(c.nLayers));
     switch (c.family) {
@@ -515,10 +534,28 @@ Result<TransformerWeights> weightsFromStore(const ModelConfig& c, const WeightSt
 
 namespace {
 
+// The rows of a block-quantized embedding for tokens [B, T] (on the CPU), decoded one by one.
+at::Tensor quantizedEmbedding(const at::Tensor& embed, const at::Tensor& tokens) {
+    const at::Tensor ids = tokens.to(at::kCPU, at::kLong).contiguous();
+    std::vector<at::Tensor> rows;
+    rows.reserve(static_cast<std::size_t>(ids.numel()));
+    const std::int64_t* id = ids.data_ptr<std::int64_t>();
+    for (std::int64_t i = 0; i < ids.numel(); ++i)
+        rows.push_back(dequantizeRows(embed, id[i], 1));
+    std::vector<std::int64_t> shape = tokens.sizes().vec();
+    shape.push_back(rows.empty() ? 0 : rows.front().size(1));
+    return at::cat(rows, 0).view(shape);
+}
+
+// A weight as float32 on the CPU, whatever it is kept as.
+at::Tensor floatWeight(const at::Tensor& t) {
+    return t.scalar_type() == at::kByte ? dequantizeRows(t, 0, t.size(0)) : t.to(at::kCPU, at::kFloat);
+}
+
 void reportHeadValues(const ModelConfig& c, const LayerWeights& lw, ForwardObserver* obs, int layer,
                       std::int64_t first, const at::Tensor& v) {
     const at::Tensor values = v[0].to(at::kCPU, at::kFloat).contiguous(); // [nKv, T, hd]
-    const at::Tensor wo = lw.wo.to(at::kCPU, at::kFloat);                 // [D, nH * hd]
+    const at::Tensor wo = floatWeight(lw.wo);                             // [D, nH * hd]
     const std::int64_t hd = c.headDim;
     for (int h = 0; h < c.nHeads; ++h) {
         const at::Tensor vh = values[h / c.groupSize()];
@@ -540,7 +577,7 @@ bool inferencePass(const at::Tensor& x) {
 at::Tensor runLayers(const ModelConfig& c, const TransformerWeights& w, at::Tensor x, int firstLayer,
                      ForwardContext& ctx) {
     const BlasThreadScope oneThreadPool(inferencePass(x));
-    const ComputeScope precision(w.compute);
+    const ComputeScope precision(w.compute, &w.quantized);
     const std::int64_t B = x.size(0), T = x.size(1), hd = c.headDim;
     KvCache* cache = ctx.cache;
     const std::int64_t slot = cache ? cache->length : 0; // cache slot of the first new token
@@ -671,9 +708,10 @@ at::Tensor forwardHidden(const ModelConfig& c, const TransformerWeights& w, cons
                          ForwardContext& ctx) {
     const std::int64_t T = tokens.size(1);
     const std::int64_t pos = ctx.positionStart >= 0 ? ctx.positionStart : (ctx.cache ? ctx.cache->length : 0);
-    const ComputeScope precision(w.compute);
+    const ComputeScope precision(w.compute, &w.quantized);
     // Rows of an embedding kept in BF16/F16 come out in that dtype; the residual stream is float32.
-    at::Tensor x = at::embedding(w.embed, tokens).to(at::kFloat);
+    at::Tensor x = w.embed.scalar_type() == at::kByte ? quantizedEmbedding(w.embed, tokens)
+                                                      : at::embedding(w.embed, tokens).to(at::kFloat);
     // Gemma: times sqrt(hidden) rounded to the activations' type, as GemmaModel's normalizer.
     if (c.embedScale) x = x * static_cast<float>(std::sqrt(static_cast<double>(c.dModel)));
     if (w.projectIn.defined()) x = splitLinear(x, w.projectIn);
@@ -689,7 +727,7 @@ at::Tensor forwardFromLayer(const ModelConfig& c, const TransformerWeights& w, c
 
 at::Tensor projectLogits(const ModelConfig& c, const TransformerWeights& w, const at::Tensor& hidden) {
     const BlasThreadScope oneThreadPool(inferencePass(hidden));
-    const ComputeScope precision(w.compute);
+    const ComputeScope precision(w.compute, &w.quantized);
     at::Tensor logits =
         splitLinear(w.projectOut.defined() ? splitLinear(hidden, w.projectOut) : hidden, w.lmHead);
     if (c.finalSoftcap > 0) // Gemma 2: cap * tanh(logits / cap)

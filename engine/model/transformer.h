@@ -4,6 +4,7 @@
 #include "io/model_config.h"
 #include "io/weight_store.h"
 #include "model/observer.h"
+#include "model/parallel_linear.h"
 
 #include <ATen/ATen.h>
 
@@ -40,6 +41,8 @@ struct TransformerWeights {
     // The data of matrices used in place (memory maps, converted buffers): fuseProjections leaves
     // them apart, as stacking would copy them.
     std::set<const void*> inPlace;
+    // GGUF matrices kept block-quantized (uint8 [rows, row bytes]), by data pointer.
+    QuantizedMatrices quantized;
 
     std::vector<at::Tensor> parameters() const; // every defined, distinct tensor (for training)
 };

@@ -2,8 +2,8 @@
 // (q/k un-permuted, quantized tensors dequantized) against the safetensors of the same model, and
 // the refusals (missing keys, shapes that contradict the metadata, unreadable types, other
 // architectures, stray tensors).
-#include "core/half.h"
 #include "gguf_test_builder.h"
+#include "io/float_weights.h"
 #include "io/gguf_model.h"
 #include "io/gguf_names.h"
 #include "io/model_directory.h"
@@ -24,11 +24,10 @@ namespace {
 
 #define EXPECT_MENTIONS(msg, part) EXPECT_NE((msg).find(part), std::string::npos) << (msg)
 
+// The values of a tensor as the engine reads them (plain dtypes converted, GGUF blocks decoded).
 std::vector<float> floatsOf(const TensorRef& t) {
     std::vector<float> out(static_cast<std::size_t>(t.numel()));
-    if (t.dtype == DType::F32) std::memcpy(out.data(), t.data, out.size() * 4);
-    if (t.dtype == DType::F16) f16ToF32(t.data, out.data(), out.size());
-    if (t.dtype == DType::BF16) bf16ToF32(t.data, out.data(), out.size());
+    EXPECT_TRUE(toFloat32Checked(t, out.data()).ok()) << t.name;
     return out;
 }
 
