@@ -4,6 +4,10 @@ config.json + model.safetensors, every matrix tiled from one small random block,
 written in seconds. The values mean nothing; never commit the output.
 
 Usage: make_big_checkpoint.py OUT_DIR [--preset 1b|8b|tiny] [--layers N] [--dtype BF16|F16|F32]
+                              [--gguf Q4_K|Q8_0|...]
+--gguf writes OUT_DIR/model.gguf instead (llama architecture, matrices in that block type, norms
+F32, a placeholder SentencePiece vocabulary): one tile of whole rows per row length is quantized
+once and its rows repeated, so gigabytes take seconds here too.
 Presets: 1b is TinyLlama-1.1B's shape (hidden 2048, 22 layers, ff 5632, 32 heads / 4 kv, vocab
 32000); 8b is Llama-3-8B's (4096, 32, 14336, 32 / 8, 128256).
 """
@@ -22,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
 from safetensors_io import f32_to_bf16_bits  # noqa: E402
 
 PRESETS = {
-    "tiny": dict(hidden_size=256, num_hidden_layers=2, intermediate_size=688, num_attention_heads=8,
+    "tiny": dict(hidden_size=256, num_hidden_layers=2, intermediate_size=768, num_attention_heads=8,
                  num_key_value_heads=4, vocab_size=1024),
     "1b": dict(hidden_size=2048, num_hidden_layers=22, intermediate_size=5632, num_attention_heads=32,
                num_key_value_heads=4, vocab_size=32000),
@@ -62,6 +66,7 @@ def main() -> None:
     ap.add_argument("--preset", default="1b", choices=PRESETS)
     ap.add_argument("--layers", type=int)
     ap.add_argument("--dtype", default="BF16", choices=WIDTH)
+    ap.add_argument("--gguf", help="write model.gguf with matrices in this block type (e.g. Q4_K)")
     a = ap.parse_args()
     c = dict(PRESETS[a.preset])
     if a.layers:
@@ -72,6 +77,8 @@ def main() -> None:
                                                        "F32": "float32"}[a.dtype], **c)
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
+    if a.gguf:
+        return write_gguf(out, c, cfg, a.gguf)
     (out / "config.json").write_text(json.dumps(cfg, indent=1))
     w = WIDTH[a.dtype]
     header, offset = {}, 0
@@ -96,6 +103,55 @@ def main() -> None:
                 f.write(chunk)
                 left -= len(chunk)
     print(f"{out}: {offset / 2**30:.2f} GiB of {a.dtype} weights, {offset // w / 1e9:.2f} B parameters")
+
+
+def write_gguf(out: Path, c: dict, cfg: dict, qtype: str) -> None:
+    import gguf_quants
+    from make_gguf_fixtures import F32V, STRING, U32, GgufWriter, add_spm_tokenizer
+    D, V = c["hidden_size"], c["vocab_size"]
+    rng = np.random.default_rng(0)
+    tiles: dict[int, tuple[bytes, int]] = {}  # row length -> (quantized tile of whole rows, its rows)
+
+    def tile(cols: int) -> tuple[bytes, int]:
+        if cols not in tiles:
+            rows = max(1, (1 << 20) // cols)
+            x = (0.02 * rng.standard_normal((rows, cols))).astype(np.float32)
+            tiles[cols] = (gguf_quants.quantize(qtype, x), rows)
+        return tiles[cols]
+
+    w = GgufWriter()
+    arch = "llama"
+    w.add("general.architecture", STRING, arch)
+    for key, value in [("context_length", cfg["max_position_embeddings"]), ("embedding_length", D),
+                       ("block_count", c["num_hidden_layers"]), ("feed_forward_length", c["intermediate_size"]),
+                       ("attention.head_count", c["num_attention_heads"]),
+                       ("attention.head_count_kv", c["num_key_value_heads"])]:
+        w.add(f"{arch}.{key}", U32, value)
+    w.add(f"{arch}.attention.layer_norm_rms_epsilon", F32V, cfg["rms_norm_eps"])
+    tokens = ["<unk>", "<s>", "</s>"] + [f"t{i}" for i in range(3, V)]
+    add_spm_tokenizer(w, tokens, [0.0] * V, [2, 3, 3] + [1] * (V - 3))
+    names = {"model.embed_tokens.weight": "token_embd.weight", "model.norm.weight": "output_norm.weight",
+             "lm_head.weight": "output.weight"}
+    layer = {"input_layernorm": "attn_norm", "self_attn.q_proj": "attn_q", "self_attn.k_proj": "attn_k",
+             "self_attn.v_proj": "attn_v", "self_attn.o_proj": "attn_output",
+             "post_attention_layernorm": "ffn_norm", "mlp.gate_proj": "ffn_gate", "mlp.up_proj": "ffn_up",
+             "mlp.down_proj": "ffn_down"}
+    for name, shape in shapes(c):
+        if name in names:
+            gname = names[name]
+        else:
+            i, rest = name[len("model.layers."):].split(".", 1)
+            gname = f"blk.{i}.{layer[rest.rsplit('.', 1)[0]]}.weight"
+        if len(shape) == 1:
+            w.add_tensor(gname, 0, [shape[0]], np.ones(shape[0], "<f4").tobytes())
+            continue
+        rows, cols = shape
+        qt, tile_rows = tile(cols)
+        row_bytes = len(qt) // tile_rows
+        w.add_tensor(gname, gguf_quants.TYPES[qtype], [cols, rows], (qt * -(-rows // tile_rows))[: rows * row_bytes])
+    data = w.to_bytes()
+    (out / "model.gguf").write_bytes(data)
+    print(f"{out / 'model.gguf'}: {len(data) / 2**30:.2f} GiB, {qtype}")
 
 
 if __name__ == "__main__":
