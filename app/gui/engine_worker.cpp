@@ -81,8 +81,9 @@ Result<Interventions> EngineWorker::interventionsOf(const QStringList& specs) co
     return ivs;
 }
 
-void EngineWorker::loadModel(const QString& path) {
-    auto m = Model::load(path.toStdString());
+void EngineWorker::loadModel(const QString& path, bool bf16) {
+    auto m = Model::load(path.toStdString(),
+                         LoadOptions{"cpu", bf16 ? ComputePrecision::Bf16 : ComputePrecision::F32});
     if (!m) {
         Q_EMIT failed(QString::fromStdString(m.error().message));
         return;

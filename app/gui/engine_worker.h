@@ -33,7 +33,8 @@ public:
     void cancel() { m_cancel = true; }
 
 public Q_SLOTS:
-    void loadModel(const QString& path);
+    // bf16: weight products in bf16 (LoadOptions::compute), else float32.
+    void loadModel(const QString& path, bool bf16);
     // prompt: text, or "ids: 1,2,3" for models without a tokenizer.
     void run(const QString& prompt, const QStringList& interventions, int maxNewTokens);
     // Traces the prompt (base and, with interventions, intervened) into the trace file at path,

@@ -62,7 +62,9 @@ MainWindow::MainWindow(const QString& modelPath, const QString& prompt, QWidget*
             [this](const QString& description, const QString& device, const QString& notices) {
                 m_modelDescription = description;
                 m_device = device;
-                m_modelLabel->setText(QString("%1 · %2").arg(description.section(':', 0, 0), device));
+                m_modelLabel->setText(QString("%1 · %2%3")
+                                          .arg(description.section(':', 0, 0), device,
+                                               m_computeBf16 ? " · bf16 products" : ""));
                 m_modelLabel->setToolTip(description);
                 rememberModel(m_modelPath);
                 if (!notices.isEmpty()) statusBar()->showMessage(notices, 10000);
@@ -71,7 +73,9 @@ MainWindow::MainWindow(const QString& modelPath, const QString& prompt, QWidget*
     buildAnalysisDocks();
     m_thread.start();
     m_modelPath = modelPath;
-    Q_EMIT startLoad(modelPath);
+    m_computeBf16 = QSettings().value("engine/computeBf16", false).toBool();
+    m_bf16Action->setChecked(m_computeBf16);
+    Q_EMIT startLoad(modelPath, m_computeBf16);
     QSettings settings;
     restoreGeometry(settings.value("window/geometry").toByteArray());
     restoreState(settings.value("window/state").toByteArray());
@@ -434,7 +438,7 @@ void MainWindow::openModel() {
 void MainWindow::loadModel(const QString& path) {
     m_modelPath = path.endsWith("config.json") ? QFileInfo(path).absolutePath() : path;
     m_modelLabel->setText("loading model…");
-    Q_EMIT startLoad(m_modelPath);
+    Q_EMIT startLoad(m_modelPath, m_computeBf16);
 }
 
 void MainWindow::setPrompt(const QString& text) {

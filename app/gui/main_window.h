@@ -7,6 +7,7 @@
 #include <QMainWindow>
 #include <QThread>
 
+class QAction;
 class QLabel;
 class QPlainTextEdit;
 class QSpinBox;
@@ -73,7 +74,7 @@ Q_SIGNALS:
     void runFailed(const QString& message);
     // To the worker (queued).
     void startRun(const QString& prompt, const QStringList& specs, int maxNewTokens);
-    void startLoad(const QString& path);
+    void startLoad(const QString& path, bool bf16);
     void startSaveTrace(const QString& path, const QString& prompt, const QStringList& specs,
                         int maxNewTokens);
     // A training run directory (with timeline.json) to show on the timeline.
@@ -123,6 +124,8 @@ private:
     QComboBox *m_colormap = nullptr, *m_scale = nullptr;
     QTimer* m_debounce = nullptr;
     QString m_modelDescription, m_device, m_modelPath;
+    bool m_computeBf16 = false; // Run > Multiply in bf16 (kept in QSettings "engine/computeBf16")
+    QAction* m_bf16Action = nullptr;
     RunsDock* m_runs = nullptr;
     QLabel* m_caption = nullptr; // classroom scenario text
     class Classroom* m_classroom = nullptr;

@@ -92,6 +92,21 @@ void MainWindow::buildMenus() {
             cancelRun();
     });
     cancel->setShortcut(QKeySequence(Qt::Key_Escape));
+    runMenu->addSeparator();
+    runMenu->setToolTipsVisible(true);
+    // The CLI's --compute bf16: about 2x faster where the CPU has bf16 GEMMs, ~1-4 % logit error.
+    m_bf16Action = runMenu->addAction("Multiply in &bf16 (faster, approximate)");
+    m_bf16Action->setCheckable(true);
+    m_bf16Action->setToolTip("Weight products in bf16 with fp32 accumulation: about 2x faster on CPUs with "
+                             "bf16 instructions, logits within a few percent. Attention, interventions and "
+                             "captured maps stay float32. Reloads the model.");
+    m_bf16Action->setStatusTip(m_bf16Action->toolTip());
+    connect(m_bf16Action, &QAction::toggled, this, [this](bool on) {
+        if (on == m_computeBf16) return;
+        m_computeBf16 = on;
+        QSettings().setValue("engine/computeBf16", on);
+        if (!m_modelPath.isEmpty()) loadModel(m_modelPath);
+    });
 
     QMenu* view = menuBar()->addMenu("&View");
     m_classroom = new Classroom(this);

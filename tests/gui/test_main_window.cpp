@@ -9,12 +9,14 @@
 #include "runs_dock.h"
 #include "views/heatmap_canvas.h"
 
+#include <QAction>
 #include <QApplication>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
 #include <QDockWidget>
 #include <QFile>
+#include <QLabel>
 #include <QMimeData>
 #include <QPlainTextEdit>
 #include <QPushButton>
@@ -53,6 +55,32 @@ private Q_SLOTS:
         QSettings().clear();
     }
     void init() { QSettings().clear(); }
+
+    // Run > Multiply in bf16 reloads the model with bf16 products (the CLI's --compute bf16), says so
+    // next to the model, runs again with an output close to the float32 one, and is remembered.
+    void bf16ComputeReloadsAndIsRemembered() {
+        MainWindow w(kStories, kPrompt);
+        w.show();
+        QSignalSpy shown(&w, &MainWindow::runShown);
+        QVERIFY(shown.wait(60000));
+        QVERIFY(!w.lastRun()->alpha0.empty() && !w.lastRun()->alpha0[0].empty());
+        const double f32 = w.lastRun()->alpha0[0][0];
+        QAction* bf16 = nullptr;
+        for (QAction* a : w.findChildren<QAction*>())
+            if (a->text().contains("bf16")) bf16 = a;
+        QVERIFY(bf16 && bf16->isCheckable() && !bf16->isChecked());
+        shown.clear();
+        bf16->setChecked(true);
+        QVERIFY(shown.wait(60000));
+        QVERIFY(w.findChild<QLabel*>() != nullptr);
+        bool labelled = false;
+        for (QLabel* l : w.findChildren<QLabel*>())
+            labelled = labelled || l->text().contains("bf16 products");
+        QVERIFY(labelled);
+        QVERIFY(!w.lastRun()->alpha0.empty());
+        QVERIFY(std::abs(w.lastRun()->alpha0[0][0] - f32) < 0.05);
+        QVERIFY(QSettings().value("engine/computeBf16").toBool());
+    }
 
     void opensTheModelAndRunsTheDemoPrompt() {
         MainWindow w(kStories, kPrompt);
