@@ -2,6 +2,7 @@
 
 #include "core/half.h"
 #include "io/gguf_dequant.h"
+#include "io/gguf_format.h"
 
 #include <algorithm>
 #include <cmath>
@@ -99,6 +100,19 @@ Status toFloat32Checked(const TensorRef& ref, float* dst) {
 }
 
 Status checkFinite(const TensorRef& ref) {
+    // Block-quantized: the scale fields decide (ggmlFirstNonFiniteBlock); the block that has a bad
+    // one is decoded to name the element.
+    if (const GgmlTypeTraits* traits =
+            ref.ggml >= 0 ? ggmlTypeTraits(static_cast<std::uint32_t>(ref.ggml)) : nullptr;
+        traits && traits->blockElements > 1) {
+        const std::size_t blocks = ref.nbytes / traits->blockBytes;
+        const auto bad = ggmlFirstNonFiniteBlock(static_cast<std::uint32_t>(ref.ggml), ref.data, blocks);
+        if (!bad) return okStatus();
+        std::vector<float> values(traits->blockElements);
+        dequantizeBlocks(static_cast<std::uint32_t>(ref.ggml), ref.data + *bad * traits->blockBytes,
+                         values.data(), values.size());
+        return nonFinite(ref, values.data(), values.size(), *bad * traits->blockElements);
+    }
     std::vector<float> block(ref.ggml >= 0 && !ref.shape.empty() ? static_cast<std::size_t>(ref.shape.back())
                                                                  : kBlock);
     return convertChecked(ref, block.data(), false);

@@ -159,6 +159,59 @@ void dequantizeBlocks(std::uint32_t type, const std::uint8_t* src, float* dst, s
     }
 }
 
+std::optional<std::size_t> ggmlFirstNonFiniteBlock(std::uint32_t type, const std::uint8_t* src,
+                                                   std::size_t blocks) {
+    // Byte offsets of the f16 scale fields in each block (ggml-common.h's block_* structs).
+    struct Scales {
+        std::size_t bytes, first, second; // second == first: one scale only
+    };
+    Scales s{};
+    switch (static_cast<GgmlType>(type)) {
+    case GgmlType::Q8_0:
+        s = {kQ8_0Bytes, 0, 0};
+        break;
+    case GgmlType::Q4_0:
+        s = {kQ4_0Bytes, 0, 0};
+        break;
+    case GgmlType::Q4_1:
+        s = {kQ4_1Bytes, 0, 2};
+        break;
+    case GgmlType::Q5_0:
+        s = {kQ5_0Bytes, 0, 0};
+        break;
+    case GgmlType::Q5_1:
+        s = {kQ5_1Bytes, 0, 2};
+        break;
+    case GgmlType::Q2_K:
+        s = {kQ2_KBytes, 16 + 64, 16 + 64 + 2};
+        break;
+    case GgmlType::Q3_K:
+        s = {kQ3_KBytes, 32 + 64 + 12, 32 + 64 + 12};
+        break;
+    case GgmlType::Q4_K:
+        s = {kQ4_KBytes, 0, 2};
+        break;
+    case GgmlType::Q5_K:
+        s = {kQ5_KBytes, 0, 2};
+        break;
+    case GgmlType::Q6_K:
+        s = {kQ6_KBytes, 128 + 64 + 16, 128 + 64 + 16};
+        break;
+    default: // plain types: every element is its own "block"
+        return std::nullopt;
+    }
+    auto finite = [](const std::uint8_t* p) {
+        std::uint16_t h;
+        std::memcpy(&h, p, 2);
+        return (h & 0x7c00u) != 0x7c00u; // f16 exponent all ones: NaN or infinity
+    };
+    for (std::size_t b = 0; b < blocks; ++b) {
+        const std::uint8_t* block = src + b * s.bytes;
+        if (!finite(block + s.first) || !finite(block + s.second)) return b;
+    }
+    return std::nullopt;
+}
+
 Result<std::vector<float>> dequantizeTensor(const GgufTensorInfo& t, const std::string& path) {
     if (!ggufCanDequantize(t.type)) return Error{ggufUnsupportedTypeMessage(path, t.name, t.type)};
     // The reader has checked that t.data holds t.nbytes = (elements / block) * block bytes, and

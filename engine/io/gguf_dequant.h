@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,6 +38,13 @@ std::string ggufUnsupportedTypeMessage(const std::string& path, std::string_view
 // n elements (a whole number of blocks) of a type ggufCanDequantize accepts, from src holding
 // exactly those blocks: one row of a quantized weight, or a run of rows.
 void dequantizeBlocks(std::uint32_t type, const std::uint8_t* src, float* dst, std::size_t n);
+
+// The first of `blocks` consecutive blocks of `type` (one ggufCanDequantize accepts) that decodes to
+// a NaN or an infinity, without decoding: a block's values are its f16 scale fields (d, and dmin or
+// m where the type has one) times small integers (below 2^14), so they are all finite exactly when
+// those fields are. nullopt when every block is finite (and for plain types).
+std::optional<std::size_t> ggmlFirstNonFiniteBlock(std::uint32_t type, const std::uint8_t* src,
+                                                   std::size_t blocks);
 
 // All elements of t in file order (rows of dims[0] elements); path names the file in the error
 // for a type that cannot be converted.
