@@ -3,6 +3,8 @@
 // engine's own safetensors reader.
 #include "io/safetensors.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <stdexcept>
@@ -57,6 +59,17 @@ inline double worstRelativeError(const std::vector<float>& actual, const std::ve
         worst = std::max(worst, std::abs(static_cast<double>(actual[i]) - expected[i]) / (tol * scale));
     }
     return worst;
+}
+
+// max |a - b| / max |b| over all elements: an error in units of the largest value (quantization and
+// bf16 compute, where element-wise tolerances do not fit).
+inline double relativeMaxError(const std::vector<float>& a, const std::vector<float>& b) {
+    double diff = 0, scale = 0;
+    for (std::size_t i = 0; i < b.size() && i < a.size(); ++i) {
+        diff = std::max(diff, std::abs(static_cast<double>(a[i]) - b[i]));
+        scale = std::max(scale, std::abs(static_cast<double>(b[i])));
+    }
+    return diff / scale;
 }
 
 } // namespace sinkscope::test

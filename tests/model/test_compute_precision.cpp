@@ -26,16 +26,6 @@ std::vector<float> logits(const Model& m, const std::vector<std::int32_t>& ids) 
     return out ? out->logits : std::vector<float>{};
 }
 
-// max |a - b| / max |b| over all logits.
-double relativeMaxError(const std::vector<float>& a, const std::vector<float>& b) {
-    double diff = 0, scale = 0;
-    for (std::size_t i = 0; i < b.size() && i < a.size(); ++i) {
-        diff = std::max(diff, std::abs(static_cast<double>(a[i]) - b[i]));
-        scale = std::max(scale, std::abs(static_cast<double>(b[i])));
-    }
-    return diff / scale;
-}
-
 struct Case {
     const char* model;
     at::ScalarType stored;

@@ -30,16 +30,6 @@ std::vector<float> allLogits(const Model& m, const std::vector<std::int32_t>& id
     return out ? out->logits : std::vector<float>{};
 }
 
-// max |a - b| / max |b|: the logit error in units of the largest logit.
-double relativeMaxError(const std::vector<float>& a, const std::vector<float>& b) {
-    double diff = 0, scale = 0;
-    for (std::size_t i = 0; i < b.size(); ++i) {
-        diff = std::max(diff, std::abs(static_cast<double>(a[i]) - b[i]));
-        scale = std::max(scale, std::abs(static_cast<double>(b[i])));
-    }
-    return diff / scale;
-}
-
 const Golden& golden() {
     static const Golden g = loadGolden(dataPath("golden/tiny_llama.safetensors"));
     return g;
