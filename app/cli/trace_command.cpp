@@ -1,14 +1,48 @@
 #include "trace_command.h"
 
 #include "cli_common.h"
+#include "core/available_memory.h"
+#include "core/human_bytes.h"
 #include "model/trace_run.h"
 #include "trace/trace_store.h"
 
+#include <algorithm>
 #include <fmt/format.h>
 #include <memory>
 #include <nlohmann/json.hpp>
 
 namespace sinkscope::cli {
+
+namespace {
+
+int printTracePlan(const ModelRun& run, const TraceRunOptions& t, bool json) {
+    const auto& c = run.model->config();
+    const auto T = static_cast<std::int64_t>(run.ids.size());
+    const TraceMemoryPlan p = planTraceMemory(*run.model, T, run.interventions, t);
+    const auto fits = checkTraceMemory(*run.model, run.ids, run.interventions, t);
+    if (json) {
+        fmt::print("{}\n", nlohmann::json{{"tokens", T},
+                                          {"pass_bytes", p.passBytes},
+                                          {"map_bytes", p.mapBytes},
+                                          {"available_bytes", p.availableBytes},
+                                          {"captured", t.capture.describe(c.nLayers, c.nHeads)},
+                                          {"fits", fits.ok()}}
+                               .dump());
+        return 0;
+    }
+    auto bytes = [](std::int64_t b) {
+        return humanBytes(static_cast<std::uint64_t>(std::max<std::int64_t>(0, b)));
+    };
+    fmt::print("a {}-token trace needs about {} beyond the weights: the pass {}, the maps of {} {}\n", T,
+               bytes(p.passBytes + p.mapBytes), bytes(p.passBytes), t.capture.describe(c.nLayers, c.nHeads),
+               bytes(p.mapBytes));
+    fmt::print("{}\n", p.availableBytes < 0 ? std::string("available memory: unknown")
+                                            : fmt::format("available: {}", bytes(p.availableBytes)));
+    if (!fits) fmt::print("{}\n", fits.error().message);
+    return 0;
+}
+
+} // namespace
 
 CLI::App* addTraceCommand(CLI::App& app, TraceOptions& o) {
     CLI::App* cmd = app.add_subcommand(
@@ -26,8 +60,16 @@ CLI::App* addTraceCommand(CLI::App& app, TraceOptions& o) {
     cmd->add_option("--seed", o.seed, "Random seed for sampling");
     cmd->add_flag("--scores", o.scores, "Also store pre-softmax scores");
     cmd->add_flag("--only-intervened", o.onlyIntervened, "With interventions: store the intervened run only");
+    cmd->add_option("--capture-layers", o.captureLayers,
+                    "Store the maps of these layers only: all, L or A-B (alpha_0 metrics keep every head)");
+    cmd->add_option("--capture-heads", o.captureHeads,
+                    "Store the maps of these heads only: all, or e.g. 0,3,8-11");
     cmd->add_option("--label", o.label, "Label stored with the run(s)");
-    cmd->add_flag("--json", o.json, "Print {\"run_ids\": [...]} instead of lines");
+    cmd->add_flag("--json", o.json,
+                  "Print {\"run_ids\": [...], \"peak_resident_bytes\": N} instead of lines");
+    cmd->add_flag("--dry-run", o.dryRun,
+                  "Print the memory the trace would need (pass and maps, beyond the weights) and what is "
+                  "available; run nothing, write nothing");
     return cmd;
 }
 
@@ -43,6 +85,11 @@ int runTraceCommand(const TraceOptions& o) {
     t.onlyIntervened = o.onlyIntervened;
     t.label = o.label;
     t.bos = o.input.bos;
+    const auto& c = run->model->config();
+    auto capture = parseCaptureSelection(o.captureLayers, o.captureHeads, c.nLayers, c.nHeads);
+    if (!capture) return fail(capture.error().message);
+    t.capture = *capture;
+    if (o.dryRun) return printTracePlan(*run, t, o.json);
     if (auto st = checkTraceMemory(*run->model, run->ids, run->interventions, t); !st)
         return fail(st.error().message);
     auto store = TraceStore::open(o.db, /*create=*/true);
@@ -78,7 +125,11 @@ int runTraceCommand(const TraceOptions& o) {
         std::vector<std::int64_t> ids;
         for (const auto& r : *runs)
             ids.push_back(r.id);
-        fmt::print("{}\n", nlohmann::json{{"db", o.db}, {"run_ids", ids}}.dump());
+        // The peak lets a user (and the tests) hold `--dry-run`'s prediction against what it took.
+        fmt::print(
+            "{}\n",
+            nlohmann::json{{"db", o.db}, {"run_ids", ids}, {"peak_resident_bytes", peakResidentBytes()}}
+                .dump());
         return 0;
     }
     for (const auto& r : *runs)

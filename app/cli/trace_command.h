@@ -19,8 +19,10 @@ struct TraceOptions {
     std::uint64_t seed = 0;
     bool scores = false;
     bool onlyIntervened = false;
+    std::string captureLayers = "all", captureHeads = "all";
     std::string label;
     bool json = false;
+    bool dryRun = false;
 };
 
 CLI::App* addTraceCommand(CLI::App& app, TraceOptions& options);

@@ -24,16 +24,21 @@ std::int64_t readNumber(const char* path) {
     }
 }
 
-std::int64_t memAvailable() {
-    std::ifstream in("/proc/meminfo");
+// A "Name:   123 kB" line of a /proc file, in bytes; -1 when absent.
+std::int64_t procKilobytes(const char* path, const std::string& name) {
+    std::ifstream in(path);
     std::string line;
     while (std::getline(in, line)) {
-        if (line.rfind("MemAvailable:", 0) != 0) continue;
-        std::istringstream fields(line.substr(13));
+        if (line.rfind(name, 0) != 0) continue;
+        std::istringstream fields(line.substr(name.size()));
         std::int64_t kb = -1;
         if (fields >> kb) return kb * 1024;
     }
     return -1;
+}
+
+std::int64_t memAvailable() {
+    return procKilobytes("/proc/meminfo", "MemAvailable:");
 }
 
 std::int64_t cgroupRoom() {
@@ -69,6 +74,10 @@ std::int64_t parseByteSize(const std::string& text) {
     const double bytes = value * scale;
     if (!std::isfinite(bytes) || bytes < 0 || bytes > 9.0e18) return -1;
     return static_cast<std::int64_t>(bytes);
+}
+
+std::int64_t peakResidentBytes() {
+    return procKilobytes("/proc/self/status", "VmHWM:");
 }
 
 std::int64_t availableMemoryBytes() {

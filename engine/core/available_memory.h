@@ -12,6 +12,10 @@ namespace sinkscope {
 // none of them can be read (then nothing is refused).
 std::int64_t availableMemoryBytes();
 
+// The most resident memory this process has held so far (VmHWM of /proc/self/status, which unlike
+// getrusage's maxrss does not count the program that started it); -1 when it cannot be read.
+std::int64_t peakResidentBytes();
+
 // Parses "512M", "2G", "1.5G", "123456" (powers of 1024); -1 when not a size.
 std::int64_t parseByteSize(const std::string& text);
 

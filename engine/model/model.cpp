@@ -223,11 +223,11 @@ Status Model::checkTokenIds(const std::vector<std::int32_t>& ids, const Interven
     return okStatus();
 }
 
-Status Model::checkMemory(std::int64_t tokens, std::int64_t newTokens, bool observer,
-                          const Interventions& interventions, bool allLogits, std::int64_t extraBytes,
-                          const std::string& extraWhat) const {
-    const auto& c = m_impl->config;
-    if (!m_impl->device.is_cpu()) return okStatus(); // device memory is the device's to refuse
+namespace {
+
+// The shape of a pass as estimatePassMemory sees it (model/pass_memory.h).
+PassShape passShapeOf(const ModelConfig& c, std::int64_t tokens, std::int64_t newTokens, bool observer,
+                      const Interventions& interventions, bool allLogits) {
     PassShape shape;
     shape.tokens = tokens;
     shape.cacheTokens = newTokens > 0 ? tokens + newTokens : 0;
@@ -244,7 +244,24 @@ Status Model::checkMemory(std::int64_t tokens, std::int64_t newTokens, bool obse
         shape.probabilities = true;
         shape.hiddenStates |= iv.sinks.kind == SinkSetKind::Secondary;
     }
-    return checkPassMemory(c, shape, extraBytes, extraWhat, availableMemoryBytes());
+    return shape;
+}
+
+} // namespace
+
+Status Model::checkMemory(std::int64_t tokens, std::int64_t newTokens, bool observer,
+                          const Interventions& interventions, bool allLogits, std::int64_t extraBytes,
+                          const std::string& extraWhat) const {
+    const auto& c = m_impl->config;
+    if (!m_impl->device.is_cpu()) return okStatus(); // device memory is the device's to refuse
+    return checkPassMemory(c, passShapeOf(c, tokens, newTokens, observer, interventions, allLogits),
+                           extraBytes, extraWhat, availableMemoryBytes());
+}
+
+std::int64_t Model::passBytes(std::int64_t tokens, std::int64_t newTokens, bool observer,
+                              const Interventions& interventions, bool allLogits) const {
+    const auto& c = m_impl->config;
+    return estimatePassMemory(c, passShapeOf(c, tokens, newTokens, observer, interventions, allLogits)).bytes;
 }
 
 std::string Model::contextWarning(std::int64_t tokens) const {

@@ -99,6 +99,9 @@ public:
     Status checkMemory(std::int64_t tokens, std::int64_t newTokens, bool observer,
                        const Interventions& interventions, bool allLogits, std::int64_t extraBytes = 0,
                        const std::string& extraWhat = {}) const;
+    // The bytes checkMemory predicts for such a pass (beyond the weights and any extra).
+    std::int64_t passBytes(std::int64_t tokens, std::int64_t newTokens, bool observer,
+                           const Interventions& interventions, bool allLogits) const;
     // A line for the user when `tokens` exceeds the context the model was trained on (RoPE models
     // run past it, out of distribution); empty when it does not. GPT-2's learned positions are a
     // hard limit instead (checkTokenIds).

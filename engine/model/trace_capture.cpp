@@ -1,6 +1,7 @@
 #include "model/trace_capture.h"
 
 #include "core/half.h"
+#include "metrics/sink_metrics.h"
 
 #include <algorithm>
 #include <map>
@@ -8,8 +9,13 @@
 
 namespace sinkscope {
 
-TraceCapture::TraceCapture(int layers, int heads, bool scores)
-    : m_layers(layers), m_heads(heads), m_scores(scores) {}
+TraceCapture::TraceCapture(const ModelConfig& config, bool scores, CaptureSelection selection)
+    : m_layers(config.nLayers), m_heads(config.nHeads), m_scores(scores), m_selection(std::move(selection)),
+      m_alpha0(static_cast<std::size_t>(config.nLayers),
+               std::vector<double>(static_cast<std::size_t>(config.nHeads))) {
+    for (int l = 0; l < m_layers; ++l)
+        m_windows.push_back(config.windowOf(l));
+}
 
 int TraceCapture::stepOf(std::int64_t firstRow) {
     // The first call is the prompt pass (rows from 0); generated tokens come one row each after it.
@@ -54,8 +60,6 @@ void TraceCapture::keep(MapKind kind, int layer, int head, const MatrixView& v) 
             std::copy(v.row(r), v.row(r) + v.cols, m.full.begin() + r * v.cols);
     }
     m_maps.push_back(std::move(m));
-    if (kind == MapKind::Attention && layer == m_layers - 1 && head == m_heads - 1 && m_promptRows < 0)
-        m_promptRows = v.rows; // the prompt pass is complete
 }
 
 AttentionMap TraceCapture::map(std::size_t i) const {
@@ -104,7 +108,15 @@ std::int64_t TraceCapture::predictedBytes(int layers, int heads, std::int64_t pr
 }
 
 void TraceCapture::onAttention(int layer, int head, const MatrixView& w) {
-    keep(MapKind::Attention, layer, head, w);
+    if (m_promptRows < 0) {
+        MatrixView windowed = w;
+        windowed.window = m_windows[static_cast<std::size_t>(layer)];
+        m_alpha0[static_cast<std::size_t>(layer)][static_cast<std::size_t>(head)] =
+            columnImportanceAt(windowed, 0);
+    }
+    if (m_selection.contains(layer, head)) keep(MapKind::Attention, layer, head, w);
+    if (layer == m_layers - 1 && head == m_heads - 1 && m_promptRows < 0)
+        m_promptRows = w.rows; // the prompt pass is complete
 }
 
 void TraceCapture::onScores(int layer, int head, const MatrixView& z) {

@@ -1,5 +1,6 @@
 #include "model/trace_run.h"
 
+#include "core/available_memory.h"
 #include "metrics/sink_heads.h"
 #include "metrics/sink_metrics.h"
 #include "model/trace_capture.h"
@@ -17,19 +18,6 @@ std::string tokenText(const Model& m, std::int32_t id) {
     return m.tokenizer() ? m.tokenizer()->tokenText(id) : fmt::format("<{}>", id);
 }
 
-// alpha_0 over the prompt rows (step 0) of every head, from the captured maps.
-// Windowed layers average over the rows that see token 0.
-std::vector<std::vector<double>> promptAlpha0(const TraceCapture& capture, const ModelConfig& c) {
-    const int layers = c.nLayers, heads = c.nHeads;
-    std::vector<std::vector<double>> a(static_cast<std::size_t>(layers),
-                                       std::vector<double>(static_cast<std::size_t>(heads)));
-    for (std::size_t i = 0; i < capture.mapCount(); ++i)
-        if (const AttentionMap m = capture.map(i); m.kind == MapKind::Attention && m.step == 0)
-            a[static_cast<std::size_t>(m.layer)][static_cast<std::size_t>(m.head)] = columnImportanceAt(
-                MatrixView{m.values.data(), m.rows, m.cols, m.cols, m.firstRow, c.windowOf(m.layer)}, 0);
-    return a;
-}
-
 struct Side {
     GenerationOutput gen;
     std::unique_ptr<TraceCapture> capture;
@@ -38,7 +26,7 @@ struct Side {
 Result<Side> runSide(const Model& m, const std::vector<std::int32_t>& ids, const TraceRunOptions& o,
                      const Interventions& ivs, const std::string& side, const TraceProgress& progress) {
     Side s;
-    s.capture = std::make_unique<TraceCapture>(m.config().nLayers, m.config().nHeads, o.scores);
+    s.capture = std::make_unique<TraceCapture>(m.config(), o.scores, o.capture);
     GenerationOptions g = o.generation;
     g.recordTopK = std::max(g.recordTopK, 10);
     ProgressCallback cb;
@@ -78,6 +66,12 @@ RunRecord record(const Model& m, const std::vector<std::int32_t>& ids, const Tra
         windows.push_back(c.windowOf(l));
     if (std::any_of(windows.begin(), windows.end(), [](int w) { return w > 0; }))
         settings["windows"] = windows;
+    if (!o.capture.everything(c.nLayers, c.nHeads)) {
+        nlohmann::json kept{{"first_layer", o.capture.firstLayer},
+                            {"last_layer", o.capture.lastLayer < 0 ? c.nLayers - 1 : o.capture.lastLayer}};
+        if (!o.capture.heads.empty()) kept["heads"] = o.capture.heads;
+        settings["captured"] = kept;
+    }
     r.settingsJson = settings.dump();
     for (const auto& step : side.gen.stepTopK) {
         std::vector<RankedEntry> entries;
@@ -87,7 +81,7 @@ RunRecord record(const Model& m, const std::vector<std::int32_t>& ids, const Tra
     }
     r.generatedIds = side.gen.generated;
     r.generatedText = m.tokenizer() ? m.tokenizer()->decode(side.gen.generated) : "";
-    const auto alpha0 = promptAlpha0(*side.capture, c);
+    const auto& alpha0 = side.capture->promptAlpha0();
     nlohmann::json metrics{{"alpha0", alpha0}, {"sink_rate_0.3", sinkRateOver({alpha0}, 0.3)}};
     if (baseLogits)
         metrics["kl_from_base"] = klDivergence(baseLogits->data(), side.gen.nextTokenLogits.data(),
@@ -100,19 +94,53 @@ RunRecord record(const Model& m, const std::vector<std::int32_t>& ids, const Tra
 
 } // namespace
 
+namespace {
+
+std::int64_t capturedBytes(const ModelConfig& c, std::int64_t T, const Interventions& interventions,
+                           const TraceRunOptions& o, const CaptureSelection& sel) {
+    // A group keeps the maps of both sides until it is stored in one transaction.
+    const std::int64_t sides = !interventions.empty() && !o.onlyIntervened ? 2 : 1;
+    const std::int64_t one = TraceCapture::predictedBytes(sel.layerCount(c.nLayers), sel.headCount(c.nHeads),
+                                                          T, o.generation.maxNewTokens, o.scores);
+    return one > INT64_MAX / sides ? INT64_MAX : sides * one;
+}
+
+} // namespace
+
+TraceMemoryPlan planTraceMemory(const Model& m, std::int64_t tokens, const Interventions& interventions,
+                                const TraceRunOptions& o) {
+    TraceMemoryPlan p;
+    p.passBytes = m.passBytes(tokens, o.generation.maxNewTokens, true, interventions, false);
+    p.mapBytes = capturedBytes(m.config(), tokens, interventions, o, o.capture);
+    p.availableBytes = availableMemoryBytes();
+    return p;
+}
+
 Status checkTraceMemory(const Model& m, const std::vector<std::int32_t>& ids,
                         const Interventions& interventions, const TraceRunOptions& o) {
     const auto& c = m.config();
     const std::int64_t T = static_cast<std::int64_t>(ids.size());
-    // A group keeps the maps of both sides until it is stored in one transaction.
-    const std::int64_t sides = !interventions.empty() && !o.onlyIntervened ? 2 : 1;
-    const std::int64_t captured =
-        sides * TraceCapture::predictedBytes(c.nLayers, c.nHeads, T, o.generation.maxNewTokens, o.scores);
-    if (auto st = m.checkMemory(T, o.generation.maxNewTokens, true, interventions, false, captured,
-                                fmt::format("the {} attention maps a trace keeps", c.nLayers * c.nHeads));
-        !st)
-        return Error{"trace: " + st.error().message};
-    return okStatus();
+    auto check = [&](const CaptureSelection& sel) {
+        return m.checkMemory(T, o.generation.maxNewTokens, true, interventions, false,
+                             capturedBytes(c, T, interventions, o, sel),
+                             fmt::format("the {} attention maps a trace keeps",
+                                         sel.layerCount(c.nLayers) * sel.headCount(c.nHeads)));
+    };
+    auto st = check(o.capture);
+    if (st) return okStatus();
+    // The maps grow with the layers kept: name the most layers (from the first asked for) that
+    // fit, so that the user can run the trace in parts rather than not at all.
+    int fit = 0;
+    for (int k = o.capture.layerCount(c.nLayers) - 1; k >= 1 && fit == 0; --k)
+        if (check(o.capture.firstLayers(k, c.nLayers))) fit = k;
+    if (fit == 0) return Error{"trace: " + st.error().message};
+    const CaptureSelection part = o.capture.firstLayers(fit, c.nLayers);
+    const int last = part.lastLayer;
+    return Error{fmt::format("trace: capturing {} x {} heads ({}) at {} tokens does not fit: {}; capture "
+                             "layers {}-{} (--capture-layers {}-{}) or fewer heads (--capture-heads)",
+                             o.capture.layerCount(c.nLayers), o.capture.headCount(c.nHeads),
+                             o.capture.describe(c.nLayers, c.nHeads), T, st.error().message, part.firstLayer,
+                             last, part.firstLayer, last)};
 }
 
 std::string modelConfigHash(const ModelConfig& c) {

@@ -4,6 +4,7 @@
 // metrics. `sinkscope-cli trace` and the desktop app's "Save run to trace" both call this, so a
 // run saved from either reads back the same. Torch-free.
 #include "core/result.h"
+#include "model/capture_selection.h"
 #include "model/model.h"
 #include "model/trace_capture.h"
 #include "trace/trace_store.h"
@@ -23,6 +24,7 @@ struct TraceRunOptions {
     bool onlyIntervened = false;  // with interventions: store the intervened run only
     std::string label;            // prefixed to each run's label ("run", "base", "intervened")
     std::string bos = "auto";     // how BOS was chosen, recorded in the settings
+    CaptureSelection capture;     // the maps stored (alpha_0 metrics cover every head regardless)
 };
 
 // Called per generated token with the side being generated ("run", "base" or "intervened");
@@ -63,9 +65,19 @@ Result<std::vector<TracedRun>> traceRuns(const Model& model, const std::vector<s
                                          TraceStore& store, const TraceProgress& progress = {});
 
 // Whether this machine can hold the run traceRuns would make (the pass and every captured map),
-// checked before anything is computed or written; traceRuns checks it too.
+// checked before anything is computed or written; traceRuns checks it too. When the maps are what
+// does not fit, the message names the layers that would ("capture layers 0-7 (--capture-layers
+// 0-7) or fewer heads").
 Status checkTraceMemory(const Model& model, const std::vector<std::int32_t>& ids,
                         const Interventions& interventions, const TraceRunOptions& options);
+
+// What checkTraceMemory predicts, in parts: the pass beyond the weights, the maps the group keeps
+// (both sides), and what this machine has available (-1: unknown). `trace --dry-run` prints it.
+struct TraceMemoryPlan {
+    std::int64_t passBytes = 0, mapBytes = 0, availableBytes = -1;
+};
+TraceMemoryPlan planTraceMemory(const Model& model, std::int64_t tokens, const Interventions& interventions,
+                                const TraceRunOptions& options);
 
 // FNV-1a over the config as config.json text: the same architecture and shape hash alike.
 std::string modelConfigHash(const ModelConfig& config);

@@ -200,7 +200,8 @@ Result<AttentionMap> TraceStore::loadMap(std::int64_t id, int step, int layer, i
             if (auto s = requireRun(db, id); !s) return s.error();
             // Say what the run does hold, so a wrong index is easy to spot.
             auto have =
-                Stmt::prepare(db, "SELECT count(*), min(step), max(step), max(layer), max(head) FROM maps "
+                Stmt::prepare(db, "SELECT count(*), min(step), max(step), min(layer), max(layer), min(head), "
+                                  "max(head) FROM maps "
                                   "WHERE run_id = ?1 AND kind = ?2");
             if (!have) return have.error();
             have->bind(1, id);
@@ -210,10 +211,12 @@ Result<AttentionMap> TraceStore::loadMap(std::int64_t id, int step, int layer, i
             if (have->int64(0) == 0)
                 return Error{
                     fmt::format("{}: {} is not stored (the run has no {}s)", path, where, mapKindName(kind))};
-            return Error{fmt::format("{}: {} is not stored (the run has {} {}s: steps {}-{}, layers 0-{}, "
-                                     "heads 0-{})",
+            // A trace may keep some layers and heads only (--capture-layers / --capture-heads).
+            return Error{fmt::format("{}: {} is not stored (the run has {} {}s: steps {}-{}, layers {}-{}, "
+                                     "heads {}-{})",
                                      path, where, have->int64(0), mapKindName(kind), have->int64(1),
-                                     have->int64(2), have->int64(3), have->int64(4))};
+                                     have->int64(2), have->int64(3), have->int64(4), have->int64(5),
+                                     have->int64(6))};
         }
         const auto blob = st->blob(0);
         auto map = decodeMap(blob.data(), blob.size());

@@ -222,7 +222,7 @@ TEST(Capture, TraceCaptureEncodesAsAFloatCaptureWould) {
     ASSERT_TRUE(m);
     const auto& c = m->config();
     const auto prompt = someIds(12, c.vocabSize, c.bosId.value_or(0));
-    TraceCapture trace(c.nLayers, c.nHeads, /*scores=*/true);
+    TraceCapture trace(c, /*scores=*/true);
     AttentionRecorder rec(c.nLayers, c.nHeads);
     ObserverFanout both(trace, rec);
     GenerationOptions g;

@@ -132,6 +132,40 @@ TEST(Limits, CliRunAndTraceRefuseBeforeComputingOrWriting) {
     EXPECT_FALSE(std::filesystem::exists(db)) << "refused before the trace file was created";
 }
 
+// When the maps are what does not fit, the refusal names the layers that would, and a trace of
+// those layers under the same limit is stored; the metrics of every head still come with it.
+TEST(Limits, TraceNamesTheLayersThatFitAndThoseAreStored) {
+    TempDir dir;
+    const std::string db = dir.path("t.sqlite");
+    MemoryLimit limit("16M");
+    auto refused = runCli("trace --model " + kStories + " --token-ids " + idList(600) + " --db " + db);
+    EXPECT_EQ(refused.code, 1) << refused.out;
+    EXPECT_EQ(errorLines(refused.out), 1u) << refused.out;
+    const auto at = refused.out.find("--capture-layers 0-");
+    ASSERT_NE(at, std::string::npos) << refused.out;
+    EXPECT_NE(refused.out.find("capturing 5 x 8 heads (every layer and head) at 600 tokens"),
+              std::string::npos)
+        << refused.out;
+    const std::string layers = refused.out.substr(at + 17, refused.out.find(')', at) - at - 17);
+    const int last = std::stoi(layers.substr(2));
+    EXPECT_GE(last, 0);
+    EXPECT_LT(last, 4) << "some layers are left out";
+    EXPECT_FALSE(std::filesystem::exists(db));
+
+    auto stored = runCli("trace --model " + kStories + " --token-ids " + idList(600) + " --db " + db +
+                         " --capture-layers " + layers + " --json");
+    ASSERT_EQ(stored.code, 0) << stored.out;
+    const auto id = std::to_string(jsonOf(stored)["run_ids"][0].get<int>());
+    auto inside = runCli("export --db " + db + " --run " + id + " --layer " + std::to_string(last) +
+                         " --head 7 --out " + dir.path("in.npy"));
+    EXPECT_EQ(inside.code, 0) << inside.out;
+    auto outside =
+        runCli("export --db " + db + " --run " + id + " --layer 4 --head 0 --out " + dir.path("out.npy"));
+    EXPECT_EQ(outside.code, 1) << outside.out;
+    EXPECT_NE(outside.out.find("layers 0-" + std::to_string(last) + ", heads 0-7"), std::string::npos)
+        << outside.out;
+}
+
 TEST(Limits, PositionsOutsideThePromptAreErrors) {
     auto m = loadStories();
     ASSERT_TRUE(m);

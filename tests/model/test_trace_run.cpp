@@ -12,7 +12,9 @@
 #include <chrono>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sqlite3.h>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -101,5 +103,84 @@ TEST(TraceRun, SettingsNameTheLayersWindows) {
         const auto settings = nlohmann::json::parse(group->sides[0].record.settingsJson);
         EXPECT_EQ(settings.value("windows", nlohmann::json()), windows) << path;
         EXPECT_EQ(settings["device"], "cpu");
+    }
+}
+
+// A trace may keep some maps only (a big model's every map does not fit): exactly the selected
+// (layer, head) maps are kept, and the stored alpha_0 metrics still cover every head, equal to
+// those of a full trace (windowed layers included).
+TEST(TraceRun, NarrowedCaptureKeepsTheSelectedMapsAndEveryHeadsAlpha0) {
+    const auto path = dataPath("models/tiny_qwen3_window");
+    auto model = Model::load(path);
+    ASSERT_TRUE(model.ok()) << model.error().message;
+    const auto& c = (*model)->config();
+    const std::vector<std::int32_t> ids{1, 5, 9, 14, 3, 22, 41, 7, 18, 30, 11, 2};
+    TraceRunOptions o;
+    o.modelPath = path;
+    o.generation.maxNewTokens = 2;
+    auto full = computeTraceGroup(**model, ids, {}, o);
+    ASSERT_TRUE(full.ok()) << full.error().message;
+    auto sel = parseCaptureSelection("1-2", "0,2", c.nLayers, c.nHeads);
+    ASSERT_TRUE(sel.ok()) << sel.error().message;
+    o.capture = *sel;
+    auto part = computeTraceGroup(**model, ids, {}, o);
+    ASSERT_TRUE(part.ok()) << part.error().message;
+
+    const auto& kept = *part->sides[0].capture;
+    std::set<std::pair<int, int>> heads;
+    std::size_t fullSelected = 0;
+    for (std::size_t i = 0; i < kept.mapCount(); ++i) {
+        const auto m = kept.map(i);
+        EXPECT_TRUE(sel->contains(m.layer, m.head)) << m.layer << "," << m.head;
+        heads.insert({m.layer, m.head});
+    }
+    for (std::size_t i = 0; i < full->sides[0].capture->mapCount(); ++i) {
+        const auto m = full->sides[0].capture->map(i);
+        fullSelected += sel->contains(m.layer, m.head) ? 1 : 0;
+    }
+    EXPECT_EQ(heads, (std::set<std::pair<int, int>>{{1, 0}, {1, 2}, {2, 0}, {2, 2}}));
+    EXPECT_EQ(kept.mapCount(), fullSelected) << "every step of the selected heads";
+    EXPECT_LT(kept.bytes(), full->sides[0].capture->bytes());
+
+    const auto a = nlohmann::json::parse(full->sides[0].record.metricsJson)["alpha0"];
+    const auto b = nlohmann::json::parse(part->sides[0].record.metricsJson)["alpha0"];
+    ASSERT_EQ(a.size(), static_cast<std::size_t>(c.nLayers));
+    ASSERT_EQ(b.size(), a.size());
+    for (std::size_t l = 0; l < a.size(); ++l)
+        for (std::size_t h = 0; h < a[l].size(); ++h) {
+            EXPECT_NEAR(b[l][h].get<double>(), a[l][h].get<double>(), 1e-12) << l << "," << h;
+            EXPECT_GT(a[l][h].get<double>(), 0.0) << l << "," << h;
+        }
+    const auto settings = nlohmann::json::parse(part->sides[0].record.settingsJson);
+    EXPECT_EQ(settings["captured"],
+              (nlohmann::json{{"first_layer", 1}, {"last_layer", 2}, {"heads", {0, 2}}}));
+    EXPECT_FALSE(nlohmann::json::parse(full->sides[0].record.settingsJson).contains("captured"));
+}
+
+TEST(TraceRun, CaptureSelectionsAreParsedAndBadOnesNamed) {
+    auto all = parseCaptureSelection("all", "all", 4, 8);
+    ASSERT_TRUE(all.ok());
+    EXPECT_TRUE(all->everything(4, 8));
+    EXPECT_EQ(all->describe(4, 8), "every layer and head");
+    auto one = parseCaptureSelection("3", "5-7,1,6", 4, 8);
+    ASSERT_TRUE(one.ok()) << one.error().message;
+    EXPECT_EQ(one->layerCount(4), 1);
+    EXPECT_EQ(one->headCount(8), 4);
+    EXPECT_EQ(one->describe(4, 8), "layer 3, heads 1,5,6,7");
+    EXPECT_TRUE(one->contains(3, 6));
+    EXPECT_FALSE(one->contains(3, 2));
+    EXPECT_FALSE(one->contains(2, 6));
+    EXPECT_EQ(parseCaptureSelection("0-3", "0-7", 4, 8)->describe(4, 8), "every layer and head");
+    EXPECT_EQ(parseCaptureSelection("1-3", "all", 4, 8)->firstLayers(2, 4).describe(4, 8), "layers 1-2");
+    for (const auto& [layers, heads, want] : std::vector<std::tuple<std::string, std::string, std::string>>{
+             {"4", "all", "--capture-layers 4: the model has 4 layers (0..3)"},
+             {"2-1", "all", "--capture-layers '2-1': the range is backwards"},
+             {"x", "all", "--capture-layers 'x': expected a layer number"},
+             {"0", "1,,2", "--capture-heads '1,,2': expected a head number"},
+             {"0", "9", "--capture-heads 9: the model has 8 heads (0..7)"},
+             {"-1", "all", "--capture-layers '-1': expected a layer number"}}) {
+        auto r = parseCaptureSelection(layers, heads, 4, 8);
+        ASSERT_FALSE(r.ok()) << layers << " " << heads;
+        EXPECT_NE(r.error().message.find(want), std::string::npos) << r.error().message;
     }
 }
