@@ -1,5 +1,7 @@
 #include "engine_worker.h"
 
+#include "core/available_memory.h"
+#include "core/human_bytes.h"
 #include "core/token_ids.h"
 #include "metrics/secondary_sinks.h"
 #include "metrics/sink_dimensions.h"
@@ -13,6 +15,8 @@
 
 #include <QElapsedTimer>
 #include <QFileInfo>
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <fmt/format.h>
 
@@ -20,15 +24,16 @@ namespace sinkscope::gui {
 
 namespace {
 
-// Copies every head's rows into one [L, H, T, T] buffer; layers the run did not recompute keep
-// what the buffer held (the unmodified run's maps).
+// Copies the rows of every head of layers first..first+count-1 into one [count, H, T, T] buffer;
+// layers the run did not recompute keep what the buffer held (the unmodified run's maps).
 class DenseCapture : public ForwardObserver {
 public:
-    DenseCapture(std::vector<float>& dst, int heads, std::int64_t T) : m_dst(dst), m_heads(heads), m_T(T) {}
-    bool wantsAttention(int, int) override { return true; }
+    DenseCapture(std::vector<float>& dst, int heads, std::int64_t T, int first, int count)
+        : m_dst(dst), m_heads(heads), m_T(T), m_first(first), m_count(count) {}
+    bool wantsAttention(int layer, int) override { return layer >= m_first && layer < m_first + m_count; }
     void onAttention(int layer, int head, const MatrixView& w) override {
-        float* out =
-            m_dst.data() + ((static_cast<std::int64_t>(layer) * m_heads + head) * m_T + w.firstRow) * m_T;
+        float* out = m_dst.data() +
+                     ((static_cast<std::int64_t>(layer - m_first) * m_heads + head) * m_T + w.firstRow) * m_T;
         for (std::int64_t r = 0; r < w.rows && w.firstRow + r < m_T; ++r)
             std::memcpy(out + r * m_T, w.row(r),
                         sizeof(float) * static_cast<std::size_t>(std::min(w.cols, m_T)));
@@ -38,7 +43,33 @@ private:
     std::vector<float>& m_dst;
     int m_heads;
     std::int64_t m_T;
+    int m_first, m_count;
 };
+
+// Which layers' maps the window keeps for a T-token prompt: all of them when they fit in what this
+// machine has available (with a quarter kept free for everything else), else as many as fit,
+// centred on the layer the user is looking at. Each kept layer costs three dense [H, T, T] float32
+// copies (the unmodified run, the shown run, the view's copy). count 0: not even one layer fits.
+struct KeptLayers {
+    int first = 0, count = 0;
+    std::int64_t allBytes = 0, available = -1;
+};
+KeptLayers keptLayers(const Model& m, std::int64_t T, const Interventions& ivs, int focus) {
+    const auto& c = m.config();
+    const double perLayer = 3.0 * c.nHeads * static_cast<double>(T) * static_cast<double>(T) * 4;
+    const double states = static_cast<double>(c.nLayers + 1) * static_cast<double>(T) * c.dModel * 4;
+    const double pass = static_cast<double>(m.passBytes(T, 0, true, ivs, true));
+    KeptLayers k;
+    k.allBytes = static_cast<std::int64_t>(std::min(9.0e18, perLayer * c.nLayers + states + pass));
+    k.available = availableMemoryBytes();
+    k.count = c.nLayers;
+    if (k.available >= 0) {
+        const double room = 0.75 * static_cast<double>(k.available) - states - pass;
+        k.count = room <= 0 ? 0 : static_cast<int>(std::min<double>(c.nLayers, std::floor(room / perLayer)));
+    }
+    k.first = std::clamp(focus - k.count / 2, 0, std::max(0, c.nLayers - k.count));
+    return k;
+}
 // Per token, the mean key (or value) norm over the heads that reported one (the KV heads).
 std::vector<float> meanOverHeads(const PromptMetricsObserver& m, int layer, int heads, bool keys) {
     std::vector<float> sum;
@@ -99,7 +130,7 @@ void EngineWorker::loadModel(const QString& path, bool bf16) {
                        QString::fromStdString(m_model->deviceName()), notices.join("\n"));
 }
 
-void EngineWorker::run(const QString& prompt, const QStringList& specs, int maxNewTokens) {
+void EngineWorker::run(const QString& prompt, const QStringList& specs, int maxNewTokens, int focusLayer) {
     m_cancel = false;
     if (!m_model) {
         Q_EMIT failed("no model is loaded");
@@ -118,27 +149,46 @@ void EngineWorker::run(const QString& prompt, const QStringList& specs, int maxN
     const Interventions& ivs = *parsed;
 
     auto view = std::make_shared<RunView>();
-    if (!m_prepared || prompt != m_preparedPrompt) {
+    // A new prompt prepares the unmodified run; so does a layer whose maps were not kept (a big
+    // model at a long prompt keeps the layers that fit, and fetches others when they are shown).
+    const bool layerMissing =
+        focusLayer >= 0 && (focusLayer < m_firstLayer || focusLayer >= m_firstLayer + m_layerCount);
+    if (!m_prepared || prompt != m_preparedPrompt || layerMissing) {
         auto ids = promptIds(prompt);
         if (!ids) {
             Q_EMIT failed(QString::fromStdString(ids.error().message));
             return;
         }
         const auto T = static_cast<std::int64_t>(ids->size());
-        // The window keeps every head's dense map three times (the base run, the shown run and
-        // the view's copy) and the residual stream of every state: refuse before allocating.
-        const double maps = 3.0 * c.nLayers * c.nHeads * static_cast<double>(T) * static_cast<double>(T) * 4;
-        const double states = static_cast<double>(c.nLayers + 1) * static_cast<double>(T) * c.dModel * 4;
-        if (auto st = m.checkMemory(T, 0, true, ivs, true,
-                                    static_cast<std::int64_t>(std::min(9.0e18, maps + states)),
-                                    "the window's copies of every head's attention map");
-            !st) {
-            Q_EMIT failed(QString::fromStdString(st.error().message));
+        if (auto st = m.checkMemory(T, 0, true, ivs, true); !st) {
+            Q_EMIT memoryRefused(QString::fromStdString(st.error().message));
             return;
         }
-        m_baseAttention.assign(static_cast<std::size_t>(c.nLayers * c.nHeads * T * T), 0.0f);
+        const KeptLayers kept = keptLayers(m, T, ivs, std::max(0, focusLayer));
+        if (kept.count == 0) {
+            Q_EMIT memoryRefused(
+                QString("A %1-token prompt needs about %2 to show one layer's attention maps "
+                        "beside the pass, but %3 is available. Shorten the prompt or close "
+                        "other programs.")
+                    .arg(T)
+                    .arg(QString::fromStdString(humanBytes(static_cast<std::uint64_t>(
+                        3.0 * c.nHeads * static_cast<double>(T) * static_cast<double>(T) * 4))))
+                    .arg(QString::fromStdString(humanBytes(static_cast<std::uint64_t>(kept.available)))));
+            return;
+        }
+        m_firstLayer = kept.first;
+        m_layerCount = kept.count;
+        m_keptNote.clear();
+        if (kept.count < c.nLayers)
+            m_keptNote =
+                fmt::format("maps of layers {}-{} of {} kept: every layer's maps at {} tokens need about "
+                            "{}, {} is available; choose a layer to fetch its maps",
+                            kept.first, kept.first + kept.count - 1, c.nLayers, T,
+                            humanBytes(static_cast<std::uint64_t>(kept.allBytes)),
+                            humanBytes(static_cast<std::uint64_t>(kept.available)));
+        m_baseAttention.assign(static_cast<std::size_t>(m_layerCount * c.nHeads * T * T), 0.0f);
         // The unmodified pass feeds both the maps and the metrics panel.
-        DenseCapture base(m_baseAttention, c.nHeads, T);
+        DenseCapture base(m_baseAttention, c.nHeads, T, m_firstLayer, m_layerCount);
         PromptMetricsObserver metrics(c.nLayers, c.nHeads);
         ObserverFanout both(base, metrics);
         auto prepared = PreparedPrompt::create(m, *ids, &both);
@@ -150,7 +200,8 @@ void EngineWorker::run(const QString& prompt, const QStringList& specs, int maxN
         m_preparedPrompt = prompt;
         ++m_promptSerial;
         m_promptMetrics = std::make_shared<RunView>();
-        m_promptMetrics->sinkRate = sinkRateOver({metrics.alphaAt(0)}, 0.3);
+        m_baseAlpha0 = metrics.alphaAt(0);
+        m_promptMetrics->sinkRate = sinkRateOver({m_baseAlpha0}, 0.3);
         m_promptMetrics->hiddenNorms = metrics.hiddenNorms();
         for (int l = 0; l < c.nLayers; ++l) {
             m_promptMetrics->keyNorms.push_back(meanOverHeads(metrics, l, c.nHeads, true));
@@ -189,13 +240,19 @@ void EngineWorker::run(const QString& prompt, const QStringList& specs, int maxN
     for (int l = 0; l < c.nLayers; ++l)
         view->windows.push_back(c.windowOf(l));
     view->T = T;
+    view->firstLayer = m_firstLayer;
+    view->layerCount = m_layerCount;
+    view->captureNote = m_keptNote;
     view->baseAttention = m_baseAttention;
     view->attention = m_baseAttention;
     for (const auto& iv : ivs)
         view->interventions.push_back(iv.spec);
 
-    DenseCapture capture(view->attention, c.nHeads, T);
-    auto r = m_prepared->run(ivs, &capture);
+    // alpha_0 of every head comes from the pass itself, whichever layers' maps are kept.
+    DenseCapture capture(view->attention, c.nHeads, T, m_firstLayer, m_layerCount);
+    ColumnImportanceObserver alpha(c.nLayers, c.nHeads);
+    ObserverFanout both(capture, alpha);
+    auto r = m_prepared->run(ivs, &both);
     if (!r) {
         Q_EMIT failed(QString::fromStdString(r.error().message));
         return;
@@ -210,8 +267,11 @@ void EngineWorker::run(const QString& prompt, const QStringList& specs, int maxN
         view->baseTopText.push_back(text(t.id));
     for (const auto& t : view->effect.intervenedTop)
         view->topText.push_back(text(t.id));
-    view->baseAlpha0 = alpha0Table(view->baseAttention, c.nLayers, c.nHeads, T, view->windows);
-    view->alpha0 = alpha0Table(view->attention, c.nLayers, c.nHeads, T, view->windows);
+    view->baseAlpha0 = m_baseAlpha0;
+    view->alpha0 = m_baseAlpha0; // layers before the first recomputed one are the unmodified run's
+    const auto recomputed = alpha.alpha0();
+    for (int l = r->firstRecomputedLayer; l < c.nLayers; ++l)
+        view->alpha0[static_cast<std::size_t>(l)] = recomputed[static_cast<std::size_t>(l)];
 
     if (maxNewTokens > 0) {
         GenerationOptions g;

@@ -35,8 +35,9 @@ public:
 public Q_SLOTS:
     // bf16: weight products in bf16 (LoadOptions::compute), else float32.
     void loadModel(const QString& path, bool bf16);
-    // prompt: text, or "ids: 1,2,3" for models without a tokenizer.
-    void run(const QString& prompt, const QStringList& interventions, int maxNewTokens);
+    // prompt: text, or "ids: 1,2,3" for models without a tokenizer. focusLayer: the layer shown,
+    // whose maps the view must hold (when not every layer's maps fit in memory).
+    void run(const QString& prompt, const QStringList& interventions, int maxNewTokens, int focusLayer);
     // Traces the prompt (base and, with interventions, intervened) into the trace file at path,
     // created when absent: the engine call `sinkscope-cli trace` makes (greedy generation).
     void saveToTrace(const QString& path, const QString& prompt, const QStringList& interventions,
@@ -51,6 +52,8 @@ Q_SIGNALS:
     void modelLoaded(const QString& description, const QString& device, const QString& notices);
     void runFinished(sinkscope::gui::RunViewPtr view);
     void failed(const QString& message);
+    // The run would not fit in memory: nothing was computed; the window says so in a dialog.
+    void memoryRefused(const QString& message);
     void progress(int done, int total);
     void traceSaved(const QString& path, const QList<qint64>& runIds);
     // The runs were computed but not stored (file busy, disk full, ...): they are kept in memory
@@ -70,7 +73,10 @@ private:
     QString m_modelPath;
     std::unique_ptr<PreparedPrompt> m_prepared;
     QString m_preparedPrompt;
-    std::vector<float> m_baseAttention;
+    std::vector<float> m_baseAttention; // [m_layerCount, H, T, T] from layer m_firstLayer
+    std::vector<std::vector<double>> m_baseAlpha0;
+    int m_firstLayer = 0, m_layerCount = 0;
+    std::string m_keptNote;                   // why only some layers' maps are kept; empty when all are
     std::shared_ptr<RunView> m_promptMetrics; // metrics fields only, for the current prompt
     std::atomic<bool> m_cancel{false};
     std::unique_ptr<TraceGroup> m_unsaved; // computed, not stored yet

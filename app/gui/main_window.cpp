@@ -58,6 +58,19 @@ MainWindow::MainWindow(const QString& modelPath, const QString& prompt, QWidget*
         statusBar()->showMessage(message);
         Q_EMIT runFailed(message);
     });
+    connect(m_worker, &EngineWorker::memoryRefused, this, [this](const QString& message) {
+        m_busy = false;
+        m_pending = false;
+        m_runLabel->setText("not run: too little memory");
+        statusBar()->showMessage(message);
+        // Asked, not silently dropped: the dialog is window-modal and does not block the event loop.
+        auto* box = new QMessageBox(QMessageBox::Warning, "Not enough memory for this run", message,
+                                    QMessageBox::Ok, this);
+        box->setObjectName("memoryRefusedDialog");
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        box->open();
+        Q_EMIT runFailed(message);
+    });
     connect(m_worker, &EngineWorker::modelLoaded, this,
             [this](const QString& description, const QString& device, const QString& notices) {
                 m_modelDescription = description;
@@ -261,7 +274,7 @@ void MainWindow::requestRun() {
     m_busy = true;
     m_pending = false;
     m_runLabel->setText("running…");
-    Q_EMIT startRun(m_prompt->toPlainText(), m_panel->specs(), m_maxNew->value());
+    Q_EMIT startRun(m_prompt->toPlainText(), m_panel->specs(), m_maxNew->value(), m_layer);
 }
 
 void MainWindow::cancelRun() {
@@ -277,6 +290,8 @@ void MainWindow::showRun(RunViewPtr view) {
                             .arg(view->firstRecomputedLayer));
     if (!view->contextWarning.empty())
         statusBar()->showMessage(QString::fromStdString(view->contextWarning), 15000);
+    if (!view->captureNote.empty())
+        statusBar()->showMessage(QString::fromStdString(view->captureNote), 30000);
     m_grid->setValues(view->alpha0, 0.3);
     m_panel->setModelShape(view->layers, view->heads);
     m_layer = std::min(m_layer, view->layers - 1);
@@ -343,11 +358,11 @@ void MainWindow::showHead() {
     const float* a = v.map(true, m_layer, m_head);
     const float* b = v.map(false, m_layer, m_head);
     const bool diff = m_showDiff->isChecked();
-    f.values.resize(static_cast<std::size_t>(v.T * v.T));
-    for (std::int64_t i = 0; i < v.T; ++i)
-        for (std::int64_t j = 0; j < v.T; ++j) {
+    f.values.assign(static_cast<std::size_t>(v.T * v.T), NAN);
+    for (std::int64_t i = 0; a && i < v.T; ++i)
+        for (std::int64_t j = 0; j <= i; ++j) {
             const auto k = static_cast<std::size_t>(i * v.T + j);
-            f.values[k] = j > i ? NAN : (diff ? a[k] - b[k] : a[k]);
+            f.values[k] = diff ? a[k] - b[k] : a[k];
         }
     for (const auto& t : v.tokens) {
         f.rowLabels.push_back(t);
@@ -357,11 +372,22 @@ void MainWindow::showHead() {
                             : v.interventions.empty() ? "no intervention"
                                                       : QString::fromStdString(v.interventions.front()) +
                                                             (v.interventions.size() > 1 ? " …" : "");
-    f.title = QString("layer %1 · head %2 · %3%4")
+    // A layer whose maps were not kept: a live run fetches them (the worker recomputes the
+    // unmodified pass keeping the layers around it); a stored run does not have them.
+    const bool live = v.promptSerial != 0;
+    const QString missing =
+        live ? " · fetching this layer's maps…" : " · this layer's maps are not in the trace";
+    f.title = QString("layer %1 · head %2 · %3%4%5")
                   .arg(m_layer)
                   .arg(m_head)
-                  .arg(setting, diff ? " − base" : "")
+                  .arg(setting, diff ? " − base" : "", a ? QString() : missing)
                   .toStdString();
+    if (!a && live && m_fetchingLayer != m_layer) {
+        m_fetchingLayer = m_layer;
+        requestRun();
+    } else if (a) {
+        m_fetchingLayer = -1;
+    }
     const auto colormap = parseColormap(m_colormap->currentText().toStdString());
     const auto scale = parseMapScale(m_scale->currentText().toStdString());
     f.colormap = diff ? Colormap::Diverging : colormap ? *colormap : Colormap::Viridis;
@@ -411,6 +437,10 @@ void MainWindow::showTokenWeights() {
     if (!m_last) return;
     const auto& v = *m_last;
     const float* a = v.map(true, m_layer, m_head);
+    if (!a) { // the layer's maps are being fetched (or not stored)
+        m_strip->setWeights({}, {});
+        return;
+    }
     const int q = m_strip->selected() >= 0 ? m_strip->selected() : static_cast<int>(v.T - 1);
     std::vector<float> given(a + q * v.T, a + (q + 1) * v.T);
     m_strip->setWeights(given, columnImportance(v.mapView(true, m_layer, m_head)));

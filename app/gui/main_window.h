@@ -73,7 +73,7 @@ Q_SIGNALS:
     void runShown();
     void runFailed(const QString& message);
     // To the worker (queued).
-    void startRun(const QString& prompt, const QStringList& specs, int maxNewTokens);
+    void startRun(const QString& prompt, const QStringList& specs, int maxNewTokens, int focusLayer);
     void startLoad(const QString& path, bool bf16);
     void startSaveTrace(const QString& path, const QString& prompt, const QStringList& specs,
                         int maxNewTokens);
@@ -105,7 +105,8 @@ private:
     EngineWorker* m_worker = nullptr;
     RunViewPtr m_last;
     bool m_busy = false, m_pending = false;
-    bool m_saving = false; // a save to a trace file is computing or waiting for the file (Esc stops)
+    int m_fetchingLayer = -1; // a layer whose maps were asked of the worker (not kept by the last run)
+    bool m_saving = false;    // a save to a trace file is computing or waiting for the file (Esc stops)
     int m_layer = 0, m_head = 0;
 
     QPlainTextEdit* m_prompt = nullptr;

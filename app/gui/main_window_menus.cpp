@@ -188,8 +188,12 @@ bool MainWindow::exportHeadGrid(const QString& path) {
         for (int h = 0; h < v.heads; ++h) {
             HeatmapFigure cell;
             cell.rows = cell.cols = v.T;
+            // Layers whose maps were not kept (a big model at a long prompt) are left blank.
             const float* a = v.map(true, l, h);
-            cell.values.assign(a, a + v.T * v.T);
+            if (a)
+                cell.values.assign(a, a + v.T * v.T);
+            else
+                cell.values.assign(static_cast<std::size_t>(v.T * v.T), NAN);
             for (std::int64_t i = 0; i < v.T; ++i)
                 for (std::int64_t j = i + 1; j < v.T; ++j)
                     cell.values[static_cast<std::size_t>(i * v.T + j)] = NAN; // causal: not stored

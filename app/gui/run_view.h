@@ -22,7 +22,11 @@ struct RunView {
     std::vector<std::string> tokens;
     int layers = 0, heads = 0;
     std::int64_t T = 0;
-    std::vector<float> baseAttention; // [layers, heads, T, T] of the unmodified run
+    // Maps of layers firstLayer .. firstLayer + layerCount - 1 (layerCount -1: every layer): a big
+    // model at a long prompt keeps the layers that fit in memory; captureNote says why.
+    int firstLayer = 0, layerCount = -1;
+    std::string captureNote;
+    std::vector<float> baseAttention; // [kept layers, heads, T, T] of the unmodified run
     std::vector<float> attention;     // the same for the intervened run (== base without interventions)
     std::vector<std::vector<double>> baseAlpha0, alpha0; // [layer][head]
     std::vector<std::string> interventions;              // SPEC strings applied
@@ -63,9 +67,14 @@ struct RunView {
     // settings; empty when not known (stored runs of older traces), read as no windows.
     std::vector<int> windows;
 
+    bool hasLayer(int layer) const {
+        return layer >= firstLayer && (layerCount < 0 || layer < firstLayer + layerCount);
+    }
+    // One head's [T, T] map; null for a layer whose maps were not kept.
     const float* map(bool intervened, int layer, int head) const {
+        if (!hasLayer(layer)) return nullptr;
         const auto& a = intervened ? attention : baseAttention;
-        return a.data() + (static_cast<std::int64_t>(layer) * heads + head) * T * T;
+        return a.data() + (static_cast<std::int64_t>(layer - firstLayer) * heads + head) * T * T;
     }
     int windowOf(int layer) const {
         return layer >= 0 && layer < static_cast<int>(windows.size())
@@ -73,7 +82,7 @@ struct RunView {
                    : 0;
     }
     // One head's map as the engine's metrics read it: a key's weight is averaged over the rows of
-    // its window only, not over later rows that cannot see it.
+    // its window only, not over later rows that cannot see it. Only for kept layers (hasLayer).
     MatrixView mapView(bool intervened, int layer, int head) const {
         return {map(intervened, layer, head), T, T, T, 0, windowOf(layer)};
     }

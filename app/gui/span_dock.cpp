@@ -107,6 +107,10 @@ void SpanDock::score() {
     std::vector<std::tuple<double, int, int, double>> rows; // mass, layer, head, ratio
     for (int l = 0; l < m_run->layers; ++l)
         for (int h = 0; h < m_run->heads; ++h) {
+            if (!m_run->hasLayer(l)) { // maps not kept for this layer: scored as not selected
+                m_scores[static_cast<std::size_t>(l)].push_back({});
+                continue;
+            }
             const SpanHeadScore s = spanHeadScore(m_run->mapView(false, l, h), m_first, m_last, {0}, o);
             m_scores[static_cast<std::size_t>(l)].push_back(s);
             if (s.selected) {

@@ -17,6 +17,7 @@
 #include <QDockWidget>
 #include <QFile>
 #include <QLabel>
+#include <QMessageBox>
 #include <QMimeData>
 #include <QPlainTextEdit>
 #include <QPushButton>
@@ -80,6 +81,57 @@ private Q_SLOTS:
         QVERIFY(!w.lastRun()->alpha0.empty());
         QVERIFY(std::abs(w.lastRun()->alpha0[0][0] - f32) < 0.05);
         QVERIFY(QSettings().value("engine/computeBf16").toBool());
+    }
+
+    // A prompt whose every map does not fit keeps the layers that do (alpha_0 still of every head,
+    // equal to a full run's), fetches another layer's maps when it is shown, and a prompt that
+    // cannot fit even one layer is refused with a dialog instead of freezing or being killed.
+    void bigPromptKeepsWhatFitsAndFetchesOtherLayers() {
+        QString ids = "ids: 1";
+        for (int i = 1; i < 600; ++i)
+            ids += QString(", %1").arg(20 + (i * 37) % 400);
+        std::vector<std::vector<double>> full;
+        {
+            MainWindow w(kStories, ids);
+            w.show();
+            QSignalSpy shown(&w, &MainWindow::runShown);
+            QVERIFY(shown.wait(60000));
+            QVERIFY(w.lastRun()->hasLayer(4) && w.lastRun()->captureNote.empty());
+            full = w.lastRun()->alpha0;
+        }
+        // Each layer's three [8, 600, 600] float32 copies are 34.6 MB; 120 MB keeps two of five.
+        struct Unset {
+            ~Unset() { qunsetenv("SINKSCOPE_MEMORY_LIMIT"); }
+        } unset;
+        qputenv("SINKSCOPE_MEMORY_LIMIT", "120M");
+        MainWindow w(kStories, ids);
+        w.show();
+        QSignalSpy shown(&w, &MainWindow::runShown);
+        QVERIFY(shown.wait(60000));
+        const auto first = w.lastRun();
+        QVERIFY2(first->layerCount >= 1 && first->layerCount < 5,
+                 qPrintable(QString::number(first->layerCount)));
+        QVERIFY(QString::fromStdString(first->captureNote).contains("choose a layer to fetch"));
+        QCOMPARE(first->alpha0.size(), full.size());
+        for (std::size_t l = 0; l < full.size(); ++l)
+            for (std::size_t h = 0; h < full[l].size(); ++h)
+                QVERIFY(std::abs(first->alpha0[l][h] - full[l][h]) < 1e-9);
+        const int missing = first->hasLayer(4) ? 0 : 4;
+        QVERIFY(!first->hasLayer(missing));
+        w.selectHead(missing, 3);
+        QVERIFY(shown.wait(60000));
+        QVERIFY(w.lastRun()->hasLayer(missing));
+        QVERIFY(w.lastRun()->map(false, missing, 3) != nullptr);
+        QVERIFY(!QString::fromStdString(w.heatmap()->figure().title).contains("fetching"));
+
+        qputenv("SINKSCOPE_MEMORY_LIMIT", "30M");
+        QSignalSpy refused(&w, &MainWindow::runFailed);
+        w.setPrompt(ids + ", 5");
+        QVERIFY(refused.wait(60000));
+        auto* box = w.findChild<QMessageBox*>("memoryRefusedDialog");
+        QVERIFY(box != nullptr);
+        QVERIFY2(box->text().contains("601-token prompt"), qPrintable(box->text()));
+        box->close();
     }
 
     void opensTheModelAndRunsTheDemoPrompt() {
