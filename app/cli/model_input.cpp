@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <fmt/format.h>
+#include <memory>
 #include <unistd.h>
 
 namespace sinkscope::cli {
@@ -35,7 +36,17 @@ void addComputeOption(CLI::App* cmd, std::string& compute) {
 
 Result<std::unique_ptr<Model>> loadModel(const ModelInputOptions& o, bool quiet) {
     if (!quiet && isatty(STDERR_FILENO)) std::fprintf(stderr, "loading %s ...\n", o.model.c_str());
-    auto model = Model::load(o.model, LoadOptions{o.device, *parseComputePrecision(o.compute)});
+    LoadOptions options{o.device, *parseComputePrecision(o.compute), {}};
+    // A big file takes seconds per GB to map and check: a line on a terminal after the first second.
+    std::unique_ptr<Progress> line;
+    if (!quiet)
+        options.progress = [&line](std::int64_t done, std::int64_t total) {
+            if (!line) line = std::make_unique<Progress>("loading weights (MiB)");
+            line->update(static_cast<int>(done >> 20), static_cast<int>(total >> 20));
+            return true;
+        };
+    auto model = Model::load(o.model, options);
+    line.reset();
     if (!model) return model.error();
     for (const auto& n : model.value()->notices())
         std::fprintf(stderr, "note: %s\n", n.c_str());

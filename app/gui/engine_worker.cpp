@@ -113,8 +113,20 @@ Result<Interventions> EngineWorker::interventionsOf(const QStringList& specs) co
 }
 
 void EngineWorker::loadModel(const QString& path, bool bf16) {
-    auto m = Model::load(path.toStdString(),
-                         LoadOptions{"cpu", bf16 ? ComputePrecision::Bf16 : ComputePrecision::F32});
+    m_cancel = false;
+    LoadOptions options{"cpu", bf16 ? ComputePrecision::Bf16 : ComputePrecision::F32, {}};
+    // A big model's weights are checked as they are mapped (seconds per GB from disk): show how
+    // far it is, at most once per percent, and let Esc stop it (the loaded model stays).
+    int shown = -1;
+    options.progress = [&](std::int64_t done, std::int64_t total) {
+        const int percent = total > 0 ? static_cast<int>(100 * done / total) : 100;
+        if (percent != shown) {
+            shown = percent;
+            Q_EMIT loadProgress(percent);
+        }
+        return !m_cancel.load();
+    };
+    auto m = Model::load(path.toStdString(), options);
     if (!m) {
         Q_EMIT failed(QString::fromStdString(m.error().message));
         return;

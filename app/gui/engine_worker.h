@@ -29,7 +29,7 @@ public:
     EngineWorker();
     ~EngineWorker() override;
 
-    // Thread-safe: asks the run in progress to stop at its next step.
+    // Thread-safe: asks the run (or model load) in progress to stop at its next step.
     void cancel() { m_cancel = true; }
 
 public Q_SLOTS:
@@ -55,6 +55,7 @@ Q_SIGNALS:
     // The run would not fit in memory: nothing was computed; the window says so in a dialog.
     void memoryRefused(const QString& message);
     void progress(int done, int total);
+    void loadProgress(int percent); // of the weights' bytes prepared by loadModel
     void traceSaved(const QString& path, const QList<qint64>& runIds);
     // The runs were computed but not stored (file busy, disk full, ...): they are kept in memory
     // for retrySaveToTrace until a new save replaces them.

@@ -51,7 +51,15 @@ MainWindow::MainWindow(const QString& modelPath, const QString& prompt, QWidget*
     connect(m_worker, &EngineWorker::progress, this, [this](int done, int total) {
         m_runLabel->setText(QString("generating %1/%2 (Esc cancels)").arg(done).arg(total));
     });
+    connect(m_worker, &EngineWorker::loadProgress, this, [this](int percent) {
+        if (m_loading) m_modelLabel->setText(QString("loading model… %1 % (Esc cancels)").arg(percent));
+    });
     connect(m_worker, &EngineWorker::failed, this, [this](const QString& message) {
+        if (m_loading) { // the model that was loaded before (if any) is still there
+            m_loading = false;
+            m_modelPath = m_loadedPath;
+            m_modelLabel->setText(m_loadedLabel.isEmpty() ? QString("no model") : m_loadedLabel);
+        }
         m_busy = false;
         m_saving = false;
         m_runLabel->setText("error");
@@ -73,12 +81,15 @@ MainWindow::MainWindow(const QString& modelPath, const QString& prompt, QWidget*
     });
     connect(m_worker, &EngineWorker::modelLoaded, this,
             [this](const QString& description, const QString& device, const QString& notices) {
+                m_loading = false;
+                m_loadedPath = m_modelPath;
                 m_modelDescription = description;
                 m_device = device;
                 m_modelLabel->setText(QString("%1 · %2%3")
                                           .arg(description.section(':', 0, 0), device,
                                                m_computeBf16 ? " · bf16 products" : ""));
                 m_modelLabel->setToolTip(description);
+                m_loadedLabel = m_modelLabel->text();
                 rememberModel(m_modelPath);
                 if (!notices.isEmpty()) statusBar()->showMessage(notices, 10000);
                 requestRun();
@@ -88,6 +99,7 @@ MainWindow::MainWindow(const QString& modelPath, const QString& prompt, QWidget*
     m_modelPath = modelPath;
     m_computeBf16 = QSettings().value("engine/computeBf16", false).toBool();
     m_bf16Action->setChecked(m_computeBf16);
+    m_loading = true;
     Q_EMIT startLoad(modelPath, m_computeBf16);
     QSettings settings;
     restoreGeometry(settings.value("window/geometry").toByteArray());
@@ -278,7 +290,7 @@ void MainWindow::requestRun() {
 }
 
 void MainWindow::cancelRun() {
-    if (m_busy || m_saving) m_worker->cancel();
+    if (m_busy || m_saving || m_loading) m_worker->cancel();
 }
 
 void MainWindow::showRun(RunViewPtr view) {
@@ -468,6 +480,7 @@ void MainWindow::openModel() {
 void MainWindow::loadModel(const QString& path) {
     m_modelPath = path.endsWith("config.json") ? QFileInfo(path).absolutePath() : path;
     m_modelLabel->setText("loading model…");
+    m_loading = true;
     Q_EMIT startLoad(m_modelPath, m_computeBf16);
 }
 

@@ -105,6 +105,8 @@ private:
     EngineWorker* m_worker = nullptr;
     RunViewPtr m_last;
     bool m_busy = false, m_pending = false;
+    bool m_loading = false;              // a model is being loaded (Esc cancels; the loaded one stays)
+    QString m_loadedPath, m_loadedLabel; // the model loaded before, restored when a load fails
     int m_fetchingLayer = -1; // a layer whose maps were asked of the worker (not kept by the last run)
     bool m_saving = false;    // a save to a trace file is computing or waiting for the file (Esc stops)
     int m_layer = 0, m_head = 0;

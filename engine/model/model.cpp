@@ -148,8 +148,12 @@ Result<std::unique_ptr<Model>> Model::load(const std::string& path, const LoadOp
                     humanBytes(static_cast<std::uint64_t>(available)),
                     keeping == detail::WeightKeeping::Bf16 ? "" : " and F16 ones")};
         }
-        auto weights = detail::weightsFromStore(impl->config, files->weights, impl->device, keeping);
-        if (!weights) return weights.error();
+        auto weights =
+            detail::weightsFromStore(impl->config, files->weights, impl->device, keeping, options.progress);
+        if (!weights)
+            return Error{weights.error().message == "loading the model was cancelled"
+                             ? fmt::format("loading {} was cancelled", path)
+                             : weights.error().message};
         impl->weights = std::move(weights.value());
         detail::fuseProjections(impl->weights);
     } catch (const std::exception& e) {

@@ -25,9 +25,15 @@ enum class ComputePrecision {
     Bf16, // bf16 products with fp32 accumulation; F32/F16 weights are stored as bf16 at load
 };
 
+// Called as the weights are prepared, with the bytes of tensors done so far and in all; returning
+// false cancels the load (Model::load then fails with "loading ... was cancelled", and nothing of
+// it is kept). Checking a big memory-mapped file for NaN reads it from disk once: seconds per GB.
+using LoadProgress = std::function<bool(std::int64_t done, std::int64_t total)>;
+
 struct LoadOptions {
     std::string device = "cpu"; // "cpu" or "cuda"; cuda falls back to cpu with a notice
     ComputePrecision compute = ComputePrecision::F32;
+    LoadProgress progress;
 };
 
 // "f32" / "bf16", and back (nullopt for anything else).

@@ -298,11 +298,27 @@ namespace {
 
 // Reads tensors by name: small ones (norms, biases, positions) as float32 on the device, the large
 // matrices as WeightKeeping says.
+// Bytes of tensors prepared so far, reported to the caller's progress callback (which may cancel).
+struct LoadTicker {
+    const std::function<bool(std::int64_t, std::int64_t)>* callback = nullptr;
+    std::int64_t done = 0, total = 0;
+    void tick(const TensorRef& ref) {
+        done += static_cast<std::int64_t>(ref.nbytes);
+        if (callback && *callback && !(*callback)(std::min(done, total), total))
+            throw BadWeight{Error{"loading the model was cancelled"}};
+    }
+};
+
 struct Loader {
     const WeightStore& store;
     at::Device device;
     WeightKeeping keeping = WeightKeeping::Float32;
-    at::Tensor get(const std::string& name) const { return toTensor(*store.find(name), device); }
+    LoadTicker* ticker = nullptr;
+    at::Tensor get(const std::string& name) const {
+        at::Tensor t = toTensor(*store.find(name), device);
+        if (ticker) ticker->tick(*store.find(name));
+        return t;
+    }
     at::Tensor opt(const std::string& name) const { return store.find(name) ? get(name) : at::Tensor(); }
     TransformerWeights* out = nullptr; // records the matrices used in place, and which are quantized
     at::Tensor matrix(const std::string& name) const {
@@ -313,6 +329,7 @@ struct Loader {
             if (ref.ggml >= 0)
                 out->quantized[t.data_ptr()] = {static_cast<std::uint32_t>(ref.ggml), ref.shape[1]};
         }
+        if (ticker) ticker->tick(ref);
         return t;
     }
     // A matrix the builder rearranges (fused projections split per head): never kept quantized.
@@ -320,6 +337,7 @@ struct Loader {
         const TensorRef& ref = *store.find(name);
         if (ref.ggml < 0) return matrix(name);
         at::Tensor t = toTensor(ref, device);
+        if (ticker) ticker->tick(ref);
         return keeping == WeightKeeping::Bf16 ? t.to(at::kBFloat16) : t;
     }
 };
@@ -488,9 +506,13 @@ void foldPlusOne(TransformerWeights& w) {
 }
 
 TransformerWeights buildWeights(const ModelConfig& c, const WeightStore& store, at::Device device,
-                                WeightKeeping keeping) {
+                                WeightKeeping keeping,
+                                const std::function<bool(std::int64_t, std::int64_t)>& progress) {
     TransformerWeights w;
-    const Loader in{store, device, keeping, &w};
+    LoadTicker ticker{&progress};
+    for (const auto& name : store.names())
+        ticker.total += static_cast<std::int64_t>(store.find(name)->nbytes);
+    const Loader in{store, device, keeping, &ticker, &w};
     w.compute = keeping == WeightKeeping::Bf16 ? at::kBFloat16 : at::kFloat;
     w.layers.resize(static_cast<std::size_t>(c.nLayers));
     switch (c.family) {
@@ -507,6 +529,8 @@ TransformerWeights buildWeights(const ModelConfig& c, const WeightStore& store, 
         buildDecoder(c, in, w);
     }
     if (c.normKind == NormType::RmsPlusOne) foldPlusOne(w);
+    // Tensors the model does not use (e.g. a tied head stored twice) were never ticked: say done.
+    if (progress) (void)progress(ticker.total, ticker.total);
     return w;
 }
 
@@ -524,9 +548,10 @@ std::int64_t predictedWeightBytes(const WeightStore& store, WeightKeeping keepin
 }
 
 Result<TransformerWeights> weightsFromStore(const ModelConfig& c, const WeightStore& store, at::Device device,
-                                            WeightKeeping keeping) {
+                                            WeightKeeping keeping,
+                                            const std::function<bool(std::int64_t, std::int64_t)>& progress) {
     try {
-        return buildWeights(c, store, device, keeping);
+        return buildWeights(c, store, device, keeping, progress);
     } catch (const BadWeight& e) {
         return e.error;
     }

@@ -8,6 +8,8 @@
 
 #include <ATen/ATen.h>
 
+#include <cstdint>
+#include <functional>
 #include <set>
 #include <vector>
 
@@ -58,9 +60,12 @@ enum class WeightKeeping {
 // Builds weights on `device` from a validated store: norms, biases and learned positions always
 // float32, the large matrices as `keeping` says. Refuses a weight holding NaN or an infinity,
 // naming the tensor and the element (io/float_weights.h). Tensors used in place keep what owns
-// their bytes alive (WeightStore::owner), so the store itself may go.
-Result<TransformerWeights> weightsFromStore(const ModelConfig& c, const WeightStore& store, at::Device device,
-                                            WeightKeeping keeping = WeightKeeping::Float32);
+// their bytes alive (WeightStore::owner), so the store itself may go. progress(done, total) gets
+// the bytes of tensors prepared so far; returning false stops with "loading the model was cancelled".
+Result<TransformerWeights>
+weightsFromStore(const ModelConfig& c, const WeightStore& store, at::Device device,
+                 WeightKeeping keeping = WeightKeeping::Float32,
+                 const std::function<bool(std::int64_t, std::int64_t)>& progress = {});
 
 // The memory weightsFromStore will allocate for `store` (copies: every small tensor, the matrices
 // not used in place), predicted from the tensor headers before anything is converted. Matrices are

@@ -134,6 +134,25 @@ private Q_SLOTS:
         box->close();
     }
 
+    // A model that cannot be loaded leaves the loaded one in place, and the window says so: the
+    // model label goes back to it rather than staying at "loading model…".
+    void aFailedLoadKeepsTheLoadedModel() {
+        MainWindow w(kStories, kPrompt);
+        w.show();
+        QSignalSpy shown(&w, &MainWindow::runShown);
+        QVERIFY(shown.wait(60000));
+        QSignalSpy failed(&w, &MainWindow::runFailed);
+        w.loadModel("/etc/passwd");
+        QVERIFY(failed.wait(60000));
+        for (QLabel* l : w.findChildren<QLabel*>())
+            QVERIFY2(!l->text().contains("loading model"), qPrintable(l->text()));
+        QVERIFY(w.statusBar()->currentMessage().contains("/etc/passwd"));
+        shown.clear();
+        w.setPrompt(kPrompt + ", 5");
+        QVERIFY(shown.wait(60000)); // the loaded model still runs
+        QCOMPARE(w.lastRun()->T, 14);
+    }
+
     void opensTheModelAndRunsTheDemoPrompt() {
         MainWindow w(kStories, kPrompt);
         w.show();

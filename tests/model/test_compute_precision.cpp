@@ -15,7 +15,7 @@ using namespace sinkscope::test;
 namespace {
 
 std::unique_ptr<Model> load(const std::string& name, ComputePrecision p) {
-    auto m = Model::load(dataPath("models/" + name), LoadOptions{"cpu", p});
+    auto m = Model::load(dataPath("models/" + name), LoadOptions{"cpu", p, {}});
     if (!m) ADD_FAILURE() << m.error().message;
     return m ? std::move(m.value()) : nullptr;
 }

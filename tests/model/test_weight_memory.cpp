@@ -97,3 +97,32 @@ TEST(WeightMemory, Bf16CheckpointLoadsUnderALimitItsFloat32CopiesWouldBreak) {
 }
 
 } // namespace
+
+// Loading reports its progress over the weights' bytes (to the end) and stops when asked to:
+// the load fails with a line saying so, and a later load of the same file works.
+TEST(WeightMemory, LoadReportsProgressAndCanBeCancelled) {
+    const std::string path = dataPath("models/tiny_llama");
+    std::vector<std::pair<std::int64_t, std::int64_t>> seen;
+    LoadOptions o;
+    o.progress = [&](std::int64_t done, std::int64_t total) {
+        seen.emplace_back(done, total);
+        return true;
+    };
+    auto m = Model::load(path, o);
+    ASSERT_TRUE(m.ok()) << m.error().message;
+    ASSERT_GE(seen.size(), 3u);
+    for (std::size_t i = 1; i < seen.size(); ++i) {
+        EXPECT_GE(seen[i].first, seen[i - 1].first);
+        EXPECT_EQ(seen[i].second, seen[0].second);
+    }
+    EXPECT_EQ(seen.back().first, seen.back().second) << "the last call reports every byte";
+
+    int calls = 0;
+    o.progress = [&](std::int64_t, std::int64_t) { return ++calls < 3; };
+    auto cancelled = Model::load(path, o);
+    ASSERT_FALSE(cancelled.ok());
+    EXPECT_NE(cancelled.error().message.find("was cancelled"), std::string::npos)
+        << cancelled.error().message;
+    EXPECT_EQ(calls, 3) << "nothing more is prepared after the cancel";
+    EXPECT_TRUE(Model::load(path).ok());
+}
