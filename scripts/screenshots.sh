@@ -12,15 +12,25 @@ out=docs/screenshots
 mkdir -p "$out"
 prompt="Once upon a time, there was a little girl named Lily. She loved to play outside in the sun. One day, she saw a big red ball in the park."
 
-shot() { # NAME ARGS...
-  local name=$1
-  shift
-  QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1600x1000x24" \
-    "$app" --model "$model" --prompt "$prompt" --size 1500x920 "$@" --screenshot "$out/$name.png"
+# Each picture starts from fresh settings in a throwaway home: the user's own layout is neither
+# read nor written.
+home=$(mktemp -d)
+trap 'rm -rf "$home"' EXIT
+shot() { # NAME SIZE ARGS...
+  local name=$1 size=$2
+  shift 2
+  rm -rf "${home:?}"/*
+  HOME=$home XDG_CONFIG_HOME=$home/.config QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1920x1200x24" \
+    "$app" --model "$model" --prompt "$prompt" --size "$size" "$@" --screenshot "$out/$name.png"
 }
-shot window
-shot suppress-diff --intervention suppress --diff
-shot channels --panel channels
-shot classroom --classroom 1
-shot classroom-sigmoid --classroom 6
+# A 2,000-token prompt: the token strip scrolls in a bounded height, the map keeps its room.
+long="$(for i in $(seq 1 46); do printf '%s ' "$prompt"; done)"
+shot window 1600x1000
+shot window-1280x720 1280x720
+prompt=$long shot long-prompt 1600x1000
+prompt=$long shot long-prompt-1280x720 1280x720
+shot suppress-diff 1600x1000 --intervention suppress --diff
+shot channels 1600x1000 --panel channels
+shot classroom 1600x1000 --classroom 1
+shot classroom-sigmoid 1600x1000 --classroom 6
 ls -l "$out"

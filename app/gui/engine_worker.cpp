@@ -299,7 +299,7 @@ void EngineWorker::run(const QString& prompt, const QStringList& specs, int maxN
             return;
         }
         auto decode = [&](const std::vector<std::int32_t>& g2) {
-            return m.tokenizer() ? m.tokenizer()->decode(g2) : fmt::format("{}", fmt::join(g2, ","));
+            return m.tokenizer() ? m.tokenizer()->decode(g2) : fmt::format("{}", fmt::join(g2, ", "));
         };
         view->generatedBase = decode(base->generated);
         view->generatedIntervened = decode(after->generated);

@@ -10,6 +10,7 @@
 #include "views/norm_plot.h"
 #include "views/probability_bars.h"
 #include "views/token_strip.h"
+#include "views/token_strip_area.h"
 
 #include <QAction>
 #include <QCheckBox>
@@ -101,9 +102,9 @@ MainWindow::MainWindow(const QString& modelPath, const QString& prompt, QWidget*
     m_bf16Action->setChecked(m_computeBf16);
     m_loading = true;
     Q_EMIT startLoad(modelPath, m_computeBf16);
+    buildLayoutMenu();
+    restoreLayout();
     QSettings settings;
-    restoreGeometry(settings.value("window/geometry").toByteArray());
-    restoreState(settings.value("window/state").toByteArray());
     m_maxNew->setValue(settings.value("run/maxNewTokens", m_maxNew->value()).toInt());
     m_colormap->setCurrentText(settings.value("view/colormap", "viridis").toString());
     m_scale->setCurrentText(settings.value("view/scale", "linear").toString());
@@ -111,9 +112,8 @@ MainWindow::MainWindow(const QString& modelPath, const QString& prompt, QWidget*
 
 MainWindow::~MainWindow() {
     // Layout and the last settings come back on the next start (QSettings).
+    saveLayout();
     QSettings settings;
-    settings.setValue("window/geometry", saveGeometry());
-    settings.setValue("window/state", saveState());
     settings.setValue("run/maxNewTokens", m_maxNew->value());
     settings.setValue("view/colormap", m_colormap->currentText());
     settings.setValue("view/scale", m_scale->currentText());
@@ -162,7 +162,7 @@ void MainWindow::buildUi() {
     auto* centre = new QWidget;
     auto* cv = new QVBoxLayout(centre);
     cv->addWidget(m_caption);
-    cv->addWidget(m_strip);
+    cv->addWidget(new TokenStripArea(m_strip));
     cv->addWidget(m_heatmap, 1);
     // Colours of the map: the same colormaps and scales as `sinkscope-cli export`.
     m_colormap = new QComboBox;

@@ -62,6 +62,10 @@ public:
     void openSigmoidModel();        // the bundled sigmoid-attention model, when present
     std::pair<int, int> currentHead() const { return {m_layer, m_head}; }
     bool exportHeadGridTo(const QString& path) { return exportHeadGrid(path); }
+    // Whether closing remembers the layout (off for screenshot runs; never in classroom mode).
+    void setPersistLayout(bool on) { m_persistLayout = on; }
+    void resetLayout(); // View > Reset layout
+    void fitToScreen(); // shrink/move the window onto its screen
     bool exportNormPlotTo(const QString& path) { return exportNormPlot(path); }
 
 public Q_SLOTS:
@@ -95,6 +99,10 @@ private:
     void buildAnalysisDocks();
     void showStoredRun(RunViewPtr view);
     void buildMenus();
+    // Layout: main_window_layout.cpp.
+    void buildLayoutMenu();
+    void restoreLayout();
+    void saveLayout() const;
     void rebuildRecentMenu();
     void rememberModel(const QString& path);
     bool exportHeadGrid(const QString& path);
@@ -105,6 +113,9 @@ private:
     EngineWorker* m_worker = nullptr;
     RunViewPtr m_last;
     bool m_busy = false, m_pending = false;
+    QMenu* m_viewMenu = nullptr;
+    QByteArray m_defaultState; // the docks as built, for Reset layout
+    bool m_persistLayout = true;
     bool m_loading = false;              // a model is being loaded (Esc cancels; the loaded one stays)
     QString m_loadedPath, m_loadedLabel; // the model loaded before, restored when a load fails
     int m_fetchingLayer = -1; // a layer whose maps were asked of the worker (not kept by the last run)

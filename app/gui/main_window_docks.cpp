@@ -24,6 +24,7 @@
 #include <QSpinBox>
 #include <QStatusBar>
 #include <QTimer>
+#include <algorithm>
 #include <utility>
 
 namespace sinkscope::gui {
@@ -91,7 +92,7 @@ void MainWindow::buildAnalysisDocks() {
     setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
     QTimer::singleShot(0, this, [this] {
         if (QSettings().value("window/state").toByteArray().isEmpty())
-            resizeDocks({m_runs}, {240}, Qt::Vertical);
+            resizeDocks({m_runs}, {std::max(170, height() / 5)}, Qt::Vertical);
     });
 
     // The menus' own trigger for the timeline (classroom scenario 5 among them).
@@ -101,7 +102,7 @@ void MainWindow::buildAnalysisDocks() {
         timeline->raise();
     });
 
-    // File: save the current run next to the exports; View: a toggle per dock.
+    // File: save the current run next to the exports (View > Panels lists every dock).
     auto* save = new QAction("&Save run to trace…", this);
     save->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S));
     connect(save, &QAction::triggered, m_runs, &RunsDock::saveCurrentRun);
@@ -114,11 +115,6 @@ void MainWindow::buildAnalysisDocks() {
                 if (a->text() == "&Quit") quit = a;
             menu->menu()->insertAction(quit, save);
             placed = true;
-        } else if (menu->text() == "&View") {
-            menu->menu()->addSeparator();
-            for (QDockWidget* dock :
-                 std::initializer_list<QDockWidget*>{m_runs, timeline, channels, ctr, span})
-                menu->menu()->addAction(dock->toggleViewAction());
         }
     }
     if (!placed) addAction(save); // no File menu: still a window shortcut

@@ -77,8 +77,11 @@ void applyStartup(MainWindow& window, const StartupOptions& options) {
             std::fprintf(stderr, "sinkscope: the window is %dx%d, its panels do not fit in %dx%d\n",
                          window.width(), window.height(), options.size.width(), options.size.height());
     }
-    if (!options.screenshot.isEmpty())
+    if (!options.screenshot.isEmpty()) {
+        // A screenshot run is not the user at work: its size and panels are not remembered.
+        window.setPersistLayout(false);
         takeScreenshotWhenSettled(window, options.screenshot, options.timeoutMs);
+    }
     if (!options.intervention.isEmpty()) window.interventions()->setCustomSpec(options.intervention);
     if (options.diff) window.setShowDiff(true);
     if (!options.panel.isEmpty())

@@ -8,6 +8,7 @@
 #include "model_picker.h"
 #include "runs_dock.h"
 #include "views/heatmap_canvas.h"
+#include "views/token_strip.h"
 
 #include <QAction>
 #include <QApplication>
@@ -16,12 +17,16 @@
 #include <QDir>
 #include <QDockWidget>
 #include <QFile>
+#include <QGuiApplication>
 #include <QLabel>
+#include <QMenu>
 #include <QMessageBox>
 #include <QMimeData>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QScreen>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSpinBox>
@@ -151,6 +156,80 @@ private Q_SLOTS:
         w.setPrompt(kPrompt + ", 5");
         QVERIFY(shown.wait(60000)); // the loaded model still runs
         QCOMPARE(w.lastRun()->T, 14);
+    }
+
+    // Layout rules a first-time user relies on: fresh settings show the prompt and interventions;
+    // a 2,000-token prompt keeps the window on the screen and the heatmap usable (the token strip
+    // scrolls inside a bounded height and follows the selected token); every panel is in
+    // View > Panels and Reset layout brings a closed one back; classroom mode is never remembered.
+    void layoutStaysUsableAndIsNeverTakenFromClassroom() {
+        const QRect screen = QGuiApplication::primaryScreen()->availableGeometry();
+        QString ids = "ids: 1";
+        for (int i = 1; i < 2000; ++i)
+            ids += QString(", %1").arg(20 + (i * 37) % 400);
+        {
+            MainWindow w(kStories, ids);
+            w.show();
+            QSignalSpy shown(&w, &MainWindow::runShown);
+            QVERIFY(shown.wait(120000));
+            QTest::qWait(50);
+            auto* prompt = w.findChild<QDockWidget*>("promptDock");
+            QVERIFY(prompt && prompt->isVisible() && !prompt->visibleRegion().isEmpty());
+            QVERIFY2(w.frameGeometry().height() <= screen.height(), qPrintable(QString::number(w.height())));
+            QVERIFY2(w.heatmap()->height() >= 300, qPrintable(QString::number(w.heatmap()->height())));
+            auto* area = w.findChild<QScrollArea*>("tokenStripArea");
+            QVERIFY(area != nullptr);
+            QVERIFY(area->height() < 200);
+            QVERIFY(area->verticalScrollBar()->maximum() > 0); // the rows scroll inside it
+            const QSize before = w.size();
+            w.interventions()->setCustomSpec("suppress");
+            QVERIFY(shown.wait(120000));
+            QCOMPARE(w.size(), before); // a toggle never resizes the window
+            // Selecting the last token scrolls the strip to it.
+            auto* strip = area->findChild<sinkscope::TokenStrip*>();
+            QVERIFY(strip != nullptr);
+            strip->select(1999);
+            QVERIFY(area->verticalScrollBar()->value() > 0);
+
+            QMenu* panels = nullptr;
+            for (QMenu* m : w.findChildren<QMenu*>())
+                if (m->title() == "&Panels") panels = m;
+            QVERIFY(panels != nullptr);
+            for (QDockWidget* d : w.findChildren<QDockWidget*>()) {
+                bool listed = false;
+                for (QAction* a : panels->actions())
+                    listed = listed || a == d->toggleViewAction();
+                QVERIFY2(listed, qPrintable(d->windowTitle()));
+            }
+            prompt->close();
+            QVERIFY(!prompt->isVisible());
+            w.resetLayout();
+            QVERIFY(prompt->isVisible());
+        }
+        QSettings().remove("window"); // the next window opens with a short prompt as configured
+        const QPalette palette = QApplication::palette();
+        const QFont font = QApplication::font();
+        {
+            MainWindow w(kStories, kPrompt);
+            w.show();
+            QSignalSpy shown(&w, &MainWindow::runShown);
+            QVERIFY(shown.wait(60000));
+            w.classroom()->enter();
+            QTest::qWait(50);
+        } // closed in classroom mode
+        QApplication::setPalette(
+            palette); // classroom's look is the application's; the next tests need theirs
+        QApplication::setFont(font);
+        QVERIFY(QSettings().value("window/state").toByteArray().isEmpty());
+        // A remembered size bigger than the screen is fitted to it.
+        {
+            MainWindow w(kStories, kPrompt);
+            w.resize(screen.width() + 600, screen.height() + 400);
+            w.show();
+            w.fitToScreen();
+            QVERIFY(w.frameGeometry().width() <= screen.width() &&
+                    w.frameGeometry().height() <= screen.height());
+        }
     }
 
     void opensTheModelAndRunsTheDemoPrompt() {

@@ -36,6 +36,7 @@ void TokenStrip::setTokens(const std::vector<std::string>& text, const std::vect
     setMinimumHeight(heightForWidth(width()));
     updateGeometry();
     update();
+    Q_EMIT rowsChanged();
 }
 
 void TokenStrip::setWeights(const std::vector<float>& given, const std::vector<double>& received) {
@@ -76,6 +77,10 @@ std::vector<QRectF> TokenStrip::layout(int width) const {
         x += w + kGap;
     }
     return out;
+}
+
+int TokenStrip::heightForRows(int rows) const {
+    return static_cast<int>(std::max(1, rows) * (kRow + kGap) + kGap);
 }
 
 int TokenStrip::heightForWidth(int w) const {
@@ -121,7 +126,10 @@ void TokenStrip::paintEvent(QPaintEvent*) {
 void TokenStrip::resizeEvent(QResizeEvent* e) {
     QWidget::resizeEvent(e);
     const int h = heightForWidth(width());
-    if (h != minimumHeight()) setMinimumHeight(h);
+    if (h != minimumHeight()) {
+        setMinimumHeight(h);
+        Q_EMIT rowsChanged();
+    }
 }
 
 QRectF TokenStrip::chipRect(int index) const {

@@ -33,10 +33,12 @@ public:
     void select(int index);
     bool hasHeightForWidth() const override { return true; }
     int heightForWidth(int w) const override;
-    QRectF chipRect(int index) const; // where token index is drawn (empty when out of range)
+    int heightForRows(int rows) const; // the height of `rows` rows of chips
+    QRectF chipRect(int index) const;  // where token index is drawn (empty when out of range)
 
 Q_SIGNALS:
     void tokenSelected(int index);
+    void rowsChanged(); // the height the chips need changed (new tokens, another width)
     void spanMarked(int first, int last);
     void spanCleared();
 
