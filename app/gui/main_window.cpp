@@ -18,6 +18,7 @@
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QFrame>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QKeySequence>
@@ -31,6 +32,7 @@
 #include <QTableWidget>
 #include <QTimer>
 #include <QToolBar>
+#include <QToolButton>
 #include <QVBoxLayout>
 #include <cmath>
 
@@ -64,14 +66,14 @@ MainWindow::MainWindow(const QString& modelPath, const QString& prompt, QWidget*
         m_busy = false;
         m_saving = false;
         m_runLabel->setText("error");
-        statusBar()->showMessage(message);
+        showError(message);
         Q_EMIT runFailed(message);
     });
     connect(m_worker, &EngineWorker::memoryRefused, this, [this](const QString& message) {
         m_busy = false;
         m_pending = false;
         m_runLabel->setText("not run: too little memory");
-        statusBar()->showMessage(message);
+        showError(message);
         // Asked, not silently dropped: the dialog is window-modal and does not block the event loop.
         auto* box = new QMessageBox(QMessageBox::Warning, "Not enough memory for this run", message,
                                     QMessageBox::Ok, this);
@@ -83,6 +85,7 @@ MainWindow::MainWindow(const QString& modelPath, const QString& prompt, QWidget*
     connect(m_worker, &EngineWorker::modelLoaded, this,
             [this](const QString& description, const QString& device, const QString& notices) {
                 m_loading = false;
+                clearError();
                 m_loadedPath = m_modelPath;
                 m_modelDescription = description;
                 m_device = device;
@@ -161,6 +164,26 @@ void MainWindow::buildUi() {
     m_caption->hide();
     auto* centre = new QWidget;
     auto* cv = new QVBoxLayout(centre);
+    // Errors in a banner above the map (not the status bar, where they outlived later successes):
+    // it stays until dismissed or until the next run or load succeeds.
+    m_errorBanner = new QFrame;
+    m_errorBanner->setObjectName("errorBanner");
+    m_errorBanner->setStyleSheet("#errorBanner { background: #fde2e1; border: 1px solid #d9534f; }"
+                                 "#errorBanner QLabel { color: #7a1d1a; }");
+    auto* eb = new QHBoxLayout(m_errorBanner);
+    eb->setContentsMargins(8, 4, 4, 4);
+    m_errorText = new QLabel;
+    m_errorText->setWordWrap(true);
+    m_errorText->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    auto* dismiss = new QToolButton;
+    dismiss->setText("×");
+    dismiss->setToolTip("Dismiss this message");
+    dismiss->setAutoRaise(true);
+    connect(dismiss, &QToolButton::clicked, this, &MainWindow::clearError);
+    eb->addWidget(m_errorText, 1);
+    eb->addWidget(dismiss, 0, Qt::AlignTop);
+    m_errorBanner->hide();
+    cv->addWidget(m_errorBanner);
     cv->addWidget(m_caption);
     cv->addWidget(new TokenStripArea(m_strip));
     cv->addWidget(m_heatmap, 1);
@@ -197,7 +220,10 @@ void MainWindow::buildUi() {
     m_generated->setTextFormat(Qt::RichText);
     auto* right = new QWidget;
     auto* rv = new QVBoxLayout(right);
-    rv->addWidget(new QLabel("α₀ per layer × head (red frame: sink head)"));
+    m_gridCaption = new QLabel("α₀ per layer × head (red frame: sink head)");
+    m_gridCaption->setObjectName("gridCaption");
+    m_gridCaption->setWordWrap(true);
+    rv->addWidget(m_gridCaption);
     rv->addWidget(m_grid, 1);
     rv->addWidget(m_kl);
     rv->addWidget(m_top, 1);
@@ -296,6 +322,7 @@ void MainWindow::cancelRun() {
 void MainWindow::showRun(RunViewPtr view) {
     m_busy = false;
     m_last = view;
+    clearError();
     m_runLabel->setText(QString("%1 tokens · %2 ms · recomputed from layer %3")
                             .arg(view->T)
                             .arg(view->milliseconds, 0, 'f', 1)
@@ -304,7 +331,19 @@ void MainWindow::showRun(RunViewPtr view) {
         statusBar()->showMessage(QString::fromStdString(view->contextWarning), 15000);
     if (!view->captureNote.empty())
         statusBar()->showMessage(QString::fromStdString(view->captureNote), 30000);
+    // Colours: the shown run's alpha_0; frames: the unmodified run's sink heads, so that an
+    // intervention that removes a sink shows as a framed dark cell rather than a lost frame.
     m_grid->setValues(view->alpha0, 0.3);
+    m_grid->setFrameValues(view->baseAlpha0);
+    const QString model = QString::fromStdString(view->modelName);
+    if (view->interventions.empty() || view->comparison)
+        m_gridCaption->setText(
+            QString("%1 · α₀ per layer × head · red frame: sink head (α₀ > 0.3)").arg(model));
+    else
+        m_gridCaption->setText(
+            QString("%1 · α₀ of the <b>intervened</b> run (%2) · red frame: sink head of the "
+                    "unmodified run")
+                .arg(model, QString::fromStdString(view->interventions.front()).toHtmlEscaped()));
     m_panel->setModelShape(view->layers, view->heads);
     m_layer = std::min(m_layer, view->layers - 1);
     m_head = std::min(m_head, view->heads - 1);
@@ -389,10 +428,16 @@ void MainWindow::showHead() {
     const bool live = v.promptSerial != 0;
     const QString missing =
         live ? " · fetching this layer's maps…" : " · this layer's maps are not in the trace";
-    f.title = QString("layer %1 · head %2 · %3%4%5")
+    // What the map shows, in words: model, head, and base / intervened / difference.
+    const QString shows = diff                 ? QString("difference: intervened − base (%1)").arg(setting)
+                          : !v.caption.empty() ? setting
+                          : v.interventions.empty() ? QString("base run (no intervention)")
+                                                    : QString("intervened: %1").arg(setting);
+    f.title = QString("%1 · layer %2 · head %3 · %4%5")
+                  .arg(QString::fromStdString(v.modelName))
                   .arg(m_layer)
                   .arg(m_head)
-                  .arg(setting, diff ? " − base" : "", a ? QString() : missing)
+                  .arg(shows, a ? QString() : missing)
                   .toStdString();
     if (!a && live && m_fetchingLayer != m_layer) {
         m_fetchingLayer = m_layer;
@@ -443,6 +488,20 @@ void MainWindow::showMetrics() {
         m_sinkTable->setItem(r, 2, new QTableWidgetItem(QString::number(row.layers)));
         m_sinkTable->setItem(r, 3, new QTableWidgetItem(QString::fromStdString(row.role)));
     }
+}
+
+void MainWindow::showError(const QString& message) {
+    m_errorText->setText(message);
+    m_errorBanner->show();
+}
+
+void MainWindow::clearError() {
+    m_errorBanner->hide();
+    m_errorText->clear();
+}
+
+QString MainWindow::errorShown() const {
+    return m_errorBanner->isHidden() ? QString() : m_errorText->text();
 }
 
 void MainWindow::showTokenWeights() {

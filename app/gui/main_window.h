@@ -8,6 +8,7 @@
 #include <QThread>
 
 class QAction;
+class QFrame;
 class QLabel;
 class QPlainTextEdit;
 class QSpinBox;
@@ -42,6 +43,9 @@ public:
     InterventionPanel* interventions() const { return m_panel; }
     HeatmapCanvas* heatmap() const { return m_heatmap; }
     QTableWidget* outputTable() const { return m_top; }
+    QLabel* gridCaption() const { return m_gridCaption; }
+    HeadGrid* headGrid() const { return m_grid; }
+    QString errorShown() const; // the banner's message; empty when it is hidden
     QSpinBox* maxNewTokens() const { return m_maxNew; }
     QPlainTextEdit* promptEdit() const { return m_prompt; }
     bool busy() const { return m_busy; }
@@ -141,7 +145,12 @@ private:
     bool m_computeBf16 = false; // Run > Multiply in bf16 (kept in QSettings "engine/computeBf16")
     QAction* m_bf16Action = nullptr;
     RunsDock* m_runs = nullptr;
-    QLabel* m_caption = nullptr; // classroom scenario text
+    QLabel* m_caption = nullptr;     // classroom scenario text
+    QLabel* m_gridCaption = nullptr; // what the head grid shows (base or intervened alpha_0)
+    QFrame* m_errorBanner = nullptr;
+    QLabel* m_errorText = nullptr;
+    void showError(const QString& message); // the banner above the map, until the next success
+    void clearError();
     class Classroom* m_classroom = nullptr;
     class QMenu* m_recentMenu = nullptr;
     bool m_selectSinkHead = false;

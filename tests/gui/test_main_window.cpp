@@ -7,6 +7,7 @@
 #include "main_window.h"
 #include "model_picker.h"
 #include "runs_dock.h"
+#include "views/head_grid.h"
 #include "views/heatmap_canvas.h"
 #include "views/token_strip.h"
 
@@ -151,11 +152,12 @@ private Q_SLOTS:
         QVERIFY(failed.wait(60000));
         for (QLabel* l : w.findChildren<QLabel*>())
             QVERIFY2(!l->text().contains("loading model"), qPrintable(l->text()));
-        QVERIFY(w.statusBar()->currentMessage().contains("/etc/passwd"));
+        QVERIFY2(w.errorShown().contains("/etc/passwd"), qPrintable(w.errorShown())); // in the banner
         shown.clear();
         w.setPrompt(kPrompt + ", 5");
         QVERIFY(shown.wait(60000)); // the loaded model still runs
         QCOMPARE(w.lastRun()->T, 14);
+        QVERIFY(w.errorShown().isEmpty()); // a success clears the banner
     }
 
     // Layout rules a first-time user relies on: fresh settings show the prompt and interventions;
@@ -230,6 +232,35 @@ private Q_SLOTS:
             QVERIFY(w.frameGeometry().width() <= screen.width() &&
                     w.frameGeometry().height() <= screen.height());
         }
+    }
+
+    // The map and the grid say what they show: model, head, base / intervened / difference and the
+    // intervention; under an intervention the grid's colours are the intervened alpha_0 while its
+    // frames stay on the unmodified run's sink heads.
+    void captionsSayWhatIsShown() {
+        MainWindow w(kStories, kPrompt);
+        w.show();
+        QSignalSpy shown(&w, &MainWindow::runShown);
+        QVERIFY(shown.wait(60000));
+        auto title = [&] { return QString::fromStdString(w.heatmap()->figure().title); };
+        QVERIFY2(title().contains("stories260K.bin") && title().contains("base run"), qPrintable(title()));
+        QVERIFY(!w.gridCaption()->text().contains("intervened"));
+        w.interventions()->setCustomSpec("suppress");
+        QVERIFY(shown.wait(60000));
+        QVERIFY2(title().contains("intervened: suppress"), qPrintable(title()));
+        QVERIFY2(w.gridCaption()->text().contains("intervened"), qPrintable(w.gridCaption()->text()));
+        const auto& base = w.lastRun()->baseAlpha0;
+        int framed = 0;
+        for (int l = 0; l < static_cast<int>(base.size()); ++l)
+            for (int h = 0; h < static_cast<int>(base[0].size()); ++h) {
+                const bool sink = base[std::size_t(l)][std::size_t(h)] > 0.3;
+                QCOMPARE(w.headGrid()->framed(l, h), sink);
+                framed += sink;
+            }
+        QVERIFY(w.headGrid()->values() == w.lastRun()->alpha0);
+        w.setShowDiff(true);
+        QVERIFY2(title().contains("difference: intervened − base (suppress)"), qPrintable(title()));
+        Q_UNUSED(framed);
     }
 
     void opensTheModelAndRunsTheDemoPrompt() {

@@ -25,6 +25,19 @@ void HeadGrid::setValues(const std::vector<std::vector<double>>& values, double 
     update();
 }
 
+void HeadGrid::setFrameValues(const std::vector<std::vector<double>>& values) {
+    m_frameValues = values;
+    update();
+}
+
+bool HeadGrid::framed(int layer, int head) const {
+    const auto& v = m_frameValues.empty() ? m_values : m_frameValues;
+    if (layer < 0 || layer >= static_cast<int>(v.size())) return false;
+    const auto& row = v[static_cast<std::size_t>(layer)];
+    return head >= 0 && head < static_cast<int>(row.size()) &&
+           row[static_cast<std::size_t>(head)] > m_threshold;
+}
+
 void HeadGrid::setCurrent(int layer, int head) {
     m_layer = layer;
     m_head = head;
@@ -74,7 +87,7 @@ void HeadGrid::paintEvent(QPaintEvent*) {
             p.fillRect(r, QColor(c.r, c.g, c.b));
             p.setPen(lightness(c) > 55 ? Qt::black : Qt::white);
             if (r.width() > 30 && r.height() > 14) p.drawText(r, Qt::AlignCenter, QString::number(v, 'f', 2));
-            if (v > m_threshold) {
+            if (framed(l, h)) {
                 p.setPen(QPen(QColor(220, 50, 32), 2));
                 p.drawRect(r.adjusted(1, 1, -1, -1));
             }

@@ -16,7 +16,11 @@ public:
     explicit HeadGrid(QWidget* parent = nullptr);
 
     void setValues(const std::vector<std::vector<double>>& values, double threshold);
-    void setCurrent(int layer, int head); // (-1, -1): no current head (a read-only overview)
+    // Which heads get the red sink frame, by other values than the colours (e.g. the colours show
+    // an intervened run and the frames the unmodified run's sink heads); empty: by the colours.
+    void setFrameValues(const std::vector<std::vector<double>>& values);
+    bool framed(int layer, int head) const; // whether (layer, head) has the sink frame
+    void setCurrent(int layer, int head);   // (-1, -1): no current head (a read-only overview)
     std::pair<int, int> current() const { return {m_layer, m_head}; }
     const std::vector<std::vector<double>>& values() const { return m_values; }
     const std::set<std::pair<int, int>>& selection() const { return m_selection; }
@@ -37,7 +41,7 @@ protected:
 
 private:
     QRectF cellRect(int layer, int head) const;
-    std::vector<std::vector<double>> m_values;
+    std::vector<std::vector<double>> m_values, m_frameValues;
     double m_threshold = 0.3;
     int m_layer = 0, m_head = 0;
     std::set<std::pair<int, int>> m_selection, m_lit;
