@@ -1,6 +1,7 @@
 #include "compare_command.h"
 
 #include "cli_common.h"
+#include "intervene/intervention_notes.h"
 #include "metrics/output_effect.h"
 #include "model/capture.h"
 
@@ -80,6 +81,9 @@ int runCompareCommand(const CompareOptions& o) {
         nextTokenEffect(base->gen.nextTokenLogits.data(), after->gen.nextTokenLogits.data(), V, o.topK);
     const auto diverge = firstDivergence(base->gen.generated, after->gen.generated);
 
+    // Why a result may look surprising (a cache that never filled, ACT keeping the first sink).
+    const auto notes =
+        interventionNotes(interventions, static_cast<std::int64_t>(ids.size()), o.maxNewTokens);
     if (o.json) {
         nlohmann::json j;
         j["model"] = m.describe();
@@ -97,6 +101,7 @@ int runCompareCommand(const CompareOptions& o) {
                           {"prob_after", effect.baseTop1ProbAfter}};
         j["top1_changed"] = effect.top1Changed;
         j["first_divergence"] = diverge ? nlohmann::json(*diverge) : nlohmann::json(nullptr);
+        j["notes"] = notes;
         j["base"] = {{"next_token_topk", topJson(m, effect.baseTop)},
                      {"generated_ids", base->gen.generated},
                      {"generated_text", decoded(m, base->gen.generated)},
@@ -135,6 +140,8 @@ int runCompareCommand(const CompareOptions& o) {
         else
             fmt::print("the generated tokens are identical\n");
     }
+    for (const auto& n : notes)
+        fmt::print("note: {}\n", n);
     printAlphaPair(base->alpha0, after->alpha0);
     return 0;
 }

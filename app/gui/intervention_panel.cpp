@@ -9,6 +9,7 @@
 #include <QRegularExpression>
 #include <QSignalBlocker>
 #include <QSpinBox>
+#include <algorithm>
 #include <map>
 
 namespace sinkscope::gui {
@@ -33,16 +34,32 @@ InterventionPanel::InterventionPanel(QWidget* parent) : QWidget(parent) {
         return s;
     };
     m_suppress = new QCheckBox("&Suppress the sink (γ = 0)");
-    m_suppress->setToolTip("suppress: the first token's attention is zeroed and every row renormalised");
+    // Each control says in one sentence what it does and where it comes from (docs: methods).
+    m_suppress->setToolTip(
+        "Sink suppression (ZeroTuning with γ = 0): token 0's attention is set to 0 and every "
+        "row renormalised over the other tokens — how much does the model lean on its sink?");
     row(m_suppress, nullptr);
     m_zerotune = new QCheckBox("&ZeroTuning γ");
     m_gamma = spin(0.0, 16.0, 0.25, 4.0);
+    m_zerotune->setToolTip(
+        "ZeroTuning (Han et al., 2025): token 0's attention × γ, then every row renormalised; "
+        "γ > 1 strengthens the sink, γ < 1 weakens it, γ = 0 suppresses it");
+    m_gamma->setToolTip(
+        "γ: the factor on token 0's attention before renormalising (ZeroTuning's demo uses 4)");
     row(m_zerotune, m_gamma);
     m_act = new QCheckBox("&ACT β");
     m_beta = spin(0.0, 1.0, 0.05, 0.4);
+    m_act->setToolTip(
+        "ACT (Yu et al., ICML 2024): sinks after the first (columns with α > 0.1) keep β of their "
+        "attention, the rest goes to the other tokens; the first sink is kept as it is");
+    m_beta->setToolTip("β: the share of attention the later sinks keep (the paper uses 0.4)");
     row(m_act, m_beta);
     m_sinkLogit = new QCheckBox("Sink &logit b");
     m_b = spin(-20.0, 20.0, 0.5, 0.0);
+    m_sinkLogit->setToolTip(
+        "A sink logit (softmax1 / gpt-oss's learned sink): every row's softmax gets an extra "
+        "e^b term, so a head can attend to nothing; b = 0 is softmax1");
+    m_b->setToolTip("b: the extra logit; very negative b is the ordinary softmax");
     row(m_sinkLogit, m_b);
     m_stream = new QCheckBox("Stream&ingLLM sinks / window");
     m_streamSinks = new QSpinBox;
@@ -53,6 +70,15 @@ InterventionPanel::InterventionPanel(QWidget* parent) : QWidget(parent) {
     m_streamWindow->setValue(64);
     for (auto* s : {m_streamSinks, m_streamWindow})
         connect(s, &QSpinBox::valueChanged, this, &InterventionPanel::changed);
+    // A window the user sets stays; until then it follows the prompt (setPromptLength).
+    connect(m_streamWindow, &QSpinBox::valueChanged, this, [this] { m_windowChosen = true; });
+    m_stream->setToolTip(
+        "StreamingLLM (Xiao et al., ICLR 2024): the key/value cache keeps the first `sinks` "
+        "tokens and the most recent `window` tokens and evicts the rest; sinks = 0 is window only");
+    m_streamSinks->setToolTip("sinks: how many first tokens the cache always keeps (the paper keeps 4)");
+    m_streamWindow->setToolTip(
+        "window: how many recent tokens the cache keeps; nothing changes until the prompt "
+        "and generation outgrow sinks + window");
     auto* streamValues = new QWidget;
     auto* sh = new QHBoxLayout(streamValues);
     sh->setContentsMargins(0, 0, 0, 0);
@@ -63,6 +89,9 @@ InterventionPanel::InterventionPanel(QWidget* parent) : QWidget(parent) {
     m_scope = new QComboBox;
     m_scope->addItems({"all heads", "layer range", "heads selected in the grid (shift-click)"});
     connect(m_scope, &QComboBox::currentIndexChanged, this, &InterventionPanel::changed);
+    m_scope->setToolTip(
+        "Which heads the interventions act on: all, a layer range, or the heads shift-clicked "
+        "in the head grid");
     form->addRow("Scope", m_scope);
     m_layerFrom = new QSpinBox;
     m_layerTo = new QSpinBox;
@@ -73,10 +102,15 @@ InterventionPanel::InterventionPanel(QWidget* parent) : QWidget(parent) {
     rh->addWidget(m_layerTo);
     for (auto* s : {m_layerFrom, m_layerTo})
         connect(s, &QSpinBox::valueChanged, this, &InterventionPanel::changed);
+    m_layerFrom->setToolTip("First layer of the range (Scope: layer range)");
+    m_layerTo->setToolTip("Last layer of the range (Scope: layer range)");
     form->addRow("Layers", range);
     m_custom = new QLineEdit;
     m_custom->setPlaceholderText("extra SPEC, e.g. redistribute:p=0.6,to=3-5");
     connect(m_custom, &QLineEdit::editingFinished, this, &InterventionPanel::changed);
+    m_custom->setToolTip(
+        "Any intervention SPEC, as the CLI's --intervention takes it (README: Interventions), "
+        "e.g. VAR's redistribute:p=0.6,to=3-5");
     form->addRow("Custom", m_custom);
 }
 
@@ -147,6 +181,14 @@ void InterventionPanel::setCustomSpec(const QString& spec) {
     Q_EMIT changed();
 }
 
+void InterventionPanel::setPromptLength(std::int64_t tokens) {
+    // Only while StreamingLLM is off: the shown result was computed with the window on screen.
+    if (m_windowChosen || m_stream->isChecked()) return;
+    const QSignalBlocker block(m_streamWindow);
+    m_streamWindow->setValue(
+        static_cast<int>(std::clamp<std::int64_t>(tokens / 2, 1, m_streamWindow->maximum())));
+}
+
 void InterventionPanel::applyPreset(const Preset& p) {
     {
         const QSignalBlocker blockers[] = {
@@ -160,6 +202,7 @@ void InterventionPanel::applyPreset(const Preset& p) {
         m_stream->setChecked(p.stream);
         m_streamSinks->setValue(p.streamSinks);
         m_streamWindow->setValue(p.streamWindow);
+        m_windowChosen = p.stream; // a scenario's window is part of its lesson
         m_scope->setCurrentIndex(0);
         m_custom->clear();
     }

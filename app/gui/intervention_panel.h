@@ -4,6 +4,7 @@
 // selected in the head grid. Emits changed() on every edit; the window debounces the re-run.
 #include <QStringList>
 #include <QWidget>
+#include <cstdint>
 #include <set>
 #include <utility>
 
@@ -31,6 +32,10 @@ public:
     void setCustomSpec(const QString& spec); // emits changed()
 
     QCheckBox* suppressBox() const { return m_suppress; }
+    QSpinBox* streamWindowBox() const { return m_streamWindow; }
+    // The prompt's length: until the user picks a StreamingLLM window (or a preset does), the
+    // window offered is half the prompt, so that turning StreamingLLM on evicts tokens. Quiet.
+    void setPromptLength(std::int64_t tokens);
 
     // Presets (classroom scenarios): every operator off, then the given ones on; one changed().
     struct Preset {
@@ -54,6 +59,7 @@ private:
     QLineEdit* m_custom;
     std::set<std::pair<int, int>> m_selected;
     int m_layers = -1;
+    bool m_windowChosen = false; // by the user or a preset: no longer follows the prompt
 };
 
 } // namespace sinkscope::gui

@@ -2,6 +2,8 @@
 
 #include "classroom.h"
 #include "engine_worker.h"
+#include "intervene/intervention.h"
+#include "intervene/intervention_notes.h"
 #include "intervention_panel.h"
 #include "metrics/sink_metrics.h"
 #include "model/blas_check.h"
@@ -136,6 +138,8 @@ void MainWindow::buildUi() {
     m_maxNew->setValue(16);
     m_maxNew->setPrefix("generate ");
     m_maxNew->setSuffix(" tokens");
+    m_maxNew->setToolTip(
+        "Tokens to generate greedily with and without the interventions (0: the next token only)");
     m_panel = new InterventionPanel;
 
     auto* left = new QWidget;
@@ -155,6 +159,8 @@ void MainWindow::buildUi() {
     m_strip = new TokenStrip;
     m_showDiff = new QCheckBox("Show intervened − base (&diff)");
     m_showDiff->setObjectName("showDiff");
+    m_showDiff->setToolTip(
+        "Show the intervened map minus the unmodified one (blue: less attention, red: more)");
     m_caption = new QLabel;
     m_caption->setWordWrap(true);
     m_caption->setTextFormat(Qt::RichText);
@@ -228,6 +234,12 @@ void MainWindow::buildUi() {
     rv->addWidget(m_kl);
     rv->addWidget(m_top, 1);
     rv->addWidget(m_generated);
+    m_notes = new QLabel;
+    m_notes->setObjectName("runNotes");
+    m_notes->setWordWrap(true);
+    m_notes->setStyleSheet("color: #555; font-style: italic;");
+    m_notes->hide();
+    rv->addWidget(m_notes);
     auto* rightDock = new QDockWidget("Heads and output");
     rightDock->setObjectName("outputDock");
     rightDock->setWidget(right);
@@ -394,6 +406,16 @@ void MainWindow::showRun(RunViewPtr view) {
                                            : QString("first divergence at generated token %1 (marked)")
                                                  .arg(view->firstDivergence)));
     }
+    // Why the result may look surprising: the same lines `sinkscope-cli compare` prints.
+    std::vector<Intervention> ivs;
+    for (const auto& spec : view->interventions)
+        if (auto iv = parseIntervention(spec)) ivs.push_back(std::move(iv.value()));
+    QStringList notes;
+    for (const auto& n : interventionNotes(ivs, view->T, view->generatedBase.empty() ? 0 : m_maxNew->value()))
+        notes << QString::fromStdString(n).toHtmlEscaped();
+    m_notes->setText(notes.join("<br>"));
+    m_notes->setVisible(!notes.isEmpty());
+    if (view->promptSerial != 0) m_panel->setPromptLength(view->T);
     m_strip->setTokens(view->tokens, view->ids);
     showMetrics();
     showHead();

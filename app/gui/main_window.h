@@ -44,6 +44,7 @@ public:
     HeatmapCanvas* heatmap() const { return m_heatmap; }
     QTableWidget* outputTable() const { return m_top; }
     QLabel* gridCaption() const { return m_gridCaption; }
+    QLabel* runNotes() const { return m_notes; }
     HeadGrid* headGrid() const { return m_grid; }
     QString errorShown() const; // the banner's message; empty when it is hidden
     QSpinBox* maxNewTokens() const { return m_maxNew; }
@@ -145,8 +146,10 @@ private:
     bool m_computeBf16 = false; // Run > Multiply in bf16 (kept in QSettings "engine/computeBf16")
     QAction* m_bf16Action = nullptr;
     RunsDock* m_runs = nullptr;
-    QLabel* m_caption = nullptr;     // classroom scenario text
-    QLabel* m_gridCaption = nullptr; // what the head grid shows (base or intervened alpha_0)
+    QLabel* m_caption = nullptr; // classroom scenario text
+    QLabel* m_gridCaption = nullptr;
+    QLabel* m_notes = nullptr; // why a result may look surprising (intervene/intervention_notes.h) // what
+                               // the head grid shows (base or intervened alpha_0)
     QFrame* m_errorBanner = nullptr;
     QLabel* m_errorText = nullptr;
     void showError(const QString& message); // the banner above the map, until the next success

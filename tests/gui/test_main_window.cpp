@@ -11,6 +11,8 @@
 #include "views/heatmap_canvas.h"
 #include "views/token_strip.h"
 
+#include <QAbstractButton>
+#include <QAbstractSpinBox>
 #include <QAction>
 #include <QApplication>
 #include <QCheckBox>
@@ -20,6 +22,7 @@
 #include <QFile>
 #include <QGuiApplication>
 #include <QLabel>
+#include <QLineEdit>
 #include <QMenu>
 #include <QMessageBox>
 #include <QMimeData>
@@ -261,6 +264,31 @@ private Q_SLOTS:
         w.setShowDiff(true);
         QVERIFY2(title().contains("difference: intervened − base (suppress)"), qPrintable(title()));
         Q_UNUSED(framed);
+    }
+
+    // Guidance: every control of the intervention panel has a tooltip; StreamingLLM's window follows
+    // the prompt until chosen, so turning it on evicts tokens; a cache that never fills says why.
+    void controlsExplainThemselvesAndStreamingActsOnThePrompt() {
+        MainWindow w(kStories, kPrompt);
+        w.show();
+        QSignalSpy shown(&w, &MainWindow::runShown);
+        QVERIFY(shown.wait(60000));
+        for (QWidget* c : w.interventions()->findChildren<QWidget*>())
+            if (qobject_cast<QAbstractSpinBox*>(c->parentWidget()) ||
+                qobject_cast<QComboBox*>(c->parentWidget()))
+                continue; // the editor inside a spin box or combo box
+            else if (qobject_cast<QAbstractButton*>(c) || qobject_cast<QAbstractSpinBox*>(c) ||
+                     qobject_cast<QComboBox*>(c) || qobject_cast<QLineEdit*>(c))
+                QVERIFY2(!c->toolTip().isEmpty(), qPrintable(c->metaObject()->className()));
+        QCOMPARE(w.interventions()->streamWindowBox()->value(), 6); // half of the 13-token prompt
+        w.interventions()->setCustomSpec("stream:sinks=4,window=64");
+        QVERIFY(shown.wait(60000));
+        QVERIFY(w.runNotes()->isVisible());
+        QVERIFY2(w.runNotes()->text().contains("StreamingLLM changes nothing here"),
+                 qPrintable(w.runNotes()->text()));
+        w.interventions()->setCustomSpec("stream:sinks=4,window=6");
+        QVERIFY(shown.wait(60000));
+        QVERIFY(!w.runNotes()->text().contains("StreamingLLM"));
     }
 
     void opensTheModelAndRunsTheDemoPrompt() {
