@@ -106,7 +106,7 @@ InterventionPanel::InterventionPanel(QWidget* parent) : QWidget(parent) {
     m_layerTo->setToolTip("Last layer of the range (Scope: layer range)");
     form->addRow("Layers", range);
     m_custom = new QLineEdit;
-    m_custom->setPlaceholderText("extra SPEC, e.g. redistribute:p=0.6,to=3-5");
+    m_custom->setPlaceholderText("extra SPECs (space-separated), e.g. redistribute:p=0.6,to=3-5");
     connect(m_custom, &QLineEdit::editingFinished, this, &InterventionPanel::changed);
     m_custom->setToolTip(
         "Any intervention SPEC, as the CLI's --intervention takes it (README: Interventions), "
@@ -181,6 +181,17 @@ void InterventionPanel::setCustomSpec(const QString& spec) {
     Q_EMIT changed();
 }
 
+void InterventionPanel::showStored(const QStringList& specs) {
+    const QSignalBlocker blockers[] = {QSignalBlocker(m_suppress), QSignalBlocker(m_zerotune),
+                                       QSignalBlocker(m_act),      QSignalBlocker(m_sinkLogit),
+                                       QSignalBlocker(m_stream),   QSignalBlocker(m_scope),
+                                       QSignalBlocker(m_custom)};
+    for (QCheckBox* box : {m_suppress, m_zerotune, m_act, m_sinkLogit, m_stream})
+        box->setChecked(false);
+    m_scope->setCurrentIndex(0);
+    m_custom->setText(specs.join(' '));
+}
+
 void InterventionPanel::setPromptLength(std::int64_t tokens) {
     // Only while StreamingLLM is off: the shown result was computed with the window on screen.
     if (m_windowChosen || m_stream->isChecked()) return;
@@ -215,7 +226,9 @@ QStringList InterventionPanel::specs() const {
     if (m_suppress->isChecked()) out << scoped("suppress");
     if (m_zerotune->isChecked()) out << scoped(QString("zerotune:gamma=%1").arg(m_gamma->value()));
     if (m_act->isChecked()) out << scoped(QString("act:beta=%1").arg(m_beta->value()));
-    if (!m_custom->text().trimmed().isEmpty()) out << m_custom->text().trimmed();
+    // SPECs hold no spaces: the custom field takes several, separated by spaces.
+    for (const QString& spec : m_custom->text().split(QRegularExpression("\\s+"), Qt::SkipEmptyParts))
+        out << spec;
     if (m_stream->isChecked())
         out << QString("stream:sinks=%1,window=%2").arg(m_streamSinks->value()).arg(m_streamWindow->value());
     return out;

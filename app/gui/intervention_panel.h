@@ -44,6 +44,9 @@ public:
         int streamSinks = 4, streamWindow = 64;
     };
     void applyPreset(const Preset& p);
+    // A stored run is shown: its SPECs in the custom field, every toggle off, without a re-run; the
+    // next edit re-runs them live on the current prompt.
+    void showStored(const QStringList& specs);
 
 Q_SIGNALS:
     void changed();

@@ -224,6 +224,7 @@ void MainWindow::buildUi() {
     m_generated = new QLabel;
     m_generated->setWordWrap(true);
     m_generated->setTextFormat(Qt::RichText);
+    m_generated->setObjectName("generated");
     auto* right = new QWidget;
     auto* rv = new QVBoxLayout(right);
     m_gridCaption = new QLabel("α₀ per layer × head (red frame: sink head)");
@@ -394,17 +395,22 @@ void MainWindow::showRun(RunViewPtr view) {
         // Side by side in one block; from the first divergence on, both continuations are marked.
         const auto esc = [](const std::string& t) { return QString::fromStdString(t).toHtmlEscaped(); };
         const QString mark = "<span style='background:#ffd54a;color:black'>%1</span>";
-        const bool same = view->firstDivergence < 0;
+        // Stored runs have no tokenizer to split the texts at the divergence: shown whole.
+        const bool split = !view->generatedCommon.empty() || !view->generatedBaseRest.empty() ||
+                           !view->generatedIntervenedRest.empty();
+        const bool same = view->firstDivergence < 0 || !split;
         const QString base = same ? esc(view->generatedBase)
                                   : esc(view->generatedCommon) + mark.arg(esc(view->generatedBaseRest));
         const QString after = same
                                   ? esc(view->generatedIntervened)
                                   : esc(view->generatedCommon) + mark.arg(esc(view->generatedIntervenedRest));
-        m_generated->setText(QString("<b>base:</b> %1<br><b>intervened:</b> %2<br>%3")
-                                 .arg(base, after,
-                                      same ? QString("identical")
-                                           : QString("first divergence at generated token %1 (marked)")
-                                                 .arg(view->firstDivergence)));
+        m_generated->setText(
+            QString("<b>base:</b> %1<br><b>intervened:</b> %2<br>%3")
+                .arg(base, after,
+                     view->firstDivergence < 0 ? QString("identical")
+                     : split                   ? QString("first divergence at generated token %1 (marked)")
+                                   .arg(view->firstDivergence)
+                             : QString("first divergence at generated token %1").arg(view->firstDivergence)));
     }
     // Why the result may look surprising: the same lines `sinkscope-cli compare` prints.
     std::vector<Intervention> ivs;

@@ -125,6 +125,12 @@ void MainWindow::showStoredRun(RunViewPtr view) {
     const bool busy = m_busy, pending = std::exchange(m_pending, false);
     const bool comparison = view->comparison;
     const QString source = QString::fromStdString(view->source);
+    if (!comparison) { // the controls say what the shown run used
+        QStringList specs;
+        for (const auto& spec : view->interventions)
+            specs << QString::fromStdString(spec);
+        m_panel->showStored(specs);
+    }
     showRun(std::move(view));
     m_busy = busy;
     m_pending = pending;

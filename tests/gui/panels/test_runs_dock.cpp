@@ -10,6 +10,7 @@
 
 #include <QCheckBox>
 #include <QDockWidget>
+#include <QLabel>
 #include <QSignalSpy>
 #include <QTableWidget>
 #include <QTemporaryDir>
@@ -202,12 +203,21 @@ private Q_SLOTS:
         // The stored maps are the live run's (fp16 in the file): suppression, base from the group.
         QVERIFY(std::abs(stored->alpha0[2][3] - 1.0 / 13.0) < 1e-3);
         QVERIFY(largestDifference(*stored) > 0.1);
+        // Its generations are shown, and the controls say which interventions it used.
+        auto* generated = w.findChild<QLabel*>("generated");
+        QVERIFY(generated != nullptr);
+        QVERIFY(!stored->generatedBase.empty() && !stored->generatedIntervened.empty());
+        QVERIFY2(
+            generated->text().contains(QString::fromStdString(stored->generatedIntervened).toHtmlEscaped()),
+            qPrintable(generated->text()));
+        QCOMPARE(w.interventions()->specs(), QStringList{"suppress"});
+        QVERIFY(!w.interventions()->suppressBox()->isChecked());
 
         dock->selectRuns({dock->runs()[0].id, dock->runs()[1].id});
         dock->compareSelected();
         QVERIFY(ran.wait(10000));
         QVERIFY(w.lastRun()->comparison);
-        QVERIFY(w.findChild<QCheckBox*>()->isChecked()); // the difference view is on
+        QVERIFY(w.findChild<QCheckBox*>("showDiff")->isChecked()); // the difference view is on
         const auto& figure = w.heatmap()->figure();
         QCOMPARE(figure.colormap, sinkscope::Colormap::Diverging);
         QVERIFY2(QString::fromStdString(figure.title).contains("run 2 (suppress) − run 1 (no intervention)"),
