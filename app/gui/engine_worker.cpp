@@ -19,6 +19,7 @@
 #include <cmath>
 #include <cstring>
 #include <fmt/format.h>
+#include <functional>
 
 namespace sinkscope::gui {
 
@@ -44,6 +45,18 @@ private:
     int m_heads;
     std::int64_t m_T;
     int m_first, m_count;
+};
+
+// Reports each layer as the pass reaches it (hidden-state norms arrive once per state), so that a
+// long prompt shows how far the pass is rather than only "running…".
+class PassProgress : public ForwardObserver {
+public:
+    explicit PassProgress(std::function<void(int)> onState) : m_onState(std::move(onState)) {}
+    bool wantsHiddenNorms() override { return true; }
+    void onHiddenNorms(int state, std::int64_t, const float*, std::int64_t) override { m_onState(state); }
+
+private:
+    std::function<void(int)> m_onState;
 };
 
 // Which layers' maps the window keeps for a T-token prompt: all of them when they fit in what this
@@ -203,7 +216,9 @@ void EngineWorker::run(const QString& prompt, const QStringList& specs, int maxN
         DenseCapture base(m_baseAttention, c.nHeads, T, m_firstLayer, m_layerCount);
         PromptMetricsObserver metrics(c.nLayers, c.nHeads);
         ObserverFanout both(base, metrics);
-        auto prepared = PreparedPrompt::create(m, *ids, &both);
+        PassProgress layers([&](int state) { Q_EMIT passProgress(state, c.nLayers, T); });
+        ObserverFanout all(both, layers);
+        auto prepared = PreparedPrompt::create(m, *ids, &all);
         if (!prepared) {
             Q_EMIT failed(QString::fromStdString(prepared.error().message));
             return;
@@ -264,7 +279,9 @@ void EngineWorker::run(const QString& prompt, const QStringList& specs, int maxN
     DenseCapture capture(view->attention, c.nHeads, T, m_firstLayer, m_layerCount);
     ColumnImportanceObserver alpha(c.nLayers, c.nHeads);
     ObserverFanout both(capture, alpha);
-    auto r = m_prepared->run(ivs, &both);
+    PassProgress layers([&](int state) { Q_EMIT passProgress(state, c.nLayers, T); });
+    ObserverFanout all(both, layers);
+    auto r = m_prepared->run(ivs, &all);
     if (!r) {
         Q_EMIT failed(QString::fromStdString(r.error().message));
         return;

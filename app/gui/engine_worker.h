@@ -56,6 +56,8 @@ Q_SIGNALS:
     void memoryRefused(const QString& message);
     void progress(int done, int total);
     void loadProgress(int percent); // of the weights' bytes prepared by loadModel
+    // The pass over a prompt of `tokens` tokens reached residual state `state` (0..layers).
+    void passProgress(int state, int layers, qint64 tokens);
     void traceSaved(const QString& path, const QList<qint64>& runIds);
     // The runs were computed but not stored (file busy, disk full, ...): they are kept in memory
     // for retrySaveToTrace until a new save replaces them.

@@ -56,6 +56,14 @@ MainWindow::MainWindow(const QString& modelPath, const QString& prompt, QWidget*
     connect(m_worker, &EngineWorker::progress, this, [this](int done, int total) {
         m_runLabel->setText(QString("generating %1/%2 (Esc cancels)").arg(done).arg(total));
     });
+    connect(m_worker, &EngineWorker::passProgress, this, [this](int state, int layers, qint64 tokens) {
+        // Only where it helps: a short prompt's pass is over before a label could be read.
+        if (m_busy && tokens >= 256)
+            m_runLabel->setText(QString("layer %1/%2 of a %3-token prompt…")
+                                    .arg(std::min(state, layers))
+                                    .arg(layers)
+                                    .arg(tokens));
+    });
     connect(m_worker, &EngineWorker::loadProgress, this, [this](int percent) {
         if (m_loading) m_modelLabel->setText(QString("loading model… %1 % (Esc cancels)").arg(percent));
     });

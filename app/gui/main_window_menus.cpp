@@ -203,8 +203,8 @@ bool MainWindow::exportHeadGrid(const QString& path) {
             g.cellValue.push_back(a0);
             g.marked.push_back(a0 > 0.3);
         }
-    g.title = m_modelDescription.section(':', 0, 0).toStdString() +
-              (v.interventions.empty() ? "" : " · " + v.interventions.front());
+    // The model's file or directory name, not its absolute path (which said where the user keeps it).
+    g.title = v.modelName + (v.interventions.empty() ? "" : " · " + v.interventions.front());
     if (auto st = writeGrid(g, path.toStdString()); !st) {
         statusBar()->showMessage(QString::fromStdString(st.error().message));
         return false;
