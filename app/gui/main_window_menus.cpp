@@ -4,6 +4,7 @@
 #include "classroom.h"
 #include "core/atomic_file.h"
 #include "figures/figure_image.h"
+#include "getting_started.h"
 #include "intervention_panel.h"
 #include "main_window.h"
 #include "model_picker.h"
@@ -131,6 +132,8 @@ void MainWindow::buildMenus() {
     });
 
     QMenu* help = menuBar()->addMenu("&Help");
+    auto* start = help->addAction("&Getting started", this, [this] { showGettingStarted(this); });
+    start->setShortcut(QKeySequence::HelpContents);
     help->addAction("&About SinkScope", this, [this] {
         QMessageBox::about(
             this, "About SinkScope",

@@ -17,6 +17,7 @@
 #include <QApplication>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDialog>
 #include <QDir>
 #include <QDockWidget>
 #include <QFile>
@@ -39,6 +40,7 @@
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTextBrowser>
 #include <QUrl>
 #include <sqlite3.h>
 
@@ -289,6 +291,22 @@ private Q_SLOTS:
         w.interventions()->setCustomSpec("stream:sinks=4,window=6");
         QVERIFY(shown.wait(60000));
         QVERIFY(!w.runNotes()->text().contains("StreamingLLM"));
+    }
+
+    // Help > Getting started opens a page on the four core tasks (once, however often it is asked for).
+    void gettingStartedWalksThroughTheCoreTasks() {
+        MainWindow w(kStories, kPrompt);
+        QAction* start = nullptr;
+        for (QAction* a : w.findChildren<QAction*>())
+            if (a->text() == "&Getting started") start = a;
+        QVERIFY(start != nullptr);
+        start->trigger();
+        start->trigger();
+        QCOMPARE(w.findChildren<QDialog*>("gettingStarted").size(), 1);
+        auto* text = w.findChild<QDialog*>("gettingStarted")->findChild<QTextBrowser*>();
+        QVERIFY(text != nullptr);
+        for (const char* task : {"See where attention goes", "Change the sink", "Keep runs", "Teach it"})
+            QVERIFY2(text->toPlainText().contains(task), task);
     }
 
     void opensTheModelAndRunsTheDemoPrompt() {
