@@ -11,6 +11,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <tuple>
 
 namespace sinkscope::cli {
 
@@ -82,9 +83,28 @@ Result<AttentionMap> mapOf(const TraceStore& store, const ExportOptions& o, int 
     return a;
 }
 
+// "--range LO,HI" as two finite numbers with LO < HI; {NaN, NaN} when not given.
+Result<std::pair<double, double>> colourRange(const std::string& text) {
+    if (text.empty()) return std::pair{std::nan(""), std::nan("")};
+    const auto comma = text.find(',');
+    const auto bad = Error{fmt::format("--range '{}': expected LO,HI with LO < HI, e.g. 0,1", text)};
+    if (comma == std::string::npos) return bad;
+    try {
+        std::size_t a = 0, b = 0;
+        const std::string lo = text.substr(0, comma), hi = text.substr(comma + 1);
+        const double l = std::stod(lo, &a), h = std::stod(hi, &b);
+        if (a != lo.size() || b != hi.size() || !std::isfinite(l) || !std::isfinite(h) || !(l < h))
+            return bad;
+        return std::pair{l, h};
+    } catch (const std::exception&) {
+        return bad;
+    }
+}
+
 HeatmapFigure figureOf(const AttentionMap& m, const RunRecord& r, const RunRecord* other,
                        const ExportOptions& o, Colormap cmap, MapScale scale) {
     HeatmapFigure f;
+    if (auto range = colourRange(o.range); range) std::tie(f.vmin, f.vmax) = *range;
     f.rows = m.rows;
     f.cols = m.cols;
     f.values = m.values;
@@ -125,6 +145,9 @@ CLI::App* addExportCommand(CLI::App& app, ExportOptions& o) {
                     "viridis (default), magma, grey, diverging (default for --diff)");
     cmd->add_option("--scale", o.scale, "linear, log or row (each row scaled to its maximum)");
     cmd->add_option("--dpi", o.dpi, "Raster resolution")->check(CLI::Range(36, 1200));
+    cmd->add_option("--range", o.range,
+                    "Fixed colour range LO,HI (e.g. 0,1: maps of different heads, runs or models compare "
+                    "by colour); default: the map's own range");
     return cmd;
 }
 
@@ -139,6 +162,7 @@ int runExportCommand(const ExportOptions& o) {
     if (!cmap) return fail("--colormap: " + cmap.error().message);
     auto scale = parseMapScale(o.scale);
     if (!scale) return fail("--scale: " + scale.error().message);
+    if (auto range = colourRange(o.range); !range) return fail(range.error().message);
 
     auto store = TraceStore::openReadOnly(o.db);
     if (!store) return fail(store.error().message);

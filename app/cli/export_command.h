@@ -17,6 +17,7 @@ struct ExportOptions {
     std::string out;
     std::string colormap; // empty: viridis, diverging for diffs
     std::string scale = "linear";
+    std::string range; // "LO,HI": a fixed colour range (e.g. 0,1 so that maps compare); empty: the data's
     int dpi = 150;
 };
 

@@ -121,6 +121,7 @@ MainWindow::MainWindow(const QString& modelPath, const QString& prompt, QWidget*
     m_maxNew->setValue(settings.value("run/maxNewTokens", m_maxNew->value()).toInt());
     m_colormap->setCurrentText(settings.value("view/colormap", "viridis").toString());
     m_scale->setCurrentText(settings.value("view/scale", "linear").toString());
+    m_fixedRange->setChecked(settings.value("view/fixedRange", false).toBool());
 }
 
 MainWindow::~MainWindow() {
@@ -130,6 +131,7 @@ MainWindow::~MainWindow() {
     settings.setValue("run/maxNewTokens", m_maxNew->value());
     settings.setValue("view/colormap", m_colormap->currentText());
     settings.setValue("view/scale", m_scale->currentText());
+    settings.setValue("view/fixedRange", m_fixedRange->isChecked());
     settings.setValue("model/last", m_modelPath);
     m_worker->cancel();
     m_thread.quit();
@@ -210,6 +212,11 @@ void MainWindow::buildUi() {
     m_scale->setObjectName("scale");
     m_scale->addItems({"linear", "log", "row"});
     m_scale->setToolTip("linear, log10, or each row divided by its maximum");
+    m_fixedRange = new QCheckBox("0–1");
+    m_fixedRange->setObjectName("fixedRange");
+    m_fixedRange->setToolTip("A fixed colour range 0–1 instead of each map's own, so that maps of different "
+                             "heads, runs or models compare by colour (export --range 0,1)");
+    connect(m_fixedRange, &QCheckBox::toggled, this, &MainWindow::showHead);
     auto* below = new QHBoxLayout;
     below->addWidget(m_showDiff);
     below->addStretch();
@@ -217,6 +224,7 @@ void MainWindow::buildUi() {
     below->addWidget(m_colormap);
     below->addWidget(new QLabel("scale"));
     below->addWidget(m_scale);
+    below->addWidget(m_fixedRange);
     cv->addLayout(below);
     setCentralWidget(centre);
     connect(m_colormap, &QComboBox::currentIndexChanged, this, &MainWindow::showHead);
@@ -485,6 +493,10 @@ void MainWindow::showHead() {
     const auto scale = parseMapScale(m_scale->currentText().toStdString());
     f.colormap = diff ? Colormap::Diverging : colormap ? *colormap : Colormap::Viridis;
     f.scale = scale ? *scale : MapScale::Linear;
+    if (m_fixedRange->isChecked() && !diff) {
+        f.vmin = f.scale == MapScale::Log ? 1e-4 : 0.0; // log: four decades below 1
+        f.vmax = 1.0;
+    }
     f.colorbarLabel = diff ? "attention difference" : "attention weight";
     f.dpi = 96;
     m_heatmap->setFigure(std::move(f));

@@ -148,6 +148,7 @@ private:
     RunsDock* m_runs = nullptr;
     QLabel* m_caption = nullptr; // classroom scenario text
     QLabel* m_gridCaption = nullptr;
+    QCheckBox* m_fixedRange = nullptr; // colours over 0-1 rather than each map's own range
     QLabel* m_notes = nullptr; // why a result may look surprising (intervene/intervention_notes.h) // what
                                // the head grid shows (base or intervened alpha_0)
     QFrame* m_errorBanner = nullptr;

@@ -263,6 +263,13 @@ private Q_SLOTS:
                 framed += sink;
             }
         QVERIFY(w.headGrid()->values() == w.lastRun()->alpha0);
+        // A fixed 0-1 colour range, so that maps compare by colour (export --range 0,1).
+        auto* fixed = w.findChild<QCheckBox*>("fixedRange");
+        QVERIFY(fixed && !fixed->toolTip().isEmpty());
+        QVERIFY(std::isnan(w.heatmap()->figure().vmax));
+        fixed->setChecked(true);
+        QCOMPARE(w.heatmap()->figure().vmin, 0.0);
+        QCOMPARE(w.heatmap()->figure().vmax, 1.0);
         w.setShowDiff(true);
         QVERIFY2(title().contains("difference: intervened − base (suppress)"), qPrintable(title()));
         Q_UNUSED(framed);

@@ -140,6 +140,23 @@ TEST(TraceCli, StoresListsExportsAndDeletes) {
         ASSERT_EQ(r.code, 0) << r.out;
         EXPECT_GT(slurp(fig).size(), 500u) << ext;
     }
+    // A fixed colour range (maps compare by colour) draws other pixels than the map's own range
+    // (a softmax map's own is 0-1 already, row 0 holding a 1: a narrower one shows the option
+    // applies); a range that is not LO < HI is refused by name.
+    {
+        const std::string own = dir.path("own.png"), fixed = dir.path("fixed.png");
+        const std::string exportMap =
+            "export --db " + db + " --run " + std::to_string(intervened) + " --layer 1 --head 0";
+        ASSERT_EQ(runCli(exportMap + " --out " + own).code, 0);
+        const auto r = runCli(exportMap + " --range 0,0.25 --out " + fixed);
+        ASSERT_EQ(r.code, 0) << r.out;
+        EXPECT_TRUE(slurp(own) != slurp(fixed)) << "the same picture with and without --range";
+        for (const char* bad : {"1,0", "0", "a,1", "0,inf"}) {
+            const auto b = runCli(exportMap + " --range " + bad + " --out " + dir.path("bad.png"));
+            EXPECT_EQ(b.code, 1) << bad;
+            EXPECT_NE(b.out.find(std::string("--range '") + bad + "'"), std::string::npos) << b.out;
+        }
+    }
     const std::string grid = dir.path("grid.png");
     EXPECT_EQ(runCli("export --db " + db + " --run " + std::to_string(base) + " --grid --out " + grid).code,
               0);
