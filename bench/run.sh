@@ -3,7 +3,8 @@
 # prints one table of figures, each against a baseline measured in the same run (forward with
 # capture vs PyTorch eager and vs the machine's GEMM throughput, live toggle vs full re-run, trace
 # store vs plain files, capture memory vs its prediction, a 1.1B-shaped BF16 checkpoint's peak memory
-# against its weight bytes and bf16 vs float32 products). Figures are printed; nothing is asserted.
+# against its weight bytes and bf16 vs float32 products and vs PyTorch eager bf16). Figures are
+# printed; nothing is asserted.
 #
 #   bash bench/run.sh [--pause auto|PID] [--threads N] [--tokens 64,256,1024] [--rounds R]
 #                     [--repeats R] [--skip forward,toggle,trace,memory,weights] [--json FILE] [--smoke]

@@ -9,14 +9,17 @@ against a baseline measured in the same run. Driven by bench/run.sh (which build
      process, before and after the timed passes;
   3. a live toggle starting at the middle layer (PreparedPrompt) against a full re-run (bench_toggle);
   4. trace write and single-head read against plain float32 files (bench_trace);
-  5. peak resident memory of capture passes against the predicted size of the captured data.
+  5. peak resident memory of capture passes against the predicted size of the captured data;
+  6-8. a 1.1B-shaped BF16 checkpoint through sinkscope-cli (--cli): peak RSS against the weight
+     bytes (run, and trace with its capture's predicted size set apart), bf16 against float32
+     products, the forward against PyTorch eager on the same bf16 weights, open + 1 token.
 
 Timed runs wait for a quiet machine (other processes below --quiet-load cores, up to --quiet-wait
 seconds), stop the process given by --pause (e.g. a background trainer) while they run (it is
 always resumed), and are repeated (up to --retries times) when other processes took more than
 --quiet-load cores while they ran; the other load is printed. Figures are printed; nothing is
 asserted, except with --smoke that every program ran and the two implementations agree.
-Needs /usr/bin/python3 with NumPy; PyTorch (Debian's python3-torch) for figure 1.
+Needs /usr/bin/python3 with NumPy; PyTorch (Debian's python3-torch) for figures 1 and 7'.
 """
 
 from __future__ import annotations
@@ -366,46 +369,166 @@ def timed_rss(run: Runner, cmd: list[str], tmp: Path) -> tuple[dict, float, floa
     return j, float(kb) * 1024, float(secs)
 
 
+def trace_capture_bytes(layers: int, heads: int, prompt_tokens: int, new_tokens: int = 0,
+                        scores: bool = False) -> int:
+    """What `sinkscope-cli trace` holds for the maps it keeps: TraceCapture::predictedBytes
+    (engine/model/trace_capture.cpp), the same formula: the causal part of every (layer, head)
+    row in fp16, plus the one dense float32 map being written at a time (plus float32 scores)."""
+    T, fed, maps = float(prompt_tokens), float(max(0, new_tokens - 1)), float(layers) * heads
+    causal = T * (T + 1) / 2 + fed * T + fed * (fed + 1) / 2
+    rows_times_keys = T * T + fed * (T + fed)
+    b = maps * causal * 2 + (T + fed) * (T + fed) * 4
+    if scores:
+        b += maps * rows_times_keys * 4
+    return int(b)
+
+
+def next_token_log_probs(logits: np.ndarray) -> np.ndarray:
+    z = logits.astype(np.float64)
+    return z - (z.max() + np.log(np.exp(z - z.max()).sum()))
+
+
 def weights_figures(args, run: Runner, table: Table, tmp: Path, results: dict):
     """Big models: a Llama-shaped BF16 checkpoint (TinyLlama-1.1B's shape; tiny in --smoke) written by
     bench/make_big_checkpoint.py, run through sinkscope-cli at --weights-tokens tokens with each
-    --compute precision. Peak RSS against the weight bytes (the target: at most 1.3 x), and bf16
-    against float32 products in the same run."""
+    --compute precision. Peak RSS against the weight bytes (the target: at most 1.3 x) with the alpha0
+    capture of `run` and with the full capture of `trace` (its predicted size counted separately);
+    bf16 against float32 products; and the forward pass against PyTorch eager on the same bf16
+    weights (bench/torch_forward.py --weights bf16, the attention probabilities returned).
+    The forward compared is a T-token pass less a 1-token pass on both sides: SinkScope's T-token
+    run's wall time minus its 1-token run's (whole processes: open, memory map, finite check and
+    teardown cancel out, and so does one 1-token pass); PyTorch's T-token pass minus its 1-token
+    pass, each timed inside its process around model(ids) (medians of --repeats passes after an
+    untimed one)."""
     model = tmp / "big"
     preset = "tiny" if args.smoke else "1b"
     subprocess.run(["/usr/bin/python3", str(ROOT / "bench" / "make_big_checkpoint.py"), str(model), "--preset",
                     preset], check=True, capture_output=True)
     weight_bytes = (model / "model.safetensors").stat().st_size
     cfg = json.loads((model / "config.json").read_text())
+    L, H = cfg["num_hidden_layers"], cfg["num_attention_heads"]
     T = args.weights_tokens
     ids = ",".join(str((i * 7919) % cfg["vocab_size"]) for i in range(T))
-    cli = str(args.build_dir / "app" / "cli" / "sinkscope-cli")
+    ids_file = tmp / "big_ids.txt"
+    ids_file.write_text(ids)
+    cli = str(args.cli)
     label = f"{preset} bf16 ({weight_bytes / 2**30:.2f} GiB)"
-    figures = {}
-    for compute in ("f32", "bf16"):
-        times, rss = [], 0.0
-        for _ in range(args.rounds):
-            _, peak, secs = timed_rss(run, [cli, "run", "-m", str(model), "--token-ids", ids, "--json", "--compute",
+    have_torch = subprocess.run([PYTHON, "-c", "import torch"], capture_output=True).returncode == 0
+    figures = {c: dict(times=[], open_times=[], peak_rss=0.0, open_rss=0.0) for c in ("f32", "bf16")}
+    trace = dict(times=[], peak_rss=0.0)
+    torch_bf16 = dict(times_ms=[], one_token_ms=[], passive_times_ms=[], passive_one_token_ms=[], first_ms=[],
+                      peak_rss=0.0)
+    first_json = {}
+    for rnd in range(args.rounds):
+        for compute in ("f32", "bf16"):
+            f = figures[compute]
+            j, peak, secs = timed_rss(run, [cli, "run", "-m", str(model), "--token-ids", ids, "--json", "--compute",
                                             compute], tmp)
-            times.append(secs)
-            rss = max(rss, peak)
-        _, open_rss, open_secs = timed_rss(run, [cli, "run", "-m", str(model), "--token-ids", "1", "--json",
-                                                 "--compute", compute], tmp)
-        figures[compute] = dict(seconds=median(times), peak_rss=rss, open_seconds=open_secs, open_rss=open_rss)
+            first_json.setdefault(compute, j)
+            f["times"].append(secs)
+            f["peak_rss"] = max(f["peak_rss"], peak)
+            _, peak, secs = timed_rss(run, [cli, "run", "-m", str(model), "--token-ids", "1", "--json",
+                                            "--compute", compute], tmp)
+            f["open_times"].append(secs)
+            f["open_rss"] = max(f["open_rss"], peak)
+        db = tmp / "big_trace.sqlite"
+        _, peak, secs = timed_rss(run, [cli, "trace", "--db", str(db), "-m", str(model), "--token-ids", ids,
+                                        "--json", "--compute", "f32"], tmp)
+        db.unlink()
+        trace["times"].append(secs)
+        trace["peak_rss"] = max(trace["peak_rss"], peak)
+        if have_torch:
+            cmd = [PYTHON, str(ROOT / "bench" / "torch_forward.py"), "--model", str(model), "--ids", str(ids_file),
+                   "--threads", str(args.threads), "--repeats", str(args.repeats), "--weights", "bf16",
+                   "--last-only", "--one-token-repeats", str(args.repeats)]
+            if rnd == 0:
+                cmd += ["--dump-logits", str(tmp / "big_logits.npy"), "--dump-alpha0", str(tmp / "big_alpha0.npy")]
+            j, peak, _ = timed_rss(run, cmd, tmp)
+            torch_bf16["times_ms"] += j["times_ms"]
+            torch_bf16["one_token_ms"] += j["one_token_ms"]
+            torch_bf16["first_ms"].append(j["first_ms"])
+            torch_bf16["peak_rss"] = max(torch_bf16["peak_rss"], peak)
+            if args.tuned_baseline:
+                j = run.run([a for a in cmd if not a.startswith("--dump") and not a.endswith(".npy")],
+                            env={"OMP_WAIT_POLICY": "PASSIVE"})
+                torch_bf16["passive_times_ms"] += j["times_ms"]
+                torch_bf16["passive_one_token_ms"] += j["one_token_ms"]
     busy = run.take_row_load() > args.quiet_load
+    for f in figures.values():
+        f["seconds"], f["open_seconds"] = median(f["times"]), median(f["open_times"])
+        # Paired by round (each T-token run with the 1-token run right after it): the VM's speed
+        # drifts between rounds, so a difference of medians taken from different rounds is noisier.
+        f["forward_seconds"] = median([t - o for t, o in zip(f["times"], f["open_times"])])
     f32, bf16 = figures["f32"], figures["bf16"]
+    captured = trace_capture_bytes(L, H, T)
+    trace_ratio = (trace["peak_rss"] - captured) / weight_bytes
+    target = None if args.smoke else 1.3  # a tiny model's weights are dwarfed by the process itself
     table.add(6, "peak RSS / weight bytes, run with alpha0 capture", label, T, mib(f32["peak_rss"]),
-              f"weights {mib(weight_bytes)}", f"{f32['peak_rss'] / weight_bytes:.2f}", "<= 1.3",
-              f32["peak_rss"] / weight_bytes <= 1.3)
+              f"weights {mib(weight_bytes)}", f"{f32['peak_rss'] / weight_bytes:.2f}", "<= 1.3" if target else "",
+              f32["peak_rss"] / weight_bytes <= target if target else None)
+    table.add(6, "(peak RSS - predicted capture) / weight bytes, trace", label, T, mib(trace["peak_rss"]),
+              f"capture {mib(captured)}", f"{trace_ratio:.2f}", "<= 1.3" if target else "",
+              trace_ratio <= target if target else None)
     table.add(7, "whole run (load + forward), --compute bf16 vs f32", label, T, f"{bf16['seconds']:.1f} s",
               f"f32 {f32['seconds']:.1f} s", f"{f32['seconds'] / bf16['seconds']:.2f}x", busy=busy)
+    if have_torch:
+        # Both sides: a T-token pass less a 1-token pass. The faster of PyTorch's default and
+        # OMP_WAIT_POLICY=PASSIVE (see figure 1') is the baseline.
+        pt = median(torch_bf16["times_ms"]) - median(torch_bf16["one_token_ms"])
+        if torch_bf16["passive_times_ms"]:
+            pt = min(pt, median(torch_bf16["passive_times_ms"]) - median(torch_bf16["passive_one_token_ms"]))
+        torch_bf16["forward_seconds"] = theirs = pt / 1000
+        for compute in ("bf16", "f32"):
+            ours = figures[compute]["forward_seconds"]
+            table.add("7'", f"forward, {T} tokens less 1 token, --compute {compute} vs PyTorch eager bf16", label,
+                      T, f"{ours:.2f} s", f"PyTorch bf16 {theirs:.2f} s", f"{theirs / ours:.2f}x", busy=busy)
+    else:
+        table.notes.append("figure 7' skipped: PyTorch (python3-torch) is not installed")
     table.add(8, "open + 1-token run (memory map, finite check)", label, 1, f"{f32['open_seconds']:.2f} s",
               f"RSS {mib(f32['open_rss'])}", "", "")
-    results["weights"] = dict(model=label, weight_bytes=weight_bytes, tokens=T, **figures)
+    table.notes.append(
+        f"   6: trace (every layer/head map kept, --compute f32) {trace['peak_rss'] / weight_bytes:.2f}x the "
+        f"weights with its capture; predicted capture {captured} B = TraceCapture::predictedBytes({L} layers, "
+        f"{H} heads, {T} tokens); trace wall {median(trace['times']):.1f} s")
+    if have_torch:
+        lp = next_token_log_probs(np.load(tmp / "big_logits.npy")[-1])
+        a0 = np.load(tmp / "big_alpha0.npy")
+        errs = {}
+        for compute in ("bf16", "f32"):
+            j = first_json[compute]
+            top = [t["id"] for t in j["next_token_topk"]]
+            ours = np.log([max(t["prob"], 1e-45) for t in j["next_token_topk"]])
+            errs[compute] = dict(log_prob=float(np.abs(lp[top] - ours).max()),
+                                 alpha0=float(np.abs(a0 - np.array(j["alpha0"])).max()))
+        table.notes.append(
+            f"  7': PyTorch eager bf16 (torch {torch_version()}): {T}-token pass "
+            f"{median(torch_bf16['times_ms']) / 1000:.2f} s, 1-token pass "
+            f"{median(torch_bf16['one_token_ms']) / 1000:.2f} s"
+            + (f"; with OMP_WAIT_POLICY=PASSIVE {median(torch_bf16['passive_times_ms']) / 1000:.2f} s and "
+               f"{median(torch_bf16['passive_one_token_ms']) / 1000:.2f} s (the faster difference is the baseline)"
+               if torch_bf16["passive_times_ms"] else "") + ", "
+            + f"first pass {median(torch_bf16['first_ms']) / 1000:.2f} s, "
+            f"peak RSS {mib(torch_bf16['peak_rss'])}; next-token log-probabilities of SinkScope's top 10 max "
+            f"|PyTorch bf16 - SinkScope| {errs['bf16']['log_prob']:.2e} (--compute bf16), "
+            f"{errs['f32']['log_prob']:.2e} (f32); alpha0 max |diff| {errs['bf16']['alpha0']:.2e} (bf16), "
+            f"{errs['f32']['alpha0']:.2e} (f32)")
+        torch_bf16["errors"] = errs
+        if args.smoke:
+            assert all(e["log_prob"] <= 0.05 and e["alpha0"] <= 0.01 for e in errs.values()), errs
+    results["weights"] = dict(model=label, weight_bytes=weight_bytes, tokens=T, trace=trace,
+                              trace_capture_bytes=captured, pytorch_bf16=torch_bf16, **figures)
+
+
+def torch_version() -> str:
+    return subprocess.run([PYTHON, "-c", "import torch; print(torch.__version__)"], capture_output=True,
+                          text=True).stdout.strip()
+
 
 def main():
     ap = argparse.ArgumentParser(description="SinkScope benchmark suite (run through bench/run.sh)")
     ap.add_argument("--build-dir", type=Path, default=ROOT / "build")
+    ap.add_argument("--cli", type=Path,
+                    help="sinkscope-cli for figures 6-8 (default: BUILD_DIR/app/cli/sinkscope-cli)")
     ap.add_argument("--models-dir", type=Path)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--tokens", type=lambda s: [int(x) for x in s.split(",")], default=[64, 256, 1024])
@@ -438,6 +561,7 @@ def main():
         args.toggle_tokens, args.toggle_repeats, args.trace_tokens = 24, 1, 48
         args.memory_tokens, args.sgemm_n, args.weights_tokens = [64], 256, 16
     args.models_dir = args.models_dir or args.build_dir / ("bench-models-smoke" if args.smoke else "bench-models")
+    args.cli = args.cli or args.build_dir / "app" / "cli" / "sinkscope-cli"
 
     pid = None
     if args.pause == "auto":
@@ -449,10 +573,12 @@ def main():
     run = Runner(args, pauser)
     skip = set(filter(None, args.skip.split(",")))
 
-    models_cmd = [str(args.build_dir / "bench" / "bench_forward"), "models", "--dir", str(args.models_dir)]
-    if args.smoke:
-        models_cmd += ["--tiny"]
-    models = run.run(models_cmd, timed=False)
+    models = {}
+    if {"forward", "toggle", "memory"} - skip:  # the big-model figures write their own checkpoint
+        models_cmd = [str(args.build_dir / "bench" / "bench_forward"), "models", "--dir", str(args.models_dir)]
+        if args.smoke:
+            models_cmd += ["--tiny"]
+        models = run.run(models_cmd, timed=False)
     table, results = Table(), {"args": {k: str(v) for k, v in vars(args).items()}}
     started = time.time()
     with tempfile.TemporaryDirectory(prefix="sinkscope-bench-") as tmp:
@@ -468,9 +594,9 @@ def main():
             weights_figures(args, run, table, Path(tmp), results)
 
     blas = results.get("blas", {})
+    shapes = f"; GPT-2 small = {models['gpt2']['label']}, default = {models['default']['label']}" if models else ""
     print(f"\nSinkScope benchmark suite: {args.threads} threads, {blas.get('config', 'BLAS ?')}, "
-          f"{'paused pid %d while timing' % pid if pid else 'nothing paused'}; "
-          f"GPT-2 small = {models['gpt2']['label']}, default = {models['default']['label']}")
+          f"{'paused pid %d while timing' % pid if pid else 'nothing paused'}{shapes}")
     table.print()
     if run.loads:
         print(f"other processes' load during the timed runs: median {median(run.loads):.2f} cores, max "

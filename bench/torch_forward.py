@@ -11,11 +11,19 @@ and the causal mask is built once per call rather than once per layer.
 computes every position.
 
 Weights are read from the same model directory the C++ engine reads (config.json +
-model.safetensors), by tools/safetensors_io.py (NumPy, no PyPI package).
+model.safetensors), by tools/safetensors_io.py (NumPy, no PyPI package). --weights f32 (the
+default) widens every weight to float32 and runs in float32; --weights bf16 (Llama family) keeps
+the weights in torch.bfloat16, as Hugging Face loads them with torch_dtype=torch.bfloat16: BF16
+tensors are the file's bytes viewed as bfloat16 (no copy, no rounding), any other float tensor is
+rounded to bfloat16, and the pass runs in bfloat16 the way modeling_llama.py does (bf16 products,
+RMSNorm in float32, the softmax of eager_attention_forward in float32 and cast back).
 
-  torch_forward.py --model DIR --ids FILE --threads N --repeats R [--last-only]
-                   [--dump-logits F.npy] [--dump-attention F.npy]
-Prints one JSON object: {"times_ms": [...], "torch": version, "threads": N}.
+  torch_forward.py --model DIR --ids FILE --threads N --repeats R [--last-only] [--weights f32|bf16]
+                   [--dump-logits F.npy] [--dump-attention F.npy] [--dump-alpha0 F.npy]
+                   [--one-token-repeats N]
+Prints one JSON object: {"times_ms": [...], "first_ms": untimed first pass, "one_token_ms": [...]
+(--one-token-repeats passes over the first token alone, after an untimed one), "weights": f32|bf16,
+"torch": version, "threads": N}. Dumps are float32 (float64 for alpha0) whatever --weights is.
 """
 
 from __future__ import annotations
@@ -30,7 +38,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
-from safetensors_io import load_model_dir  # noqa: E402
+from safetensors_io import _DTYPES, load_model_dir, read_header  # noqa: E402
 
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
@@ -41,6 +49,38 @@ def load_weights(model_dir: Path) -> dict:
     # load_model_dir already widens BF16 to float32 (exactly).
     return {name: torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32))
             for name, a in load_model_dir(model_dir).items()}
+
+
+def safetensors_files(model_dir: Path) -> list[Path]:
+    index = model_dir / "model.safetensors.index.json"
+    if index.exists():
+        return [model_dir / f for f in sorted(set(json.loads(index.read_text())["weight_map"].values()))]
+    return [model_dir / "model.safetensors"]
+
+
+def load_weights_bf16(model_dir: Path) -> dict:
+    """Every tensor as torch.bfloat16. Each file is read once into one buffer and BF16 tensors are
+    views of it (NumPy has no bfloat16: the bytes are viewed as int16, then as torch.bfloat16), so
+    the weights take their file size in memory, as in a bf16 Hugging Face model."""
+    out = {}
+    for path in safetensors_files(model_dir):
+        header, start = read_header(path)
+        header.pop("__metadata__", None)
+        data = np.fromfile(path, dtype=np.uint8)
+        for name, info in header.items():
+            dtype, shape = info["dtype"], tuple(info["shape"])
+            b, e = info["data_offsets"]
+            if dtype not in _DTYPES or (_DTYPES[dtype].kind != "f" and dtype != "BF16"):
+                raise SystemExit(f"{path}: {name}: dtype {dtype} is not a float type")
+            if e - b != int(np.prod(shape)) * _DTYPES[dtype].itemsize or start + e > data.size:
+                raise SystemExit(f"{path}: {name}: data_offsets {b}..{e} do not fit shape {list(shape)} of {dtype}")
+            raw = data[start + b:start + e]
+            if dtype == "BF16":
+                t = torch.from_numpy(raw.view(np.int16)).view(torch.bfloat16)
+            else:
+                t = torch.from_numpy(raw.view(_DTYPES[dtype]).astype(np.float32)).to(torch.bfloat16)
+            out[name] = t.reshape(shape)
+    return out
 
 
 def param(t: torch.Tensor) -> nn.Parameter:
@@ -146,9 +186,11 @@ class LlamaRMSNorm(nn.Module):
         self.weight, self.variance_epsilon = param(w), eps
 
     def forward(self, hidden_states):
-        variance = hidden_states.to(torch.float32).pow(2).mean(-1, keepdim=True)
+        input_dtype = hidden_states.dtype
+        hidden_states = hidden_states.to(torch.float32)
+        variance = hidden_states.pow(2).mean(-1, keepdim=True)
         hidden_states = hidden_states * torch.rsqrt(variance + self.variance_epsilon)
-        return self.weight * hidden_states
+        return self.weight * hidden_states.to(input_dtype)
 
 
 def rotate_half(x):
@@ -158,7 +200,8 @@ def rotate_half(x):
 
 
 def linear(w, b=None) -> nn.Linear:
-    m = nn.Linear(w.shape[1], w.shape[0], bias=b is not None)
+    # On the meta device: no random initial weight is drawn and thrown away (1.1 B values at 1B).
+    m = nn.Linear(w.shape[1], w.shape[0], bias=b is not None, device="meta")
     m.weight = param(w)
     if b is not None:
         m.bias = param(b)
@@ -232,20 +275,21 @@ class LlamaForCausalLM(nn.Module):
         base = cfg.get("rope_theta", 10000.0)
         self.inv_freq = 1.0 / (base ** (torch.arange(0, head_dim, 2).float() / head_dim))
 
-    def rotary(self, T):
+    def rotary(self, T, dtype):
+        # In float32, then cast to the activations' dtype (LlamaRotaryEmbedding).
         t = torch.arange(T, dtype=self.inv_freq.dtype)
         freqs = torch.einsum("i,j->ij", t, self.inv_freq)
         emb = torch.cat((freqs, freqs), dim=-1)
-        return emb.cos()[None, None, :, :], emb.sin()[None, None, :, :]
+        return emb.cos()[None, None, :, :].to(dtype), emb.sin()[None, None, :, :].to(dtype)
 
     def forward(self, input_ids, last_only=False):
         T = input_ids.size(-1)
         x = F.embedding(input_ids, self.embed_tokens)
-        mask = torch.full((T, T), torch.finfo(x.dtype).min)
+        mask = torch.full((T, T), torch.finfo(x.dtype).min, dtype=x.dtype)
         cond = torch.arange(T)
         mask.masked_fill_(cond < (cond + 1).view(T, 1), 0)
         mask = mask[None, None, :, :]
-        cos, sin = self.rotary(T)
+        cos, sin = self.rotary(T, x.dtype)
         attentions = []
         for layer in self.layers:
             x, a = layer(x, mask, cos, sin)
@@ -256,11 +300,13 @@ class LlamaForCausalLM(nn.Module):
         return F.linear(x, self.lm_head), tuple(attentions)
 
 
-def build(model_dir: Path) -> nn.Module:
+def build(model_dir: Path, weights: str = "f32") -> nn.Module:
     cfg = json.loads((model_dir / "config.json").read_text())
-    w = load_weights(model_dir)
     if cfg.get("model_type") == "gpt2":
-        return GPT2LMHeadModel(cfg, w).eval()
+        if weights != "f32":
+            raise SystemExit(f"{model_dir}: --weights {weights} is for Llama-family models; this is gpt2")
+        return GPT2LMHeadModel(cfg, load_weights(model_dir)).eval()
+    w = load_weights(model_dir) if weights == "f32" else load_weights_bf16(model_dir)
     return LlamaForCausalLM(cfg, w).eval()
 
 
@@ -271,28 +317,45 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--last-only", action="store_true")
+    ap.add_argument("--weights", choices=["f32", "bf16"], default="f32",
+                    help="f32: weights widened to float32; bf16: kept in bfloat16, bf16 pass (Llama family)")
     ap.add_argument("--dump-logits", type=Path)
     ap.add_argument("--dump-attention", type=Path, help="the last layer's attention [H, T, T]")
+    ap.add_argument("--dump-alpha0", type=Path, help="[layers, heads]: mean attention on key 0 over the queries")
+    ap.add_argument("--one-token-repeats", type=int, default=0,
+                    help="also time this many passes over the first token alone (one_token_ms)")
     a = ap.parse_args()
 
     torch.set_num_threads(a.threads)
     ids = [int(s) for s in a.ids.read_text().split(",") if s.strip()]
-    model = build(a.model)
+    model = build(a.model, a.weights)
     input_ids = torch.tensor([ids], dtype=torch.long)
     times = []
     with torch.inference_mode():
+        t0 = time.perf_counter()
         logits, attentions = model(input_ids, a.last_only)  # warm-up (also the checked output)
+        first_ms = 1000.0 * (time.perf_counter() - t0)
         if a.dump_logits:
-            np.save(a.dump_logits, logits[0].numpy())
+            np.save(a.dump_logits, logits[0].float().numpy())
         if a.dump_attention:
-            np.save(a.dump_attention, attentions[-1][0].numpy())
+            np.save(a.dump_attention, attentions[-1][0].float().numpy())
+        if a.dump_alpha0:
+            np.save(a.dump_alpha0, torch.stack([x[0, :, :, 0].double().mean(-1) for x in attentions]).numpy())
         del logits, attentions
         for _ in range(a.repeats):
             t0 = time.perf_counter()
             out = model(input_ids, a.last_only)
             times.append(1000.0 * (time.perf_counter() - t0))
             del out
-    print(json.dumps({"times_ms": times, "torch": torch.__version__, "threads": torch.get_num_threads()}))
+        one = []
+        for i in range(a.one_token_repeats + 1 if a.one_token_repeats else 0):  # the first one untimed
+            t0 = time.perf_counter()
+            out = model(input_ids[:, :1], a.last_only)
+            if i:
+                one.append(1000.0 * (time.perf_counter() - t0))
+            del out
+    print(json.dumps({"times_ms": times, "first_ms": first_ms, "one_token_ms": one, "weights": a.weights,
+                      "torch": torch.__version__, "threads": torch.get_num_threads()}))
 
 
 if __name__ == "__main__":
