@@ -237,6 +237,7 @@ void MainWindow::buildUi() {
     m_top->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_top->setItemDelegate(new ProbabilityBars(m_top)); // probabilities as bars
     m_kl = new QLabel;
+    m_kl->setWordWrap(true); // its text grows with the KL and the rank: it must not widen the window
     m_generated = new QLabel;
     m_generated->setWordWrap(true);
     m_generated->setTextFormat(Qt::RichText);

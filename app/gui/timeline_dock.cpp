@@ -19,6 +19,7 @@
 #include <QShortcut>
 #include <QSlider>
 #include <QTimer>
+#include <QToolButton>
 #include <QVBoxLayout>
 #include <cmath>
 
@@ -76,7 +77,20 @@ TimelineDock::TimelineDock(QWidget* parent) : QDockWidget("Training timeline", p
     m_slider->setToolTip("Checkpoints (Left/Right step)");
     connect(m_slider, &QSlider::valueChanged, this, &TimelineDock::showPoint);
     m_stepLabel = new QLabel;
-    v->addWidget(m_slider);
+    m_play = new QToolButton;
+    m_play->setObjectName("timelinePlay");
+    m_play->setText("▶ Play");
+    m_play->setToolTip("Play the checkpoints in order: the sink emerging as training goes on (P)");
+    m_play->setShortcut(QKeySequence(Qt::Key_P));
+    m_play->setEnabled(false);
+    connect(m_play, &QToolButton::clicked, this, &TimelineDock::togglePlay);
+    m_player = new QTimer(this);
+    m_player->setInterval(600);
+    connect(m_player, &QTimer::timeout, this, &TimelineDock::stepPlayer);
+    auto* scrub = new QHBoxLayout;
+    scrub->addWidget(m_play);
+    scrub->addWidget(m_slider, 1);
+    v->addLayout(scrub);
     v->addWidget(m_stepLabel);
 
     m_grid = new HeadGrid;
@@ -205,6 +219,7 @@ void TimelineDock::reload() {
 void TimelineDock::refresh() {
     if (!m_tracePath.isEmpty()) m_traceStamp = traceStamp(m_tracePath); // after our own connection closed
     const bool atEnd = currentIndex() == m_slider->maximum();
+    m_play->setEnabled(m_points.size() > 1);
     std::vector<double> steps, train, val, probe, sink;
     for (const auto& p : m_points) {
         steps.push_back(static_cast<double>(p.step));
@@ -230,6 +245,32 @@ void TimelineDock::refresh() {
 
 int TimelineDock::currentIndex() const {
     return m_slider->value();
+}
+
+void TimelineDock::togglePlay() {
+    if (m_player->isActive()) {
+        m_player->stop();
+    } else if (m_points.size() > 1) {
+        if (currentIndex() >= m_slider->maximum()) setCurrentIndex(0); // replay from the start
+        m_player->start();
+    }
+    m_play->setText(m_player->isActive() ? "❚❚ Pause" : "▶ Play");
+}
+
+bool TimelineDock::playing() const {
+    return m_player->isActive();
+}
+
+void TimelineDock::setPlayInterval(int intervalMs) {
+    m_player->setInterval(intervalMs);
+}
+
+void TimelineDock::stepPlayer() {
+    if (currentIndex() >= m_slider->maximum()) {
+        togglePlay(); // at the last checkpoint: stop
+        return;
+    }
+    setCurrentIndex(currentIndex() + 1);
 }
 
 void TimelineDock::setCurrentIndex(int index) {

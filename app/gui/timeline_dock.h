@@ -14,6 +14,7 @@
 class QFileSystemWatcher;
 class QLabel;
 class QSlider;
+class QToolButton;
 class QTimer;
 
 namespace sinkscope {
@@ -44,6 +45,12 @@ public:
     bool exportAlpha0(const QString& path);
 
     QSlider* slider() const { return m_slider; }
+    // Plays the checkpoints in order (from the first when at the last), one every `intervalMs`, so
+    // a class watches the sink emerge; pressing again pauses. Stops at the last checkpoint.
+    void togglePlay();
+    bool playing() const;
+    QToolButton* playButton() const { return m_play; }
+    void setPlayInterval(int intervalMs);
     HeadGrid* grid() const { return m_grid; }
     CurvePlot* lossPlot() const { return m_loss; }
     CurvePlot* sinkPlot() const { return m_sink; }
@@ -70,6 +77,9 @@ private:
     std::vector<TimelinePoint> m_points;
     QLabel *m_runLabel = nullptr, *m_stepLabel = nullptr;
     QSlider* m_slider = nullptr;
+    QToolButton* m_play = nullptr;
+    QTimer* m_player = nullptr;
+    void stepPlayer();
     HeadGrid* m_grid = nullptr;
     CurvePlot *m_loss = nullptr, *m_sink = nullptr;
     QFileSystemWatcher* m_watcher = nullptr;

@@ -14,6 +14,7 @@
 #include <QSlider>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QToolButton>
 #include <cmath>
 
 using sinkscope::gui::TimelineDock;
@@ -106,6 +107,34 @@ private Q_SLOTS:
             dock.setCurrentIndex(3);
             dock.grab().save(shots + "/timeline_dock.png");
         }
+    }
+
+    // Play steps through the checkpoints from the first (when at the last) and stops at the last;
+    // pressed while playing, it pauses.
+    void playsTheCheckpointsInOrder() {
+        QTemporaryDir dir;
+        writeTimeline(dir.path(), 4);
+        TimelineDock dock;
+        dock.show();
+        QVERIFY(!dock.playButton()->isEnabled());
+        QVERIFY(dock.openRun(dir.path()));
+        QVERIFY(dock.playButton()->isEnabled() && !dock.playButton()->toolTip().isEmpty());
+        dock.setPlayInterval(20);
+        QSignalSpy steps(&dock, &TimelineDock::stepShown);
+        dock.playButton()->click();
+        QVERIFY(dock.playing());
+        QVERIFY(dock.playButton()->text().contains("Pause"));
+        QTRY_VERIFY_WITH_TIMEOUT(!dock.playing(), 5000);
+        QCOMPARE(dock.currentIndex(), 3);
+        QList<int> shown;
+        for (const auto& s : steps)
+            shown << s.at(0).toInt();
+        QCOMPARE(shown, (QList<int>{0, 1, 2, 3}));
+        QVERIFY(dock.playButton()->text().contains("Play"));
+        dock.playButton()->click(); // from the start again, then paused at once
+        dock.playButton()->click();
+        QVERIFY(!dock.playing());
+        QVERIFY(dock.currentIndex() < 3);
     }
 
     void followsNewCheckpoints() {
