@@ -96,10 +96,14 @@ void MainWindow::buildAnalysisDocks() {
     });
 
     // The menus' own trigger for the timeline (classroom scenario 5 among them).
-    connect(this, &MainWindow::trainingTimelineRequested, timeline, [timeline](const QString& dir) {
+    connect(this, &MainWindow::trainingTimelineRequested, timeline, [this, timeline](const QString& dir) {
         if (!timeline->openRun(dir)) return;
         timeline->show();
         timeline->raise();
+        // Its grid and curves need room: two fifths of the window's height (the panel scrolls
+        // rather than setting a minimum size).
+        QTimer::singleShot(0, this,
+                           [this, timeline] { resizeDocks({timeline}, {height() * 2 / 5}, Qt::Vertical); });
     });
 
     // File: save the current run next to the exports (View > Panels lists every dock).
