@@ -319,6 +319,7 @@ void MainWindow::buildUi() {
             [this] { m_panel->setSelectedHeads(m_grid->selection()); });
     connect(m_showDiff, &QCheckBox::toggled, this, &MainWindow::showHead);
     connect(m_strip, &TokenStrip::tokenSelected, this, &MainWindow::showTokenWeights);
+    connect(m_strip, &TokenStrip::tokenHovered, this, &MainWindow::showTokenWeights);
     connect(m_heatmap, &HeatmapCanvas::hovered, this, [this](const QString& readout) {
         if (!readout.isEmpty()) statusBar()->showMessage(readout);
     });
@@ -561,7 +562,10 @@ void MainWindow::showTokenWeights() {
         m_strip->setWeights({}, {});
         return;
     }
-    const int q = m_strip->selected() >= 0 ? m_strip->selected() : static_cast<int>(v.T - 1);
+    // The hovered token previews its row; else the selected query; else the last token.
+    const int q = m_strip->hovered() >= 0 && m_strip->hovered() < v.T ? m_strip->hovered()
+                  : m_strip->selected() >= 0                          ? m_strip->selected()
+                                                                      : static_cast<int>(v.T - 1);
     std::vector<float> given(a + q * v.T, a + (q + 1) * v.T);
     m_strip->setWeights(given, columnImportance(v.mapView(true, m_layer, m_head)));
 }

@@ -316,6 +316,32 @@ private Q_SLOTS:
             QVERIFY2(text->toPlainText().contains(task), task);
     }
 
+    // Hovering a token on the strip previews the attention it gives (its row of the shown head);
+    // leaving the strip goes back to the selected query.
+    void hoveringATokenPreviewsItsAttention() {
+        MainWindow w(kStories, kPrompt);
+        w.show();
+        QSignalSpy shown(&w, &MainWindow::runShown);
+        QVERIFY(shown.wait(60000));
+        auto* strip = w.findChild<sinkscope::TokenStrip*>();
+        QVERIFY(strip != nullptr);
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        const auto [layer, head] = w.currentHead();
+        const auto row = [&](int q) {
+            const float* m = w.lastRun()->map(true, layer, head);
+            return std::vector<float>(m + q * w.lastRun()->T, m + (q + 1) * w.lastRun()->T);
+        };
+        strip->select(9);
+        QCOMPARE(strip->given(), row(9));
+        QTest::mouseMove(strip, strip->chipRect(4).center().toPoint());
+        QTRY_COMPARE(strip->hovered(), 4);
+        QCOMPARE(strip->given(), row(4));
+        QEvent leave(QEvent::Leave);
+        QApplication::sendEvent(strip, &leave);
+        QCOMPARE(strip->hovered(), -1);
+        QCOMPARE(strip->given(), row(9));
+    }
+
     void opensTheModelAndRunsTheDemoPrompt() {
         MainWindow w(kStories, kPrompt);
         w.show();

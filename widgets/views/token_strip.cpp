@@ -22,6 +22,7 @@ QString shown(const std::string& t) {
 
 TokenStrip::TokenStrip(QWidget* parent) : QWidget(parent) {
     setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
+    setMouseTracking(true); // hover previews a query's attention
     setMinimumHeight(static_cast<int>(kRow + 2 * kGap));
 }
 
@@ -31,6 +32,7 @@ void TokenStrip::setTokens(const std::vector<std::string>& text, const std::vect
         m_text.push_back(shown(t));
     m_ids = ids;
     if (m_selected >= static_cast<int>(m_text.size())) m_selected = -1;
+    m_hovered = -1;
     if (m_span.second >= static_cast<int>(m_text.size())) clearSpan(); // a shorter prompt
     // Box layouts ignore height-for-width; wrap by asking for the rows this width needs.
     setMinimumHeight(heightForWidth(width()));
@@ -95,7 +97,9 @@ void TokenStrip::paintEvent(QPaintEvent*) {
         const double g = i < m_given.size() ? static_cast<double>(m_given[i]) : 0.0;
         // Given attention as an orange fill; the selected query is outlined.
         p.fillRect(rects[i], QColor::fromRgbF(1.0, 1.0 - 0.55 * g, 1.0 - 0.9 * g));
-        p.setPen(static_cast<int>(i) == m_selected ? QPen(QColor(30, 144, 255), 2) : QPen(Qt::gray));
+        p.setPen(static_cast<int>(i) == m_selected  ? QPen(QColor(30, 144, 255), 2)
+                 : static_cast<int>(i) == m_hovered ? QPen(QColor(30, 144, 255), 1, Qt::DashLine)
+                                                    : QPen(Qt::gray));
         p.setBrush(Qt::NoBrush); // the previous chip's marks may have left a fill brush set
         p.drawRect(rects[i]);
         p.setPen(Qt::black);
@@ -168,12 +172,28 @@ void TokenStrip::mousePressEvent(QMouseEvent* e) {
 }
 
 void TokenStrip::mouseMoveEvent(QMouseEvent* e) {
-    if (!(e->buttons() & Qt::LeftButton) || m_dragFrom < 0) return;
+    if (!(e->buttons() & Qt::LeftButton)) {
+        if (const int i = chipAt(e->position()); i != m_hovered) {
+            m_hovered = i;
+            update();
+            Q_EMIT tokenHovered(i);
+        }
+        return;
+    }
+    if (m_dragFrom < 0) return;
     const int i = chipAt(e->position());
     if (i < 0 || (i == m_dragFrom && !m_dragging)) return;
     m_dragging = true;
     m_span = {std::min(m_dragFrom, i), std::max(m_dragFrom, i)};
     update();
+}
+
+void TokenStrip::leaveEvent(QEvent* e) {
+    QWidget::leaveEvent(e);
+    if (m_hovered < 0) return;
+    m_hovered = -1;
+    update();
+    Q_EMIT tokenHovered(-1);
 }
 
 void TokenStrip::mouseReleaseEvent(QMouseEvent*) {

@@ -1,9 +1,9 @@
 #pragma once
 // TokenStrip: the prompt's tokens as chips (ids on hover). Clicking a chip selects it as the
 // query: its chips then show, for the current head, the attention the query gives to each token
-// (fill) and, underlined, the attention each token receives on average (alpha_j). Other views
-// mark tokens on it: sink tokens found without attention (a red corner) and highlighted tokens
-// (a green frame), each with what the mark means in the tooltip. Dragging across chips (or
+// (fill; hovering a chip previews its row the same way) and, underlined, the attention each token receives on
+// average (alpha_j). Other views mark tokens on it: sink tokens found without attention (a red corner) and
+// highlighted tokens (a green frame), each with what the mark means in the tooltip. Dragging across chips (or
 // shift-clicking one) marks a token span, drawn as a blue bar over its chips.
 #include <QWidget>
 #include <string>
@@ -30,6 +30,8 @@ public:
     void setSpan(int first, int last); // emits spanMarked
     void clearSpan();                  // emits spanCleared
     int selected() const { return m_selected; }
+    int hovered() const { return m_hovered; } // the chip under the mouse, -1: none
+    const std::vector<float>& given() const { return m_given; }
     void select(int index);
     bool hasHeightForWidth() const override { return true; }
     int heightForWidth(int w) const override;
@@ -38,6 +40,8 @@ public:
 
 Q_SIGNALS:
     void tokenSelected(int index);
+    // The mouse moved onto chip `index` (-1: off every chip): a preview of that query's attention.
+    void tokenHovered(int index);
     void rowsChanged(); // the height the chips need changed (new tokens, another width)
     void spanMarked(int first, int last);
     void spanCleared();
@@ -49,6 +53,7 @@ protected:
     void mouseReleaseEvent(QMouseEvent* e) override;
     bool event(QEvent* e) override;
     void resizeEvent(QResizeEvent* e) override;
+    void leaveEvent(QEvent* e) override;
 
 private:
     std::vector<QRectF> layout(int width) const;
@@ -60,6 +65,7 @@ private:
     std::vector<std::int64_t> m_sinkMarks, m_highlighted;
     QString m_sinkMeaning, m_highlightMeaning;
     int m_selected = -1;
+    int m_hovered = -1;
     std::pair<int, int> m_span{-1, -1};
     int m_dragFrom = -1;
     bool m_dragging = false;
