@@ -61,15 +61,15 @@ private:
 
 // Which layers' maps the window keeps for a T-token prompt: all of them when they fit in what this
 // machine has available (with a quarter kept free for everything else), else as many as fit,
-// centred on the layer the user is looking at. Each kept layer costs three dense [H, T, T] float32
-// copies (the unmodified run, the shown run, the view's copy). count 0: not even one layer fits.
+// centred on the layer the user is looking at. Each kept layer costs two dense [H, T, T] float32
+// copies (the unmodified run's, shared, and the intervened run's). count 0: not even one layer fits.
 struct KeptLayers {
     int first = 0, count = 0;
     std::int64_t allBytes = 0, available = -1;
 };
 KeptLayers keptLayers(const Model& m, std::int64_t T, const Interventions& ivs, int focus) {
     const auto& c = m.config();
-    const double perLayer = 3.0 * c.nHeads * static_cast<double>(T) * static_cast<double>(T) * 4;
+    const double perLayer = 2.0 * c.nHeads * static_cast<double>(T) * static_cast<double>(T) * 4;
     const double states = static_cast<double>(c.nLayers + 1) * static_cast<double>(T) * c.dModel * 4;
     const double pass = static_cast<double>(m.passBytes(T, 0, true, ivs, true));
     KeptLayers k;
@@ -211,9 +211,10 @@ void EngineWorker::run(const QString& prompt, const QStringList& specs, int maxN
                             kept.first, kept.first + kept.count - 1, c.nLayers, T,
                             humanBytes(static_cast<std::uint64_t>(kept.allBytes)),
                             humanBytes(static_cast<std::uint64_t>(kept.available)));
-        m_baseAttention.assign(static_cast<std::size_t>(m_layerCount * c.nHeads * T * T), 0.0f);
+        auto maps = std::make_shared<std::vector<float>>(
+            static_cast<std::size_t>(m_layerCount * c.nHeads * T * T), 0.0f);
         // The unmodified pass feeds both the maps and the metrics panel.
-        DenseCapture base(m_baseAttention, c.nHeads, T, m_firstLayer, m_layerCount);
+        DenseCapture base(*maps, c.nHeads, T, m_firstLayer, m_layerCount);
         PromptMetricsObserver metrics(c.nLayers, c.nHeads);
         ObserverFanout both(base, metrics);
         PassProgress layers([&](int state) { Q_EMIT passProgress(state, c.nLayers, T); });
@@ -225,6 +226,7 @@ void EngineWorker::run(const QString& prompt, const QStringList& specs, int maxN
         }
         m_prepared = std::move(prepared.value());
         m_preparedPrompt = prompt;
+        m_baseAttention = std::move(maps);
         ++m_promptSerial;
         m_promptMetrics = std::make_shared<RunView>();
         m_baseAlpha0 = metrics.alphaAt(0);
@@ -270,13 +272,17 @@ void EngineWorker::run(const QString& prompt, const QStringList& specs, int maxN
     view->firstLayer = m_firstLayer;
     view->layerCount = m_layerCount;
     view->captureNote = m_keptNote;
-    view->baseAttention = m_baseAttention;
-    view->attention = m_baseAttention;
     for (const auto& iv : ivs)
         view->interventions.push_back(iv.spec);
 
+    // The intervened maps start as a copy of the unmodified ones (layers before the first
+    // intervened one are not recomputed); without interventions the view shares the base buffer.
+    std::shared_ptr<std::vector<float>> intervened;
+    if (!ivs.empty()) intervened = std::make_shared<std::vector<float>>(*m_baseAttention);
+    std::vector<float> unused;
     // alpha_0 of every head comes from the pass itself, whichever layers' maps are kept.
-    DenseCapture capture(view->attention, c.nHeads, T, m_firstLayer, m_layerCount);
+    DenseCapture capture(intervened ? *intervened : unused, c.nHeads, T, m_firstLayer,
+                         intervened ? m_layerCount : 0);
     ColumnImportanceObserver alpha(c.nLayers, c.nHeads);
     ObserverFanout both(capture, alpha);
     PassProgress layers([&](int state) { Q_EMIT passProgress(state, c.nLayers, T); });
@@ -287,6 +293,9 @@ void EngineWorker::run(const QString& prompt, const QStringList& specs, int maxN
         return;
     }
     view->firstRecomputedLayer = r->firstRecomputedLayer;
+    view->baseAttention = m_baseAttention;
+    view->attention =
+        intervened ? std::shared_ptr<const std::vector<float>>(std::move(intervened)) : m_baseAttention;
     const auto V = static_cast<std::int64_t>(r->logits.size());
     view->effect = nextTokenEffect(m_prepared->baseLogits().data(), r->logits.data(), V, 10);
     auto text = [&](std::int32_t id) {

@@ -76,7 +76,9 @@ private:
     QString m_modelPath;
     std::unique_ptr<PreparedPrompt> m_prepared;
     QString m_preparedPrompt;
-    std::vector<float> m_baseAttention; // [m_layerCount, H, T, T] from layer m_firstLayer
+    // [m_layerCount, H, T, T] from layer m_firstLayer; a new buffer per prompt, never changed once
+    // shared with a view.
+    std::shared_ptr<const std::vector<float>> m_baseAttention;
     std::vector<std::vector<double>> m_baseAlpha0;
     int m_firstLayer = 0, m_layerCount = 0;
     std::string m_keptNote;                   // why only some layers' maps are kept; empty when all are

@@ -26,8 +26,11 @@ struct RunView {
     // model at a long prompt keeps the layers that fit in memory; captureNote says why.
     int firstLayer = 0, layerCount = -1;
     std::string captureNote;
-    std::vector<float> baseAttention; // [kept layers, heads, T, T] of the unmodified run
-    std::vector<float> attention;     // the same for the intervened run (== base without interventions)
+    // [kept layers, heads, T, T] of the unmodified run, shared by every run of one prompt (and with
+    // the worker), and the same for the shown run: the very same buffer without interventions, else
+    // a copy with the recomputed layers rewritten. A 2,000-token prompt's maps are gigabytes: they
+    // are never copied to be shown.
+    std::shared_ptr<const std::vector<float>> baseAttention, attention;
     std::vector<std::vector<double>> baseAlpha0, alpha0; // [layer][head]
     std::vector<std::string> interventions;              // SPEC strings applied
     NextTokenEffect effect;                              // base vs intervened, next token
@@ -74,7 +77,8 @@ struct RunView {
     const float* map(bool intervened, int layer, int head) const {
         if (!hasLayer(layer)) return nullptr;
         const auto& a = intervened ? attention : baseAttention;
-        return a.data() + (static_cast<std::int64_t>(layer - firstLayer) * heads + head) * T * T;
+        if (!a) return nullptr;
+        return a->data() + (static_cast<std::int64_t>(layer - firstLayer) * heads + head) * T * T;
     }
     int windowOf(int layer) const {
         return layer >= 0 && layer < static_cast<int>(windows.size())

@@ -98,17 +98,17 @@ Result<std::shared_ptr<RunView>> build(const TraceStore& s, const RunRecord& bas
     view->heads = shown.heads;
     auto maps = promptMaps(s, shown);
     if (!maps) return maps.error();
-    view->attention = std::move(maps.value());
+    view->attention = std::make_shared<const std::vector<float>>(std::move(maps.value()));
     if (base.id == shown.id) {
         view->baseAttention = view->attention;
     } else {
         auto b = promptMaps(s, base);
         if (!b) return b.error();
-        view->baseAttention = std::move(b.value());
+        view->baseAttention = std::make_shared<const std::vector<float>>(std::move(b.value()));
     }
     view->windows = settingsWindows(shown);
-    view->alpha0 = alpha0Table(view->attention, view->layers, view->heads, view->T, view->windows);
-    view->baseAlpha0 = alpha0Table(view->baseAttention, view->layers, view->heads, view->T, view->windows);
+    view->alpha0 = alpha0Table(*view->attention, view->layers, view->heads, view->T, view->windows);
+    view->baseAlpha0 = alpha0Table(*view->baseAttention, view->layers, view->heads, view->T, view->windows);
     view->interventions = shown.interventions;
     view->effect.baseTop = ranked(base, view->baseTopText);
     view->effect.intervenedTop = ranked(shown, view->topText);

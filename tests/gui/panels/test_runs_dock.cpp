@@ -70,8 +70,8 @@ std::int64_t writeRun(sinkscope::TraceStore& store, double sink, std::vector<std
 
 double largestDifference(const sinkscope::gui::RunView& v) {
     double d = 0;
-    for (std::size_t i = 0; i < v.attention.size(); ++i)
-        d = std::max(d, static_cast<double>(std::abs(v.attention[i] - v.baseAttention[i])));
+    for (std::size_t i = 0; i < v.attention->size(); ++i)
+        d = std::max(d, static_cast<double>(std::abs((*v.attention)[i] - (*v.baseAttention)[i])));
     return d;
 }
 
@@ -122,7 +122,7 @@ private Q_SLOTS:
         QVERIFY(view->comparison);
         QVERIFY(largestDifference(*view) > 0.5); // the sink column: 0.1 - 0.8
         // intervened − base whatever the selection order: the base side is the unmodified run.
-        QVERIFY(view->attention[4] < view->baseAttention[4]);
+        QVERIFY((*view->attention)[4] < (*view->baseAttention)[4]);
         QVERIFY(QString::fromStdString(view->caption).startsWith(QString("run %1").arg(intervened)));
 
         QString asked;
