@@ -65,7 +65,7 @@ private:
 // copies (the unmodified run's, shared, and the intervened run's). count 0: not even one layer fits.
 struct KeptLayers {
     int first = 0, count = 0;
-    std::int64_t allBytes = 0, available = -1;
+    std::int64_t perLayerBytes = 0, allBytes = 0, available = -1;
 };
 KeptLayers keptLayers(const Model& m, std::int64_t T, const Interventions& ivs, int focus) {
     const auto& c = m.config();
@@ -73,6 +73,7 @@ KeptLayers keptLayers(const Model& m, std::int64_t T, const Interventions& ivs, 
     const double states = static_cast<double>(c.nLayers + 1) * static_cast<double>(T) * c.dModel * 4;
     const double pass = static_cast<double>(m.passBytes(T, 0, true, ivs, true));
     KeptLayers k;
+    k.perLayerBytes = static_cast<std::int64_t>(std::min(9.0e18, perLayer));
     k.allBytes = static_cast<std::int64_t>(std::min(9.0e18, perLayer * c.nLayers + states + pass));
     k.available = availableMemoryBytes();
     k.count = c.nLayers;
@@ -196,8 +197,7 @@ void EngineWorker::run(const QString& prompt, const QStringList& specs, int maxN
                         "beside the pass, but %3 is available. Shorten the prompt or close "
                         "other programs.")
                     .arg(T)
-                    .arg(QString::fromStdString(humanBytes(static_cast<std::uint64_t>(
-                        3.0 * c.nHeads * static_cast<double>(T) * static_cast<double>(T) * 4))))
+                    .arg(QString::fromStdString(humanBytes(static_cast<std::uint64_t>(kept.perLayerBytes))))
                     .arg(QString::fromStdString(humanBytes(static_cast<std::uint64_t>(kept.available)))));
             return;
         }

@@ -31,6 +31,15 @@ inline CliRun runCliWithin(int seconds, const std::string& args) {
     return runCli(args, "timeout -k 5 " + std::to_string(seconds) + " ");
 }
 
+// "1,a,b,..." of n token ids for --token-ids: BOS then ids spread over 2..501 (inside every test
+// model's vocabulary), long enough prompts for the memory and limit tests.
+inline std::string tokenIdList(int n) {
+    std::string s = "1";
+    for (int i = 1; i < n; ++i)
+        s += "," + std::to_string(2 + (i * 37) % 500);
+    return s;
+}
+
 // The JSON object or array a --json run printed (notes before it on stderr are skipped).
 inline nlohmann::json jsonOf(const CliRun& r) {
     const auto start = r.out.find_first_of("{[");

@@ -28,13 +28,6 @@ std::unique_ptr<Model> loadStories() {
     return m.ok() ? std::move(m.value()) : nullptr;
 }
 
-std::string idList(int n) {
-    std::string s = "1";
-    for (int i = 1; i < n; ++i)
-        s += "," + std::to_string(2 + (i * 37) % 500);
-    return s;
-}
-
 // Sets SINKSCOPE_MEMORY_LIMIT for this test process and the CLI runs it starts.
 struct MemoryLimit {
     explicit MemoryLimit(const char* v) { setenv("SINKSCOPE_MEMORY_LIMIT", v, 1); }
@@ -114,7 +107,7 @@ TEST(Limits, ForwardRefusesAPromptThatCannotFitWithOneLine) {
 
 TEST(Limits, CliRunAndTraceRefuseBeforeComputingOrWriting) {
     TempDir dir;
-    const std::string ids = dir.write("ids.txt", idList(20000));
+    const std::string ids = dir.write("ids.txt", tokenIdList(20000));
     MemoryLimit limit("256M");
     auto run = runCli("run --model " + kStories + " --token-ids \"$(cat " + ids + ")\" --json");
     EXPECT_EQ(run.code, 1) << run.out;
@@ -125,7 +118,7 @@ TEST(Limits, CliRunAndTraceRefuseBeforeComputingOrWriting) {
     // A 600-token trace of all 40 heads keeps 40 x 600 x 601 / 2 fp16 values (14 MB): over 8 MB.
     const std::string db = dir.path("t.sqlite");
     setenv("SINKSCOPE_MEMORY_LIMIT", "8M", 1);
-    auto trace = runCli("trace --model " + kStories + " --token-ids " + idList(600) + " --db " + db);
+    auto trace = runCli("trace --model " + kStories + " --token-ids " + tokenIdList(600) + " --db " + db);
     EXPECT_EQ(trace.code, 1) << trace.out;
     EXPECT_NE(trace.out.find("attention maps a trace keeps"), std::string::npos) << trace.out;
     EXPECT_EQ(errorLines(trace.out), 1u) << trace.out;
@@ -138,7 +131,7 @@ TEST(Limits, TraceNamesTheLayersThatFitAndThoseAreStored) {
     TempDir dir;
     const std::string db = dir.path("t.sqlite");
     MemoryLimit limit("16M");
-    auto refused = runCli("trace --model " + kStories + " --token-ids " + idList(600) + " --db " + db);
+    auto refused = runCli("trace --model " + kStories + " --token-ids " + tokenIdList(600) + " --db " + db);
     EXPECT_EQ(refused.code, 1) << refused.out;
     EXPECT_EQ(errorLines(refused.out), 1u) << refused.out;
     const auto at = refused.out.find("--capture-layers 0-");
@@ -152,7 +145,7 @@ TEST(Limits, TraceNamesTheLayersThatFitAndThoseAreStored) {
     EXPECT_LT(last, 4) << "some layers are left out";
     EXPECT_FALSE(std::filesystem::exists(db));
 
-    auto stored = runCli("trace --model " + kStories + " --token-ids " + idList(600) + " --db " + db +
+    auto stored = runCli("trace --model " + kStories + " --token-ids " + tokenIdList(600) + " --db " + db +
                          " --capture-layers " + layers + " --json");
     ASSERT_EQ(stored.code, 0) << stored.out;
     const auto id = std::to_string(jsonOf(stored)["run_ids"][0].get<int>());
@@ -196,7 +189,7 @@ TEST(Limits, PromptsPastTheTrainedContextWarn) {
     ASSERT_EQ(m->config().maxPositions, 512);
     EXPECT_EQ(m->contextWarning(512), "");
     EXPECT_NE(m->contextWarning(513).find("exceed the 512 positions"), std::string::npos);
-    auto r = runCli("run --model " + kStories + " --token-ids " + idList(520) + " --json");
+    auto r = runCli("run --model " + kStories + " --token-ids " + tokenIdList(520) + " --json");
     EXPECT_EQ(r.code, 0) << r.out;
     EXPECT_NE(r.out.find("warning: 520 tokens exceed the 512 positions the model was trained on"),
               std::string::npos)

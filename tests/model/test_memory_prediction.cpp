@@ -16,13 +16,6 @@ namespace {
 
 const std::string kStories = sharedModelPath("stories260K/stories260K.bin");
 
-std::string idList(int n) {
-    std::string s = "1";
-    for (int i = 1; i < n; ++i)
-        s += "," + std::to_string(20 + (i * 37) % 400);
-    return s;
-}
-
 // Peak resident memory of one trace in its own process, as the process reports it (VmHWM: the
 // parent's memory is not counted, as wait4's maxrss would count it across fork and exec).
 std::int64_t peakRss(const std::string& ids, const std::string& db) {
@@ -47,7 +40,7 @@ std::int64_t predicted(const std::string& ids) {
 
 TEST(MemoryPrediction, TracePeakMatchesThePredictionWithin15Percent) {
     TempDir dir;
-    const std::string longIds = idList(1500), shortIds = idList(1);
+    const std::string longIds = tokenIdList(1500), shortIds = tokenIdList(1);
     const std::int64_t want = predicted(longIds) - predicted(shortIds);
     ASSERT_GT(want, 100LL << 20) << "the prompt is long enough for the maps to dominate";
     const std::int64_t longPeak = peakRss(longIds, dir.path("long.sqlite"));
