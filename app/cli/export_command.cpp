@@ -139,6 +139,9 @@ CLI::App* addExportCommand(CLI::App& app, ExportOptions& o) {
     cmd->add_option("--head", o.head, "Head")->check(CLI::NonNegativeNumber);
     cmd->add_flag("--grid", o.grid, "A layer x head overview figure of the run instead of one map");
     cmd->add_option("--diff", o.diff, "Difference map: RUN2 minus --run (same tokens)");
+    cmd->add_option("--beside", o.beside,
+                    "Draw RUN2's map (same layer, head, step) right of --run's on one shared colour scale: "
+                    "two models, or base beside intervened, compare by colour (any tokens)");
     cmd->add_flag("--scores", o.scores, "Pre-softmax scores instead of attention (if stored)");
     cmd->add_option("--out", o.out, "Output file; the extension picks the format")->required();
     cmd->add_option("--colormap", o.colormap,
@@ -158,6 +161,9 @@ int runExportCommand(const ExportOptions& o) {
         return fail(
             fmt::format("--out {}: unknown extension '{}' (use .npy, .csv, .png, .svg or .pdf)", o.out, ext));
     if (o.grid && data) return fail("--grid draws a figure: use .png, .svg or .pdf");
+    if (o.beside && (data || o.grid || o.diff))
+        return fail(
+            "--beside draws one figure of two maps: use .png, .svg or .pdf, without --grid or --diff");
     auto cmap = parseColormap(o.colormap.empty() ? (o.diff ? "diverging" : "viridis") : o.colormap);
     if (!cmap) return fail("--colormap: " + cmap.error().message);
     auto scale = parseMapScale(o.scale);
@@ -225,6 +231,19 @@ int runExportCommand(const ExportOptions& o) {
                                     ? run->tokens[static_cast<std::size_t>(j)]
                                     : "");
         st = writeCsvMatrix(o.out, m->values, m->rows, m->cols, rowLabels, colLabels);
+    } else if (o.beside) {
+        auto right = (*store)->loadRun(o.beside);
+        if (!right) return fail(right.error().message);
+        if (o.layer >= right->layers || o.head >= right->heads)
+            return fail(fmt::format("--beside {}: --layer {} --head {}: run {} has {} layers x {} heads",
+                                    o.beside, o.layer, o.head, o.beside, right->layers, right->heads));
+        ExportOptions ro = o;
+        ro.run = o.beside;
+        auto rm = mapOf(**store, ro, o.layer, o.head);
+        if (!rm) return fail(rm.error().message);
+        ensureGuiApplication();
+        st = writeHeatmapPair(figureOf(*m, *run, nullptr, o, *cmap, *scale),
+                              figureOf(*rm, *right, nullptr, ro, *cmap, *scale), o.out);
     } else {
         ensureGuiApplication();
         st = writeHeatmap(figureOf(*m, *run, otherRun, o, *cmap, *scale), o.out);

@@ -157,6 +157,32 @@ TEST(TraceCli, StoresListsExportsAndDeletes) {
             EXPECT_NE(b.out.find(std::string("--range '") + bad + "'"), std::string::npos) << b.out;
         }
     }
+    // Two runs side by side on one scale: one figure wider than either map alone; data formats and
+    // an unknown run are refused by name.
+    {
+        // Width from the PNG header (IHDR, bytes 16-19, big-endian): this test program has no Qt.
+        const auto pngWidth = [](const std::string& bytes) {
+            if (bytes.size() < 24) return 0u;
+            unsigned w = 0;
+            for (int i = 16; i < 20; ++i)
+                w = (w << 8) | static_cast<unsigned char>(bytes[static_cast<std::size_t>(i)]);
+            return w;
+        };
+        const std::string single = dir.path("single.png"), pair = dir.path("pair.png");
+        const std::string exportMap =
+            "export --db " + db + " --run " + std::to_string(base) + " --layer 1 --head 0";
+        ASSERT_EQ(runCli(exportMap + " --out " + single).code, 0);
+        const auto r = runCli(exportMap + " --beside " + std::to_string(intervened) + " --out " + pair);
+        ASSERT_EQ(r.code, 0) << r.out;
+        EXPECT_GT(pngWidth(slurp(pair)), 2 * pngWidth(slurp(single))) << "two maps and a gap";
+        const auto asData =
+            runCli(exportMap + " --beside " + std::to_string(intervened) + " --out " + dir.path("p.npy"));
+        EXPECT_EQ(asData.code, 1);
+        EXPECT_NE(asData.out.find("--beside"), std::string::npos) << asData.out;
+        const auto missing = runCli(exportMap + " --beside 999 --out " + dir.path("m.png"));
+        EXPECT_EQ(missing.code, 1);
+        EXPECT_NE(missing.out.find("999"), std::string::npos) << missing.out;
+    }
     const std::string grid = dir.path("grid.png");
     EXPECT_EQ(runCli("export --db " + db + " --run " + std::to_string(base) + " --grid --out " + grid).code,
               0);

@@ -172,7 +172,41 @@ Figure describeGrid(const GridFigure& f, const GridPainter& painter) {
     return {painter.size(), f.dpi, f.title, [&painter](QPainter& p, bool) { painter.paint(p); }};
 }
 
+// Two heatmaps next to each other, tops aligned, a gap of kPairGap points between them.
+constexpr double kPairGap = 24.0;
+
+Figure describePair(const HeatmapFigure& left, const HeatmapPainter& a, const HeatmapPainter& b) {
+    const QSizeF size(a.size().width() + kPairGap + b.size().width(),
+                      std::max(a.size().height(), b.size().height()));
+    const double dx = a.size().width() + kPairGap;
+    return {size, left.dpi, left.title, [&a, &b, dx](QPainter& p, bool vector) {
+                a.paint(p, vector);
+                p.save();
+                p.translate(dx, 0.0);
+                b.paint(p, vector);
+                p.restore();
+            }};
+}
+
 } // namespace
+
+Status writeHeatmapPair(HeatmapFigure left, HeatmapFigure right, const std::string& path) {
+    right.dpi = left.dpi;
+    shareColourRange(left, right);
+    const Status valid = validateHeatmap(left);
+    const auto format = preflight(path, valid ? validateHeatmap(right) : valid);
+    if (!format) return format.error();
+    const HeatmapPainter a(left), b(right);
+    return writeToPath(path, *format, describePair(left, a, b));
+}
+
+QImage renderHeatmapPair(HeatmapFigure left, HeatmapFigure right) {
+    right.dpi = left.dpi;
+    shareColourRange(left, right);
+    if (!validateHeatmap(left) || !validateHeatmap(right) || !haveGuiApplication()) return {};
+    const HeatmapPainter a(left), b(right);
+    return renderImage(describePair(left, a, b));
+}
 
 Status writeHeatmap(const HeatmapFigure& f, const std::string& path) {
     const auto format = preflight(path, validateHeatmap(f));

@@ -10,5 +10,6 @@ namespace sinkscope {
 // A null QImage when the figure is invalid (validateHeatmap / validateGrid say why) or too large.
 QImage renderHeatmap(const HeatmapFigure& f);
 QImage renderGrid(const GridFigure& f);
+QImage renderHeatmapPair(HeatmapFigure left, HeatmapFigure right); // shares the range
 
 } // namespace sinkscope

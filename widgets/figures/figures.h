@@ -84,6 +84,13 @@ struct GridFigure { // layer x head overview of one run
 Status writeHeatmap(const HeatmapFigure& f, const std::string& path);
 Status writeGrid(const GridFigure& f, const std::string& path);
 
+// Two maps side by side on ONE colour scale (e.g. the same head in two models, or base beside
+// intervened), each with its own title and tokens, one colorbar per map showing the same range.
+// shareColourRange sets both figures' vmin/vmax to the range that covers both maps (where neither
+// figure fixes one) under the left figure's scale and colormap; writeHeatmapPair calls it.
+void shareColourRange(HeatmapFigure& left, HeatmapFigure& right);
+Status writeHeatmapPair(HeatmapFigure left, HeatmapFigure right, const std::string& path);
+
 // Checks shapes and options; the messages are those write* prefix with the path.
 Status validateHeatmap(const HeatmapFigure& f);
 Status validateGrid(const GridFigure& f);

@@ -117,4 +117,20 @@ const char* mapScaleName(MapScale s) {
     return "?";
 }
 
+void shareColourRange(HeatmapFigure& left, HeatmapFigure& right) {
+    // One scale and colormap, or "the same colour" would mean different things on the two sides.
+    right.scale = left.scale;
+    right.colormap = left.colormap;
+    const double vmin = !std::isnan(left.vmin) ? left.vmin : right.vmin;
+    const double vmax = !std::isnan(left.vmax) ? left.vmax : right.vmax;
+    RangeFinder finder;
+    for (const HeatmapFigure* f : {&left, &right})
+        if (f->rows * f->cols == static_cast<std::int64_t>(f->values.size()))
+            finder.add(transformValues(f->values.data(), f->rows, f->cols, f->scale));
+    const ColourRange r = finder.finish(left.scale, left.colormap, vmin, vmax);
+    // Back to data units: the figures keep vmin/vmax untransformed.
+    left.vmin = right.vmin = r.log ? std::pow(10.0, r.lo) : r.lo;
+    left.vmax = right.vmax = r.log ? std::pow(10.0, r.hi) : r.hi;
+}
+
 } // namespace sinkscope
