@@ -2,8 +2,10 @@
 
 #include "intervention_panel.h"
 #include "main_window.h"
+#include "side_by_side.h"
 
 #include <QApplication>
+#include <QCheckBox>
 #include <QDockWidget>
 #include <QFileInfo>
 #include <QPlainTextEdit>
@@ -81,11 +83,21 @@ void Classroom::build() {
              w->showTrainingTimeline();
          }},
         {"6 · Softmax vs sigmoid attention",
-         "A model trained identically but with sigmoid attention (no normalisation across tokens) has "
-         "no reason to park attention: no sink column, α₀ near 0 in every head.",
+         "Left: this model (softmax). Right: the same prompt through a model trained identically but "
+         "with sigmoid attention, which does not normalise across tokens. One colour scale, 0 to 1: "
+         "softmax must give each row a total of 1 and parks the spare attention on the first token; "
+         "sigmoid has no reason to, so it has no sink column.",
          [w] {
              w->interventions()->applyPreset({});
-             w->openSigmoidModel();
+             w->setShowDiff(false);
+             const QString sigmoid = w->sigmoidModelPath();
+             if (sigmoid.isEmpty()) {
+                 w->openSigmoidModel(); // says where the model is missing
+                 return;
+             }
+             w->fixedRange()->setChecked(true);
+             w->compareWithModel(sigmoid);
+             w->selectStrongestSinkHead();
          }},
     };
 }
@@ -95,6 +107,7 @@ void Classroom::enter() {
     m_active = true;
     m_startModel = m_window->modelPath();
     m_startPrompt = m_window->promptEdit()->toPlainText();
+    m_savedFixedRange = m_window->fixedRange()->isChecked();
     m_savedPalette = QApplication::palette();
     m_savedFont = QApplication::font();
     // High contrast and large type for a projector.
@@ -132,6 +145,8 @@ void Classroom::leave() {
     m_window->setPrompt(m_startPrompt);
     m_window->interventions()->applyPreset({});
     m_window->setShowDiff(false);
+    m_window->sideBySide()->stop();
+    m_window->fixedRange()->setChecked(m_savedFixedRange);
     Q_EMIT captionChanged(QString());
 }
 
@@ -141,8 +156,10 @@ void Classroom::go(int index) {
     const Scenario& s = m_scenarios[static_cast<std::size_t>(m_current)];
     for (const char* dock : {"runsDock", "timelineDock", "channelsDock", "ctrDock", "spanDock"})
         if (auto* d = m_window->findChild<QDockWidget*>(dock)) d->hide();
-    // Scenarios after the sigmoid one run on the model the class started with.
-    if (m_current != count() - 1 && m_window->modelPath() != m_startModel) m_window->loadModel(m_startModel);
+    // Every scenario starts from one map on the model the class started with.
+    if (m_window->modelPath() != m_startModel) m_window->loadModel(m_startModel);
+    if (m_window->sideBySide()->mode() != SideBySide::Mode::Off) m_window->sideBySide()->stop();
+    m_window->fixedRange()->setChecked(m_savedFixedRange);
     s.apply();
     Q_EMIT captionChanged(
         QString("<span style='font-size:x-large'><b>%1</b></span> &nbsp; (%2 of %3 · PageDown "

@@ -2,7 +2,8 @@
 // Classroom mode: full screen, large type, high contrast, and guided scenarios a teacher steps
 // through with the keyboard (PageDown / PageUp, as presentation clickers send, or the digits):
 //   1 the sink, 2 suppress it and watch the output change, 3 StreamingLLM without and 4 with
-//   sink tokens, 5 the sink emerging during training, 6 softmax vs sigmoid attention.
+//   sink tokens, 5 the sink emerging during training, 6 softmax vs sigmoid attention (the two
+//   models side by side on one colour scale).
 // Each scenario only sets what the window already offers (prompt, interventions, model, head),
 // so everything shown is what the ordinary views compute.
 #include <QFont>
@@ -53,6 +54,7 @@ private:
     QPalette m_savedPalette;
     QFont m_savedFont;
     QByteArray m_savedState; // dock layout
+    bool m_savedFixedRange = false;
 };
 
 } // namespace sinkscope::gui

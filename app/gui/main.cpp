@@ -41,7 +41,10 @@ int main(int argc, char** argv) {
         "panel", "Panel to bring to the front: " + sinkscope::gui::startupPanels().join(", "), "name");
     QCommandLineOption diff("diff", "Show intervened - base on the map");
     QCommandLineOption size("size", "Window size, e.g. 1400x900", "WxH");
-    parser.addOptions({model, prompt, intervention, classroom, panel, diff, screenshot, size});
+    QCommandLineOption beside(
+        "beside", "A second map side by side on one colour scale: 'intervened' or another model's path",
+        "intervened|model");
+    parser.addOptions({model, prompt, intervention, classroom, panel, diff, beside, screenshot, size});
     parser.process(app);
 
     sinkscope::gui::StartupOptions startup;
@@ -57,6 +60,7 @@ int main(int argc, char** argv) {
         }
     }
     startup.diff = parser.isSet(diff);
+    startup.beside = parser.value(beside);
     startup.panel = parser.value(panel);
     if (parser.isSet(panel) && !sinkscope::gui::startupPanels().contains(startup.panel)) {
         std::fprintf(stderr, "sinkscope: --panel wants one of %s, not '%s'\n",

@@ -5,8 +5,10 @@
 #include "intervene/intervention.h"
 #include "intervene/intervention_notes.h"
 #include "intervention_panel.h"
+#include "map_figure.h"
 #include "metrics/sink_metrics.h"
 #include "model/blas_check.h"
+#include "side_by_side.h"
 #include "views/head_grid.h"
 #include "views/heatmap_canvas.h"
 #include "views/norm_plot.h"
@@ -122,6 +124,7 @@ MainWindow::MainWindow(const QString& modelPath, const QString& prompt, QWidget*
     m_colormap->setCurrentText(settings.value("view/colormap", "viridis").toString());
     m_scale->setCurrentText(settings.value("view/scale", "linear").toString());
     m_fixedRange->setChecked(settings.value("view/fixedRange", false).toBool());
+    m_stripSource->setCurrentIndex(settings.value("view/stripLayerMean", false).toBool() ? 1 : 0);
 }
 
 MainWindow::~MainWindow() {
@@ -132,6 +135,7 @@ MainWindow::~MainWindow() {
     settings.setValue("view/colormap", m_colormap->currentText());
     settings.setValue("view/scale", m_scale->currentText());
     settings.setValue("view/fixedRange", m_fixedRange->isChecked());
+    settings.setValue("view/stripLayerMean", m_stripSource->currentIndex() == 1);
     settings.setValue("model/last", m_modelPath);
     m_worker->cancel();
     m_thread.quit();
@@ -202,7 +206,19 @@ void MainWindow::buildUi() {
     cv->addWidget(m_errorBanner);
     cv->addWidget(m_caption);
     cv->addWidget(new TokenStripArea(m_strip));
-    cv->addWidget(m_heatmap, 1);
+    // The main map and, side by side, a second one on the same colour scale (View > Side by side).
+    m_side = new SideBySide(this);
+    auto* maps = new QHBoxLayout;
+    maps->addWidget(m_heatmap, 1);
+    maps->addWidget(m_side->canvas(), 1);
+    cv->addLayout(maps, 1);
+    connect(m_side, &SideBySide::changed, this, [this] {
+        m_showDiff->setEnabled(m_side->mode() != SideBySide::Mode::BaseIntervened);
+        showHead();
+    });
+    connect(m_side, &SideBySide::hovered, this, [this](const QString& readout) {
+        if (!readout.isEmpty()) statusBar()->showMessage(readout);
+    });
     // Colours of the map: the same colormaps and scales as `sinkscope-cli export`.
     m_colormap = new QComboBox;
     m_colormap->setObjectName("colormap");
@@ -217,8 +233,18 @@ void MainWindow::buildUi() {
     m_fixedRange->setToolTip("A fixed colour range 0–1 instead of each map's own, so that maps of different "
                              "heads, runs or models compare by colour (export --range 0,1)");
     connect(m_fixedRange, &QCheckBox::toggled, this, &MainWindow::showHead);
+    m_stripSource = new QComboBox;
+    m_stripSource->setObjectName("stripSource");
+    m_stripSource->addItems({"this head", "layer mean"});
+    m_stripSource->setToolTip(
+        "What the token strip shades: the attention the hovered or selected token gives "
+        "to each token in the head shown, or averaged over its layer's heads");
+    connect(m_stripSource, &QComboBox::currentIndexChanged, this, &MainWindow::showTokenWeights);
     auto* below = new QHBoxLayout;
     below->addWidget(m_showDiff);
+    below->addSpacing(12);
+    below->addWidget(new QLabel("strip"));
+    below->addWidget(m_stripSource);
     below->addStretch();
     below->addWidget(new QLabel("colours"));
     below->addWidget(m_colormap);
@@ -344,6 +370,8 @@ void MainWindow::requestRun() {
     m_pending = false;
     m_runLabel->setText("running…");
     Q_EMIT startRun(m_prompt->toPlainText(), m_panel->specs(), m_maxNew->value(), m_layer);
+    if (m_side->mode() == SideBySide::Mode::Model)
+        m_side->runPrompt(m_prompt->toPlainText(), m_panel->specs(), m_layer);
 }
 
 void MainWindow::cancelRun() {
@@ -450,41 +478,21 @@ void MainWindow::showRun(RunViewPtr view) {
 void MainWindow::showHead() {
     if (!m_last) return;
     const auto& v = *m_last;
-    HeatmapFigure f;
-    f.rows = f.cols = v.T;
-    const float* a = v.map(true, m_layer, m_head);
-    const float* b = v.map(false, m_layer, m_head);
-    const bool diff = m_showDiff->isChecked();
-    f.values.assign(static_cast<std::size_t>(v.T * v.T), NAN);
-    for (std::int64_t i = 0; a && i < v.T; ++i)
-        for (std::int64_t j = 0; j <= i; ++j) {
-            const auto k = static_cast<std::size_t>(i * v.T + j);
-            f.values[k] = diff ? a[k] - b[k] : a[k];
-        }
-    for (const auto& t : v.tokens) {
-        f.rowLabels.push_back(t);
-        f.colLabels.push_back(t);
-    }
-    const QString setting = !v.caption.empty()        ? QString::fromStdString(v.caption)
-                            : v.interventions.empty() ? "no intervention"
-                                                      : QString::fromStdString(v.interventions.front()) +
-                                                            (v.interventions.size() > 1 ? " …" : "");
+    const auto sideMode = m_side->mode();
+    // Side by side with the intervened run: the base run on the left, the intervened on the right.
+    const bool diff = m_showDiff->isChecked() && sideMode != SideBySide::Mode::BaseIntervened;
+    const MapShown shown = sideMode == SideBySide::Mode::BaseIntervened ? MapShown::Base
+                           : diff                                       ? MapShown::Difference
+                                                                        : MapShown::Intervened;
     // A layer whose maps were not kept: a live run fetches them (the worker recomputes the
     // unmodified pass keeping the layers around it); a stored run does not have them.
     const bool live = v.promptSerial != 0;
     const QString missing =
         live ? " · fetching this layer's maps…" : " · this layer's maps are not in the trace";
-    // What the map shows, in words: model, head, and base / intervened / difference.
-    const QString shows = diff                 ? QString("difference: intervened − base (%1)").arg(setting)
-                          : !v.caption.empty() ? setting
-                          : v.interventions.empty() ? QString("base run (no intervention)")
-                                                    : QString("intervened: %1").arg(setting);
-    f.title = QString("%1 · layer %2 · head %3 · %4%5")
-                  .arg(QString::fromStdString(v.modelName))
-                  .arg(m_layer)
-                  .arg(m_head)
-                  .arg(shows, a ? QString() : missing)
-                  .toStdString();
+    MapFigure mf = mapFigure(v, shown, m_layer, m_head, showsText(v, shown));
+    HeatmapFigure& f = mf.figure;
+    if (!mf.present) f.title += missing.toStdString();
+    const bool a = mf.present;
     if (!a && live && m_fetchingLayer != m_layer) {
         m_fetchingLayer = m_layer;
         requestRun();
@@ -499,8 +507,9 @@ void MainWindow::showHead() {
         f.vmin = f.scale == MapScale::Log ? 1e-4 : 0.0; // log: four decades below 1
         f.vmax = 1.0;
     }
-    f.colorbarLabel = diff ? "attention difference" : "attention weight";
     f.dpi = 96;
+    // Beside it, the other map on one colour scale (f's range is set to cover both).
+    if (sideMode != SideBySide::Mode::Off) m_side->drawBeside(f, v, shown, m_layer, m_head);
     m_heatmap->setFigure(std::move(f));
     std::vector<double> alpha0;
     std::vector<bool> sinkHead;
@@ -566,15 +575,44 @@ void MainWindow::showTokenWeights() {
     const int q = m_strip->hovered() >= 0 && m_strip->hovered() < v.T ? m_strip->hovered()
                   : m_strip->selected() >= 0                          ? m_strip->selected()
                                                                       : static_cast<int>(v.T - 1);
-    std::vector<float> given(a + q * v.T, a + (q + 1) * v.T);
-    m_strip->setWeights(given, columnImportance(v.mapView(true, m_layer, m_head)));
+    if (m_stripSource->currentIndex() == 0) {
+        std::vector<float> given(a + q * v.T, a + (q + 1) * v.T);
+        m_strip->setWeights(given, columnImportance(v.mapView(true, m_layer, m_head)));
+        return;
+    }
+    // The layer's mean over heads: where the layer as a whole reads from, row and alpha alike.
+    std::vector<float> given(static_cast<std::size_t>(v.T), 0.0f);
+    for (int h = 0; h < v.heads; ++h) {
+        const float* m = v.map(true, m_layer, h);
+        for (std::int64_t j = 0; j < v.T; ++j)
+            given[static_cast<std::size_t>(j)] += m[q * v.T + j] / static_cast<float>(v.heads);
+    }
+    if (m_layerReceivedRun.lock() != m_last || m_layerReceivedLayer != m_layer) {
+        m_layerReceived.assign(static_cast<std::size_t>(v.T), 0.0);
+        for (int h = 0; h < v.heads; ++h) {
+            const auto alpha = columnImportance(v.mapView(true, m_layer, h));
+            for (std::size_t j = 0; j < alpha.size() && j < m_layerReceived.size(); ++j)
+                m_layerReceived[j] += alpha[j] / v.heads;
+        }
+        m_layerReceivedRun = m_last;
+        m_layerReceivedLayer = m_layer;
+    }
+    m_strip->setWeights(given, m_layerReceived);
+}
+
+bool MainWindow::busy() const {
+    return m_busy || m_side->busy();
 }
 
 bool MainWindow::exportHeatmap(const QString& path) {
     if (!m_last) return false;
     HeatmapFigure f = m_heatmap->figure();
     f.dpi = 200;
-    if (auto st = writeHeatmap(f, path.toStdString()); !st) {
+    // Side by side: both maps in one figure, as `sinkscope-cli export --beside` draws them.
+    const auto st = m_side->mode() != SideBySide::Mode::Off
+                        ? writeHeatmapPair(f, m_side->canvas()->figure(), path.toStdString())
+                        : writeHeatmap(f, path.toStdString());
+    if (!st) {
         statusBar()->showMessage(QString::fromStdString(st.error().message));
         return false;
     }
@@ -600,6 +638,11 @@ void MainWindow::setPrompt(const QString& text) {
     if (m_prompt->toPlainText() == text) return;
     m_prompt->setPlainText(text);
     m_debounce->start();
+}
+
+void MainWindow::compareWithModel(const QString& path) {
+    m_side->compareWithModel(path, m_computeBf16);
+    m_side->runPrompt(m_prompt->toPlainText(), m_panel->specs(), m_layer);
 }
 
 void MainWindow::setShowDiff(bool on) {

@@ -31,6 +31,7 @@ namespace sinkscope::gui {
 class EngineWorker;
 class InterventionPanel;
 class RunsDock;
+class SideBySide;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -49,8 +50,12 @@ public:
     QString errorShown() const; // the banner's message; empty when it is hidden
     QSpinBox* maxNewTokens() const { return m_maxNew; }
     QPlainTextEdit* promptEdit() const { return m_prompt; }
-    bool busy() const { return m_busy; }
+    bool busy() const; // a run (of this model, or of the one side by side) is being computed
     RunsDock* runsDock() const { return m_runs; }
+    SideBySide* sideBySide() const { return m_side; }
+    QCheckBox* fixedRange() const { return m_fixedRange; }
+    QComboBox* stripSource() const { return m_stripSource; }
+    TokenStrip* tokenStrip() const { return m_strip; }
 
     QString modelPath() const { return m_modelPath; }
     class Classroom* classroom() const {
@@ -65,6 +70,9 @@ public:
     void selectStrongestSinkHead(); // the head with the largest alpha_0 (now and after the next run)
     void showTrainingTimeline();    // the timeline of the current model's training, when it has one
     void openSigmoidModel();        // the bundled sigmoid-attention model, when present
+    // Side by side: the same prompt and interventions through another model (View > Side by side).
+    void compareWithModel(const QString& path);
+    QString sigmoidModelPath() const; // the sigmoid twin next to the current model; empty if none
     std::pair<int, int> currentHead() const { return {m_layer, m_head}; }
     bool exportHeadGridTo(const QString& path) { return exportHeadGrid(path); }
     // Whether closing remembers the layout (off for screenshot runs; never in classroom mode).
@@ -146,9 +154,15 @@ private:
     bool m_computeBf16 = false; // Run > Multiply in bf16 (kept in QSettings "engine/computeBf16")
     QAction* m_bf16Action = nullptr;
     RunsDock* m_runs = nullptr;
+    SideBySide* m_side = nullptr;
     QLabel* m_caption = nullptr; // classroom scenario text
     QLabel* m_gridCaption = nullptr;
-    QCheckBox* m_fixedRange = nullptr; // colours over 0-1 rather than each map's own range
+    QCheckBox* m_fixedRange = nullptr;  // colours over 0-1 rather than each map's own range
+    QComboBox* m_stripSource = nullptr; // the token strip's weights: the shown head, or its layer's mean
+    // The layer mean's alpha_j, computed once per run and layer (O(H T^2)), not on every hover.
+    std::vector<double> m_layerReceived;
+    std::weak_ptr<const RunView> m_layerReceivedRun; // weak: an old run's maps are not kept alive
+    int m_layerReceivedLayer = -1;
     QLabel* m_notes = nullptr; // why a result may look surprising (intervene/intervention_notes.h) // what
                                // the head grid shows (base or intervened alpha_0)
     QFrame* m_errorBanner = nullptr;

@@ -8,6 +8,7 @@
 #include "intervention_panel.h"
 #include "main_window.h"
 #include "model_picker.h"
+#include "side_by_side.h"
 #include "views/heatmap_canvas.h"
 #include "views/norm_plot.h"
 
@@ -115,6 +116,30 @@ void MainWindow::buildMenus() {
     auto* classroom = view->addAction("&Classroom mode", m_classroom, &Classroom::toggle);
     classroom->setShortcut(QKeySequence(Qt::Key_F11));
     view->addAction("&Reset heatmap view", this, [this] { m_heatmap->resetView(); });
+    // Side by side: two maps on one colour scale (the CLI's `export --beside`).
+    QMenu* side = view->addMenu("&Side by side");
+    side->setToolTipsVisible(true);
+    auto* besideRun =
+        side->addAction("&Base | intervened", this, [this] { m_side->showBaseAndIntervened(); });
+    besideRun->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_B));
+    besideRun->setToolTip("The unmodified run's map beside the intervened one, one colour scale");
+    auto* besideSigmoid = side->addAction("This model | its &sigmoid twin", this, [this] {
+        const QString sigmoid = sigmoidModelPath();
+        if (sigmoid.isEmpty())
+            showError("No sigmoid-attention model next to this one (assets/models/sigmoid)");
+        else
+            compareWithModel(sigmoid);
+    });
+    besideSigmoid->setToolTip("The same prompt through the sigmoid-attention model trained like the default "
+                              "one: softmax makes a sink, sigmoid has no reason to");
+    side->addAction("This model | &another model…", this, [this] {
+        const QString path = QFileDialog::getOpenFileName(
+            this, "Compare with a model (config.json of a model directory, a .gguf or a llama2.c .bin)",
+            QString(), "Models (config.json *.gguf *.bin)");
+        if (!path.isEmpty()) compareWithModel(path);
+    });
+    auto* sideOff = side->addAction("&Off", this, [this] { m_side->stop(); });
+    sideOff->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_B));
     // Scenario keys: presentation clickers send PageDown / PageUp; digits jump.
     auto* next = view->addAction("Next scenario", m_classroom, &Classroom::next);
     next->setShortcut(QKeySequence(Qt::Key_PageDown));
@@ -282,17 +307,20 @@ void MainWindow::showTrainingTimeline() {
     Q_EMIT trainingTimelineRequested(dir);
 }
 
-void MainWindow::openSigmoidModel() {
+QString MainWindow::sigmoidModelPath() const {
     const QString base = QFileInfo(m_modelPath).isDir() ? m_modelPath : QFileInfo(m_modelPath).absolutePath();
-    const QString sigmoid = QDir(base).absoluteFilePath("../sigmoid");
-    if (!QFileInfo::exists(sigmoid + "/config.json")) {
-        statusBar()->showMessage(
-            "no sigmoid-attention model next to this one (" + sigmoid +
-                "); train it with scripts/train_default.sh --recipe assets/recipes/sigmoid.json",
-            10000);
+    const QString sigmoid = QDir::cleanPath(QDir(base).absoluteFilePath("../sigmoid"));
+    return QFileInfo::exists(sigmoid + "/config.json") ? sigmoid : QString();
+}
+
+void MainWindow::openSigmoidModel() {
+    const QString sigmoid = sigmoidModelPath();
+    if (sigmoid.isEmpty()) {
+        showError("No sigmoid-attention model next to this one; train it with scripts/train_default.sh "
+                  "--recipe assets/recipes/sigmoid.json");
         return;
     }
-    loadModel(QDir::cleanPath(sigmoid));
+    loadModel(sigmoid);
 }
 
 } // namespace sinkscope::gui

@@ -4,6 +4,7 @@
 #include "core/atomic_file.h"
 #include "intervention_panel.h"
 #include "main_window.h"
+#include "side_by_side.h"
 
 #include <QApplication>
 #include <QBuffer>
@@ -84,6 +85,10 @@ void applyStartup(MainWindow& window, const StartupOptions& options) {
     }
     if (!options.intervention.isEmpty()) window.interventions()->setCustomSpec(options.intervention);
     if (options.diff) window.setShowDiff(true);
+    if (options.beside == "intervened")
+        window.sideBySide()->showBaseAndIntervened();
+    else if (!options.beside.isEmpty())
+        window.compareWithModel(options.beside);
     if (!options.panel.isEmpty())
         if (auto* dock = window.findChild<QDockWidget*>(options.panel + "Dock")) {
             dock->show();

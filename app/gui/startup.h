@@ -15,6 +15,7 @@ struct StartupOptions {
     int classroom = 0;    // 1-based scenario; 0: normal window
     QString panel;        // dock to raise: runs, timeline, channels, ctr, span, metrics
     bool diff = false;    // show intervened - base on the map
+    QString beside;       // "intervened" or a model: a second map side by side, one colour scale
     QString screenshot;   // PNG path; empty: stay open
     QSize size;           // window size; empty: the window's default
     int timeoutMs = 180000;

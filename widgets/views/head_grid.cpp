@@ -2,15 +2,22 @@
 
 #include "figures/colormap.h"
 
+#include <QFontMetricsF>
 #include <QKeyEvent>
 #include <QMouseEvent>
 #include <QPainter>
+#include <algorithm>
 
 namespace sinkscope {
 
 namespace {
-constexpr int kLabel = 28; // room for the layer / head labels
+constexpr int kLabel = 28; // room for the layer / head labels at the default font
+
+// The labels' room grows with the font (classroom mode's large type) so "L11" and "h15" fit.
+double labelSpace(const QFontMetricsF& fm) {
+    return std::max<double>(kLabel, fm.horizontalAdvance("L00") + 8);
 }
+} // namespace
 
 HeadGrid::HeadGrid(QWidget* parent) : QWidget(parent) {
     setFocusPolicy(Qt::StrongFocus);
@@ -62,9 +69,10 @@ QSize HeadGrid::sizeHint() const {
 QRectF HeadGrid::cellRect(int layer, int head) const {
     const int layers = static_cast<int>(m_values.size());
     const int heads = layers ? static_cast<int>(m_values[0].size()) : 1;
-    const double w = (width() - kLabel) / static_cast<double>(std::max(heads, 1));
-    const double h = (height() - kLabel) / static_cast<double>(std::max(layers, 1));
-    return {kLabel + head * w, kLabel + layer * h, w, h};
+    const double label = labelSpace(QFontMetricsF(font()));
+    const double w = (width() - label) / static_cast<double>(std::max(heads, 1));
+    const double h = (height() - label) / static_cast<double>(std::max(layers, 1));
+    return {label + head * w, label + layer * h, w, h};
 }
 
 void HeadGrid::paintEvent(QPaintEvent*) {
@@ -73,12 +81,27 @@ void HeadGrid::paintEvent(QPaintEvent*) {
     if (m_values.empty()) return;
     const int layers = static_cast<int>(m_values.size()), heads = static_cast<int>(m_values[0].size());
     p.setPen(palette().windowText().color());
+    const double label = labelSpace(QFontMetricsF(font()));
+    // The values in the cells: the widget's font, made smaller where "0.00" would not fit a cell
+    // (many heads, or classroom mode's large type), and left out below 7 pt.
+    QFont valueFont = font();
+    {
+        const QRectF cell = cellRect(0, 0).adjusted(1, 1, -1, -1);
+        const QFontMetricsF fm(valueFont);
+        const double fit =
+            std::min((cell.width() - 4) / fm.horizontalAdvance("0.00"), (cell.height() - 2) / fm.height());
+        if (fit < 1.0 && valueFont.pointSizeF() > 0) valueFont.setPointSizeF(valueFont.pointSizeF() * fit);
+        if (fit < 1.0 && valueFont.pointSizeF() <= 0)
+            valueFont.setPixelSize(static_cast<int>(valueFont.pixelSize() * fit));
+    }
+    const bool values =
+        valueFont.pointSizeF() > 0 ? valueFont.pointSizeF() >= 7.0 : valueFont.pixelSize() >= 9;
     for (int h = 0; h < heads; ++h)
-        p.drawText(QRectF(cellRect(0, h).left(), 0, cellRect(0, h).width(), kLabel), Qt::AlignCenter,
+        p.drawText(QRectF(cellRect(0, h).left(), 0, cellRect(0, h).width(), label), Qt::AlignCenter,
                    QString("h%1").arg(h));
     for (int l = 0; l < layers; ++l) {
         p.setPen(palette().windowText().color());
-        p.drawText(QRectF(0, cellRect(l, 0).top(), kLabel, cellRect(l, 0).height()), Qt::AlignCenter,
+        p.drawText(QRectF(0, cellRect(l, 0).top(), label, cellRect(l, 0).height()), Qt::AlignCenter,
                    QString("L%1").arg(l));
         for (int h = 0; h < heads; ++h) {
             const double v = m_values[static_cast<std::size_t>(l)][static_cast<std::size_t>(h)];
@@ -86,7 +109,11 @@ void HeadGrid::paintEvent(QPaintEvent*) {
             const QRectF r = cellRect(l, h).adjusted(1, 1, -1, -1);
             p.fillRect(r, QColor(c.r, c.g, c.b));
             p.setPen(lightness(c) > 55 ? Qt::black : Qt::white);
-            if (r.width() > 30 && r.height() > 14) p.drawText(r, Qt::AlignCenter, QString::number(v, 'f', 2));
+            if (values) {
+                p.setFont(valueFont);
+                p.drawText(r, Qt::AlignCenter, QString::number(v, 'f', 2));
+                p.setFont(font());
+            }
             if (framed(l, h)) {
                 p.setPen(QPen(QColor(220, 50, 32), 2));
                 p.drawRect(r.adjusted(1, 1, -1, -1));
