@@ -30,6 +30,10 @@ shot window-1280x720 1280x720
 prompt=$long shot long-prompt 1600x1000
 prompt=$long shot long-prompt-1280x720 1280x720
 shot suppress-diff 1600x1000 --intervention suppress --diff
+# Side by side on one colour scale: the sigmoid twin, and base beside intervened.
+sigmoid=$(dirname "$model")/sigmoid
+[ -e "$sigmoid/config.json" ] && shot side-by-side 1600x1000 --beside "$sigmoid"
+shot side-by-side-1280x720 1280x720 --intervention suppress --beside intervened
 shot channels 1600x1000 --panel channels
 shot classroom 1600x1000 --classroom 1
 shot classroom-sigmoid 1600x1000 --classroom 6

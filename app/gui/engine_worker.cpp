@@ -48,15 +48,19 @@ private:
 };
 
 // Reports each layer as the pass reaches it (hidden-state norms arrive once per state), so that a
-// long prompt shows how far the pass is rather than only "running…".
+// long prompt shows how far the pass is rather than only "running…", and stops the pass at the
+// next layer once the user cancels (Esc).
 class PassProgress : public ForwardObserver {
 public:
-    explicit PassProgress(std::function<void(int)> onState) : m_onState(std::move(onState)) {}
+    PassProgress(std::function<void(int)> onState, const std::atomic<bool>& cancel)
+        : m_onState(std::move(onState)), m_cancel(cancel) {}
     bool wantsHiddenNorms() override { return true; }
     void onHiddenNorms(int state, std::int64_t, const float*, std::int64_t) override { m_onState(state); }
+    bool cancelled() override { return m_cancel.load(); }
 
 private:
     std::function<void(int)> m_onState;
+    const std::atomic<bool>& m_cancel;
 };
 
 // Which layers' maps the window keeps for a T-token prompt: all of them when they fit in what this
@@ -217,11 +221,15 @@ void EngineWorker::run(const QString& prompt, const QStringList& specs, int maxN
         DenseCapture base(*maps, c.nHeads, T, m_firstLayer, m_layerCount);
         PromptMetricsObserver metrics(c.nLayers, c.nHeads);
         ObserverFanout both(base, metrics);
-        PassProgress layers([&](int state) { Q_EMIT passProgress(state, c.nLayers, T); });
+        PassProgress layers([&](int state) { Q_EMIT passProgress(state, c.nLayers, T); }, m_cancel);
         ObserverFanout all(both, layers);
         auto prepared = PreparedPrompt::create(m, *ids, &all);
         if (!prepared) {
             Q_EMIT failed(QString::fromStdString(prepared.error().message));
+            return;
+        }
+        if (m_cancel) { // stopped part-way: the previous prompt's state stays as it was
+            Q_EMIT cancelled();
             return;
         }
         m_prepared = std::move(prepared.value());
@@ -285,11 +293,15 @@ void EngineWorker::run(const QString& prompt, const QStringList& specs, int maxN
                          intervened ? m_layerCount : 0);
     ColumnImportanceObserver alpha(c.nLayers, c.nHeads);
     ObserverFanout both(capture, alpha);
-    PassProgress layers([&](int state) { Q_EMIT passProgress(state, c.nLayers, T); });
+    PassProgress layers([&](int state) { Q_EMIT passProgress(state, c.nLayers, T); }, m_cancel);
     ObserverFanout all(both, layers);
     auto r = m_prepared->run(ivs, &all);
     if (!r) {
         Q_EMIT failed(QString::fromStdString(r.error().message));
+        return;
+    }
+    if (m_cancel) {
+        Q_EMIT cancelled();
         return;
     }
     view->firstRecomputedLayer = r->firstRecomputedLayer;

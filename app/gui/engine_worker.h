@@ -55,6 +55,8 @@ Q_SIGNALS:
     // The run would not fit in memory: nothing was computed; the window says so in a dialog.
     void memoryRefused(const QString& message);
     void progress(int done, int total);
+    // The user stopped a run before it produced a result (Esc during the pass): nothing changed.
+    void cancelled();
     void loadProgress(int percent); // of the weights' bytes prepared by loadModel
     // The pass over a prompt of `tokens` tokens reached residual state `state` (0..layers).
     void passProgress(int state, int layers, qint64 tokens);

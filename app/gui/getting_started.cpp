@@ -21,7 +21,8 @@ inside the forward pass to see what the model then says.</p>
 column is the sink.</li>
 <li>The <b>head grid</b> on the right colours every head by α₀, its average attention on token 0; red
 frames mark sink heads (α₀ &gt; 0.3). Click a cell to open that head; arrow keys move.</li>
-<li>Click a token on the strip above the map: its chips show what that token attends to.</li>
+<li>Hover or click a token on the strip above the map: the chips show what that token attends to in
+this head, or in the mean of its layer (<i>strip</i> under the map).</li>
 </ol>
 <p>Command line: <code>sinkscope-cli run -m MODEL -p "…"</code> prints α₀ of every head.</p>
 
@@ -31,7 +32,9 @@ frames mark sink heads (α₀ &gt; 0.3). Click a cell to open that head; arrow k
 next-token table, its KL and the generated text compare the unmodified and the intervened run.</li>
 <li>Try ZeroTuning γ, ACT β, a sink logit, StreamingLLM's cache, or any SPEC in <i>Custom</i>; limit
 them to a layer range or to heads shift-clicked in the grid.</li>
-<li>Tick <b>Show intervened − base</b> to see where attention moved.</li>
+<li>Tick <b>Show intervened − base</b> to see where attention moved, or put the two maps side by
+side on one colour scale (<i>View ▸ Side by side</i>, Ctrl+B); the same menu puts another model
+beside this one, e.g. the sigmoid-attention twin that has no sink.</li>
 </ol>
 <p>Command line: <code>sinkscope-cli compare -m MODEL -p "…" -i suppress</code>.</p>
 

@@ -61,10 +61,18 @@ MainWindow::MainWindow(const QString& modelPath, const QString& prompt, QWidget*
     connect(m_worker, &EngineWorker::passProgress, this, [this](int state, int layers, qint64 tokens) {
         // Only where it helps: a short prompt's pass is over before a label could be read.
         if (m_busy && tokens >= 256)
-            m_runLabel->setText(QString("layer %1/%2 of a %3-token prompt…")
+            m_runLabel->setText(QString("layer %1/%2 of a %3-token prompt… (Esc cancels)")
                                     .arg(std::min(state, layers))
                                     .arg(layers)
                                     .arg(tokens));
+    });
+    connect(m_worker, &EngineWorker::cancelled, this, [this] {
+        m_busy = false;
+        m_pending = false;
+        m_fetchingLayer = -1;
+        m_runLabel->setText("cancelled");
+        statusBar()->showMessage(
+            m_last ? "run cancelled: the map shows the previous result" : "run cancelled", 8000);
     });
     connect(m_worker, &EngineWorker::loadProgress, this, [this](int percent) {
         if (m_loading) m_modelLabel->setText(QString("loading model… %1 % (Esc cancels)").arg(percent));
@@ -376,6 +384,7 @@ void MainWindow::requestRun() {
 
 void MainWindow::cancelRun() {
     if (m_busy || m_saving || m_loading) m_worker->cancel();
+    m_side->cancel();
 }
 
 void MainWindow::showRun(RunViewPtr view) {
@@ -422,16 +431,19 @@ void MainWindow::showRun(RunViewPtr view) {
                       .arg(view->effect.kl, 0, 'g', 4)
                       .arg(view->effect.baseTop1RankAfter + 1));
     for (int r = 0; r < 10; ++r) {
+        // The token; the delegate (ProbabilityBars) prints the probability beside it.
         auto cell = [&](const std::vector<RankedToken>& top, const std::vector<std::string>& text) {
             if (r >= static_cast<int>(top.size())) return QString();
-            return QString("%1  %2")
-                .arg(QString::fromStdString(text[static_cast<std::size_t>(r)]))
-                .arg(top[static_cast<std::size_t>(r)].prob, 0, 'f', 4);
+            return QString::fromStdString(text[static_cast<std::size_t>(r)]);
         };
         auto item = [&](const std::vector<RankedToken>& top, const std::vector<std::string>& text) {
             auto* it = new QTableWidgetItem(cell(top, text));
-            if (r < static_cast<int>(top.size()))
+            if (r < static_cast<int>(top.size())) {
                 it->setData(Qt::UserRole, top[static_cast<std::size_t>(r)].prob);
+                it->setToolTip(QString("'%1'  p = %2")
+                                   .arg(it->text())
+                                   .arg(top[static_cast<std::size_t>(r)].prob, 0, 'g', 6));
+            }
             return it;
         };
         m_top->setItem(r, 0, item(view->effect.baseTop, view->baseTopText));

@@ -53,6 +53,10 @@ void SideBySide::ensureWorker() {
         Q_EMIT changed();
     };
     connect(m_worker, &EngineWorker::failed, this, failed);
+    connect(m_worker, &EngineWorker::cancelled, this, [this] {
+        m_busy = m_pending = false;
+        Q_EMIT changed();
+    });
     connect(m_worker, &EngineWorker::memoryRefused, this, failed);
     m_thread.start();
 }
@@ -82,6 +86,13 @@ void SideBySide::stop() {
     Q_EMIT changed();
 }
 
+void SideBySide::cancel() {
+    if (m_worker && busy()) {
+        m_pending = false;
+        m_worker->cancel();
+    }
+}
+
 void SideBySide::runPrompt(const QString& prompt, const QStringList& specs, int focusLayer) {
     m_prompt = prompt;
     m_specs = specs;
@@ -108,6 +119,11 @@ const HeatmapFigure& SideBySide::drawBeside(HeatmapFigure& left, const RunView& 
         QString shows = showsText(*other, shown);
         if (l != layer || h != head)
             shows += QString(" (it has %1 × %2 heads)").arg(other->layers).arg(other->heads);
+        // A stored run on the left (from a trace file) is not what the other model was given.
+        if (main.promptSerial == 0)
+            shows += " · the prompt box's text, not the stored run's";
+        else if (m_busy)
+            shows += " · updating…";
         right = mapFigure(*other, shown, l, h, shows);
         if (!right.present) {
             right.figure.title += " · fetching this layer's maps…";

@@ -40,6 +40,7 @@ public:
     // Loads the model at path (a second copy in memory) and runs the window's prompt through it.
     void compareWithModel(const QString& path, bool bf16);
     void stop();
+    void cancel(); // Esc: stops the other model's run or load in progress
 
     // Model mode: the window's prompt and interventions, through the other model (coalesced while
     // it is busy; no generation: the map and alpha_0 are what is compared).

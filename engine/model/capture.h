@@ -120,6 +120,7 @@ public:
     void onOutputProjection(int l, int h, const float* wo, std::int64_t dModel,
                             std::int64_t headDim) override;
     bool wantsKvNorms(int l) override { return m_a.wantsKvNorms(l) | m_b.wantsKvNorms(l); }
+    bool cancelled() override { return m_a.cancelled() || m_b.cancelled(); }
     void onKvNorms(int l, int h, std::int64_t first, const float* k, const float* v,
                    std::int64_t count) override;
 

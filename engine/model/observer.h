@@ -47,6 +47,10 @@ public:
     virtual void onOutputProjection(int /*layer*/, int /*head*/, const float* /*wo*/, std::int64_t /*dModel*/,
                                     std::int64_t /*headDim*/) {}
 
+    // Asked before each layer: true stops the pass there (Esc on a long prompt). What the pass then
+    // returns, and what observers saw of it, is incomplete; the caller that asked discards it.
+    virtual bool cancelled() { return false; }
+
     // L2 norms of keys and values per token, reported per query head (GQA heads share them).
     virtual bool wantsKvNorms(int /*layer*/) { return false; }
     virtual void onKvNorms(int /*layer*/, int /*head*/, std::int64_t /*firstToken*/,

@@ -659,6 +659,8 @@ at::Tensor runLayers(const ModelConfig& c, const TransformerWeights& w, at::Tens
         return weight.defined() ? rmsNorm(y, weight, c.normEps) : y;
     };
     for (int l = firstLayer; l < c.nLayers; ++l) {
+        // Stopped by the caller (Esc), who discards this pass: no further layer, report or cache update.
+        if (obs && obs->cancelled()) return x;
         const auto& lw = w.layers[static_cast<std::size_t>(l)];
         if (ctx.residuals) (*ctx.residuals)[static_cast<std::size_t>(l)] = x;
         if (norms) reportNorms(obs, l, shownPos, x);

@@ -4,8 +4,10 @@
 #include "views/heatmap_view.h"
 
 #include <QGuiApplication>
+#include <QLabel>
 #include <QOpenGLContext>
 #include <QVBoxLayout>
+#include <algorithm>
 
 namespace sinkscope {
 
@@ -29,11 +31,19 @@ HeatmapCanvas::HeatmapCanvas(QWidget* parent) : QWidget(parent) {
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     if (openGlAvailable()) {
+        // What the map shows (model, layer, head, base / intervened / difference) in words; the GL
+        // view draws cells and labels only.
+        m_title = new QLabel;
+        m_title->setObjectName("mapTitle");
+        // One line, elided to the canvas's width: a wrapped label's minimum height grows without
+        // bound as the window narrows, and this one must never widen or heighten the window.
+        m_title->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Fixed);
+        layout->addWidget(m_title);
         m_gl = new GlHeatmapView;
         m_glContainer = QWidget::createWindowContainer(m_gl, this);
         m_glContainer->setFocusPolicy(Qt::StrongFocus);
         m_glContainer->setMinimumSize(240, 200);
-        layout->addWidget(m_glContainer);
+        layout->addWidget(m_glContainer, 1);
         connect(m_gl, &GlHeatmapView::hovered, this, &HeatmapCanvas::hovered);
         connect(m_gl, &GlHeatmapView::cellClicked, this, &HeatmapCanvas::cellClicked);
         connect(m_gl, &GlHeatmapView::headClicked, this, &HeatmapCanvas::headClicked);
@@ -47,10 +57,25 @@ HeatmapCanvas::HeatmapCanvas(QWidget* parent) : QWidget(parent) {
 }
 
 void HeatmapCanvas::setFigure(HeatmapFigure figure) {
-    if (m_gl)
+    if (m_gl) {
+        m_fullTitle = QString::fromStdString(figure.title);
+        showTitle();
         m_gl->setFigure(std::move(figure));
-    else
+    } else
         m_raster->setFigure(std::move(figure));
+}
+
+void HeatmapCanvas::showTitle() {
+    if (!m_title) return;
+    m_title->setVisible(!m_fullTitle.isEmpty());
+    m_title->setToolTip(m_fullTitle);
+    m_title->setText(
+        m_title->fontMetrics().elidedText(m_fullTitle, Qt::ElideMiddle, std::max(40, width() - 8)));
+}
+
+void HeatmapCanvas::resizeEvent(QResizeEvent* e) {
+    QWidget::resizeEvent(e);
+    showTitle();
 }
 
 const HeatmapFigure& HeatmapCanvas::figure() const {

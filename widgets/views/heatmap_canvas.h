@@ -9,6 +9,8 @@
 
 #include <vector>
 
+class QLabel;
+
 namespace sinkscope {
 
 class GlHeatmapView;
@@ -38,10 +40,16 @@ Q_SIGNALS:
     void cellClicked(qint64 row, qint64 col);
     void headClicked(int layer, int head);
 
+protected:
+    void resizeEvent(QResizeEvent* e) override;
+
 private:
     GlHeatmapView* m_gl = nullptr; // a native window inside m_glContainer
     QWidget* m_glContainer = nullptr;
     HeatmapView* m_raster = nullptr;
+    QLabel* m_title = nullptr; // the figure's title above the GL view (the raster view paints its own)
+    QString m_fullTitle;       // elided into m_title to the canvas's width (its tooltip holds it whole)
+    void showTitle();
 };
 
 } // namespace sinkscope
