@@ -201,7 +201,7 @@ void ChannelMapView::relayout() {
     const double afterMarks = m_map.right() + rowMarks + gap;
     m_bar = QRectF(std::round(afterMarks + (vScroll ? scrollBar + gap : 0.0) + 2 * gap), top,
                    plot::colourBarThickness(fm), mapH);
-    m_barTicks = colourbarTicks(m_range, plot::ticksThatFit(mapH, lh));
+    m_barTicks = plot::colourBarTicks(m_range, mapH, lh);
 
     m_hScroll->setVisible(hScroll);
     m_vScroll->setVisible(vScroll);

@@ -85,13 +85,23 @@ void drawBottomTicks(QPainter& p, const QRectF& area, const std::vector<Tick>& t
     }
 }
 
+std::vector<Tick> colourBarTicks(const ColourRange& range, double height, double lineHeight) {
+    const int fit = ticksThatFit(height, lineHeight);
+    std::vector<Tick> ticks;
+    for (int n = fit; n <= fit + 4; ++n) {
+        ticks = colourbarTicks(range, n);
+        if (ticks.size() >= 2) break;
+    }
+    return ticks;
+}
+
 double colourBarThickness(const QFontMetricsF& fm) {
     return std::round(fm.height() * 0.7);
 }
 
 double colourBarWidth(const QFontMetricsF& fm, const ColourRange& range, double height,
                       const QString& label) {
-    const auto ticks = colourbarTicks(range, ticksThatFit(height, fm.height()));
+    const auto ticks = colourBarTicks(range, height, fm.height());
     double w = colourBarThickness(fm) + kTickLen + kGap + widestLabel(fm, ticks);
     if (!label.isEmpty()) w += kGap * 2 + fm.height();
     return w;
@@ -110,7 +120,7 @@ void drawColourBar(QPainter& p, const QRectF& bar, Colormap colormap, const Colo
     p.setBrush(Qt::NoBrush);
     p.drawRect(bar);
     const QFontMetricsF fm(p.font());
-    const auto ticks = colourbarTicks(range, ticksThatFit(bar.height(), fm.height()));
+    const auto ticks = colourBarTicks(range, bar.height(), fm.height());
     const auto toY = [&](double v) {
         return bar.bottom() - (v - range.lo) / (range.hi - range.lo) * bar.height();
     };

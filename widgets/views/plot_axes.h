@@ -48,6 +48,10 @@ double colourBarWidth(const QFontMetricsF& fm, const ColourRange& range, double 
 void drawColourBar(QPainter& p, const QRectF& bar, Colormap colormap, const ColourRange& range,
                    const QString& label, const QColor& text);
 
+// The colour bar's ticks for a bar `height` pixels tall in lines `lineHeight` tall: as many as fit
+// two lines apart, and never fewer than two (a lone 0 gives no scale).
+std::vector<Tick> colourBarTicks(const ColourRange& range, double height, double lineHeight);
+
 // The bar's width in pixels for the painter's font (about two thirds of a line).
 double colourBarThickness(const QFontMetricsF& fm);
 
