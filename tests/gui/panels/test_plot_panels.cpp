@@ -293,6 +293,10 @@ private Q_SLOTS:
         QCOMPARE(figure.xTicks.size(), std::size_t(7)); // every state fits at the export's size
         const QImage image = plot.figureImage();
         QVERIFY(image.width() >= 1200);
+        if (const QString shots = sinkscope::test::screenshotDir(); !shots.isEmpty()) {
+            image.save(shots + "/norm_plot_export.png");
+            plot.grab().save(shots + "/norm_plot.png");
+        }
 
         // Hover: the red line of token 0 at state 6 (700, far above the rest).
         QSignalSpy hovered(&plot, &sinkscope::NormPlot::hovered);
