@@ -137,7 +137,7 @@ void BarChart::paintEvent(QPaintEvent*) {
         p.drawText(m_area, Qt::AlignCenter, "nothing to show");
         return;
     }
-    const double valueWidth = fm.horizontalAdvance("0.000") + 4;
+    const double valueWidth = fm.horizontalAdvance("0.00") + 4;
     for (std::size_t i = 0; i < m_values.size(); ++i) {
         const QRectF r = barRect(i);
         if (r.height() <= 0) continue;

@@ -39,7 +39,9 @@ public:
     bool labelsUpright() const { return m_upright; }
     const std::vector<Tick>& valueTicks() const { return m_ticks; }
 
-    QSize sizeHint() const override { return {300, 150}; }
+    // The minimum on purpose: the dock's scroll area sizes its contents by their hints (its
+    // word-wrapped summary makes it height-for-width), and the plots are to fill the dock.
+    QSize sizeHint() const override { return minimumSizeHint(); }
     QSize minimumSizeHint() const override { return {120, 90}; }
 
 Q_SIGNALS:

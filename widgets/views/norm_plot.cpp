@@ -7,6 +7,7 @@
 #include <QMouseEvent>
 #include <QPainter>
 #include <QPainterPath>
+#include <algorithm>
 #include <cmath>
 
 namespace sinkscope {
@@ -102,8 +103,11 @@ void NormPlot::paintPlot(QPainter& p, QSizeF size, const QFont& font, bool hover
     p.setPen(text);
     p.setBrush(Qt::NoBrush);
     p.drawRect(a.area);
-    p.drawText(QRectF(a.area.left(), a.area.bottom() + plot::kTickLen + gap + lh + gap, a.area.width(), lh),
-               Qt::AlignHCenter | Qt::AlignTop, m_xAxis);
+    // Centred under the plot, or under the whole width when longer than the plot; elided past that.
+    const QString caption = fm.elidedText(m_xAxis, Qt::ElideRight, size.width());
+    const double cw = fm.horizontalAdvance(caption);
+    const double cx = std::clamp(a.area.center().x() - cw / 2.0, 0.0, std::max(0.0, size.width() - cw));
+    p.drawText(QPointF(cx, a.area.bottom() + plot::kTickLen + gap + lh + gap + fm.ascent()), caption);
     p.save();
     p.translate(std::round(lh * 0.4) + fm.ascent(), a.area.center().y());
     p.rotate(-90);

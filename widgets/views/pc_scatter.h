@@ -35,7 +35,9 @@ public:
     QString readout(std::size_t i) const;
     const std::vector<Tick>& ticks() const { return m_ticks; } // the same on both axes
 
-    QSize sizeHint() const override { return {260, 220}; }
+    // The minimum on purpose: the dock's scroll area sizes its contents by their hints (its
+    // word-wrapped summary makes it height-for-width), and the plots are to fill the dock.
+    QSize sizeHint() const override { return minimumSizeHint(); }
     QSize minimumSizeHint() const override { return {140, 120}; }
 
 Q_SIGNALS:
