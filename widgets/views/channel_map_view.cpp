@@ -1,9 +1,9 @@
 #include "views/channel_map_view.h"
 
-#include "figures/colormap.h"
 #include "figures/figure_style.h"
 #include "figures/labels.h"
 #include "views/plot_axes.h"
+#include "views/pooled_image.h"
 
 #include <QKeyEvent>
 #include <QMouseEvent>
@@ -25,36 +25,6 @@ namespace {
 constexpr int kScrollUnits = 16; // scroll bar steps per cell: smooth panning of fractional windows
 constexpr double kMinColumns = 8.0, kMinRows = 4.0;
 constexpr double kWheelStep = 1.0015; // per 1/8 degree of wheel: one notch zooms by about 20 %
-
-// One image column (or row) of the visible window: the cells it shows, [begin, end).
-struct Bins {
-    std::vector<std::pair<std::int64_t, std::int64_t>> cells;
-    double start = 0.0, end = 0.0; // where the image lands, in widget pixels along the axis
-};
-
-// A cell per image pixel when the window has fewer cells than the map has device pixels (drawn
-// enlarged, crisp); otherwise one image pixel per device pixel, each covering several cells.
-Bins bins(double first, double count, std::int64_t n, int pixels, double mapStart, double mapLength) {
-    Bins b;
-    const auto a = std::max<std::int64_t>(0, static_cast<std::int64_t>(std::floor(first)));
-    const auto z = std::min<std::int64_t>(n, static_cast<std::int64_t>(std::ceil(first + count - 1e-9)));
-    if (z - a <= pixels) {
-        for (std::int64_t i = a; i < z; ++i)
-            b.cells.emplace_back(i, i + 1);
-        b.start = mapStart + (static_cast<double>(a) - first) / count * mapLength;
-        b.end = mapStart + (static_cast<double>(z) - first) / count * mapLength;
-        return b;
-    }
-    for (int x = 0; x < pixels; ++x) {
-        const double lo = first + count * x / pixels, hi = first + count * (x + 1) / pixels;
-        auto from = std::clamp<std::int64_t>(static_cast<std::int64_t>(std::floor(lo)), 0, n - 1);
-        auto to = std::clamp<std::int64_t>(static_cast<std::int64_t>(std::ceil(hi - 1e-9)), from + 1, n);
-        b.cells.emplace_back(from, to);
-    }
-    b.start = mapStart;
-    b.end = mapStart + mapLength;
-    return b;
-}
 
 bool contains(const std::vector<std::int64_t>& v, std::int64_t x) {
     return std::find(v.begin(), v.end(), x) != v.end();
@@ -102,13 +72,6 @@ void ChannelMapView::setFigure(HeatmapFigure figure) {
     m_hoverRow = m_hoverCol = -1;
     measureRowLabels();
     relayout();
-}
-
-float ChannelMapView::valueAt(std::int64_t row, std::int64_t col) const {
-    const auto i = static_cast<std::size_t>(row * m_figure.cols + col);
-    if (!m_transformed.empty()) return m_transformed[i];
-    const float v = m_figure.values[i];
-    return std::isfinite(v) ? v : std::numeric_limits<float>::quiet_NaN();
 }
 
 void ChannelMapView::showColumns(double first, double count) {
@@ -213,7 +176,7 @@ void ChannelMapView::relayout() {
 }
 
 void ChannelMapView::syncScrollBars() {
-    const auto sync = [](QScrollBar* bar, const Window& w) {
+    const auto sync = [](QScrollBar* bar, const MapWindow& w) {
         const QSignalBlocker quiet(bar);
         bar->setRange(0, static_cast<int>(std::lround((static_cast<double>(w.n) - w.count) * kScrollUnits)));
         bar->setPageStep(std::max(1, static_cast<int>(std::lround(w.count * kScrollUnits))));
@@ -300,40 +263,16 @@ void ChannelMapView::layoutLabels() {
 
 void ChannelMapView::renderMap() {
     m_imageStale = false;
+    m_image = QImage(); // the old image goes before the new one is made
     const double dpr = devicePixelRatioF();
-    const int pw = std::max(1, static_cast<int>(std::lround(m_map.width() * dpr)));
-    const int ph = std::max(1, static_cast<int>(std::lround(m_map.height() * dpr)));
-    const Bins bx = bins(m_cols.first, m_cols.count, m_cols.n, pw, m_map.left(), m_map.width());
-    const Bins by = bins(m_rows.first, m_rows.count, m_rows.n, ph, m_map.top(), m_map.height());
-    m_imageRect = QRectF(bx.start, by.start, bx.end - bx.start, by.end - by.start);
-    const int w = static_cast<int>(bx.cells.size()), h = static_cast<int>(by.cells.size());
-    if (m_image.width() != w || m_image.height() != h) {
-        m_image = QImage(); // the old one goes before the new one is made
-        m_image = QImage(std::max(1, w), std::max(1, h), QImage::Format_RGB32);
-    }
-    if (m_image.isNull()) return;
-    const auto table = colormapTable(m_figure.colormap);
-    const QRgb background = fs::kBackground.rgb();
-    for (int y = 0; y < h; ++y) {
-        auto* line = reinterpret_cast<QRgb*>(m_image.scanLine(y));
-        const auto [r0, r1] = by.cells[static_cast<std::size_t>(y)];
-        for (int x = 0; x < w; ++x) {
-            const auto [c0, c1] = bx.cells[static_cast<std::size_t>(x)];
-            float best = std::numeric_limits<float>::quiet_NaN();
-            for (std::int64_t r = r0; r < r1; ++r)
-                for (std::int64_t c = c0; c < c1; ++c) {
-                    const float v = valueAt(r, c);
-                    if (!std::isnan(v) && (std::isnan(best) || v > best)) best = v;
-                }
-            const double t = m_range.position(best);
-            if (std::isnan(t)) {
-                line[x] = background;
-                continue;
-            }
-            const Rgb& rgb = table[static_cast<std::size_t>(std::lround(t * 255.0))];
-            line[x] = qRgb(rgb.r, rgb.g, rgb.b);
-        }
-    }
+    const QSize pixels(std::max(1, static_cast<int>(std::lround(m_map.width() * dpr))),
+                       std::max(1, static_cast<int>(std::lround(m_map.height() * dpr))));
+    const bool linear = m_transformed.empty();
+    PooledImage pooled =
+        pooledImage(linear ? m_figure.values.data() : m_transformed.data(), m_rows, m_cols, m_map, pixels,
+                    m_range, m_figure.colormap, fs::kBackground.rgb(), linear);
+    m_image = std::move(pooled.image);
+    m_imageRect = pooled.target;
 }
 
 void ChannelMapView::paintEvent(QPaintEvent*) {
@@ -461,7 +400,7 @@ void ChannelMapView::changeEvent(QEvent* e) {
     QWidget::changeEvent(e);
 }
 
-void ChannelMapView::zoom(Window& w, double factor, double anchor) {
+void ChannelMapView::zoom(MapWindow& w, double factor, double anchor) {
     const double n = static_cast<double>(w.n);
     const double minimum = std::min(n, &w == &m_cols ? kMinColumns : kMinRows);
     const double count = std::clamp(w.count * factor, minimum, n);

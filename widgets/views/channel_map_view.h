@@ -12,6 +12,7 @@
 #include "figures/figures.h"
 #include "figures/scale.h"
 #include "figures/ticks.h"
+#include "views/pooled_image.h"
 
 #include <QImage>
 #include <QWidget>
@@ -82,17 +83,12 @@ protected:
     void keyPressEvent(QKeyEvent* e) override;
 
 private:
-    struct Window {
-        double first = 0.0, count = 1.0;
-        std::int64_t n = 0;
-    };
     void relayout();
     void layoutLabels();
     void measureRowLabels();
     void syncScrollBars();
     void renderMap();
-    void zoom(Window& w, double factor, double anchor);
-    float valueAt(std::int64_t row, std::int64_t col) const;
+    void zoom(MapWindow& w, double factor, double anchor);
     double toX(double col) const;
     double toY(double row) const;
     void setHover(std::int64_t row, std::int64_t col);
@@ -100,7 +96,7 @@ private:
     HeatmapFigure m_figure;
     std::vector<float> m_transformed; // only for scales other than linear
     ColourRange m_range;
-    Window m_rows, m_cols;
+    MapWindow m_rows, m_cols;
     double m_rowLabelWidth = 0.0;
     QRectF m_map, m_bar;
     std::vector<AxisLabel> m_rowLabels, m_colLabels, m_markLabels;
