@@ -1,7 +1,9 @@
 #include "channels_dock.h"
 
+#include "dock_room.h"
 #include "figures/figure_builders.h"
-#include "views/heatmap_view.h"
+#include "figures/labels.h"
+#include "views/channel_map_view.h"
 #include "views/token_strip.h"
 
 #include <QFileDialog>
@@ -14,6 +16,10 @@
 namespace sinkscope::gui {
 
 namespace {
+
+const QString kReadoutHint =
+    "hover a cell: its token, channel and r · wheel: zoom the channels · Ctrl+wheel: "
+    "the tokens · drag: pan · double-click: all";
 
 QString list(const std::vector<std::int64_t>& v) {
     QStringList s;
@@ -56,12 +62,24 @@ ChannelsDock::ChannelsDock(TokenStrip* strip, QWidget* parent)
     m_info->setWordWrap(true);
     m_info->setTextFormat(Qt::RichText);
     v->addWidget(m_info);
-    m_view = new HeatmapView;
-    connect(m_view, &HeatmapView::hovered, this, &ChannelsDock::hovered);
+    m_view = new ChannelMapView;
     v->addWidget(m_view, 1);
+    m_readout = new QLabel;
+    m_readout->setObjectName("channelsReadout");
+    m_readout->setTextFormat(Qt::PlainText);
+    // One line that may be cut rather than widen the dock (which would then scroll sideways).
+    m_readout->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    v->addWidget(m_readout);
+    connect(m_view, &ChannelMapView::cellHovered, this, [this](qint64 row, qint64 col) {
+        const QString text = row >= 0 ? cellReadout(row, col) : QString();
+        m_readout->setText(text.isEmpty() ? kReadoutHint : text);
+        Q_EMIT hovered(text);
+    });
+    m_readout->setText(kReadoutHint);
     setWidget(body);
     connect(this, &QDockWidget::visibilityChanged, this, [this](bool visible) {
         m_onScreen = visible;
+        if (visible) giveRoomOnFirstShow(this, m_roomGiven);
         if (visible && m_stale) showState();
     });
 }
@@ -87,6 +105,17 @@ int ChannelsDock::state() const {
 
 void ChannelsDock::setState(int state) {
     m_slider->setValue(state);
+}
+
+QString ChannelsDock::cellReadout(std::int64_t row, std::int64_t col) const {
+    const HeatmapFigure& f = m_view->figure();
+    if (row < 0 || col < 0 || row >= f.rows || col >= f.cols) return {};
+    const QString token =
+        static_cast<std::int64_t>(f.rowLabels.size()) > row
+            ? QString::fromStdString(displayLabel(f.rowLabels[static_cast<std::size_t>(row)]))
+            : QString();
+    const float r = f.values[static_cast<std::size_t>(row * f.cols + col)];
+    return QString("token '%1' (#%2) · channel d%3 · r = %4").arg(token).arg(row).arg(col).arg(r, 0, 'g', 3);
 }
 
 const HeatmapFigure& ChannelsDock::shownFigure() const {
@@ -137,6 +166,7 @@ void ChannelsDock::showState() {
     }
     m_stale = false;
     m_view->setFigure(currentFigure());
+    m_readout->setText(kReadoutHint);
 }
 
 HeatmapFigure ChannelsDock::currentFigure() const {

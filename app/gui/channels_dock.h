@@ -1,8 +1,10 @@
 #pragma once
 // ChannelsDock: the sink dimensions of the unmodified run (docs/methods.md, "Beyond the first
 // token"): r_l[t, d] = |h_l[t, d]| / rms(h_l[t]) of one residual state as a tokens × channels
-// heatmap, a slider over the states 0..L, the sink dimensions D_sink marked on their columns and
-// the state's sink tokens (phi_l(t) >= tau) on their rows. The same sink tokens are marked on the
+// map drawn at the window's resolution (ChannelMapView: zoom and scroll along thousands of
+// channels), a slider over the states 0..L, the sink dimensions D_sink marked on their columns and
+// the state's sink tokens (phi_l(t) >= tau) on their rows; hovering a cell reads out its token,
+// channel and r under the map and through hovered(). The same sink tokens are marked on the
 // window's token strip, beside alpha. Values come from the engine (channelRatios, sinkDimensions);
 // "Export…" draws the figure that `sinkscope-cli metrics --channels-out` draws.
 #include "figures/figures.h"
@@ -14,7 +16,7 @@ class QLabel;
 class QSlider;
 
 namespace sinkscope {
-class HeatmapView;
+class ChannelMapView;
 class TokenStrip;
 } // namespace sinkscope
 
@@ -36,7 +38,10 @@ public:
     bool exportFigure(const QString& path);
 
     QSlider* slider() const { return m_slider; }
-    HeatmapView* view() const { return m_view; }
+    ChannelMapView* view() const { return m_view; }
+    QLabel* readout() const { return m_readout; }
+    // "token 'the' (#3) · channel d121 · r = 6.5" for a cell of the shown map.
+    QString cellReadout(std::int64_t row, std::int64_t col) const;
 
 Q_SIGNALS:
     void hovered(const QString& readout);
@@ -50,10 +55,12 @@ private:
     TokenStrip* m_strip;
     QSlider* m_slider = nullptr;
     QLabel* m_info = nullptr;
-    HeatmapView* m_view = nullptr;
+    QLabel* m_readout = nullptr;
+    ChannelMapView* m_view = nullptr;
     bool m_stale = false; // the heatmap waits until the dock is shown
     // On screen: docks tabbed behind another stay isVisible(), so this follows visibilityChanged.
     bool m_onScreen = false;
+    bool m_roomGiven = false;
 };
 
 } // namespace sinkscope::gui

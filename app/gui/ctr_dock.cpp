@@ -1,5 +1,7 @@
 #include "ctr_dock.h"
 
+#include "dock_room.h"
+#include "figures/labels.h"
 #include "views/bar_chart.h"
 #include "views/pc_scatter.h"
 #include "views/token_strip.h"
@@ -14,12 +16,18 @@ namespace sinkscope::gui {
 
 namespace {
 
+const QString kReadoutHint = "hover a bar or a point: its token and value";
+
+// The token as the figures print it (control characters escaped, long ones elided).
+QString tokenText(const CtrView& v, std::int64_t t) {
+    return t >= 0 && t < static_cast<std::int64_t>(v.tokens.size())
+               ? QString::fromStdString(displayLabel(v.tokens[static_cast<std::size_t>(t)], 16))
+               : QString();
+}
+
+// "token 'the' (#3)": what the hover readouts call a caught token.
 QString tokenName(const CtrView& v, std::int64_t t) {
-    QString s = t < static_cast<std::int64_t>(v.tokens.size())
-                    ? QString::fromStdString(v.tokens[static_cast<std::size_t>(t)])
-                    : QString();
-    s.replace('\n', "\\n");
-    return QString("%1 %2").arg(t).arg(s);
+    return QString("token '%1' (#%2)").arg(tokenText(v, t)).arg(t);
 }
 
 QString optional(const std::optional<double>& v) {
@@ -52,6 +60,15 @@ CtrDock::CtrDock(TokenStrip* strip, QWidget* parent)
     plots->addWidget(m_bars, 3);
     plots->addWidget(m_scatter, 2);
     v->addLayout(plots, 1);
+    m_readout = new QLabel(kReadoutHint);
+    m_readout->setObjectName("ctrReadout");
+    m_readout->setTextFormat(Qt::PlainText);
+    // One line that may be cut rather than widen the dock (which would then scroll sideways).
+    m_readout->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    v->addWidget(m_readout);
+    const auto show = [this](const QString& r) { m_readout->setText(r.isEmpty() ? kReadoutHint : r); };
+    connect(m_bars, &BarChart::hovered, this, show);
+    connect(m_scatter, &PcScatter::hovered, this, show);
     setWidget(body);
 
     m_debounce = new QTimer(this);
@@ -61,6 +78,7 @@ CtrDock::CtrDock(TokenStrip* strip, QWidget* parent)
     connect(m_theta, &QDoubleSpinBox::valueChanged, m_debounce, qOverload<>(&QTimer::start));
     connect(this, &QDockWidget::visibilityChanged, this, [this](bool visible) {
         m_onScreen = visible;
+        if (visible) giveRoomOnFirstShow(this, m_roomGiven);
         markStrip(visible);
         if (visible) requestIfNeeded();
     });
@@ -143,15 +161,19 @@ void CtrDock::showHead() {
                            .arg(m_head)
                            .arg(s.caught)
                            .arg(optional(s.tagShare), optional(s.pc1Var), optional(s.pc1CosTag)));
-    std::vector<QString> labels;
-    for (auto t : s.caughtTokens)
-        labels.push_back(tokenName(*m_ctr, t));
+    std::vector<QString> labels, names;
+    for (auto t : s.caughtTokens) {
+        labels.push_back(tokenText(*m_ctr, t));
+        names.push_back(tokenName(*m_ctr, t));
+    }
     m_bars->setBars(labels, s.tagSharePerToken, "tag share A[i,s]·‖u‖ / ‖o_i‖ per caught token");
+    m_bars->setNames(names, "tag share");
+    m_readout->setText(kReadoutHint);
     std::vector<PcScatter::Point> points;
     if (s.pc1Var)
         for (std::size_t i = 0; i < s.caughtTokens.size() && i < s.pcProjection.size(); ++i)
-            points.push_back(
-                {s.pcProjection[i][0], s.pcProjection[i][1], tokenName(*m_ctr, s.caughtTokens[i])});
+            points.push_back({s.pcProjection[i][0], s.pcProjection[i][1],
+                              tokenText(*m_ctr, s.caughtTokens[i]), tokenName(*m_ctr, s.caughtTokens[i])});
     m_scatter->setData(points, QPointF(s.tagProjection[0], s.tagProjection[1]), "tag u",
                        s.pc1Var ? QString("PC1 (%1 % of variance)").arg(*s.pc1Var * 100, 0, 'f', 0) : "PC1",
                        "PC2");

@@ -2,7 +2,8 @@
 // CtrDock: catch, tag, release (docs/methods.md, "Beyond the first token") for the selected head
 // of the unmodified run: the tokens it catches (A[i, sink] >= theta) highlighted on the window's
 // token strip, the tag share of each caught token as bars, and the head's outputs for the caught
-// tokens on their first two principal components with the tag direction u drawn as an arrow.
+// tokens on their first two principal components with the tag direction u drawn as an arrow;
+// hovering a bar or a point names its token and value under the plots.
 // theta is settable; the numbers come from the engine worker (catchTagRelease), computed when the
 // dock is shown, the prompt changes or theta changes.
 #include "ctr_view.h"
@@ -37,6 +38,7 @@ public:
     BarChart* bars() const { return m_bars; }
     PcScatter* scatter() const { return m_scatter; }
     QLabel* summary() const { return m_summary; }
+    QLabel* readout() const { return m_readout; } // the hovered bar's or point's token and value
 
 public Q_SLOTS:
     void showScores(sinkscope::gui::CtrViewPtr view);
@@ -57,10 +59,12 @@ private:
     int m_layer = 0, m_head = 0;
     // On screen: docks tabbed behind another stay isVisible(), so this follows visibilityChanged.
     bool m_onScreen = false;
+    bool m_roomGiven = false;
     double m_requestedTheta = -1;
     std::uint64_t m_requestedSerial = 0;
     QDoubleSpinBox* m_theta = nullptr;
     QLabel* m_summary = nullptr;
+    QLabel* m_readout = nullptr;
     BarChart* m_bars = nullptr;
     PcScatter* m_scatter = nullptr;
     QTimer* m_debounce = nullptr;

@@ -242,9 +242,10 @@ bool MainWindow::exportHeadGrid(const QString& path) {
 }
 
 bool MainWindow::exportNormPlot(const QString& path) {
-    // The plot paints itself with QPainter, so the same paint code draws into any device. It is
-    // encoded in memory, then written in full or not at all (an existing file survives a full disk).
-    const QSize size = m_norms->size().expandedTo(QSize(480, 240));
+    // The plot paints itself with QPainter, so the same paint code draws into any device, at the
+    // figure's own size whatever the panel's. It is encoded in memory, then written in full or not
+    // at all (an existing file survives a full disk).
+    const QSize size = NormPlot::kFigureSize;
     const QString lower = path.toLower();
     QByteArray bytes;
     QBuffer buffer(&bytes);
@@ -257,7 +258,7 @@ bool MainWindow::exportNormPlot(const QString& path) {
         svg.setViewBox(QRect(QPoint(0, 0), size));
         svg.setTitle("hidden-state norms");
         QPainter p(&svg);
-        m_norms->render(&p);
+        m_norms->paintFigure(p, size);
         ok = p.end();
     } else if (lower.endsWith(".pdf")) {
         QPdfWriter pdf(&buffer);
@@ -265,10 +266,10 @@ bool MainWindow::exportNormPlot(const QString& path) {
         pdf.setPageMargins({});
         pdf.setResolution(72);
         QPainter p(&pdf);
-        m_norms->render(&p);
+        m_norms->paintFigure(p, size);
         ok = p.end();
     } else if (lower.endsWith(".png")) {
-        ok = m_norms->grab().toImage().save(&buffer, "PNG");
+        ok = m_norms->figureImage().save(&buffer, "PNG");
     } else {
         statusBar()->showMessage(path + ": unknown figure type (use .png, .svg or .pdf)");
         return false;

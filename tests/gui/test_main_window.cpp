@@ -22,6 +22,7 @@
 #include <QDockWidget>
 #include <QFile>
 #include <QGuiApplication>
+#include <QImage>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
@@ -445,6 +446,8 @@ private Q_SLOTS:
             QVERIFY2(ok, name);
             QVERIFY2(QFile(path).size() > 500, name);
         }
+        // Drawn at the figure's own size, not grabbed from the panel: wide enough for a slide.
+        QVERIFY(QImage(dir.filePath("norms.png")).width() >= 1200);
         QVERIFY(!w.exportNormPlotTo(dir.filePath("norms.bmp"))); // unknown type: refused, nothing written
         QVERIFY(!QFile::exists(dir.filePath("norms.bmp")));
     }

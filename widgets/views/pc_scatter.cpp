@@ -1,6 +1,9 @@
 #include "views/pc_scatter.h"
 
+#include "views/plot_axes.h"
+
 #include <QHelpEvent>
+#include <QMouseEvent>
 #include <QPainter>
 #include <QPolygonF>
 #include <QToolTip>
@@ -10,12 +13,13 @@
 namespace sinkscope {
 
 namespace {
-constexpr double kMargin = 22;
 constexpr std::size_t kLabelled = 24; // more points than this: labels on hover only
+const QColor kPoint(31, 119, 180);
 } // namespace
 
 PcScatter::PcScatter(QWidget* parent) : QWidget(parent) {
     setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Expanding);
+    setMouseTracking(true);
 }
 
 void PcScatter::setData(std::vector<Point> points, QPointF arrow, const QString& arrowLabel,
@@ -30,39 +34,88 @@ void PcScatter::setData(std::vector<Point> points, QPointF arrow, const QString&
         m_extent = std::max({m_extent, std::abs(pt.x), std::abs(pt.y)});
     if (!(m_extent > 0)) m_extent = 1;
     m_extent *= 1.15;
-    update();
+    m_hover = -1;
+    relayout();
 }
 
 QRectF PcScatter::plotRect() const {
-    const double side = std::max(1.0, std::min(width(), height()) - 2 * kMargin);
-    return {(width() - side) / 2, (height() - side) / 2, side, side};
+    return m_plot;
+}
+
+// A square plot (equal scales) as large as fits beside the y ticks and above the x ticks.
+void PcScatter::relayout() {
+    const QFontMetricsF fm(font());
+    const double lh = fm.height(), gap = std::round(lh * 0.25), pad = std::round(lh * 0.3);
+    const double bottom = plot::kTickLen + gap + lh + gap + lh + pad; // numbers, caption
+    const double guess = std::max(8.0, std::min(width() * 0.8, height() - bottom - pad));
+    // A tick each side of the origin at least: a lone 0 says nothing about the scale.
+    const int fit = plot::ticksThatFit(guess, fm.horizontalAdvance(QString("−0.00")));
+    for (int n = fit; n <= fit + 4; ++n) {
+        m_ticks = plot::linearTicks(-m_extent, m_extent, n);
+        if (m_ticks.size() >= 3) break;
+    }
+    const double left = pad + lh + gap + plot::widestLabel(fm, m_ticks) + plot::kTickLen + gap;
+    const double side = std::max(8.0, std::min(width() - left - pad, height() - bottom - pad));
+    const double x = left + std::max(0.0, (width() - left - pad - side) / 2.0);
+    m_plot = QRectF(std::round(x), pad, std::floor(side), std::floor(side));
+    update();
 }
 
 // Equal scales on both axes, so angles (the arrow against the points' spread) read true.
 QPointF PcScatter::toWidget(double x, double y) const {
-    const QRectF r = plotRect();
+    const QRectF r = m_plot;
     return {r.center().x() + x / m_extent * r.width() / 2, r.center().y() - y / m_extent * r.height() / 2};
+}
+
+int PcScatter::pointAt(QPointF pos) const {
+    const double reach = std::max(6.0, QFontMetricsF(font()).height() * 0.5);
+    int best = -1;
+    double bestDistance = reach;
+    for (std::size_t i = 0; i < m_points.size(); ++i) {
+        const QPointF w = toWidget(m_points[i].x, m_points[i].y);
+        const double d = std::hypot(w.x() - pos.x(), w.y() - pos.y());
+        if (d <= bestDistance) {
+            bestDistance = d;
+            best = static_cast<int>(i);
+        }
+    }
+    return best;
+}
+
+QString PcScatter::readout(std::size_t i) const {
+    if (i >= m_points.size()) return {};
+    const Point& pt = m_points[i];
+    return QString("%1 · PC1 %2, PC2 %3")
+        .arg(pt.name.isEmpty() ? pt.label : pt.name)
+        .arg(pt.x, 0, 'g', 3)
+        .arg(pt.y, 0, 'g', 3);
 }
 
 void PcScatter::paintEvent(QPaintEvent*) {
     QPainter p(this);
-    p.setRenderHint(QPainter::Antialiasing);
     p.fillRect(rect(), palette().base());
-    const QRectF r = plotRect();
+    const QRectF r = m_plot;
     const QColor text = palette().text().color();
+    const QFontMetricsF fm(font());
+    const double lh = fm.height(), gap = std::round(lh * 0.25);
     p.setPen(QPen(palette().mid().color(), 1, Qt::DotLine));
     p.drawLine(QPointF(r.left(), r.center().y()), QPointF(r.right(), r.center().y()));
     p.drawLine(QPointF(r.center().x(), r.top()), QPointF(r.center().x(), r.bottom()));
+    plot::drawLeftTicks(
+        p, r, m_ticks, [this](double v) { return toWidget(0, v).y(); }, text, false);
+    plot::drawBottomTicks(
+        p, r, m_ticks, [this](double v) { return toWidget(v, 0).x(); }, text, false);
     p.setPen(QPen(palette().mid().color(), 1));
     p.drawRect(r);
     p.setPen(text);
-    p.drawText(QRectF(r.left(), r.bottom() + 2, r.width(), kMargin - 2), Qt::AlignHCenter | Qt::AlignTop,
-               m_xLabel);
+    const double captionY = r.bottom() + plot::kTickLen + gap + lh + gap;
+    p.drawText(QRectF(r.left() - lh * 3, captionY, r.width() + lh * 6, lh), Qt::AlignHCenter | Qt::AlignTop,
+               fm.elidedText(m_xLabel, Qt::ElideRight, r.width() + lh * 6));
     p.save();
-    p.translate(r.left() - 4, r.center().y());
+    p.translate(std::round(lh * 0.3) + fm.ascent(), r.center().y());
     p.rotate(-90);
-    p.drawText(QRectF(-r.height() / 2, -kMargin + 2, r.height(), kMargin - 2),
-               Qt::AlignHCenter | Qt::AlignBottom, m_yLabel);
+    const QString y = fm.elidedText(m_yLabel, Qt::ElideRight, r.height());
+    p.drawText(QPointF(-fm.horizontalAdvance(y) / 2.0, 0.0), y);
     p.restore();
     if (m_points.empty()) {
         p.drawText(r, Qt::AlignCenter | Qt::TextWordWrap,
@@ -70,6 +123,7 @@ void PcScatter::paintEvent(QPaintEvent*) {
         return;
     }
 
+    p.setRenderHint(QPainter::Antialiasing);
     const double norm = std::hypot(m_arrow.x(), m_arrow.y());
     if (norm > 0) {
         const QPointF dir(m_arrow.x() / norm, m_arrow.y() / norm);
@@ -79,40 +133,72 @@ void PcScatter::paintEvent(QPaintEvent*) {
         const double len = std::hypot(d.x(), d.y());
         const QPointF u(d.x() / len, d.y() / len), n(-u.y(), u.x());
         const QColor arrowColour(214, 39, 40);
+        const double head = std::max(9.0, lh * 0.6);
         p.setPen(QPen(arrowColour, 2));
         p.drawLine(from, to);
         p.setBrush(arrowColour);
         p.setPen(Qt::NoPen);
-        p.drawPolygon(QPolygonF({to, to - 9 * u + 4.5 * n, to - 9 * u - 4.5 * n}));
+        p.drawPolygon(QPolygonF({to, to - head * u + head / 2 * n, to - head * u - head / 2 * n}));
         p.setPen(arrowColour);
-        p.drawText(to + QPointF(4, -4), m_arrowLabel);
+        const double w = fm.horizontalAdvance(m_arrowLabel);
+        p.drawText(QPointF(std::clamp(to.x() + 4, 0.0, std::max(0.0, width() - w)), std::max(lh, to.y() - 4)),
+                   m_arrowLabel);
     }
+    const double radius = std::max(3.5, lh * 0.22);
     const bool labelled = m_points.size() <= kLabelled;
-    for (const auto& pt : m_points) {
+    for (std::size_t i = 0; i < m_points.size(); ++i) {
+        const Point& pt = m_points[i];
+        const bool hot = static_cast<int>(i) == m_hover;
         const QPointF w = toWidget(pt.x, pt.y);
-        p.setPen(QPen(QColor(31, 119, 180).darker(130), 1));
-        p.setBrush(QColor(31, 119, 180));
-        p.drawEllipse(w, 3.5, 3.5);
-        if (labelled) {
+        p.setPen(QPen(hot ? Qt::black : kPoint.darker(130), hot ? 2 : 1));
+        p.setBrush(hot ? kPoint.darker(120) : kPoint);
+        p.drawEllipse(w, hot ? radius * 1.5 : radius, hot ? radius * 1.5 : radius);
+        if (labelled || hot) {
             p.setPen(text);
-            p.drawText(w + QPointF(5, 4), pt.label);
+            QFont f = font();
+            f.setBold(hot);
+            p.setFont(f);
+            // Right of the point, or left of it where the label would leave the widget.
+            const double lw = QFontMetricsF(f).horizontalAdvance(pt.label);
+            const double x =
+                w.x() + radius + 2 + lw <= width() ? w.x() + radius + 2 : w.x() - radius - 2 - lw;
+            p.drawText(QPointF(x, w.y() + fm.ascent() / 2.0 - 1), pt.label);
+            p.setFont(font());
         }
     }
+}
+
+void PcScatter::resizeEvent(QResizeEvent*) {
+    relayout();
+}
+
+void PcScatter::changeEvent(QEvent* e) {
+    if (e->type() == QEvent::FontChange) relayout();
+    QWidget::changeEvent(e);
+}
+
+void PcScatter::setHover(int i) {
+    if (i == m_hover) return;
+    m_hover = i;
+    update();
+    Q_EMIT hovered(i >= 0 ? readout(static_cast<std::size_t>(i)) : QString());
+}
+
+void PcScatter::mouseMoveEvent(QMouseEvent* e) {
+    setHover(pointAt(e->position()));
+}
+
+void PcScatter::leaveEvent(QEvent*) {
+    setHover(-1);
 }
 
 bool PcScatter::event(QEvent* e) {
     if (e->type() != QEvent::ToolTip) return QWidget::event(e);
     const auto* help = static_cast<QHelpEvent*>(e);
-    for (const auto& pt : m_points) {
-        const QPointF w = toWidget(pt.x, pt.y);
-        if (std::hypot(w.x() - help->pos().x(), w.y() - help->pos().y()) <= 5) {
-            QToolTip::showText(
-                help->globalPos(),
-                QString("%1\nPC1 %2, PC2 %3").arg(pt.label).arg(pt.x, 0, 'g', 3).arg(pt.y, 0, 'g', 3), this);
-            return true;
-        }
-    }
-    QToolTip::hideText();
+    if (const int i = pointAt(help->pos()); i >= 0)
+        QToolTip::showText(help->globalPos(), readout(static_cast<std::size_t>(i)), this);
+    else
+        QToolTip::hideText();
     return true;
 }
 
