@@ -33,7 +33,9 @@ double sumOf(const std::vector<float>& w) {
 QString rule(const RowExplanation& r) {
     switch (r.weighting) {
     case AttentionKind::Sigmoid:
-        return QString("sigmoid:  w_j = σ(z_j + %1), each key on its own — no sum to 1").arg(r.sigmoidBias);
+        return QString("sigmoid:  w_j = σ(z_j %1 %2), each key on its own — no sum to 1")
+            .arg(r.sigmoidBias < 0 ? "−" : "+")
+            .arg(std::abs(r.sigmoidBias));
     case AttentionKind::SinkLogit:
         return "softmax with an extra logit b:  w_j = e^z_j / (e^b + Σ_k e^z_k)";
     default:
