@@ -1,12 +1,14 @@
 #include "run_command.h"
 
 #include "cli_common.h"
+#include "explain_row.h"
 #include "metrics/output_effect.h"
 #include "model/capture.h"
 #include "model/model.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <unistd.h>
 
 namespace sinkscope::cli {
@@ -85,8 +87,8 @@ CLI::App* addRunCommand(CLI::App& app, RunOptions& o) {
     CLI::App* run =
         app.add_subcommand("run", "Run a prompt through a model and report attention on the first token");
     addModelInputOptions(run, o.input, /*interventions=*/true);
-    run->add_option("--max-new-tokens,-n", o.maxNewTokens, "Tokens to generate")
-        ->check(CLI::Range(0, 100000));
+    CLI::Option* maxNew = run->add_option("--max-new-tokens,-n", o.maxNewTokens, "Tokens to generate")
+                              ->check(CLI::Range(0, 100000));
     run->add_option("--temperature", o.temperature, "Sampling temperature; 0 is greedy")
         ->check(CLI::Range(0.0, 100.0));
     run->add_option("--top-k", o.topK, "Sample among the k most probable tokens (0: all)")
@@ -94,14 +96,25 @@ CLI::App* addRunCommand(CLI::App& app, RunOptions& o) {
     run->add_option("--top-p", o.topP, "Nucleus sampling mass (1: off)")->check(CLI::Range(0.0, 1.0));
     run->add_option("--seed", o.seed, "Random seed for sampling");
     run->add_flag("--json", o.json, "Print one JSON object instead of tables");
+    run->add_option("--explain-row", o.explainRow,
+                    "LAYER,HEAD,QUERY: that query row's pre-softmax scores and the weights the model makes "
+                    "of them, unmodified and intervened, instead of the usual report")
+        ->excludes(maxNew);
     return run;
 }
 
 int runRunCommand(const RunOptions& o) {
     if (o.input.prompt.empty() && o.input.tokenIds.empty())
         return fail("run: give --prompt TEXT or --token-ids 1,2,3");
+    std::optional<RowIndex> explain;
+    if (!o.explainRow.empty()) {
+        auto row = parseRowIndex(o.explainRow);
+        if (!row) return fail(row.error().message);
+        explain = *row;
+    }
     auto run = openModelRun(o.input, o.json);
     if (!run) return fail(run.error().message);
+    if (explain) return runExplainRow(*run, *explain, o.json);
     const Model& m = *run->model;
     const auto& ids = run->ids;
     const auto& interventions = run->interventions;

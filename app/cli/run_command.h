@@ -1,7 +1,8 @@
 #pragma once
 // `sinkscope-cli run`: one prompt through a model, with the next-token distribution, optional
 // generation and the layer x head table of alpha_0 (mean attention on the first token), under
-// optional interventions (same output, intervened run).
+// optional interventions (same output, intervened run); or, with --explain-row, one query row of
+// one head from its scores to its weights (explain_row.h).
 #include "model_input.h"
 
 #include <CLI/CLI.hpp>
@@ -18,6 +19,7 @@ struct RunOptions {
     float topP = 1.0f;
     std::uint64_t seed = 0;
     bool json = false;
+    std::string explainRow; // LAYER,HEAD,QUERY: explain that row instead (explain_row.h)
 };
 
 CLI::App* addRunCommand(CLI::App& app, RunOptions& options);

@@ -154,7 +154,8 @@ void Classroom::go(int index) {
     if (!m_active) return;
     m_current = std::clamp(index, 0, count() - 1);
     const Scenario& s = m_scenarios[static_cast<std::size_t>(m_current)];
-    for (const char* dock : {"runsDock", "timelineDock", "channelsDock", "ctrDock", "spanDock"})
+    for (const char* dock :
+         {"runsDock", "timelineDock", "channelsDock", "ctrDock", "spanDock", "mechanismDock"})
         if (auto* d = m_window->findChild<QDockWidget*>(dock)) d->hide();
     // Every scenario starts from one map on the model the class started with.
     if (m_window->modelPath() != m_startModel) m_window->loadModel(m_startModel);

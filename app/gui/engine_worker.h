@@ -5,6 +5,7 @@
 // recomputes only from the first intervened layer.
 #include "core/result.h"
 #include "ctr_view.h"
+#include "explained_row.h"
 #include "model/model.h"
 #include "run_view.h"
 
@@ -47,6 +48,9 @@ public Q_SLOTS:
     // Catch-tag-release of every head of the current prompt's unmodified run (the pass and the
     // engine observer `sinkscope-cli metrics --theta` use), one forward pass per call.
     void catchTagRelease(double theta);
+    // One query row of one head of the current prompt, scores to weights, unmodified and under the
+    // interventions (engine_worker_row.cpp); answered with rowExplained, also when it fails.
+    void explainRow(quint64 promptSerial, int layer, int head, qint64 query, const QStringList& specs);
 
 Q_SIGNALS:
     void modelLoaded(const QString& description, const QString& device, const QString& notices);
@@ -67,6 +71,7 @@ Q_SIGNALS:
     // Something the user should see while waiting (another program writing the trace file).
     void notice(const QString& message);
     void ctrReady(sinkscope::gui::CtrViewPtr view);
+    void rowExplained(sinkscope::gui::ExplainedRowPtr row);
 
 private:
     Result<std::unique_ptr<TraceStore>> openTraceToWrite(const QString& path);

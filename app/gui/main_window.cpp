@@ -532,6 +532,7 @@ void MainWindow::showHead() {
         }
     m_heatmap->setHeadOverview(v.layers, v.heads, std::move(alpha0), std::move(sinkHead), m_layer, m_head);
     showTokenWeights();
+    Q_EMIT headShown(m_layer, m_head);
 }
 
 void MainWindow::showMetrics() {

@@ -88,6 +88,8 @@ public Q_SLOTS:
 
 Q_SIGNALS:
     void runShown();
+    // The head the map now shows (a click, the grid, a new run, selectHead).
+    void headShown(int layer, int head);
     void runFailed(const QString& message);
     // To the worker (queued).
     void startRun(const QString& prompt, const QStringList& specs, int maxNewTokens, int focusLayer);

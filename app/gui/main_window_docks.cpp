@@ -6,6 +6,7 @@
 #include "engine_worker.h"
 #include "intervention_panel.h"
 #include "main_window.h"
+#include "mechanism_dock.h"
 #include "runs_dock.h"
 #include "span_dock.h"
 #include "timeline_dock.h"
@@ -85,6 +86,18 @@ void MainWindow::buildAnalysisDocks() {
     addDockWidget(Qt::BottomDockWidgetArea, span);
     tabifyDockWidget(m_runs, span);
     connect(this, &MainWindow::runShown, span, [this, span] { span->setRun(m_last); });
+
+    // One query row from scores to weights (it sizes itself when it shows a row: growToFit).
+    auto* mechanism = new MechanismDock(m_strip, this);
+    addDockWidget(Qt::BottomDockWidgetArea, mechanism);
+    tabifyDockWidget(m_runs, mechanism);
+    connect(this, &MainWindow::runShown, mechanism, [this, mechanism] { mechanism->setRun(m_last); });
+    connect(this, &MainWindow::headShown, mechanism, &MechanismDock::setHead);
+    connect(mechanism, &MechanismDock::requested, m_worker, &EngineWorker::explainRow);
+    connect(m_worker, &EngineWorker::rowExplained, mechanism, &MechanismDock::showRow);
+    connect(mechanism, &MechanismDock::hovered, this, [this](const QString& r) {
+        if (!r.isEmpty()) statusBar()->showMessage(r);
+    });
     m_runs->raise();
     // The side docks run full height and the analysis tabs sit under the heatmap only, opening
     // at about a third of the height (unless a saved layout is restored).

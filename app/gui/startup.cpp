@@ -68,7 +68,7 @@ void takeScreenshotWhenSettled(MainWindow& window, const QString& path, int time
 } // namespace
 
 QStringList startupPanels() {
-    return {"runs", "timeline", "channels", "ctr", "span", "metrics"};
+    return {"runs", "timeline", "channels", "ctr", "span", "mechanism", "metrics"};
 }
 
 void applyStartup(MainWindow& window, const StartupOptions& options) {

@@ -13,7 +13,7 @@ class MainWindow;
 struct StartupOptions {
     QString intervention; // SPEC for the panel's custom field
     int classroom = 0;    // 1-based scenario; 0: normal window
-    QString panel;        // dock to raise: runs, timeline, channels, ctr, span, metrics
+    QString panel;        // dock to raise: runs, timeline, channels, ctr, span, mechanism, metrics
     bool diff = false;    // show intervened - base on the map
     QString beside;       // "intervened" or a model: a second map side by side, one colour scale
     QString screenshot;   // PNG path; empty: stay open

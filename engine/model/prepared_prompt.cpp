@@ -3,6 +3,7 @@
 #include "metrics/secondary_sinks.h"
 #include "model/model_impl.h"
 
+#include <algorithm>
 #include <c10/core/InferenceMode.h>
 #include <fmt/format.h>
 #include <optional>
@@ -92,6 +93,36 @@ Result<PreparedPrompt::Run> PreparedPrompt::run(const Interventions& interventio
     } catch (const std::exception& e) {
         return Error{fmt::format("forward pass failed: {}", e.what())};
     }
+}
+
+Status PreparedPrompt::observeThrough(int lastLayer, const Interventions& interventions,
+                                      ForwardObserver* observer) const {
+    const auto& m = m_impl->m();
+    if (lastLayer < 0 || lastLayer >= m.config.nLayers)
+        return Error{fmt::format("layer {} is out of range (the model has {} layers, 0-{})", lastLayer,
+                                 m.config.nLayers, m.config.nLayers - 1)};
+    const auto T = static_cast<std::int64_t>(m_impl->ids.size());
+    if (auto s = m_impl->model->checkInterventions(interventions, T); !s) return s.error();
+    detail::InterventionState state;
+    state.list = interventions;
+    if (const Intervention* stream = state.stream())
+        return Error{fmt::format("intervention \"{}\" keeps a streaming cache: its rows see the cached keys, "
+                                 "not the prompt, so they are not recomputed one layer at a time",
+                                 stream->spec)};
+    const int first = std::min(state.firstLayer(m.config.nLayers), lastLayer);
+    try {
+        c10::InferenceMode guard;
+        if (state.needsSecondarySinks()) state.secondarySinks = m_impl->secondarySinks();
+        detail::ForwardContext ctx;
+        ctx.observer = observer;
+        ctx.interventions = &state;
+        ctx.lastLayer = lastLayer;
+        detail::forwardFromLayer(m.config, m.weights, m_impl->residuals[static_cast<std::size_t>(first)],
+                                 first, ctx);
+    } catch (const std::exception& e) {
+        return Error{fmt::format("forward pass failed: {}", e.what())};
+    }
+    return okStatus();
 }
 
 } // namespace sinkscope

@@ -30,6 +30,11 @@ public:
     };
     // A Stream policy changes every layer's cache and runs the whole prompt again.
     Result<Run> run(const Interventions& interventions, ForwardObserver* observer = nullptr) const;
+    // Recomputes the layers up to `lastLayer` under the interventions, for the observer only (no
+    // logits, nothing kept): from the kept stream entering `lastLayer` when no intervention changes
+    // an earlier layer, else from the first one changed. One layer's scores cost one layer, not a
+    // pass. A Stream intervention is refused: its rows see a cache, not the prompt.
+    Status observeThrough(int lastLayer, const Interventions& interventions, ForwardObserver* observer) const;
 
 private:
     struct Impl;

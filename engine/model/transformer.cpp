@@ -5,6 +5,7 @@
 #include "model/parallel_linear.h"
 
 #include <ATen/core/grad_mode.h>
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <fmt/format.h>
@@ -658,7 +659,8 @@ at::Tensor runLayers(const ModelConfig& c, const TransformerWeights& w, at::Tens
     auto postNorm = [&](const at::Tensor& y, const at::Tensor& weight) {
         return weight.defined() ? rmsNorm(y, weight, c.normEps) : y;
     };
-    for (int l = firstLayer; l < c.nLayers; ++l) {
+    const int endLayer = ctx.lastLayer >= 0 ? std::min(ctx.lastLayer + 1, c.nLayers) : c.nLayers;
+    for (int l = firstLayer; l < endLayer; ++l) {
         // Stopped by the caller (Esc), who discards this pass: no further layer, report or cache update.
         if (obs && obs->cancelled()) return x;
         const auto& lw = w.layers[static_cast<std::size_t>(l)];
@@ -707,6 +709,7 @@ at::Tensor runLayers(const ModelConfig& c, const TransformerWeights& w, at::Tens
             addResidual(x, postNorm(mlp(c, lw, norm(c, x, lw.norm2W, lw.norm2B)), lw.postMlpW));
         }
     }
+    if (endLayer < c.nLayers) return x; // stopped early: the layers after it were not run
     if (ctx.residuals) (*ctx.residuals)[static_cast<std::size_t>(c.nLayers)] = x;
     if (norms) reportNorms(obs, c.nLayers, shownPos, x);
     if (states) reportStates(obs, c.nLayers, shownPos, x);

@@ -108,6 +108,9 @@ struct ForwardContext {
     // Dynamic NTK RoPE: the sequence length its frequencies are computed for. 0: this pass's last
     // position + 1; a caller feeding one long pass in cached chunks gives the whole length.
     std::int64_t ropeLength = 0;
+    // >= 0: stop after this layer, for an observer that wants only the layers up to it; the pass
+    // then returns that layer's output stream as it is (no final norm) and reports no last state.
+    int lastLayer = -1;
 };
 
 // tokens: int64 [B, T]. Returns the final-normed hidden states [B, T, D].
