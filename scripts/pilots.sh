@@ -18,6 +18,7 @@ ROOT=${SINKSCOPE_PILOTS_DIR:-$HOME/.cache/sinkscope/pilots}
 CORPUS=${SINKSCOPE_CORPUS_V2_DIR:-$HOME/.cache/sinkscope/corpus-v2}
 TOKENIZER=$CORPUS/bpe8192/tokenizer.json
 HELDOUT=assets/corpus/heldout.txt
+PROMPTS=assets/corpus/demo_prompts.txt
 CLI=build/app/cli/sinkscope-cli
 
 running_pid() { # the pid of a live trainer of run $1, else nothing
@@ -65,7 +66,7 @@ start() {
   # Binaries that measure the StreamingLLM ratio and suppression KL at checkpoints take the
   # held-out text; older ones train without it.
   if "$run/sinkscope-cli" train --help 2>/dev/null | grep -q -- --heldout; then
-    args+=(--heldout "$PWD/$HELDOUT")
+    args+=(--heldout "$PWD/$HELDOUT" --lesson-prompts "$PWD/$PROMPTS")
   fi
   nohup nice -n 19 "$run/sinkscope-cli" train --run "$run" "${args[@]}" >>"$run/train.log" 2>&1 &
   echo $! >"$run/pid"
