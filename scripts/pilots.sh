@@ -3,6 +3,8 @@
 # one at a time, in the background at the lowest priority.
 #
 #   bash scripts/pilots.sh next     start or resume the first unfinished pilot (no-op if one runs)
+#   bash scripts/pilots.sh chain    in the background: wait for the running pilot, then run the
+#                                   unfinished ones one after another (log: PILOTS_DIR/chain.log)
 #   bash scripts/pilots.sh status   which pilot runs (pid), which are done
 #   bash scripts/pilots.sh stop     stop the running pilot (it saves a checkpoint first)
 #   python3 tools/pilots_table.py   the pilots' table
@@ -26,6 +28,14 @@ running_pid() { # the pid of a live trainer of run $1, else nothing
   [ -f "$pidfile" ] || return 0
   local pid; pid=$(cat "$pidfile")
   if kill -0 "$pid" 2>/dev/null && grep -q "$1" "/proc/$pid/cmdline" 2>/dev/null; then echo "$pid"; fi
+}
+
+any_running() {
+  local name pid
+  for name in "${PILOTS[@]}"; do
+    pid=$(running_pid "$name")
+    if [ -n "$pid" ]; then echo "$name $pid"; return; fi
+  done
 }
 
 finished() { # true when run $1 reached its total_steps
@@ -52,7 +62,7 @@ corpus_for() { # the corpus directory pilot $1 trains on
   fi
 }
 
-start() {
+start() { # start NAME [foreground]
   local name=$1 run=$ROOT/$1 args
   mkdir -p "$run"
   if [ -f "$run/checkpoint/trainer_state.json" ]; then
@@ -62,11 +72,22 @@ start() {
     rm -rf "$run/data" "$run/recipe.json" "$run/tokenizer.json"
     args=(--recipe "assets/recipes/pilots/$name.json" --corpus "$(corpus_for "$name")" --tokenizer "$TOKENIZER")
   fi
-  cp "$CLI" "$run/sinkscope-cli"
   # Binaries that measure the StreamingLLM ratio and suppression KL at checkpoints take the
   # held-out text; older ones train without it.
-  if "$run/sinkscope-cli" train --help 2>/dev/null | grep -q -- --heldout; then
+  if "$CLI" train --help 2>/dev/null | grep -q -- --heldout; then
     args+=(--heldout "$PWD/$HELDOUT" --lesson-prompts "$PWD/$PROMPTS")
+  elif [ -f "$run/data/heldout.txt" ]; then
+    # An older trainer would rewrite timeline.json without the measured fields.
+    echo "pilots: $CLI predates the lesson measurements that $name already has; rebuild it first" >&2
+    exit 1
+  fi
+  cp "$CLI" "$run/sinkscope-cli"
+  if [ "${2:-}" = foreground ]; then # the chain waits for it; `stop` still reaches the trainer
+    nice -n 19 "$run/sinkscope-cli" train --run "$run" "${args[@]}" >>"$run/train.log" 2>&1 &
+    echo $! >"$run/pid"
+    echo "pilot $name: training (pid $!), log $run/train.log"
+    wait $! || true
+    return
   fi
   nohup nice -n 19 "$run/sinkscope-cli" train --run "$run" "${args[@]}" >>"$run/train.log" 2>&1 &
   echo $! >"$run/pid"
@@ -92,6 +113,18 @@ case "${1:-}" in
       else state="not started"; fi
       printf '%-8s %s\n' "$name" "$state"
     done ;;
+  chain)
+    mkdir -p "$ROOT"
+    nohup bash "$0" _chain >>"$ROOT/chain.log" 2>&1 &
+    echo "pilots: chain running in the background (pid $!), log $ROOT/chain.log" ;;
+  _chain)
+    while [ -n "$(any_running)" ]; do sleep 60; done
+    for name in "${PILOTS[@]}"; do
+      finished "$name" && continue
+      start "$name" foreground || true
+      if ! finished "$name"; then echo "pilots: $name stopped before its end; chain ends"; exit 1; fi
+    done
+    echo "pilots: all finished" ;;
   stop)
     for name in "${PILOTS[@]}"; do
       pid=$(running_pid "$name")

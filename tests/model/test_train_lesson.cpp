@@ -9,6 +9,7 @@
 #include "train/trainer.h"
 
 #include <cmath>
+#include <fmt/format.h>
 #include <fstream>
 #include <gtest/gtest.h>
 
@@ -68,6 +69,14 @@ TEST(TrainLesson, CheckpointsRecordTheStreamingRatioAndSuppressionKlOfTheSavedMo
     EXPECT_GT(j["lesson"]["heldout_tokens"].get<int>(), 2 * kLessonWindow);
     EXPECT_LT(j["lesson"]["heldout_tokens"].get<int>(), kLessonTokens);
     EXPECT_NEAR(j["points"][1]["stream_ratio"].get<double>(), *p.streamPplWindow / *p.streamPplSinks, 1e-9);
+
+    // `timeline --run` shows the columns, with "-" at step 0 (measured on saved checkpoints only).
+    auto table = runCli("timeline --run " + runs.path("r"));
+    ASSERT_EQ(table.code, 0) << table.out;
+    EXPECT_NE(table.out.find("stream ratio"), std::string::npos) << table.out;
+    EXPECT_NE(table.out.find(fmt::format("{:.3f}", *p.streamPplWindow / *p.streamPplSinks)),
+              std::string::npos)
+        << table.out;
 }
 
 TEST(TrainLesson, ARunStartedWithoutTheTextsMeasuresThemAfterAResume) {
@@ -126,6 +135,9 @@ TEST(TrainLesson, TimelinesWithoutTheFieldsStillLoad) {
     auto old = readTimeline(std::string(SINKSCOPE_SOURCE_DIR) + "/assets/models/default");
     ASSERT_TRUE(old.ok()) << old.error().message;
     ASSERT_FALSE(old->empty());
+    auto table = runCli("timeline --run " + std::string(SINKSCOPE_SOURCE_DIR) + "/assets/models/default");
+    ASSERT_EQ(table.code, 0) << table.out;
+    EXPECT_EQ(table.out.find("stream ratio"), std::string::npos) << table.out;
     for (const auto& p : *old) {
         EXPECT_FALSE(p.streamPplWindow || p.streamPplSinks || p.suppressionKl);
         EXPECT_FALSE(p.alpha0.empty());
