@@ -182,26 +182,29 @@ def source_gnu_standards():
 PERL_POD = "/usr/share/perl/5.36.0/pod"
 PERL_SKIP = re.compile(r"^perl(\d+delta|delta|toc|api|intern|artistic|gpl|hist|modlib|"
                        r"uniprops|diag)\.pod$|^perl5\d+")
-POD_CODE = re.compile(r"([A-Z])<(<+)\s+(.*?)\s+\2>", re.S)  # C<< x >> forms
+# C<< x >>, C<<< x >>>, ...: the body may hold < and >, so it is reduced as it stands.
+POD_MULTI = [re.compile(rf"([A-Z]){'<' * n}\s+(.*?)\s+{'>' * n}", re.S) for n in (4, 3, 2)]
+
+
+def pod_code(code, body):
+    if code == "E":
+        return {"lt": "<", "gt": ">", "verbar": "|", "sol": "/"}.get(body, "")
+    if code in "XZ":
+        return ""
+    if code == "L":
+        body = body.split("|", 1)[0] if "|" in body else body
+        body = body.replace('"', "").replace("/", " ")
+    return body
 
 
 def pod_text(text):
-    def simple(m):
-        code, body = m.group(1), m.group(2)
-        if code == "E":
-            return {"lt": "<", "gt": ">", "verbar": "|", "sol": "/"}.get(body, "")
-        if code in "XZ":
-            return ""
-        if code == "L":
-            body = body.split("|", 1)[0] if "|" in body else body
-            body = body.replace('"', "").replace("/", " ")
-        return body
+    for pattern in POD_MULTI:
+        text = pattern.sub(lambda m: pod_code(m.group(1), m.group(2)), text)
 
     prev = None
-    while prev != text:
+    while prev != text:  # innermost first: S<C<x>> -> S<x> -> x
         prev = text
-        text = POD_CODE.sub(lambda m: f"{m.group(1)}<{m.group(3)}>", text)
-        text = re.sub(r"([A-Z])<([^<>]*)>", simple, text)
+        text = re.sub(r"([A-Z])<([^<>]*)>", lambda m: pod_code(m.group(1), m.group(2)), text)
     return text
 
 
