@@ -7,6 +7,7 @@
 #include "trace/trace_store.h"
 #include "train/trainer.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fmt/format.h>
 
@@ -41,12 +42,25 @@ int drawCheckpoint(const TimelineOptions& o, const Source& src, const std::vecto
     return 0;
 }
 
+// The lesson columns (StreamingLLM ratio, suppression KL) appear when any point measured them;
+// "-" marks the points before the run had its held-out text.
 void printTable(const std::vector<TimelinePoint>& t) {
-    fmt::print("{:>8} {:>12} {:>8} {:>8} {:>8} {:>9} {:>10}\n", "step", "tokens", "train", "val", "probe",
-               "Sink^0.3", "max a0");
-    for (const auto& p : t)
-        fmt::print("{:>8} {:>12} {:8.4f} {:8.4f} {:8.4f} {:8.1f}% {:10.3f}\n", p.step, p.tokens, p.trainLoss,
-                   p.valLoss, p.probeLoss, p.sinkRate, largestAlpha0(p.alpha0));
+    const bool lesson = std::any_of(t.begin(), t.end(), [](const TimelinePoint& p) {
+        return p.streamPplWindow.has_value() || p.suppressionKl.has_value();
+    });
+    fmt::print("{:>8} {:>12} {:>8} {:>8} {:>8} {:>9} {:>10}{}\n", "step", "tokens", "train", "val", "probe",
+               "Sink^0.3", "max a0", lesson ? fmt::format(" {:>12} {:>10}", "stream ratio", "supp KL") : "");
+    for (const auto& p : t) {
+        std::string extra;
+        if (lesson) {
+            const bool ratio = p.streamPplWindow && p.streamPplSinks;
+            extra = fmt::format(" {:>12} {:>10}",
+                                ratio ? fmt::format("{:.3f}", *p.streamPplWindow / *p.streamPplSinks) : "-",
+                                p.suppressionKl ? fmt::format("{:.4f}", *p.suppressionKl) : "-");
+        }
+        fmt::print("{:>8} {:>12} {:8.4f} {:8.4f} {:8.4f} {:8.1f}% {:10.3f}{}\n", p.step, p.tokens,
+                   p.trainLoss, p.valLoss, p.probeLoss, p.sinkRate, largestAlpha0(p.alpha0), extra);
+    }
     if (t.empty()) return;
     const auto& last = t.back();
     fmt::print("alpha_0 at step {} (layer x head):\n", last.step);

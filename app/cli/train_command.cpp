@@ -36,10 +36,15 @@ std::string duration(double s) {
 }
 
 void printPoint(const TimelinePoint& p) {
+    std::string lesson;
+    if (p.streamPplWindow && p.streamPplSinks)
+        lesson += fmt::format("  StreamingLLM ratio {:.3f} ({:.2f}/{:.2f})",
+                              *p.streamPplWindow / *p.streamPplSinks, *p.streamPplWindow, *p.streamPplSinks);
+    if (p.suppressionKl) lesson += fmt::format("  suppression KL {:.4f}", *p.suppressionKl);
     fmt::print(
         "checkpoint step {:>7}  tokens {:>11}  train {:.4f}  val {:.4f}  probe {:.4f}  Sink^0.3 {:5.1f} %  "
-        "max alpha0 {:.3f}\n",
-        p.step, p.tokens, p.trainLoss, p.valLoss, p.probeLoss, p.sinkRate, largestAlpha0(p.alpha0));
+        "max alpha0 {:.3f}{}\n",
+        p.step, p.tokens, p.trainLoss, p.valLoss, p.probeLoss, p.sinkRate, largestAlpha0(p.alpha0), lesson);
     std::fflush(stdout);
 }
 
@@ -101,6 +106,14 @@ CLI::App* addTrainCommand(CLI::App& app, TrainOptions& o) {
     cmd->add_option("--total-steps", o.totalSteps, "With --resume: extend the run to this many steps");
     cmd->add_option("--threads", o.threads, "CPU threads (0: the recipe's setting)")
         ->check(CLI::Range(0, 256));
+    auto* heldout = cmd->add_option(
+        "--heldout", o.heldout,
+        "Held-out text: each checkpoint measures the StreamingLLM ratio on it (a run keeps the first "
+        "one it is given)");
+    cmd->add_option(
+           "--lesson-prompts", o.lessonPrompts,
+           "Prompts, one a line: each checkpoint measures the KL of suppressing the sink in all heads")
+        ->needs(heldout);
     auto* trace = cmd->add_option("--trace", o.trace, "Also record the sink timeline in this trace file");
     cmd->add_option("--trace-name", o.traceName,
                     "The timeline's name in the trace (default: the run directory's name)")
@@ -120,7 +133,7 @@ int runTrainCommand(const TrainOptions& o) {
     if (o.resume) {
         if (o.threads > 0)
             fmt::print("note: --threads is read from the recipe on resume; edit recipe.json to change it\n");
-        auto s = resumeTraining(o.run, o.totalSteps, cb);
+        auto s = resumeTraining(o.run, o.totalSteps, cb, {o.heldout, o.lessonPrompts});
         return s ? 0 : fail(s.error().message);
     }
     if (o.corpus.empty()) return fail("train: a new run needs --corpus DIR (with train.txt and val.txt)");
@@ -136,6 +149,7 @@ int runTrainCommand(const TrainOptions& o) {
     in.trainText = o.corpus + "/train.txt";
     in.valText = o.corpus + "/val.txt";
     in.tokenizerPath = o.tokenizer;
+    in.lesson = {o.heldout, o.lessonPrompts};
     if (in.tokenizerPath.empty()) {
         if (std::filesystem::exists(o.run + "/recipe.json"))
             return fail(o.run + ": already holds a run; use --resume to continue it");

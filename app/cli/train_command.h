@@ -17,8 +17,10 @@ struct TrainOptions {
     bool resume = false;
     std::int64_t totalSteps = 0;
     int threads = 0;
-    std::string trace;     // also record the timeline in this trace file
-    std::string traceName; // its name there (default: the run directory's name)
+    std::string trace;         // also record the timeline in this trace file
+    std::string traceName;     // its name there (default: the run directory's name)
+    std::string heldout;       // held-out text for the StreamingLLM ratio at checkpoints
+    std::string lessonPrompts; // fixed prompts (one a line) for the suppression KL
 };
 
 struct TokenizerTrainOptions {

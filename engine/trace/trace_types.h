@@ -3,6 +3,7 @@
 // settings, outputs, metrics) and the tensors captured during it, and the sink timelines of
 // training runs. Plain data, no SQLite types.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -83,6 +84,11 @@ struct TimelinePoint {
     double trainLoss = 0, valLoss = 0, probeLoss = 0;
     double sinkRate = 0;                     // Sink^0.3 of the first token, percent of (sample, layer, head)
     std::vector<std::vector<double>> alpha0; // [layer][head], mean over probe sequences
+    // How much the checkpoint's behaviour rests on its sink (train/lesson_probe.h); absent in
+    // runs without a held-out text and in timelines written before these were measured.
+    std::optional<double> streamPplWindow; // perplexity, StreamingLLM cache of the window only
+    std::optional<double> streamPplSinks;  // perplexity, the same window plus the first tokens
+    std::optional<double> suppressionKl;   // mean KL(base || all-head suppression), nats
 };
 
 // A training timeline as listed: its name (the training run it came from) and its last point.

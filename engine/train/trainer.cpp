@@ -4,6 +4,7 @@
 
 #include "core/allocator.h"
 #include "tokenizer/tokenizer.h"
+#include "train/lesson_probe.h"
 #include "train/sink_probe.h"
 #include "train/token_data.h"
 #include "train/train_model.h"
@@ -34,6 +35,7 @@ struct Run {
     double lossEma = 0;
     double seconds = 0; // training time over all sessions
     std::vector<TimelinePoint> timeline;
+    std::optional<LessonInputs> lesson; // held-out text and prompts, when the run has them
 };
 
 void say(const TrainCallbacks& cb, const std::string& m) {
@@ -45,9 +47,16 @@ std::optional<std::int32_t> bosFor(const Run& r) {
 }
 
 json pointToJson(const TimelinePoint& p) {
-    return {{"step", p.step},        {"tokens", p.tokens},        {"train_loss", p.trainLoss},
-            {"val_loss", p.valLoss}, {"probe_loss", p.probeLoss}, {"sink_rate", p.sinkRate},
-            {"alpha0", p.alpha0}};
+    json j{{"step", p.step},        {"tokens", p.tokens},        {"train_loss", p.trainLoss},
+           {"val_loss", p.valLoss}, {"probe_loss", p.probeLoss}, {"sink_rate", p.sinkRate},
+           {"alpha0", p.alpha0}};
+    if (p.streamPplWindow && p.streamPplSinks) {
+        j["stream_ppl_window"] = *p.streamPplWindow;
+        j["stream_ppl_sinks"] = *p.streamPplSinks;
+        j["stream_ratio"] = *p.streamPplWindow / *p.streamPplSinks;
+    }
+    if (p.suppressionKl) j["suppression_kl"] = *p.suppressionKl;
+    return j;
 }
 
 // In full or not at all: a full disk keeps the previous timeline.json.
@@ -66,6 +75,11 @@ Status writeTimeline(const Run& r) {
              {"eps", kSinkEps},
              {"split", "validation"}}},
            {"points", points}};
+    if (r.lesson)
+        j["lesson"] = {{"window", kLessonWindow},       {"sinks", kLessonSinks},
+                       {"positions", "shift"},          {"heldout_tokens", r.lesson->heldout.size()},
+                       {"heldout", "data/heldout.txt"}, {"prompts", r.lesson->prompts.size()},
+                       {"suppression", "suppress"}};
     return writeJson(r.dir + "/timeline.json", j);
 }
 
@@ -113,6 +127,37 @@ TimelinePoint evaluate(Run& r) {
     return p;
 }
 
+// The lesson measurements need the engine's inference paths, so they run on the checkpoint
+// just saved, loaded as an ordinary model; the point then gets its fields and the timeline is
+// written again. A failure is reported and training goes on (the point keeps the sink fields).
+void measureLesson(Run& r, const TrainCallbacks& cb) {
+    if (!r.lesson || r.timeline.empty()) return;
+    auto model = Model::load(r.dir + "/checkpoint");
+    if (!model) {
+        say(cb, fmt::format("warning: lesson probe skipped: {}", model.error().message));
+        return;
+    }
+    auto result = probeLesson(**model, *r.lesson);
+    if (!result) {
+        say(cb, fmt::format("warning: lesson probe skipped: {}", result.error().message));
+        return;
+    }
+    auto& p = r.timeline.back();
+    p.streamPplWindow = result->pplWindow;
+    p.streamPplSinks = result->pplSinks;
+    p.suppressionKl = result->suppressionKl;
+    if (auto s = writeTimeline(r); !s) say(cb, fmt::format("warning: {}", s.error().message));
+}
+
+// Evaluates, saves a checkpoint, measures the lesson on it, then reports the point.
+Status checkpoint(Run& r, const TrainCallbacks& cb) {
+    r.timeline.push_back(evaluate(r));
+    if (auto s = saveCheckpoint(r); !s) return s;
+    measureLesson(r, cb);
+    if (cb.onCheckpoint) cb.onCheckpoint(r.timeline.back());
+    return okStatus();
+}
+
 Status checkData(const Run& r) {
     const std::size_t need = static_cast<std::size_t>(r.cfg.seqLen) + 2;
     if (r.train.size() < need)
@@ -134,9 +179,7 @@ Status loop(Run& r, const TrainCallbacks& cb) {
     while (r.step < r.cfg.totalSteps) {
         if (cb.shouldStop && cb.shouldStop()) {
             say(cb, fmt::format("stopping at step {}: saving a checkpoint", r.step));
-            r.timeline.push_back(evaluate(r));
-            if (cb.onCheckpoint) cb.onCheckpoint(r.timeline.back());
-            return saveCheckpoint(r);
+            return checkpoint(r, cb);
         }
         const Batch b = trainingBatch(r.train, r.cfg.seed, r.step, B, T, bos);
         at::Tensor inputs = at::tensor(at::ArrayRef<std::int64_t>(b.inputs), at::kLong).view({B, T});
@@ -176,9 +219,7 @@ Status loop(Run& r, const TrainCallbacks& cb) {
             if (cb.onProgress) cb.onProgress(p);
         }
         if (r.step % r.cfg.checkpointEvery == 0 || r.step == r.cfg.totalSteps) {
-            r.timeline.push_back(evaluate(r));
-            if (cb.onCheckpoint) cb.onCheckpoint(r.timeline.back());
-            if (auto s = saveCheckpoint(r); !s) return s;
+            if (auto s = checkpoint(r, cb); !s) return s;
             last = std::chrono::steady_clock::now(); // evaluation time is not training speed
         }
     }
@@ -194,6 +235,15 @@ void setModel(Run& r, const Tokenizer& tok) {
     r.model = r.cfg.modelConfig(tok.vocabSize(), bos, eos);
 }
 
+// Takes the lesson files into the run (when it has none) and encodes what it has.
+Status setLesson(Run& r, const Tokenizer& tok, const LessonFiles& files) {
+    if (auto s = installLessonFiles(r.dir, files.heldoutText, files.promptsText); !s) return s;
+    auto lesson = loadLessonInputs(r.dir, tok, r.cfg.bos && tok.bosId().has_value());
+    if (!lesson) return lesson.error();
+    r.lesson = std::move(lesson.value());
+    return okStatus();
+}
+
 std::vector<TimelinePoint> parseTimeline(const json& j) {
     std::vector<TimelinePoint> out;
     for (const auto& p : j.at("points")) {
@@ -205,6 +255,12 @@ std::vector<TimelinePoint> parseTimeline(const json& j) {
         t.probeLoss = p.value("probe_loss", 0.0);
         t.sinkRate = p.at("sink_rate");
         t.alpha0 = p.at("alpha0").get<std::vector<std::vector<double>>>();
+        // Measured only in runs with a held-out text, and only by newer trainers.
+        if (p.contains("stream_ppl_window") && p.contains("stream_ppl_sinks")) {
+            t.streamPplWindow = p.at("stream_ppl_window").get<double>();
+            t.streamPplSinks = p.at("stream_ppl_sinks").get<double>();
+        }
+        if (p.contains("suppression_kl")) t.suppressionKl = p.at("suppression_kl").get<double>();
         out.push_back(std::move(t));
     }
     return out;
@@ -232,6 +288,8 @@ Status startTraining(const std::string& runDir, const NewRunInputs& in, const Tr
     r.dir = runDir;
     r.cfg = in.config;
     setModel(r, **tok);
+    // Before the long encoding, so that an unusable held-out text stops the run at once.
+    if (auto s = setLesson(r, **tok, in.lesson); !s) return s;
     say(cb, fmt::format("encoding {} ...", in.trainText));
     auto train = encodeTextFile(in.trainText, **tok);
     if (!train) return train.error();
@@ -254,7 +312,8 @@ Status startTraining(const std::string& runDir, const NewRunInputs& in, const Tr
     return loop(r, cb);
 }
 
-Status resumeTraining(const std::string& runDir, std::int64_t extendTo, const TrainCallbacks& cb) {
+Status resumeTraining(const std::string& runDir, std::int64_t extendTo, const TrainCallbacks& cb,
+                      const LessonFiles& lesson) {
     auto recipe = readWholeFile(runDir + "/recipe.json", kConfigFile);
     if (!recipe) return Error{fmt::format("{}: no run to resume ({})", runDir, recipe.error().message)};
     auto cfg = parseTrainConfig(*recipe, runDir + "/recipe.json");
@@ -275,6 +334,7 @@ Status resumeTraining(const std::string& runDir, std::int64_t extendTo, const Tr
     if (!val) return val.error();
     r.train = std::move(train.value());
     r.val = std::move(val.value());
+    if (auto s = setLesson(r, **tok, lesson); !s) return s;
 
     const std::string ck = runDir + "/checkpoint";
     auto stateText = readWholeFile(ck + "/trainer_state.json", kConfigFile);

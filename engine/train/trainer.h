@@ -30,17 +30,26 @@ struct TrainCallbacks {
     std::function<bool()> shouldStop; // polled every step; true saves a checkpoint and returns
 };
 
+// Texts for the lesson measurements at each checkpoint (train/lesson_probe.h): a held-out text
+// for the StreamingLLM ratio and fixed prompts (one a line) for the suppression KL. Empty: none.
+struct LessonFiles {
+    std::string heldoutText, promptsText;
+};
+
 struct NewRunInputs {
     TrainConfig config;
     std::string tokenizerPath; // a tokenizer.json or tokenizer.model
     std::string trainText, valText;
+    LessonFiles lesson = {};
 };
 
 // Starts a run in runDir (must not hold one yet).
 Status startTraining(const std::string& runDir, const NewRunInputs& inputs, const TrainCallbacks& callbacks);
 // Continues the run in runDir from its latest checkpoint. extendTo > 0 raises total_steps
-// (the cosine schedule is stretched from there on).
-Status resumeTraining(const std::string& runDir, std::int64_t extendTo, const TrainCallbacks& callbacks);
+// (the cosine schedule is stretched from there on). Lesson files are taken only by a run that has
+// none yet (one started before they existed): its later checkpoints measure them.
+Status resumeTraining(const std::string& runDir, std::int64_t extendTo, const TrainCallbacks& callbacks,
+                      const LessonFiles& lesson = {});
 
 // The timeline recorded so far (runDir/timeline.json).
 Result<std::vector<TimelinePoint>> readTimeline(const std::string& runDir);
