@@ -15,7 +15,7 @@ constexpr int kLabel = 28; // room for the layer / head labels at the default fo
 
 // The labels' room grows with the font (classroom mode's large type) so "L11" and "h15" fit.
 double labelSpace(const QFontMetricsF& fm) {
-    return std::max<double>(kLabel, fm.horizontalAdvance("L00") + 8);
+    return std::max<double>(kLabel, fm.horizontalAdvance("L00") + 2);
 }
 } // namespace
 
