@@ -9,6 +9,7 @@
 #include <QDockWidget>
 #include <QFileInfo>
 #include <QPlainTextEdit>
+#include <QTimer>
 
 namespace sinkscope::gui {
 
@@ -131,6 +132,12 @@ void Classroom::enter() {
         if (auto* d = m_window->findChild<QDockWidget*>(dock)) d->hide();
     // go() hides the analysis tabs under the map too; the timeline scenario opens its own.
     m_window->showFullScreen();
+    // Large type needs a wider output column, or the top-k tokens shrink to "l…" beside their
+    // probabilities; once the window has its full-screen size. Leaving restores the saved layout.
+    QTimer::singleShot(0, m_window, [w = m_window] {
+        if (auto* out = w->findChild<QDockWidget*>("outputDock"))
+            w->resizeDocks({out}, {static_cast<int>(w->width() * 0.27)}, Qt::Horizontal);
+    });
     go(0);
 }
 
