@@ -483,6 +483,9 @@ void MainWindow::showRun(RunViewPtr view) {
     m_strip->setTokens(view->tokens, view->ids);
     showMetrics();
     showHead();
+    // A result's texts can make the output column ask for more height than the screen has (a
+    // 768-pixel laptop got a 865-pixel window at the first run): back onto the screen.
+    if (!isFullScreen() && !isMaximized() && isVisible()) fitToScreen();
     Q_EMIT runShown();
     if (m_pending) requestRun();
 }
