@@ -35,6 +35,9 @@ sigmoid=$(dirname "$model")/sigmoid
 [ -e "$sigmoid/config.json" ] && shot side-by-side 1600x1000 --beside "$sigmoid"
 shot side-by-side-1280x720 1280x720 --intervention suppress --beside intervened
 shot channels 1600x1000 --panel channels
+shot ctr 1600x1000 --panel ctr
+shot mechanism 1600x1000 --intervention suppress --panel mechanism
+shot mechanism-1280x720 1280x720 --intervention suppress --panel mechanism
 shot classroom 1600x1000 --classroom 1
 shot classroom-sigmoid 1600x1000 --classroom 6
 ls -l "$out"
