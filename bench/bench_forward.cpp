@@ -20,8 +20,8 @@
 // --threads N (every subcommand) sets LibTorch's and OpenBLAS's thread counts.
 #include "bench_models.h"
 #include "model/blas_check.h"
-#include "model/capture.h"
 #include "model/model.h"
+#include "session/capture.h"
 
 #include <ATen/ATen.h>
 #include <CLI/CLI.hpp>

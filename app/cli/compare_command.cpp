@@ -1,37 +1,15 @@
 #include "compare_command.h"
 
 #include "cli_common.h"
-#include "intervene/intervention_notes.h"
-#include "metrics/output_effect.h"
-#include "model/capture.h"
+#include "session/comparison.h"
 
 #include <fmt/format.h>
+#include <memory>
 #include <nlohmann/json.hpp>
 
 namespace sinkscope::cli {
 
 namespace {
-
-struct Side {
-    GenerationOutput gen;
-    std::vector<std::vector<double>> alpha0;
-};
-
-Result<Side> runSide(const Model& m, const std::vector<std::int32_t>& ids, int maxNew,
-                     const Interventions& ivs, const char* label) {
-    ColumnImportanceObserver alpha(m.config().nLayers, m.config().nHeads,
-                                   static_cast<std::int64_t>(ids.size()));
-    // Greedy on both sides: a divergence then comes from the intervention, not from sampling.
-    GenerationOptions g;
-    g.maxNewTokens = maxNew;
-    auto gen = generateWithProgress(m, ids, g, &alpha, ivs, fmt::format("generating ({})", label));
-    if (!gen) return gen.error();
-    return Side{std::move(gen.value()), alpha.alpha0()};
-}
-
-std::string decoded(const Model& m, const std::vector<std::int32_t>& ids) {
-    return m.tokenizer() ? m.tokenizer()->decode(ids) : fmt::format("{}", fmt::join(ids, ","));
-}
 
 void printAlphaPair(const std::vector<std::vector<double>>& a, const std::vector<std::vector<double>>& b) {
     fmt::print(
@@ -72,18 +50,26 @@ int runCompareCommand(const CompareOptions& o) {
     const auto& ids = run->ids;
     const auto& interventions = run->interventions;
 
-    auto base = runSide(m, ids, o.maxNewTokens, {}, "base");
-    if (!base) return fail(base.error().message);
-    auto after = runSide(m, ids, o.maxNewTokens, interventions, "intervened");
-    if (!after) return fail(after.error().message);
-    const auto V = static_cast<std::int64_t>(base->gen.nextTokenLogits.size());
-    const auto effect =
-        nextTokenEffect(base->gen.nextTokenLogits.data(), after->gen.nextTokenLogits.data(), V, o.topK);
-    const auto diverge = firstDivergence(base->gen.generated, after->gen.generated);
-
-    // Why a result may look surprising (a cache that never filled, ACT keeping the first sink).
-    const auto notes =
-        interventionNotes(interventions, static_cast<std::int64_t>(ids.size()), o.maxNewTokens);
+    // A progress line per side, as the generation of that side runs.
+    std::unique_ptr<Progress> line;
+    CompareSide shown = CompareSide::Base;
+    auto progress = [&](CompareSide side, int done, int total) {
+        if (!line || side != shown) {
+            line.reset(); // the base side's line ends before the intervened side's starts
+            line = std::make_unique<Progress>(fmt::format("generating ({})", compareSideName(side)));
+            shown = side;
+        }
+        line->update(done, total);
+        return true;
+    };
+    auto compared = compareRun(m, ids, interventions, o.maxNewTokens, o.topK, progress);
+    line.reset();
+    if (!compared) return fail(compared.error().message);
+    const auto& effect = compared->effect;
+    const auto& base = compared->generations.base;
+    const auto& after = compared->generations.intervened;
+    const auto& diverge = compared->generations.firstDivergence;
+    const auto& notes = compared->notes;
     if (o.json) {
         nlohmann::json j;
         j["model"] = m.describe();
@@ -103,13 +89,13 @@ int runCompareCommand(const CompareOptions& o) {
         j["first_divergence"] = diverge ? nlohmann::json(*diverge) : nlohmann::json(nullptr);
         j["notes"] = notes;
         j["base"] = {{"next_token_topk", topJson(m, effect.baseTop)},
-                     {"generated_ids", base->gen.generated},
-                     {"generated_text", decoded(m, base->gen.generated)},
-                     {"alpha0", base->alpha0}};
+                     {"generated_ids", base.generated},
+                     {"generated_text", decodeIds(m, base.generated, ",")},
+                     {"alpha0", compared->baseAlpha0}};
         j["intervened"] = {{"next_token_topk", topJson(m, effect.intervenedTop)},
-                           {"generated_ids", after->gen.generated},
-                           {"generated_text", decoded(m, after->gen.generated)},
-                           {"alpha0", after->alpha0}};
+                           {"generated_ids", after.generated},
+                           {"generated_text", decodeIds(m, after.generated, ",")},
+                           {"alpha0", compared->intervenedAlpha0}};
         fmt::print("{}\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
         return 0;
     }
@@ -133,8 +119,8 @@ int runCompareCommand(const CompareOptions& o) {
                                              : fmt::format("rank {}", effect.baseTop1RankAfter + 1),
                effect.baseTop1ProbAfter);
     if (o.maxNewTokens > 0) {
-        fmt::print("generated (base):       {}\n", printable(decoded(m, base->gen.generated)));
-        fmt::print("generated (intervened): {}\n", printable(decoded(m, after->gen.generated)));
+        fmt::print("generated (base):       {}\n", printable(decodeIds(m, base.generated, ",")));
+        fmt::print("generated (intervened): {}\n", printable(decodeIds(m, after.generated, ",")));
         if (diverge)
             fmt::print("the texts diverge at generated token {}\n", *diverge);
         else
@@ -142,7 +128,7 @@ int runCompareCommand(const CompareOptions& o) {
     }
     for (const auto& n : notes)
         fmt::print("note: {}\n", n);
-    printAlphaPair(base->alpha0, after->alpha0);
+    printAlphaPair(compared->baseAlpha0, compared->intervenedAlpha0);
     return 0;
 }
 

@@ -6,14 +6,12 @@
 #include "figures/figure_builders.h"
 #include "metrics/secondary_sinks.h"
 #include "metrics/sink_dimensions.h"
-#include "metrics/sink_heads.h"
-#include "model/prompt_metrics.h"
+#include "session/prompt_report.h"
 
 #include <algorithm>
 #include <filesystem>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 namespace sinkscope::cli {
 
@@ -29,17 +27,13 @@ Result<std::vector<std::vector<std::int32_t>>> allPrompts(const Model& m, const 
     }
     auto text = readWholeFile(o.promptsFile, kPromptFile);
     if (!text) return Error{"--prompts-file: " + text.error().message};
-    std::istringstream in(*text);
-    std::string line;
-    for (int n = 1; std::getline(in, line); ++n) {
-        if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-        auto ids = encodeText(m, line, o.input.bos, fmt::format("--prompts-file line {}", n));
-        if (!ids) return ids.error();
-        out.push_back(std::move(ids.value()));
-    }
-    if (out.empty())
+    auto bos = parseBosChoice(o.input.bos);
+    if (!bos) return bos.error();
+    auto prompts = encodePromptLines(m, *text, *bos, "--prompts-file");
+    if (!prompts) return prompts.error();
+    if (prompts->empty())
         return Error{fmt::format("--prompts-file: '{}' has no prompts (one per line)", o.promptsFile)};
-    return out;
+    return prompts;
 }
 
 void printTable(const char* title, const std::vector<std::vector<double>>& t, double mark = -1) {
@@ -189,33 +183,21 @@ int runMetricsCommand(const MetricsOptions& o) {
         return fail(
             fmt::format("--sink {}: the first prompt has {} tokens", o.sink, prompts->front().size()));
 
-    std::vector<std::vector<std::vector<double>>> alpha0s;
-    std::vector<std::vector<double>> meanAlpha0(static_cast<std::size_t>(c.nLayers),
-                                                std::vector<double>(static_cast<std::size_t>(c.nHeads), 0.0));
-    std::unique_ptr<PromptMetricsObserver> first;
+    PromptReportOptions options;
+    options.eps = o.eps;
+    if (o.tau > 0) options.dims.tau = o.tau;
+    options.beyond = beyond;
     Progress progress("measuring");
-    for (std::size_t p = 0; p < prompts->size(); ++p) {
-        // Head-level measures are reported for the first prompt only.
-        auto obs =
-            std::make_unique<PromptMetricsObserver>(c.nLayers, c.nHeads, p == 0 ? beyond : BeyondOptions{});
-        auto out = m.forward((*prompts)[p], obs.get(), false, *interventions);
-        if (!out) return fail(fmt::format("prompt {}: {}", p + 1, out.error().message));
-        alpha0s.push_back(obs->alphaAt(0));
-        for (int l = 0; l < c.nLayers; ++l)
-            for (int h = 0; h < c.nHeads; ++h)
-                meanAlpha0[static_cast<std::size_t>(l)][static_cast<std::size_t>(h)] +=
-                    alpha0s.back()[static_cast<std::size_t>(l)][static_cast<std::size_t>(h)] /
-                    static_cast<double>(prompts->size());
-        if (p == 0) first = std::move(obs);
-        progress.update(static_cast<int>(p + 1), static_cast<int>(prompts->size()));
-    }
-    const double rate = sinkRateOver(alpha0s, o.eps);
-    const auto heads = sinkHeadMap(meanAlpha0, o.eps);
+    auto report = measurePrompts(m, *prompts, *interventions, options,
+                                 [&progress](int done, int total) { progress.update(done, total); });
+    if (!report) return fail(report.error().message);
+    const PromptMetricsObserver* first = report->first.get();
+    const double rate = report->sinkRate;
+    const auto& meanAlpha0 = report->meanAlpha0;
+    const auto& heads = report->sinkHeads;
     const auto norms = first->hiddenNorms();
-    const auto table = secondarySinks(first->hiddenStates());
-    SinkDimensionsOptions dimOptions;
-    if (o.tau > 0) dimOptions.tau = o.tau;
-    const auto dims = sinkDimensions(first->hiddenStates(), dimOptions);
+    const auto& table = report->firstSummary.secondary;
+    const auto& dims = report->firstSummary.dims;
     const auto& ids0 = prompts->front();
     if (!o.channelsOut.empty())
         if (int code = drawChannels(m, ids0, first->hiddenStates(), dims, o); code != 0) return code;
@@ -317,17 +299,7 @@ int runMetricsCommand(const MetricsOptions& o) {
         fmt::print("\n");
     }
     fmt::print("value norm of token 0 / mean of the others, layer x head (< 1: value-state drain):\n");
-    std::vector<std::vector<double>> drain(static_cast<std::size_t>(c.nLayers));
-    for (int l = 0; l < c.nLayers; ++l)
-        for (int h = 0; h < c.nHeads; ++h) {
-            const auto& v = first->valueNorms(l, h);
-            double rest = 0;
-            for (std::size_t t = 1; t < v.size(); ++t)
-                rest += v[t];
-            rest = v.size() > 1 ? rest / static_cast<double>(v.size() - 1) : 0.0;
-            drain[static_cast<std::size_t>(l)].push_back(rest > 0 ? v[0] / rest : 0.0);
-        }
-    printTable("", drain);
+    printTable("", report->firstSummary.valueDrain);
     fmt::print("secondary sinks (|cos(h, h_BOS)| > 0.9, states {}-{} checked):\n", table.firstCheckedState,
                table.lastCheckedState);
     if (table.rows.empty()) fmt::print("  none\n");

@@ -55,12 +55,9 @@ Result<std::unique_ptr<Model>> loadModel(const ModelInputOptions& o, bool quiet)
 
 Result<std::vector<std::int32_t>> encodeText(const Model& model, const std::string& text,
                                              const std::string& bos, const std::string& what) {
-    if (!model.tokenizer())
-        return Error{"this model has no tokenizer next to it: give the prompt as --token-ids 1,2,3"};
-    const bool addBos = bos == "yes" || (bos == "auto" && model.config().addBos);
-    auto ids = model.tokenizer()->encode(text, addBos);
-    if (!ids) return Error{what + ": " + ids.error().message};
-    return ids;
+    auto choice = parseBosChoice(bos); // CLI11 has checked the value already
+    if (!choice) return choice.error();
+    return encodePrompt(model, text, *choice, what, "--token-ids 1,2,3");
 }
 
 Result<std::vector<std::int32_t>> promptIds(const Model& model, const ModelInputOptions& o) {
@@ -72,13 +69,7 @@ Result<std::vector<std::int32_t>> promptIds(const Model& model, const ModelInput
 }
 
 Result<Interventions> parseInterventions(const std::vector<std::string>& specs) {
-    Interventions out;
-    for (const auto& s : specs) {
-        auto iv = parseIntervention(s);
-        if (!iv) return Error{"--intervention: " + iv.error().message};
-        out.push_back(std::move(iv.value()));
-    }
-    return out;
+    return parseInterventionList(specs, "--intervention");
 }
 
 Result<ModelRun> openModelRun(const ModelInputOptions& o, bool quiet) {
@@ -110,10 +101,6 @@ Result<GenerationOutput> generateWithProgress(const Model& m, const std::vector<
             return true;
         },
         interventions);
-}
-
-std::string tokenText(const Model& model, std::int32_t id) {
-    return model.tokenizer() ? model.tokenizer()->tokenText(id) : fmt::format("<{}>", id);
 }
 
 std::string printable(const std::string& s) {

@@ -3,6 +3,7 @@
 // ids, --intervention specs, loading with notices, and printing tokens safely.
 #include "core/result.h"
 #include "model/model.h"
+#include "session/prompt_input.h" // tokenText, decodeIds: shared with the desktop app
 
 #include <CLI/CLI.hpp>
 #include <cstdint>
@@ -31,7 +32,8 @@ void addComputeOption(CLI::App* cmd, std::string& compute);
 // Loads the model and prints its notices on stderr.
 Result<std::unique_ptr<Model>> loadModel(const ModelInputOptions& o, bool quiet);
 
-// The prompt as token ids: --token-ids as given, or --prompt (text or @file) through the tokenizer.
+// The prompt as token ids: --token-ids as given, or --prompt (text or @file) through the tokenizer
+// (session/prompt_input.h does the encoding for both front-ends).
 Result<std::vector<std::int32_t>> promptIds(const Model& model, const ModelInputOptions& o);
 Result<std::vector<std::int32_t>> encodeText(const Model& model, const std::string& text,
                                              const std::string& bos, const std::string& what);
@@ -53,7 +55,6 @@ Result<GenerationOutput> generateWithProgress(const Model& m, const std::vector<
                                               const GenerationOptions& g, ForwardObserver* observer,
                                               const Interventions& interventions, const std::string& what);
 
-std::string tokenText(const Model& model, std::int32_t id);
 // Escapes control characters so a token like "\n" stays on its line in a table.
 std::string printable(const std::string& s);
 

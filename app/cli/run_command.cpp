@@ -3,8 +3,8 @@
 #include "cli_common.h"
 #include "explain_row.h"
 #include "metrics/output_effect.h"
-#include "model/capture.h"
 #include "model/model.h"
+#include "session/capture.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>

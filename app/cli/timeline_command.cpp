@@ -3,7 +3,7 @@
 #include "cli_common.h"
 #include "core/read_file.h"
 #include "figures/figure_builders.h"
-#include "model/sink_probe.h"
+#include "session/probe_sinks.h"
 #include "trace/trace_store.h"
 #include "train/trainer.h"
 

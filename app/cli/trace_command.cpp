@@ -3,7 +3,7 @@
 #include "cli_common.h"
 #include "core/available_memory.h"
 #include "core/human_bytes.h"
-#include "model/trace_run.h"
+#include "session/trace_run.h"
 #include "trace/trace_store.h"
 
 #include <algorithm>

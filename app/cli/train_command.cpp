@@ -2,7 +2,7 @@
 
 #include "cli_common.h"
 #include "core/read_file.h"
-#include "model/sink_probe.h"
+#include "session/probe_sinks.h"
 #include "timeline_command.h"
 #include "trace/trace_store.h"
 #include "train/bpe_trainer.h"

@@ -2,16 +2,14 @@
 
 #include "core/available_memory.h"
 #include "core/human_bytes.h"
-#include "core/token_ids.h"
-#include "metrics/secondary_sinks.h"
-#include "metrics/sink_dimensions.h"
-#include "metrics/sink_heads.h"
-#include "metrics/sink_metrics.h"
-#include "model/capture.h"
 #include "model/model.h"
 #include "model/prepared_prompt.h"
-#include "model/prompt_metrics.h"
-#include "model/trace_run.h" // EngineWorker owns a TraceGroup
+#include "session/capture.h"
+#include "session/comparison.h"
+#include "session/prompt_input.h"
+#include "session/prompt_metrics.h"
+#include "session/prompt_report.h"
+#include "session/trace_run.h" // EngineWorker owns a TraceGroup
 
 #include <QElapsedTimer>
 #include <QFileInfo>
@@ -25,26 +23,36 @@ namespace sinkscope::gui {
 
 namespace {
 
-// Copies the rows of every head of layers first..first+count-1 into one [count, H, T, T] buffer;
-// layers the run did not recompute keep what the buffer held (the unmodified run's maps).
+// Copies the rows of every head of the kept layers [keptFirst, keptEnd) that the pass computes into
+// one [layers, H, T, T] buffer starting at the first of them: a run under interventions recomputes
+// only from its first intervened layer, so only those layers are allocated (the ones before are
+// the unmodified run's, already held). Layers arrive in order, one head at a time.
 class DenseCapture : public ForwardObserver {
 public:
-    DenseCapture(std::vector<float>& dst, int heads, std::int64_t T, int first, int count)
-        : m_dst(dst), m_heads(heads), m_T(T), m_first(first), m_count(count) {}
-    bool wantsAttention(int layer, int) override { return layer >= m_first && layer < m_first + m_count; }
+    DenseCapture(int heads, std::int64_t T, int keptFirst, int keptEnd)
+        : m_heads(heads), m_T(T), m_keptFirst(keptFirst), m_keptEnd(keptEnd) {}
+    bool wantsAttention(int layer, int) override { return layer >= m_keptFirst && layer < m_keptEnd; }
     void onAttention(int layer, int head, const MatrixView& w) override {
-        float* out = m_dst.data() +
-                     ((static_cast<std::int64_t>(layer - m_first) * m_heads + head) * m_T + w.firstRow) * m_T;
+        if (!m_maps) {
+            m_from = layer;
+            m_maps = std::make_shared<std::vector<float>>(
+                static_cast<std::size_t>((m_keptEnd - layer) * m_heads * m_T * m_T), 0.0f);
+        }
+        float* out = m_maps->data() +
+                     ((static_cast<std::int64_t>(layer - m_from) * m_heads + head) * m_T + w.firstRow) * m_T;
         for (std::int64_t r = 0; r < w.rows && w.firstRow + r < m_T; ++r)
             std::memcpy(out + r * m_T, w.row(r),
                         sizeof(float) * static_cast<std::size_t>(std::min(w.cols, m_T)));
     }
+    // The maps from layer from() on; null when the pass computed none of the kept layers.
+    std::shared_ptr<std::vector<float>> maps() const { return m_maps; }
+    int from() const { return m_maps ? m_from : m_keptEnd; }
 
 private:
-    std::vector<float>& m_dst;
     int m_heads;
     std::int64_t m_T;
-    int m_first, m_count;
+    int m_keptFirst, m_keptEnd, m_from = 0;
+    std::shared_ptr<std::vector<float>> m_maps;
 };
 
 // Reports each layer as the pass reaches it (hidden-state norms arrive once per state), so that a
@@ -88,22 +96,6 @@ KeptLayers keptLayers(const Model& m, std::int64_t T, const Interventions& ivs, 
     k.first = std::clamp(focus - k.count / 2, 0, std::max(0, c.nLayers - k.count));
     return k;
 }
-// Per token, the mean key (or value) norm over the heads that reported one (the KV heads).
-std::vector<float> meanOverHeads(const PromptMetricsObserver& m, int layer, int heads, bool keys) {
-    std::vector<float> sum;
-    int n = 0;
-    for (int h = 0; h < heads; ++h) {
-        const auto& v = keys ? m.keyNorms(layer, h) : m.valueNorms(layer, h);
-        if (v.empty()) continue;
-        sum.resize(std::max(sum.size(), v.size()), 0.0f);
-        for (std::size_t t = 0; t < v.size(); ++t)
-            sum[t] += v[t];
-        ++n;
-    }
-    for (float& x : sum)
-        x /= float(std::max(1, n));
-    return sum;
-}
 } // namespace
 
 EngineWorker::EngineWorker() {
@@ -112,22 +104,14 @@ EngineWorker::EngineWorker() {
 EngineWorker::~EngineWorker() = default;
 
 Result<std::vector<std::int32_t>> EngineWorker::promptIds(const QString& prompt) const {
-    if (prompt.trimmed().startsWith("ids:"))
-        return parseTokenIdList(prompt.trimmed().mid(4).toStdString(), "prompt ids");
-    if (!m_model->tokenizer()) return Error{"this model has no tokenizer: write the prompt as ids: 1, 2, 3"};
-    auto enc = m_model->tokenizer()->encode(prompt.toStdString(), m_model->config().addBos);
-    if (!enc) return Error{enc.error().message};
-    return std::move(enc.value());
+    return promptBoxIds(*m_model, prompt.toStdString());
 }
 
 Result<Interventions> EngineWorker::interventionsOf(const QStringList& specs) const {
-    Interventions ivs;
-    for (const QString& s : specs) {
-        auto iv = parseIntervention(s.toStdString());
-        if (!iv) return iv.error();
-        ivs.push_back(std::move(iv.value()));
-    }
-    return ivs;
+    std::vector<std::string> list;
+    for (const QString& s : specs)
+        list.push_back(s.toStdString());
+    return parseInterventionList(list, "");
 }
 
 void EngineWorker::loadModel(const QString& path, bool bf16) {
@@ -215,10 +199,8 @@ void EngineWorker::run(const QString& prompt, const QStringList& specs, int maxN
                             kept.first, kept.first + kept.count - 1, c.nLayers, T,
                             humanBytes(static_cast<std::uint64_t>(kept.allBytes)),
                             humanBytes(static_cast<std::uint64_t>(kept.available)));
-        auto maps = std::make_shared<std::vector<float>>(
-            static_cast<std::size_t>(m_layerCount * c.nHeads * T * T), 0.0f);
         // The unmodified pass feeds both the maps and the metrics panel.
-        DenseCapture base(*maps, c.nHeads, T, m_firstLayer, m_layerCount);
+        DenseCapture base(c.nHeads, T, m_firstLayer, m_firstLayer + m_layerCount);
         PromptMetricsObserver metrics(c.nLayers, c.nHeads);
         ObserverFanout both(base, metrics);
         PassProgress layers([&](int state) { Q_EMIT passProgress(state, c.nLayers, T); }, m_cancel);
@@ -234,21 +216,19 @@ void EngineWorker::run(const QString& prompt, const QStringList& specs, int maxN
         }
         m_prepared = std::move(prepared.value());
         m_preparedPrompt = prompt;
-        m_baseAttention = std::move(maps);
+        m_baseAttention = base.maps();
         ++m_promptSerial;
         m_promptMetrics = std::make_shared<RunView>();
-        m_baseAlpha0 = metrics.alphaAt(0);
-        m_promptMetrics->sinkRate = sinkRateOver({m_baseAlpha0}, 0.3);
+        auto summary = summarizePrompt(metrics, c.nLayers, c.nHeads, 0.3);
+        m_baseAlpha0 = summary.alpha0;
+        m_promptMetrics->sinkRate = summary.sinkRate;
         m_promptMetrics->hiddenNorms = metrics.hiddenNorms();
-        for (int l = 0; l < c.nLayers; ++l) {
-            m_promptMetrics->keyNorms.push_back(meanOverHeads(metrics, l, c.nHeads, true));
-            m_promptMetrics->valueNorms.push_back(meanOverHeads(metrics, l, c.nHeads, false));
-        }
-        const auto dims = sinkDimensions(metrics.hiddenStates());
-        m_promptMetrics->sinkDimensions = dims.dims;
-        m_promptMetrics->largestR = dims.largestR;
-        m_promptMetrics->sinkDims = std::make_shared<const SinkDimensions>(dims);
-        for (const auto& row : secondarySinks(metrics.hiddenStates()).rows)
+        m_promptMetrics->keyNorms = std::move(summary.meanKeyNorms);
+        m_promptMetrics->valueNorms = std::move(summary.meanValueNorms);
+        m_promptMetrics->sinkDimensions = summary.dims.dims;
+        m_promptMetrics->largestR = summary.dims.largestR;
+        m_promptMetrics->sinkDims = std::make_shared<const SinkDimensions>(std::move(summary.dims));
+        for (const auto& row : summary.secondary.rows)
             m_promptMetrics->secondarySinks.push_back(
                 {row.token, row.firstLayer, row.layers, std::string(sinkRoleName(row.role))});
         // Kept for the channels view, moved rather than copied: a copy cost ~25 ms per 20 MB here
@@ -271,7 +251,7 @@ void EngineWorker::run(const QString& prompt, const QStringList& specs, int maxN
     view->promptSerial = m_promptSerial;
     view->modelName = QFileInfo(m_modelPath).fileName().toStdString();
     for (auto id : ids)
-        view->tokens.push_back(m.tokenizer() ? m.tokenizer()->tokenText(id) : fmt::format("<{}>", id));
+        view->tokens.push_back(tokenText(m, id));
     view->layers = c.nLayers;
     view->heads = c.nHeads;
     for (int l = 0; l < c.nLayers; ++l)
@@ -283,14 +263,10 @@ void EngineWorker::run(const QString& prompt, const QStringList& specs, int maxN
     for (const auto& iv : ivs)
         view->interventions.push_back(iv.spec);
 
-    // The intervened maps start as a copy of the unmodified ones (layers before the first
-    // intervened one are not recomputed); without interventions the view shares the base buffer.
-    std::shared_ptr<std::vector<float>> intervened;
-    if (!ivs.empty()) intervened = std::make_shared<std::vector<float>>(*m_baseAttention);
-    std::vector<float> unused;
+    // The intervened maps hold the recomputed layers only; without interventions the view shares
+    // the base buffer and nothing is captured.
+    DenseCapture capture(c.nHeads, T, m_firstLayer, ivs.empty() ? m_firstLayer : m_firstLayer + m_layerCount);
     // alpha_0 of every head comes from the pass itself, whichever layers' maps are kept.
-    DenseCapture capture(intervened ? *intervened : unused, c.nHeads, T, m_firstLayer,
-                         intervened ? m_layerCount : 0);
     ColumnImportanceObserver alpha(c.nLayers, c.nHeads);
     ObserverFanout both(capture, alpha);
     PassProgress layers([&](int state) { Q_EMIT passProgress(state, c.nLayers, T); }, m_cancel);
@@ -306,17 +282,20 @@ void EngineWorker::run(const QString& prompt, const QStringList& specs, int maxN
     }
     view->firstRecomputedLayer = r->firstRecomputedLayer;
     view->baseAttention = m_baseAttention;
-    view->attention =
-        intervened ? std::shared_ptr<const std::vector<float>>(std::move(intervened)) : m_baseAttention;
+    view->attention = m_baseAttention;
+    view->intervenedFrom = m_firstLayer;
+    if (!ivs.empty()) {
+        auto maps = capture.maps();
+        view->attention = maps ? std::shared_ptr<const std::vector<float>>(std::move(maps))
+                               : std::make_shared<const std::vector<float>>();
+        view->intervenedFrom = capture.from();
+    }
     const auto V = static_cast<std::int64_t>(r->logits.size());
     view->effect = nextTokenEffect(m_prepared->baseLogits().data(), r->logits.data(), V, 10);
-    auto text = [&](std::int32_t id) {
-        return m.tokenizer() ? m.tokenizer()->tokenText(id) : fmt::format("<{}>", id);
-    };
     for (const auto& t : view->effect.baseTop)
-        view->baseTopText.push_back(text(t.id));
+        view->baseTopText.push_back(tokenText(m, t.id));
     for (const auto& t : view->effect.intervenedTop)
-        view->topText.push_back(text(t.id));
+        view->topText.push_back(tokenText(m, t.id));
     view->baseAlpha0 = m_baseAlpha0;
     view->alpha0 = m_baseAlpha0; // layers before the first recomputed one are the unmodified run's
     const auto recomputed = alpha.alpha0();
@@ -324,33 +303,23 @@ void EngineWorker::run(const QString& prompt, const QStringList& specs, int maxN
         view->alpha0[static_cast<std::size_t>(l)] = recomputed[static_cast<std::size_t>(l)];
 
     if (maxNewTokens > 0) {
-        GenerationOptions g;
-        g.maxNewTokens = maxNewTokens;
-        auto progress = [&](int done, int total) {
+        auto progress = [&](CompareSide, int done, int total) {
             Q_EMIT this->progress(done, total);
             return !m_cancel.load();
         };
-        auto base = m.generate(ids, g, nullptr, progress);
-        auto after = ivs.empty() ? base : m.generate(ids, g, nullptr, progress, ivs);
-        if (!base || !after) {
-            Q_EMIT failed(QString::fromStdString(!base ? base.error().message : after.error().message));
+        auto pair = generatePair(m, ids, ivs, maxNewTokens, progress);
+        if (!pair) {
+            Q_EMIT failed(QString::fromStdString(pair.error().message));
             return;
         }
-        auto decode = [&](const std::vector<std::int32_t>& g2) {
-            return m.tokenizer() ? m.tokenizer()->decode(g2) : fmt::format("{}", fmt::join(g2, ", "));
-        };
-        view->generatedBase = decode(base->generated);
-        view->generatedIntervened = decode(after->generated);
-        if (auto d = firstDivergence(base->generated, after->generated)) {
-            view->firstDivergence = static_cast<std::int64_t>(*d);
-            const auto split = [&](const std::vector<std::int32_t>& g2, std::size_t from, std::size_t to) {
-                return decode(
-                    std::vector<std::int32_t>(g2.begin() + std::ptrdiff_t(std::min(from, g2.size())),
-                                              g2.begin() + std::ptrdiff_t(std::min(to, g2.size()))));
-            };
-            view->generatedCommon = split(base->generated, 0, *d);
-            view->generatedBaseRest = split(base->generated, *d, base->generated.size());
-            view->generatedIntervenedRest = split(after->generated, *d, after->generated.size());
+        view->generatedBase = decodeIds(m, pair->base.generated, ", ");
+        view->generatedIntervened = decodeIds(m, pair->intervened.generated, ", ");
+        if (pair->firstDivergence) {
+            view->firstDivergence = static_cast<std::int64_t>(*pair->firstDivergence);
+            auto split = splitAtDivergence(m, *pair);
+            view->generatedCommon = std::move(split.common);
+            view->generatedBaseRest = std::move(split.baseRest);
+            view->generatedIntervenedRest = std::move(split.intervenedRest);
         }
     }
     view->contextWarning = m.contextWarning(T + std::max(0, maxNewTokens));

@@ -3,7 +3,8 @@
 #include "engine_worker.h"
 
 #include "model/prepared_prompt.h"
-#include "model/prompt_metrics.h"
+#include "session/prompt_input.h"
+#include "session/prompt_metrics.h"
 
 #include <fmt/format.h>
 
@@ -32,8 +33,7 @@ void EngineWorker::catchTagRelease(double theta) {
     view->layers = c.nLayers;
     view->heads = c.nHeads;
     for (auto id : m_prepared->ids())
-        view->tokens.push_back(m_model->tokenizer() ? m_model->tokenizer()->tokenText(id)
-                                                    : fmt::format("<{}>", id));
+        view->tokens.push_back(tokenText(*m_model, id));
     view->scores = metrics.catchTagRelease();
     Q_EMIT ctrReady(view);
 }

@@ -3,7 +3,7 @@
 // stored stays here until it is stored (retrySaveToTrace) or a new save replaces it.
 #include "engine_worker.h"
 
-#include "model/trace_run.h"
+#include "session/trace_run.h"
 #include "trace/trace_store.h"
 
 namespace sinkscope::gui {

@@ -6,6 +6,7 @@
 #include "metrics/sink_dimensions.h"
 
 #include <QMetaType>
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -27,10 +28,12 @@ struct RunView {
     int firstLayer = 0, layerCount = -1;
     std::string captureNote;
     // [kept layers, heads, T, T] of the unmodified run, shared by every run of one prompt (and with
-    // the worker), and the same for the shown run: the very same buffer without interventions, else
-    // a copy with the recomputed layers rewritten. A 2,000-token prompt's maps are gigabytes: they
-    // are never copied to be shown.
+    // the worker). The shown run's maps: the very same buffer without interventions, else only the
+    // layers the intervened run recomputed, from intervenedFrom on; the layers before it are the
+    // unmodified run's and are read from baseAttention, never copied. A 2,000-token prompt's maps
+    // are gigabytes: they are never copied to be shown.
     std::shared_ptr<const std::vector<float>> baseAttention, attention;
+    int intervenedFrom = 0;                              // first layer held by `attention` (>= firstLayer)
     std::vector<std::vector<double>> baseAlpha0, alpha0; // [layer][head]
     std::vector<std::string> interventions;              // SPEC strings applied
     NextTokenEffect effect;                              // base vs intervened, next token
@@ -76,9 +79,11 @@ struct RunView {
     // One head's [T, T] map; null for a layer whose maps were not kept.
     const float* map(bool intervened, int layer, int head) const {
         if (!hasLayer(layer)) return nullptr;
-        const auto& a = intervened ? attention : baseAttention;
+        const bool unmodified = !intervened || layer < intervenedFrom;
+        const auto& a = unmodified ? baseAttention : attention;
+        const int from = unmodified ? firstLayer : std::max(firstLayer, intervenedFrom);
         if (!a) return nullptr;
-        return a->data() + (static_cast<std::int64_t>(layer - firstLayer) * heads + head) * T * T;
+        return a->data() + (static_cast<std::int64_t>(layer - from) * heads + head) * T * T;
     }
     int windowOf(int layer) const {
         return layer >= 0 && layer < static_cast<int>(windows.size())

@@ -1,5 +1,6 @@
 #include "model/model.h"
 #include "model/model_impl.h"
+#include "model/observer_tools.h"
 
 #include "core/allocator.h"
 #include "core/available_memory.h"
@@ -8,7 +9,6 @@
 #include "io/model_directory.h"
 #include "io/weight_spec.h"
 #include "metrics/secondary_sinks.h"
-#include "model/capture.h"
 #include "model/device.h"
 #include "model/intervention_state.h"
 #include "model/pass_memory.h"

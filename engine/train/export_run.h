@@ -5,7 +5,7 @@
 // so that anyone can check them (a test does).
 #include "core/result.h"
 #include "io/dtype.h"
-#include "model/sink_probe.h"
+#include "session/probe_sinks.h"
 
 #include <string>
 

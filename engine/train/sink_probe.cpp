@@ -1,6 +1,6 @@
 #include "train/sink_probe.h"
 
-#include "model/capture.h"
+#include "session/capture.h"
 
 #include <c10/core/GradMode.h>
 

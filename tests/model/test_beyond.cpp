@@ -3,7 +3,7 @@
 // (tools/make_beyond_golden.py -> tests/data/golden/beyond_stories260k.json).
 #include "metrics/sink_dimensions.h"
 #include "model/model.h"
-#include "model/prompt_metrics.h"
+#include "session/prompt_metrics.h"
 #include "test_paths.h"
 
 #include <fstream>

@@ -3,7 +3,7 @@
 // recorded when it was exported. Together they show the contrast they are bundled for: the
 // softmax default model has an attention sink, its sigmoid twin (same recipe, same data) has none.
 #include "model/model.h"
-#include "model/sink_probe.h"
+#include "session/probe_sinks.h"
 #include "temp_dir.h"
 #include "test_paths.h"
 #include "tokenizer/tokenizer.h"

@@ -2,9 +2,9 @@
 // stops the pass before the next layer, so no later layer is computed or reported, and the model
 // still returns normally (the caller discards the result). The same model, uncancelled, reports
 // every layer: the stop is the observer's doing, not a short model.
-#include "model/capture.h"
 #include "model/model.h"
 #include "model/prepared_prompt.h"
+#include "session/capture.h"
 #include "test_paths.h"
 
 #include <gtest/gtest.h>

@@ -1,8 +1,8 @@
 // Capture: what the observer receives — shapes, normalisation, causality, GQA mapping, the
 // two-phase ask-then-observe contract, and that cached generation sees what a full pass sees.
-#include "model/capture.h"
 #include "model/model.h"
-#include "model/trace_capture.h"
+#include "session/capture.h"
+#include "session/trace_capture.h"
 #include "test_paths.h"
 #include "trace/map_codec.h"
 

@@ -7,8 +7,8 @@
 // its sinks over the rows that see each key), and logits stay finite and change.
 #include "intervene/intervention.h"
 #include "intervene/operators.h"
-#include "model/capture.h"
 #include "model/model.h"
+#include "session/capture.h"
 #include "test_paths.h"
 
 #include <algorithm>

@@ -8,8 +8,8 @@
 #include "cli_run.h"
 #include "golden.h"
 #include "greedy_check.h"
-#include "model/capture.h"
 #include "model/model.h"
+#include "session/capture.h"
 #include "test_paths.h"
 #include "tokenizer/tokenizer.h"
 

@@ -4,8 +4,8 @@
 // Gemma 2/3 over sequences longer than the window; Gemma 1-3, GPT-NeoX, Phi-3, OLMo-2 and OPT).
 #include "golden.h"
 #include "greedy_check.h"
-#include "model/capture.h"
 #include "model/model.h"
+#include "session/capture.h"
 #include "test_paths.h"
 
 #include <gtest/gtest.h>

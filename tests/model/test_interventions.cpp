@@ -6,10 +6,10 @@
 #include "metrics/output_effect.h"
 #include "metrics/sink_heads.h"
 #include "metrics/sink_metrics.h"
-#include "model/capture.h"
 #include "model/model.h"
 #include "model/prepared_prompt.h"
-#include "model/prompt_metrics.h"
+#include "session/capture.h"
+#include "session/prompt_metrics.h"
 #include "temp_dir.h"
 #include "test_paths.h"
 

@@ -4,9 +4,9 @@
 #include "cli_run.h"
 #include "core/available_memory.h"
 #include "core/human_bytes.h"
-#include "model/capture.h"
 #include "model/model.h"
 #include "model/pass_memory.h"
+#include "session/capture.h"
 #include "temp_dir.h"
 #include "test_paths.h"
 

@@ -7,8 +7,8 @@
 #include "golden.h"
 #include "intervene/intervention.h"
 #include "io/weight_spec.h"
-#include "model/capture.h"
 #include "model/model.h"
+#include "session/capture.h"
 #include "temp_dir.h"
 #include "test_paths.h"
 

@@ -2,10 +2,10 @@
 // model's weighting of them gives the captured weights; an intervention's row is what an ordinary
 // intervened pass attends with (suppression: nothing on the sink, the row still sums to 1; a sink
 // logit: softmax over the scores and the extra column b).
-#include "model/capture.h"
 #include "model/model.h"
 #include "model/prepared_prompt.h"
 #include "model/row_explanation.h"
+#include "session/capture.h"
 #include "test_paths.h"
 
 #include <cmath>

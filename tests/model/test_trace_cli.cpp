@@ -5,8 +5,8 @@
 // before the model runs; `trace` waits for another writer instead of dropping its runs. An
 // export to a full disk fails in one line and leaves the file it would have replaced untouched.
 #include "cli_run.h"
-#include "model/capture.h"
 #include "model/model.h"
+#include "session/capture.h"
 #include "small_disk.h"
 #include "temp_dir.h"
 #include "test_paths.h"

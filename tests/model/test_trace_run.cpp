@@ -1,10 +1,10 @@
-// Tracing a prompt into a file (model/trace_run.h): the base and intervened runs are stored in
+// Tracing a prompt into a file (session/trace_run.h): the base and intervened runs are stored in
 // one transaction, all or none (also when the second one fails), and a group that could not be
 // stored (a busy file) is left intact, so it can be stored again without running the model again
 // (the desktop's Retry saving).
 #include "intervene/intervention.h"
 #include "model/model.h"
-#include "model/trace_run.h"
+#include "session/trace_run.h"
 #include "temp_dir.h"
 #include "test_paths.h"
 #include "trace/trace_store.h"

@@ -10,8 +10,8 @@
 // kept (a big model's every map may not fit); alpha_0 of the prompt is still taken from every
 // head as its map passes, so the trace's metrics do not depend on the selection. Torch-free.
 #include "io/model_config.h"
-#include "model/capture_selection.h"
 #include "model/observer.h"
+#include "session/capture_selection.h"
 #include "trace/trace_store.h"
 
 #include <cstdint>

@@ -1,6 +1,6 @@
-#include "model/sink_probe.h"
+#include "session/probe_sinks.h"
 
-#include "model/capture.h"
+#include "session/capture.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,9 +1,9 @@
-#include "model/trace_run.h"
+#include "session/trace_run.h"
 
 #include "core/available_memory.h"
 #include "metrics/sink_heads.h"
 #include "metrics/sink_metrics.h"
-#include "model/trace_capture.h"
+#include "session/trace_capture.h"
 
 #include <algorithm>
 #include <fmt/format.h>

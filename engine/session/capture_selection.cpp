@@ -1,4 +1,4 @@
-#include "model/capture_selection.h"
+#include "session/capture_selection.h"
 
 #include <algorithm>
 #include <charconv>

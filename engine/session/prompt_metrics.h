@@ -7,8 +7,8 @@
 #include "metrics/secondary_sinks.h"
 #include "metrics/sink_metrics.h"
 #include "metrics/span_heads.h"
-#include "model/capture.h"
 #include "model/observer.h"
+#include "session/capture.h"
 
 #include <cstdint>
 #include <optional>

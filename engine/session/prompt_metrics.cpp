@@ -1,4 +1,4 @@
-#include "model/prompt_metrics.h"
+#include "session/prompt_metrics.h"
 
 #include <algorithm>
 #include <utility>

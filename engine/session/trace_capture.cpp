@@ -1,4 +1,4 @@
-#include "model/trace_capture.h"
+#include "session/trace_capture.h"
 
 #include "core/half.h"
 #include "metrics/sink_metrics.h"

@@ -4,9 +4,9 @@
 // metrics. `sinkscope-cli trace` and the desktop app's "Save run to trace" both call this, so a
 // run saved from either reads back the same. Torch-free.
 #include "core/result.h"
-#include "model/capture_selection.h"
 #include "model/model.h"
-#include "model/trace_capture.h"
+#include "session/capture_selection.h"
+#include "session/trace_capture.h"
 #include "trace/trace_store.h"
 
 #include <cstdint>
