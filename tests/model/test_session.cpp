@@ -139,7 +139,8 @@ TEST(SessionComparison, CompareRunMatchesSeparatePassesSideBySide) {
     ASSERT_TRUE(b.ok() && a.ok());
     expectTablesNear(c->baseAlpha0, base.alpha0(), 1e-6);
     expectTablesNear(c->intervenedAlpha0, after.alpha0(), 1e-6);
-    EXPECT_NEAR(c->intervenedAlpha0[0][0], 0.0, 1e-6) << "suppression leaves nothing on the sink";
+    // Suppression leaves the sink only row 0 (which sees nothing else): α₀ = 1/T.
+    EXPECT_NEAR(c->intervenedAlpha0[0][0], 1.0 / static_cast<double>(kIds.size()), 1e-6);
     EXPECT_GT(c->baseAlpha0[0][0], 0.0);
 
     const auto V = static_cast<std::int64_t>(c->generations.base.nextTokenLogits.size());
