@@ -1,6 +1,5 @@
 #include "main_window.h"
 
-#include "classroom.h"
 #include "engine_worker.h"
 #include "intervene/intervention.h"
 #include "intervene/intervention_notes.h"
@@ -675,6 +674,30 @@ void MainWindow::selectHead(int layer, int head) {
 void MainWindow::selectStrongestSinkHead() {
     m_selectSinkHead = true; // applied when the next run is shown
     m_debounce->start();     // coalesces with a prompt change made at the same time
+}
+
+QString MainWindow::promptText() const {
+    return m_prompt->toPlainText();
+}
+
+void MainWindow::applyInterventionPreset(const InterventionPanel::Preset& preset) {
+    m_panel->applyPreset(preset);
+}
+
+bool MainWindow::fixedRange01() const {
+    return m_fixedRange->isChecked();
+}
+
+void MainWindow::setFixedRange01(bool on) {
+    m_fixedRange->setChecked(on);
+}
+
+bool MainWindow::sideBySideShown() const {
+    return m_side->mode() != SideBySide::Mode::Off;
+}
+
+void MainWindow::stopSideBySide() {
+    m_side->stop();
 }
 
 } // namespace sinkscope::gui
