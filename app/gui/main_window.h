@@ -17,7 +17,9 @@ class QTableWidget;
 class QTimer;
 class QCheckBox;
 class QComboBox;
+class QDockWidget;
 class QDragEnterEvent;
+class QHBoxLayout;
 class QDropEvent;
 
 namespace sinkscope {
@@ -113,7 +115,16 @@ protected:
     void dropEvent(QDropEvent* e) override;
 
 private:
+    // The main panels and their wiring: main_window_panels.cpp.
     void buildUi();
+    QDockWidget* buildPromptDock();
+    QWidget* buildCentre();
+    QFrame* buildErrorBanner();
+    QHBoxLayout* buildMapControls();
+    void buildOutputDock();
+    void buildMetricsDock(QDockWidget* promptDock);
+    void buildStatusBar();
+    void connectPanels();
     void showRun(RunViewPtr view);
     void showHead();
     void showTokenWeights();
