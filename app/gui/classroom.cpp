@@ -1,15 +1,13 @@
 #include "classroom.h"
 
-#include "intervention_panel.h"
-#include "main_window.h"
-#include "side_by_side.h"
+#include "classroom_host.h"
 
 #include <QApplication>
-#include <QCheckBox>
 #include <QDockWidget>
-#include <QFileInfo>
-#include <QPlainTextEdit>
+#include <QMainWindow>
 #include <QTimer>
+
+#include <algorithm>
 
 namespace sinkscope::gui {
 
@@ -25,12 +23,12 @@ const QString kStoryIds =
     "264, 379, 264, 461, 392, 284";
 } // namespace
 
-Classroom::Classroom(MainWindow* window) : QObject(window), m_window(window) {
+Classroom::Classroom(ClassroomHost* host, QObject* parent) : QObject(parent), m_host(host) {
     build();
 }
 
 void Classroom::build() {
-    MainWindow* w = m_window;
+    ClassroomHost* w = m_host;
     auto prompt = [w] { w->setPrompt(w->modelPath().endsWith(".bin") ? kStoryIds : kStoryPrompt); };
     m_scenarios = {
         {"1 · The attention sink",
@@ -39,7 +37,7 @@ void Classroom::build() {
          "α₀, its average attention on token 0; red frames mark sink heads (α₀ &gt; 0.3).",
          [w, prompt] {
              prompt();
-             w->interventions()->applyPreset({});
+             w->applyInterventionPreset({});
              w->setShowDiff(false);
              w->selectStrongestSinkHead();
          }},
@@ -50,7 +48,7 @@ void Classroom::build() {
          [w] {
              InterventionPanel::Preset p;
              p.suppress = true;
-             w->interventions()->applyPreset(p);
+             w->applyInterventionPreset(p);
              w->setShowDiff(true);
          }},
         {"3 · StreamingLLM without sink tokens",
@@ -63,7 +61,7 @@ void Classroom::build() {
              p.stream = true;
              p.streamSinks = 0;
              p.streamWindow = 16;
-             w->interventions()->applyPreset(p);
+             w->applyInterventionPreset(p);
              w->setShowDiff(false);
          }},
         {"4 · StreamingLLM with 4 sink tokens",
@@ -74,13 +72,13 @@ void Classroom::build() {
              p.stream = true;
              p.streamSinks = 4;
              p.streamWindow = 16;
-             w->interventions()->applyPreset(p);
+             w->applyInterventionPreset(p);
          }},
         {"5 · The sink emerges during training",
          "The default model was trained here. Its training timeline shows α₀ per head at every "
          "checkpoint: early on no head has a sink; the sink grows as the loss falls.",
          [w] {
-             w->interventions()->applyPreset({});
+             w->applyInterventionPreset({});
              w->showTrainingTimeline();
          }},
         {"6 · Softmax vs sigmoid attention",
@@ -89,14 +87,14 @@ void Classroom::build() {
          "softmax must give each row a total of 1 and parks the spare attention on the first token; "
          "sigmoid has no reason to, so it has no sink column.",
          [w] {
-             w->interventions()->applyPreset({});
+             w->applyInterventionPreset({});
              w->setShowDiff(false);
              const QString sigmoid = w->sigmoidModelPath();
              if (sigmoid.isEmpty()) {
                  w->openSigmoidModel(); // says where the model is missing
                  return;
              }
-             w->fixedRange()->setChecked(true);
+             w->setFixedRange01(true);
              w->compareWithModel(sigmoid);
              w->selectStrongestSinkHead();
          }},
@@ -106,9 +104,9 @@ void Classroom::build() {
 void Classroom::enter() {
     if (m_active) return;
     m_active = true;
-    m_startModel = m_window->modelPath();
-    m_startPrompt = m_window->promptEdit()->toPlainText();
-    m_savedFixedRange = m_window->fixedRange()->isChecked();
+    m_startModel = m_host->modelPath();
+    m_startPrompt = m_host->promptText();
+    m_savedFixedRange = m_host->fixedRange01();
     m_savedPalette = QApplication::palette();
     m_savedFont = QApplication::font();
     // High contrast and large type for a projector.
@@ -127,14 +125,15 @@ void Classroom::enter() {
     f.setPointSizeF(std::max(16.0, f.pointSizeF() * 1.6));
     QApplication::setFont(f);
     // The map and the output matter in front of a class: the editing docks make room.
-    m_savedState = m_window->saveState();
+    QMainWindow* window = m_host->hostWindow();
+    m_savedState = window->saveState();
     for (const char* dock : {"promptDock", "metricsDock"})
-        if (auto* d = m_window->findChild<QDockWidget*>(dock)) d->hide();
+        if (auto* d = window->findChild<QDockWidget*>(dock)) d->hide();
     // go() hides the analysis tabs under the map too; the timeline scenario opens its own.
-    m_window->showFullScreen();
+    window->showFullScreen();
     // Large type needs a wider output column, or the top-k tokens shrink to "l…" beside their
     // probabilities; once the window has its full-screen size. Leaving restores the saved layout.
-    QTimer::singleShot(0, m_window, [w = m_window] {
+    QTimer::singleShot(0, window, [w = window] {
         if (auto* out = w->findChild<QDockWidget*>("outputDock"))
             w->resizeDocks({out}, {static_cast<int>(w->width() * 0.27)}, Qt::Horizontal);
     });
@@ -146,14 +145,14 @@ void Classroom::leave() {
     m_active = false;
     QApplication::setPalette(m_savedPalette);
     QApplication::setFont(m_savedFont);
-    m_window->showNormal();
-    m_window->restoreState(m_savedState);
-    if (m_window->modelPath() != m_startModel) m_window->loadModel(m_startModel);
-    m_window->setPrompt(m_startPrompt);
-    m_window->interventions()->applyPreset({});
-    m_window->setShowDiff(false);
-    m_window->sideBySide()->stop();
-    m_window->fixedRange()->setChecked(m_savedFixedRange);
+    m_host->hostWindow()->showNormal();
+    m_host->hostWindow()->restoreState(m_savedState);
+    if (m_host->modelPath() != m_startModel) m_host->loadModel(m_startModel);
+    m_host->setPrompt(m_startPrompt);
+    m_host->applyInterventionPreset({});
+    m_host->setShowDiff(false);
+    m_host->stopSideBySide();
+    m_host->setFixedRange01(m_savedFixedRange);
     Q_EMIT captionChanged(QString());
 }
 
@@ -163,11 +162,11 @@ void Classroom::go(int index) {
     const Scenario& s = m_scenarios[static_cast<std::size_t>(m_current)];
     for (const char* dock :
          {"runsDock", "timelineDock", "channelsDock", "ctrDock", "spanDock", "mechanismDock"})
-        if (auto* d = m_window->findChild<QDockWidget*>(dock)) d->hide();
+        if (auto* d = m_host->hostWindow()->findChild<QDockWidget*>(dock)) d->hide();
     // Every scenario starts from one map on the model the class started with.
-    if (m_window->modelPath() != m_startModel) m_window->loadModel(m_startModel);
-    if (m_window->sideBySide()->mode() != SideBySide::Mode::Off) m_window->sideBySide()->stop();
-    m_window->fixedRange()->setChecked(m_savedFixedRange);
+    if (m_host->modelPath() != m_startModel) m_host->loadModel(m_startModel);
+    if (m_host->sideBySideShown()) m_host->stopSideBySide();
+    m_host->setFixedRange01(m_savedFixedRange);
     s.apply();
     Q_EMIT captionChanged(
         QString("<span style='font-size:x-large'><b>%1</b></span> &nbsp; (%2 of %3 · PageDown "

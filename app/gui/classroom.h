@@ -5,7 +5,8 @@
 //   sink tokens, 5 the sink emerging during training, 6 softmax vs sigmoid attention (the two
 //   models side by side on one colour scale).
 // Each scenario only sets what the window already offers (prompt, interventions, model, head),
-// so everything shown is what the ordinary views compute.
+// so everything shown is what the ordinary views compute; the window is reached through the narrow
+// ClassroomHost interface (classroom_host.h).
 #include <QFont>
 #include <QObject>
 #include <QPalette>
@@ -16,12 +17,13 @@
 
 namespace sinkscope::gui {
 
-class MainWindow;
+class ClassroomHost;
 
 class Classroom : public QObject {
     Q_OBJECT
 public:
-    explicit Classroom(MainWindow* window);
+    // The host outlives the mode (it is usually also its QObject parent).
+    Classroom(ClassroomHost* host, QObject* parent);
 
     bool active() const { return m_active; }
     int current() const { return m_current; }
@@ -46,7 +48,7 @@ private:
     };
     void build();
 
-    MainWindow* m_window;
+    ClassroomHost* m_host;
     std::vector<Scenario> m_scenarios;
     bool m_active = false;
     int m_current = 0;

@@ -1,43 +1,33 @@
+// MainWindow's run cycle: the engine worker's wiring, runs requested and shown (map, head grid,
+// output, metrics, token strip), the error banner, and the actions the menus and classroom mode
+// call. The panels themselves: main_window_panels.cpp.
 #include "main_window.h"
 
-#include "classroom.h"
 #include "engine_worker.h"
 #include "intervene/intervention.h"
 #include "intervene/intervention_notes.h"
 #include "intervention_panel.h"
 #include "map_figure.h"
 #include "metrics/sink_metrics.h"
-#include "model/blas_check.h"
 #include "side_by_side.h"
 #include "views/head_grid.h"
 #include "views/heatmap_canvas.h"
 #include "views/norm_plot.h"
-#include "views/probability_bars.h"
 #include "views/token_strip.h"
-#include "views/token_strip_area.h"
 
-#include <QAction>
 #include <QCheckBox>
 #include <QComboBox>
-#include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFrame>
-#include <QHBoxLayout>
-#include <QHeaderView>
-#include <QKeySequence>
 #include <QLabel>
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QSettings>
 #include <QSpinBox>
-#include <QSplitter>
 #include <QStatusBar>
 #include <QTableWidget>
 #include <QTimer>
-#include <QToolBar>
-#include <QToolButton>
-#include <QVBoxLayout>
 #include <cmath>
 
 namespace sinkscope::gui {
@@ -148,225 +138,6 @@ MainWindow::~MainWindow() {
     m_worker->cancel();
     m_thread.quit();
     m_thread.wait();
-}
-
-void MainWindow::buildUi() {
-    setWindowTitle("SinkScope");
-    m_prompt = new QPlainTextEdit;
-    m_prompt->setPlaceholderText(
-        "Prompt (or ids: 1, 2, 3 for models without a tokenizer). Ctrl+Return runs.");
-    m_maxNew = new QSpinBox;
-    m_maxNew->setRange(0, 4096);
-    m_maxNew->setValue(16);
-    m_maxNew->setPrefix("generate ");
-    m_maxNew->setSuffix(" tokens");
-    m_maxNew->setToolTip(
-        "Tokens to generate greedily with and without the interventions (0: the next token only)");
-    m_panel = new InterventionPanel;
-
-    auto* left = new QWidget;
-    auto* lv = new QVBoxLayout(left);
-    lv->addWidget(new QLabel("Prompt"));
-    lv->addWidget(m_prompt, 1);
-    lv->addWidget(m_maxNew);
-    lv->addWidget(new QLabel("Interventions (re-run live)"));
-    lv->addWidget(m_panel);
-    lv->addStretch();
-    auto* leftDock = new QDockWidget("Prompt and interventions");
-    leftDock->setObjectName("promptDock");
-    leftDock->setWidget(left);
-    addDockWidget(Qt::LeftDockWidgetArea, leftDock);
-
-    m_heatmap = new HeatmapCanvas;
-    m_strip = new TokenStrip;
-    m_showDiff = new QCheckBox("Show intervened − base (&diff)");
-    m_showDiff->setObjectName("showDiff");
-    m_showDiff->setToolTip(
-        "Show the intervened map minus the unmodified one (blue: less attention, red: more)");
-    m_caption = new QLabel;
-    m_caption->setWordWrap(true);
-    m_caption->setTextFormat(Qt::RichText);
-    m_caption->setMargin(8);
-    // The scenario text must show whole: the map gives up height, not the caption.
-    m_caption->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Minimum);
-    m_caption->hide();
-    auto* centre = new QWidget;
-    auto* cv = new QVBoxLayout(centre);
-    // Errors in a banner above the map (not the status bar, where they outlived later successes):
-    // it stays until dismissed or until the next run or load succeeds.
-    m_errorBanner = new QFrame;
-    m_errorBanner->setObjectName("errorBanner");
-    m_errorBanner->setStyleSheet("#errorBanner { background: #fde2e1; border: 1px solid #d9534f; }"
-                                 "#errorBanner QLabel { color: #7a1d1a; }");
-    auto* eb = new QHBoxLayout(m_errorBanner);
-    eb->setContentsMargins(8, 4, 4, 4);
-    m_errorText = new QLabel;
-    m_errorText->setWordWrap(true);
-    m_errorText->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    auto* dismiss = new QToolButton;
-    dismiss->setText("×");
-    dismiss->setToolTip("Dismiss this message");
-    dismiss->setAutoRaise(true);
-    connect(dismiss, &QToolButton::clicked, this, &MainWindow::clearError);
-    eb->addWidget(m_errorText, 1);
-    eb->addWidget(dismiss, 0, Qt::AlignTop);
-    m_errorBanner->hide();
-    cv->addWidget(m_errorBanner);
-    cv->addWidget(m_caption);
-    cv->addWidget(new TokenStripArea(m_strip));
-    // The main map and, side by side, a second one on the same colour scale (View > Side by side).
-    m_side = new SideBySide(this);
-    auto* maps = new QHBoxLayout;
-    maps->addWidget(m_heatmap, 1);
-    maps->addWidget(m_side->canvas(), 1);
-    cv->addLayout(maps, 1);
-    connect(m_side, &SideBySide::changed, this, [this] {
-        m_showDiff->setEnabled(m_side->mode() != SideBySide::Mode::BaseIntervened);
-        showHead();
-    });
-    connect(m_side, &SideBySide::hovered, this, [this](const QString& readout) {
-        if (!readout.isEmpty()) statusBar()->showMessage(readout);
-    });
-    // Colours of the map: the same colormaps and scales as `sinkscope-cli export`.
-    m_colormap = new QComboBox;
-    m_colormap->setObjectName("colormap");
-    m_colormap->addItems({"viridis", "magma", "grey"});
-    m_colormap->setToolTip("colormap (a difference map is always blue-white-red)");
-    m_scale = new QComboBox;
-    m_scale->setObjectName("scale");
-    m_scale->addItems({"linear", "log", "row"});
-    m_scale->setToolTip("linear, log10, or each row divided by its maximum");
-    m_fixedRange = new QCheckBox("0–1");
-    m_fixedRange->setObjectName("fixedRange");
-    m_fixedRange->setToolTip("A fixed colour range 0–1 instead of each map's own, so that maps of different "
-                             "heads, runs or models compare by colour (export --range 0,1)");
-    connect(m_fixedRange, &QCheckBox::toggled, this, &MainWindow::showHead);
-    m_stripSource = new QComboBox;
-    m_stripSource->setObjectName("stripSource");
-    m_stripSource->addItems({"this head", "layer mean"});
-    m_stripSource->setToolTip(
-        "What the token strip shades: the attention the hovered or selected token gives "
-        "to each token in the head shown, or averaged over its layer's heads");
-    connect(m_stripSource, &QComboBox::currentIndexChanged, this, &MainWindow::showTokenWeights);
-    auto* below = new QHBoxLayout;
-    below->addWidget(m_showDiff);
-    below->addSpacing(12);
-    below->addWidget(new QLabel("strip"));
-    below->addWidget(m_stripSource);
-    below->addStretch();
-    below->addWidget(new QLabel("colours"));
-    below->addWidget(m_colormap);
-    below->addWidget(new QLabel("scale"));
-    below->addWidget(m_scale);
-    below->addWidget(m_fixedRange);
-    cv->addLayout(below);
-    setCentralWidget(centre);
-    connect(m_colormap, &QComboBox::currentIndexChanged, this, &MainWindow::showHead);
-    connect(m_scale, &QComboBox::currentIndexChanged, this, &MainWindow::showHead);
-
-    m_grid = new HeadGrid;
-    m_top = new QTableWidget(10, 2);
-    m_top->setHorizontalHeaderLabels({"base", "intervened"});
-    m_top->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
-    m_top->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    m_top->setItemDelegate(new ProbabilityBars(m_top)); // probabilities as bars
-    m_kl = new QLabel;
-    m_kl->setWordWrap(true); // its text grows with the KL and the rank: it must not widen the window
-    m_generated = new QLabel;
-    m_generated->setWordWrap(true);
-    m_generated->setTextFormat(Qt::RichText);
-    m_generated->setObjectName("generated");
-    auto* right = new QWidget;
-    auto* rv = new QVBoxLayout(right);
-    m_gridCaption = new QLabel("α₀ per layer × head (red frame: sink head)");
-    m_gridCaption->setObjectName("gridCaption");
-    m_gridCaption->setWordWrap(true);
-    rv->addWidget(m_gridCaption);
-    rv->addWidget(m_grid, 1);
-    rv->addWidget(m_kl);
-    rv->addWidget(m_top, 1);
-    rv->addWidget(m_generated);
-    m_notes = new QLabel;
-    m_notes->setObjectName("runNotes");
-    m_notes->setWordWrap(true);
-    m_notes->setStyleSheet("color: #555; font-style: italic;");
-    m_notes->hide();
-    rv->addWidget(m_notes);
-    auto* rightDock = new QDockWidget("Heads and output");
-    rightDock->setObjectName("outputDock");
-    rightDock->setWidget(right);
-    addDockWidget(Qt::RightDockWidgetArea, rightDock);
-
-    m_metrics = new QLabel;
-    m_metrics->setWordWrap(true);
-    m_norms = new NormPlot;
-    m_keyNorms = new NormPlot;
-    m_keyNorms->setCaptions("key norms", "layer (mean over KV heads)");
-    m_valueNorms = new NormPlot;
-    m_valueNorms->setCaptions("value norms", "layer (mean over KV heads)");
-    m_sinkTable = new QTableWidget(0, 4);
-    m_sinkTable->setHorizontalHeaderLabels({"token", "first layer", "layers", "role"});
-    m_sinkTable->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
-    m_sinkTable->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    auto* metrics = new QWidget;
-    auto* mv = new QVBoxLayout(metrics);
-    mv->addWidget(m_metrics);
-    mv->addWidget(new QLabel("Hidden-state norm per state (massive activations)"));
-    mv->addWidget(m_norms, 1);
-    mv->addWidget(new QLabel("Key and value norm per layer (the sink's differ)"));
-    auto* kv = new QHBoxLayout;
-    kv->addWidget(m_keyNorms);
-    kv->addWidget(m_valueNorms);
-    mv->addLayout(kv, 1);
-    mv->addWidget(new QLabel("Secondary sinks (|cos(h, h_BOS)| > 0.9)"));
-    mv->addWidget(m_sinkTable, 1);
-    auto* metricsDock = new QDockWidget("Metrics of the unmodified run");
-    metricsDock->setObjectName("metricsDock");
-    metricsDock->setWidget(metrics);
-    addDockWidget(Qt::LeftDockWidgetArea, metricsDock);
-    tabifyDockWidget(leftDock, metricsDock);
-    leftDock->raise();
-
-    buildMenus();
-
-    m_modelLabel = new QLabel("loading model…");
-    m_runLabel = new QLabel;
-    const BlasInfo blas = detectBlas();
-    auto* blasLabel = new QLabel(blas.isOpenBlas ? "OpenBLAS" : "reference BLAS (slow)");
-    blasLabel->setToolTip(
-        QString::fromStdString(blas.library.empty() ? "no BLAS library found" : blas.library));
-    statusBar()->addPermanentWidget(m_modelLabel);
-    statusBar()->addPermanentWidget(blasLabel);
-    statusBar()->addPermanentWidget(m_runLabel);
-
-    m_debounce = new QTimer(this);
-    m_debounce->setSingleShot(true);
-    m_debounce->setInterval(60);
-    connect(m_debounce, &QTimer::timeout, this, &MainWindow::requestRun);
-    connect(m_panel, &InterventionPanel::changed, m_debounce, qOverload<>(&QTimer::start));
-    connect(m_grid, &HeadGrid::headActivated, this, [this](int l, int h) {
-        m_layer = l;
-        m_head = h;
-        showHead();
-    });
-    connect(m_grid, &HeadGrid::selectionChanged, this,
-            [this] { m_panel->setSelectedHeads(m_grid->selection()); });
-    connect(m_showDiff, &QCheckBox::toggled, this, &MainWindow::showHead);
-    connect(m_strip, &TokenStrip::tokenSelected, this, &MainWindow::showTokenWeights);
-    connect(m_strip, &TokenStrip::tokenHovered, this, &MainWindow::showTokenWeights);
-    connect(m_heatmap, &HeatmapCanvas::hovered, this, [this](const QString& readout) {
-        if (!readout.isEmpty()) statusBar()->showMessage(readout);
-    });
-    // Clicking a cell selects its query token on the strip; the canvas minimap opens a head.
-    connect(m_heatmap, &HeatmapCanvas::cellClicked, this,
-            [this](qint64 row, qint64) { m_strip->select(static_cast<int>(row)); });
-    connect(m_heatmap, &HeatmapCanvas::headClicked, this, [this](int l, int h) {
-        m_grid->setCurrent(l, h);
-        m_layer = l;
-        m_head = h;
-        showHead();
-    });
-    resize(1280, 800);
 }
 
 void MainWindow::requestRun() {
@@ -675,6 +446,30 @@ void MainWindow::selectHead(int layer, int head) {
 void MainWindow::selectStrongestSinkHead() {
     m_selectSinkHead = true; // applied when the next run is shown
     m_debounce->start();     // coalesces with a prompt change made at the same time
+}
+
+QString MainWindow::promptText() const {
+    return m_prompt->toPlainText();
+}
+
+void MainWindow::applyInterventionPreset(const InterventionPanel::Preset& preset) {
+    m_panel->applyPreset(preset);
+}
+
+bool MainWindow::fixedRange01() const {
+    return m_fixedRange->isChecked();
+}
+
+void MainWindow::setFixedRange01(bool on) {
+    m_fixedRange->setChecked(on);
+}
+
+bool MainWindow::sideBySideShown() const {
+    return m_side->mode() != SideBySide::Mode::Off;
+}
+
+void MainWindow::stopSideBySide() {
+    m_side->stop();
 }
 
 } // namespace sinkscope::gui

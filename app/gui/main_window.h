@@ -2,6 +2,7 @@
 // MainWindow: wiring only. The prompt and intervention panel on the left, the heatmap of the
 // current head in the centre, the head grid and the output comparison on the right; all work
 // goes to the EngineWorker thread, results come back as RunViews.
+#include "classroom_host.h"
 #include "run_view.h"
 
 #include <QMainWindow>
@@ -16,7 +17,9 @@ class QTableWidget;
 class QTimer;
 class QCheckBox;
 class QComboBox;
+class QDockWidget;
 class QDragEnterEvent;
+class QHBoxLayout;
 class QDropEvent;
 
 namespace sinkscope {
@@ -33,7 +36,7 @@ class InterventionPanel;
 class RunsDock;
 class SideBySide;
 
-class MainWindow : public QMainWindow {
+class MainWindow : public QMainWindow, public ClassroomHost {
     Q_OBJECT
 public:
     explicit MainWindow(const QString& modelPath, const QString& prompt, QWidget* parent = nullptr);
@@ -57,22 +60,30 @@ public:
     QComboBox* stripSource() const { return m_stripSource; }
     TokenStrip* tokenStrip() const { return m_strip; }
 
-    QString modelPath() const { return m_modelPath; }
+    QString modelPath() const override { return m_modelPath; }
     class Classroom* classroom() const {
         return m_classroom;
     }
 
-    // Used by the classroom scenarios and menus; each leads to an ordinary run.
-    void setPrompt(const QString& text);
-    void loadModel(const QString& path);
-    void setShowDiff(bool on);
+    // Used by the classroom scenarios (ClassroomHost) and menus; each leads to an ordinary run.
+    void setPrompt(const QString& text) override;
+    void loadModel(const QString& path) override;
+    void setShowDiff(bool on) override;
     void selectHead(int layer, int head);
-    void selectStrongestSinkHead(); // the head with the largest alpha_0 (now and after the next run)
-    void showTrainingTimeline();    // the timeline of the current model's training, when it has one
-    void openSigmoidModel();        // the bundled sigmoid-attention model, when present
+    void selectStrongestSinkHead() override; // the head with the largest alpha_0 (now and after the next run)
+    void showTrainingTimeline() override;    // the timeline of the current model's training, when it has one
+    void openSigmoidModel() override;        // the bundled sigmoid-attention model, when present
     // Side by side: the same prompt and interventions through another model (View > Side by side).
-    void compareWithModel(const QString& path);
-    QString sigmoidModelPath() const; // the sigmoid twin next to the current model; empty if none
+    void compareWithModel(const QString& path) override;
+    QString sigmoidModelPath() const override; // the sigmoid twin next to the current model; empty if none
+    // The rest of ClassroomHost: the window, and the panels' state as values.
+    QMainWindow* hostWindow() override { return this; }
+    QString promptText() const override;
+    void applyInterventionPreset(const InterventionPanel::Preset& preset) override;
+    bool fixedRange01() const override;
+    void setFixedRange01(bool on) override;
+    bool sideBySideShown() const override;
+    void stopSideBySide() override;
     std::pair<int, int> currentHead() const { return {m_layer, m_head}; }
     bool exportHeadGridTo(const QString& path) { return exportHeadGrid(path); }
     // Whether closing remembers the layout (off for screenshot runs; never in classroom mode).
@@ -104,7 +115,16 @@ protected:
     void dropEvent(QDropEvent* e) override;
 
 private:
+    // The main panels and their wiring: main_window_panels.cpp.
     void buildUi();
+    QDockWidget* buildPromptDock();
+    QWidget* buildCentre();
+    QFrame* buildErrorBanner();
+    QHBoxLayout* buildMapControls();
+    void buildOutputDock();
+    void buildMetricsDock(QDockWidget* promptDock);
+    void buildStatusBar();
+    void connectPanels();
     void showRun(RunViewPtr view);
     void showHead();
     void showTokenWeights();

@@ -112,7 +112,7 @@ void MainWindow::buildMenus() {
 
     QMenu* view = menuBar()->addMenu("&View");
     m_viewMenu = view; // Panels and Reset layout are added once every dock exists
-    m_classroom = new Classroom(this);
+    m_classroom = new Classroom(this, this);
     auto* classroom = view->addAction("&Classroom mode", m_classroom, &Classroom::toggle);
     classroom->setShortcut(QKeySequence(Qt::Key_F11));
     view->addAction("&Reset heatmap view", this, [this] { m_heatmap->resetView(); });

@@ -13,6 +13,9 @@
 // QOpenGLWidget: a QOpenGLWidget makes Qt compose the whole top-level window through GL on every
 // frame, which under software GL (Mesa llvmpipe, e.g. Xvfb or a VM) cost 5-40 ms per frame while
 // drawing the canvas itself took 1-7 ms (bench_gui). A window of its own swaps just the canvas.
+//
+// Its code: gl_heatmap_view.cpp (figure, view, frame), gl_heatmap_tiles.cpp (GPU tiles),
+// gl_heatmap_overlay.cpp (ImGui overlay), gl_heatmap_input.cpp (mouse and keys).
 #include "figures/figures.h"
 #include "gl/heatmap_pyramid.h"
 
@@ -28,6 +31,7 @@
 #include <tuple>
 #include <vector>
 
+struct ImDrawList;
 struct ImGuiContext;
 class QOpenGLShaderProgram;
 
@@ -86,12 +90,27 @@ private:
     QPointF cellAt(QPointF widgetPos) const; // level-0 cell coordinates (fractional)
     bool hoveredCell(std::int64_t& row, std::int64_t& col) const;
     QRectF minimapRect() const;
+    void panBy(QPointF pixels);
+
+    // Tiles on the GPU (gl_heatmap_tiles.cpp).
+    void initRenderer();
+    void releaseRenderer();
     unsigned tileTexture(int level, std::int64_t tx, std::int64_t ty);
     void dropTiles();
     void uploadColormap();
     void drawTiles();
+    std::vector<unsigned> visibleTileQuads(); // fills m_vertices; one texture per quad
+    void drawQuads(const std::vector<unsigned>& textures);
+
+    // The ImGui overlay (gl_heatmap_overlay.cpp).
+    void initOverlay();
+    void shutdownOverlay();
     void drawOverlay();
-    void panBy(QPointF pixels);
+    void drawAxisLabels(ImDrawList* dl);
+    void drawColourBar(ImDrawList* dl);
+    void drawHover(ImDrawList* dl);
+    void drawMinimap(ImDrawList* dl);
+    void drawViewInfo(ImDrawList* dl);
 
     HeatmapFigure m_figure;
     HeatmapPyramid m_pyramid;
