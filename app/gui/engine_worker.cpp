@@ -238,7 +238,7 @@ void EngineWorker::run(const QString& prompt, const QStringList& specs, int maxN
         ++m_promptSerial;
         m_promptMetrics = std::make_shared<RunView>();
         m_baseAlpha0 = metrics.alphaAt(0);
-        m_promptMetrics->sinkRate = sinkRateOver({m_baseAlpha0}, 0.3);
+        m_promptMetrics->sinkRate = sinkRateOver({m_baseAlpha0}, kSinkEpsilon);
         m_promptMetrics->hiddenNorms = metrics.hiddenNorms();
         for (int l = 0; l < c.nLayers; ++l) {
             m_promptMetrics->keyNorms.push_back(meanOverHeads(metrics, l, c.nHeads, true));
