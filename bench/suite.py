@@ -372,7 +372,7 @@ def timed_rss(run: Runner, cmd: list[str], tmp: Path) -> tuple[dict, float, floa
 def trace_capture_bytes(layers: int, heads: int, prompt_tokens: int, new_tokens: int = 0,
                         scores: bool = False) -> int:
     """What `sinkscope-cli trace` holds for the maps it keeps: TraceCapture::predictedBytes
-    (engine/model/trace_capture.cpp), the same formula: the causal part of every (layer, head)
+    (engine/session/trace_capture.cpp), the same formula: the causal part of every (layer, head)
     row in fp16, plus the one dense float32 map being written at a time (plus float32 scores)."""
     T, fed, maps = float(prompt_tokens), float(max(0, new_tokens - 1)), float(layers) * heads
     causal = T * (T + 1) / 2 + fed * T + fed * (fed + 1) / 2

@@ -3,13 +3,14 @@
 #include "array_files.h"
 #include "cli_common.h"
 #include "figures/figures.h"
+#include "metrics/sink_heads.h"
+#include "trace/run_metrics.h"
 #include "trace/trace_store.h"
 
 #include <cmath>
 #include <filesystem>
 #include <fmt/format.h>
 #include <limits>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <tuple>
 
@@ -54,21 +55,6 @@ std::string diffText(const RunRecord& r, const RunRecord* other, const ExportOpt
 }
 
 // A stored map, or RUN2 minus RUN over the same tokens.
-// Whether the run's metrics hold alpha0 as a layers x heads table of numbers. A trace file can come
-// from anywhere: a table of another shape is ignored rather than indexed out of bounds.
-bool hasAlpha0(const nlohmann::json& metrics, int layers, int heads) {
-    if (!metrics.is_object()) return false;
-    const auto table = metrics.find("alpha0");
-    if (table == metrics.end() || !table->is_array() || table->size() != static_cast<std::size_t>(layers))
-        return false;
-    for (const auto& row : *table) {
-        if (!row.is_array() || row.size() != static_cast<std::size_t>(heads)) return false;
-        for (const auto& v : row)
-            if (!v.is_number()) return false;
-    }
-    return true;
-}
-
 Result<AttentionMap> mapOf(const TraceStore& store, const ExportOptions& o, int layer, int head) {
     const MapKind kind = o.scores ? MapKind::Scores : MapKind::Attention;
     auto a = store.loadMap(o.run, o.step, layer, head, kind);
@@ -193,20 +179,20 @@ int runExportCommand(const ExportOptions& o) {
         g.colormap = *cmap;
         g.scale = *scale;
         g.dpi = o.dpi;
-        const auto metrics = nlohmann::json::parse(run->metricsJson, nullptr, false);
-        const bool alpha0 = !o.diff && hasAlpha0(metrics, run->layers, run->heads);
+        // A trace file can come from anywhere: an alpha0 table of another shape or type reads as
+        // absent (readRunMetrics) rather than indexed out of bounds.
+        const auto alpha0 = o.diff ? std::vector<std::vector<double>>()
+                                   : readRunMetrics(run->metricsJson, run->layers, run->heads).alpha0;
+        if (!alpha0.empty()) {
+            for (const auto& row : alpha0)
+                g.cellValue.insert(g.cellValue.end(), row.begin(), row.end());
+            g.marked = sinkHeadFlags(alpha0);
+        }
         for (int l = 0; l < run->layers; ++l)
             for (int h = 0; h < run->heads; ++h) {
                 auto m = mapOf(**store, o, l, h);
                 if (!m) return fail(m.error().message);
                 g.cells.push_back(figureOf(*m, *run, otherRun, o, *cmap, *scale));
-                if (alpha0) {
-                    const double a0 =
-                        metrics["alpha0"][static_cast<std::size_t>(l)][static_cast<std::size_t>(h)]
-                            .get<double>();
-                    g.cellValue.push_back(a0);
-                    g.marked.push_back(a0 > 0.3);
-                }
             }
         g.title = fmt::format("{} · {} layers × {} heads{} · {}", modelName(*run), run->layers, run->heads,
                               o.step ? fmt::format(" · step {}", o.step) : "", diffText(*run, otherRun, o));

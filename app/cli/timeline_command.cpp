@@ -4,8 +4,8 @@
 #include "core/read_file.h"
 #include "figures/figure_builders.h"
 #include "session/probe_sinks.h"
+#include "trace/timeline_file.h"
 #include "trace/trace_store.h"
-#include "train/trainer.h"
 
 #include <algorithm>
 #include <filesystem>

@@ -2,6 +2,7 @@
 
 #include "dock_room.h"
 #include "figures/labels.h"
+#include "metrics/method_defaults.h"
 #include "views/bar_chart.h"
 #include "views/pc_scatter.h"
 #include "views/token_strip.h"
@@ -46,7 +47,7 @@ CtrDock::CtrDock(TokenStrip* strip, QWidget* parent)
     m_theta->setRange(0.01, 1.0);
     m_theta->setSingleStep(0.05);
     m_theta->setDecimals(2);
-    m_theta->setValue(0.3);
+    m_theta->setValue(kCatchTheta);
     m_theta->setPrefix("θ = ");
     m_theta->setToolTip("A token i > sink is caught when A[i, sink] ≥ θ (metrics --theta)");
     top->addWidget(m_theta);

@@ -2,6 +2,7 @@
 
 #include "core/available_memory.h"
 #include "core/human_bytes.h"
+#include "metrics/method_defaults.h"
 #include "model/model.h"
 #include "model/prepared_prompt.h"
 #include "session/capture.h"
@@ -219,7 +220,7 @@ void EngineWorker::run(const QString& prompt, const QStringList& specs, int maxN
         m_baseAttention = base.maps();
         ++m_promptSerial;
         m_promptMetrics = std::make_shared<RunView>();
-        auto summary = summarizePrompt(metrics, c.nLayers, c.nHeads, 0.3);
+        auto summary = summarizePrompt(metrics, c.nLayers, c.nHeads, kSinkEpsilon);
         m_baseAlpha0 = summary.alpha0;
         m_promptMetrics->sinkRate = summary.sinkRate;
         m_promptMetrics->hiddenNorms = metrics.hiddenNorms();

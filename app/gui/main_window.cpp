@@ -8,6 +8,7 @@
 #include "intervene/intervention_notes.h"
 #include "intervention_panel.h"
 #include "map_figure.h"
+#include "metrics/sink_heads.h"
 #include "metrics/sink_metrics.h"
 #include "side_by_side.h"
 #include "views/head_grid.h"
@@ -172,7 +173,7 @@ void MainWindow::showRun(RunViewPtr view) {
         statusBar()->showMessage(QString::fromStdString(view->captureNote), 30000);
     // Colours: the shown run's alpha_0; frames: the unmodified run's sink heads, so that an
     // intervention that removes a sink shows as a framed dark cell rather than a lost frame.
-    m_grid->setValues(view->alpha0, 0.3);
+    m_grid->setValues(view->alpha0, kSinkEpsilon);
     m_grid->setFrameValues(view->baseAlpha0);
     const QString model = QString::fromStdString(view->modelName);
     if (view->interventions.empty() || view->comparison)
@@ -298,13 +299,10 @@ void MainWindow::showHead() {
     if (sideMode != SideBySide::Mode::Off) m_side->drawBeside(f, v, shown, m_layer, m_head);
     m_heatmap->setFigure(std::move(f));
     std::vector<double> alpha0;
-    std::vector<bool> sinkHead;
     for (const auto& layer : v.alpha0)
-        for (double a0 : layer) {
-            alpha0.push_back(a0);
-            sinkHead.push_back(a0 > 0.3);
-        }
-    m_heatmap->setHeadOverview(v.layers, v.heads, std::move(alpha0), std::move(sinkHead), m_layer, m_head);
+        alpha0.insert(alpha0.end(), layer.begin(), layer.end());
+    m_heatmap->setHeadOverview(v.layers, v.heads, std::move(alpha0), sinkHeadFlags(v.alpha0), m_layer,
+                               m_head);
     showTokenWeights();
     Q_EMIT headShown(m_layer, m_head);
 }

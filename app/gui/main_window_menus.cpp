@@ -7,6 +7,7 @@
 #include "getting_started.h"
 #include "intervention_panel.h"
 #include "main_window.h"
+#include "metrics/sink_heads.h"
 #include "model_picker.h"
 #include "side_by_side.h"
 #include "views/heatmap_canvas.h"
@@ -213,6 +214,7 @@ bool MainWindow::exportHeadGrid(const QString& path) {
     GridFigure g;
     g.layers = v.layers;
     g.heads = v.heads;
+    const auto sinkHeads = sinkHeadMap(v.alpha0);
     for (int l = 0; l < v.layers; ++l)
         for (int h = 0; h < v.heads; ++h) {
             HeatmapFigure cell;
@@ -229,7 +231,7 @@ bool MainWindow::exportHeadGrid(const QString& path) {
             g.cells.push_back(std::move(cell));
             const double a0 = v.alpha0[std::size_t(l)][std::size_t(h)];
             g.cellValue.push_back(a0);
-            g.marked.push_back(a0 > 0.3);
+            g.marked.push_back(sinkHeads[std::size_t(l)][std::size_t(h)]);
         }
     // The model's file or directory name, not its absolute path (which said where the user keeps it).
     g.title = v.modelName + (v.interventions.empty() ? "" : " · " + v.interventions.front());

@@ -1,6 +1,7 @@
 #include "mechanism_dock.h"
 
 #include "intervene/intervention.h"
+#include "metrics/method_defaults.h"
 #include "views/row_mechanism_view.h"
 #include "views/token_strip.h"
 
@@ -367,7 +368,7 @@ void MechanismDock::showExplained() {
     default:
         m_caption->setText(
             r.query == 0 ? "The first token can only attend to itself: softmax gives it all of its weight."
-            : a0 >= 0.3
+            : a0 >= kSinkEpsilon
                 ? QString("Softmax rows must sum to 1: weight no key earns still has to land somewhere, and "
                           "here %1 % lands on the first token, the attention sink.")
                       .arg(a0 * 100, 0, 'f', 0)

@@ -1,6 +1,7 @@
 #include "side_by_side.h"
 
 #include "engine_worker.h"
+#include "metrics/sink_heads.h"
 #include "views/heatmap_canvas.h"
 
 #include <QFileInfo>
@@ -129,14 +130,11 @@ const HeatmapFigure& SideBySide::drawBeside(HeatmapFigure& left, const RunView& 
             right.figure.title += " · fetching this layer's maps…";
             if (!m_busy) runPrompt(m_prompt, m_specs, l);
         }
+        const auto& table = shown == MapShown::Base ? other->baseAlpha0 : other->alpha0;
         std::vector<double> alpha0;
-        std::vector<bool> sink;
-        for (const auto& row : shown == MapShown::Base ? other->baseAlpha0 : other->alpha0)
-            for (double a : row) {
-                alpha0.push_back(a);
-                sink.push_back(a > 0.3);
-            }
-        m_canvas->setHeadOverview(other->layers, other->heads, std::move(alpha0), std::move(sink), l, h);
+        for (const auto& row : table)
+            alpha0.insert(alpha0.end(), row.begin(), row.end());
+        m_canvas->setHeadOverview(other->layers, other->heads, std::move(alpha0), sinkHeadFlags(table), l, h);
     } else {
         // Nothing to draw yet: an empty map whose title says why.
         right.figure.rows = right.figure.cols = 1;

@@ -1,5 +1,6 @@
 #include "stored_run.h"
 
+#include "trace/run_metrics.h"
 #include "trace/trace_store.h"
 
 #include <algorithm>
@@ -120,16 +121,10 @@ Result<std::shared_ptr<RunView>> build(const TraceStore& s, const RunRecord& bas
         // Only the stored top-k is known: a top-1 that fell out of it gets the first rank past it.
         view->effect.baseTop1RankAfter = it - after.begin();
     }
-    const auto metrics = nlohmann::json::parse(shown.metricsJson, nullptr, false);
-    if (metrics.is_object()) {
-        // A trace file can come from anywhere: a metric of another type reads as absent.
-        const auto number = [&](const char* key) {
-            const auto it = metrics.find(key);
-            return it != metrics.end() && it->is_number() ? it->get<double>() : 0.0;
-        };
-        view->effect.kl = number("kl_from_base");
-        view->sinkRate = number("sink_rate_0.3");
-    }
+    // A trace file can come from anywhere: a metric of another type reads as absent (0).
+    const auto metrics = readRunMetrics(shown.metricsJson, shown.layers, shown.heads);
+    view->effect.kl = metrics.klFromBase.value_or(0.0);
+    view->sinkRate = metrics.sinkRate;
     view->generatedBase = generation(base);
     view->generatedIntervened = generation(shown);
     if (auto d = firstDivergence(base.generatedIds, shown.generatedIds))

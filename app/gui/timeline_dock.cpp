@@ -1,6 +1,7 @@
 #include "timeline_dock.h"
 
 #include "figures/figure_builders.h"
+#include "metrics/method_defaults.h"
 #include "trace/trace_store.h"
 #include "views/curve_plot.h"
 #include "views/head_grid.h"
@@ -289,7 +290,7 @@ void TimelineDock::showPoint(int index) {
         m_slider->setValue(index);
     }
     const TimelinePoint& p = m_points[static_cast<std::size_t>(index)];
-    m_grid->setValues(p.alpha0, 0.3);
+    m_grid->setValues(p.alpha0, kSinkEpsilon);
     m_loss->setCurrent(index);
     m_sink->setCurrent(index);
     m_stepLabel->setText(QString("checkpoint %1 of %2 · step %3 · %4 M tokens · validation loss %5 · "

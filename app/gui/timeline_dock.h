@@ -6,7 +6,7 @@
 // (`train --trace`, `timeline --run DIR --trace FILE`). A run still training is followed: new
 // checkpoints appear as the trainer writes timeline.json or the trace (both are only read here).
 #include "figures/figures.h"
-#include "train/trainer.h"
+#include "trace/timeline_file.h"
 
 #include <QDockWidget>
 #include <vector>

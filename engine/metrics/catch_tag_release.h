@@ -3,6 +3,7 @@
 // head catches the tokens that attend to the sink, adds the same direction (the sink's value through
 // W_O, "the tag") to each, and releases them to the residual stream.
 #include "core/matrix_view.h"
+#include "metrics/method_defaults.h"
 
 #include <array>
 #include <cstdint>
@@ -12,7 +13,7 @@
 namespace sinkscope {
 
 struct CtrOptions {
-    double theta = 0.3;
+    double theta = kCatchTheta;
     std::int64_t sink = 0;
 };
 

@@ -16,6 +16,13 @@ std::vector<std::vector<bool>> sinkHeadMap(const std::vector<std::vector<double>
     return map;
 }
 
+std::vector<bool> sinkHeadFlags(const std::vector<std::vector<double>>& alpha0, double eps) {
+    std::vector<bool> flags;
+    for (const auto& row : sinkHeadMap(alpha0, eps))
+        flags.insert(flags.end(), row.begin(), row.end());
+    return flags;
+}
+
 double sinkRateOver(const std::vector<std::vector<std::vector<double>>>& alphaK, double eps) {
     std::size_t above = 0, total = 0;
     for (const auto& prompt : alphaK)

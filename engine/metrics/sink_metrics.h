@@ -1,6 +1,7 @@
 #pragma once
 // Attention-sink metrics over one head's causal attention (definitions: docs/methods.md).
 #include "core/matrix_view.h"
+#include "metrics/method_defaults.h"
 
 #include <cstdint>
 #include <vector>
@@ -16,7 +17,7 @@ std::vector<double> columnImportance(const MatrixView& attention);
 double columnImportanceAt(const MatrixView& attention, std::int64_t k);
 
 // Sink_k^eps in percent: share of alpha values (one per sample x layer x head) above eps.
-double sinkRate(const std::vector<double>& alphaK, double eps = 0.3);
+double sinkRate(const std::vector<double>& alphaK, double eps = kSinkEpsilon);
 
 // Mean over rows of the row entropy -sum_j A[i,j] log A[i,j] (natural log), over the causal part.
 double meanRowEntropy(const MatrixView& attention);

@@ -5,6 +5,7 @@
 // the desktop app summarises its prepared prompt with summarizePrompt. Torch-free.
 #include "core/result.h"
 #include "intervene/intervention.h"
+#include "metrics/method_defaults.h"
 #include "metrics/secondary_sinks.h"
 #include "metrics/sink_dimensions.h"
 #include "model/model.h"

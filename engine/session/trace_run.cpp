@@ -4,6 +4,7 @@
 #include "metrics/sink_heads.h"
 #include "metrics/sink_metrics.h"
 #include "session/trace_capture.h"
+#include "trace/run_metrics.h"
 
 #include <algorithm>
 #include <fmt/format.h>
@@ -81,12 +82,13 @@ RunRecord record(const Model& m, const std::vector<std::int32_t>& ids, const Tra
     }
     r.generatedIds = side.gen.generated;
     r.generatedText = m.tokenizer() ? m.tokenizer()->decode(side.gen.generated) : "";
-    const auto& alpha0 = side.capture->promptAlpha0();
-    nlohmann::json metrics{{"alpha0", alpha0}, {"sink_rate_0.3", sinkRateOver({alpha0}, 0.3)}};
+    RunMetrics metrics;
+    metrics.alpha0 = side.capture->promptAlpha0();
+    metrics.sinkRate = sinkRateOver({metrics.alpha0}, metrics.eps);
     if (baseLogits)
-        metrics["kl_from_base"] = klDivergence(baseLogits->data(), side.gen.nextTokenLogits.data(),
-                                               static_cast<std::int64_t>(baseLogits->size()));
-    r.metricsJson = metrics.dump();
+        metrics.klFromBase = klDivergence(baseLogits->data(), side.gen.nextTokenLogits.data(),
+                                          static_cast<std::int64_t>(baseLogits->size()));
+    r.metricsJson = encodeRunMetrics(metrics);
     r.layers = c.nLayers;
     r.heads = c.nHeads;
     return r;

@@ -34,7 +34,7 @@ struct RunRecord {
     std::vector<std::vector<RankedEntry>> topK; // per step (step 0 = next token after the prompt)
     std::vector<std::int32_t> generatedIds;
     std::string generatedText;
-    std::string metricsJson; // opaque JSON text (alpha0 table etc.)
+    std::string metricsJson; // RunMetrics as JSON (trace/run_metrics.h); the store keeps it as text
     int layers = 0, heads = 0;
 };
 

@@ -4,6 +4,7 @@
 #include "core/json_parse.h"
 #include "core/read_file.h"
 #include "tokenizer/tokenizer.h"
+#include "trace/timeline_file.h"
 #include "train/token_data.h"
 #include "train/train_config.h"
 #include "train/train_model.h"
@@ -39,7 +40,7 @@ Result<ExportSummary> exportRun(const std::string& runDir, const std::string& ou
     if (!w) return w.error();
     if (auto s = detail::saveModelDirectory(outDir, model, *w, dtype); !s) return s.error();
     std::error_code ec;
-    for (const char* f : {"tokenizer.json", "tokenizer.model", "timeline.json"})
+    for (const char* f : {"tokenizer.json", "tokenizer.model", kTimelineFileName})
         if (fs::exists(runDir + "/" + f))
             fs::copy_file(runDir + "/" + f, outDir + "/" + f, fs::copy_options::overwrite_existing, ec);
     fs::copy_file(runDir + "/recipe.json", outDir + "/training_recipe.json",
@@ -58,14 +59,14 @@ Result<ExportSummary> exportRun(const std::string& runDir, const std::string& ou
     }
     auto loaded = Model::load(outDir);
     if (!loaded) return loaded.error();
-    auto probe = runSinkProbe(**loaded, sequences, 0.3);
+    auto probe = runSinkProbe(**loaded, sequences, kSinkEpsilon);
     if (!probe) return probe.error();
 
     auto state = readJson(runDir + "/checkpoint/trainer_state.json");
     if (!state) return state.error();
     ExportSummary summary{*probe, state->value("step", std::int64_t{0}),
                           state->value("tokens", std::int64_t{0})};
-    json j{{"eps", 0.3},
+    json j{{"eps", kSinkEpsilon},
            {"sink_rate", probe->sinkRate},
            {"alpha0", probe->alpha0},
            {"mean_loss", probe->meanLoss},

@@ -5,6 +5,7 @@
 // so that anyone can check them (a test does).
 #include "core/result.h"
 #include "io/dtype.h"
+#include "metrics/method_defaults.h"
 #include "session/probe_sinks.h"
 
 #include <string>
@@ -21,7 +22,7 @@ Result<ExportSummary> exportRun(const std::string& runDir, const std::string& ou
 // Reads sink_probe.json of an exported model: the sequences and the recorded figures.
 struct RecordedProbe {
     std::vector<std::vector<std::int32_t>> sequences;
-    double eps = 0.3;
+    double eps = kSinkEpsilon;
     SinkProbeResult recorded;
 };
 Result<RecordedProbe> readRecordedProbe(const std::string& modelDir);

@@ -1,6 +1,8 @@
 #include "train/trainer.h"
 #include "core/atomic_file.h"
 #include "core/read_file.h"
+#include "metrics/method_defaults.h"
+#include "trace/timeline_file.h"
 
 #include "core/allocator.h"
 #include "tokenizer/tokenizer.h"
@@ -21,8 +23,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-constexpr double kSinkEps = 0.3;
 
 struct Run {
     std::string dir;
@@ -46,41 +46,25 @@ std::optional<std::int32_t> bosFor(const Run& r) {
     return r.cfg.bos ? r.model.bosId : std::nullopt;
 }
 
-json pointToJson(const TimelinePoint& p) {
-    json j{{"step", p.step},        {"tokens", p.tokens},        {"train_loss", p.trainLoss},
-           {"val_loss", p.valLoss}, {"probe_loss", p.probeLoss}, {"sink_rate", p.sinkRate},
-           {"alpha0", p.alpha0}};
-    if (p.streamPplWindow && p.streamPplSinks) {
-        j["stream_ppl_window"] = *p.streamPplWindow;
-        j["stream_ppl_sinks"] = *p.streamPplSinks;
-        j["stream_ratio"] = *p.streamPplWindow / *p.streamPplSinks;
-    }
-    if (p.suppressionKl) j["suppression_kl"] = *p.suppressionKl;
-    return j;
-}
-
-// In full or not at all: a full disk keeps the previous timeline.json.
+// In full or not at all: a full disk keeps the previous file.
 Status writeJson(const std::string& path, const json& j) {
     return writeFileAtomically(path, j.dump(1) + "\n");
 }
 
+// The points beside what they were measured on: the probe set and the lesson inputs.
 Status writeTimeline(const Run& r) {
-    json points = json::array();
-    for (const auto& p : r.timeline)
-        points.push_back(pointToJson(p));
     json j{{"probe",
             {{"count", r.cfg.probeCount},
              {"length", r.cfg.probeLen},
              {"bos", r.cfg.bos},
-             {"eps", kSinkEps},
-             {"split", "validation"}}},
-           {"points", points}};
+             {"eps", kSinkEpsilon},
+             {"split", "validation"}}}};
     if (r.lesson)
         j["lesson"] = {{"window", kLessonWindow},       {"sinks", kLessonSinks},
                        {"positions", "shift"},          {"heldout_tokens", r.lesson->heldout.size()},
                        {"heldout", "data/heldout.txt"}, {"prompts", r.lesson->prompts.size()},
                        {"suppression", "suppress"}};
-    return writeJson(r.dir + "/timeline.json", j);
+    return writeTimelineFile(r.dir, r.timeline, j);
 }
 
 // Writes checkpoint.tmp completely, then swaps it in: an interrupted save never loses the last one.
@@ -123,7 +107,7 @@ TimelinePoint evaluate(Run& r) {
             evenlySpacedBatch(r.val, i, r.cfg.valBatches, r.cfg.batchSize, r.cfg.seqLen, bosFor(r)));
     p.valLoss = val / std::max(1, r.cfg.valBatches);
     const Batch probes = evenlySpacedBatch(r.val, 0, 1, r.cfg.probeCount, r.cfg.probeLen, bosFor(r));
-    detail::probeSinks(r.model, r.w, probes, kSinkEps, p);
+    detail::probeSinks(r.model, r.w, probes, kSinkEpsilon, p);
     return p;
 }
 
@@ -244,28 +228,6 @@ Status setLesson(Run& r, const Tokenizer& tok, const LessonFiles& files) {
     return okStatus();
 }
 
-std::vector<TimelinePoint> parseTimeline(const json& j) {
-    std::vector<TimelinePoint> out;
-    for (const auto& p : j.at("points")) {
-        TimelinePoint t;
-        t.step = p.at("step");
-        t.tokens = p.at("tokens");
-        t.trainLoss = p.at("train_loss");
-        t.valLoss = p.at("val_loss");
-        t.probeLoss = p.value("probe_loss", 0.0);
-        t.sinkRate = p.at("sink_rate");
-        t.alpha0 = p.at("alpha0").get<std::vector<std::vector<double>>>();
-        // Measured only in runs with a held-out text, and only by newer trainers.
-        if (p.contains("stream_ppl_window") && p.contains("stream_ppl_sinks")) {
-            t.streamPplWindow = p.at("stream_ppl_window").get<double>();
-            t.streamPplSinks = p.at("stream_ppl_sinks").get<double>();
-        }
-        if (p.contains("suppression_kl")) t.suppressionKl = p.at("suppression_kl").get<double>();
-        out.push_back(std::move(t));
-    }
-    return out;
-}
-
 } // namespace
 
 Status startTraining(const std::string& runDir, const NewRunInputs& in, const TrainCallbacks& cb) {
@@ -366,23 +328,6 @@ Status resumeTraining(const std::string& runDir, std::int64_t extendTo, const Tr
     if (timeline) r.timeline = std::move(timeline.value());
     say(cb, fmt::format("resuming at step {} of {} ({} tokens seen)", r.step, r.cfg.totalSteps, r.tokens));
     return loop(r, cb);
-}
-
-Result<std::vector<TimelinePoint>> readTimeline(const std::string& runDir) {
-    auto text = readWholeFile(runDir + "/timeline.json", kTimelineFile);
-    if (!text) return text.error();
-    try {
-        return parseTimeline(json::parse(*text));
-    } catch (const json::exception& e) {
-        return Error{fmt::format("{}/timeline.json: {}", runDir, e.what())};
-    }
-}
-
-std::string timelinePointsJson(const std::vector<TimelinePoint>& points) {
-    json j = json::array();
-    for (const auto& p : points)
-        j.push_back(pointToJson(p));
-    return json{{"points", j}}.dump(1) + "\n";
 }
 
 } // namespace sinkscope

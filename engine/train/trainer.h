@@ -3,7 +3,8 @@
 // checkpoint (a loadable model directory plus optimizer state) and the sink timeline. Runs are
 // resumable and stop cleanly (with a checkpoint) when asked. Torch-free interface.
 #include "core/result.h"
-#include "trace/trace_types.h" // TimelinePoint: the record a trace file keeps of each checkpoint
+// TimelinePoint (the record a trace file keeps of each checkpoint) and runDir/timeline.json.
+#include "trace/timeline_file.h"
 #include "train/train_config.h"
 
 #include <cstdint>
@@ -50,10 +51,5 @@ Status startTraining(const std::string& runDir, const NewRunInputs& inputs, cons
 // none yet (one started before they existed): its later checkpoints measure them.
 Status resumeTraining(const std::string& runDir, std::int64_t extendTo, const TrainCallbacks& callbacks,
                       const LessonFiles& lesson = {});
-
-// The timeline recorded so far (runDir/timeline.json).
-Result<std::vector<TimelinePoint>> readTimeline(const std::string& runDir);
-// Points as timeline.json writes them: {"points": [{"step", "tokens", "train_loss", ...}]}.
-std::string timelinePointsJson(const std::vector<TimelinePoint>& points);
 
 } // namespace sinkscope

@@ -20,6 +20,15 @@ TEST(SinkHeads, MapMarksHeadsStrictlyAboveEps) {
     EXPECT_TRUE(sinkHeadMap({}).empty());
 }
 
+TEST(SinkHeads, FlagsReadTheMapLayerByLayer) {
+    // The head overview's and grid figures' layout: layer 0's heads, then layer 1's.
+    const std::vector<std::vector<double>> alpha0{{0.9, 0.3, 0.31}, {0.0, 0.2999}};
+    EXPECT_EQ(sinkHeadFlags(alpha0), (std::vector<bool>{true, false, true, false, false}));
+    EXPECT_EQ(sinkHeadFlags(alpha0, 0.5), (std::vector<bool>{true, false, false, false, false}));
+    EXPECT_TRUE(sinkHeadFlags({}).empty());
+    EXPECT_EQ(kSinkEpsilon, 0.3); // the published threshold every default names
+}
+
 TEST(SinkHeads, SinkRateOverPromptsLayersAndHeads) {
     // 2 prompts x 2 layers x 2 heads = 8 entries.
     const std::vector<std::vector<std::vector<double>>> alpha{

@@ -21,7 +21,7 @@ using sinkscope::gui::TimelineDock;
 
 namespace {
 
-// The format the trainer writes (engine/train/trainer.cpp): {"probe": {...}, "points": [...]}.
+// The format the trainer writes (engine/trace/timeline_file.cpp): {"probe": {...}, "points": [...]}.
 QByteArray timelineJson(int checkpoints) {
     QByteArray points;
     for (int i = 0; i < checkpoints; ++i) {
