@@ -33,7 +33,7 @@ PromptSummary summarizePrompt(const PromptMetricsObserver& obs, int layers, int 
                               const SinkDimensionsOptions& dims = {});
 
 struct PromptReportOptions {
-    double eps = 0.3;           // Sink_1^ε and the sink-head threshold
+    double eps = kSinkEpsilon;  // Sink_1^ε and the sink-head threshold
     SinkDimensionsOptions dims; // τ of the sink dimensions (first prompt)
     BeyondOptions beyond;       // catch-tag-release and span heads, measured on the first prompt
 };
