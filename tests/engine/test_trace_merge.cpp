@@ -1,15 +1,19 @@
 // mergeTraces: shards merge into one trace whose runs read back as the shards' runs, under fresh
 // ids with their groups intact; merging again changes nothing; newer, damaged and conflicting
-// shards are refused with one line naming the file, and the output is left as it was.
+// shards are refused with one line naming the file, and the output is left as it was, also when
+// the merge is cancelled or killed half way.
 #include "temp_dir.h"
 #include "test_trace_util.h"
 #include "trace/trace_merge.h"
 
 #include <algorithm>
+#include <csignal>
 #include <filesystem>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <map>
+#include <sys/wait.h>
+#include <unistd.h>
 
 using namespace sinkscope;
 using namespace sinkscope::test;
@@ -384,4 +388,33 @@ TEST(TraceMerge, AFailureMidwayLeavesTheOutputAsItWas) {
     EXPECT_EQ(calls, 3); // a's two groups, then b's first
     EXPECT_EQ(readBytes(out), before);
     EXPECT_EQ(filesIn(s.dir.path()), beforeFiles);
+}
+
+TEST(TraceMerge, AKilledMergeLeavesTheOutputAsItWas) {
+    Shards s;
+    const auto out = s.dir.path("all.sqlite");
+    ASSERT_TRUE(openStore(out)->writeRun(sampleRun("before"), {}, {}).ok());
+    const auto before = contentOf(out);
+    const auto fresh = s.dir.path("fresh.sqlite");
+    for (const auto& target : {out, fresh}) {
+        const pid_t pid = fork();
+        ASSERT_GE(pid, 0);
+        if (pid == 0) {
+            // Killed while shard b is merged, with shard a's runs written inside the transaction.
+            (void)mergeTraces({s.a, s.b}, target, [](const MergeProgress& p) {
+                if (p.shard == 1) std::raise(SIGKILL);
+                return true;
+            });
+            _exit(3);
+        }
+        int status = 0;
+        ASSERT_EQ(waitpid(pid, &status, 0), pid);
+        ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << target << ": " << status;
+    }
+    EXPECT_EQ(contentOf(out), before);
+    EXPECT_FALSE(fs::exists(fresh));
+    auto store = TraceStore::open(out, false);
+    ASSERT_TRUE(store.ok()) << store.error().message;
+    EXPECT_EQ((*store)->listRuns()->size(), 1u);
+    EXPECT_TRUE((*store)->checkIntegrity().ok());
 }
