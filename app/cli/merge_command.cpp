@@ -22,10 +22,13 @@ CLI::App* addMergeCommand(CLI::App& app, MergeOptions& o) {
 
 int runMergeCommand(const MergeOptions& o) {
     Progress progress("merging shards");
-    const auto report = mergeTraces(o.shards, o.out, [&](const MergeProgress& p) {
-        if (p.groupsDone == p.groups) progress.update(p.shard + 1, p.shards);
-        return true;
-    });
+    const auto report = mergeTraces(
+        o.shards, o.out,
+        [&](const MergeProgress& p) {
+            if (p.groupsDone == p.groups) progress.update(p.shard + 1, p.shards);
+            return true;
+        },
+        noisyWriteWait(o.out));
     if (!report) return fail(report.error().message);
     if (o.json) {
         const nlohmann::json out = {{"out", o.out},

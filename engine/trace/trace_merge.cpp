@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 #include <unordered_map>
+#include <utility>
 
 namespace sinkscope {
 
@@ -83,8 +84,10 @@ Status publish(const std::string& temp, const std::string& out) {
 using GroupIndex = std::unordered_multimap<std::uint64_t, RunGroup>;
 
 Result<MergeReport> mergeInto(const std::vector<std::string>& shards, const std::string& target,
-                              const std::string& out, const MergeProgressFn& progress) {
+                              const std::string& out, const MergeProgressFn& progress,
+                              TraceStore::WriteWait wait) {
     BusyWait busy;
+    busy.policy = std::move(wait);
     auto db = openConnection(target, busy);
     if (!db) return db.error();
     MergeReport report;
@@ -154,7 +157,7 @@ Result<MergeReport> mergeInto(const std::vector<std::string>& shards, const std:
 } // namespace
 
 Result<MergeReport> mergeTraces(const std::vector<std::string>& shards, const std::string& out,
-                                const MergeProgressFn& progress) {
+                                const MergeProgressFn& progress, TraceStore::WriteWait wait) {
     try {
         if (shards.empty()) return Error{"no trace files to merge"};
         if (out.empty()) return Error{"the output trace file's path is empty"};
@@ -182,7 +185,7 @@ Result<MergeReport> mergeTraces(const std::vector<std::string>& shards, const st
             target = temp.path;
         }
 
-        auto report = mergeInto(shards, target, out, progress);
+        auto report = mergeInto(shards, target, out, progress, std::move(wait));
         if (!report) return report.error();
         if (!outExists) {
             if (auto s = publish(temp.path, out); !s) return s.error();

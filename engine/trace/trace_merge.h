@@ -14,6 +14,7 @@
 // everything is added in one transaction; when it does not, it is written under a temporary name
 // beside it and renamed into place. A failure, a cancel or a kill leaves the output as it was.
 #include "core/result.h"
+#include "trace/trace_store.h"
 
 #include <cstdint>
 #include <functional>
@@ -39,8 +40,9 @@ struct MergeProgress {
 // Called after each group; returning false cancels the merge (the output stays as it was).
 using MergeProgressFn = std::function<bool(const MergeProgress&)>;
 
-// Errors are one line naming the file at fault.
+// Errors are one line naming the file at fault. Another program writing the output is waited
+// for as `wait` says (TraceStore::setWriteWait).
 Result<MergeReport> mergeTraces(const std::vector<std::string>& shards, const std::string& out,
-                                const MergeProgressFn& progress = {});
+                                const MergeProgressFn& progress = {}, TraceStore::WriteWait wait = {});
 
 } // namespace sinkscope

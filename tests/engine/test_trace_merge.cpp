@@ -7,6 +7,7 @@
 #include "trace/trace_merge.h"
 
 #include <algorithm>
+#include <chrono>
 #include <csignal>
 #include <filesystem>
 #include <fmt/format.h>
@@ -417,4 +418,31 @@ TEST(TraceMerge, AKilledMergeLeavesTheOutputAsItWas) {
     ASSERT_TRUE(store.ok()) << store.error().message;
     EXPECT_EQ((*store)->listRuns()->size(), 1u);
     EXPECT_TRUE((*store)->checkIntegrity().ok());
+}
+
+TEST(TraceMerge, WaitsForAnotherWriterAsTold) {
+    Shards s;
+    const auto out = s.dir.path("all.sqlite");
+    ASSERT_TRUE(openStore(out)->writeRun(sampleRun("before"), {}, {}).ok());
+    const auto before = contentOf(out);
+    sqlite3* other = nullptr;
+    ASSERT_EQ(sqlite3_open(out.c_str(), &other), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+    int waited = 0;
+    TraceStore::WriteWait wait;
+    wait.limit = std::chrono::seconds(2); // told once, after a second
+    wait.waiting = [&](int) {
+        ++waited;
+        return true;
+    };
+    auto r = mergeTraces({s.a}, out, {}, wait);
+    ASSERT_FALSE(r.ok());
+    expectOneLine(r.error().message, out, "the file is busy");
+    EXPECT_GE(waited, 1);
+    sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr);
+    sqlite3_close(other);
+    EXPECT_EQ(contentOf(out), before);
+    auto again = mergeTraces({s.a}, out);
+    ASSERT_TRUE(again.ok()) << again.error().message;
+    EXPECT_EQ(again->runsMerged, 4);
 }
