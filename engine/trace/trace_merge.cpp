@@ -90,6 +90,12 @@ Result<MergeReport> mergeInto(const std::vector<std::string>& shards, const std:
     busy.policy = std::move(wait);
     auto db = openConnection(target, busy);
     if (!db) return db.error();
+    // A new output is private until published: written in place with a rollback journal (which
+    // holds next to nothing for appended pages) instead of through a WAL as big as the merge.
+    const bool fresh = target != out;
+    if (fresh)
+        if (auto s = db->exec("PRAGMA journal_mode = DELETE", "preparing the merged file"); !s)
+            return s.error();
     MergeReport report;
     report.shards = static_cast<int>(shards.size());
     {
@@ -150,6 +156,8 @@ Result<MergeReport> mergeInto(const std::vector<std::string>& shards, const std:
         *writer = GroupWriter();
         if (auto s = txn->commit(); !s) return s.error();
     }
+    if (fresh)
+        if (auto s = db->exec("PRAGMA journal_mode = WAL", "preparing the merged file"); !s) return s.error();
     if (auto s = db->close(); !s) return s.error();
     return report;
 }
