@@ -194,7 +194,13 @@ Result<MergeReport> mergeTraces(const std::vector<std::string>& shards, const st
         }
 
         auto report = mergeInto(shards, target, out, progress, std::move(wait));
-        if (!report) return report.error();
+        if (!report) {
+            // The temporary name means nothing to the user: the error is the output's.
+            auto message = report.error().message;
+            if (!temp.path.empty() && message.rfind(temp.path + ": ", 0) == 0)
+                message = out + message.substr(temp.path.size());
+            return Error{message};
+        }
         if (!outExists) {
             if (auto s = publish(temp.path, out); !s) return s.error();
             temp.keep = true;

@@ -2,6 +2,7 @@
 // ids with their groups intact; merging again changes nothing; newer, damaged and conflicting
 // shards are refused with one line naming the file, and the output is left as it was, also when
 // the merge is cancelled or killed half way.
+#include "small_disk.h"
 #include "temp_dir.h"
 #include "test_trace_util.h"
 #include "trace/trace_merge.h"
@@ -445,4 +446,37 @@ TEST(TraceMerge, WaitsForAnotherWriterAsTold) {
     auto again = mergeTraces({s.a}, out);
     ASSERT_TRUE(again.ok()) << again.error().message;
     EXPECT_EQ(again->runsMerged, 4);
+}
+
+TEST(TraceMerge, AFullDiskFailsInOneLineLeavingNothingBehind) {
+    Shards s;
+    // A new output: refused naming it (not its temporary name), and nothing is left on the disk.
+    SmallDisk tiny(s.dir.path("tiny"), 64 * 1024);
+    if (!tiny.mounted()) GTEST_SKIP() << "cannot mount a tmpfs: " << tiny.why();
+    const auto fresh = tiny.dir() + "/all.sqlite";
+    auto r = mergeTraces({s.a, s.b}, fresh);
+    ASSERT_FALSE(r.ok());
+    expectOneLine(r.error().message, fresh, "");
+    EXPECT_TRUE(filesIn(tiny.dir()).empty());
+
+    // An existing output on a disk that has filled up: left as it was.
+    SmallDisk disk(s.dir.path("small"), 1024 * 1024);
+    ASSERT_TRUE(disk.mounted());
+    const auto out = disk.dir() + "/out.sqlite";
+    ASSERT_TRUE(openStore(out)->writeRun(sampleRun("before"), {}, {}).ok());
+    const auto before = contentOf(out);
+    ASSERT_TRUE(disk.fill());
+    r = mergeTraces({s.a, s.b}, out);
+    ASSERT_FALSE(r.ok());
+    expectOneLine(r.error().message, out, ""); // "the disk is full", or SQLite's I/O error for its -shm
+    std::filesystem::remove(disk.dir() + "/filler");
+    EXPECT_EQ(contentOf(out), before);
+    // SQLite may leave its -wal and -shm files (the rolled back write's): the next connection
+    // to close removes them.
+    auto store = TraceStore::open(out, false);
+    ASSERT_TRUE(store.ok()) << store.error().message;
+    EXPECT_TRUE((*store)->checkIntegrity().ok());
+    EXPECT_EQ((*store)->listRuns()->size(), 1u);
+    store->reset();
+    EXPECT_EQ(filesIn(disk.dir()), std::vector<std::string>{"out.sqlite"});
 }
