@@ -1,3 +1,4 @@
+// Merging trace files, row by row: run identity (hash, then an exact comparison) and copying.
 #include "trace/trace_merge_rows.h"
 
 #include "core/excerpt.h"
