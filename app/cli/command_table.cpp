@@ -2,6 +2,7 @@
 
 #include "compare_command.h"
 #include "export_command.h"
+#include "merge_command.h"
 #include "metrics_command.h"
 #include "models_command.h"
 #include "random_model_command.h"
@@ -25,6 +26,7 @@ const std::vector<CommandEntry>& commandTable() {
         commandEntry("trace", addTraceCommand, runTraceCommand),
         commandEntry("runs", addRunsCommand, runRunsCommand),
         commandEntry("export", addExportCommand, runExportCommand),
+        commandEntry("merge", addMergeCommand, runMergeCommand),
         commandEntry("models", addModelsCommand, runModelsCommand),
         commandEntry("random-model", addRandomModelCommand, runRandomModelCommand),
         commandEntry("train", addTrainCommand, runTrainCommand),

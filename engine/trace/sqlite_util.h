@@ -66,6 +66,8 @@ public:
     bool isNull(int col) const { return sqlite3_column_type(m_stmt, col) == SQLITE_NULL; }
     std::string text(int col) const;
     std::span<const std::uint8_t> blob(int col) const;
+    // For copying and comparing column values between statements of different connections.
+    sqlite3_stmt* get() const { return m_stmt; }
 
 private:
     sqlite3_stmt* m_stmt = nullptr;
