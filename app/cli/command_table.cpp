@@ -9,6 +9,8 @@
 #include "run_command.h"
 #include "runs_command.h"
 #include "stream_ppl_command.h"
+#include "sweep_command.h"
+#include "sweep_task.h"
 #include "timeline_command.h"
 #include "trace_command.h"
 #include "train_command.h"
@@ -27,6 +29,8 @@ const std::vector<CommandEntry>& commandTable() {
         commandEntry("runs", addRunsCommand, runRunsCommand),
         commandEntry("export", addExportCommand, runExportCommand),
         commandEntry("merge", addMergeCommand, runMergeCommand),
+        commandEntry("sweep", addSweepCommand, runSweepCommand),
+        commandEntry("sweep-task", addSweepTaskCommand, runSweepTaskCommand),
         commandEntry("models", addModelsCommand, runModelsCommand),
         commandEntry("random-model", addRandomModelCommand, runRandomModelCommand),
         commandEntry("train", addTrainCommand, runTrainCommand),

@@ -1,0 +1,173 @@
+#include "sweep_spec.h"
+
+#include "core/read_file.h"
+#include "session/prompt_input.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <filesystem>
+#include <fmt/format.h>
+#include <fstream>
+#include <iterator>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace sinkscope::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string shown(const nlohmann::json& value) {
+    return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// A relative path in the spec names a file beside the spec, wherever the sweep is started from.
+std::string resolved(const std::string& specPath, const std::string& path) {
+    const fs::path p(path);
+    if (p.is_absolute()) return path;
+    return (fs::path(specPath).parent_path() / p).lexically_normal().string();
+}
+
+int countPrompts(const std::string& text) {
+    int n = 0;
+    std::istringstream in(text);
+    std::string line;
+    while (std::getline(in, line))
+        if (line.find_first_not_of(" \t\r") != std::string::npos) ++n;
+    return n;
+}
+
+} // namespace
+
+Result<SweepSpec> readSweepSpec(const std::string& path) {
+    auto text = readWholeFile(path, kConfigFile);
+    if (!text) return Error{"sweep spec: " + text.error().message};
+    nlohmann::json j;
+    try {
+        j = nlohmann::json::parse(*text);
+    } catch (const nlohmann::json::parse_error& e) {
+        return Error{fmt::format("{}: not JSON ({})", path, e.what())};
+    }
+    if (!j.is_object()) return Error{fmt::format("{}: expected a JSON object, got {}", path, shown(j))};
+    auto bad = [&path](const std::string& key, const nlohmann::json& value, const std::string& why) {
+        return Error{fmt::format("{}: \"{}\": {} {}", path, key, shown(value), why)};
+    };
+    static const char* const known[] = {"models", "prompts_file", "interventions",
+                                        "store",  "shards_dir",   "max_new_tokens"};
+    for (const auto& [key, value] : j.items())
+        if (std::find(std::begin(known), std::end(known), key) == std::end(known))
+            return Error{
+                fmt::format("{}: unknown key \"{}\" (known: models, prompts_file, interventions, store, "
+                            "shards_dir, max_new_tokens)",
+                            path, key)};
+
+    SweepSpec s;
+    s.path = path;
+    if (!j.contains("models"))
+        return Error{fmt::format("{}: \"models\" is missing (a list of model paths)", path)};
+    const auto& models = j["models"];
+    if (!models.is_array() || models.empty())
+        return bad("models", models, "is not a non-empty list of paths");
+    for (const auto& m : models) {
+        if (!m.is_string() || m.get<std::string>().empty())
+            return bad("models", m, "is not a path (a non-empty string)");
+        const std::string p = resolved(path, m.get<std::string>());
+        std::error_code ec;
+        if (!fs::exists(p, ec)) return bad("models", m, fmt::format("does not exist ({})", p));
+        s.models.push_back(p);
+    }
+
+    if (!j.contains("prompts_file"))
+        return Error{fmt::format("{}: \"prompts_file\" is missing (one prompt per line)", path)};
+    const auto& prompts = j["prompts_file"];
+    if (!prompts.is_string() || prompts.get<std::string>().empty())
+        return bad("prompts_file", prompts, "is not a path (a non-empty string)");
+    s.promptsFile = resolved(path, prompts.get<std::string>());
+    auto promptText = readWholeFile(s.promptsFile, kPromptFile);
+    if (!promptText) return bad("prompts_file", prompts, "cannot be read: " + promptText.error().message);
+    s.prompts = countPrompts(*promptText);
+    if (s.prompts == 0) return bad("prompts_file", prompts, "holds no prompts (one per line)");
+
+    if (j.contains("interventions")) {
+        const auto& list = j["interventions"];
+        if (!list.is_array() || list.empty())
+            return bad("interventions", list,
+                       "is not a non-empty list of SPEC strings (\"none\": no intervention)");
+        for (const auto& iv : list) {
+            if (!iv.is_string()) return bad("interventions", iv, "is not a SPEC string");
+            const std::string spec = iv.get<std::string>();
+            if (spec != "none")
+                if (auto parsed = parseInterventionList({spec}, ""); !parsed)
+                    return bad("interventions", iv, "is not an intervention: " + parsed.error().message);
+            s.interventions.push_back(spec);
+        }
+    } else {
+        s.interventions = {"none"};
+    }
+
+    if (j.contains("store")) {
+        const auto& store = j["store"];
+        if (store == "maps")
+            s.storeMaps = true;
+        else if (store != "metrics")
+            return bad("store", store, "is not \"metrics\" (no maps) or \"maps\"");
+    }
+    if (j.contains("shards_dir")) {
+        const auto& dir = j["shards_dir"];
+        if (!dir.is_string() || dir.get<std::string>().empty())
+            return bad("shards_dir", dir, "is not a path (a non-empty string)");
+        s.shardsDir = resolved(path, dir.get<std::string>());
+    }
+    if (j.contains("max_new_tokens")) {
+        const auto& n = j["max_new_tokens"];
+        if (!n.is_number_integer() || n.get<std::int64_t>() < 0 || n.get<std::int64_t>() > 100000)
+            return bad("max_new_tokens", n, "is not a whole number from 0 to 100000");
+        s.maxNewTokens = n.get<int>();
+    }
+    return s;
+}
+
+std::vector<SweepTask> sweepTasks(const SweepSpec& spec) {
+    std::vector<SweepTask> tasks;
+    for (const auto& model : spec.models)
+        for (const auto& iv : spec.interventions)
+            tasks.push_back({static_cast<int>(tasks.size()), model, iv});
+    return tasks;
+}
+
+std::string taskShardPath(const std::string& dir, int index) {
+    return (fs::path(dir) / fmt::format("task-{}.sqlite", index)).string();
+}
+std::string taskDonePath(const std::string& dir, int index) {
+    return (fs::path(dir) / fmt::format("task-{}.done", index)).string();
+}
+std::string taskErrorPath(const std::string& dir, int index) {
+    return (fs::path(dir) / fmt::format("task-{}.error", index)).string();
+}
+
+std::string taskIdentity(const SweepSpec& spec, const SweepTask& task) {
+    return nlohmann::json{{"model", task.model},
+                          {"intervention", task.intervention},
+                          {"prompts_file", spec.promptsFile},
+                          {"store", spec.storeMaps ? "maps" : "metrics"},
+                          {"max_new_tokens", spec.maxNewTokens}}
+               .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+           "\n";
+}
+
+Status writeFileAtomically(const std::string& path, const std::string& text) {
+    const std::string temp = path + ".tmp";
+    {
+        std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+        out << text;
+        out.flush();
+        if (!out) return Error{fmt::format("{}: cannot write", temp)};
+    }
+    std::error_code ec;
+    fs::rename(temp, path, ec);
+    if (ec) return Error{fmt::format("{}: cannot rename into place ({})", path, ec.message())};
+    return okStatus();
+}
+
+} // namespace sinkscope::cli
