@@ -163,10 +163,13 @@ void MainWindow::showRun(RunViewPtr view) {
     m_busy = false;
     m_last = view;
     clearError();
-    m_runLabel->setText(QString("%1 tokens · %2 ms · recomputed from layer %3")
+    // Without interventions nothing was recomputed: saying "from layer L" there would mislead.
+    m_runLabel->setText(QString("%1 tokens · %2 ms · %3")
                             .arg(view->T)
                             .arg(view->milliseconds, 0, 'f', 1)
-                            .arg(view->firstRecomputedLayer));
+                            .arg(view->interventions.empty()
+                                     ? QString("unmodified run")
+                                     : QString("recomputed from layer %1").arg(view->firstRecomputedLayer)));
     if (!view->contextWarning.empty())
         statusBar()->showMessage(QString::fromStdString(view->contextWarning), 15000);
     if (!view->captureNote.empty())
