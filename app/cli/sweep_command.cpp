@@ -1,6 +1,7 @@
 #include "sweep_command.h"
 
 #include "cli_common.h"
+#include "core/atomic_file.h"
 #include "core/read_file.h"
 #include "sweep_spec.h"
 #include "trace/trace_merge.h"

@@ -156,18 +156,4 @@ std::string taskIdentity(const SweepSpec& spec, const SweepTask& task) {
            "\n";
 }
 
-Status writeFileAtomically(const std::string& path, const std::string& text) {
-    const std::string temp = path + ".tmp";
-    {
-        std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-        out << text;
-        out.flush();
-        if (!out) return Error{fmt::format("{}: cannot write", temp)};
-    }
-    std::error_code ec;
-    fs::rename(temp, path, ec);
-    if (ec) return Error{fmt::format("{}: cannot rename into place ({})", path, ec.message())};
-    return okStatus();
-}
-
 } // namespace sinkscope::cli

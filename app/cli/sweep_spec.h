@@ -42,7 +42,4 @@ std::string taskErrorPath(const std::string& dir, int index);
 // is not taken for this task's.
 std::string taskIdentity(const SweepSpec& spec, const SweepTask& task);
 
-// Writes text to path through a temporary file and a rename: the file is whole or absent.
-Status writeFileAtomically(const std::string& path, const std::string& text);
-
 } // namespace sinkscope::cli

@@ -1,6 +1,7 @@
 #include "sweep_task.h"
 
 #include "cli_common.h"
+#include "core/atomic_file.h"
 #include "core/read_file.h"
 #include "session/prompt_input.h"
 #include "session/trace_run.h"
