@@ -1,6 +1,7 @@
 #pragma once
 // Shared by the trace store tests: synthetic runs and maps, fp16 rounding, raw SQL on a file.
 #include "core/half.h"
+#include "sqlite_exec.h"
 #include "trace/trace_store.h"
 
 #include <algorithm>
@@ -130,23 +131,6 @@ inline void expectSameRun(const RunRecord& a, const RunRecord& b) {
     EXPECT_EQ(a.metricsJson, b.metricsJson);
     EXPECT_EQ(a.layers, b.layers);
     EXPECT_EQ(a.heads, b.heads);
-}
-
-// Runs SQL on a file through its own connection; empty string = ok, else SQLite's message.
-inline std::string execSql(const std::string& path, const std::string& sql) {
-    sqlite3* db = nullptr;
-    std::string err;
-    if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
-        SQLITE_OK) {
-        err = db ? sqlite3_errmsg(db) : "open failed";
-    } else {
-        char* msg = nullptr;
-        if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &msg) != SQLITE_OK)
-            err = msg ? msg : "exec failed";
-        sqlite3_free(msg);
-    }
-    sqlite3_close(db);
-    return err;
 }
 
 // The first column of every row of a query, as text.

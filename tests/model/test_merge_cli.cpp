@@ -3,6 +3,7 @@
 // a merge run twice add nothing; a newer, damaged or missing shard is refused in one line naming
 // it, with exit 1, and the output is left as it was.
 #include "cli_run.h"
+#include "sqlite_exec.h"
 #include "temp_dir.h"
 #include "test_paths.h"
 #include "trace/trace_store.h"
@@ -41,22 +42,6 @@ std::vector<std::string> filesIn(const std::string& dir) {
         names.push_back(e.path().filename().string());
     std::sort(names.begin(), names.end());
     return names;
-}
-
-// Runs SQL on a file; empty string = ok.
-std::string execSql(const std::string& path, const std::string& sql) {
-    sqlite3* db = nullptr;
-    std::string err;
-    if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) {
-        err = "open failed";
-    } else {
-        char* msg = nullptr;
-        if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &msg) != SQLITE_OK)
-            err = msg ? msg : "exec failed";
-        sqlite3_free(msg);
-    }
-    sqlite3_close(db);
-    return err;
 }
 
 // Three shards: two tasks with different interventions, and the first task run again.
