@@ -15,6 +15,8 @@ const std::vector<Target>& targets() {
         {"llama2c_checkpoint", llama2cCheckpoint},
         {"spec", spec},
         {"trace_blob", traceBlob},
+        {"sweep_spec", sweepSpec},
+        {"run_metrics", runMetrics},
     };
     return all;
 }

@@ -41,5 +41,7 @@ Outcome llama2cTokenizer(const std::uint8_t* data, std::size_t size);
 Outcome llama2cCheckpoint(const std::uint8_t* data, std::size_t size);
 Outcome spec(const std::uint8_t* data, std::size_t size);
 Outcome traceBlob(const std::uint8_t* data, std::size_t size);
+Outcome sweepSpec(const std::uint8_t* data, std::size_t size);
+Outcome runMetrics(const std::uint8_t* data, std::size_t size);
 
 } // namespace sinkscope::fuzz

@@ -17,6 +17,9 @@ PACKAGES=(
   fonts-dejavu-core # the figures' font: golden images need the same glyphs everywhere
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3-numpy
+  # `sweep --slurm` is tested on a private one-node cluster (scripts/slurm_cluster.sh); their
+  # system services stay down without an /etc/slurm/slurm.conf
+  slurmctld slurmd slurm-client munge
   clang libclang-rt-14-dev # the libFuzzer targets (scripts/fuzz.sh): clang 14 and its fuzzer runtime
   # the Debian package and its checks (scripts/package.sh; dpkg-shlibdeps comes with build-essential)
   lintian desktop-file-utils appstream

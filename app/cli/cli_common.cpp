@@ -51,14 +51,15 @@ Progress::~Progress() {
     if (m_shown) std::fprintf(stderr, "\n");
 }
 
-void Progress::update(int done, int total) {
+void Progress::update(int done, int total, std::string_view detail) {
     if (!m_enabled) return;
     const auto elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count();
     if (elapsed < 1.0 && !m_shown) return;
     m_shown = true;
     const double rate = done / std::max(elapsed, 1e-9);
-    std::fprintf(stderr, "\r%s %d/%d (%.1f/s, %.0f s left)   ", m_what.c_str(), done, total, rate,
-                 rate > 0 ? (total - done) / rate : 0.0);
+    std::fprintf(stderr, "\r%s %d/%d (%.1f/s, %.0f s left)%s%.*s   ", m_what.c_str(), done, total, rate,
+                 rate > 0 ? (total - done) / rate : 0.0, detail.empty() ? "" : ", ",
+                 static_cast<int>(detail.size()), detail.data());
     std::fflush(stderr);
 }
 

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sinkscope::cli {
@@ -33,7 +34,9 @@ class Progress {
 public:
     explicit Progress(std::string what);
     ~Progress();
-    void update(int done, int total);
+    // `detail` follows the counts, e.g. "2 running, 3 pending".
+    void update(int done, int total, std::string_view detail = {});
+    bool enabled() const { return m_enabled; }
 
 private:
     std::string m_what;

@@ -5,6 +5,7 @@
 #include "core/read_file.h"
 #include "session/prompt_input.h"
 #include "session/trace_run.h"
+#include "sweep/sweep_tasks.h"
 #include "trace/trace_store.h"
 
 #include <filesystem>
@@ -83,7 +84,7 @@ CLI::App* addSweepTaskCommand(CLI::App& app, SweepTaskOptions& o) {
 int runSweepTaskCommand(const SweepTaskOptions& o) {
     auto finish = [&o](const std::string& message) {
         // The sweep reads this line; when even it cannot be written, the exit code still tells.
-        (void)writeFileAtomically(taskErrorPath(o.shards, o.task), message + "\n");
+        (void)recordTaskError(o.shards, o.task, message);
         return fail(message);
     };
     auto spec = readSweepSpec(o.spec);

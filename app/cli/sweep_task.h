@@ -2,7 +2,7 @@
 // One task of a sweep, run in its own process (`sinkscope-cli sweep-task`, hidden): one model,
 // one intervention, every prompt of the spec's prompts file traced into the task's shard. The
 // process that runs a task holds one model and frees it on exit, so workers never share memory.
-#include "sweep_spec.h"
+#include "sweep/sweep_spec.h"
 
 #include <CLI/CLI.hpp>
 #include <string>

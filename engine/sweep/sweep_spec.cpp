@@ -1,7 +1,8 @@
-#include "sweep_spec.h"
+#include "sweep/sweep_spec.h"
 
 #include "core/read_file.h"
-#include "session/prompt_input.h"
+#include "intervene/intervention.h"
+#include "sweep/checkpoint_name.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -12,7 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-namespace sinkscope::cli {
+namespace sinkscope {
 
 namespace fs = std::filesystem;
 
@@ -26,7 +27,12 @@ std::string shown(const nlohmann::json& value) {
 std::string resolved(const std::string& specPath, const std::string& path) {
     const fs::path p(path);
     if (p.is_absolute()) return path;
-    return (fs::path(specPath).parent_path() / p).lexically_normal().string();
+    // Absolute, so that a task started elsewhere (a Slurm node, another directory) names the same
+    // files and its done mark the same task.
+    std::error_code ec;
+    const fs::path joined = fs::path(specPath).parent_path() / p;
+    const fs::path absolute = fs::absolute(joined, ec);
+    return (ec ? joined : absolute).lexically_normal().string();
 }
 
 int countPrompts(const std::string& text) {
@@ -38,14 +44,30 @@ int countPrompts(const std::string& text) {
     return n;
 }
 
+// The checkpoints of a training run, in step order, when `dir` is a directory holding no model
+// of its own (no config.json) whose subdirectories are named like checkpoints; else nothing.
+std::vector<std::string> checkpointsIn(const std::string& dir) {
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec) || fs::exists(fs::path(dir) / "config.json", ec)) return {};
+    std::vector<std::pair<std::int64_t, std::string>> found;
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+        if (!entry.is_directory(ec)) continue;
+        const auto name = splitCheckpoint(entry.path().string());
+        if (name.step >= 0) found.emplace_back(name.step, entry.path().string());
+    }
+    std::sort(found.begin(), found.end());
+    std::vector<std::string> paths;
+    for (auto& [step, p] : found)
+        paths.push_back(std::move(p));
+    return paths;
+}
+
 } // namespace
 
-Result<SweepSpec> readSweepSpec(const std::string& path) {
-    auto text = readWholeFile(path, kConfigFile);
-    if (!text) return Error{"sweep spec: " + text.error().message};
+Result<SweepSpec> parseSweepSpec(std::string_view text, const std::string& path) {
     nlohmann::json j;
     try {
-        j = nlohmann::json::parse(*text);
+        j = nlohmann::json::parse(text);
     } catch (const nlohmann::json::parse_error& e) {
         return Error{fmt::format("{}: not JSON ({})", path, e.what())};
     }
@@ -72,10 +94,7 @@ Result<SweepSpec> readSweepSpec(const std::string& path) {
     for (const auto& m : models) {
         if (!m.is_string() || m.get<std::string>().empty())
             return bad("models", m, "is not a path (a non-empty string)");
-        const std::string p = resolved(path, m.get<std::string>());
-        std::error_code ec;
-        if (!fs::exists(p, ec)) return bad("models", m, fmt::format("does not exist ({})", p));
-        s.models.push_back(p);
+        s.models.push_back(resolved(path, m.get<std::string>()));
     }
 
     if (!j.contains("prompts_file"))
@@ -84,10 +103,6 @@ Result<SweepSpec> readSweepSpec(const std::string& path) {
     if (!prompts.is_string() || prompts.get<std::string>().empty())
         return bad("prompts_file", prompts, "is not a path (a non-empty string)");
     s.promptsFile = resolved(path, prompts.get<std::string>());
-    auto promptText = readWholeFile(s.promptsFile, kPromptFile);
-    if (!promptText) return bad("prompts_file", prompts, "cannot be read: " + promptText.error().message);
-    s.prompts = countPrompts(*promptText);
-    if (s.prompts == 0) return bad("prompts_file", prompts, "holds no prompts (one per line)");
 
     if (j.contains("interventions")) {
         const auto& list = j["interventions"];
@@ -98,7 +113,7 @@ Result<SweepSpec> readSweepSpec(const std::string& path) {
             if (!iv.is_string()) return bad("interventions", iv, "is not a SPEC string");
             const std::string spec = iv.get<std::string>();
             if (spec != "none")
-                if (auto parsed = parseInterventionList({spec}, ""); !parsed)
+                if (auto parsed = parseIntervention(spec); !parsed)
                     return bad("interventions", iv, "is not an intervention: " + parsed.error().message);
             s.interventions.push_back(spec);
         }
@@ -128,6 +143,33 @@ Result<SweepSpec> readSweepSpec(const std::string& path) {
     return s;
 }
 
+Result<SweepSpec> readSweepSpec(const std::string& path) {
+    auto text = readWholeFile(path, kConfigFile);
+    if (!text) return Error{"sweep spec: " + text.error().message};
+    auto spec = parseSweepSpec(*text, path);
+    if (!spec) return spec.error();
+    SweepSpec& s = *spec;
+    std::vector<std::string> models;
+    for (const auto& model : s.models) {
+        std::error_code ec;
+        if (!fs::exists(model, ec))
+            return Error{fmt::format("{}: \"models\": \"{}\" does not exist", path, model)};
+        const auto checkpoints = checkpointsIn(model);
+        models.insert(models.end(), checkpoints.begin(), checkpoints.end());
+        if (checkpoints.empty()) models.push_back(model);
+    }
+    s.models = std::move(models);
+    auto promptText = readWholeFile(s.promptsFile, kPromptFile);
+    if (!promptText)
+        return Error{
+            fmt::format("{}: \"prompts_file\": cannot be read: {}", path, promptText.error().message)};
+    s.prompts = countPrompts(*promptText);
+    if (s.prompts == 0)
+        return Error{
+            fmt::format("{}: \"prompts_file\": {} holds no prompts (one per line)", path, s.promptsFile)};
+    return spec;
+}
+
 std::vector<SweepTask> sweepTasks(const SweepSpec& spec) {
     std::vector<SweepTask> tasks;
     for (const auto& model : spec.models)
@@ -136,24 +178,4 @@ std::vector<SweepTask> sweepTasks(const SweepSpec& spec) {
     return tasks;
 }
 
-std::string taskShardPath(const std::string& dir, int index) {
-    return (fs::path(dir) / fmt::format("task-{}.sqlite", index)).string();
-}
-std::string taskDonePath(const std::string& dir, int index) {
-    return (fs::path(dir) / fmt::format("task-{}.done", index)).string();
-}
-std::string taskErrorPath(const std::string& dir, int index) {
-    return (fs::path(dir) / fmt::format("task-{}.error", index)).string();
-}
-
-std::string taskIdentity(const SweepSpec& spec, const SweepTask& task) {
-    return nlohmann::json{{"model", task.model},
-                          {"intervention", task.intervention},
-                          {"prompts_file", spec.promptsFile},
-                          {"store", spec.storeMaps ? "maps" : "metrics"},
-                          {"max_new_tokens", spec.maxNewTokens}}
-               .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
-           "\n";
-}
-
-} // namespace sinkscope::cli
+} // namespace sinkscope

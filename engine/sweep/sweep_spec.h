@@ -6,9 +6,10 @@
 #include "core/result.h"
 
 #include <string>
+#include <string_view>
 #include <vector>
 
-namespace sinkscope::cli {
+namespace sinkscope {
 
 struct SweepSpec {
     std::string path;                       // the spec file, as given
@@ -18,7 +19,7 @@ struct SweepSpec {
     bool storeMaps = false;                 // "maps": every map, as `trace` stores them
     std::string shardsDir;                  // resolved; empty: <out>.shards
     int maxNewTokens = 0;
-    int prompts = 0; // non-blank lines of the prompts file
+    int prompts = 0; // non-blank lines of the prompts file (set by readSweepSpec)
 };
 
 struct SweepTask {
@@ -27,19 +28,16 @@ struct SweepTask {
     std::string intervention;
 };
 
-// Reads and checks the spec: known keys with values of the right type, every intervention SPEC
-// parsed, the models present and the prompts file a readable file holding prompts.
+// The spec's text alone: known keys with values of the right type, every intervention SPEC
+// parsed, paths resolved against `path`'s directory. Touches no file (the fuzz target's entry).
+Result<SweepSpec> parseSweepSpec(std::string_view text, const std::string& path);
+
+// Reads the file and parses it, then checks what it names: every model present, a directory of
+// checkpoints (step1000/, step2000/, ... with no model of its own; checkpoint_name.h) expanded
+// into one model per checkpoint in step order, and the prompts file a readable file of prompts.
 Result<SweepSpec> readSweepSpec(const std::string& path);
 
 // Models in order, each with every intervention in order.
 std::vector<SweepTask> sweepTasks(const SweepSpec& spec);
 
-// A task's files in the shards directory: its trace, its mark of success and its error.
-std::string taskShardPath(const std::string& dir, int index);
-std::string taskDonePath(const std::string& dir, int index);
-std::string taskErrorPath(const std::string& dir, int index);
-// What a done mark holds: the task as the spec gave it, so that a mark left by a different spec
-// is not taken for this task's.
-std::string taskIdentity(const SweepSpec& spec, const SweepTask& task);
-
-} // namespace sinkscope::cli
+} // namespace sinkscope
