@@ -1,5 +1,6 @@
 #include "sweep/sweep_spec.h"
 
+#include "core/json_parse.h"
 #include "core/read_file.h"
 #include "intervene/intervention.h"
 #include "sweep/checkpoint_name.h"
@@ -19,8 +20,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// Values quoted in errors stay short, however long the value in the file.
 std::string shown(const nlohmann::json& value) {
-    return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    return jsonExcerpt(value);
 }
 
 // A relative path in the spec names a file beside the spec, wherever the sweep is started from.
@@ -65,12 +67,9 @@ std::vector<std::string> checkpointsIn(const std::string& dir) {
 } // namespace
 
 Result<SweepSpec> parseSweepSpec(std::string_view text, const std::string& path) {
-    nlohmann::json j;
-    try {
-        j = nlohmann::json::parse(text);
-    } catch (const nlohmann::json::parse_error& e) {
-        return Error{fmt::format("{}: not JSON ({})", path, e.what())};
-    }
+    auto parsed = parseJson(text, path);
+    if (!parsed) return parsed.error();
+    const nlohmann::json& j = *parsed;
     if (!j.is_object()) return Error{fmt::format("{}: expected a JSON object, got {}", path, shown(j))};
     auto bad = [&path](const std::string& key, const nlohmann::json& value, const std::string& why) {
         return Error{fmt::format("{}: \"{}\": {} {}", path, key, shown(value), why)};
@@ -79,10 +78,9 @@ Result<SweepSpec> parseSweepSpec(std::string_view text, const std::string& path)
                                         "store",  "shards_dir",   "max_new_tokens"};
     for (const auto& [key, value] : j.items())
         if (std::find(std::begin(known), std::end(known), key) == std::end(known))
-            return Error{
-                fmt::format("{}: unknown key \"{}\" (known: models, prompts_file, interventions, store, "
-                            "shards_dir, max_new_tokens)",
-                            path, key)};
+            return Error{fmt::format("{}: unknown key {} (known: models, prompts_file, interventions, store, "
+                                     "shards_dir, max_new_tokens)",
+                                     path, shown(key))};
 
     SweepSpec s;
     s.path = path;
@@ -113,8 +111,9 @@ Result<SweepSpec> parseSweepSpec(std::string_view text, const std::string& path)
             if (!iv.is_string()) return bad("interventions", iv, "is not a SPEC string");
             const std::string spec = iv.get<std::string>();
             if (spec != "none")
-                if (auto parsed = parseIntervention(spec); !parsed)
-                    return bad("interventions", iv, "is not an intervention: " + parsed.error().message);
+                if (auto intervention = parseIntervention(spec); !intervention)
+                    return bad("interventions", iv,
+                               "is not an intervention: " + intervention.error().message);
             s.interventions.push_back(spec);
         }
     } else {

@@ -40,7 +40,8 @@ TEST(SweepSpec, ABadValueIsOneLineNamingTheKeyAndValue) {
         {R"({"models": ["m"], "prompts_file": "p", "max_new_tokens": -1})", "\"max_new_tokens\": -1"},
         {R"({"models": ["m"], "prompts_file": "p", "modles": 1})", "unknown key \"modles\""},
         {R"([1, 2])", "expected a JSON object"},
-        {R"({"models": )", "not JSON"},
+        {R"({"models": )", "not valid JSON"},
+        {R"({"models": ["m"], "prompts_file": "p", "max_new_tokens": 22e00008546900424})", "not valid JSON"},
     };
     for (const auto& [text, expected] : cases) {
         auto s = parseSweepSpec(text, "spec.json");
