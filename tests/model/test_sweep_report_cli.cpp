@@ -4,6 +4,8 @@
 // definition the rest of SinkScope uses; the CSV, the table and the figures come from one report.
 #include "cli_run.h"
 #include "temp_dir.h"
+#include "trace/run_metrics.h"
+#include "trace/trace_store.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -12,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+using namespace sinkscope;
 using namespace sinkscope::test;
 namespace fs = std::filesystem;
 
@@ -60,7 +63,65 @@ void collect(const nlohmann::json& j, double& sum, int& n) {
     }
 }
 
+// A trace of one model's checkpoints (no model needed: the report reads stored metrics only).
+std::string checkpointTrace(const TempDir& d, const std::vector<int>& steps) {
+    const auto path = d.path("ckpt.sqlite");
+    auto store = TraceStore::open(path);
+    EXPECT_TRUE(store.ok());
+    for (int step : steps)
+        for (bool suppressed : {false, true}) {
+            RunRecord r;
+            r.model.path = "/runs/tiny/step" + std::to_string(step);
+            if (suppressed) r.interventions = {kSuppress};
+            RunMetrics m;
+            m.alpha0 = {{0.5, 0.1}};
+            m.sinkRate = suppressed ? 10.0 : 50.0;
+            r.metricsJson = encodeRunMetrics(m);
+            r.layers = 1;
+            r.heads = 2;
+            EXPECT_TRUE((*store)->writeRun(r, {}, {}).ok());
+        }
+    return path;
+}
+
 } // namespace
+
+TEST(SweepReportCli, CheckpointsDrawCurvesBesideTheTable) {
+    TempDir d;
+    // Steps 0..10000 span four decades: a log axis, every step shifted by one for step 0.
+    auto trace = checkpointTrace(d, {0, 100, 10000});
+    auto r = runCli("sweep-report " + trace + " --out " + d.path("rates.svg"));
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("wrote " + d.path("rates.svg") + "\nwrote " + d.path("rates-table.svg")),
+              std::string::npos)
+        << r.out;
+    auto svg = readBytes(d.path("rates.svg"));
+    EXPECT_NE(svg.find(">checkpoint step + 1<"), std::string::npos);
+    EXPECT_NE(svg.find(">tiny · none<"), std::string::npos);
+    EXPECT_NE(svg.find(">tiny · " + kSuppress + "<"), std::string::npos);
+    EXPECT_NE(svg.find(">Sink_1^0.3 (%)<"), std::string::npos);
+    const auto table = readBytes(d.path("rates-table.svg"));
+    EXPECT_NE(table.find(">tiny · step100<"), std::string::npos);
+    EXPECT_NE(table.find(">none<"), std::string::npos);
+
+    // Steps within two decades: a linear axis of the steps themselves.
+    TempDir e;
+    trace = checkpointTrace(e, {100, 200, 400});
+    r = runCli("sweep-report " + trace + " --out " + e.path("rates.svg"));
+    ASSERT_EQ(r.code, 0) << r.out;
+    svg = readBytes(e.path("rates.svg"));
+    EXPECT_NE(svg.find(">checkpoint step<"), std::string::npos);
+    EXPECT_NE(svg.find(">400<"), std::string::npos); // a linear tick
+
+    // Grouped without checkpoints there is no curve: the table is FIG itself.
+    r = runCli("sweep-report " + trace + " --by model,intervention --out " + e.path("flat.png"));
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_TRUE(fs::exists(e.path("flat.png")));
+    EXPECT_FALSE(fs::exists(e.path("flat-table.png")));
+    r = runCli("sweep-report " + trace + " --out " + e.path("rates.jpg"));
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.out.find(e.path("rates.jpg")), std::string::npos) << r.out;
+}
 
 TEST(SweepReportCli, UnmodifiedRowsMatchTheMetricsOfTheSamePrompts) {
     TempDir d;
