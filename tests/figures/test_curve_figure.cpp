@@ -3,6 +3,7 @@
 // and the fault, before any file is written.
 #include "figures/curve_figure.h"
 #include "figures/curve_painter.h"
+#include "figures/figures.h"
 
 #include "temp_dir.h"
 
@@ -97,11 +98,26 @@ TEST(CurveFigure, LogAxisTicksArePowersOfTen) {
     f.logX = true;
     f.series = {{"pythia", {1, 10, 100, 1000, 10000}, {1, 2, 3, 4, 5}}};
     ASSERT_TRUE(validateCurves(f).ok());
+    ensureGuiApplication(); // the painter measures text
     const CurvePainter painter(f);
     std::vector<std::string> labels;
     for (const Tick& t : painter.xTicks())
         labels.push_back(t.label);
     EXPECT_EQ(labels, (std::vector<std::string>{"10⁰", "10¹", "10²", "10³", "10⁴"}));
+}
+
+TEST(CurveFigure, OneFixedEndBeyondAllPointsStillMakesARange) {
+    CurveFigure f = sinkCurves();
+    f.yMax = NAN;
+    f.series = {{"below", {1, 2}, {-5, -3}}}; // yMin = 0 is above every point
+    ASSERT_TRUE(validateCurves(f).ok());
+    ensureGuiApplication(); // the painter measures text
+    const CurvePainter painter(f);
+    ASSERT_GE(painter.yTicks().size(), 2u);
+    EXPECT_EQ(painter.yTicks().front().label, "0.0"); // from the fixed end, one unit up
+    EXPECT_EQ(painter.yTicks().back().label, "1.0");
+    TempDir dir;
+    EXPECT_TRUE(writeCurves(f, dir.path("c.png")).ok());
 }
 
 TEST(CurveFigure, RefusesBadInputNamingThePathAndWritesNothing) {

@@ -49,10 +49,11 @@ double axisValue(double v, bool log) {
 } // namespace
 
 CurvePainter::CurvePainter(const CurveFigure& f) : m_f(f) {
+    fitRanges();
     layout();
 }
 
-void CurvePainter::layout() {
+void CurvePainter::fitRanges() {
     std::vector<double> xs, ys;
     for (const CurveSeries& s : m_f.series) {
         for (double x : s.xs)
@@ -64,11 +65,19 @@ void CurvePainter::layout() {
     auto [ylo, yhi] = rangeOf(ys, std::max(1.0, std::abs(ys.front()) * 0.1));
     if (!std::isnan(m_f.yMin)) ylo = m_f.yMin;
     if (!std::isnan(m_f.yMax)) yhi = m_f.yMax;
+    if (ylo >= yhi) { // one end fixed, every point beyond it: a unit span from that end
+        if (std::isnan(m_f.yMin))
+            ylo = yhi - 1.0;
+        else
+            yhi = ylo + 1.0;
+    }
     m_xTicks = colourbarTicks(ColourRange{xlo, xhi, m_f.logX}, kMaxTicks);
     m_yTicks = colourbarTicks(ColourRange{ylo, yhi, false}, kMaxTicks);
     m_x = {xlo - kHeadroom * (xhi - xlo), xhi + kHeadroom * (xhi - xlo)};
     m_y = {ylo - kHeadroom * (yhi - ylo), yhi + kHeadroom * (yhi - ylo)};
+}
 
+void CurvePainter::layout() {
     const QFontMetricsF tick = fs::metrics(fs::font(fs::kTickPt)), axis = fs::metrics(fs::font(fs::kAxisPt));
     const QFontMetricsF title = fs::metrics(fs::font(fs::kTitlePt, true)), legend = tick;
     for (const Tick& t : m_yTicks)
@@ -111,12 +120,32 @@ void CurvePainter::paint(QPainter& p) const {
 }
 
 void CurvePainter::paintAxes(QPainter& p) const {
-    const QFont tickFont = fs::font(fs::kTickPt), axisFont = fs::font(fs::kAxisPt);
-    const QFontMetricsF tm = fs::metrics(tickFont), am = fs::metrics(axisFont);
+    paintTicks(p);
+    p.setPen(QPen(fs::kFrame, fs::kFrameWidth));
+    p.setBrush(Qt::NoBrush);
+    p.drawRect(m_plot);
+    const QFont axisFont = fs::font(fs::kAxisPt);
+    const QFontMetricsF am = fs::metrics(axisFont), tm = fs::metrics(fs::font(fs::kTickPt));
+    p.setFont(axisFont);
+    p.setPen(fs::kText);
+    const double xLabelTop = m_plot.bottom() + fs::kTickLen + tm.height() + 4.0;
+    const QString xLabel = fs::qstr(m_f.xLabel), yLabel = fs::qstr(m_f.yLabel);
+    p.drawText(QPointF(m_plot.center().x() - am.horizontalAdvance(xLabel) / 2.0, xLabelTop + am.ascent()),
+               xLabel);
+    p.save();
+    p.translate(fs::kPad + am.ascent(), m_plot.center().y() + am.horizontalAdvance(yLabel) / 2.0);
+    p.rotate(-90.0); // reads bottom to top, beside the axis
+    p.drawText(QPointF(0.0, 0.0), yLabel);
+    p.restore();
+}
+
+// Tick values are in axis units (log10 on a log axis): placed directly, not through toPoint.
+void CurvePainter::paintTicks(QPainter& p) const {
+    const QFont tickFont = fs::font(fs::kTickPt);
+    const QFontMetricsF tm = fs::metrics(tickFont);
     const QPen grid(QColor(225, 225, 225), 0.5), tickPen(fs::kFrame, fs::kFrameWidth);
     p.setFont(tickFont);
     for (const Tick& t : m_yTicks) {
-        // Tick values are in axis units (log10 on a log axis): placed directly, not via toPoint.
         const double y = m_plot.bottom() - (t.value - m_y.lo) / (m_y.hi - m_y.lo) * m_plot.height();
         p.setPen(grid);
         p.drawLine(QPointF(m_plot.left(), y), QPointF(m_plot.right(), y));
@@ -138,20 +167,6 @@ void CurvePainter::paintAxes(QPainter& p) const {
             QPointF(x - tm.horizontalAdvance(label) / 2.0, m_plot.bottom() + fs::kTickLen + tm.ascent()),
             label);
     }
-    p.setPen(QPen(fs::kFrame, fs::kFrameWidth));
-    p.setBrush(Qt::NoBrush);
-    p.drawRect(m_plot);
-    p.setFont(axisFont);
-    p.setPen(fs::kText);
-    const double xLabelTop = m_plot.bottom() + fs::kTickLen + tm.height() + 4.0;
-    const QString xLabel = fs::qstr(m_f.xLabel), yLabel = fs::qstr(m_f.yLabel);
-    p.drawText(QPointF(m_plot.center().x() - am.horizontalAdvance(xLabel) / 2.0, xLabelTop + am.ascent()),
-               xLabel);
-    p.save();
-    p.translate(fs::kPad + am.ascent(), m_plot.center().y() + am.horizontalAdvance(yLabel) / 2.0);
-    p.rotate(-90.0); // reads bottom to top, beside the axis
-    p.drawText(QPointF(0.0, 0.0), yLabel);
-    p.restore();
 }
 
 void CurvePainter::paintSeries(QPainter& p) const {

@@ -32,9 +32,11 @@ private:
     struct Axis {
         double lo = 0.0, hi = 1.0; // drawn range, in axis units (log10 on a log axis)
     };
-    void layout();
+    void fitRanges(); // axis ranges, ticks, legend names
+    void layout();    // geometry, in points
     QPointF toPoint(double x, double y) const;
     void paintAxes(QPainter& p) const;
+    void paintTicks(QPainter& p) const;
     void paintSeries(QPainter& p) const;
     void paintLegend(QPainter& p) const;
 
