@@ -86,17 +86,20 @@ void printTable(const Table& t) {
     }
 }
 
-nlohmann::json numberOrNull(double v) {
-    return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
+// Ordered: the keys read in the table's order, as the CSV's columns.
+using Json = nlohmann::ordered_json;
+
+Json numberOrNull(double v) {
+    return std::isfinite(v) ? Json(v) : Json(nullptr);
 }
 
-nlohmann::json jsonOf(const SweepReport& r, const std::string& trace) {
-    nlohmann::json rows = nlohmann::json::array();
+Json jsonOf(const SweepReport& r, const std::string& trace) {
+    Json rows = Json::array();
     for (const ReportRow& row : r.rows)
         rows.push_back({{"model", row.model},
                         {"intervention", row.intervention},
                         {"checkpoint", row.checkpoint},
-                        {"step", row.step >= 0 ? nlohmann::json(row.step) : nlohmann::json(nullptr)},
+                        {"step", row.step >= 0 ? Json(row.step) : Json(nullptr)},
                         {"prompts", row.prompts},
                         {"unreadable", row.unreadable},
                         {"sink_rate", numberOrNull(row.sinkRate)},
@@ -105,9 +108,9 @@ nlohmann::json jsonOf(const SweepReport& r, const std::string& trace) {
                         {"alpha0_std", numberOrNull(row.alpha0Std)},
                         {"alpha0_min", numberOrNull(row.alpha0Min)},
                         {"alpha0_max", numberOrNull(row.alpha0Max)},
-                        {"kl_mean", row.klMean ? numberOrNull(*row.klMean) : nlohmann::json(nullptr)},
+                        {"kl_mean", row.klMean ? numberOrNull(*row.klMean) : Json(nullptr)},
                         {"run_ids", row.runIds}});
-    nlohmann::json by = nlohmann::json::array();
+    Json by = Json::array();
     for (GroupKey k : r.by)
         by.push_back(groupKeyName(k));
     return {{"trace", trace}, {"by", by}, {"rows", rows}};
@@ -120,15 +123,19 @@ CLI::App* addSweepReportCommand(CLI::App& app, SweepReportOptions& o) {
         "sweep-report",
         "The results table of a sweep trace: Sink_1^eps and alpha_0 per model, checkpoint and "
         "intervention");
-    cmd->add_option("trace", o.trace, "Trace file (a merged sweep, or any trace)")->required();
+    cmd->add_option("trace", o.trace, "Trace file (a merged sweep, or any trace)")
+        ->required()
+        ->type_name("TRACE");
     cmd->add_option("--by", o.by,
                     "Group runs by these keys, comma-separated: model, intervention, checkpoint")
-        ->capture_default_str();
-    cmd->add_option("--csv", o.csv, "Also write the rows as CSV to this file");
+        ->capture_default_str()
+        ->type_name("KEYS");
+    cmd->add_option("--csv", o.csv, "Also write the rows as CSV to this file")->type_name("F");
     cmd->add_option("--out", o.out,
                     "Also draw the sink rates (.png, .svg or .pdf): a model x intervention table; when a "
                     "model has two or more checkpoints, FIG is its sink rate over training steps and the "
-                    "table goes beside it as <stem>-table.<ext>");
+                    "table goes beside it as <stem>-table.<ext>")
+        ->type_name("FIG");
     cmd->add_flag("--json", o.json, "Print the rows as one JSON object instead of a table");
     return cmd;
 }
