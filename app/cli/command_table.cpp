@@ -10,6 +10,7 @@
 #include "runs_command.h"
 #include "stream_ppl_command.h"
 #include "sweep_command.h"
+#include "sweep_report_command.h"
 #include "sweep_task.h"
 #include "timeline_command.h"
 #include "trace_command.h"
@@ -31,6 +32,7 @@ const std::vector<CommandEntry>& commandTable() {
         commandEntry("merge", addMergeCommand, runMergeCommand),
         commandEntry("sweep", addSweepCommand, runSweepCommand),
         commandEntry("sweep-task", addSweepTaskCommand, runSweepTaskCommand),
+        commandEntry("sweep-report", addSweepReportCommand, runSweepReportCommand),
         commandEntry("models", addModelsCommand, runModelsCommand),
         commandEntry("random-model", addRandomModelCommand, runRandomModelCommand),
         commandEntry("train", addTrainCommand, runTrainCommand),

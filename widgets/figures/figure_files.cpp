@@ -5,6 +5,7 @@
 // prints its own lines), while AtomicFile checks every write and the close, keeps an existing
 // file untouched on failure and says why in one line.
 #include "figures/figure_image.h"
+#include "figures/figure_output.h"
 #include "figures/figure_style.h"
 #include "figures/grid_painter.h"
 #include "figures/heatmap_painter.h"
@@ -29,19 +30,12 @@ namespace {
 
 namespace fs = figure_style;
 
-enum class Format { Png, Svg, Pdf };
+using Format = FigureFormat;
 
 // A larger PNG side is more likely a mistake (dpi far too high) than a figure.
 constexpr int kMaxImageSide = 16384;
 
-using PaintFn = std::function<void(QPainter&, bool vector)>;
-
-struct Figure {
-    QSizeF size; // points
-    int dpi;
-    std::string title;
-    PaintFn paint;
-};
+using Figure = FigureDrawing;
 
 Result<Format> formatOf(const std::string& path) {
     const auto slash = path.find_last_of('/');
@@ -189,6 +183,18 @@ Figure describePair(const HeatmapFigure& left, const HeatmapPainter& a, const He
 }
 
 } // namespace
+
+Result<FigureFormat> checkFigureOutput(const std::string& path, const Status& valid) {
+    return preflight(path, valid);
+}
+
+Status writeFigureDrawing(const std::string& path, FigureFormat format, const FigureDrawing& drawing) {
+    return writeToPath(path, format, drawing);
+}
+
+QImage renderFigureDrawing(const FigureDrawing& drawing) {
+    return renderImage(drawing);
+}
 
 Status writeHeatmapPair(HeatmapFigure left, HeatmapFigure right, const std::string& path) {
     right.dpi = left.dpi;
