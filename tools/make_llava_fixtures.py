@@ -21,9 +21,10 @@ processor_config.json) and tests/data/golden/<name>.safetensors for
   tiny_llava_layers        CLIP + Llama, BF16, the >= 4.52 layout with an untied lm_head:
                            vision_feature_layer [-3, -1] (two states concatenated), strategy
                            "full" (class token kept: 17 image tokens), multimodal_projector_bias
-                           false, and the keys the others leave out written with non-default
-                           values (vision hidden_act "gelu", layer_norm_eps 1e-6), so a loader
-                           must read them
+                           false, no image_seq_length (as llava-1.5's published config: the
+                           count must come from the tower), and the keys the others leave out
+                           written with non-default values (vision hidden_act "gelu",
+                           layer_norm_eps 1e-6), so a loader must read them
 
 Every model: text hidden 32, vision hidden 24 (3 heads of 8), 3 vision layers, image 32 x 32 with
 patch 8 (a 4 x 4 grid). Tensors are drawn in hf_layout.llava_tensor_shapes order from
@@ -152,7 +153,7 @@ def _models() -> Dict[str, dict]:
         "seed": 20240803, "image_seed": 803, "dtype": "BF16", "layout": "v4.52",
         "config": {
             "architectures": ["LlavaForConditionalGeneration"], "ignore_index": -100,
-            "image_seq_length": 17, "image_token_index": 100, "model_type": "llava",
+            "image_token_index": 100, "model_type": "llava",
             "multimodal_projector_bias": False, "pad_token_id": 101,
             "projector_hidden_act": "gelu",
             "text_config": {"architectures": ["LlamaForCausalLM"], "hidden_act": "silu",
@@ -318,7 +319,7 @@ def make_golden(name: str, models_root: Path = MODELS, out_dir: Path = GOLDEN) -
     print(f"{name}: {model.layout}, T={len(ids)} image {r['image_positions'].tolist()} "
           f"seed {seed} greedy={greedy} margin={margin:.4g}; |image feature| "
           f"{np.linalg.norm(r['image_features'], axis=-1).mean():.3f} vs |text embedding| "
-          f"{text.mean():.3f} -> {path.relative_to(REPO)} ({path.stat().st_size} bytes)")
+          f"{text.mean():.3f} -> {path} ({path.stat().st_size} bytes)")
     return path
 
 

@@ -21,7 +21,10 @@ function is named where it is followed):
          hidden_states[0] is the embedding output *after* CLIP's pre_layrnorm, and
          hidden_states[-1] is the last layer's raw output: neither CLIP's post_layernorm (pooled
          class token only) nor SigLIP's post_layernorm (last_hidden_state) nor SigLIP's head is in
-         the tuple, so LLaVA never uses them.
+         the tuple, so LLaVA never uses them (transformers PR #40994 added
+         tie_last_hidden_states=False to keep it so: "in most vision models the
+         output.hidden_states are the hiddens right after encoder blocks, i.e. before the last
+         layernorm").
   2. feature selection, LlavaModel.get_image_features: vision_feature_layer an int ->
      hidden_states[layer] (Python indexing, so -1 is the last layer's output and -2 the one before);
      a list -> each hidden_states[layer] in list order, concatenated along features;
@@ -34,8 +37,11 @@ function is named where it is followed):
      input_ids == image_token_index (image_token_id) get the image features in order
      (masked_scatter), and their count must equal the number of features (else HF raises "Image
      features and image tokens do not match"). The processor (LlavaProcessor) expands each
-     "<image>" into image_seq_length copies of the token beforehand: (image_size / patch_size)^2,
-     plus one for CLIP's class token under "full". The language model (LlamaModel / Qwen2Model,
+     "<image>" into that many copies of the token beforehand (replace_image_token:
+     (crop / patch_size)^2 + num_additional_image_tokens, 1 for CLIP's class token and 0 for
+     SigLIP, minus 1 under "default"; here computed from the tower, as the config's
+     image_seq_length, LlavaConfig default 576, is absent from llava-1.5's published config and
+     unused by the model). The language model (LlamaModel / Qwen2Model,
      here reference_model.LlamaLike) then runs on inputs_embeds with plain positions 0 .. T-1, and
      lm_head gives the logits.
 
@@ -47,7 +53,7 @@ LlavaForConditionalGeneration._checkpoint_conversion_mapping maps the old names 
 with tie_word_embeddings true has no lm_head (PreTrainedModel.tie_weights reads the text config).
 
 Config defaults for absent keys: LlavaConfig (image_token_index 32000, projector_hidden_act
-"gelu", vision_feature_select_strategy "default", vision_feature_layer -2, image_seq_length 576,
+"gelu", vision_feature_select_strategy "default", vision_feature_layer -2,
 multimodal_projector_bias true; text_config model_type "llama"; vision_config model_type
 "clip_vision_model"), CLIPVisionConfig (quick_gelu, layer_norm_eps 1e-5, 3 channels) and
 SiglipVisionConfig (gelu_pytorch_tanh, layer_norm_eps 1e-6), and the text config class's.
@@ -80,7 +86,7 @@ from safetensors_io import load_model_dir  # noqa: E402
 # LlavaConfig.__init__ defaults.
 LLAVA_DEFAULTS = {"image_token_index": 32000, "projector_hidden_act": "gelu",
                   "vision_feature_select_strategy": "default", "vision_feature_layer": -2,
-                  "image_seq_length": 576, "multimodal_projector_bias": True}
+                  "multimodal_projector_bias": True}
 # CLIPVisionConfig / SiglipVisionConfig.__init__ defaults (the keys the forward pass reads).
 VISION_DEFAULTS = {
     "clip_vision_model": {"hidden_size": 768, "intermediate_size": 3072, "num_hidden_layers": 12,
@@ -241,7 +247,8 @@ class VisionTower:
             m = self.act(_lin(x, t[p + "mlp.fc1.weight"], t[p + "mlp.fc1.bias"]))
             h = h + _lin(m, t[p + "mlp.fc2.weight"], t[p + "mlp.fc2.bias"])
             states.append(h)
-        return {"hidden_states": np.stack(states), "attention": np.stack(atts)}
+        att = np.stack(atts) if atts else np.zeros((0, H, N, N))
+        return {"hidden_states": np.stack(states), "attention": att}
 
 
 def select_features(hidden_states: Sequence[np.ndarray], layer: Union[int, Sequence[int]],
@@ -273,7 +280,8 @@ class LlavaReference:
         self.image_token = int(c["image_token_index"])
         self.feature_layer = c["vision_feature_layer"]
         self.strategy = c["vision_feature_select_strategy"]
-        self.image_seq_length = int(c["image_seq_length"])
+        # The number of image tokens per image (see the module docstring, stage 4).
+        self.image_seq_length = self.vision.n_tokens - (1 if self.strategy == "default" else 0)
         if c["projector_hidden_act"] not in ACTIVATIONS:
             raise ValueError(f"unsupported projector_hidden_act {c['projector_hidden_act']!r}")
         self.proj_act = ACTIVATIONS[c["projector_hidden_act"]]
