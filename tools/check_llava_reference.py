@@ -24,6 +24,8 @@ Usage: /usr/bin/python3 tools/check_llava_reference.py   (exit status 1 on any f
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import sys
 import tempfile
@@ -191,6 +193,11 @@ def check_model(name: str) -> None:
         except ValueError:
             check(True, f"{name}: {what} is refused")
 
+    alias = {k: v for k, v in config.items() if k != "image_token_index"}
+    alias["image_token_id"] = config["image_token_index"]
+    check(rl.LlavaReference(alias, tensors).image_token == model.image_token,
+          f"{name}: image_token_id is read as image_token_index (LlavaConfig.attribute_map)")
+
     to = "v4.52" if layout == "llava-hf" else "llava-hf"
     other_model = rl.LlavaReference(config, renamed(tensors, layout, to))
     o = other_model.forward(ids, pv)
@@ -215,9 +222,10 @@ def check_model(name: str) -> None:
 def check_regenerates() -> None:
     with tempfile.TemporaryDirectory() as td:
         models, golden = Path(td) / "models", Path(td) / "golden"
-        for name in mf.MODEL_SPECS:
-            mf.write_model(name, models)
-            mf.make_golden(name, models, golden)
+        with contextlib.redirect_stdout(io.StringIO()):  # the generator's progress lines
+            for name in mf.MODEL_SPECS:
+                mf.write_model(name, models)
+                mf.make_golden(name, models, golden)
         same = all((models / n / f.name).read_bytes() == f.read_bytes()
                    for n in mf.MODEL_SPECS for f in (mf.MODELS / n).iterdir())
         same &= all((golden / f"{n}.safetensors").read_bytes() ==

@@ -243,7 +243,8 @@ def vision_tower_shapes(vc: dict) -> Dict[str, Shape]:
                   h + "attention.in_proj_bias": (3 * d,), h + "attention.out_proj.weight": (d, d),
                   h + "attention.out_proj.bias": (d,), h + "layernorm.weight": (d,),
                   h + "layernorm.bias": (d,), h + "mlp.fc1.weight": (ff, d),
-                  h + "mlp.fc1.bias": (ff,), h + "mlp.fc2.weight": (d, ff), h + "mlp.fc2.bias": (d,)})
+                  h + "mlp.fc1.bias": (ff,), h + "mlp.fc2.weight": (d, ff),
+                  h + "mlp.fc2.bias": (d,)})
     return s
 
 

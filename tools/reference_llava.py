@@ -8,8 +8,8 @@ function is named where it is followed):
        CLIPVisionEmbeddings: patch Conv2d (kernel = stride = patch_size, no bias), the class
          embedding prepended, position_embedding[0 .. N] added; CLIPVisionTransformer then applies
          pre_layrnorm (sic) before the encoder;
-       SiglipVisionEmbeddings: patch Conv2d with bias ("valid" padding), position_embedding[0 .. N-1]
-         added; no class token, no pre-layernorm;
+       SiglipVisionEmbeddings: patch Conv2d with bias ("valid" padding),
+         position_embedding[0 .. N-1] added; no class token, no pre-layernorm;
        CLIPEncoderLayer / SiglipEncoderLayer: x + attn(layer_norm1(x)), then
          x + fc2(act(fc1(layer_norm2(x)))); CLIPAttention / SiglipAttention: q, k, v, out_proj all
          with biases, scale head_dim^-0.5, softmax over every token (no mask: is_causal False);
@@ -114,6 +114,9 @@ def filled_config(config: dict) -> dict:
     if config.get("model_type") != "llava":
         raise ValueError(f"model_type {config.get('model_type')!r} is not llava")
     c = {**LLAVA_DEFAULTS, **config}
+    # LlavaConfig.attribute_map: image_token_id is another name for image_token_index.
+    if "image_token_index" not in config and "image_token_id" in config:
+        c["image_token_index"] = config["image_token_id"]
     vc = dict(config.get("vision_config") or {})
     vmt = vc.setdefault("model_type", "clip_vision_model")
     if vmt not in VISION_DEFAULTS:
