@@ -17,7 +17,9 @@
   5. layouts: each checkpoint renamed to the other LLaVA layout gives identical outputs;
   6. the fixtures hold exactly hf_layout.llava_tensor_shapes, regenerate byte-identically, and
      the goldens match a fresh run (every tensor, ids and greedy ids);
-  7. LM attention rows sum to 1 and are exactly causal.
+  7. LM attention rows sum to 1 and are exactly causal;
+  8. the published llava-1.5-7b-hf config.json (tests/data/configs/llava/) gets the config
+     classes' defaults for what it leaves out, 576 image tokens and 7,063,427,072 parameters.
 
 Usage: /usr/bin/python3 tools/check_llava_reference.py   (exit status 1 on any failure)
 """
@@ -37,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import make_llava_fixtures as mf  # noqa: E402
 import reference_llava as rl  # noqa: E402
 import reference_model as rm  # noqa: E402
-from hf_layout import LLAVA_LAYOUTS, llava_tensor_shapes  # noqa: E402
+from hf_layout import LLAVA_LAYOUTS, llava_tensor_shapes, parameter_count  # noqa: E402
 from safetensors_io import load_file, load_model_dir, save_file  # noqa: E402
 
 failures = []
@@ -233,11 +235,30 @@ def check_regenerates() -> None:
     check(same, "make_llava_fixtures.py regenerates every committed file byte for byte")
 
 
+def check_published_config() -> None:
+    """llava-hf/llava-1.5-7b-hf's config.json (tests/data/configs/llava/) leaves out most keys."""
+    path = mf.REPO / "tests" / "data" / "configs" / "llava" / "llava-1.5-7b-hf.config.json"
+    config = json.loads(path.read_text())
+    c = rl.filled_config(config)
+    vc, tc = c["vision_config"], c["text_config"]
+    check(vc["hidden_act"] == "quick_gelu" and vc["layer_norm_eps"] == 1e-5 and
+          vc["num_channels"] == 3 and tc["hidden_size"] == 4096 and
+          tc["num_hidden_layers"] == 32 and tc["intermediate_size"] == 11008 and
+          c["multimodal_projector_bias"] is True,
+          "llava-1.5-7b-hf: absent keys get the CLIPVisionConfig / LlamaConfig / LlavaConfig "
+          "defaults (quick_gelu, eps 1e-5, 4096 x 32 layers, projector biases)")
+    n = (vc["image_size"] // vc["patch_size"]) ** 2 + 1 - 1  # class token dropped by "default"
+    total = parameter_count(config)
+    check(n == 576 and total == 7_063_427_072,
+          f"llava-1.5-7b-hf: 576 image tokens, {total:,} parameters (the Hub's 7.06B)")
+
+
 def main() -> int:
     x = np.linspace(-4, 4, 81)
     check(abs(rl.quick_gelu(np.array(1.0)) - 1 / (1 + np.exp(-1.702))) < 1e-15 and
           np.abs(rl.quick_gelu(x) - rm.gelu_erf(x)).max() > 0.01,
           "quick_gelu is x·sigmoid(1.702x), distinct from erf GELU")
+    check_published_config()
     for name in mf.MODEL_SPECS:
         check_model(name)
     check_regenerates()

@@ -197,6 +197,14 @@ _VISION_DEFAULTS = {
                             "num_hidden_layers": 12, "num_channels": 3, "image_size": 224,
                             "patch_size": 16},
 }
+# LlamaConfig / Qwen2Config defaults of the sizes: llava-1.5's text_config leaves them all out.
+LLAVA_TEXT_DEFAULTS = {
+    "llama": {"vocab_size": 32000, "hidden_size": 4096, "intermediate_size": 11008,
+              "num_hidden_layers": 32, "num_attention_heads": 32},
+    "qwen2": {"vocab_size": 151936, "hidden_size": 4096, "intermediate_size": 22016,
+              "num_hidden_layers": 32, "num_attention_heads": 32, "num_key_value_heads": 32,
+              "max_position_embeddings": 32768},
+}
 # Where each part lives: transformers < 4.52 (the llava-hf checkpoints) saved
 # LlavaForConditionalGeneration's own modules; 4.52 moved them under LlavaModel ("model.") and
 # maps the old names on load (LlavaForConditionalGeneration._checkpoint_conversion_mapping).
@@ -253,8 +261,9 @@ def llava_tensor_shapes(config: dict, layout: str) -> Dict[str, Shape]:
     linear_1 takes the concatenation of the vision_feature_layer states; biases unless
     multimodal_projector_bias is false)."""
     names = LLAVA_LAYOUTS[layout]
-    vc, tc = config.get("vision_config") or {}, dict(config["text_config"])
-    tc.setdefault("model_type", "llama")
+    vc, tc = config.get("vision_config") or {}, dict(config.get("text_config") or {})
+    tc.setdefault("model_type", "llama")  # LlavaConfig's default text model
+    tc = {**LLAVA_TEXT_DEFAULTS.get(tc["model_type"], {}), **tc}
     s = {names["vision"] + k: v for k, v in vision_tower_shapes(vc).items()}
     vmt = vc.get("model_type", "clip_vision_model")
     dv = vc.get("hidden_size", _VISION_DEFAULTS[vmt]["hidden_size"])
@@ -278,6 +287,8 @@ def llava_tensor_shapes(config: dict, layout: str) -> Dict[str, Shape]:
 
 
 def parameter_count(config: dict) -> int:
+    if config.get("model_type") == "llava":  # both layouts hold the same tensors
+        return sum(prod(s) for s in llava_tensor_shapes(config, "llava-hf").values())
     return sum(prod(s) for s in hf_tensor_shapes(config).values())
 
 

@@ -80,7 +80,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import reference_model as rm  # noqa: E402
-from hf_layout import LLAVA_LAYOUTS  # noqa: E402
+from hf_layout import LLAVA_LAYOUTS, LLAVA_TEXT_DEFAULTS  # noqa: E402
 from safetensors_io import load_model_dir  # noqa: E402
 
 # LlavaConfig.__init__ defaults.
@@ -126,7 +126,9 @@ def filled_config(config: dict) -> dict:
     tc.setdefault("model_type", "llama")
     if tc["model_type"] not in ("llama", "qwen2"):
         raise ValueError(f"unsupported language model {tc['model_type']!r}")
-    c["text_config"] = tc
+    # LlamaConfig / Qwen2Config sizes for absent keys (Qwen2Config's num_key_value_heads is 32
+    # when absent, not num_attention_heads); the rest default inside reference_model.
+    c["text_config"] = {**LLAVA_TEXT_DEFAULTS[tc["model_type"]], **tc}
     if c["vision_feature_select_strategy"] not in ("default", "full"):
         # LlavaConfig raises on any other strategy.
         raise ValueError(f"vision_feature_select_strategy {c['vision_feature_select_strategy']!r}")
