@@ -16,8 +16,8 @@ function is named where it is followed):
          act = ACT2FN[hidden_act]: quick_gelu x·sigmoid(1.702x) (CLIPVisionConfig's default),
          gelu_pytorch_tanh (SiglipVisionConfig's default);
        hidden_states = (encoder input, output of layer 0, ..., output of layer L-1): CLIPEncoder /
-         SiglipEncoder append each layer's input and finally the last output (transformers >= 4.54
-         records the same through check_model_inputs(tie_last_hidden_states=False)). So
+         SiglipEncoder append each layer's input and finally the last output (newer transformers
+         record the same through check_model_inputs(tie_last_hidden_states=False)). So
          hidden_states[0] is the embedding output *after* CLIP's pre_layrnorm, and
          hidden_states[-1] is the last layer's raw output: neither CLIP's post_layernorm (pooled
          class token only) nor SigLIP's post_layernorm (last_hidden_state) nor SigLIP's head is in
