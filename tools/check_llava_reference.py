@@ -207,9 +207,19 @@ def check_model(name: str) -> None:
     check(other_model.layout == to and diff == 0.0,
           f"{name}: the same weights in the {to} layout give identical outputs")
 
+    share = np.zeros(a.shape[:2])
+    for layer in range(a.shape[0]):
+        for h in range(a.shape[1]):
+            rows = [sum(a[layer, h, q, k] for k in range(first, last + 1))
+                    for q in range(last + 1, T)]
+            share[layer, h] = sum(rows) / len(rows)
+    check(np.abs(share - g["visual_share"]).max() < 1e-6,
+          f"{name}: visual_share is the mean image mass of the queries after the image "
+          f"({share.min():.2f} .. {share.max():.2f})")
+
     worst = 0.0
     for k, v in g.items():
-        if k in ("token_ids", "greedy_ids", "image_u8"):
+        if k in ("token_ids", "greedy_ids", "image_u8", "visual_share"):
             continue
         ref = np.asarray(r[k], dtype=np.float64) if k != "pixel_values" else pv
         worst = max(worst, float((np.abs(v - ref) / np.maximum(1, np.abs(ref))).max()))

@@ -51,6 +51,8 @@ Each golden (make_golden.py's conventions, float64 -> F32):
   attention             F32 [L, H, T, T]
   hidden_norms          F32 [L + 1, T]
   greedy_ids            I32 [8]            greedy continuation (pixel_values only in the prompt)
+  visual_share          F32 [L, H]         issue 22's metric: the mean over the text queries after
+                                           the image of their attention mass on the image positions
 
 Usage: /usr/bin/python3 tools/make_llava_fixtures.py [--models DIR] [--golden DIR]
 """
@@ -259,6 +261,12 @@ def prompt_ids(model: rl.LlavaReference, seed: int):
             + [int(i) for i in draws[N_TEXT_BEFORE:]])
 
 
+def visual_share(attention: np.ndarray, first: int, last: int) -> np.ndarray:
+    """[L, H]: for each head, the attention mass the queries after the image put on the image
+    positions, averaged over those queries."""
+    return attention[:, :, last + 1:, first:last + 1].sum(-1).mean(-1)
+
+
 def greedy_with_margin(model, ids, image):
     out, margins = [], []
     for _ in range(N_GREEDY):
@@ -311,6 +319,7 @@ def make_golden(name: str, models_root: Path = MODELS, out_dir: Path = GOLDEN) -
         "attention": f32(r["attention"]),
         "hidden_norms": f32(r["hidden_norms"]),
         "greedy_ids": (np.asarray(greedy, dtype=np.int32), "I32"),
+        "visual_share": f32(visual_share(r["attention"], *r["image_positions"])),
     }
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{name}.safetensors"
