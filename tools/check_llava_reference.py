@@ -14,7 +14,8 @@
      config.json); positions before the image do not depend on it, positions from the image on
      do; the language model's input at the image positions is the projector's output; a count
      of image tokens different from the features, and a wrongly sized image, are refused;
-  5. layouts: each checkpoint renamed to the other LLaVA layout gives identical outputs;
+  5. layouts: each checkpoint renamed to the other LLaVA layout gives identical outputs, and a
+     SigLIP checkpoint with the pooling head (vision_use_head not false) gives the same ones;
   6. the fixtures hold exactly hf_layout.llava_tensor_shapes, regenerate byte-identically, and
      the goldens match a fresh run (every tensor, ids and greedy ids);
   7. LM attention rows sum to 1 and are exactly causal;
@@ -194,6 +195,19 @@ def check_model(name: str) -> None:
             check(False, f"{name}: {what} is refused")
         except ValueError:
             check(True, f"{name}: {what} is refused")
+
+    if config["vision_config"].get("model_type") == "siglip_vision_model":
+        # Without vision_use_head false SiglipVisionTransformer has its pooling head, whose
+        # weights a checkpoint then holds; LLaVA never runs it.
+        headed = {**config, "vision_config": {k: v for k, v in config["vision_config"].items()
+                                              if k != "vision_use_head"}}
+        shapes = llava_tensor_shapes(headed, layout)
+        rng = np.random.default_rng(0)
+        extra = {k: rng.standard_normal(s_).astype(np.float32) for k, s_ in shapes.items()
+                 if k not in tensors}
+        h = rl.LlavaReference(headed, {**tensors, **extra}).forward(ids, pv)
+        check(len(extra) == 11 and np.array_equal(h["logits"], r["logits"]),
+              f"{name}: the {len(extra)} SigLIP head tensors of a headed checkpoint are ignored")
 
     alias = {k: v for k, v in config.items() if k != "image_token_index"}
     alias["image_token_id"] = config["image_token_index"]
