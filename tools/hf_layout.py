@@ -11,6 +11,9 @@ GPT-2 names carry no "transformer." prefix, as in the Hub's gpt2 checkpoint; non
 buffers (GPT-2's attn.bias, GPT-NeoX's attention.bias / masked_bias / rotary inv_freq that old
 checkpoints still contain) are not parameters and are not listed.
 
+llava_tensor_shapes(config, layout) does the same for LlavaForConditionalGeneration in the
+llava-hf layout or the one transformers >= 4.52 writes (vision_tower_shapes: CLIP / SigLIP).
+
 Usage: /usr/bin/python3 tools/hf_layout.py CONFIG.json...   (prints the parameter counts)
 """
 
@@ -185,7 +188,107 @@ def hf_tensor_shapes(config: dict) -> Dict[str, Shape]:
     return _LAYOUTS.get(mt, _rope_decoder)(config)
 
 
+# LLaVA (LlavaForConditionalGeneration): a vision tower, the projector and a causal LM. Defaults
+# for absent keys: CLIPVisionConfig / SiglipVisionConfig / LlavaConfig.
+_VISION_DEFAULTS = {
+    "clip_vision_model": {"hidden_size": 768, "intermediate_size": 3072, "num_hidden_layers": 12,
+                          "num_channels": 3, "image_size": 224, "patch_size": 32},
+    "siglip_vision_model": {"hidden_size": 768, "intermediate_size": 3072,
+                            "num_hidden_layers": 12, "num_channels": 3, "image_size": 224,
+                            "patch_size": 16},
+}
+# LlamaConfig / Qwen2Config defaults of the sizes: llava-1.5's text_config leaves them all out.
+LLAVA_TEXT_DEFAULTS = {
+    "llama": {"vocab_size": 32000, "hidden_size": 4096, "intermediate_size": 11008,
+              "num_hidden_layers": 32, "num_attention_heads": 32},
+    "qwen2": {"vocab_size": 151936, "hidden_size": 4096, "intermediate_size": 22016,
+              "num_hidden_layers": 32, "num_attention_heads": 32, "num_key_value_heads": 32,
+              "max_position_embeddings": 32768},
+}
+# Where each part lives: transformers < 4.52 (the llava-hf checkpoints) saved
+# LlavaForConditionalGeneration's own modules; 4.52 moved them under LlavaModel ("model.") and
+# maps the old names on load (LlavaForConditionalGeneration._checkpoint_conversion_mapping).
+LLAVA_LAYOUTS = {
+    "llava-hf": {"vision": "vision_tower.", "projector": "multi_modal_projector.",
+                 "lm": "language_model.model.", "head": "language_model.lm_head."},
+    "v4.52": {"vision": "model.vision_tower.", "projector": "model.multi_modal_projector.",
+              "lm": "model.language_model.", "head": "lm_head."},
+}
+
+
+def vision_tower_shapes(vc: dict) -> Dict[str, Shape]:
+    """CLIPVisionModel / SiglipVisionModel parameters ("vision_model." names, __init__ order)."""
+    mt = vc.get("model_type", "clip_vision_model")
+    if mt not in _VISION_DEFAULTS:
+        raise ValueError(f"unsupported vision model_type {mt!r}")
+    c = {**_VISION_DEFAULTS[mt], **vc}
+    d, ff, C, p = c["hidden_size"], c["intermediate_size"], c["num_channels"], c["patch_size"]
+    n = (c["image_size"] // p) ** 2
+    e = "vision_model.embeddings."
+    s: Dict[str, Shape] = {}
+    if mt == "clip_vision_model":  # CLIPVisionEmbeddings: class token, conv without bias
+        s.update({e + "class_embedding": (d,), e + "patch_embedding.weight": (d, C, p, p),
+                  e + "position_embedding.weight": (n + 1, d),
+                  "vision_model.pre_layrnorm.weight": (d,), "vision_model.pre_layrnorm.bias": (d,)})
+    else:  # SiglipVisionEmbeddings: conv with bias, no class token, no pre-layernorm
+        s.update({e + "patch_embedding.weight": (d, C, p, p), e + "patch_embedding.bias": (d,),
+                  e + "position_embedding.weight": (n, d)})
+    for i in range(c["num_hidden_layers"]):
+        q = f"vision_model.encoder.layers.{i}."
+        for name in ("k_proj", "v_proj", "q_proj", "out_proj"):
+            s[q + f"self_attn.{name}.weight"] = (d, d)
+            s[q + f"self_attn.{name}.bias"] = (d,)
+        s.update({q + "layer_norm1.weight": (d,), q + "layer_norm1.bias": (d,),
+                  q + "mlp.fc1.weight": (ff, d), q + "mlp.fc1.bias": (ff,),
+                  q + "mlp.fc2.weight": (d, ff), q + "mlp.fc2.bias": (d,),
+                  q + "layer_norm2.weight": (d,), q + "layer_norm2.bias": (d,)})
+    s.update({"vision_model.post_layernorm.weight": (d,), "vision_model.post_layernorm.bias": (d,)})
+    # SiglipVisionTransformer: the attention-pooling head exists unless vision_use_head is false
+    # (LLaVA never runs it, but checkpoints converted with the head keep its weights).
+    if mt == "siglip_vision_model" and vc.get("vision_use_head", True):
+        h = "vision_model.head."
+        s.update({h + "probe": (1, 1, d), h + "attention.in_proj_weight": (3 * d, d),
+                  h + "attention.in_proj_bias": (3 * d,), h + "attention.out_proj.weight": (d, d),
+                  h + "attention.out_proj.bias": (d,), h + "layernorm.weight": (d,),
+                  h + "layernorm.bias": (d,), h + "mlp.fc1.weight": (ff, d),
+                  h + "mlp.fc1.bias": (ff,), h + "mlp.fc2.weight": (d, ff),
+                  h + "mlp.fc2.bias": (d,)})
+    return s
+
+
+def llava_tensor_shapes(config: dict, layout: str) -> Dict[str, Shape]:
+    """Every tensor of a LLaVA checkpoint in one of LLAVA_LAYOUTS (LlavaMultiModalProjector:
+    linear_1 takes the concatenation of the vision_feature_layer states; biases unless
+    multimodal_projector_bias is false)."""
+    names = LLAVA_LAYOUTS[layout]
+    vc, tc = config.get("vision_config") or {}, dict(config.get("text_config") or {})
+    tc.setdefault("model_type", "llama")  # LlavaConfig's default text model
+    tc = {**LLAVA_TEXT_DEFAULTS.get(tc["model_type"], {}), **tc}
+    s = {names["vision"] + k: v for k, v in vision_tower_shapes(vc).items()}
+    vmt = vc.get("model_type", "clip_vision_model")
+    dv = vc.get("hidden_size", _VISION_DEFAULTS[vmt]["hidden_size"])
+    layers = config.get("vision_feature_layer", -2)
+    k = 1 if isinstance(layers, int) else len(layers)
+    dt = tc["hidden_size"]
+    bias = bool(config.get("multimodal_projector_bias", True))
+    pj = names["projector"]
+    s[pj + "linear_1.weight"] = (dt, dv * k)
+    if bias:
+        s[pj + "linear_1.bias"] = (dt,)
+    s[pj + "linear_2.weight"] = (dt, dt)
+    if bias:
+        s[pj + "linear_2.bias"] = (dt,)
+    for name, shape in hf_tensor_shapes(tc).items():
+        if name.startswith("model."):
+            s[names["lm"] + name[len("model."):]] = shape
+        else:  # lm_head.weight (untied only)
+            s[names["head"] + name[len("lm_head."):]] = shape
+    return s
+
+
 def parameter_count(config: dict) -> int:
+    if config.get("model_type") == "llava":  # both layouts hold the same tensors
+        return sum(prod(s) for s in llava_tensor_shapes(config, "llava-hf").values())
     return sum(prod(s) for s in hf_tensor_shapes(config).values())
 
 

@@ -467,14 +467,21 @@ class LlamaLike(_Model):
         lengths = [n] * n + [n + i + 1 for i in range(len(generated))]
         return self.forward(list(prompt) + list(generated), rope_lengths=lengths)["logits"][-1]
 
-    def forward(self, ids: Sequence[int], rope_lengths: Optional[Sequence[int]] = None
-                ) -> Dict[str, np.ndarray]:
+    def forward(self, ids: Sequence[int], rope_lengths: Optional[Sequence[int]] = None,
+                inputs_embeds: Optional[np.ndarray] = None) -> Dict[str, np.ndarray]:
+        """inputs_embeds [T, hidden] replaces the embedding lookup of ids (HF's inputs_embeds:
+        LlavaModel splices image features into the embedded prompt and passes the result)."""
         a = self._check_ids(ids)
         T = a.size
         H, KV, hd = self.n_heads, self.n_kv_heads, self.head_dim
         pos = np.arange(T)
         lengths = [T] * T if rope_lengths is None else list(rope_lengths)
-        h = self.embed[a].copy()
+        if inputs_embeds is None:
+            h = self.embed[a].copy()
+        else:
+            h = np.array(inputs_embeds, dtype=np.float64)
+            if h.shape != (T, self.embed.shape[1]):
+                raise ValueError(f"inputs_embeds shape {h.shape} != ({T}, {self.embed.shape[1]})")
         norms = [np.linalg.norm(h, axis=-1)]
         atts = []
         for L, window in zip(self.layers, self.windows):
