@@ -2,7 +2,7 @@
 
 #include "cli_common.h"
 #include "sweep/sweep_report.h"
-#include "sweep_report_figures.h"
+#include "figures/sweep_figures.h"
 
 #include <algorithm>
 #include <cerrno>

@@ -56,6 +56,7 @@ Status runSweepTask(const SweepSpec& spec, const SweepTask& task, const std::str
     // The unmodified run is the "none" task's: an intervened task stores only its own run, so a
     // merged sweep holds each (model, intervention, prompt) once.
     t.onlyIntervened = true;
+    t.klWithoutBase = true; // the table's KL from base per intervention
     t.label = fmt::format("sweep task {}", task.index);
     if (!spec.storeMaps) {
         // Layers past the last: no map is kept, while alpha_0 and the sink rate cover every head.

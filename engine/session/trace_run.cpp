@@ -172,8 +172,20 @@ Result<TraceGroup> computeTraceGroup(const Model& m, const std::vector<std::int3
     };
     if (withBase)
         if (auto st = computeOne({}, interventions.empty() ? "run" : "base", nullptr); !st) return st.error();
+    if (!withBase && o.klWithoutBase) {
+        TraceRunOptions promptOnly = o; // its logits only: no tokens generated, no map kept
+        promptOnly.generation.maxNewTokens = 0;
+        promptOnly.capture.firstLayer = m.config().nLayers;
+        promptOnly.capture.lastLayer = m.config().nLayers - 1;
+        promptOnly.scores = false;
+        auto s = runSide(m, ids, promptOnly, {}, "base", progress);
+        if (!s) return s.error();
+        baseLogits = std::move(s->gen.nextTokenLogits);
+    }
     if (!interventions.empty())
-        if (auto st = computeOne(interventions, "intervened", withBase ? &baseLogits : nullptr); !st)
+        if (auto st =
+                computeOne(interventions, "intervened", withBase || o.klWithoutBase ? &baseLogits : nullptr);
+            !st)
             return st.error();
     return group;
 }

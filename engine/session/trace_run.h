@@ -22,9 +22,13 @@ struct TraceRunOptions {
     GenerationOptions generation; // recordTopK is raised to at least 10 for the stored top-k
     bool scores = false;          // also store pre-softmax scores
     bool onlyIntervened = false;  // with interventions: store the intervened run only
-    std::string label;            // prefixed to each run's label ("run", "base", "intervened")
-    std::string bos = "auto";     // how BOS was chosen, recorded in the settings
-    CaptureSelection capture;     // the maps stored (alpha_0 metrics cover every head regardless)
+    // With onlyIntervened: still run the unmodified prompt pass (without generating, nothing of it
+    // stored) so that the intervened run's metrics hold its KL from the unmodified next-token
+    // distribution — a sweep's "none" task stores the base run itself.
+    bool klWithoutBase = false;
+    std::string label;        // prefixed to each run's label ("run", "base", "intervened")
+    std::string bos = "auto"; // how BOS was chosen, recorded in the settings
+    CaptureSelection capture; // the maps stored (alpha_0 metrics cover every head regardless)
 };
 
 // Called per generated token with the side being generated ("run", "base" or "intervened");

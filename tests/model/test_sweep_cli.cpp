@@ -228,3 +228,41 @@ TEST(SweepCli, DryRunListsTheTasksAndWritesNothing) {
     EXPECT_FALSE(fs::exists(s.out));
     EXPECT_FALSE(fs::exists(s.dir.path("sweep.sqlite.shards")));
 }
+
+TEST(SweepCli, AnIntervenedTaskStoresItsKlFromTheUnmodifiedRun) {
+    SweepDir s({bundled("default")});
+    const auto r = runCli("sweep " + s.spec + " --out " + s.out);
+    ASSERT_EQ(r.code, 0) << r.out;
+    auto merged = TraceStore::openReadOnly(s.out);
+    ASSERT_TRUE(merged.ok());
+    int intervened = 0;
+    for (const auto& run : runsOf(s.out)) {
+        auto record = (*merged)->loadRun(run.id);
+        ASSERT_TRUE(record.ok());
+        const auto metrics = readRunMetrics(record->metricsJson, record->layers, record->heads);
+        if (run.interventions.empty()) {
+            EXPECT_FALSE(metrics.klFromBase.has_value()) << run.id;
+            continue;
+        }
+        ++intervened;
+        ASSERT_TRUE(metrics.klFromBase.has_value()) << run.id;
+        // `trace` of the prompt with its base: the intervened run's KL is the same number.
+        TempDir alone;
+        std::string ids;
+        for (auto id : record->tokenIds)
+            ids += (ids.empty() ? "" : ",") + std::to_string(id);
+        const auto db = alone.path("t.sqlite");
+        const auto t = runCli("trace --db " + db + " -m " + bundled("default") + " --token-ids " + ids +
+                              " -i " + kSuppress);
+        ASSERT_EQ(t.code, 0) << t.out;
+        auto store = TraceStore::openReadOnly(db);
+        ASSERT_TRUE(store.ok());
+        auto expected = (*store)->loadRun(2);
+        ASSERT_TRUE(expected.ok());
+        const auto want = readRunMetrics(expected->metricsJson, expected->layers, expected->heads);
+        ASSERT_TRUE(want.klFromBase.has_value());
+        EXPECT_GT(*want.klFromBase, 0.0);
+        EXPECT_NEAR(*metrics.klFromBase, *want.klFromBase, 1e-6) << run.id;
+    }
+    EXPECT_EQ(intervened, 3);
+}

@@ -1,4 +1,4 @@
-#include "sweep_report_figures.h"
+#include "figures/sweep_figures.h"
 
 #include <algorithm>
 #include <cmath>
@@ -7,7 +7,7 @@
 #include <map>
 #include <set>
 
-namespace sinkscope::cli {
+namespace sinkscope {
 
 namespace {
 
@@ -133,4 +133,4 @@ Result<std::vector<std::string>> writeSweepFigures(const SweepReport& report, co
     return written;
 }
 
-} // namespace sinkscope::cli
+} // namespace sinkscope

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-namespace sinkscope::cli {
+namespace sinkscope {
 
 // Rows: model (with its checkpoint), columns: interventions; the sink rate in percent on a fixed
 // 0..100 colour range so that figures of different sweeps compare. Missing pairs are blank.
@@ -25,4 +25,4 @@ std::optional<CurveFigure> sweepRateCurves(const SweepReport& report);
 // <stem>-table.<ext> when there are curves, else the table to `out`. Returns the paths written.
 Result<std::vector<std::string>> writeSweepFigures(const SweepReport& report, const std::string& out);
 
-} // namespace sinkscope::cli
+} // namespace sinkscope
