@@ -1,8 +1,8 @@
 #include "sweep_report_command.h"
 
 #include "cli_common.h"
-#include "sweep/sweep_report.h"
 #include "figures/sweep_figures.h"
+#include "sweep/sweep_report.h"
 
 #include <algorithm>
 #include <cerrno>
