@@ -80,14 +80,38 @@ Result<TrainConfig> parseTrainConfig(const std::string& text, const std::string&
     if (!parsed) return parsed.error();
     json& j = *parsed;
     if (!j.is_object()) return Error{fmt::format("{}: top level is not an object", source)};
-    static const char* known[] = {
-        "layers",       "heads",       "kv_heads",     "d_model",      "d_ff",
-        "rope_theta",   "attention",   "sink_logit",   "sigmoid_bias", "tie_embeddings",
-        "seq_len",      "batch_size",  "bos",          "lr",           "min_lr",
-        "warmup_steps", "total_steps", "weight_decay", "beta1",        "beta2",
-        "eps",          "grad_clip",   "init_std",     "seed",         "checkpoint_every",
-        "log_every",    "val_batches", "probe_count",  "probe_len",    "threads",
-        "comment"};
+    static const char* known[] = {"layers",
+                                  "heads",
+                                  "kv_heads",
+                                  "d_model",
+                                  "d_ff",
+                                  "rope_theta",
+                                  "attention",
+                                  "sink_logit",
+                                  "sigmoid_bias",
+                                  "tie_embeddings",
+                                  "seq_len",
+                                  "batch_size",
+                                  "bos",
+                                  "lr",
+                                  "min_lr",
+                                  "warmup_steps",
+                                  "total_steps",
+                                  "weight_decay",
+                                  "beta1",
+                                  "beta2",
+                                  "eps",
+                                  "grad_clip",
+                                  "init_std",
+                                  "seed",
+                                  "checkpoint_every",
+                                  "log_every",
+                                  "val_batches",
+                                  "probe_count",
+                                  "probe_len",
+                                  "threads",
+                                  "keep_checkpoints",
+                                  "comment"};
     for (const auto& [k, v] : j.items()) {
         bool ok = false;
         for (const char* n : known)
@@ -119,6 +143,7 @@ Result<TrainConfig> parseTrainConfig(const std::string& text, const std::string&
     field(j, "init_std", c.initStd, err, source);
     field(j, "seed", c.seed, err, source);
     field(j, "checkpoint_every", c.checkpointEvery, err, source);
+    field(j, "keep_checkpoints", c.keepCheckpoints, err, source);
     field(j, "log_every", c.logEvery, err, source);
     field(j, "val_batches", c.valBatches, err, source);
     field(j, "probe_count", c.probeCount, err, source);
@@ -201,6 +226,7 @@ std::string trainConfigToJson(const TrainConfig& c) {
     j["init_std"] = c.initStd;
     j["seed"] = c.seed;
     j["checkpoint_every"] = c.checkpointEvery;
+    if (c.keepCheckpoints) j["keep_checkpoints"] = true; // absent otherwise: old recipes read the same
     j["log_every"] = c.logEvery;
     j["val_batches"] = c.valBatches;
     j["probe_count"] = c.probeCount;

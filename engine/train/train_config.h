@@ -42,6 +42,9 @@ struct TrainConfig {
 
     // bookkeeping
     int checkpointEvery = 250;
+    // Also keep every checkpoint's model (not its optimiser state) as RUN/checkpoints/step-NNNNNN/,
+    // an ordinary model directory: a sweep over RUN/checkpoints measures the run step by step.
+    bool keepCheckpoints = false;
     int logEvery = 10;
     int valBatches = 8;   // batches of the validation split per evaluation
     int probeCount = 100; // probe sequences for the sink timeline

@@ -133,10 +133,36 @@ void measureLesson(Run& r, const TrainCallbacks& cb) {
     if (auto s = writeTimeline(r); !s) say(cb, fmt::format("warning: {}", s.error().message));
 }
 
+// The model files of the checkpoint just saved, hard-linked where the file system allows (the
+// checkpoint is replaced, never rewritten in place) into checkpoints/step-NNNNNN, written under
+// a temporary name and renamed so that a sweep never sees half a model.
+Status keepCheckpoint(const Run& r) {
+    const std::string dir = fmt::format("{}/checkpoints/step-{:06d}", r.dir, r.step);
+    const std::string tmp = dir + ".tmp";
+    std::error_code ec;
+    fs::remove_all(tmp, ec);
+    fs::create_directories(tmp, ec);
+    if (ec) return Error{fmt::format("{}: cannot create it: {}", tmp, ec.message())};
+    for (const char* name : {"config.json", "model.safetensors", "tokenizer.json", "tokenizer.model"}) {
+        const std::string from = r.dir + "/checkpoint/" + name, to = tmp + "/" + name;
+        if (!fs::exists(from)) continue;
+        fs::create_hard_link(from, to, ec);
+        if (ec) fs::copy_file(from, to, fs::copy_options::overwrite_existing, ec);
+        if (ec) return Error{fmt::format("{}: cannot keep {}: {}", dir, name, ec.message())};
+    }
+    fs::remove_all(dir, ec);
+    fs::rename(tmp, dir, ec);
+    if (ec)
+        return Error{fmt::format("{}: cannot move the kept checkpoint into place: {}", dir, ec.message())};
+    return okStatus();
+}
+
 // Evaluates, saves a checkpoint, measures the lesson on it, then reports the point.
 Status checkpoint(Run& r, const TrainCallbacks& cb) {
     r.timeline.push_back(evaluate(r));
     if (auto s = saveCheckpoint(r); !s) return s;
+    if (r.cfg.keepCheckpoints)
+        if (auto s = keepCheckpoint(r); !s) return s;
     measureLesson(r, cb);
     if (cb.onCheckpoint) cb.onCheckpoint(r.timeline.back());
     return okStatus();

@@ -5,6 +5,7 @@
 #include "model/attention.h"
 #include "model/causal_attention.h"
 #include "model/model.h"
+#include "sweep/sweep_spec.h"
 #include "temp_dir.h"
 #include "tiny_training.h"
 #include "tokenizer/tokenizer.h"
@@ -19,12 +20,14 @@
 #include <c10/core/GradMode.h>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
 #include <optional>
 
 using namespace sinkscope;
 using namespace sinkscope::test;
+namespace fs = std::filesystem;
 namespace sd = sinkscope::detail;
 
 namespace {
@@ -430,3 +433,31 @@ TEST(TrainCli, RecordsTheTimelineInATraceFileAcrossAResume) {
 }
 
 } // namespace
+
+TEST(Trainer, KeptCheckpointsAreModelsASweepExpandsInStepOrder) {
+    Corpus corpus;
+    TempDir runs;
+    auto r = tinyRecipe();
+    r.keepCheckpoints = true;
+    ASSERT_TRUE(startTraining(runs.path("run"), corpus.inputs(r), {}).ok());
+    for (const char* step : {"step-000004", "step-000008", "step-000012"}) {
+        const std::string dir = runs.path(std::string("run/checkpoints/") + step);
+        EXPECT_TRUE(fs::exists(dir + "/tokenizer.json")) << dir;
+        EXPECT_FALSE(fs::exists(dir + "/optimizer.safetensors")) << dir;
+        EXPECT_TRUE(Model::load(dir).ok()) << dir;
+    }
+    // The last one is the run's final model.
+    EXPECT_EQ(weightsOf(runs.path("run/checkpoints/step-000012")), weightsOf(runs.path("run/checkpoint")));
+    EXPECT_NE(weightsOf(runs.path("run/checkpoints/step-000004")), weightsOf(runs.path("run/checkpoint")));
+
+    runs.write("p.txt", "the sink\n");
+    const auto spec = runs.write("spec.json", R"({"models": ["run/checkpoints"], "prompts_file": "p.txt"})");
+    auto s = readSweepSpec(spec);
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    EXPECT_EQ(s->models, (std::vector<std::string>{runs.path("run/checkpoints/step-000004"),
+                                                   runs.path("run/checkpoints/step-000008"),
+                                                   runs.path("run/checkpoints/step-000012")}));
+    // Without the key a run keeps its latest checkpoint only, as before.
+    ASSERT_TRUE(startTraining(runs.path("plain"), corpus.inputs(tinyRecipe()), {}).ok());
+    EXPECT_FALSE(fs::exists(runs.path("plain/checkpoints")));
+}
