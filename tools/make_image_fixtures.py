@@ -2,15 +2,16 @@
 """Test images for engine/vision and the outputs PIL and Hugging Face's image processors give.
 
 Writes tests/data/images/: small PNG and JPEG files in every mode the decoder converts (RGB,
-RGBA, greyscale, 1-bit, palette, grey+alpha, 16-bit, JPEG 4:2:0, 4:4:4, progressive, greyscale,
-CMYK), for each one <name>.rgb.npy.gz (uint8 HxWx3: Image.open(p).convert("RGB")), and for a few
-<name>.<processor>.npy.gz (float32 3xHxW pixel_values); the arrays are .npy files gzipped (with
-no timestamp, so the bytes repeat) to keep the repository small: np.load(gzip.open(path)). The preprocessing reference re-states
-transformers' CLIPImageProcessor / SiglipImageProcessor (image_transforms.py: resize through
-PIL.Image.resize with BICUBIC, center_crop, rescale in float64 then float32, normalize in
-float32) with numpy and PIL only, so transformers need not be installed. Bad inputs the decoder
-must refuse are written too. Run: /usr/bin/python3 tools/make_image_fixtures.py (needs
-python3-pil and python3-numpy; the output is deterministic for PIL 9.4).
+RGBA, greyscale, 1-bit, palette, grey+alpha, 16-bit, Adam7-interlaced; JPEG 4:2:0, 4:4:4,
+progressive, greyscale, CMYK); for each one <name>.rgb.npy.gz (uint8 HxWx3, PIL's
+Image.open(p).convert("RGB")); for a few <name>.<processor>.npy.gz (float32 3xHxW
+pixel_values); and the bad inputs the decoder must refuse. The arrays are .npy files gzipped
+with no timestamp, so reruns give the same bytes: np.load(gzip.open(path)).
+
+The preprocessing reference restates transformers' CLIPImageProcessor / SiglipImageProcessor
+(image_transforms.py: resize through PIL.Image.resize with BICUBIC, center_crop, rescale in
+float64 then float32, normalize in float32) with NumPy and PIL only, so transformers need not be
+installed. Run: /usr/bin/python3 tools/make_image_fixtures.py (python3-pil 9.4, python3-numpy).
 """
 import gzip
 import io
@@ -42,14 +43,26 @@ def picture(w, h, seed):
     return np.clip(np.rint(img), 0, 255).astype(np.uint8)
 
 
-def png_bytes(w, h, depth, color_type, rows, plte=None):
-    """A PNG written by hand, for layouts PIL cannot save (16-bit colour, out-of-range indices)."""
+def png_bytes(w, h, depth, color_type, rows, plte=None, interlaced=False):
+    """A PNG written by hand, for layouts PIL cannot save (16-bit colour, out-of-range indices,
+    Adam7 interlacing; `rows` are then the passes' rows, from adam7())."""
     def chunk(kind, data):
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    ihdr = struct.pack(">IIBBBBB", w, h, depth, color_type, 0, 0, 0)
+    ihdr = struct.pack(">IIBBBBB", w, h, depth, color_type, 0, 0, 1 if interlaced else 0)
     body = chunk(b"IHDR", ihdr) + (chunk(b"PLTE", plte) if plte else b"")
     data = b"".join(b"\x00" + row for row in rows)
     return b"\x89PNG\r\n\x1a\n" + body + chunk(b"IDAT", zlib.compress(data, 9)) + chunk(b"IEND", b"")
+
+
+def adam7(pixels):
+    """The rows of the seven Adam7 passes of an HxWxC uint8 array (empty passes have none)."""
+    rows = []
+    for x0, y0, dx, dy in [(0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2),
+                           (0, 1, 1, 2)]:
+        sub = pixels[y0::dy, x0::dx]
+        if sub.shape[0] and sub.shape[1]:
+            rows += [r.tobytes() for r in sub]
+    return rows
 
 
 def images():
@@ -78,6 +91,7 @@ def images():
     files["rgb16_11x9.png"] = png_bytes(11, 9, 16, 2, [r.tobytes() for r in rgb16])
     rgba16 = rng.integers(0, 65536, (9, 11, 4)).astype(">u2")
     files["rgba16_11x9.png"] = png_bytes(11, 9, 16, 6, [r.tobytes() for r in rgba16])
+    files["interlaced_13x11.png"] = png_bytes(13, 11, 8, 2, adam7(picture(13, 11, 17)), interlaced=True)
     # Indices 2..255 have no PLTE entry: PIL shows them as a grey ramp.
     files["palette_short_5x3.png"] = png_bytes(5, 3, 8, 3, [bytes([0, 1, 2, 7, 200])] * 3,
                                                plte=bytes([10, 20, 30, 40, 50, 60]))

@@ -45,7 +45,7 @@ INSTANTIATE_TEST_SUITE_P(Images, DecodeMatchesPil,
                                            "greyalpha_15x15.png", "grey16_11x9.png", "rgb16_11x9.png",
                                            "rgba16_11x9.png", "rgb420_37x23.jpg", "rgb444_37x23.jpg",
                                            "progressive_61x45.jpg", "grey_45x61.jpg", "cmyk_37x23.jpg",
-                                           "rgb_15x15.jpg"));
+                                           "rgb_15x15.jpg", "interlaced_13x11.png"));
 
 TEST(ImageDecode, FromMemoryEqualsFromFile) {
     const std::string path = imagePath("cmyk_37x23.jpg");
