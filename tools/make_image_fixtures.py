@@ -119,6 +119,8 @@ def bad_inputs(files):
     jpeg[sof + 5:sof + 9] = struct.pack(">HH", 20000, 20000)
     sos = jpeg.index(b"\xff\xda")
     bad["huge_20000x20000.jpg"] = bytes(jpeg[:sos + 2 + struct.unpack(">H", jpeg[sos + 2:sos + 4])[0] + 16])
+    jpeg[sof + 5:sof + 9] = struct.pack(">HH", 0, 15)  # no rows: a DNL marker would give the height
+    bad["zero_height.jpg"] = bytes(jpeg)
     return bad
 
 

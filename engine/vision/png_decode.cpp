@@ -84,9 +84,24 @@ struct PngGuard {
     ~PngGuard() { png_destroy_read_struct(&s->png, s->info ? &s->info : nullptr, nullptr); }
 };
 
+// IHDR is the first chunk (PNG spec 5.6): its size is checked here so that a zero or huge size is
+// refused with the same message as from any format, where libpng would say "Invalid IHDR data".
+std::string checkHeaderSize(std::string_view bytes, const DecodeLimits& limits) {
+    if (bytes.size() < 24 || bytes.substr(12, 4) != "IHDR") return {};
+    auto be32 = [&](std::size_t at) {
+        long long v = 0;
+        for (std::size_t i = 0; i < 4; ++i)
+            v = (v << 8) | static_cast<unsigned char>(bytes[at + i]);
+        return v;
+    };
+    return checkImageSize(be32(16), be32(20), limits);
+}
+
 } // namespace
 
 Result<RgbImage> decodePng(std::string_view bytes, const std::string& name, const DecodeLimits& limits) {
+    if (auto bad = checkHeaderSize(bytes, limits); !bad.empty())
+        return Error{fmt::format("{}: {}", name, bad)};
     PngState s;
     s.data = reinterpret_cast<const unsigned char*>(bytes.data());
     s.size = bytes.size();
