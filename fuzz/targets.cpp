@@ -17,6 +17,7 @@ const std::vector<Target>& targets() {
         {"trace_blob", traceBlob},
         {"sweep_spec", sweepSpec},
         {"run_metrics", runMetrics},
+        {"image", image},
     };
     return all;
 }

@@ -43,5 +43,6 @@ Outcome spec(const std::uint8_t* data, std::size_t size);
 Outcome traceBlob(const std::uint8_t* data, std::size_t size);
 Outcome sweepSpec(const std::uint8_t* data, std::size_t size);
 Outcome runMetrics(const std::uint8_t* data, std::size_t size);
+Outcome image(const std::uint8_t* data, std::size_t size);
 
 } // namespace sinkscope::fuzz

@@ -12,11 +12,13 @@ PACKAGES=(
   # engine
   libtorch-dev libopenblas0-pthread libsqlite3-dev
   nlohmann-json3-dev libcli11-dev libfmt-dev libzstd-dev libpcre2-dev
+  libpng-dev libjpeg62-turbo-dev # images for image+text models (engine/vision)
   # GUI
   qt6-base-dev qt6-base-dev-tools libqt6opengl6-dev libqt6svg6-dev libgl-dev xvfb xauth libimgui-dev
   fonts-dejavu-core # the figures' font: golden images need the same glyphs everywhere
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3-numpy
+  python3-pil # tools/make_image_fixtures.py: the PIL reference the image tests compare with
   # `sweep --slurm` is tested on a private one-node cluster (scripts/slurm_cluster.sh); their
   # system services stay down without an /etc/slurm/slurm.conf
   slurmctld slurmd slurm-client munge
