@@ -39,12 +39,14 @@ int main(int argc, char** argv) {
         "screenshot", "Save a PNG of the window once the first result is shown, then exit", "file");
     QCommandLineOption panel(
         "panel", "Panel to bring to the front: " + sinkscope::gui::startupPanels().join(", "), "name");
+    QCommandLineOption sweep(
+        "sweep", "A sweep trace to open in the Sweep panel (sinkscope-cli sweep-report's twin)", "trace");
     QCommandLineOption diff("diff", "Show intervened - base on the map");
     QCommandLineOption size("size", "Window size, e.g. 1400x900", "WxH");
     QCommandLineOption beside(
         "beside", "A second map side by side on one colour scale: 'intervened' or another model's path",
         "intervened|model");
-    parser.addOptions({model, prompt, intervention, classroom, panel, diff, beside, screenshot, size});
+    parser.addOptions({model, prompt, intervention, classroom, panel, sweep, diff, beside, screenshot, size});
     parser.process(app);
 
     sinkscope::gui::StartupOptions startup;
@@ -62,6 +64,7 @@ int main(int argc, char** argv) {
     startup.diff = parser.isSet(diff);
     startup.beside = parser.value(beside);
     startup.panel = parser.value(panel);
+    startup.sweep = parser.value(sweep);
     if (parser.isSet(panel) && !sinkscope::gui::startupPanels().contains(startup.panel)) {
         std::fprintf(stderr, "sinkscope: --panel wants one of %s, not '%s'\n",
                      qPrintable(sinkscope::gui::startupPanels().join(", ")), qPrintable(startup.panel));

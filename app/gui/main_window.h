@@ -34,6 +34,7 @@ namespace sinkscope::gui {
 class EngineWorker;
 class InterventionPanel;
 class RunsDock;
+class SweepDock;
 class SideBySide;
 
 class MainWindow : public QMainWindow, public ClassroomHost {
@@ -71,8 +72,9 @@ public:
     void setShowDiff(bool on) override;
     void selectHead(int layer, int head);
     void selectStrongestSinkHead() override; // the head with the largest alpha_0 (now and after the next run)
-    void showTrainingTimeline() override;    // the timeline of the current model's training, when it has one
-    void openSigmoidModel() override;        // the bundled sigmoid-attention model, when present
+    void openSweep(const QString& tracePath); // the Sweep panel, raised, with this sweep trace
+    void showTrainingTimeline() override;     // the timeline of the current model's training, when it has one
+    void openSigmoidModel() override;         // the bundled sigmoid-attention model, when present
     // Side by side: the same prompt and interventions through another model (View > Side by side).
     void compareWithModel(const QString& path) override;
     QString sigmoidModelPath() const override; // the sigmoid twin next to the current model; empty if none
@@ -132,6 +134,7 @@ private:
     void openModel();
     // Analysis docks (runs, timeline, channels, catch-tag-release, span): main_window_docks.cpp.
     void buildAnalysisDocks();
+    void buildSweepDock(); // the Sweep panel and File > Open sweep… (main_window_docks.cpp)
     void showStoredRun(RunViewPtr view);
     void buildMenus();
     // Layout: main_window_layout.cpp.
@@ -176,6 +179,8 @@ private:
     bool m_computeBf16 = false; // Run > Multiply in bf16 (kept in QSettings "engine/computeBf16")
     QAction* m_bf16Action = nullptr;
     RunsDock* m_runs = nullptr;
+    SweepDock* m_sweep = nullptr;
+    bool m_sweepSized = false; // the Sweep panel got its room once; the user's sizes stay after
     SideBySide* m_side = nullptr;
     QLabel* m_caption = nullptr; // classroom scenario text
     QLabel* m_gridCaption = nullptr;

@@ -9,6 +9,7 @@
 #include "mechanism_dock.h"
 #include "runs_dock.h"
 #include "span_dock.h"
+#include "sweep_dock.h"
 #include "timeline_dock.h"
 #include "views/head_grid.h"
 #include "views/heatmap_canvas.h"
@@ -98,6 +99,7 @@ void MainWindow::buildAnalysisDocks() {
     connect(mechanism, &MechanismDock::hovered, this, [this](const QString& r) {
         if (!r.isEmpty()) statusBar()->showMessage(r);
     });
+    buildSweepDock();
     m_runs->raise();
     // The side docks run full height and the analysis tabs sit under the heatmap only, opening
     // at about a third of the height (unless a saved layout is restored).
@@ -135,6 +137,67 @@ void MainWindow::buildAnalysisDocks() {
         }
     }
     if (!placed) addAction(save); // no File menu: still a window shortcut
+}
+
+void MainWindow::buildSweepDock() {
+    m_sweep = new SweepDock(this);
+    addDockWidget(Qt::BottomDockWidgetArea, m_sweep);
+    tabifyDockWidget(m_runs, m_sweep);
+    connect(m_sweep, &SweepDock::failed, this,
+            [this](const QString& m) { statusBar()->showMessage(m, 10000); });
+    // Drill-down: the runs behind a row open in the Runs panel, the first of them in the window.
+    connect(m_sweep, &SweepDock::showRuns, this, [this](const QString& path, const QList<qint64>& ids) {
+        const std::vector<std::int64_t> wanted(ids.begin(), ids.end());
+        auto pick = [this, wanted] {
+            m_runs->selectRuns(wanted);
+            m_runs->show();
+            m_runs->raise();
+            m_runs->showSelected();
+        };
+        if (m_runs->tracePath() == path) return pick();
+        auto listed = std::make_shared<QMetaObject::Connection>();
+        auto refused = std::make_shared<QMetaObject::Connection>();
+        *listed = connect(m_runs, &RunsDock::listChanged, this, [listed, refused, pick] {
+            QObject::disconnect(*listed);
+            QObject::disconnect(*refused);
+            pick();
+        });
+        *refused = connect(m_runs, &RunsDock::failed, this, [listed, refused] {
+            QObject::disconnect(*listed);
+            QObject::disconnect(*refused);
+        });
+        m_runs->openTrace(path, false);
+    });
+    connect(m_sweep, &SweepDock::reportShown, this, [this] {
+        // The table and the grid need room: two fifths of the height, as the timeline gets.
+        if (!m_sweep->isFloating() && !m_sweepSized) {
+            m_sweepSized = true;
+            resizeDocks({m_sweep}, {height() * 2 / 5}, Qt::Vertical);
+        }
+    });
+    auto* open = new QAction("Open s&weep…", this);
+    open->setShortcut(QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_O));
+    open->setToolTip("A sweep trace's results table (sinkscope-cli sweep-report TRACE)");
+    connect(open, &QAction::triggered, this, [this] {
+        m_sweep->show();
+        m_sweep->raise();
+        m_sweep->chooseSweep();
+    });
+    for (QAction* menu : menuBar()->actions())
+        if (menu->menu() && menu->text() == "&File") {
+            QAction* quit = nullptr;
+            for (QAction* a : menu->menu()->actions())
+                if (a->text() == "&Quit") quit = a;
+            menu->menu()->insertAction(quit, open);
+            return;
+        }
+    addAction(open); // no File menu: still a window shortcut
+}
+
+void MainWindow::openSweep(const QString& tracePath) {
+    m_sweep->show();
+    m_sweep->raise();
+    m_sweep->openSweep(tracePath);
 }
 
 // A stored run replaces the view until the next live run; a live run in flight stays in flight.
