@@ -38,6 +38,21 @@ shot channels 1600x1000 --panel channels
 shot ctr 1600x1000 --panel ctr
 shot mechanism 1600x1000 --intervention suppress --panel mechanism
 shot mechanism-1280x720 1280x720 --intervention suppress --panel mechanism
+# The Sweep panel on a sweep of the bundled models × four interventions over 16 held-out prompts.
+sweep=$(mktemp -d)
+trap 'rm -rf "$home" "$sweep"' EXIT
+/usr/bin/python3 - "$sweep" "$(realpath "$model")" "$(realpath "$sigmoid")" <<'PY'
+import json, sys
+out, model, sigmoid = sys.argv[1:4]
+words = open("assets/corpus/heldout.txt", encoding="utf-8").read().split()
+open(out + "/prompts.txt", "w").write("\n".join(" ".join(words[i * 24:(i + 1) * 24]) for i in range(16)) + "\n")
+spec = {"models": [model, sigmoid], "prompts_file": "prompts.txt",
+        "interventions": ["none", "suppress", "suppress:layers=1-2", "zerotune:gamma=2"]}
+json.dump(spec, open(out + "/spec.json", "w"))
+PY
+build/app/cli/sinkscope-cli sweep "$sweep/spec.json" --out "$sweep/sweep.sqlite" --workers 2 >/dev/null
+shot sweep 1600x1000 --sweep "$sweep/sweep.sqlite"
+shot sweep-1280x720 1280x720 --sweep "$sweep/sweep.sqlite"
 shot classroom 1600x1000 --classroom 1
 shot classroom-sigmoid 1600x1000 --classroom 6
 ls -l "$out"

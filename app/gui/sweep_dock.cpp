@@ -278,7 +278,9 @@ void SweepDock::fillTable() {
         return std::find(m_report.by.begin(), m_report.by.end(), k) != m_report.by.end();
     };
     m_table->setColumnHidden(Model, !grouped(GroupKey::Model));
-    m_table->setColumnHidden(Checkpoint, !grouped(GroupKey::Checkpoint));
+    const bool anyCheckpoint = std::any_of(m_report.rows.begin(), m_report.rows.end(),
+                                           [](const ReportRow& row) { return !row.checkpoint.empty(); });
+    m_table->setColumnHidden(Checkpoint, !grouped(GroupKey::Checkpoint) || !anyCheckpoint);
     m_table->setColumnHidden(Intervention, !grouped(GroupKey::Intervention));
     m_table->resizeColumnsToContents();
     rowChanged();
