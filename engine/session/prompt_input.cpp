@@ -43,7 +43,15 @@ Result<std::vector<std::vector<std::int32_t>>> encodePromptLines(const Model& mo
     std::string line;
     for (int n = 1; std::getline(in, line); ++n) {
         if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-        auto ids = encodePrompt(model, line, bos, fmt::format("{} line {}", what, n), "--token-ids 1,2,3");
+        const std::string where = fmt::format("{} line {}", what, n);
+        const auto first = line.find_first_not_of(" \t");
+        if (line.compare(first, 4, "ids:") == 0) { // token ids as they are, as in the desktop's prompt box
+            auto ids = parseTokenIdList(std::string_view(line).substr(first + 4), where);
+            if (!ids) return ids.error();
+            out.push_back(std::move(ids.value()));
+            continue;
+        }
+        auto ids = encodePrompt(model, line, bos, where, "a line \"ids: 1, 2, 3\"");
         if (!ids) return ids.error();
         out.push_back(std::move(ids.value()));
     }

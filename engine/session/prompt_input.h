@@ -28,7 +28,9 @@ Result<std::vector<std::int32_t>> encodePrompt(const Model& model, const std::st
 Result<std::vector<std::int32_t>> promptBoxIds(const Model& model, const std::string& box);
 
 // One prompt per non-blank line of `text` (a prompts file's contents), each encoded; errors name
-// `what` and the line ("--prompts-file line 3: ..."). Blank text gives an empty list.
+// `what` and the line ("--prompts-file line 3: ..."). Blank text gives an empty list. A line
+// "ids: 1, 2, 3" is those token ids as they are (no BOS added), as in the desktop's prompt box:
+// the way to give prompts to a model without a tokenizer.
 Result<std::vector<std::vector<std::int32_t>>> encodePromptLines(const Model& model, const std::string& text,
                                                                  BosChoice bos, std::string_view what);
 

@@ -114,6 +114,18 @@ TEST(SessionPromptInput, AModelWithoutATokenizerTakesIdsOnly) {
     ASSERT_FALSE(box.ok());
     EXPECT_NE(box.error().message.find("ids: 1, 2, 3"), std::string::npos) << box.error().message;
     EXPECT_EQ(*promptBoxIds(*m, "ids:1,2"), (std::vector<std::int32_t>{1, 2}));
+    // A prompts file gives such a model its prompts as ids lines; a text line names the way.
+    auto lines = encodePromptLines(*m, "ids: 1, 5, 9\n\n  ids:1,2\n", BosChoice::Auto, "--prompts-file");
+    ASSERT_TRUE(lines.ok()) << lines.error().message;
+    EXPECT_EQ(*lines, (std::vector<std::vector<std::int32_t>>{{1, 5, 9}, {1, 2}}));
+    auto mixed = encodePromptLines(*m, "ids: 1, 5\nhello\n", BosChoice::Auto, "--prompts-file");
+    ASSERT_FALSE(mixed.ok());
+    EXPECT_NE(mixed.error().message.find("a line \"ids: 1, 2, 3\""), std::string::npos)
+        << mixed.error().message;
+    auto badLine = encodePromptLines(*m, "ids: 1, x\n", BosChoice::Auto, "--prompts-file");
+    ASSERT_FALSE(badLine.ok());
+    EXPECT_NE(badLine.error().message.find("--prompts-file line 1"), std::string::npos)
+        << badLine.error().message;
     EXPECT_EQ(tokenText(*m, 42), "<42>");
     EXPECT_EQ(decodeIds(*m, {4, 5, 6}, ", "), "4, 5, 6");
 }

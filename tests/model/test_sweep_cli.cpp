@@ -266,3 +266,27 @@ TEST(SweepCli, AnIntervenedTaskStoresItsKlFromTheUnmodifiedRun) {
     }
     EXPECT_EQ(intervened, 3);
 }
+
+TEST(SweepCli, AModelWithoutATokenizerTakesItsPromptsAsIdsLines) {
+    const std::string stories = std::string(SINKSCOPE_SHARED_MODELS_DIR) + "/stories260K/stories260K.bin";
+    TempDir d;
+    d.write("ids.txt", "ids: 1, 403, 407, 261\nids: 1, 9, 10, 11, 12\n");
+    const auto spec = d.write("spec.json", nlohmann::json{{"models", {stories}},
+                                                          {"prompts_file", "ids.txt"},
+                                                          {"interventions", {"none", "suppress"}}}
+                                               .dump());
+    const auto r = runCli("sweep " + spec + " --out " + d.path("s.sqlite"));
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_EQ(r.out, "sweep: 2 tasks (0 failed), 4 runs in " + d.path("s.sqlite") + "\n");
+    auto store = TraceStore::openReadOnly(d.path("s.sqlite"));
+    ASSERT_TRUE(store.ok());
+    auto first = (*store)->loadRun(1);
+    ASSERT_TRUE(first.ok());
+    EXPECT_EQ(first->tokenIds, (std::vector<std::int32_t>{1, 403, 407, 261}));
+
+    // An id past the vocabulary fails the task in one line naming it.
+    d.write("ids.txt", "ids: 1, 999999\n");
+    const auto bad = runCli("sweep " + spec + " --out " + d.path("bad.sqlite"));
+    EXPECT_EQ(bad.code, 1) << bad.out;
+    EXPECT_NE(bad.out.find("999999"), std::string::npos) << bad.out;
+}
