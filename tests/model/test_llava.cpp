@@ -4,6 +4,7 @@
 // layout), SigLIP + Qwen2 (the newer layout, tied head) and a list of feature layers without
 // projector biases. The text half must load and run exactly as the plain causal LM.
 #include "golden.h"
+#include "intervene/intervention.h"
 #include "io/llava_weights.h"
 #include "io/model_directory.h"
 #include "io/safetensors_writer.h"
@@ -133,6 +134,34 @@ TEST_P(LlavaGolden, ImageTokenCountsMustMatch) {
     ASSERT_FALSE(bad.ok());
     EXPECT_EQ(bad.error().message,
               "the image is 3x16x16 (channels x height x width); the vision tower takes 3x32x32");
+}
+
+// Interventions act on an image pass as on a text one: suppressing the first token's attention
+// changes the logits with the image in place; a stream policy is refused for now.
+TEST_P(LlavaGolden, InterventionsApplyToImagePasses) {
+    auto g = golden();
+    auto model = Model::load(modelPath());
+    ASSERT_TRUE(model.ok()) << model.error().message;
+    const Model& m = *model.value();
+    auto image = encodeImage(m, pixelsOf(g["pixel_values"]));
+    ASSERT_TRUE(image.ok()) << image.error().message;
+    const auto& ids = g["token_ids"].ints;
+    auto suppress = parseIntervention("suppress:layers=0");
+    ASSERT_TRUE(suppress.ok());
+    auto base = forwardWithImage(m, ids, *image, nullptr);
+    auto changed = forwardWithImage(m, ids, *image, nullptr, false, {*suppress});
+    ASSERT_TRUE(base.ok() && changed.ok()) << (changed.ok() ? "" : changed.error().message);
+    EXPECT_LE(worstRelativeError(
+                  base->logits,
+                  std::vector<float>(g["logits"].values.end() - base->vocab, g["logits"].values.end()), kTol),
+              1.0);
+    EXPECT_GT(relativeMaxError(changed->logits, base->logits), 1e-3);
+    auto stream = parseIntervention("stream:sinks=4,window=8");
+    ASSERT_TRUE(stream.ok());
+    auto refused = forwardWithImage(m, ids, *image, nullptr, false, {*stream});
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error().message,
+              "intervention \"stream:sinks=4,window=8\": a stream policy does not take an image yet");
 }
 
 INSTANTIATE_TEST_SUITE_P(Models, LlavaGolden,
