@@ -23,6 +23,9 @@ Result<ImageWord> takeImageWord(const std::string& tokenIds);
 struct ImagePrompt {
     ImageEmbeddings embeddings;
     std::int64_t first = 0, last = 0; // the image tokens' positions in the prompt
+    // Per layer and head, the text queries' attention mass on the image (session/visual_share.h),
+    // filled by the run.
+    std::vector<std::vector<double>> visualShare;
 };
 
 // Refuses a text-only model and a model directory without preprocessor_config.json; otherwise

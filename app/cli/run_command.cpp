@@ -5,7 +5,9 @@
 #include "image_prompt.h"
 #include "metrics/output_effect.h"
 #include "model/model.h"
+#include "model/observer_tools.h"
 #include "session/capture.h"
+#include "session/visual_share.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -62,7 +64,10 @@ void printJson(const Model& model, const std::vector<std::int32_t>& ids, const G
                const std::vector<RankedToken>& top, const std::vector<std::vector<double>>& alpha0,
                const Interventions& interventions, const ImagePrompt* image) {
     nlohmann::json j;
-    if (image) j["image_positions"] = {image->first, image->last};
+    if (image) {
+        j["image_positions"] = {image->first, image->last};
+        j["visual_share"] = image->visualShare;
+    }
     if (!interventions.empty()) {
         auto& list = j["interventions"] = nlohmann::json::array();
         for (const auto& iv : interventions)
@@ -144,8 +149,16 @@ int runRunCommand(const RunOptions& o) {
     ColumnImportanceObserver alpha(m.config().nLayers, m.config().nHeads,
                                    static_cast<std::int64_t>(ids.size()));
     GenerationOptions g{o.maxNewTokens, o.temperature, o.topK, o.topP, o.seed, true};
-    auto gen = image ? generateWithImage(m, ids, image->embeddings, g, &alpha, {}, interventions)
+    std::optional<VisualShareObserver> share;
+    std::optional<ObserverFanout> both;
+    if (image) {
+        share.emplace(m.config().nLayers, m.config().nHeads, image->first, image->last,
+                      static_cast<std::int64_t>(ids.size()));
+        both.emplace(alpha, *share);
+    }
+    auto gen = image ? generateWithImage(m, ids, image->embeddings, g, &*both, {}, interventions)
                      : generateWithProgress(m, ids, g, &alpha, interventions, "generating");
+    if (share) image->visualShare = share->share();
     if (!gen) return fail(gen.error().message);
     const auto top =
         topK(gen->nextTokenLogits.data(), static_cast<std::int64_t>(gen->nextTokenLogits.size()), 10);

@@ -12,6 +12,7 @@
 #include "model/image_input.h"
 #include "model/model.h"
 #include "session/capture.h"
+#include "session/visual_share.h"
 #include "temp_dir.h"
 #include "test_paths.h"
 
@@ -98,6 +99,14 @@ TEST_P(LlavaGolden, PromptWithImageMatchesReference) {
     EXPECT_LE(norms, 1.0) << "hidden-state norms";
     std::printf("%s worst / tolerance: logits %.4f, attention %.4f, hidden norms %.4f\n", GetParam(), logits,
                 att, norms);
+
+    VisualShareObserver share(c.nLayers, c.nHeads, g["image_positions"].ints[0], g["image_positions"].ints[1],
+                              T);
+    ASSERT_TRUE(forwardWithImage(m, ids, *image, &share).ok());
+    std::vector<float> shares;
+    for (const auto& row : share.share())
+        shares.insert(shares.end(), row.begin(), row.end());
+    EXPECT_LE(worstRelativeError(shares, g["visual_share"].values, kTol), 1.0) << "visual share";
 
     GenerationOptions opt;
     opt.maxNewTokens = static_cast<int>(g["greedy_ids"].ints.size());

@@ -37,6 +37,11 @@ TEST(LlavaCli, ImageWordBecomesTheImageBlock) {
     ASSERT_EQ(r.code, 0) << r.out;
     const auto j = jsonOf(r);
     EXPECT_EQ(j["image_positions"], (nlohmann::json{4, 19}));
+    ASSERT_EQ(j["visual_share"].size(), 2u);    // layers
+    ASSERT_EQ(j["visual_share"][0].size(), 4u); // heads
+    for (const auto& layer : j["visual_share"])
+        for (const auto& v : layer)
+            EXPECT_TRUE(v.get<double>() > 0 && v.get<double>() < 1) << v;
     const auto ids = j["token_ids"].get<std::vector<std::int32_t>>();
     ASSERT_EQ(ids.size(), 24u);
     for (std::size_t i = 4; i <= 19; ++i)
