@@ -2,9 +2,12 @@
 
 #include "cli_common.h"
 #include "explain_row.h"
+#include "image_prompt.h"
 #include "metrics/output_effect.h"
 #include "model/model.h"
+#include "model/observer_tools.h"
 #include "session/capture.h"
+#include "session/visual_share.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -17,11 +20,12 @@ namespace {
 
 void printHuman(const Model& model, const std::vector<std::int32_t>& ids, const GenerationOutput& gen,
                 const std::vector<RankedToken>& top, const std::vector<std::vector<double>>& alpha0,
-                const Interventions& interventions) {
+                const Interventions& interventions, const ImagePrompt* image) {
     fmt::print("model: {}\ndevice: {}\n", model.describe(), model.deviceName());
     for (const auto& iv : interventions)
         fmt::print("intervention: {}\n", describeIntervention(iv));
     fmt::print("tokens fed to the model ({}):\n", ids.size());
+    if (image) fmt::print("  (positions {}-{} are the image)\n", image->first, image->last);
     for (std::size_t i = 0; i < ids.size(); ++i)
         fmt::print("  {:>4}  {:>6}  '{}'\n", i, ids[i], printable(tokenText(model, ids[i])));
     fmt::print("next-token top-{}:\n", top.size());
@@ -58,8 +62,12 @@ void printHuman(const Model& model, const std::vector<std::int32_t>& ids, const 
 
 void printJson(const Model& model, const std::vector<std::int32_t>& ids, const GenerationOutput& gen,
                const std::vector<RankedToken>& top, const std::vector<std::vector<double>>& alpha0,
-               const Interventions& interventions) {
+               const Interventions& interventions, const ImagePrompt* image) {
     nlohmann::json j;
+    if (image) {
+        j["image_positions"] = {image->first, image->last};
+        j["visual_share"] = image->visualShare;
+    }
     if (!interventions.empty()) {
         auto& list = j["interventions"] = nlohmann::json::array();
         for (const auto& iv : interventions)
@@ -100,6 +108,8 @@ CLI::App* addRunCommand(CLI::App& app, RunOptions& o) {
                     "LAYER,HEAD,QUERY: that query row's pre-softmax scores and the weights the model makes "
                     "of them, unmodified and intervened, instead of the usual report")
         ->excludes(maxNew);
+    run->add_option("--image", o.image,
+                    "LLaVA models: a PNG or JPEG put where --token-ids has the word image (1,5,image,7,8)");
     return run;
 }
 
@@ -112,23 +122,50 @@ int runRunCommand(const RunOptions& o) {
         if (!row) return fail(row.error().message);
         explain = *row;
     }
-    auto run = openModelRun(o.input, o.json);
+    ModelInputOptions input = o.input;
+    std::optional<ImageWord> word;
+    if (!o.image.empty()) {
+        if (o.input.tokenIds.empty() || explain)
+            return fail(
+                "run: --image takes --token-ids with the word image where the picture goes (not --prompt "
+                "or --explain-row yet)");
+        auto w = takeImageWord(o.input.tokenIds);
+        if (!w) return fail("run: " + w.error().message);
+        word = *w;
+        input.tokenIds = w->tokenIds;
+    }
+    auto run = openModelRun(input, o.json);
     if (!run) return fail(run.error().message);
     if (explain) return runExplainRow(*run, *explain, o.json);
     const Model& m = *run->model;
-    const auto& ids = run->ids;
+    auto ids = run->ids;
+    std::optional<ImagePrompt> image;
+    if (word) {
+        auto p = prepareImagePrompt(m, o.input.model, o.image, ids, word->index);
+        if (!p) return fail("run: " + p.error().message);
+        image = std::move(p.value());
+    }
     const auto& interventions = run->interventions;
     ColumnImportanceObserver alpha(m.config().nLayers, m.config().nHeads,
                                    static_cast<std::int64_t>(ids.size()));
     GenerationOptions g{o.maxNewTokens, o.temperature, o.topK, o.topP, o.seed, true};
-    auto gen = generateWithProgress(m, ids, g, &alpha, interventions, "generating");
+    std::optional<VisualShareObserver> share;
+    std::optional<ObserverFanout> both;
+    if (image) {
+        share.emplace(m.config().nLayers, m.config().nHeads, image->first, image->last,
+                      static_cast<std::int64_t>(ids.size()));
+        both.emplace(alpha, *share);
+    }
+    auto gen = image ? generateWithImage(m, ids, image->embeddings, g, &*both, {}, interventions)
+                     : generateWithProgress(m, ids, g, &alpha, interventions, "generating");
+    if (share) image->visualShare = share->share();
     if (!gen) return fail(gen.error().message);
     const auto top =
         topK(gen->nextTokenLogits.data(), static_cast<std::int64_t>(gen->nextTokenLogits.size()), 10);
     if (o.json)
-        printJson(m, ids, *gen, top, alpha.alpha0(), interventions);
+        printJson(m, ids, *gen, top, alpha.alpha0(), interventions, image ? &*image : nullptr);
     else
-        printHuman(m, ids, *gen, top, alpha.alpha0(), interventions);
+        printHuman(m, ids, *gen, top, alpha.alpha0(), interventions, image ? &*image : nullptr);
     return 0;
 }
 

@@ -53,7 +53,7 @@ bool isGemma(const std::string& t) {
 }
 
 constexpr const char* kSupportedTypes =
-    "gpt2, llama, mistral, qwen2, qwen3, gemma, gemma2, gemma3_text, gpt_neox, phi3, olmo2, opt";
+    "gpt2, llama, mistral, qwen2, qwen3, gemma, gemma2, gemma3_text, gpt_neox, phi3, olmo2, opt, llava";
 
 // Head size, rotary width and windows: checked once the family reader has filled in what it knows.
 Status finishShape(Reader& r, ModelConfig& c) {
@@ -102,6 +102,23 @@ Status finishShape(Reader& r, ModelConfig& c) {
     return okStatus();
 }
 
+Result<ModelConfig> readHfConfig(json& j, const std::string& source);
+
+// A LLaVA config.json's language model: its text_config read as the plain config it is (the
+// image half is read by readLlavaConfigFile).
+Result<ModelConfig> readLlavaText(json& j, const std::string& source) {
+    json text = json::object();
+    if (const json* t =
+            j.contains("text_config") && !j["text_config"].is_null() ? &j["text_config"] : nullptr) {
+        if (!t->is_object())
+            return Error{
+                fmt::format("{}: field 'text_config' must be an object, got {}", source, jsonExcerpt(*t))};
+        text = *t;
+    }
+    if (auto s = fillLlavaTextDefaults(text, source); !s) return s.error();
+    return readHfConfig(text, source + " text_config");
+}
+
 // The fields of a parsed config.json. The Reader checks each type before reading, so no json
 // exception is expected here; parseHfConfig still turns any into an error.
 Result<ModelConfig> readHfConfig(json& j, const std::string& source) {
@@ -122,6 +139,8 @@ Result<ModelConfig> readHfConfig(json& j, const std::string& source) {
         readGptNeoxConfig(r, c);
     else if (c.modelType == "opt")
         readOptConfig(r, c);
+    else if (c.modelType == "llava")
+        return readLlavaText(j, source);
     else if (c.modelType == "gemma3")
         return Error{fmt::format("{}: model_type 'gemma3' is Gemma 3's image+text model; SinkScope reads its "
                                  "text-only checkpoints (model_type gemma3_text, e.g. gemma-3-1b)",
@@ -153,6 +172,33 @@ Result<ModelConfig> parseHfConfig(const std::string& jsonText, const std::string
     } catch (const json::exception& e) {
         return Error{fmt::format("{}: {}", source, jsonErrorText(e))};
     }
+}
+
+Result<std::optional<LlavaConfig>> readLlavaConfigFile(const std::string& path) {
+    auto text = readWholeFile(path, kConfigFile);
+    if (!text) return text.error();
+    return parseLlavaConfig(*text, path);
+}
+
+Result<std::optional<LlavaConfig>> parseLlavaConfig(const std::string& jsonText, const std::string& path) {
+    auto j = parseJson(jsonText, path);
+    if (!j) return j.error();
+    if (!j->is_object() || !j->contains("model_type") || (*j)["model_type"] != "llava")
+        return std::optional<LlavaConfig>();
+    auto textConfig = readLlavaText(*j, path);
+    if (!textConfig) return textConfig.error();
+    detail::Reader r{*j, path, {}};
+    LlavaConfig l;
+    try {
+        detail::readLlavaConfig(r, l);
+    } catch (const json::exception& e) {
+        return Error{fmt::format("{}: {}", path, jsonErrorText(e))};
+    }
+    if (!r.error.empty()) return Error{r.error};
+    if (l.imageTokenId >= textConfig->vocabSize)
+        return Error{fmt::format("{}: image_token_index {} is outside the language model's vocabulary ({})",
+                                 path, l.imageTokenId, textConfig->vocabSize)};
+    return std::optional<LlavaConfig>(std::move(l));
 }
 
 Result<ModelConfig> loadHfConfig(const std::string& path) {

@@ -3,6 +3,7 @@
 #include "core/read_file.h"
 #include "io/gguf_model.h"
 #include "io/llama2c_checkpoint.h"
+#include "io/llava_weights.h"
 #include "io/pickle_guard.h"
 #include "io/weight_spec.h"
 
@@ -54,6 +55,15 @@ Result<ModelFiles> openHf(const fs::path& dir, const fs::path& weightsFile) {
     m.weights = std::move(store.value());
     if (m.config.family == Family::Gpt2) m.weights.stripPrefix("transformer.");
     if (m.config.family == Family::Opt) m.weights.stripPrefix("model."); // both layouts are published
+    auto llava = readLlavaConfigFile((dir / "config.json").string());
+    if (!llava) return llava.error();
+    if (llava->has_value()) {
+        m.llava = std::move(**llava);
+        if (auto s = mapLlavaLayout(m.weights, weightsFile.string()); !s) return s.error();
+        auto image = takeLlavaImageWeights(*m.llava, m.config.dModel, m.weights, weightsFile.string());
+        if (!image) return image.error();
+        m.imageWeights = std::move(image.value());
+    }
     if (auto s = validateWeights(m.config, m.weights, weightsFile.string()); !s) return s.error();
     return m;
 }

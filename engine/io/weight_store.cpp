@@ -112,9 +112,28 @@ void WeightStore::addView(TensorRef ref, std::shared_ptr<const void> owner) {
 }
 
 void WeightStore::stripPrefix(const std::string& prefix) {
+    renamePrefix(prefix, "");
+}
+
+WeightStore WeightStore::takePrefixes(const std::vector<std::string>& prefixes) {
+    WeightStore taken;
+    for (auto it = m_index.begin(); it != m_index.end();) {
+        const bool match = std::any_of(prefixes.begin(), prefixes.end(),
+                                       [&](const std::string& p) { return it->first.rfind(p, 0) == 0; });
+        if (!match) {
+            ++it;
+            continue;
+        }
+        taken.m_index.emplace(it->first, std::move(it->second));
+        it = m_index.erase(it);
+    }
+    return taken;
+}
+
+void WeightStore::renamePrefix(const std::string& from, const std::string& to) {
     std::map<std::string, Entry> renamed;
     for (auto& [name, entry] : m_index) {
-        std::string n = name.rfind(prefix, 0) == 0 ? name.substr(prefix.size()) : name;
+        std::string n = name.rfind(from, 0) == 0 ? to + name.substr(from.size()) : name;
         entry.ref.name = n;
         renamed.emplace(std::move(n), std::move(entry));
     }

@@ -38,6 +38,11 @@ public:
 
     // Renames every tensor that starts with prefix (e.g. "transformer." in some GPT-2 exports).
     void stripPrefix(const std::string& prefix);
+    // Renames every tensor that starts with `from` to start with `to` instead.
+    void renamePrefix(const std::string& from, const std::string& to);
+    // Moves the tensors whose names start with one of the prefixes into a store of their own (LLaVA's
+    // image half, apart from its language model).
+    WeightStore takePrefixes(const std::vector<std::string>& prefixes);
 
     const TensorRef* find(const std::string& name) const;
     // What keeps the bytes of `name` alive (its memory map or converted buffer), for tensors that

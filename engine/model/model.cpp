@@ -6,6 +6,7 @@
 #include "core/available_memory.h"
 #include "core/excerpt.h"
 #include "core/human_bytes.h"
+#include "io/llava_weights.h"
 #include "io/model_directory.h"
 #include "io/weight_spec.h"
 #include "metrics/secondary_sinks.h"
@@ -33,8 +34,8 @@ namespace {
 class Runner {
 public:
     Runner(const ModelConfig& c, const detail::TransformerWeights& w, detail::InterventionState* st,
-           bool cached)
-        : m_c(c), m_w(w), m_st(st) {
+           bool cached, const detail::EmbeddingOverride* embeds = nullptr)
+        : m_c(c), m_w(w), m_st(st), m_embeds(embeds) {
         if (const Intervention* policy = st ? st->stream() : nullptr)
             m_feeder = std::make_unique<detail::StreamingFeeder>(c, w, *policy);
         else if (cached)
@@ -54,6 +55,7 @@ public:
         ctx.cache = m_cache.get();
         ctx.interventions = m_st;
         ctx.ropeLength = m_ropeLength;
+        ctx.embeds = m_embeds;
         return detail::forwardHidden(m_c, m_w, tokens, ctx);
     }
 
@@ -76,6 +78,7 @@ private:
             ctx.cache = m_cache.get();
             ctx.interventions = m_st;
             ctx.ropeLength = after;
+            ctx.embeds = m_embeds;
             detail::forwardHidden(m_c, m_w, earlier, ctx);
         }
         m_history.push_back(tokens);
@@ -84,6 +87,7 @@ private:
     const ModelConfig& m_c;
     const detail::TransformerWeights& m_w;
     detail::InterventionState* m_st;
+    const detail::EmbeddingOverride* m_embeds;
     std::unique_ptr<detail::StreamingFeeder> m_feeder;
     std::unique_ptr<detail::KvCache> m_cache;
     std::int64_t m_ropeLength = 0;
@@ -156,6 +160,12 @@ Result<std::unique_ptr<Model>> Model::load(const std::string& path, const LoadOp
                              : weights.error().message};
         impl->weights = std::move(weights.value());
         detail::fuseProjections(impl->weights);
+        if (files->llava) {
+            auto vision = detail::visionWeightsFromStore(*files->llava, files->imageWeights, impl->device);
+            if (!vision) return vision.error();
+            impl->llava = files->llava;
+            impl->vision = std::move(vision.value());
+        }
     } catch (const std::exception& e) {
         return Error{fmt::format("{}: could not prepare the weights: {}", path, e.what())};
     }
@@ -190,7 +200,8 @@ std::optional<ComputePrecision> parseComputePrecision(const std::string& name) {
 
 std::int64_t Model::parameterCount() const {
     // From the config: weights kept quantized are bytes, not values.
-    return sinkscope::parameterCount(m_impl->config);
+    const std::int64_t text = sinkscope::parameterCount(m_impl->config);
+    return m_impl->llava ? text + llavaParameterCount(*m_impl->llava, m_impl->config.dModel) : text;
 }
 
 std::string Model::describe() const {
@@ -202,6 +213,10 @@ std::string Model::describe() const {
     // What changes how its attention reads: windows, soft-caps, RoPE scaling, q/k norms.
     const auto features = modelFeatures(c);
     if (!features.empty()) s += fmt::format("; {}", fmt::join(features, ", "));
+    if (const auto& l = m_impl->llava)
+        s += fmt::format("; image: {} tower ({} layers, d {}, {}x{} px, patch {}) -> {} image tokens (id {})",
+                         l->vision.modelType, l->vision.nLayers, l->vision.dModel, l->vision.imageSize,
+                         l->vision.imageSize, l->vision.patchSize, l->imageTokens(), l->imageTokenId);
     return s;
 }
 
@@ -299,9 +314,9 @@ Status Model::checkInterventions(const Interventions& interventions, std::int64_
     return okStatus();
 }
 
-Result<std::unique_ptr<detail::InterventionState>> Model::Impl::prepare(const Model& model,
-                                                                        const std::vector<std::int32_t>& ids,
-                                                                        const Interventions& list) const {
+Result<std::unique_ptr<detail::InterventionState>>
+Model::Impl::prepare(const Model& model, const std::vector<std::int32_t>& ids, const Interventions& list,
+                     const detail::EmbeddingOverride* embeds) const {
     if (list.empty()) return std::unique_ptr<detail::InterventionState>();
     if (auto st = model.checkInterventions(list, static_cast<std::int64_t>(ids.size())); !st)
         return st.error();
@@ -312,29 +327,56 @@ Result<std::unique_ptr<detail::InterventionState>> Model::Impl::prepare(const Mo
         HiddenStateRecorder collect(config.nLayers + 1);
         detail::ForwardContext ctx;
         ctx.observer = &collect;
+        ctx.embeds = embeds;
         detail::forwardHidden(config, weights, tokensTensor(ids), ctx);
         state->secondarySinks = sinkTokenSet(secondarySinks(collect.states()));
     }
     return state;
 }
 
+Status Model::Impl::checkImageTokens(const std::vector<std::int32_t>& ids,
+                                     const detail::EmbeddingOverride* embeds,
+                                     const Interventions& interventions) const {
+    if (!llava) return okStatus();
+    const auto n = std::count(ids.begin(), ids.end(), llava->imageTokenId);
+    if (!embeds && n > 0)
+        return Error{fmt::format("the prompt holds {} image tokens (id {}) but no image was given", n,
+                                 llava->imageTokenId)};
+    if (!embeds) return okStatus();
+    if (n != embeds->rows.size(0))
+        return Error{fmt::format("the prompt holds {} image tokens (id {}) but the image gives {}", n,
+                                 llava->imageTokenId, embeds->rows.size(0))};
+    for (const auto& iv : interventions)
+        if (iv.kind == InterventionKind::Stream)
+            return Error{fmt::format("intervention \"{}\": a stream policy does not take an image yet",
+                                     excerpt(iv.spec))};
+    return okStatus();
+}
+
 Result<ForwardOutput> Model::forward(const std::vector<std::int32_t>& ids, ForwardObserver* observer,
                                      bool allLogits, const Interventions& interventions) const {
-    if (auto s = checkTokenIds(ids, interventions); !s) return s.error();
-    if (auto s = checkMemory(static_cast<std::int64_t>(ids.size()), 0, observer != nullptr, interventions,
-                             allLogits);
+    return m_impl->forwardPass(*this, ids, observer, allLogits, interventions, nullptr);
+}
+
+Result<ForwardOutput> Model::Impl::forwardPass(const Model& model, const std::vector<std::int32_t>& ids,
+                                               ForwardObserver* observer, bool allLogits,
+                                               const Interventions& interventions,
+                                               const detail::EmbeddingOverride* embeds) const {
+    if (auto s = model.checkTokenIds(ids, interventions); !s) return s.error();
+    if (auto s = checkImageTokens(ids, embeds, interventions); !s) return s.error();
+    if (auto s = model.checkMemory(static_cast<std::int64_t>(ids.size()), 0, observer != nullptr,
+                                   interventions, allLogits);
         !s)
         return s.error();
     try {
         c10::InferenceMode guard;
-        auto state = m_impl->prepare(*this, ids, interventions);
+        auto state = prepare(model, ids, interventions, embeds);
         if (!state) return state.error();
-        Runner runner(m_impl->config, m_impl->weights, state->get(), /*cached=*/false);
-        at::Tensor hidden = runner.feed(m_impl->tokensTensor(ids), observer);
+        Runner runner(config, weights, state->get(), /*cached=*/false, embeds);
+        at::Tensor hidden = runner.feed(tokensTensor(ids), observer);
         if (!allLogits) hidden = hidden.narrow(1, hidden.size(1) - 1, 1);
-        at::Tensor logits = detail::projectLogits(m_impl->config, m_impl->weights, hidden)[0]
-                                .to(at::kCPU, at::kFloat)
-                                .contiguous();
+        at::Tensor logits =
+            detail::projectLogits(config, weights, hidden)[0].to(at::kCPU, at::kFloat).contiguous();
         ForwardOutput out;
         out.rows = logits.size(0);
         out.vocab = logits.size(1);
@@ -349,35 +391,44 @@ Result<GenerationOutput> Model::generate(const std::vector<std::int32_t>& prompt
                                          const GenerationOptions& options, ForwardObserver* observer,
                                          const ProgressCallback& progress,
                                          const Interventions& interventions) const {
-    if (auto s = checkTokenIds(prompt, interventions); !s) return s.error();
-    const auto& c = m_impl->config;
+    return m_impl->generatePass(*this, prompt, options, observer, progress, interventions, nullptr);
+}
+
+Result<GenerationOutput>
+Model::Impl::generatePass(const Model& model, const std::vector<std::int32_t>& prompt,
+                          const GenerationOptions& options, ForwardObserver* observer,
+                          const ProgressCallback& progress, const Interventions& interventions,
+                          const detail::EmbeddingOverride* embeds) const {
+    if (auto s = model.checkTokenIds(prompt, interventions); !s) return s.error();
+    if (auto s = checkImageTokens(prompt, embeds, interventions); !s) return s.error();
+    const auto& c = config;
     int maxNew = std::max(0, options.maxNewTokens);
     const bool streamed = std::any_of(interventions.begin(), interventions.end(), [](const Intervention& iv) {
         return iv.kind == InterventionKind::Stream;
     });
     if (c.learnedPositions() && !streamed)
         maxNew = std::min<int>(maxNew, c.maxPositions - static_cast<int>(prompt.size()));
-    if (auto s = checkMemory(static_cast<std::int64_t>(prompt.size()), maxNew, observer != nullptr,
-                             interventions, false);
+    if (auto s = model.checkMemory(static_cast<std::int64_t>(prompt.size()), maxNew, observer != nullptr,
+                                   interventions, false);
         !s)
         return s.error();
     try {
         c10::InferenceMode guard;
-        auto state = m_impl->prepare(*this, prompt, interventions);
+        auto state = prepare(model, prompt, interventions, embeds);
         if (!state) return state.error();
         if (streamed && c.learnedPositions())
-            if (auto st =
-                    checkInterventions(interventions, static_cast<std::int64_t>(prompt.size()) + maxNew);
+            if (auto st = model.checkInterventions(interventions,
+                                                   static_cast<std::int64_t>(prompt.size()) + maxNew);
                 !st)
                 return st.error();
-        Runner runner(c, m_impl->weights, state->get(), /*cached=*/true);
+        Runner runner(c, weights, state->get(), /*cached=*/true, embeds);
         runner.reserve(static_cast<std::int64_t>(prompt.size()) + maxNew);
         Sampler sampler({options.temperature, options.topK, options.topP}, options.seed);
 
         GenerationOutput out;
-        at::Tensor hidden = runner.feed(m_impl->tokensTensor(prompt), observer);
-        std::vector<float> logits = Impl::lastRow(
-            detail::projectLogits(m_impl->config, m_impl->weights, hidden.narrow(1, hidden.size(1) - 1, 1)));
+        at::Tensor hidden = runner.feed(tokensTensor(prompt), observer);
+        std::vector<float> logits =
+            Impl::lastRow(detail::projectLogits(config, weights, hidden.narrow(1, hidden.size(1) - 1, 1)));
         out.nextTokenLogits = logits;
         auto record = [&] {
             if (options.recordTopK > 0)
@@ -397,8 +448,8 @@ Result<GenerationOutput> Model::generate(const std::vector<std::int32_t>& prompt
                 break;
             }
             if (step + 1 == maxNew) break; // the last token needs no forward pass
-            hidden = runner.feed(m_impl->tokensTensor({next}), observer);
-            logits = Impl::lastRow(detail::projectLogits(m_impl->config, m_impl->weights, hidden));
+            hidden = runner.feed(tokensTensor({next}), observer);
+            logits = Impl::lastRow(detail::projectLogits(config, weights, hidden));
             record();
         }
         return out;

@@ -734,6 +734,25 @@ void KvCache::evictMiddle(std::int64_t keepFirst, std::int64_t keepLast) {
     length = keepFirst + keepLast;
 }
 
+namespace {
+
+// The rows of x [B, T, D] (positions pos .. pos + T - 1) that the override names, replaced.
+at::Tensor spliceEmbeddings(const at::Tensor& x, const EmbeddingOverride& e, std::int64_t pos) {
+    std::vector<std::int64_t> local, rows;
+    for (std::size_t i = 0; i < e.positions.size(); ++i)
+        if (e.positions[i] >= pos && e.positions[i] < pos + x.size(1)) {
+            local.push_back(e.positions[i] - pos);
+            rows.push_back(static_cast<std::int64_t>(i));
+        }
+    if (local.empty()) return x;
+    const at::Tensor where = at::tensor(local, at::kLong).to(x.device());
+    const at::Tensor src =
+        e.rows.index_select(0, at::tensor(rows, at::kLong).to(x.device())).to(x.scalar_type());
+    return x.index_copy(1, where, src.unsqueeze(0).expand({x.size(0), -1, -1}));
+}
+
+} // namespace
+
 at::Tensor forwardHidden(const ModelConfig& c, const TransformerWeights& w, const at::Tensor& tokens,
                          ForwardContext& ctx) {
     const std::int64_t T = tokens.size(1);
@@ -742,6 +761,8 @@ at::Tensor forwardHidden(const ModelConfig& c, const TransformerWeights& w, cons
     // Rows of an embedding kept in BF16/F16 come out in that dtype; the residual stream is float32.
     at::Tensor x = w.embed.scalar_type() == at::kByte ? quantizedEmbedding(w.embed, tokens)
                                                       : at::embedding(w.embed, tokens).to(at::kFloat);
+    // LLaVA's image features enter as inputs_embeds, before any scaling the model applies to them.
+    if (ctx.embeds) x = spliceEmbeddings(x, *ctx.embeds, pos);
     // Gemma: times sqrt(hidden) rounded to the activations' type, as GemmaModel's normalizer.
     if (c.embedScale) x = x * static_cast<float>(std::sqrt(static_cast<double>(c.dModel)));
     if (w.projectIn.defined()) x = splitLinear(x, w.projectIn);

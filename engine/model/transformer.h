@@ -99,6 +99,14 @@ struct KvCache {
 
 struct InterventionState;
 
+// LLaVA: prompt positions whose token embedding is replaced (LlavaModel.forward's masked_scatter of
+// the image features). A pass replaces the rows that fall on `positions`; later passes (generated
+// tokens) are embedded as text.
+struct EmbeddingOverride {
+    at::Tensor rows;                     // [n, D] float32 on the model's device
+    std::vector<std::int64_t> positions; // n ascending token positions
+};
+
 struct ForwardContext {
     ForwardObserver* observer = nullptr;          // only consulted when the batch is 1
     KvCache* cache = nullptr;                     // null: no cache, positions start at 0
@@ -111,6 +119,7 @@ struct ForwardContext {
     // >= 0: stop after this layer, for an observer that wants only the layers up to it; the pass
     // then returns that layer's output stream as it is (no final norm) and reports no last state.
     int lastLayer = -1;
+    const EmbeddingOverride* embeds = nullptr; // null: every position embeds its token
 };
 
 // tokens: int64 [B, T]. Returns the final-normed hidden states [B, T, D].

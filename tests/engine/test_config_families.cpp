@@ -220,7 +220,7 @@ TEST(ConfigFamilies, OptLayoutsAndRefusals) {
 TEST(ConfigFamilies, RefusalsNameTheValue) {
     EXPECT_EQ(refusal(base("mamba")),
               "c.json: model_type 'mamba' is not supported (gpt2, llama, mistral, qwen2, "
-              "qwen3, gemma, gemma2, gemma3_text, gpt_neox, phi3, olmo2, opt)");
+              "qwen3, gemma, gemma2, gemma3_text, gpt_neox, phi3, olmo2, opt, llava)");
     EXPECT_NE(refusal(base("gemma3")).find("model_type 'gemma3' is Gemma 3's image+text model"),
               std::string::npos);
     auto phi = base("phi3");

@@ -175,7 +175,7 @@ TEST(ModelFamiliesCli, RefusalsAreOneLineNamingTheValue) {
              {"foo", "rope_scaling type 'foo' is not supported (llama3, linear, dynamic, yarn, longrope)"},
              {"mamba",
               "model_type 'mamba' is not supported (gpt2, llama, mistral, qwen2, qwen3, gemma, gemma2, "
-              "gemma3_text, gpt_neox, phi3, olmo2, opt)"},
+              "gemma3_text, gpt_neox, phi3, olmo2, opt, llava)"},
              {"chunked", "layer_types entry \"chunked_attention\" is not supported (sliding_attention, "
                          "full_attention)"}}) {
         const auto r = runCli("run --model " + t.path(dir) + " --token-ids 1,2");
