@@ -9,6 +9,7 @@
 #include "golden.h"
 #include "greedy_check.h"
 #include "model/model.h"
+#include "norm_recorder.h"
 #include "session/capture.h"
 #include "test_paths.h"
 #include "tokenizer/tokenizer.h"
@@ -62,23 +63,6 @@ std::string ggufPath(const Case& c) {
 Golden goldenOf(const Case& c) {
     return loadGolden(dataPath(std::string("golden/") + c.golden + ".safetensors"));
 }
-
-class NormRecorder : public AttentionRecorder {
-public:
-    NormRecorder(int layers, int heads, std::int64_t T)
-        : AttentionRecorder(layers, heads), m_T(T),
-          m_norms(static_cast<std::size_t>((layers + 1) * T), -1.0f) {}
-    bool wantsHiddenNorms() override { return true; }
-    void onHiddenNorms(int state, std::int64_t first, const float* n, std::int64_t count) override {
-        for (std::int64_t i = 0; i < count; ++i)
-            m_norms[static_cast<std::size_t>(state * m_T + first + i)] = n[i];
-    }
-    const std::vector<float>& norms() const { return m_norms; }
-
-private:
-    std::int64_t m_T;
-    std::vector<float> m_norms;
-};
 
 class GgufFamilyTest : public ::testing::TestWithParam<Case> {};
 

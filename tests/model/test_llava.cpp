@@ -11,6 +11,7 @@
 #include "llava_golden.h"
 #include "model/image_input.h"
 #include "model/model.h"
+#include "norm_recorder.h"
 #include "session/capture.h"
 #include "session/visual_share.h"
 #include "temp_dir.h"
@@ -38,23 +39,6 @@ ImageInput pixelsOf(const Array& a) {
     in.width = static_cast<int>(a.shape[2]);
     return in;
 }
-
-class NormRecorder : public AttentionRecorder {
-public:
-    NormRecorder(int layers, int heads, std::int64_t T)
-        : AttentionRecorder(layers, heads), m_T(T),
-          m_norms(static_cast<std::size_t>((layers + 1) * T), -1.0f) {}
-    bool wantsHiddenNorms() override { return true; }
-    void onHiddenNorms(int state, std::int64_t first, const float* n, std::int64_t count) override {
-        for (std::int64_t i = 0; i < count; ++i)
-            m_norms[static_cast<std::size_t>(state * m_T + first + i)] = n[i];
-    }
-    const std::vector<float>& norms() const { return m_norms; }
-
-private:
-    std::int64_t m_T;
-    std::vector<float> m_norms;
-};
 
 class LlavaGolden : public ::testing::TestWithParam<const char*> {
 protected:
