@@ -62,7 +62,7 @@ int runCompareCommand(const CompareOptions& o) {
         line->update(done, total);
         return true;
     };
-    auto compared = compareRun(m, ids, interventions, o.maxNewTokens, o.topK, progress);
+    auto compared = compareRun(m, ids, interventions, o.maxNewTokens, o.topK, progress, run->embeddings());
     line.reset();
     if (!compared) return fail(compared.error().message);
     const auto& effect = compared->effect;
@@ -74,6 +74,7 @@ int runCompareCommand(const CompareOptions& o) {
         nlohmann::json j;
         j["model"] = m.describe();
         j["token_ids"] = ids;
+        if (run->image) j["image_positions"] = {run->imageSpan.first, run->imageSpan.last};
         auto& tokens = j["tokens"] = nlohmann::json::array();
         for (auto id : ids)
             tokens.push_back(tokenText(m, id));

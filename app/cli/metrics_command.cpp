@@ -6,6 +6,8 @@
 #include "figures/figure_builders.h"
 #include "metrics/secondary_sinks.h"
 #include "metrics/sink_dimensions.h"
+#include "metrics/visual_sinks.h"
+#include "session/image_prompt.h"
 #include "session/prompt_report.h"
 
 #include <algorithm>
@@ -17,14 +19,17 @@ namespace sinkscope::cli {
 
 namespace {
 
-Result<std::vector<std::vector<std::int32_t>>> allPrompts(const Model& m, const MetricsOptions& o) {
+Result<std::vector<std::vector<std::int32_t>>> allPrompts(const Model& m, const MetricsOptions& o,
+                                                          std::optional<ImagePromptIds>& image) {
     std::vector<std::vector<std::int32_t>> out;
     if (o.promptsFile.empty()) {
-        auto ids = promptIds(m, o.input);
+        auto ids = promptIdsWithImage(m, o.input);
         if (!ids) return ids.error();
-        out.push_back(std::move(ids.value()));
+        out.push_back(ids->ids);
+        if (ids->image) image = std::move(ids.value());
         return out;
     }
+    if (!o.input.image.empty()) return Error{"metrics: --image takes one prompt (--prompt or --token-ids)"};
     auto text = readWholeFile(o.promptsFile, kPromptFile);
     if (!text) return Error{"--prompts-file: " + text.error().message};
     auto bos = parseBosChoice(o.input.bos);
@@ -34,6 +39,22 @@ Result<std::vector<std::vector<std::int32_t>>> allPrompts(const Model& m, const 
     if (prompts->empty())
         return Error{fmt::format("--prompts-file: '{}' has no prompts (one per line)", o.promptsFile)};
     return prompts;
+}
+
+// The picture's block and its visual sink tokens (VAR), layer by layer.
+void printImage(const ImagePromptIds& image, const VisualSinks& visual) {
+    const PromptImage& p = *image.image;
+    fmt::print("image: {} at positions {}-{} ({} tokens: {}{} x {} patches)\n", p.path, image.span.first,
+               image.span.last, image.span.last - image.span.first + 1,
+               p.leadingTokens ? fmt::format("{} leading + ", p.leadingTokens) : std::string(), p.gridRows,
+               p.gridCols);
+    fmt::print("visual sink tokens (image tokens with phi >= {:.2f} in sink dimensions {{{}}}), per layer:\n",
+               visual.dimensions.tau, fmt::join(visual.dimensions.dims, ","));
+    for (std::size_t l = 0; l < visual.layers.size(); ++l) {
+        const auto tokens = imageSinkTokens(visual.layers[l], image.span.first, image.span.last);
+        fmt::print("  {:>4}  {}\n", fmt::format("L{}", l),
+                   tokens.empty() ? std::string("none") : fmt::format("{}", fmt::join(tokens, ",")));
+    }
 }
 
 void printTable(const char* title, const std::vector<std::vector<double>>& t, double mark = -1) {
@@ -94,9 +115,9 @@ void printBeyond(const Model& m, const std::vector<std::int32_t>& ids, const Sin
         fmt::print("\n");
     }
     if (!beyond.span) return;
-    fmt::print("span-centric heads of tokens {}-{} (mass >= {}, ratio >= {}; * = selected): mass/ratio\n",
-               beyond.span->first, beyond.span->second, beyond.spanOptions.minMass,
-               beyond.spanOptions.minRatio);
+    fmt::print("{} of tokens {}-{} (mass >= {}, ratio >= {}; * = selected): mass/ratio\n",
+               beyond.spanSinks.empty() ? "span-centric heads" : "image-centric heads", beyond.span->first,
+               beyond.span->second, beyond.spanOptions.minMass, beyond.spanOptions.minRatio);
     for (std::size_t l = 0; l < obs.spanHeads().size(); ++l) {
         fmt::print("  {:>4}", fmt::format("L{}", l));
         for (const auto& s : obs.spanHeads()[l])
@@ -166,12 +187,22 @@ int runMetricsCommand(const MetricsOptions& o) {
     if (!model) return fail(model.error().message);
     const Model& m = *model.value();
     const auto& c = m.config();
-    auto prompts = allPrompts(m, o);
+    std::optional<ImagePromptIds> image;
+    auto prompts = allPrompts(m, o, image);
     if (!prompts) return fail(prompts.error().message);
     BeyondOptions beyond;
     beyond.catchTagRelease = true;
     beyond.ctr = CtrOptions{o.theta, o.sink};
-    if (!o.span.empty()) {
+    std::optional<VisualSinks> visual;
+    if (image) {
+        // The picture is the span: its image-centric heads, scored against its visual sinks.
+        if (!o.span.empty()) return fail("metrics: --span and --image: the image is the span of its heads");
+        auto v = measureVisualSinks(m, image->ids, image->image->embeddings, o.tau);
+        if (!v) return fail(v.error().message);
+        visual = std::move(v.value());
+        beyond.span = std::make_pair(image->span.first, image->span.last);
+        beyond.spanSinks = visual->layers;
+    } else if (!o.span.empty()) {
         auto span = parseSpan(o.span);
         if (!span) return fail(span.error().message);
         if (span->second >= static_cast<std::int64_t>(prompts->front().size()))
@@ -187,6 +218,7 @@ int runMetricsCommand(const MetricsOptions& o) {
     options.eps = o.eps;
     if (o.tau > 0) options.dims.tau = o.tau;
     options.beyond = beyond;
+    options.image = image ? &image->image->embeddings : nullptr;
     Progress progress("measuring");
     auto report = measurePrompts(m, *prompts, *interventions, options,
                                  [&progress](int done, int total) { progress.update(done, total); });
@@ -269,6 +301,18 @@ int runMetricsCommand(const MetricsOptions& o) {
             }
             j["span"] = {beyond.span->first, beyond.span->second};
         }
+        if (visual) {
+            j["image_positions"] = {image->span.first, image->span.last};
+            j["image_grid"] = {image->image->gridRows, image->image->gridCols, image->image->leadingTokens};
+            auto& tokens = j["visual_sink_tokens"] = nlohmann::json::array();
+            for (const auto& layer : visual->layers)
+                tokens.push_back(imageSinkTokens(layer, image->span.first, image->span.last));
+            j["visual_sink_dims"] = {{"tau", visual->dimensions.tau}, {"dims", visual->dimensions.dims}};
+            auto& selected = j["image_centric_heads"] = nlohmann::json::array();
+            for (std::size_t l = 0; l < first->spanHeads().size(); ++l)
+                for (std::size_t h = 0; h < first->spanHeads()[l].size(); ++h)
+                    if (first->spanHeads()[l][h].selected) selected.push_back({l, h});
+        }
         fmt::print("{}\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
         return 0;
     }
@@ -307,6 +351,7 @@ int runMetricsCommand(const MetricsOptions& o) {
         fmt::print("  token {:>4} '{}'  first layer {:>2}  layers {:>2}  {}\n", r.token,
                    printable(tokenText(m, ids0[static_cast<std::size_t>(r.token)])), r.firstLayer, r.layers,
                    sinkRoleName(r.role));
+    if (visual) printImage(*image, *visual);
     printBeyond(m, ids0, dims, *first, o, beyond);
     return 0;
 }

@@ -20,6 +20,10 @@ void addModelInputOptions(CLI::App* cmd, ModelInputOptions& o, bool intervention
     ids->excludes(prompt);
     cmd->add_option("--bos", o.bos, "Prepend BOS to --prompt: auto (model's config), yes, no")
         ->check(CLI::IsMember({"auto", "yes", "no"}));
+    cmd->add_option(
+        "--image", o.image,
+        "LLaVA models: a PNG or JPEG put where --prompt has <image> or --token-ids the word image "
+        "(1,5,image,7,8)");
     cmd->add_option("--device", o.device, "cpu or cuda (falls back to cpu with a message)");
     addComputeOption(cmd, o.compute);
     if (interventions)
@@ -68,6 +72,38 @@ Result<std::vector<std::int32_t>> promptIds(const Model& model, const ModelInput
     return encodeText(model, *text, o.bos, "--prompt");
 }
 
+Result<ImagePromptIds> promptIdsWithImage(const Model& model, const ModelInputOptions& o) {
+    ImagePromptIds out;
+    if (o.image.empty()) {
+        auto ids = promptIds(model, o);
+        if (!ids) return ids.error();
+        out.ids = std::move(ids.value());
+        return out;
+    }
+    auto image = loadPromptImage(model, o.model, o.image);
+    if (!image) return Error{"--image: " + image.error().message};
+    if (!o.tokenIds.empty()) {
+        auto word = takeImageWord(o.tokenIds, "--token-ids");
+        if (!word) return word.error();
+        auto ids = parseTokenIds(word->tokenIds);
+        if (!ids) return ids.error();
+        out.ids = std::move(ids.value());
+        // The image token stands where the word was, then becomes the block.
+        out.ids.insert(out.ids.begin() + static_cast<std::ptrdiff_t>(std::min(word->index, out.ids.size())),
+                       llavaConfig(model)->imageTokenId);
+    } else {
+        auto ids = promptIds(model, o);
+        if (!ids) return ids.error();
+        out.ids = std::move(ids.value());
+    }
+    auto span = expandImageToken(model, out.ids, image->embeddings.rows,
+                                 o.tokenIds.empty() ? "--prompt" : "--token-ids");
+    if (!span) return span.error();
+    out.span = *span;
+    out.image = std::move(image.value());
+    return out;
+}
+
 Result<Interventions> parseInterventions(const std::vector<std::string>& specs) {
     return parseInterventionList(specs, "--intervention");
 }
@@ -80,9 +116,11 @@ Result<ModelRun> openModelRun(const ModelInputOptions& o, bool quiet) {
     auto model = loadModel(o, quiet);
     if (!model) return model.error();
     r.model = std::move(model.value());
-    auto ids = promptIds(*r.model, o);
+    auto ids = promptIdsWithImage(*r.model, o);
     if (!ids) return ids.error();
-    r.ids = std::move(ids.value());
+    r.ids = std::move(ids->ids);
+    r.image = std::move(ids->image);
+    r.imageSpan = ids->span;
     if (auto st = r.model->checkInterventions(r.interventions, static_cast<std::int64_t>(r.ids.size())); !st)
         return st.error();
     if (auto w = r.model->contextWarning(static_cast<std::int64_t>(r.ids.size())); !w.empty())
@@ -92,10 +130,11 @@ Result<ModelRun> openModelRun(const ModelInputOptions& o, bool quiet) {
 
 Result<GenerationOutput> generateWithProgress(const Model& m, const std::vector<std::int32_t>& ids,
                                               const GenerationOptions& g, ForwardObserver* observer,
-                                              const Interventions& interventions, const std::string& what) {
+                                              const Interventions& interventions, const std::string& what,
+                                              const ImageEmbeddings* image) {
     Progress progress(what);
-    return m.generate(
-        ids, g, observer,
+    return generatePrompt(
+        m, ids, image, g, observer,
         [&](int done, int total) {
             progress.update(done, total);
             return true;

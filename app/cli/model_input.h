@@ -3,11 +3,13 @@
 // ids, --intervention specs, loading with notices, and printing tokens safely.
 #include "core/result.h"
 #include "model/model.h"
+#include "session/image_prompt.h"
 #include "session/prompt_input.h" // tokenText, decodeIds: shared with the desktop app
 
 #include <CLI/CLI.hpp>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,10 +23,11 @@ struct ModelInputOptions {
     std::string tokenIds;
     std::string bos = "auto";
     std::vector<std::string> interventions;
+    std::string image; // LLaVA models: a picture at <image> in --prompt or the word image in --token-ids
 };
 
-// Adds --model, --device, --prompt, --token-ids, --bos; with `interventions`, also the repeatable
-// --intervention.
+// Adds --model, --device, --prompt, --token-ids, --bos, --image; with `interventions`, also the
+// repeatable --intervention.
 void addModelInputOptions(CLI::App* cmd, ModelInputOptions& o, bool interventions);
 // --compute f32|bf16 (the LoadOptions precision), for commands that take their own model options.
 void addComputeOption(CLI::App* cmd, std::string& compute);
@@ -46,14 +49,27 @@ Result<Interventions> parseInterventions(const std::vector<std::string>& specs);
 struct ModelRun {
     Interventions interventions;
     std::unique_ptr<Model> model;
-    std::vector<std::int32_t> ids;
+    std::vector<std::int32_t> ids;    // with --image: the image block expanded
+    std::optional<PromptImage> image; // --image
+    ImageSpan imageSpan;              // the image block's positions in ids
+    const ImageEmbeddings* embeddings() const { return image ? &image->embeddings : nullptr; }
 };
 Result<ModelRun> openModelRun(const ModelInputOptions& o, bool quiet);
 
-// Model::generate with a progress line on stderr labelled `what`.
+// The prompt's ids with --image's picture put where --prompt has <image> or --token-ids the word
+// image (the block expanded); without --image, promptIds.
+struct ImagePromptIds {
+    std::vector<std::int32_t> ids;
+    std::optional<PromptImage> image;
+    ImageSpan span;
+};
+Result<ImagePromptIds> promptIdsWithImage(const Model& model, const ModelInputOptions& o);
+
+// Model::generate (with the picture when there is one) with a progress line on stderr labelled `what`.
 Result<GenerationOutput> generateWithProgress(const Model& m, const std::vector<std::int32_t>& ids,
                                               const GenerationOptions& g, ForwardObserver* observer,
-                                              const Interventions& interventions, const std::string& what);
+                                              const Interventions& interventions, const std::string& what,
+                                              const ImageEmbeddings* image = nullptr);
 
 // Escapes control characters so a token like "\n" stays on its line in a table.
 std::string printable(const std::string& s);

@@ -2,7 +2,6 @@
 
 #include "cli_common.h"
 #include "explain_row.h"
-#include "image_prompt.h"
 #include "metrics/output_effect.h"
 #include "model/model.h"
 #include "model/observer_tools.h"
@@ -18,14 +17,20 @@ namespace sinkscope::cli {
 
 namespace {
 
+// What run reports of a picture: where its block is and the text's attention share on it.
+struct ImageReport {
+    ImageSpan span;
+    std::vector<std::vector<double>> visualShare; // [layer][head], session/visual_share.h
+};
+
 void printHuman(const Model& model, const std::vector<std::int32_t>& ids, const GenerationOutput& gen,
                 const std::vector<RankedToken>& top, const std::vector<std::vector<double>>& alpha0,
-                const Interventions& interventions, const ImagePrompt* image) {
+                const Interventions& interventions, const ImageReport* image) {
     fmt::print("model: {}\ndevice: {}\n", model.describe(), model.deviceName());
     for (const auto& iv : interventions)
         fmt::print("intervention: {}\n", describeIntervention(iv));
     fmt::print("tokens fed to the model ({}):\n", ids.size());
-    if (image) fmt::print("  (positions {}-{} are the image)\n", image->first, image->last);
+    if (image) fmt::print("  (positions {}-{} are the image)\n", image->span.first, image->span.last);
     for (std::size_t i = 0; i < ids.size(); ++i)
         fmt::print("  {:>4}  {:>6}  '{}'\n", i, ids[i], printable(tokenText(model, ids[i])));
     fmt::print("next-token top-{}:\n", top.size());
@@ -62,10 +67,10 @@ void printHuman(const Model& model, const std::vector<std::int32_t>& ids, const 
 
 void printJson(const Model& model, const std::vector<std::int32_t>& ids, const GenerationOutput& gen,
                const std::vector<RankedToken>& top, const std::vector<std::vector<double>>& alpha0,
-               const Interventions& interventions, const ImagePrompt* image) {
+               const Interventions& interventions, const ImageReport* image) {
     nlohmann::json j;
     if (image) {
-        j["image_positions"] = {image->first, image->last};
+        j["image_positions"] = {image->span.first, image->span.last};
         j["visual_share"] = image->visualShare;
     }
     if (!interventions.empty()) {
@@ -108,8 +113,6 @@ CLI::App* addRunCommand(CLI::App& app, RunOptions& o) {
                     "LAYER,HEAD,QUERY: that query row's pre-softmax scores and the weights the model makes "
                     "of them, unmodified and intervened, instead of the usual report")
         ->excludes(maxNew);
-    run->add_option("--image", o.image,
-                    "LLaVA models: a PNG or JPEG put where --token-ids has the word image (1,5,image,7,8)");
     return run;
 }
 
@@ -122,44 +125,29 @@ int runRunCommand(const RunOptions& o) {
         if (!row) return fail(row.error().message);
         explain = *row;
     }
-    ModelInputOptions input = o.input;
-    std::optional<ImageWord> word;
-    if (!o.image.empty()) {
-        if (o.input.tokenIds.empty() || explain)
-            return fail(
-                "run: --image takes --token-ids with the word image where the picture goes (not --prompt "
-                "or --explain-row yet)");
-        auto w = takeImageWord(o.input.tokenIds);
-        if (!w) return fail("run: " + w.error().message);
-        word = *w;
-        input.tokenIds = w->tokenIds;
-    }
-    auto run = openModelRun(input, o.json);
+    if (explain && !o.input.image.empty()) return fail("run: --explain-row does not take --image yet");
+    auto run = openModelRun(o.input, o.json);
     if (!run) return fail(run.error().message);
     if (explain) return runExplainRow(*run, *explain, o.json);
     const Model& m = *run->model;
-    auto ids = run->ids;
-    std::optional<ImagePrompt> image;
-    if (word) {
-        auto p = prepareImagePrompt(m, o.input.model, o.image, ids, word->index);
-        if (!p) return fail("run: " + p.error().message);
-        image = std::move(p.value());
-    }
+    const auto& ids = run->ids;
     const auto& interventions = run->interventions;
     ColumnImportanceObserver alpha(m.config().nLayers, m.config().nHeads,
                                    static_cast<std::int64_t>(ids.size()));
     GenerationOptions g{o.maxNewTokens, o.temperature, o.topK, o.topP, o.seed, true};
+    std::optional<ImageReport> image;
     std::optional<VisualShareObserver> share;
     std::optional<ObserverFanout> both;
-    if (image) {
-        share.emplace(m.config().nLayers, m.config().nHeads, image->first, image->last,
+    if (run->image) {
+        image = ImageReport{run->imageSpan, {}};
+        share.emplace(m.config().nLayers, m.config().nHeads, image->span.first, image->span.last,
                       static_cast<std::int64_t>(ids.size()));
         both.emplace(alpha, *share);
     }
-    auto gen = image ? generateWithImage(m, ids, image->embeddings, g, &*both, {}, interventions)
-                     : generateWithProgress(m, ids, g, &alpha, interventions, "generating");
-    if (share) image->visualShare = share->share();
+    auto gen = generateWithProgress(m, ids, g, both ? static_cast<ForwardObserver*>(&*both) : &alpha,
+                                    interventions, "generating", run->embeddings());
     if (!gen) return fail(gen.error().message);
+    if (share) image->visualShare = share->share();
     const auto top =
         topK(gen->nextTokenLogits.data(), static_cast<std::int64_t>(gen->nextTokenLogits.size()), 10);
     if (o.json)

@@ -20,7 +20,6 @@ struct RunOptions {
     std::uint64_t seed = 0;
     bool json = false;
     std::string explainRow; // LAYER,HEAD,QUERY: explain that row instead (explain_row.h)
-    std::string image;      // LLaVA models: a PNG or JPEG at the word `image` of --token-ids (image_prompt.h)
 };
 
 CLI::App* addRunCommand(CLI::App& app, RunOptions& options);

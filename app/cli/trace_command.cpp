@@ -85,6 +85,7 @@ int runTraceCommand(const TraceOptions& o) {
     t.onlyIntervened = o.onlyIntervened;
     t.label = o.label;
     t.bos = o.input.bos;
+    t.image = run->image ? &*run->image : nullptr;
     const auto& c = run->model->config();
     auto capture = parseCaptureSelection(o.captureLayers, o.captureHeads, c.nLayers, c.nHeads);
     if (!capture) return fail(capture.error().message);

@@ -43,6 +43,9 @@ std::string sinkText(const SinkSet& s) {
                            s.skipFirstDetected ? ", first detected skipped" : "");
     case SinkSetKind::Secondary:
         return "primary and secondary sinks (cosine to BOS)";
+    case SinkSetKind::Visual:
+        return s.tau > 0 ? fmt::format("token 0 and the visual sink tokens (phi >= {})", s.tau)
+                         : std::string("token 0 and the visual sink tokens");
     }
     return {};
 }
@@ -62,9 +65,11 @@ std::string sinkLogitText(double b) {
 } // namespace
 
 std::string describeIntervention(const Intervention& iv) {
-    const std::string where = indexText(iv.layers, "layer") + ", " +
-                              (iv.spanHeads ? std::string("the span-centric heads of the target span")
-                                            : indexText(iv.heads, "head"));
+    const std::string where =
+        indexText(iv.layers, "layer") + ", " +
+        (iv.spanHeads ? std::string(iv.imageTarget ? "the image-centric heads"
+                                                   : "the span-centric heads of the target span")
+                      : indexText(iv.heads, "head"));
     switch (iv.kind) {
     case InterventionKind::ScaleRenormalize:
         if (iv.gamma == 0.0) return fmt::format("suppress {}, {}", sinkText(iv.sinks), where);
@@ -73,7 +78,8 @@ std::string describeIntervention(const Intervention& iv) {
         return fmt::format("ACT beta {} on {}, {}", iv.beta, sinkText(iv.sinks), where);
     case InterventionKind::Redistribute:
         return fmt::format("VAR: p {} of the mass of {} moved to {}, {}", iv.fraction, sinkText(iv.sinks),
-                           spanText(iv.target), where);
+                           iv.imageTarget ? std::string("the other image tokens") : spanText(iv.target),
+                           where);
     case InterventionKind::SinkLogit:
         return fmt::format("{}, {}", sinkLogitText(iv.sinkLogit), where);
     case InterventionKind::Stream:

@@ -26,12 +26,15 @@ enum class SinkSetKind {
     Explicit,  // the given positions (those a row cannot see are ignored for that row)
     Auto,      // per (layer, head): columns with alpha[j] > threshold on the prompt pass
     Secondary, // primary and secondary sinks by the cosine-to-BOS rule on the unmodified run
+    Visual,    // LLaVA prompts (VAR): token 0 and, per layer, the image tokens whose state entering the
+               // layer has phi >= tau in the sink dimensions, all on the unmodified run
 };
 
 struct SinkSet {
     SinkSetKind kind = SinkSetKind::First;
     std::vector<std::int64_t> positions; // Explicit: sorted, unique
     double threshold = 0.1;              // Auto: alpha threshold
+    double tau = 0.0;                    // Visual: the phi threshold; 0 = the sink-dimension default
     bool skipFirstDetected = false;      // Auto: drop the lowest detected column (ACT's convention)
 };
 
@@ -65,8 +68,10 @@ struct Intervention {
     bool positionShift = true; // Stream: RoPE positions re-assigned within the cache (the paper's
                                // "pos shift"); false: original positions
 
-    bool spanHeads = false; // Redistribute with heads=span: only the span-centric heads of `target`
-                            // (decided per layer on the prompt pass), within `heads`
+    bool spanHeads = false;   // Redistribute with heads=span: only the span-centric heads of `target`
+                              // (decided per layer on the prompt pass), within `heads`
+    bool imageTarget = false; // Redistribute: `target` is the prompt's image tokens, set when the run
+                              // starts (to=image, and the var preset)
 
     std::string spec; // the text it was parsed from, for messages and output
 

@@ -18,7 +18,10 @@
 //                 include_first: 0 or 1, default 0. Default sinks: auto with threshold thr, the
 //                 first detected column skipped unless include_first=1. An explicit sinks= wins.
 //   redistribute  Redistribute (VAR)                     keys: p to layers heads sinks thr
-//                 p: default 0.6, in [0, 1]; to: required, the receiving span, N-M or N
+//                 p: default 0.6, in [0, 1]; to: required, the receiving span, N-M or N, or
+//                 image (the prompt's image tokens, LLaVA models)
+//   var           VAR in one spec (LLaVA prompts): redistribute:to=image,heads=span,sinks=visual
+//                 keys: p layers heads tau; heads narrows the image-centric heads further
 //   sinklogit     SinkLogit, logit level                 keys: b layers heads
 //                 b: default 0 (softmax1), a finite number or -inf (plain softmax)
 //   stream        StreamingLLM KV cache, whole model     keys: sinks window pos
@@ -29,7 +32,9 @@
 //   layers, heads LIST; absent = all. redistribute also takes heads=span: the span-centric heads
 //                 of its target span (mass >= 0.2, ratio >= 0.6 on the prompt pass; methods.md)
 //   sinks         first (default except act) | auto (alpha > thr on the prompt pass) |
-//                 secondary (cosine-to-BOS rule) | LIST of token positions
+//                 secondary (cosine-to-BOS rule) | visual (token 0 and the image's visual sink
+//                 tokens, per layer: phi >= tau in the sink dimensions; LLaVA prompts) | LIST
+//   tau           with sinks=visual: the phi threshold, > 0 (default min(20, sqrt(D) / 2))
 //   thr           the auto threshold, in (0, 1), default 0.1
 //
 // Examples: suppress   zerotune:gamma=4,sinks=0,7,layers=2-5,heads=0|3   act:beta=0.3,thr=0.2
@@ -59,20 +64,21 @@ const std::vector<KindSyntax>& kinds() {
     static const std::vector<KindSyntax> table{
         {"suppress",
          InterventionKind::ScaleRenormalize,
-         {"layers", "heads", "sinks", "thr"},
+         {"layers", "heads", "sinks", "thr", "tau"},
          "suppress:layers=2-5"},
         {"zerotune",
          InterventionKind::ScaleRenormalize,
-         {"gamma", "layers", "heads", "sinks", "thr"},
+         {"gamma", "layers", "heads", "sinks", "thr", "tau"},
          "zerotune:gamma=4"},
         {"act",
          InterventionKind::FixedFraction,
-         {"beta", "thr", "include_first", "layers", "heads", "sinks"},
+         {"beta", "thr", "include_first", "layers", "heads", "sinks", "tau"},
          "act:beta=0.4"},
         {"redistribute",
          InterventionKind::Redistribute,
-         {"p", "to", "layers", "heads", "sinks", "thr"},
+         {"p", "to", "layers", "heads", "sinks", "thr", "tau"},
          "redistribute:to=5-9"},
+        {"var", InterventionKind::Redistribute, {"p", "layers", "heads", "tau"}, "var:p=0.6"},
         {"sinklogit", InterventionKind::SinkLogit, {"b", "layers", "heads"}, "sinklogit:b=0"},
         {"stream", InterventionKind::Stream, {"sinks", "window", "pos"}, "stream:sinks=4,window=512"},
     };
@@ -154,6 +160,11 @@ private:
     void setDefaults() {
         m_iv.kind = m_kind->kind;
         if (m_iv.kind == InterventionKind::FixedFraction) m_iv.sinks.kind = SinkSetKind::Auto;
+        if (m_kind->name == "var") {
+            m_iv.sinks.kind = SinkSetKind::Visual;
+            m_iv.imageTarget = true;
+            m_iv.spanHeads = true;
+        }
     }
 
     Status argument(std::string_view arg) {
@@ -205,7 +216,12 @@ private:
             m_includeFirst = value == "1";
             return okStatus();
         }
+        if (key == "tau") return real(value, m_iv.sinks.tau, 0.0, kInf, "tau must be > 0", true);
         if (key == "to") {
+            if (value == "image") {
+                m_iv.imageTarget = true;
+                return okStatus();
+            }
             auto span = detail::parseItem(value, kMaxPosition);
             if (!span) return span.error();
             m_iv.target = TokenSpan{span->first, span->last};
@@ -261,10 +277,14 @@ private:
             m_iv.sinks.kind = SinkSetKind::Auto;
         } else if (value == "secondary") {
             m_iv.sinks.kind = SinkSetKind::Secondary;
+        } else if (value == "visual") {
+            m_iv.sinks.kind = SinkSetKind::Visual;
         } else {
             if (value.front() >= 'a' && value.front() <= 'z')
-                return Error{fmt::format(
-                    "sinks is first, auto, secondary or a list of positions (got \"{}\")", excerpt(value))};
+                return Error{
+                    fmt::format("sinks is first, auto, secondary, visual or a list of positions (got "
+                                "\"{}\")",
+                                excerpt(value))};
             m_iv.sinks.kind = SinkSetKind::Explicit;
             return list(value, m_positions, kMaxPosition);
         }
@@ -291,7 +311,9 @@ private:
     Status finish() {
         if (m_kind->name == "zerotune" && !has("gamma"))
             return fail(fmt::format("gamma is required (e.g. {})", m_kind->example));
-        if (m_iv.kind == InterventionKind::Redistribute && !has("to"))
+        if (has("tau") && m_iv.sinks.kind != SinkSetKind::Visual)
+            return fail("tau goes with sinks=visual (the phi threshold of the visual sink tokens)");
+        if (m_iv.kind == InterventionKind::Redistribute && !has("to") && !m_iv.imageTarget)
             return fail(fmt::format("to is required: the span that receives the freed mass (e.g. {})",
                                     m_kind->example));
         // ACT's convention: detection skips the first detected column (usually token 0) unless asked.

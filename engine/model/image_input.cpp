@@ -16,9 +16,11 @@ Status takesImages(const Model& model) {
                              model.config().modelType)};
 }
 
+} // namespace
+
 // The image's rows as the splice wants them, at the prompt's image-token positions.
-Result<detail::EmbeddingOverride> overrideFor(const Model& model, const std::vector<std::int32_t>& ids,
-                                              const ImageEmbeddings& image) {
+Result<detail::EmbeddingOverride> imageOverride(const Model& model, const std::vector<std::int32_t>& ids,
+                                                const ImageEmbeddings& image) {
     if (auto s = takesImages(model); !s) return s.error();
     const auto& impl = model.impl();
     if (image.width != impl.config.dModel || image.rows < 0 ||
@@ -33,8 +35,6 @@ Result<detail::EmbeddingOverride> overrideFor(const Model& model, const std::vec
                  .to(impl.device, /*non_blocking=*/false, /*copy=*/true);
     return e;
 }
-
-} // namespace
 
 const LlavaConfig* llavaConfig(const Model& model) {
     const auto& l = model.impl().llava;
@@ -71,7 +71,7 @@ Result<ImageEmbeddings> encodeImage(const Model& model, const ImageInput& image)
 Result<ForwardOutput> forwardWithImage(const Model& model, const std::vector<std::int32_t>& ids,
                                        const ImageEmbeddings& image, ForwardObserver* observer,
                                        bool allLogits, const Interventions& interventions) {
-    auto e = overrideFor(model, ids, image);
+    auto e = imageOverride(model, ids, image);
     if (!e) return e.error();
     return model.impl().forwardPass(model, ids, observer, allLogits, interventions, &e.value());
 }
@@ -80,9 +80,24 @@ Result<GenerationOutput> generateWithImage(const Model& model, const std::vector
                                            const ImageEmbeddings& image, const GenerationOptions& options,
                                            ForwardObserver* observer, const ProgressCallback& progress,
                                            const Interventions& interventions) {
-    auto e = overrideFor(model, prompt, image);
+    auto e = imageOverride(model, prompt, image);
     if (!e) return e.error();
     return model.impl().generatePass(model, prompt, options, observer, progress, interventions, &e.value());
+}
+
+Result<ForwardOutput> forwardPrompt(const Model& model, const std::vector<std::int32_t>& ids,
+                                    const ImageEmbeddings* image, ForwardObserver* observer, bool allLogits,
+                                    const Interventions& interventions) {
+    if (image) return forwardWithImage(model, ids, *image, observer, allLogits, interventions);
+    return model.forward(ids, observer, allLogits, interventions);
+}
+
+Result<GenerationOutput> generatePrompt(const Model& model, const std::vector<std::int32_t>& prompt,
+                                        const ImageEmbeddings* image, const GenerationOptions& options,
+                                        ForwardObserver* observer, const ProgressCallback& progress,
+                                        const Interventions& interventions) {
+    if (image) return generateWithImage(model, prompt, *image, options, observer, progress, interventions);
+    return model.generate(prompt, options, observer, progress, interventions);
 }
 
 } // namespace sinkscope

@@ -40,4 +40,14 @@ Result<GenerationOutput> generateWithImage(const Model& model, const std::vector
                                            ForwardObserver* observer, const ProgressCallback& progress = {},
                                            const Interventions& interventions = {});
 
+// Model::forward / Model::generate, or the image versions above when `image` is not null: what a
+// front-end that may or may not have a picture calls.
+Result<ForwardOutput> forwardPrompt(const Model& model, const std::vector<std::int32_t>& ids,
+                                    const ImageEmbeddings* image, ForwardObserver* observer,
+                                    bool allLogits = false, const Interventions& interventions = {});
+Result<GenerationOutput> generatePrompt(const Model& model, const std::vector<std::int32_t>& prompt,
+                                        const ImageEmbeddings* image, const GenerationOptions& options,
+                                        ForwardObserver* observer, const ProgressCallback& progress = {},
+                                        const Interventions& interventions = {});
+
 } // namespace sinkscope

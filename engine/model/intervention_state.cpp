@@ -2,6 +2,9 @@
 
 #include "intervene/operators.h"
 #include "metrics/span_heads.h"
+#include "metrics/visual_sinks.h"
+
+#include <fmt/format.h>
 
 #include <algorithm>
 
@@ -61,6 +64,46 @@ bool InterventionState::needsSecondarySinks() const {
     });
 }
 
+bool InterventionState::needsVisualSinks() const {
+    return std::any_of(list.begin(), list.end(), [](const Intervention& iv) {
+        return attentionLevel(iv) && iv.kind != InterventionKind::SinkLogit &&
+               iv.sinks.kind == SinkSetKind::Visual;
+    });
+}
+
+bool InterventionState::needsImage() const {
+    return needsVisualSinks() || std::any_of(list.begin(), list.end(), [](const Intervention& iv) {
+               return iv.kind == InterventionKind::Redistribute && iv.imageTarget;
+           });
+}
+
+Status InterventionState::resolveImage(const std::vector<std::int64_t>* imagePositions, int nLayers,
+                                       const std::function<const HiddenStates&()>& unmodifiedStates) {
+    if (!needsImage()) return okStatus();
+    if (!imagePositions || imagePositions->empty()) {
+        for (const auto& iv : list)
+            if ((iv.kind == InterventionKind::Redistribute && iv.imageTarget) ||
+                iv.sinks.kind == SinkSetKind::Visual)
+                return Error{
+                    fmt::format("intervention \"{}\": the prompt holds no image (it works on the image "
+                                "tokens of a LLaVA model's prompt: --image)",
+                                iv.spec.empty() ? describeIntervention(iv) : iv.spec)};
+    }
+    // One image block: its tokens are consecutive (image_input.h puts them so).
+    const std::int64_t first = imagePositions->front(), last = imagePositions->back();
+    for (auto& iv : list)
+        if (iv.kind == InterventionKind::Redistribute && iv.imageTarget) iv.target = TokenSpan{first, last};
+    if (!needsVisualSinks()) return okStatus();
+    const HiddenStates& h = unmodifiedStates();
+    for (std::size_t i = 0; i < list.size(); ++i) {
+        if (list[i].sinks.kind != SinkSetKind::Visual) continue;
+        auto sets = sinkscope::visualSinks(h, first, last, list[i].sinks.tau).layers;
+        sets.resize(static_cast<std::size_t>(nLayers), std::vector<std::int64_t>{0});
+        visualSinks[i] = std::move(sets);
+    }
+    return okStatus();
+}
+
 void applyInterventions(InterventionState& st, int layer, const at::Tensor& scores, at::Tensor& probs,
                         std::int64_t startPos, const std::vector<std::int64_t>* slotPositions, int window) {
     const std::int64_t nH = probs.size(1), T = probs.size(2), Tk = probs.size(3);
@@ -98,6 +141,12 @@ void applyInterventions(InterventionState& st, int layer, const at::Tensor& scor
             case SinkSetKind::Secondary:
                 sinks = toSlots(st.secondarySinks, Tk, slotPositions);
                 break;
+            case SinkSetKind::Visual: {
+                auto it = st.visualSinks.find(i);
+                if (it != st.visualSinks.end() && static_cast<std::size_t>(layer) < it->second.size())
+                    sinks = toSlots(it->second[static_cast<std::size_t>(layer)], Tk, slotPositions);
+                break;
+            }
             case SinkSetKind::Auto: {
                 const auto key = std::make_tuple(i, layer, h);
                 if (promptPass)

@@ -24,6 +24,7 @@
 #include <filesystem>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <optional>
 
 namespace sinkscope {
 
@@ -331,6 +332,19 @@ Model::Impl::prepare(const Model& model, const std::vector<std::int32_t>& ids, c
         detail::forwardHidden(config, weights, tokensTensor(ids), ctx);
         state->secondarySinks = sinkTokenSet(secondarySinks(collect.states()));
     }
+    // VAR's sink set and target: the image tokens and, per layer, those with massive sink-dimension
+    // values on the unmodified run.
+    std::optional<HiddenStateRecorder> unmodified;
+    auto states = [&]() -> const HiddenStates& {
+        unmodified.emplace(config.nLayers + 1);
+        detail::ForwardContext ctx;
+        ctx.observer = &*unmodified;
+        ctx.embeds = embeds;
+        detail::forwardHidden(config, weights, tokensTensor(ids), ctx);
+        return unmodified->states();
+    };
+    if (auto st = state->resolveImage(embeds ? &embeds->positions : nullptr, config.nLayers, states); !st)
+        return st.error();
     return state;
 }
 

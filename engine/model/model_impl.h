@@ -1,6 +1,7 @@
 #pragma once
 // Model's private state, shared by the files that implement Model and PreparedPrompt.
 #include "io/model_directory.h"
+#include "model/image_input.h"
 #include "model/intervention_state.h"
 #include "model/model.h"
 #include "model/transformer.h"
@@ -50,5 +51,9 @@ struct Model::Impl {
         return {row.data_ptr<float>(), row.data_ptr<float>() + row.numel()};
     }
 };
+
+// The image's rows as the splice wants them, at the prompt's image-token positions (image_input.cpp).
+Result<detail::EmbeddingOverride> imageOverride(const Model& model, const std::vector<std::int32_t>& ids,
+                                                const ImageEmbeddings& image);
 
 } // namespace sinkscope

@@ -16,12 +16,15 @@ struct PreparedPrompt::Impl {
     std::vector<at::Tensor> residuals; // [1, T, D] entering each layer, then leaving the last
     std::vector<float> baseLogits;
     mutable std::optional<std::vector<std::int64_t>> secondary;
+    mutable std::optional<HiddenStates> states;
+    std::optional<detail::EmbeddingOverride> embeds; // a LLaVA prompt's image rows
 
     const Model::Impl& m() const { return model->impl(); }
+    const detail::EmbeddingOverride* image() const { return embeds ? &*embeds : nullptr; }
 
-    // The cosine-to-BOS rule on the kept residual stream (same states as the metric reads).
-    const std::vector<std::int64_t>& secondarySinks() const {
-        if (secondary) return *secondary;
+    // The kept residual stream as the metrics read it (the unmodified run's states).
+    const HiddenStates& hiddenStates() const {
+        if (states) return *states;
         HiddenStates h;
         for (const auto& r : residuals) {
             at::Tensor x = r[0].to(at::kCPU, at::kFloat).contiguous();
@@ -29,8 +32,21 @@ struct PreparedPrompt::Impl {
             h.dim = x.size(1);
             h.states.emplace_back(x.data_ptr<float>(), x.data_ptr<float>() + x.numel());
         }
-        secondary = sinkTokenSet(sinkscope::secondarySinks(h));
+        states = std::move(h);
+        return *states;
+    }
+
+    // The cosine-to-BOS rule on the kept residual stream (same states as the metric reads).
+    const std::vector<std::int64_t>& secondarySinks() const {
+        if (!secondary) secondary = sinkTokenSet(sinkscope::secondarySinks(hiddenStates()));
         return *secondary;
+    }
+
+    // What a run's interventions learn before the pass: secondary and visual sink sets, image targets.
+    Status resolve(detail::InterventionState& state) const {
+        if (state.needsSecondarySinks()) state.secondarySinks = secondarySinks();
+        return state.resolveImage(embeds ? &embeds->positions : nullptr, m().config.nLayers,
+                                  [this]() -> const HiddenStates& { return hiddenStates(); });
     }
 };
 
@@ -44,11 +60,19 @@ const std::vector<float>& PreparedPrompt::baseLogits() const {
     return m_impl->baseLogits;
 }
 
-Result<std::unique_ptr<PreparedPrompt>>
-PreparedPrompt::create(const Model& model, std::vector<std::int32_t> ids, ForwardObserver* observer) {
+Result<std::unique_ptr<PreparedPrompt>> PreparedPrompt::create(const Model& model,
+                                                               std::vector<std::int32_t> ids,
+                                                               ForwardObserver* observer,
+                                                               const ImageEmbeddings* image) {
     if (auto s = model.checkTokenIds(ids); !s) return s.error();
     auto impl = std::make_unique<Impl>();
     impl->model = &model;
+    if (image) {
+        auto e = imageOverride(model, ids, *image);
+        if (!e) return e.error();
+        impl->embeds = std::move(e.value());
+    }
+    if (auto s = model.impl().checkImageTokens(ids, impl->image(), {}); !s) return s.error();
     impl->ids = std::move(ids);
     try {
         c10::InferenceMode guard;
@@ -56,6 +80,7 @@ PreparedPrompt::create(const Model& model, std::vector<std::int32_t> ids, Forwar
         detail::ForwardContext ctx;
         ctx.observer = observer;
         ctx.residuals = &impl->residuals;
+        ctx.embeds = impl->image();
         at::Tensor hidden = detail::forwardHidden(m.config, m.weights, m.tokensTensor(impl->ids), ctx);
         impl->baseLogits = Model::Impl::lastRow(
             detail::projectLogits(m.config, m.weights, hidden.narrow(1, hidden.size(1) - 1, 1)));
@@ -73,7 +98,8 @@ Result<PreparedPrompt::Run> PreparedPrompt::run(const Interventions& interventio
     detail::InterventionState state;
     state.list = interventions;
     if (state.stream()) {
-        auto out = m_impl->model->forward(m_impl->ids, observer, false, interventions);
+        auto out =
+            m.forwardPass(*m_impl->model, m_impl->ids, observer, false, interventions, m_impl->image());
         if (!out) return out.error();
         return Run{std::move(out->logits), 0};
     }
@@ -81,7 +107,7 @@ Result<PreparedPrompt::Run> PreparedPrompt::run(const Interventions& interventio
     if (first == m.config.nLayers) return Run{m_impl->baseLogits, first};
     try {
         c10::InferenceMode guard;
-        if (state.needsSecondarySinks()) state.secondarySinks = m_impl->secondarySinks();
+        if (auto st = m_impl->resolve(state); !st) return st.error();
         detail::ForwardContext ctx;
         ctx.observer = observer;
         ctx.interventions = &state;
@@ -112,7 +138,7 @@ Status PreparedPrompt::observeThrough(int lastLayer, const Interventions& interv
     const int first = std::min(state.firstLayer(m.config.nLayers), lastLayer);
     try {
         c10::InferenceMode guard;
-        if (state.needsSecondarySinks()) state.secondarySinks = m_impl->secondarySinks();
+        if (auto st = m_impl->resolve(state); !st) return st.error();
         detail::ForwardContext ctx;
         ctx.observer = observer;
         ctx.interventions = &state;

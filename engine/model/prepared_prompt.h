@@ -4,6 +4,7 @@
 // layer is kept, so a run whose interventions start at layer l recomputes layers l.. only:
 // everything before is, by construction, exactly the unmodified run.
 #include "core/result.h"
+#include "model/image_input.h"
 #include "model/model.h"
 
 #include <cstdint>
@@ -14,9 +15,11 @@ namespace sinkscope {
 
 class PreparedPrompt {
 public:
-    // Runs the unmodified pass (the observer, if any, sees it whole).
+    // Runs the unmodified pass (the observer, if any, sees it whole). A LLaVA prompt's image tokens
+    // take `image`'s rows (image_input.h); the prompt holds the expanded image block.
     static Result<std::unique_ptr<PreparedPrompt>> create(const Model& model, std::vector<std::int32_t> ids,
-                                                          ForwardObserver* observer = nullptr);
+                                                          ForwardObserver* observer = nullptr,
+                                                          const ImageEmbeddings* image = nullptr);
     ~PreparedPrompt();
     PreparedPrompt(const PreparedPrompt&) = delete;
     PreparedPrompt& operator=(const PreparedPrompt&) = delete;

@@ -15,21 +15,21 @@ const char* compareSideName(CompareSide side) {
 Result<GenerationPair> generatePair(const Model& model, const std::vector<std::int32_t>& ids,
                                     const Interventions& interventions, int maxNewTokens,
                                     const CompareProgress& progress, ForwardObserver* baseObserver,
-                                    ForwardObserver* intervenedObserver) {
+                                    ForwardObserver* intervenedObserver, const ImageEmbeddings* image) {
     GenerationOptions g;
     g.maxNewTokens = maxNewTokens;
     auto sideProgress = [&progress](CompareSide side) -> ProgressCallback {
         if (!progress) return {};
         return [&progress, side](int done, int total) { return progress(side, done, total); };
     };
-    auto base = model.generate(ids, g, baseObserver, sideProgress(CompareSide::Base));
+    auto base = generatePrompt(model, ids, image, g, baseObserver, sideProgress(CompareSide::Base));
     if (!base) return base.error();
     GenerationPair pair;
     if (interventions.empty() && !intervenedObserver) {
         pair.intervened = base.value();
     } else {
-        auto after =
-            model.generate(ids, g, intervenedObserver, sideProgress(CompareSide::Intervened), interventions);
+        auto after = generatePrompt(model, ids, image, g, intervenedObserver,
+                                    sideProgress(CompareSide::Intervened), interventions);
         if (!after) return after.error();
         pair.intervened = std::move(after.value());
     }
@@ -56,12 +56,13 @@ DivergenceText splitAtDivergence(const Model& model, const GenerationPair& pair)
 
 Result<Comparison> compareRun(const Model& model, const std::vector<std::int32_t>& ids,
                               const Interventions& interventions, int maxNewTokens, int topK,
-                              const CompareProgress& progress) {
+                              const CompareProgress& progress, const ImageEmbeddings* image) {
     const auto& c = model.config();
     const auto T = static_cast<std::int64_t>(ids.size());
     // α₀ over the prompt's rows only: generated steps are not part of the prompt's measure.
     ColumnImportanceObserver baseAlpha(c.nLayers, c.nHeads, T), afterAlpha(c.nLayers, c.nHeads, T);
-    auto pair = generatePair(model, ids, interventions, maxNewTokens, progress, &baseAlpha, &afterAlpha);
+    auto pair =
+        generatePair(model, ids, interventions, maxNewTokens, progress, &baseAlpha, &afterAlpha, image);
     if (!pair) return pair.error();
     Comparison out;
     out.generations = std::move(pair.value());

@@ -7,6 +7,7 @@
 #include "core/result.h"
 #include "intervene/intervention.h"
 #include "metrics/output_effect.h"
+#include "model/image_input.h"
 #include "model/model.h"
 
 #include <cstddef>
@@ -31,11 +32,10 @@ struct GenerationPair {
     GenerationOutput base, intervened;
     std::optional<std::size_t> firstDivergence; // first generated index where the two differ
 };
-Result<GenerationPair> generatePair(const Model& model, const std::vector<std::int32_t>& ids,
-                                    const Interventions& interventions, int maxNewTokens,
-                                    const CompareProgress& progress = {},
-                                    ForwardObserver* baseObserver = nullptr,
-                                    ForwardObserver* intervenedObserver = nullptr);
+Result<GenerationPair>
+generatePair(const Model& model, const std::vector<std::int32_t>& ids, const Interventions& interventions,
+             int maxNewTokens, const CompareProgress& progress = {}, ForwardObserver* baseObserver = nullptr,
+             ForwardObserver* intervenedObserver = nullptr, const ImageEmbeddings* image = nullptr);
 
 // A generation split at the first divergence: the shared start, then each side's rest (decoded).
 struct DivergenceText {
@@ -52,6 +52,6 @@ struct Comparison {
 // The caller has checked the interventions against the model and the prompt (Model::checkInterventions).
 Result<Comparison> compareRun(const Model& model, const std::vector<std::int32_t>& ids,
                               const Interventions& interventions, int maxNewTokens, int topK,
-                              const CompareProgress& progress = {});
+                              const CompareProgress& progress = {}, const ImageEmbeddings* image = nullptr);
 
 } // namespace sinkscope

@@ -49,8 +49,11 @@ void PromptMetricsObserver::onAttention(int layer, int head, const MatrixView& w
         m_values[index(layer, head)].clear();
     }
     if (m_beyond.span)
-        m_span[l][h] = spanHeadScore(w, m_beyond.span->first, m_beyond.span->second, {m_beyond.ctr.sink},
-                                     m_beyond.spanOptions);
+        m_span[l][h] =
+            spanHeadScore(w, m_beyond.span->first, m_beyond.span->second,
+                          l < m_beyond.spanSinks.size() ? m_beyond.spanSinks[l]
+                                                        : std::vector<std::int64_t>{m_beyond.ctr.sink},
+                          m_beyond.spanOptions);
 }
 
 void PromptMetricsObserver::onKvNorms(int layer, int head, std::int64_t first, const float* k, const float* v,

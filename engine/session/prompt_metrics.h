@@ -23,6 +23,9 @@ struct BeyondOptions {
     CtrOptions ctr;
     std::optional<std::pair<std::int64_t, std::int64_t>> span; // inclusive token span
     SpanHeadOptions spanOptions;
+    // Per layer, the sink set of the span ratio (a picture's visual sinks, metrics/visual_sinks.h);
+    // empty: {ctr.sink} in every layer.
+    std::vector<std::vector<std::int64_t>> spanSinks;
 };
 
 class PromptMetricsObserver : public ForwardObserver {

@@ -64,7 +64,7 @@ Result<PromptReport> measurePrompts(const Model& model, const std::vector<std::v
         // values: the first prompt only.
         auto obs = std::make_unique<PromptMetricsObserver>(c.nLayers, c.nHeads,
                                                            p == 0 ? options.beyond : BeyondOptions{});
-        auto out = model.forward(prompts[p], obs.get(), false, interventions);
+        auto out = forwardPrompt(model, prompts[p], options.image, obs.get(), false, interventions);
         if (!out) return Error{fmt::format("prompt {}: {}", p + 1, out.error().message)};
         r.alpha0.push_back(obs->alphaAt(0));
         for (std::size_t l = 0; l < r.meanAlpha0.size(); ++l)

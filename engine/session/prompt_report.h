@@ -8,6 +8,7 @@
 #include "metrics/method_defaults.h"
 #include "metrics/secondary_sinks.h"
 #include "metrics/sink_dimensions.h"
+#include "model/image_input.h"
 #include "model/model.h"
 #include "session/prompt_metrics.h"
 
@@ -33,9 +34,10 @@ PromptSummary summarizePrompt(const PromptMetricsObserver& obs, int layers, int 
                               const SinkDimensionsOptions& dims = {});
 
 struct PromptReportOptions {
-    double eps = kSinkEpsilon;  // Sink_1^ε and the sink-head threshold
-    SinkDimensionsOptions dims; // τ of the sink dimensions (first prompt)
-    BeyondOptions beyond;       // catch-tag-release and span heads, measured on the first prompt
+    double eps = kSinkEpsilon;              // Sink_1^ε and the sink-head threshold
+    SinkDimensionsOptions dims;             // τ of the sink dimensions (first prompt)
+    BeyondOptions beyond;                   // catch-tag-release and span heads, measured on the first prompt
+    const ImageEmbeddings* image = nullptr; // LLaVA: the picture at every prompt's image tokens
 };
 
 // Many prompts through one model: α₀ of every prompt, their mean and Sink_1^ε over all of them;

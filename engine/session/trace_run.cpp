@@ -32,7 +32,7 @@ Result<Side> runSide(const Model& m, const std::vector<std::int32_t>& ids, const
     g.recordTopK = std::max(g.recordTopK, 10);
     ProgressCallback cb;
     if (progress) cb = [&](int done, int total) { return progress(side, done, total); };
-    auto gen = m.generate(ids, g, s.capture.get(), cb, ivs);
+    auto gen = generatePrompt(m, ids, o.image ? &o.image->embeddings : nullptr, g, s.capture.get(), cb, ivs);
     if (!gen) return gen.error();
     if (gen->cancelled) return Error{fmt::format("trace: the {} run was cancelled", side)};
     s.gen = std::move(gen.value());
@@ -72,6 +72,13 @@ RunRecord record(const Model& m, const std::vector<std::int32_t>& ids, const Tra
                             {"last_layer", o.capture.lastLayer < 0 ? c.nLayers - 1 : o.capture.lastLayer}};
         if (!o.capture.heads.empty()) kept["heads"] = o.capture.heads;
         settings["captured"] = kept;
+    }
+    if (o.image) {
+        const ImageSpan span = imageSpanOf(m, ids);
+        settings["image"] = {{"path", o.image->path},
+                             {"positions", {span.first, span.last}},
+                             {"grid", {o.image->gridRows, o.image->gridCols}},
+                             {"leading_tokens", o.image->leadingTokens}};
     }
     r.settingsJson = settings.dump();
     for (const auto& step : side.gen.stepTopK) {

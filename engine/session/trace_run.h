@@ -6,6 +6,7 @@
 #include "core/result.h"
 #include "model/model.h"
 #include "session/capture_selection.h"
+#include "session/image_prompt.h"
 #include "session/trace_capture.h"
 #include "trace/trace_store.h"
 
@@ -26,9 +27,11 @@ struct TraceRunOptions {
     // stored) so that the intervened run's metrics hold its KL from the unmodified next-token
     // distribution — a sweep's "none" task stores the base run itself.
     bool klWithoutBase = false;
-    std::string label;        // prefixed to each run's label ("run", "base", "intervened")
-    std::string bos = "auto"; // how BOS was chosen, recorded in the settings
-    CaptureSelection capture; // the maps stored (alpha_0 metrics cover every head regardless)
+    std::string label;                  // prefixed to each run's label ("run", "base", "intervened")
+    std::string bos = "auto";           // how BOS was chosen, recorded in the settings
+    CaptureSelection capture;           // the maps stored (alpha_0 metrics cover every head regardless)
+    const PromptImage* image = nullptr; // LLaVA: the picture at the prompt's image tokens (its file,
+                                        // block and patch grid are recorded in the settings)
 };
 
 // Called per generated token with the side being generated ("run", "base" or "intervened");

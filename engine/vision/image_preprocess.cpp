@@ -84,6 +84,7 @@ Result<PixelValues> preprocessImage(const RgbImage& image, const ImageProcessorC
             out.data[static_cast<std::size_t>(c) * plane + i] = f;
         }
     }
+    out.picture = std::move(current);
     return out;
 }
 

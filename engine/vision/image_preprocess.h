@@ -14,6 +14,7 @@ struct PixelValues {
     int channels = 3;
     int height = 0, width = 0;
     std::vector<float> data; // channels x height x width (CHW), float32 as pixel_values
+    RgbImage picture;        // the 8-bit picture they were made from (resized, cropped): what to show
 };
 
 // The output size the resize step gives an input of width x height: CLIP's shortest edge
