@@ -206,7 +206,8 @@ def check_fixture(name: str) -> None:
             pre, post = stop.seen[h], a[layer, h]
             recv = pre[:, first:last + 1][:, ~sinks[first:last + 1]].sum(-1)
             rows = (recv > 0) & (pre[:, sinks].sum(-1) > 0)
-            worst = max(worst, np.abs(post[rows][:, sinks] - (1 - rv.P_DEFAULT) * pre[rows][:, sinks]).max())
+            kept = post[rows][:, sinks] - (1 - rv.P_DEFAULT) * pre[rows][:, sinks]
+            worst = max(worst, np.abs(kept).max())
     check(worst < 1e-12, f"{name}: selected heads keep 1 - p of each sink weight ({worst:.1e})")
 
     step0 = rv.var_step_logits(model, ids, [], image, r["hook"])

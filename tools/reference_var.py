@@ -230,6 +230,8 @@ if __name__ == "__main__":
     ap.add_argument("--p", type=float, default=P_DEFAULT)
     ap.add_argument("--tau", type=float, default=None)
     args = ap.parse_args()
+    if not 0.0 <= args.p <= 1.0:
+        sys.exit(f"--p {args.p}: must lie in [0, 1]")
     m = rl.load(args.model)
     pv = load_file(args.pixels)[0]["pixel_values"].astype(np.float64)
     ids = m.expand(args.ids)
