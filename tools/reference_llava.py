@@ -62,7 +62,8 @@ forward(ids, pixel_values) returns the language model's outputs as reference_mod
 [T, V], attention [L, H, T, T], hidden_norms [L + 1, T]) plus, for debugging,
 vision_hidden_states [Lv + 1, N, Dv], vision_attention [Lv, Hv, N, N], selected_features
 [n_image, Dv·k] (the projector's input), image_features [n_image, D] (its output) and
-image_positions (first, last).
+image_positions (first, last). Its attn_hook and return_hidden reach the language model
+(reference_model.LlamaLike.forward): reference_var.py's VAR uses them.
 
 Usage: /usr/bin/python3 tools/reference_llava.py MODEL_DIR PIXELS.safetensors ID... [--greedy N]
 (PIXELS holds a tensor "pixel_values" [3, H, W]; the word "image" in the ids stands for the
@@ -74,7 +75,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Union
+from typing import Callable, Dict, List, Optional, Sequence, Union
 
 import numpy as np
 
@@ -331,15 +332,19 @@ class LlavaReference:
         return emb
 
     def forward(self, ids: Sequence[int], pixel_values: Optional[np.ndarray] = None,
-                n_prompt: Optional[int] = None, image: Optional[dict] = None
-                ) -> Dict[str, np.ndarray]:
+                n_prompt: Optional[int] = None, image: Optional[dict] = None,
+                attn_hook: Optional[Callable[[int, np.ndarray], np.ndarray]] = None,
+                return_hidden: bool = False) -> Dict[str, np.ndarray]:
         """ids: the prompt with its image tokens already expanded. image: a precomputed
-        image_features() result (greedy reuses it)."""
+        image_features() result (greedy reuses it). attn_hook and return_hidden go to the
+        language model (reference_model.LlamaLike.forward: an intervention on its post-softmax
+        attention, and its residual states [L + 1, T, D], row 0 the spliced inputs_embeds)."""
         if image is None and pixel_values is not None:
             image = self.image_features(pixel_values)
         n_prompt = len(ids) if n_prompt is None else n_prompt
         emb = self.splice(ids, None if image is None else image["image_features"], n_prompt)
-        out = dict(self.lm.forward(ids, inputs_embeds=emb))
+        out = dict(self.lm.forward(ids, inputs_embeds=emb, attn_hook=attn_hook,
+                                   return_hidden=return_hidden))
         if image is not None:
             out.update(image)
             slots = np.flatnonzero(np.asarray(ids[:n_prompt]) == self.image_token)

@@ -36,7 +36,7 @@ import math
 import struct
 import sys
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence
 
 import numpy as np
 
@@ -107,12 +107,16 @@ def attention_mask(T: int, window: Optional[int] = None) -> np.ndarray:
 
 
 def causal_attention(q: np.ndarray, k: np.ndarray, v: np.ndarray, *, scale: Optional[float] = None,
-                     window: Optional[int] = None, softcap: Optional[float] = None):
+                     window: Optional[int] = None, softcap: Optional[float] = None,
+                     probs_hook: Optional[Callable[[np.ndarray], np.ndarray]] = None):
     """q: [T, H, hd]; k, v: [T, KV, hd] with H % KV == 0. Returns (out [T, H*hd], att [H, T, T]).
 
     Query head h reads kv head h // (H / KV) (repeat_kv). scale defaults to 1/sqrt(hd); window
     is a sliding window (see attention_mask); softcap caps the scaled scores with
     softcap * tanh(s / softcap) before the mask, as Gemma 2's eager_attention_forward does.
+    probs_hook, when given, receives the post-softmax maps [H, T, T] and returns the maps the
+    heads then read their values with (and that att reports): an intervention on the weights
+    (reference_var.py's VAR). Without it nothing changes.
     """
     T, H, hd = q.shape
     kv = k.shape[1]
@@ -130,7 +134,14 @@ def causal_attention(q: np.ndarray, k: np.ndarray, v: np.ndarray, *, scale: Opti
         s = np.where(mask, -np.inf, s)
         p = softmax(s, axis=-1)
         att[h] = p
-        out[:, h, :] = p @ v[:, g, :]
+        if probs_hook is None:
+            out[:, h, :] = p @ v[:, g, :]
+    if probs_hook is not None:
+        att = np.asarray(probs_hook(att.copy()), dtype=np.float64)
+        if att.shape != (H, T, T):
+            raise ValueError(f"probs_hook returned shape {att.shape}, not {(H, T, T)}")
+        for h in range(H):
+            out[:, h, :] = att[h] @ v[:, h // group, :]
     return out.reshape(T, H * v.shape[-1]), att
 
 
@@ -468,9 +479,18 @@ class LlamaLike(_Model):
         return self.forward(list(prompt) + list(generated), rope_lengths=lengths)["logits"][-1]
 
     def forward(self, ids: Sequence[int], rope_lengths: Optional[Sequence[int]] = None,
-                inputs_embeds: Optional[np.ndarray] = None) -> Dict[str, np.ndarray]:
+                inputs_embeds: Optional[np.ndarray] = None,
+                attn_hook: Optional[Callable[[int, np.ndarray], np.ndarray]] = None,
+                return_hidden: bool = False) -> Dict[str, np.ndarray]:
         """inputs_embeds [T, hidden] replaces the embedding lookup of ids (HF's inputs_embeds:
-        LlavaModel splices image features into the embedded prompt and passes the result)."""
+        LlavaModel splices image features into the embedded prompt and passes the result).
+
+        attn_hook(layer, att [H, T, T]) -> att' replaces layer `layer`'s post-softmax maps before
+        the heads read their values (causal_attention's probs_hook); "attention" then holds the
+        replaced maps. return_hidden adds "hidden_states" [L + 1, T, hidden]: the residual stream
+        entering each layer (row 0 = the embeddings, or inputs_embeds) and, last, the output of
+        the last layer before the final norm (hidden_norms are their L2 norms). Neither option
+        changes any other output when left out."""
         a = self._check_ids(ids)
         T = a.size
         H, KV, hd = self.n_heads, self.n_kv_heads, self.head_dim
@@ -483,8 +503,9 @@ class LlamaLike(_Model):
             if h.shape != (T, self.embed.shape[1]):
                 raise ValueError(f"inputs_embeds shape {h.shape} != ({T}, {self.embed.shape[1]})")
         norms = [np.linalg.norm(h, axis=-1)]
+        states = [h.copy()] if return_hidden else []
         atts = []
-        for L, window in zip(self.layers, self.windows):
+        for li, (L, window) in enumerate(zip(self.layers, self.windows)):
             x = rms_norm(h, L["attn_norm"], self.eps)
             q = self._lin(x, L["wq"], L.get("bq")).reshape(T, H, hd)
             k = self._lin(x, L["wk"], L.get("bk")).reshape(T, KV, hd)
@@ -494,7 +515,8 @@ class LlamaLike(_Model):
                 k = rms_norm(k, L["k_norm"], self.eps)
             q = self._rotate(q, pos, lengths)
             k = self._rotate(k, pos, lengths)
-            o, att = causal_attention(q, k, v, window=window)
+            hook = None if attn_hook is None else (lambda a, li=li: attn_hook(li, a))
+            o, att = causal_attention(q, k, v, window=window, probs_hook=hook)
             atts.append(att)
             h = h + self._lin(o, L["wo"], L.get("bo"))
             x = rms_norm(h, L["ffn_norm"], self.eps)
@@ -502,9 +524,14 @@ class LlamaLike(_Model):
             u = self._lin(x, L["w_up"], L.get("b_up"))
             h = h + self._lin(g * u, L["w_down"], L.get("b_down"))
             norms.append(np.linalg.norm(h, axis=-1))
+            if return_hidden:
+                states.append(h.copy())
         x = rms_norm(h, self.final_norm, self.eps)
         logits = x @ self.lm_head.T
-        return {"logits": logits, "attention": np.stack(atts), "hidden_norms": np.stack(norms)}
+        out = {"logits": logits, "attention": np.stack(atts), "hidden_norms": np.stack(norms)}
+        if return_hidden:
+            out["hidden_states"] = np.stack(states)
+        return out
 
 
 def layer_windows(config: dict) -> List[Optional[int]]:
