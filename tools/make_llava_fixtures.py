@@ -216,6 +216,36 @@ def random_tensors(config: dict, layout: str, seed: int) -> Dict[str, np.ndarray
     return out
 
 
+def tiny_tokenizer(image_token: int, pad_token: int) -> dict:
+    """A byte-level BPE tokenizer.json without merges for the tiny models' 104-token vocabulary:
+    <unk> 0, <s> 1, </s> 2, space and the printable ASCII characters 3..97 (GPT-2's byte-to-unicode
+    alphabet: space is "\u0120"), and "<image>" as an added special token with the config's
+    image_token_index, as llava-hf's tokenizers have it, so that text holding <image> becomes the
+    image token."""
+    vocab = {"<unk>": 0, "<s>": 1, "</s>": 2, "\u0120": 3}
+    for b in range(33, 127):
+        vocab[chr(b)] = len(vocab)
+    added = [(0, "<unk>"), (1, "<s>"), (2, "</s>"), (image_token, "<image>"), (pad_token, "<pad>")]
+    byte_level = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True}
+    return {
+        "version": "1.0", "truncation": None, "padding": None,
+        "added_tokens": [{"id": i, "content": c, "single_word": False, "lstrip": False, "rstrip": False,
+                          "normalized": False, "special": True} for i, c in added],
+        "normalizer": None, "pre_tokenizer": byte_level,
+        "post_processor": {"type": "TemplateProcessing",
+                           "single": [{"SpecialToken": {"id": "<s>", "type_id": 0}},
+                                      {"Sequence": {"id": "A", "type_id": 0}}],
+                           "pair": [{"SpecialToken": {"id": "<s>", "type_id": 0}},
+                                    {"Sequence": {"id": "A", "type_id": 0}},
+                                    {"Sequence": {"id": "B", "type_id": 1}}],
+                           "special_tokens": {"<s>": {"id": "<s>", "ids": [1], "tokens": ["<s>"]}}},
+        "decoder": byte_level,
+        "model": {"type": "BPE", "dropout": None, "unk_token": None, "continuing_subword_prefix": None,
+                  "end_of_word_suffix": None, "fuse_unk": False, "byte_fallback": False,
+                  "vocab": vocab, "merges": []},
+    }
+
+
 def write_model(name: str, out_root: Path = MODELS) -> Path:
     spec = MODEL_SPECS[name]
     config, layout, dtype = spec["config"], spec["layout"], spec["dtype"]
@@ -226,6 +256,9 @@ def write_model(name: str, out_root: Path = MODELS) -> Path:
     for fname, obj in (("config.json", config), ("preprocessor_config.json", spec["preprocessor"]),
                        ("processor_config.json", spec["processor"])):
         (d / fname).write_text(json.dumps(obj, indent=2) + "\n")
+    if name == "tiny_llava":  # one fixture with a tokenizer: prompts written as text with <image>
+        (d / "tokenizer.json").write_text(
+            json.dumps(tiny_tokenizer(config["image_token_index"], config["pad_token_id"]), indent=1) + "\n")
     save_file(d / "model.safetensors", {k: (conv[dtype](v), dtype) for k, v in t.items()},
               {"format": "pt", "generator": "tools/make_llava_fixtures.py"})
     got = {k: tuple(v.shape) for k, v in load_model_dir(d).items()}

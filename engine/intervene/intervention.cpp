@@ -43,7 +43,8 @@ std::string parameterProblem(const Intervention& iv) {
         break;
     case InterventionKind::Redistribute:
         if (!unit(iv.fraction)) return fmt::format("p must be in [0, 1] (got {})", iv.fraction);
-        if (iv.target.empty() || iv.target.first < 0)
+        // to=image is set when the run starts, from the prompt's image tokens.
+        if (!iv.imageTarget && (iv.target.empty() || iv.target.first < 0))
             return fmt::format("the target span {}-{} is empty or negative", iv.target.first, iv.target.last);
         break;
     case InterventionKind::SinkLogit:

@@ -155,7 +155,9 @@ Status fillLlavaTextDefaults(json& text, const std::string& source) {
                     {"hidden_size", 4096},
                     {"intermediate_size", 11008},
                     {"num_hidden_layers", 32},
-                    {"num_attention_heads", 32}};
+                    {"num_attention_heads", 32},
+                    {"bos_token_id", 1}, // LlamaConfig's; llava-1.5's text_config leaves them out
+                    {"eos_token_id", 2}};
     else if (type == "qwen2")
         defaults = {{"vocab_size", 151936},
                     {"hidden_size", 4096},
@@ -168,7 +170,9 @@ Status fillLlavaTextDefaults(json& text, const std::string& source) {
         return Error{fmt::format("{}: text_config model_type {} is not supported for llava (llama, qwen2)",
                                  source, jsonExcerpt(text["model_type"]))};
     for (const auto& [key, value] : defaults.items())
-        if (!text.contains(key) || text[key].is_null()) text[key] = value;
+        // A null size takes the default; an explicit null token id (no BOS) stays null.
+        if (!text.contains(key) || (text[key].is_null() && key.find("token_id") == std::string::npos))
+            text[key] = value;
     return okStatus();
 }
 

@@ -1,15 +1,23 @@
-// `sinkscope-cli run --image FILE` on a LLaVA model: the word `image` in --token-ids becomes the
-// model's block of image tokens, the JSON names its positions, and the run equals the engine's own
-// image pass over the same picture; a text-only model, a model without preprocessor_config.json
-// and a prompt without the word each get one line and exit 1.
+// `--image FILE` on a LLaVA model: the word `image` in --token-ids or `<image>` in --prompt becomes
+// the model's block of image tokens, the JSON names its positions, and the run equals the engine's
+// own image pass over the same picture; metrics report the visual sink tokens and image-centric
+// heads, compare and trace take the picture and var; a text-only model, a model without
+// preprocessor_config.json and a prompt without the marker each get one line and exit 1.
 #include "cli_run.h"
+#include "intervene/intervention.h"
+#include "metrics/output_effect.h"
 #include "model/image_input.h"
 #include "model/model.h"
+#include "session/image_prompt.h"
+#include "session/prompt_metrics.h"
 #include "temp_dir.h"
 #include "test_paths.h"
+#include "trace/trace_store.h"
 #include "vision/image_decode.h"
 #include "vision/image_preprocess.h"
 #include "vision/image_processor_config.h"
+#include <fstream>
+#include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <gtest/gtest.h>
@@ -78,7 +86,7 @@ TEST(LlavaCli, RefusalsAreOneLine) {
                                  " --token-ids 1,2,image,3 --image " + kPicture);
     EXPECT_EQ(textOnly.code, 1);
     EXPECT_EQ(lastLine(textOnly.out),
-              "sinkscope-cli: run: --image: " + dataPath("models/tiny_llama") +
+              "sinkscope-cli: --image: " + dataPath("models/tiny_llama") +
                   " is a text-only model (model_type llama); only LLaVA models take an image");
 
     TempDir tmp;
@@ -88,16 +96,15 @@ TEST(LlavaCli, RefusalsAreOneLine) {
         runCli("run --model " + tmp.path() + " --token-ids 1,image,3 --image " + kPicture);
     EXPECT_EQ(noProcessor.code, 1);
     EXPECT_EQ(lastLine(noProcessor.out),
-              "sinkscope-cli: run: --image: " + tmp.path() +
+              "sinkscope-cli: --image: " + tmp.path() +
                   " has no preprocessor_config.json, so how to prepare a picture for "
                   "its vision tower is unknown");
 
     const std::string model = dataPath("models/tiny_llava");
     const auto noWord = runCli("run --model " + model + " --token-ids 1,2,3 --image " + kPicture);
     EXPECT_EQ(noWord.code, 1);
-    EXPECT_EQ(lastLine(noWord.out),
-              "sinkscope-cli: run: --token-ids must hold the word image once, where the "
-              "picture goes (found it 0 times in '1,2,3')");
+    EXPECT_EQ(lastLine(noWord.out), "sinkscope-cli: --token-ids must hold the word image once, where the "
+                                    "picture goes (found it 0 times in '1,2,3')");
     const auto notImage =
         runCli("run --model " + model + " --token-ids 1,image,3 --image " + model + "/config.json");
     EXPECT_EQ(notImage.code, 1);
@@ -107,4 +114,151 @@ TEST(LlavaCli, RefusalsAreOneLine) {
     EXPECT_EQ(noImage.code, 1);
     EXPECT_EQ(lastLine(noImage.out),
               "sinkscope-cli: the prompt holds 1 image tokens (id 100) but no image was given");
+}
+
+TEST(LlavaCli, ImageInPromptTextIsTheTokenizersImageToken) {
+    const std::string model = dataPath("models/tiny_llava");
+    const auto text = runCli("run --model " + model + " --prompt \"A <image> What is it?\" --image " +
+                             kPicture + " --json");
+    ASSERT_EQ(text.code, 0) << text.out;
+    const auto j = jsonOf(text);
+    // BOS (LlamaConfig's default 1), 'A', ' ', then the 16 image tokens.
+    EXPECT_EQ(j["image_positions"], (nlohmann::json{3, 18}));
+    const auto ids = j["token_ids"].get<std::vector<std::int32_t>>();
+    ASSERT_EQ(ids.size(), 31u);
+    EXPECT_EQ(ids[0], 1);
+    EXPECT_EQ(ids[19], 3); // the space after <image>
+    // The same prompt as ids gives the same answer.
+    std::string list;
+    for (std::size_t i = 0; i < ids.size(); ++i)
+        if (i < 3 || i > 18)
+            list += (list.empty() ? "" : ",") + std::to_string(ids[i]);
+        else if (i == 3)
+            list += ",image";
+    const auto asIds =
+        runCli("run --model " + model + " --token-ids " + list + " --image " + kPicture + " --json");
+    ASSERT_EQ(asIds.code, 0) << asIds.out;
+    EXPECT_EQ(jsonOf(asIds)["token_ids"], j["token_ids"]);
+    EXPECT_EQ(jsonOf(asIds)["next_token_topk"], j["next_token_topk"]);
+
+    const auto none = runCli("run --model " + model + " --prompt \"What is it?\" --image " + kPicture);
+    EXPECT_EQ(none.code, 1);
+    EXPECT_EQ(lastLine(none.out),
+              "sinkscope-cli: --prompt: the prompt has no image token (id 100): put <image> "
+              "in the text, or the word image in a list of ids, where the picture goes");
+    const auto two = runCli("run --model " + model + " --prompt \"<image><image>\" --image " + kPicture);
+    EXPECT_EQ(two.code, 1);
+    EXPECT_EQ(
+        lastLine(two.out),
+        "sinkscope-cli: --prompt: the prompt has 2 image tokens (id 100); one picture takes one <image>");
+}
+
+TEST(LlavaCli, MetricsReportVisualSinksAndImageCentricHeads) {
+    const std::string model = dataPath("models/tiny_llava");
+    const std::string ids = "1,81,8,17,image,23,18,80,86";
+    const auto r =
+        runCli("metrics --model " + model + " --token-ids " + ids + " --image " + kPicture + " --json");
+    ASSERT_EQ(r.code, 0) << r.out;
+    const auto j = jsonOf(r);
+    EXPECT_EQ(j["image_positions"], (nlohmann::json{4, 19}));
+    EXPECT_EQ(j["image_grid"], (nlohmann::json{4, 4, 0}));
+    EXPECT_EQ(j["span"], (nlohmann::json{4, 19}));
+
+    // The engine's measures of the same picture and prompt.
+    auto m = Model::load(model);
+    ASSERT_TRUE(m.ok()) << m.error().message;
+    auto image = loadPromptImage(**m, model, kPicture);
+    ASSERT_TRUE(image.ok()) << image.error().message;
+    std::vector<std::int32_t> prompt{1, 81, 8, 17, 100, 23, 18, 80, 86};
+    ASSERT_TRUE(expandImageToken(**m, prompt, image->embeddings.rows, "test").ok());
+    auto visual = measureVisualSinks(**m, prompt, image->embeddings);
+    ASSERT_TRUE(visual.ok()) << visual.error().message;
+    ASSERT_EQ(j["visual_sink_tokens"].size(), visual->layers.size());
+    for (std::size_t l = 0; l < visual->layers.size(); ++l)
+        EXPECT_EQ(j["visual_sink_tokens"][l].get<std::vector<std::int64_t>>(),
+                  imageSinkTokens(visual->layers[l], 4, 19));
+    EXPECT_EQ(j["visual_sink_dims"]["dims"].get<std::vector<std::int64_t>>(), visual->dimensions.dims);
+    BeyondOptions beyond;
+    beyond.span = std::make_pair(std::int64_t{4}, std::int64_t{19});
+    beyond.spanSinks = visual->layers;
+    PromptMetricsObserver obs((*m)->config().nLayers, (*m)->config().nHeads, beyond);
+    ASSERT_TRUE(forwardWithImage(**m, prompt, image->embeddings, &obs).ok());
+    nlohmann::json selected = nlohmann::json::array();
+    for (std::size_t l = 0; l < obs.spanHeads().size(); ++l)
+        for (std::size_t h = 0; h < obs.spanHeads()[l].size(); ++h) {
+            EXPECT_NEAR(j["span_heads"][l][h]["mass"].get<double>(), obs.spanHeads()[l][h].mass, 1e-9);
+            if (obs.spanHeads()[l][h].selected) selected.push_back({l, h});
+        }
+    EXPECT_EQ(j["image_centric_heads"], selected);
+
+    const auto human = runCli("metrics --model " + model + " --token-ids " + ids + " --image " + kPicture);
+    ASSERT_EQ(human.code, 0) << human.out;
+    EXPECT_NE(human.out.find("visual sink tokens (image tokens with phi >= 2.83"), std::string::npos)
+        << human.out;
+    EXPECT_NE(human.out.find("image-centric heads of tokens 4-19"), std::string::npos) << human.out;
+
+    TempDir tmp;
+    const auto prompts = tmp.path("prompts.txt");
+    std::ofstream(prompts) << "ids: 1, 2\n";
+    const auto file =
+        runCli("metrics --model " + model + " --prompts-file " + prompts + " --image " + kPicture);
+    EXPECT_EQ(file.code, 1);
+    EXPECT_EQ(lastLine(file.out),
+              "sinkscope-cli: metrics: --image takes one prompt (--prompt or --token-ids)");
+    const auto span =
+        runCli("metrics --model " + model + " --token-ids " + ids + " --image " + kPicture + " --span 1-2");
+    EXPECT_EQ(span.code, 1);
+    EXPECT_EQ(lastLine(span.out),
+              "sinkscope-cli: metrics: --span and --image: the image is the span of its heads");
+}
+
+TEST(LlavaCli, CompareAndTraceTakeThePictureAndVar) {
+    const std::string model = dataPath("models/tiny_llava");
+    const std::string ids = "1,81,8,17,image,23,18,80,86";
+    const auto c = runCli("compare --model " + model + " --token-ids " + ids + " --image " + kPicture +
+                          " -i var:p=0.6 -n 3 --json");
+    ASSERT_EQ(c.code, 0) << c.out;
+    const auto j = jsonOf(c);
+    EXPECT_EQ(j["image_positions"], (nlohmann::json{4, 19}));
+
+    // The intervened next-token distribution is the engine's VAR pass over the same picture.
+    auto m = Model::load(model);
+    ASSERT_TRUE(m.ok()) << m.error().message;
+    auto image = loadPromptImage(**m, model, kPicture);
+    ASSERT_TRUE(image.ok()) << image.error().message;
+    std::vector<std::int32_t> prompt{1, 81, 8, 17, 100, 23, 18, 80, 86};
+    ASSERT_TRUE(expandImageToken(**m, prompt, image->embeddings.rows, "test").ok());
+    auto var = parseIntervention("var:p=0.6");
+    ASSERT_TRUE(var.ok());
+    auto base = forwardWithImage(**m, prompt, image->embeddings, nullptr);
+    auto after = forwardWithImage(**m, prompt, image->embeddings, nullptr, false, {*var});
+    ASSERT_TRUE(base.ok() && after.ok());
+    const auto effect = nextTokenEffect(base->logits.data(), after->logits.data(), base->vocab, 5);
+    EXPECT_NEAR(j["kl"].get<double>(), effect.kl, 1e-6) << j.dump();
+    EXPECT_GT(effect.kl, 0.0);
+
+    TempDir tmp;
+    const auto db = tmp.path("t.sqlite");
+    const auto t = runCli("trace --model " + model + " --token-ids " + ids + " --image " + kPicture +
+                          " -i var --db " + db + " -n 2 --json");
+    ASSERT_EQ(t.code, 0) << t.out;
+    const auto runIds = jsonOf(t)["run_ids"].get<std::vector<std::int64_t>>();
+    ASSERT_EQ(runIds.size(), 2u); // base and intervened
+    auto store = TraceStore::open(db, false);
+    ASSERT_TRUE(store.ok()) << store.error().message;
+    for (auto id : runIds) {
+        auto run = (*store)->loadRun(id);
+        ASSERT_TRUE(run.ok()) << run.error().message;
+        const auto settings = nlohmann::json::parse(run->settingsJson);
+        EXPECT_EQ(settings["image"]["path"], kPicture);
+        EXPECT_EQ(settings["image"]["positions"], (nlohmann::json{4, 19}));
+        EXPECT_EQ(settings["image"]["grid"], (nlohmann::json{4, 4}));
+    }
+
+    const auto noImage = runCli("run --model " + model + " --token-ids 1,2,3 -i var");
+    EXPECT_EQ(noImage.code, 1);
+    EXPECT_EQ(
+        lastLine(noImage.out),
+        "sinkscope-cli: intervention \"var\": the prompt holds no image (it works on the image tokens of a "
+        "LLaVA model's prompt: --image)");
 }
