@@ -7,6 +7,7 @@
 #include "model/prepared_prompt.h"
 #include "session/capture.h"
 #include "session/comparison.h"
+#include "session/image_prompt.h"
 #include "session/prompt_input.h"
 #include "session/prompt_metrics.h"
 #include "session/prompt_report.h"
@@ -105,7 +106,56 @@ EngineWorker::EngineWorker() {
 EngineWorker::~EngineWorker() = default;
 
 Result<std::vector<std::int32_t>> EngineWorker::promptIds(const QString& prompt) const {
-    return promptBoxIds(*m_model, prompt.toStdString());
+    if (!m_image) return promptBoxIds(*m_model, prompt.toStdString());
+    // The picture goes where the prompt marks it: the word image in "ids: ...", <image> in text, or
+    // first (after BOS) when the text does not say.
+    std::string box = prompt.toStdString();
+    const auto first = box.find_first_not_of(" \t\r\n");
+    std::vector<std::int32_t> ids;
+    if (first != std::string::npos && box.compare(first, 4, "ids:") == 0) {
+        auto word = takeImageWord(box.substr(first + 4), "the prompt's ids");
+        if (!word) return word.error();
+        auto parsed = promptBoxIds(*m_model, "ids:" + word->tokenIds);
+        if (!parsed) return parsed.error();
+        ids = std::move(parsed.value());
+        ids.insert(ids.begin() + static_cast<std::ptrdiff_t>(std::min(word->index, ids.size())),
+                   llavaConfig(*m_model)->imageTokenId);
+    } else {
+        if (box.find("<image>") == std::string::npos) box = "<image>\n" + box;
+        auto parsed = promptBoxIds(*m_model, box);
+        if (!parsed) return parsed.error();
+        ids = std::move(parsed.value());
+    }
+    auto span = expandImageToken(*m_model, ids, m_image->embeddings.rows, "the prompt");
+    if (!span) return span.error();
+    return ids;
+}
+
+void EngineWorker::setImage(const QString& path) {
+    m_prepared.reset(); // the next run prepares its prompt with (or without) the picture
+    m_preparedPrompt.clear();
+    if (path.isEmpty()) {
+        m_image.reset();
+        Q_EMIT imageChanged({}, {});
+        return;
+    }
+    if (!m_model) {
+        Q_EMIT failed("load a LLaVA model before opening a picture");
+        return;
+    }
+    auto image = loadPromptImage(*m_model, m_modelPath.toStdString(), path.toStdString());
+    if (!image) {
+        Q_EMIT failed(QString::fromStdString(image.error().message));
+        return;
+    }
+    m_image = std::make_shared<const PromptImage>(std::move(image.value()));
+    const auto& p = *m_image;
+    Q_EMIT imageChanged(path, QString("%1 · %2 image tokens (%3%4 x %5 patches)")
+                                  .arg(QFileInfo(path).fileName())
+                                  .arg(p.embeddings.rows)
+                                  .arg(p.leadingTokens ? QString("%1 + ").arg(p.leadingTokens) : QString())
+                                  .arg(p.gridRows)
+                                  .arg(p.gridCols));
 }
 
 Result<Interventions> EngineWorker::interventionsOf(const QStringList& specs) const {
@@ -136,6 +186,10 @@ void EngineWorker::loadModel(const QString& path, bool bf16) {
     }
     m_model = std::move(m.value());
     m_modelPath = path;
+    if (m_image) { // another tower: the picture is prepared again, or dropped for a text model
+        m_image.reset();
+        Q_EMIT imageChanged({}, {});
+    }
     m_prepared.reset();
     m_preparedPrompt.clear();
     QStringList notices;
@@ -206,7 +260,7 @@ void EngineWorker::run(const QString& prompt, const QStringList& specs, int maxN
         ObserverFanout both(base, metrics);
         PassProgress layers([&](int state) { Q_EMIT passProgress(state, c.nLayers, T); }, m_cancel);
         ObserverFanout all(both, layers);
-        auto prepared = PreparedPrompt::create(m, *ids, &all);
+        auto prepared = PreparedPrompt::create(m, *ids, &all, m_image ? &m_image->embeddings : nullptr);
         if (!prepared) {
             Q_EMIT failed(QString::fromStdString(prepared.error().message));
             return;
@@ -236,6 +290,24 @@ void EngineWorker::run(const QString& prompt, const QStringList& specs, int maxN
         // (13 states x 512 tokens x 768 channels), the stream is already in memory, and nothing else
         // reads it after this point.
         m_promptMetrics->hiddenStates = std::make_shared<const HiddenStates>(metrics.takeHiddenStates());
+        m_imageView.reset();
+        if (m_image) {
+            auto info = std::make_shared<RunView::Image>();
+            const ImageSpan span = imageSpanOf(m, *ids);
+            info->path = m_image->path;
+            info->first = span.first;
+            info->last = span.last;
+            info->gridRows = m_image->gridRows;
+            info->gridCols = m_image->gridCols;
+            info->leadingTokens = m_image->leadingTokens;
+            info->picture = std::make_shared<const RgbImage>(m_image->picture);
+            const auto visual = visualSinks(*m_promptMetrics->hiddenStates, span.first, span.last);
+            for (const auto& layer : visual.layers)
+                info->visualSinks.push_back(imageSinkTokens(layer, span.first, span.last));
+            info->sinkDims = visual.dimensions.dims;
+            info->tau = visual.dimensions.tau;
+            m_imageView = std::move(info);
+        }
     }
     view->sinkRate = m_promptMetrics->sinkRate;
     view->hiddenNorms = m_promptMetrics->hiddenNorms;
@@ -253,6 +325,15 @@ void EngineWorker::run(const QString& prompt, const QStringList& specs, int maxN
     view->modelName = QFileInfo(m_modelPath).fileName().toStdString();
     for (auto id : ids)
         view->tokens.push_back(tokenText(m, id));
+    view->image = m_imageView;
+    if (const auto* img = m_imageView.get()) // one labelled block, not hundreds of "<image>"
+        for (std::int64_t t = img->first; t <= img->last && t < T; ++t) {
+            const std::int64_t p = t - img->first - img->leadingTokens;
+            view->tokens[static_cast<std::size_t>(t)] =
+                p < 0 ? std::string("img cls")
+                      : fmt::format("img {},{}", p / std::max(1, img->gridCols),
+                                    p % std::max(1, img->gridCols));
+        }
     view->layers = c.nLayers;
     view->heads = c.nHeads;
     for (int l = 0; l < c.nLayers; ++l)
@@ -308,7 +389,8 @@ void EngineWorker::run(const QString& prompt, const QStringList& specs, int maxN
             Q_EMIT this->progress(done, total);
             return !m_cancel.load();
         };
-        auto pair = generatePair(m, ids, ivs, maxNewTokens, progress);
+        auto pair = generatePair(m, ids, ivs, maxNewTokens, progress, nullptr, nullptr,
+                                 m_image ? &m_image->embeddings : nullptr);
         if (!pair) {
             Q_EMIT failed(QString::fromStdString(pair.error().message));
             return;

@@ -18,6 +18,7 @@
 
 namespace sinkscope {
 class PreparedPrompt;
+struct PromptImage;
 class TraceStore;
 struct TraceGroup;
 } // namespace sinkscope
@@ -36,6 +37,10 @@ public:
 public Q_SLOTS:
     // bf16: weight products in bf16 (LoadOptions::compute), else float32.
     void loadModel(const QString& path, bool bf16);
+    // LLaVA models: the picture for the next runs, put where the prompt has <image> (or the word
+    // image in "ids: ..."); a prompt without it gets the picture first. Empty: no picture.
+    // Answered with imageChanged, or failed (a text-only model, a file that is not an image).
+    void setImage(const QString& path);
     // prompt: text, or "ids: 1,2,3" for models without a tokenizer. focusLayer: the layer shown,
     // whose maps the view must hold (when not every layer's maps fit in memory).
     void run(const QString& prompt, const QStringList& interventions, int maxNewTokens, int focusLayer);
@@ -72,6 +77,8 @@ Q_SIGNALS:
     void notice(const QString& message);
     void ctrReady(sinkscope::gui::CtrViewPtr view);
     void rowExplained(sinkscope::gui::ExplainedRowPtr row);
+    // The picture now used (empty: none), e.g. "cat.png · 576 image tokens (24 x 24 patches)".
+    void imageChanged(const QString& path, const QString& description);
 
 private:
     Result<std::unique_ptr<TraceStore>> openTraceToWrite(const QString& path);
@@ -80,6 +87,8 @@ private:
     Result<Interventions> interventionsOf(const QStringList& specs) const;
 
     std::unique_ptr<Model> m_model;
+    std::shared_ptr<const PromptImage> m_image;        // setImage
+    std::shared_ptr<const RunView::Image> m_imageView; // the current prompt's, for views
     QString m_modelPath;
     std::unique_ptr<PreparedPrompt> m_prepared;
     QString m_preparedPrompt;

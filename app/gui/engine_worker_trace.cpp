@@ -51,6 +51,7 @@ void EngineWorker::saveToTrace(const QString& path, const QString& prompt, const
     TraceRunOptions o;
     o.modelPath = m_modelPath.toStdString();
     o.generation.maxNewTokens = maxNewTokens;
+    o.image = m_image.get();
     if (auto st = checkTraceMemory(*m_model, *ids, *ivs, o); !st) {
         Q_EMIT failed(QString::fromStdString(st.error().message));
         return;

@@ -41,12 +41,15 @@ int main(int argc, char** argv) {
         "panel", "Panel to bring to the front: " + sinkscope::gui::startupPanels().join(", "), "name");
     QCommandLineOption sweep(
         "sweep", "A sweep trace to open in the Sweep panel (sinkscope-cli sweep-report's twin)", "trace");
+    QCommandLineOption image(
+        "image", "LLaVA models: a PNG or JPEG put where the prompt has <image> (run --image)", "file");
     QCommandLineOption diff("diff", "Show intervened - base on the map");
     QCommandLineOption size("size", "Window size, e.g. 1400x900", "WxH");
     QCommandLineOption beside(
         "beside", "A second map side by side on one colour scale: 'intervened' or another model's path",
         "intervened|model");
-    parser.addOptions({model, prompt, intervention, classroom, panel, sweep, diff, beside, screenshot, size});
+    parser.addOptions(
+        {model, prompt, intervention, classroom, panel, sweep, image, diff, beside, screenshot, size});
     parser.process(app);
 
     sinkscope::gui::StartupOptions startup;
@@ -65,6 +68,7 @@ int main(int argc, char** argv) {
     startup.beside = parser.value(beside);
     startup.panel = parser.value(panel);
     startup.sweep = parser.value(sweep);
+    startup.image = parser.value(image);
     if (parser.isSet(panel) && !sinkscope::gui::startupPanels().contains(startup.panel)) {
         std::fprintf(stderr, "sinkscope: --panel wants one of %s, not '%s'\n",
                      qPrintable(sinkscope::gui::startupPanels().join(", ")), qPrintable(startup.panel));

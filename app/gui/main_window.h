@@ -35,6 +35,7 @@ class EngineWorker;
 class InterventionPanel;
 class RunsDock;
 class SweepDock;
+class ImageDock;
 class SideBySide;
 
 class MainWindow : public QMainWindow, public ClassroomHost {
@@ -73,6 +74,7 @@ public:
     void selectHead(int layer, int head);
     void selectStrongestSinkHead() override; // the head with the largest alpha_0 (now and after the next run)
     void openSweep(const QString& tracePath); // the Sweep panel, raised, with this sweep trace
+    void openPicture(const QString& path);    // LLaVA models: the picture for the next runs ("": none)
     void showTrainingTimeline() override;     // the timeline of the current model's training, when it has one
     void openSigmoidModel() override;         // the bundled sigmoid-attention model, when present
     // Side by side: the same prompt and interventions through another model (View > Side by side).
@@ -135,6 +137,7 @@ private:
     // Analysis docks (runs, timeline, channels, catch-tag-release, span): main_window_docks.cpp.
     void buildAnalysisDocks();
     void buildSweepDock(); // the Sweep panel and File > Open sweep… (main_window_docks.cpp)
+    void buildImageDock(); // the Picture panel and File > Open picture… (main_window_docks.cpp)
     void showStoredRun(RunViewPtr view);
     void buildMenus();
     // Layout: main_window_layout.cpp.
@@ -180,6 +183,7 @@ private:
     QAction* m_bf16Action = nullptr;
     RunsDock* m_runs = nullptr;
     SweepDock* m_sweep = nullptr;
+    ImageDock* m_image = nullptr;
     bool m_sweepSized = false; // the Sweep panel got its room once; the user's sizes stay after
     SideBySide* m_side = nullptr;
     QLabel* m_caption = nullptr; // classroom scenario text

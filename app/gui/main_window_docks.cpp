@@ -4,6 +4,7 @@
 #include "channels_dock.h"
 #include "ctr_dock.h"
 #include "engine_worker.h"
+#include "image_dock.h"
 #include "intervention_panel.h"
 #include "main_window.h"
 #include "mechanism_dock.h"
@@ -17,6 +18,7 @@
 #include <QAction>
 #include <QCheckBox>
 #include <QDockWidget>
+#include <QFileDialog>
 #include <QKeySequence>
 #include <QLabel>
 #include <QMenu>
@@ -100,6 +102,7 @@ void MainWindow::buildAnalysisDocks() {
         if (!r.isEmpty()) statusBar()->showMessage(r);
     });
     buildSweepDock();
+    buildImageDock();
     m_runs->raise();
     // The side docks run full height and the analysis tabs sit under the heatmap only, opening
     // at about a third of the height (unless a saved layout is restored).
@@ -192,6 +195,54 @@ void MainWindow::buildSweepDock() {
             return;
         }
     addAction(open); // no File menu: still a window shortcut
+}
+
+void MainWindow::buildImageDock() {
+    m_image = new ImageDock(m_panel, this);
+    addDockWidget(Qt::BottomDockWidgetArea, m_image);
+    tabifyDockWidget(m_runs, m_image);
+    connect(this, &MainWindow::runShown, m_image, [this] { m_image->setRun(m_last); });
+    connect(this, &MainWindow::headShown, m_image, &ImageDock::setHead);
+    connect(m_image, &ImageDock::hovered, this, [this](const QString& r) {
+        if (!r.isEmpty()) statusBar()->showMessage(r);
+    });
+    connect(m_image, &ImageDock::failed, this,
+            [this](const QString& m) { statusBar()->showMessage(m, 10000); });
+    auto choose = [this] {
+        const QString path = QFileDialog::getOpenFileName(this, "Open a picture for the LLaVA model",
+                                                          QString(), "Pictures (*.png *.jpg *.jpeg)");
+        if (!path.isEmpty()) openPicture(path);
+    };
+    connect(m_image, &ImageDock::openRequested, this, choose);
+    connect(m_image, &ImageDock::clearRequested, this, [this] { openPicture({}); });
+    connect(m_worker, &EngineWorker::imageChanged, this,
+            [this](const QString& path, const QString& description) {
+                m_image->setImageDescription(path, description);
+                statusBar()->showMessage(path.isEmpty() ? QString("no picture") : description, 8000);
+                if (!path.isEmpty()) {
+                    m_image->show();
+                    m_image->raise();
+                }
+                requestRun(); // the prompt again, with (or without) the picture
+            });
+    auto* open = new QAction("Open &picture…", this);
+    open->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_I));
+    open->setToolTip("A PNG or JPEG for a LLaVA model, put where the prompt has <image> (run --image FILE)");
+    connect(open, &QAction::triggered, this, choose);
+    for (QAction* menu : menuBar()->actions())
+        if (menu->menu() && menu->text() == "&File") {
+            QAction* quit = nullptr;
+            for (QAction* a : menu->menu()->actions())
+                if (a->text() == "&Quit") quit = a;
+            menu->menu()->insertAction(quit, open);
+            return;
+        }
+    addAction(open);
+}
+
+void MainWindow::openPicture(const QString& path) {
+    QMetaObject::invokeMethod(
+        m_worker, [w = m_worker, path] { w->setImage(path); }, Qt::QueuedConnection);
 }
 
 void MainWindow::openSweep(const QString& tracePath) {

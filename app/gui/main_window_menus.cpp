@@ -197,14 +197,21 @@ void MainWindow::rebuildRecentMenu() {
 
 void MainWindow::dragEnterEvent(QDragEnterEvent* e) {
     const auto urls = e->mimeData()->urls();
-    if (urls.size() == 1 && urls.front().isLocalFile() && looksLikeModel(urls.front().toLocalFile()))
-        e->acceptProposedAction();
+    if (urls.size() != 1 || !urls.front().isLocalFile()) return;
+    const QString path = urls.front().toLocalFile().toLower();
+    const bool picture = path.endsWith(".png") || path.endsWith(".jpg") || path.endsWith(".jpeg");
+    if (picture || looksLikeModel(urls.front().toLocalFile())) e->acceptProposedAction();
 }
 
 void MainWindow::dropEvent(QDropEvent* e) {
     const auto urls = e->mimeData()->urls();
     if (urls.size() != 1 || !urls.front().isLocalFile()) return;
-    loadModel(urls.front().toLocalFile());
+    const QString path = urls.front().toLocalFile();
+    const QString lower = path.toLower();
+    if (lower.endsWith(".png") || lower.endsWith(".jpg") || lower.endsWith(".jpeg"))
+        openPicture(path); // a picture for the LLaVA model, not a model
+    else
+        loadModel(path);
     e->acceptProposedAction();
 }
 

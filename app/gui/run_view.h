@@ -4,6 +4,7 @@
 #include "core/matrix_view.h"
 #include "metrics/output_effect.h"
 #include "metrics/sink_dimensions.h"
+#include "vision/image_decode.h"
 
 #include <QMetaType>
 #include <algorithm>
@@ -72,6 +73,19 @@ struct RunView {
     // Each layer's sliding window (0: full attention), from the model's config or the trace's
     // settings; empty when not known (stored runs of older traces), read as no windows.
     std::vector<int> windows;
+
+    // A LLaVA prompt's picture: where its block sits, its patch grid, what the tower saw, and its
+    // visual sink tokens per layer on the unmodified run (image tokens only; metrics/visual_sinks.h).
+    struct Image {
+        std::string path;
+        std::int64_t first = 0, last = -1;
+        int gridRows = 0, gridCols = 0, leadingTokens = 0;
+        std::shared_ptr<const RgbImage> picture;
+        std::vector<std::vector<std::int64_t>> visualSinks; // [layer]
+        std::vector<std::int64_t> sinkDims;
+        double tau = 0;
+    };
+    std::shared_ptr<const Image> image; // null: a text prompt
 
     bool hasLayer(int layer) const {
         return layer >= firstLayer && (layerCount < 0 || layer < firstLayer + layerCount);

@@ -68,7 +68,7 @@ void takeScreenshotWhenSettled(MainWindow& window, const QString& path, int time
 } // namespace
 
 QStringList startupPanels() {
-    return {"runs", "timeline", "channels", "ctr", "span", "mechanism", "sweep", "metrics"};
+    return {"runs", "timeline", "channels", "ctr", "span", "mechanism", "sweep", "image", "metrics"};
 }
 
 void applyStartup(MainWindow& window, const StartupOptions& options) {
@@ -90,6 +90,7 @@ void applyStartup(MainWindow& window, const StartupOptions& options) {
     else if (!options.beside.isEmpty())
         window.compareWithModel(options.beside);
     if (!options.sweep.isEmpty()) window.openSweep(options.sweep);
+    if (!options.image.isEmpty()) window.openPicture(options.image);
     if (!options.panel.isEmpty())
         if (auto* dock = window.findChild<QDockWidget*>(options.panel + "Dock")) {
             dock->show();

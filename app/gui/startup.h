@@ -17,6 +17,7 @@ struct StartupOptions {
     bool diff = false;    // show intervened - base on the map
     QString beside;       // "intervened" or a model: a second map side by side, one colour scale
     QString sweep;        // a sweep trace to open in the Sweep panel
+    QString image;        // LLaVA models: a picture for the prompt's <image>
     QString screenshot;   // PNG path; empty: stay open
     QSize size;           // window size; empty: the window's default
     int timeoutMs = 180000;

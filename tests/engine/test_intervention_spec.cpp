@@ -177,13 +177,14 @@ TEST(InterventionSpec, EmptyAndUnknownNames) {
               "intervention \"\": empty spec (expected NAME[:KEY=VALUE,...], e.g. zerotune:gamma=4)");
     EXPECT_EQ(errorOf("foo"),
               "intervention \"foo\": unknown intervention \"foo\" (expected suppress, zerotune, act, "
-              "redistribute, sinklogit, stream)");
+              "redistribute, var, sinklogit, stream)");
     EXPECT_EQ(
         errorOf("ZeroTune:gamma=4"),
         "intervention \"ZeroTune:gamma=4\": unknown intervention \"ZeroTune\" (expected suppress, zerotune, "
-        "act, redistribute, sinklogit, stream)");
-    EXPECT_EQ(errorOf(":gamma=4"), "intervention \":gamma=4\": missing the intervention name before \":\" "
-                                   "(expected suppress, zerotune, act, redistribute, sinklogit, stream)");
+        "act, redistribute, var, sinklogit, stream)");
+    EXPECT_EQ(errorOf(":gamma=4"),
+              "intervention \":gamma=4\": missing the intervention name before \":\" "
+              "(expected suppress, zerotune, act, redistribute, var, sinklogit, stream)");
     EXPECT_TRUE(mentions(errorOf(" suppress"), "unknown intervention \" suppress\""));
 }
 
@@ -204,19 +205,19 @@ TEST(InterventionSpec, EmptyArguments) {
 TEST(InterventionSpec, UnknownKeys) {
     EXPECT_EQ(errorOf("zerotune:gama=4"),
               "intervention \"zerotune:gama=4\": at \"gama=4\": unknown key \"gama\" "
-              "(zerotune takes gamma, layers, heads, sinks, thr)");
+              "(zerotune takes gamma, layers, heads, sinks, thr, tau)");
     EXPECT_EQ(errorOf("suppress:gamma=4"),
               "intervention \"suppress:gamma=4\": at \"gamma=4\": unknown key \"gamma\" "
-              "(suppress takes layers, heads, sinks, thr)");
+              "(suppress takes layers, heads, sinks, thr, tau)");
     EXPECT_EQ(errorOf("sinklogit:sinks=0"), "intervention \"sinklogit:sinks=0\": at \"sinks=0\": unknown key "
                                             "\"sinks\" (sinklogit takes b, layers, heads)");
     EXPECT_EQ(errorOf("stream:layers=1"), "intervention \"stream:layers=1\": at \"layers=1\": unknown key "
                                           "\"layers\" (stream takes sinks, window, pos)");
     EXPECT_EQ(errorOf("act:gamma=1"), "intervention \"act:gamma=1\": at \"gamma=1\": unknown key \"gamma\" "
-                                      "(act takes beta, thr, include_first, layers, heads, sinks)");
+                                      "(act takes beta, thr, include_first, layers, heads, sinks, tau)");
     EXPECT_EQ(errorOf("redistribute:to=1,beta=1"),
               "intervention \"redistribute:to=1,beta=1\": at \"beta=1\": unknown key \"beta\" "
-              "(redistribute takes p, to, layers, heads, sinks, thr)");
+              "(redistribute takes p, to, layers, heads, sinks, thr, tau)");
     EXPECT_TRUE(mentions(errorOf("zerotune:Gamma=4"), "unknown key \"Gamma\""));
 }
 
@@ -354,9 +355,10 @@ TEST(InterventionSpec, ListAndSpanErrors) {
         errorOf("suppress:sinks=0-40000,40001-80000"),
         "intervention \"suppress:sinks=0-40000,40001-80000\": at \"40001-80000\": the list names more than "
         "65536 entries");
-    EXPECT_EQ(errorOf("suppress:sinks=everything"), "intervention \"suppress:sinks=everything\": at "
-                                                    "\"sinks=everything\": sinks is first, auto, secondary "
-                                                    "or a list of positions (got \"everything\")");
+    EXPECT_EQ(errorOf("suppress:sinks=everything"),
+              "intervention \"suppress:sinks=everything\": at "
+              "\"sinks=everything\": sinks is first, auto, secondary, visual "
+              "or a list of positions (got \"everything\")");
     EXPECT_EQ(errorOf("redistribute:to=9-5"), "intervention \"redistribute:to=9-5\": at \"to=9-5\": bad "
                                               "range \"9-5\": the first end must not exceed "
                                               "the second");

@@ -67,4 +67,33 @@ HeatmapFigure channelFigure(std::vector<float> r, std::int64_t tokens, std::int6
     return f;
 }
 
+std::vector<float> patchRow(const float* map, std::int64_t T, std::int64_t query, const PatchGrid& g) {
+    const auto n = static_cast<std::size_t>(std::max(0, g.rows) * std::max(0, g.cols));
+    std::vector<float> out(n, NAN);
+    const std::int64_t start = g.first + g.leading;
+    if (!map || query < 0 || query >= T || query < start) return out;
+    for (std::size_t p = 0; p < n; ++p) {
+        const std::int64_t key = start + static_cast<std::int64_t>(p);
+        if (key <= query && key < T) out[p] = map[query * T + key];
+    }
+    return out;
+}
+
+ImageOverlayFigure patchOverlayFigure(int width, int height, std::vector<std::uint8_t> rgb,
+                                      const PatchGrid& grid, std::vector<float> values,
+                                      const std::vector<std::int64_t>& sinkTokens, const std::string& title) {
+    ImageOverlayFigure f;
+    f.width = width;
+    f.height = height;
+    f.rgb = std::move(rgb);
+    f.gridRows = grid.rows;
+    f.gridCols = grid.cols;
+    f.values = std::move(values);
+    const std::int64_t start = grid.first + grid.leading, patches = std::int64_t{grid.rows} * grid.cols;
+    for (std::int64_t t : sinkTokens)
+        if (t >= start && t < start + patches) f.markedPatches.push_back(t - start);
+    f.title = title;
+    return f;
+}
+
 } // namespace sinkscope

@@ -3,6 +3,7 @@
 // draw the same picture: a layer × head table (alpha_0 at a training checkpoint) and the
 // hidden-state channel ratios r_l[t, d] of one state (tokens × channels). Qt-free.
 #include "figures/figures.h"
+#include "figures/image_overlay.h"
 
 #include <cstdint>
 #include <string>
@@ -27,5 +28,22 @@ HeatmapFigure channelFigure(std::vector<float> r, std::int64_t tokens, std::int6
                             const std::vector<std::int64_t>& sinkDims,
                             const std::vector<std::int64_t>& sinkTokens, int state, int states, double tau,
                             const std::string& modelName);
+
+// A LLaVA prompt's picture as a grid of image tokens: the block starts at `first`; `leading` tokens
+// that are no patch (CLIP's class token under "full") come before rows x cols patches, row-major.
+struct PatchGrid {
+    std::int64_t first = 0;
+    int rows = 0, cols = 0, leading = 0;
+};
+
+// Row `query` of a row-major T x T attention map, read at each patch's token: rows x cols values.
+// A query before the picture (it cannot see it) or outside the map gives NaN everywhere.
+std::vector<float> patchRow(const float* map, std::int64_t T, std::int64_t query, const PatchGrid& grid);
+
+// The picture (width x height RGB8) tinted by one value per patch, the visual sink tokens (token
+// positions; those outside the patches are ignored) framed; "attention weight" on a magma scale.
+ImageOverlayFigure patchOverlayFigure(int width, int height, std::vector<std::uint8_t> rgb,
+                                      const PatchGrid& grid, std::vector<float> values,
+                                      const std::vector<std::int64_t>& sinkTokens, const std::string& title);
 
 } // namespace sinkscope
