@@ -218,13 +218,14 @@ def random_tensors(config: dict, layout: str, seed: int) -> Dict[str, np.ndarray
 
 def tiny_tokenizer(image_token: int, pad_token: int) -> dict:
     """A byte-level BPE tokenizer.json without merges for the tiny models' 104-token vocabulary:
-    <unk> 0, <s> 1, </s> 2, space and the printable ASCII characters 3..97 (GPT-2's byte-to-unicode
+    <unk> 0, <s> 1, </s> 2, space and the printable ASCII characters 3..97, the new line 98 (GPT-2's byte-to-unicode
     alphabet: space is "\u0120"), and "<image>" as an added special token with the config's
     image_token_index, as llava-hf's tokenizers have it, so that text holding <image> becomes the
     image token."""
     vocab = {"<unk>": 0, "<s>": 1, "</s>": 2, "\u0120": 3}
     for b in range(33, 127):
         vocab[chr(b)] = len(vocab)
+    vocab["\u010a"] = len(vocab)  # the new line (byte 10), 98: "<image>\n" as LLaVA prompts write it
     added = [(0, "<unk>"), (1, "<s>"), (2, "</s>"), (image_token, "<image>"), (pad_token, "<pad>")]
     byte_level = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True}
     return {

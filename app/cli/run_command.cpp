@@ -113,6 +113,7 @@ CLI::App* addRunCommand(CLI::App& app, RunOptions& o) {
                     "LAYER,HEAD,QUERY: that query row's pre-softmax scores and the weights the model makes "
                     "of them, unmodified and intervened, instead of the usual report")
         ->excludes(maxNew);
+    addOverlayOptions(run, o.overlay);
     return run;
 }
 
@@ -129,6 +130,8 @@ int runRunCommand(const RunOptions& o) {
     auto run = openModelRun(o.input, o.json);
     if (!run) return fail(run.error().message);
     if (explain) return runExplainRow(*run, *explain, o.json);
+    if (!o.overlay.out.empty())
+        if (auto st = writeOverlay(*run, o.overlay); !st) return fail(st.error().message);
     const Model& m = *run->model;
     const auto& ids = run->ids;
     const auto& interventions = run->interventions;

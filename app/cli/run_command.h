@@ -4,6 +4,7 @@
 // optional interventions (same output, intervened run); or, with --explain-row, one query row of
 // one head from its scores to its weights (explain_row.h).
 #include "model_input.h"
+#include "overlay_export.h"
 
 #include <CLI/CLI.hpp>
 #include <cstdint>
@@ -20,6 +21,7 @@ struct RunOptions {
     std::uint64_t seed = 0;
     bool json = false;
     std::string explainRow; // LAYER,HEAD,QUERY: explain that row instead (explain_row.h)
+    OverlayOptions overlay; // --overlay-out: a query's attention over the picture (overlay_export.h)
 };
 
 CLI::App* addRunCommand(CLI::App& app, RunOptions& options);

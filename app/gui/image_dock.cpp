@@ -57,11 +57,16 @@ ImageDock::ImageDock(InterventionPanel* panel, QWidget* parent)
             this, "Export the picture's attention", "picture_attention.png", "Figures (*.png *.svg *.pdf)");
         if (!path.isEmpty()) exportFigure(path);
     });
-    for (QWidget* w :
-         std::initializer_list<QWidget*>{open, clear, m_query, m_heads, m_intervened, m_var, m_export})
+    // Two short rows: a narrow window (1280 px) keeps every control in view.
+    for (QWidget* w : std::initializer_list<QWidget*>{open, clear, m_var, m_export})
         top->addWidget(w);
     top->addStretch();
     v->addLayout(top);
+    auto* choice = new QHBoxLayout;
+    for (QWidget* w : std::initializer_list<QWidget*>{m_query, m_heads, m_intervened})
+        choice->addWidget(w);
+    choice->addStretch();
+    v->addLayout(choice);
     m_info = new QLabel(kNoPicture);
     m_info->setWordWrap(true);
     v->addWidget(m_info);
@@ -149,20 +154,17 @@ ImageOverlayFigure ImageDock::currentFigure() const {
     const auto query = static_cast<std::int64_t>(m_query->value());
     const auto mode = static_cast<Heads>(m_heads->currentIndex());
     std::vector<int> heads;
-    QString who;
+    QString who; // as `run --overlay-out` words it, so that both write the same figure
     if (mode == Heads::Selected) {
         heads = {m_head};
-        who = QString("layer %1 · head %2").arg(m_layer).arg(m_head);
+        who = QString("head %1").arg(m_head);
     } else if (mode == Heads::LayerMean) {
         for (int h = 0; h < m_run->heads; ++h)
             heads.push_back(h);
-        who = QString("layer %1 · mean of its heads").arg(m_layer);
+        who = "mean of its heads";
     } else {
         heads = imageCentricHeads(m_layer);
-        who = QString("layer %1 · mean of %2 image-centric head%3")
-                  .arg(m_layer)
-                  .arg(heads.size())
-                  .arg(heads.size() == 1 ? "" : "s");
+        who = QString("mean of %1 image-centric heads").arg(heads.size());
     }
     std::vector<float> values(static_cast<std::size_t>(img.gridRows * img.gridCols),
                               heads.empty() ? NAN : 0.0f);
@@ -174,14 +176,13 @@ ImageOverlayFigure ImageDock::currentFigure() const {
     const std::string token = static_cast<std::size_t>(query) < m_run->tokens.size()
                                   ? m_run->tokens[static_cast<std::size_t>(query)]
                                   : std::string();
-    const QString title =
-        QString("%1 · query %2 '%3' · %4%5")
-            .arg(QString::fromStdString(m_run->modelName))
-            .arg(query)
-            .arg(QString::fromStdString(token))
-            .arg(who)
-            .arg(intervened ? QString(" · %1").arg(QString::fromStdString(m_run->interventions.front()))
-                            : QString());
+    QString title = QString("%1 · query %2 '%3' · layer %4 · %5")
+                        .arg(QString::fromStdString(img.path).section('/', -1))
+                        .arg(query)
+                        .arg(QString::fromStdString(token))
+                        .arg(m_layer)
+                        .arg(who);
+    if (intervened) title += " · " + QString::fromStdString(m_run->interventions.front());
     const auto& sinks = static_cast<std::size_t>(m_layer) < img.visualSinks.size()
                             ? img.visualSinks[static_cast<std::size_t>(m_layer)]
                             : std::vector<std::int64_t>{};

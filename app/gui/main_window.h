@@ -184,6 +184,7 @@ private:
     RunsDock* m_runs = nullptr;
     SweepDock* m_sweep = nullptr;
     ImageDock* m_image = nullptr;
+    bool m_imageSized = false; // the Picture panel got its room once
     bool m_sweepSized = false; // the Sweep panel got its room once; the user's sizes stay after
     SideBySide* m_side = nullptr;
     QLabel* m_caption = nullptr; // classroom scenario text

@@ -222,6 +222,11 @@ void MainWindow::buildImageDock() {
                 if (!path.isEmpty()) {
                     m_image->show();
                     m_image->raise();
+                    // The picture needs room: two fifths of the height, as the Sweep panel gets (once).
+                    if (!m_image->isFloating() && !m_imageSized) {
+                        m_imageSized = true;
+                        resizeDocks({m_image}, {height() * 2 / 5}, Qt::Vertical);
+                    }
                 }
                 requestRun(); // the prompt again, with (or without) the picture
             });

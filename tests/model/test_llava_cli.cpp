@@ -262,3 +262,38 @@ TEST(LlavaCli, CompareAndTraceTakeThePictureAndVar) {
         "sinkscope-cli: intervention \"var\": the prompt holds no image (it works on the image tokens of a "
         "LLaVA model's prompt: --image)");
 }
+
+TEST(LlavaCli, OverlayOutDrawsTheQuerysAttentionOverThePicture) {
+    const std::string model = dataPath("models/tiny_llava");
+    const std::string ids = "1,81,8,17,image,23,18,80,86";
+    TempDir tmp;
+    for (const char* heads : {"mean", "image-centric", "2"}) {
+        const auto out = tmp.path(std::string("overlay-") + heads + ".png");
+        const auto r =
+            runCli("run --model " + model + " --token-ids " + ids + " --image " + kPicture +
+                   " --overlay-out " + out + " --overlay-layer 1 --overlay-heads " + heads + " -i var");
+        ASSERT_EQ(r.code, 0) << r.out;
+        EXPECT_GT(std::filesystem::file_size(out), 1000u) << heads;
+    }
+    const auto svg = tmp.path("overlay.svg");
+    ASSERT_EQ(runCli("run --model " + model + " --token-ids " + ids + " --image " + kPicture +
+                     " --overlay-out " + svg)
+                  .code,
+              0);
+    std::ifstream in(svg);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_NE(text.find("query 23"), std::string::npos); // the title names the query (the last token)
+
+    const auto noImage = runCli("run --model " + model + " --token-ids 1,2,3 --overlay-out " + svg);
+    EXPECT_EQ(noImage.code, 1);
+    EXPECT_EQ(lastLine(noImage.out),
+              "sinkscope-cli: --overlay-out draws attention over a picture: give --image FILE");
+    const auto badHead = runCli("run --model " + model + " --token-ids " + ids + " --image " + kPicture +
+                                " --overlay-out " + svg + " --overlay-heads 9");
+    EXPECT_EQ(badHead.code, 1);
+    EXPECT_EQ(lastLine(badHead.out), "sinkscope-cli: --overlay-heads 9: a head 0-3, mean or image-centric");
+    const auto badQuery = runCli("run --model " + model + " --token-ids " + ids + " --image " + kPicture +
+                                 " --overlay-out " + svg + " --overlay-query 10");
+    EXPECT_EQ(badQuery.code, 1);
+    EXPECT_EQ(lastLine(badQuery.out), "sinkscope-cli: --overlay-query 10: a token after the picture, 20-23");
+}
