@@ -54,7 +54,7 @@ corpus_for() { # the corpus directory pilot $1 trains on
   if [ "$1" = data1m ]; then
     local sub=$CORPUS/subset16
     if [ ! -f "$sub/train.txt" ]; then
-      /usr/bin/python3 tools/corpus/subset_corpus.py --in "$CORPUS" --out "$sub" --keep-every 16
+      /usr/bin/python3 tools/corpus/subset_corpus.py --in "$CORPUS" --out "$sub" --keep-every 16 >&2
     fi
     echo "$sub"
   else
