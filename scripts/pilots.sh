@@ -15,7 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PILOTS=(ctx512 base wd0.5 lr6e-3 lr1e-3 nobos data1m) # the order they run in
+PILOTS=(ctx512 base wd0.5 lr6e-3 lr1e-3 nobos data1m long) # the order they run in; long: the candidate default
 ROOT=${SINKSCOPE_PILOTS_DIR:-$HOME/.cache/sinkscope/pilots}
 CORPUS=${SINKSCOPE_CORPUS_V2_DIR:-$HOME/.cache/sinkscope/corpus-v2}
 TOKENIZER=$CORPUS/bpe8192/tokenizer.json
