@@ -18,6 +18,7 @@ const std::vector<Target>& targets() {
         {"sweep_spec", sweepSpec},
         {"run_metrics", runMetrics},
         {"image", image},
+        {"stored_picture", storedPicture},
     };
     return all;
 }

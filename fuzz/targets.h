@@ -44,5 +44,6 @@ Outcome traceBlob(const std::uint8_t* data, std::size_t size);
 Outcome sweepSpec(const std::uint8_t* data, std::size_t size);
 Outcome runMetrics(const std::uint8_t* data, std::size_t size);
 Outcome image(const std::uint8_t* data, std::size_t size);
+Outcome storedPicture(const std::uint8_t* data, std::size_t size);
 
 } // namespace sinkscope::fuzz

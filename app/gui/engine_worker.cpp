@@ -326,14 +326,7 @@ void EngineWorker::run(const QString& prompt, const QStringList& specs, int maxN
     for (auto id : ids)
         view->tokens.push_back(tokenText(m, id));
     view->image = m_imageView;
-    if (const auto* img = m_imageView.get()) // one labelled block, not hundreds of "<image>"
-        for (std::int64_t t = img->first; t <= img->last && t < T; ++t) {
-            const std::int64_t p = t - img->first - img->leadingTokens;
-            view->tokens[static_cast<std::size_t>(t)] =
-                p < 0 ? std::string("img cls")
-                      : fmt::format("img {},{}", p / std::max(1, img->gridCols),
-                                    p % std::max(1, img->gridCols));
-        }
+    labelImageTokens(*view);
     view->layers = c.nLayers;
     view->heads = c.nHeads;
     for (int l = 0; l < c.nLayers; ++l)

@@ -210,21 +210,22 @@ void ImageDock::refresh() {
         return;
     }
     m_view->setFigure(currentFigure());
-    m_info->setText(QString("%1 · tokens %2-%3 · layer %4: %5 visual sink token%6 (framed; phi >= %7 in sink "
-                            "dimensions {%8})")
+    QStringList dims;
+    for (auto d : img.sinkDims)
+        dims << QString::number(d);
+    // A stored run keeps the sink tokens but not the threshold and dimensions that found them.
+    const QString rule =
+        img.tau > 0
+            ? QString("; phi >= %1 in sink dimensions {%2}").arg(img.tau, 0, 'f', 2).arg(dims.join(","))
+            : QString();
+    m_info->setText(QString("%1 · tokens %2-%3 · layer %4: %5 visual sink token%6 (framed%7)")
                         .arg(QString::fromStdString(img.path).section('/', -1))
                         .arg(img.first)
                         .arg(img.last)
                         .arg(m_layer)
                         .arg(sinkCount)
                         .arg(sinkCount == 1 ? "" : "s")
-                        .arg(img.tau, 0, 'f', 2)
-                        .arg([&] {
-                            QStringList s;
-                            for (auto d : img.sinkDims)
-                                s << QString::number(d);
-                            return s.join(",");
-                        }()));
+                        .arg(rule));
 }
 
 bool ImageDock::exportFigure(const QString& path) {

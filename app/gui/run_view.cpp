@@ -18,4 +18,17 @@ std::vector<std::vector<double>> alpha0Table(const std::vector<float>& a, int la
     return out;
 }
 
+void labelImageTokens(RunView& view) {
+    if (!view.image) return;
+    const auto& img = *view.image;
+    for (std::int64_t t = img.first; t <= img.last && t < static_cast<std::int64_t>(view.tokens.size());
+         ++t) {
+        const std::int64_t p = t - img.first - img.leadingTokens;
+        const std::int64_t cols = std::max(1, img.gridCols);
+        view.tokens[static_cast<std::size_t>(t)] =
+            p < 0 ? std::string("img cls")
+                  : "img " + std::to_string(p / cols) + "," + std::to_string(p % cols);
+    }
+}
+
 } // namespace sinkscope::gui

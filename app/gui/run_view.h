@@ -113,6 +113,10 @@ struct RunView {
 
 using RunViewPtr = std::shared_ptr<const RunView>;
 
+// The picture's tokens read "img ROW,COL" (the leading class token "img cls") on the token strip
+// and the map's axes: one labelled block, not hundreds of "<image>".
+void labelImageTokens(RunView& view);
+
 // alpha_0 of every head of a dense [layers, heads, T, T] buffer (as RunView holds), [layer][head]:
 // on a layer with a window W (windows[layer] > 0) the mean of key 0's weight over the rows that see
 // it (queries 0..W-1), as engine/metrics computes it; elsewhere over every row.

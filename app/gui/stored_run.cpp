@@ -1,6 +1,7 @@
 #include "stored_run.h"
 
 #include "trace/run_metrics.h"
+#include "trace/stored_picture.h"
 #include "trace/trace_store.h"
 
 #include <algorithm>
@@ -108,6 +109,21 @@ Result<std::shared_ptr<RunView>> build(const TraceStore& s, const RunRecord& bas
         view->baseAttention = std::make_shared<const std::vector<float>>(std::move(b.value()));
     }
     view->windows = settingsWindows(shown);
+    // A picture that does not read back leaves the run as a text run (the maps still show).
+    if (auto picture = readStoredPicture(shown.settingsJson, view->T, view->layers); picture && *picture) {
+        auto info = std::make_shared<RunView::Image>();
+        auto& p = **picture;
+        info->path = p.path;
+        info->first = p.first;
+        info->last = p.last;
+        info->gridRows = p.gridRows;
+        info->gridCols = p.gridCols;
+        info->leadingTokens = p.leadingTokens;
+        info->visualSinks = std::move(p.visualSinks);
+        info->picture = std::make_shared<const RgbImage>(std::move(p.thumbnail));
+        view->image = std::move(info);
+        labelImageTokens(*view);
+    }
     view->alpha0 = alpha0Table(*view->attention, view->layers, view->heads, view->T, view->windows);
     view->baseAlpha0 = alpha0Table(*view->baseAttention, view->layers, view->heads, view->T, view->windows);
     view->interventions = shown.interventions;

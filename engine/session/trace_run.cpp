@@ -5,6 +5,7 @@
 #include "metrics/sink_metrics.h"
 #include "session/trace_capture.h"
 #include "trace/run_metrics.h"
+#include "trace/stored_picture.h"
 
 #include <algorithm>
 #include <fmt/format.h>
@@ -73,12 +74,15 @@ RunRecord record(const Model& m, const std::vector<std::int32_t>& ids, const Tra
         if (!o.capture.heads.empty()) kept["heads"] = o.capture.heads;
         settings["captured"] = kept;
     }
-    if (o.image) {
+    if (o.image) { // the picture's record and thumbnail (trace/stored_picture.h)
         const ImageSpan span = imageSpanOf(m, ids);
-        settings["image"] = {{"path", o.image->path},
-                             {"positions", {span.first, span.last}},
-                             {"grid", {o.image->gridRows, o.image->gridCols}},
-                             {"leading_tokens", o.image->leadingTokens}};
+        StoredPicture meta{
+            o.image->path,          span.first, span.last, o.image->gridRows, o.image->gridCols,
+            o.image->leadingTokens, {},         {}};
+        if (auto visual = measureVisualSinks(m, ids, o.image->embeddings); visual)
+            for (const auto& layer : visual->layers)
+                meta.visualSinks.push_back(imageSinkTokens(layer, span.first, span.last));
+        if (auto picture = pictureSettings(meta, o.image->picture); picture) settings["image"] = *picture;
     }
     r.settingsJson = settings.dump();
     for (const auto& step : side.gen.stepTopK) {

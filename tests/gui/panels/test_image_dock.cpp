@@ -11,6 +11,9 @@
 #include "model/image_input.h"
 #include "session/capture.h"
 #include "session/image_prompt.h"
+#include "session/trace_run.h"
+#include "stored_run.h"
+#include "trace/trace_store.h"
 #include "views/image_overlay_view.h"
 
 #include <QImage>
@@ -114,6 +117,29 @@ private Q_SLOTS:
         QCOMPARE(w.lastRun()->interventions, (std::vector<std::string>{"var:p=0.6"}));
         if (const QString shots = sinkscope::test::screenshotDir(); !shots.isEmpty())
             dock->grab().save(shots + "/image_dock.png");
+
+        // Traced, the run shows its picture again without the model: the thumbnail, the block,
+        // the grid and the visual sinks come from the trace.
+        sinkscope::TraceRunOptions t;
+        t.modelPath = kModel.toStdString();
+        t.image = &*picture;
+        auto store = sinkscope::TraceStore::open(tmp.filePath("t.sqlite").toStdString(), true);
+        QVERIFY(store.ok());
+        auto traced = sinkscope::traceRuns(**model, run->ids, {}, t, **store);
+        QVERIFY2(traced.ok(), traced.ok() ? "" : traced.error().message.c_str());
+        auto stored = sinkscope::gui::loadStoredRun(**store, traced->front().id);
+        QVERIFY2(stored.ok(), stored.ok() ? "" : stored.error().message.c_str());
+        const auto& back = **stored;
+        QVERIFY(back.image);
+        QCOMPARE(back.image->first, img.first);
+        QCOMPARE(back.image->gridCols, 4);
+        QCOMPARE(back.image->visualSinks, img.visualSinks);
+        QCOMPARE(back.image->picture->width, img.picture->width); // 32 px: below the thumbnail side
+        QCOMPARE(back.image->picture->rgb, img.picture->rgb);
+        QCOMPARE(QString::fromStdString(back.tokens[static_cast<std::size_t>(img.first + 5)]),
+                 QString("img 1,1"));
+        dock->setRun(*stored);
+        QVERIFY(dock->view()->hasPicture());
     }
 
     void aTextModelRefusesAPicture() {
