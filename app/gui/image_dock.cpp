@@ -125,6 +125,14 @@ void ImageDock::setHead(int layer, int head) {
 void ImageDock::setQuery(std::int64_t query) {
     m_query->setValue(static_cast<int>(query));
 }
+void ImageDock::selectToken(int index) {
+    if (m_run && m_run->image && index > m_run->image->last && index < m_run->T) setQuery(index);
+}
+
+std::int64_t ImageDock::query() const {
+    return m_query->value();
+}
+
 void ImageDock::setHeads(Heads heads) {
     m_heads->setCurrentIndex(static_cast<int>(heads));
 }

@@ -37,6 +37,10 @@ public:
     void setHead(int layer, int head);
     void setImageDescription(const QString& path, const QString& description);
     void setQuery(std::int64_t query);
+    // A token selected on the window's token strip: the query shown, when it reads the picture
+    // (a token after the image block); others leave the query as it is.
+    void selectToken(int index);
+    std::int64_t query() const;
     void setHeads(Heads heads);
     void setIntervened(bool on);
     // The overlay of the current choices (empty figure without a picture).

@@ -14,6 +14,7 @@
 #include "timeline_dock.h"
 #include "views/head_grid.h"
 #include "views/heatmap_canvas.h"
+#include "views/token_strip.h"
 
 #include <QAction>
 #include <QCheckBox>
@@ -203,6 +204,7 @@ void MainWindow::buildImageDock() {
     tabifyDockWidget(m_runs, m_image);
     connect(this, &MainWindow::runShown, m_image, [this] { m_image->setRun(m_last); });
     connect(this, &MainWindow::headShown, m_image, &ImageDock::setHead);
+    connect(m_strip, &TokenStrip::tokenSelected, m_image, &ImageDock::selectToken);
     connect(m_image, &ImageDock::hovered, this, [this](const QString& r) {
         if (!r.isEmpty()) statusBar()->showMessage(r);
     });

@@ -15,6 +15,7 @@
 #include "stored_run.h"
 #include "trace/trace_store.h"
 #include "views/image_overlay_view.h"
+#include "views/token_strip.h"
 
 #include <QImage>
 #include <QPushButton>
@@ -103,6 +104,14 @@ private Q_SLOTS:
                 img.visualSinks[static_cast<std::size_t>(l)],
                 sinkscope::imageSinkTokens(visual->layers[static_cast<std::size_t>(l)], img.first, img.last));
         }
+
+        // A token clicked on the strip becomes the query when it reads the picture.
+        auto* strip = w.tokenStrip();
+        Q_EMIT strip->tokenSelected(static_cast<int>(T - 3));
+        QCOMPARE(dock->query(), T - 3);
+        Q_EMIT strip->tokenSelected(static_cast<int>(img.first + 2)); // an image token: the query stays
+        QCOMPARE(dock->query(), T - 3);
+        dock->setQuery(q);
 
         QTemporaryDir tmp;
         QVERIFY(dock->exportFigure(tmp.filePath("overlay.png")));
