@@ -22,7 +22,14 @@
   6. each golden: its prompt is the base golden's, base_mass / base_ratio / base_selected equal a
      loop over the base golden's attention with visual_sinks, sink_dims and visual_sinks equal a
      per-token loop over the states, every tensor matches a fresh run, and make_var_goldens.py
-     regenerates it byte for byte.
+     regenerates it byte for byte;
+  7. tiny_llava_sinky (make_llava_fixtures.plant_sinks), built so that VAR has real work: D_sink
+     is exactly its planted channel, the visual sinks of every layer are exactly the BOS and its
+     white patches (r >= 4.5 there, < 0.1 on the other image tokens), every decision (channel
+     peaks and image tokens vs tau, mass vs 0.2, ratio vs 0.6) is at least 0.05 from its
+     threshold, selected and unselected heads exist in every layer (base and VAR pass), VAR
+     changes the logits by more than 1 % of their largest magnitude and its greedy margin is
+     above 0.03.
 
 Usage: /usr/bin/python3 tools/check_var_reference.py   (exit status 1 on any failure)
 """
@@ -276,6 +283,46 @@ def check_fixture(name: str) -> None:
           f"selected {meta['var_selected_heads']} of {L * H})")
 
 
+def check_sinky(name: str = "tiny_llava_sinky") -> None:
+    """The fixture built to exercise VAR (make_llava_fixtures.plant_sinks): its planted channel
+    is the only sink dimension, the white patches are exactly the visual sinks of every layer,
+    the selection is mixed in every layer, and every decision is far from its threshold."""
+    cfg = mf.MODEL_SPECS[name]["sinks"]
+    model = rl.load(mf.MODELS / name)
+    gb, _ = load_file(mf.GOLDEN / f"{name}.safetensors")
+    ids = [int(i) for i in gb["token_ids"]]
+    image = model.image_features(gb["pixel_values"].astype(np.float64))
+    r = rv.run_var(model, ids, image)
+    first, last = r["image_positions"]
+    planted = [first + i for i in cfg["patches"]]
+    d = cfg["channel"]
+    check(r["sink_dims"] == [d], f"{name}: sink dims {r['sink_dims']} == [{d}]")
+    got = [np.flatnonzero(s).tolist() for s in r["visual_sinks"]]
+    check(all(g == [0] + planted for g in got),
+          f"{name}: visual sinks of every layer {got} are the BOS and the white patches")
+    ratios = rv.channel_ratios(r["base"]["hidden_states"])  # [L + 1, T, D]
+    L = model.n_layers
+    low = float(ratios[:L, planted, d].min())
+    others = np.delete(ratios[:L, first:last + 1, d], cfg["patches"], axis=1)
+    check(low >= 4.5 and float(others.max()) < 0.1,
+          f"{name}: r on channel {d} of the white patches >= 4.5 in h_0 .. h_{L - 1} ({low:.3f}), "
+          f"of the other image tokens < 0.1 ({float(others.max()):.3f}); tau {r['tau']:.3f}")
+    margins = mv.decision_margins(r)
+    check(min(margins.values()) >= 0.05,
+          f"{name}: every decision >= 0.05 from its threshold "
+          f"({', '.join(f'{k} {v:.3f}' for k, v in margins.items())})")
+    for key in ("base_selected", "var_selected"):
+        per_layer = r[key].sum(axis=1)
+        check(bool(np.all((per_layer > 0) & (per_layer < model.n_heads))),
+              f"{name}: {key} mixed in every layer ({per_layer.tolist()} of {model.n_heads})")
+    base = r["base"]["logits"]
+    rel = float(np.abs(r["var"]["logits"] - base).max() / np.abs(base).max())
+    _, var_margins = rv.var_greedy(model, ids, image, r["hook"], mv.N_GREEDY)
+    check(rel > 1e-2 and min(var_margins) > 0.03,
+          f"{name}: VAR moves the logits (max diff / max |logit| {rel:.3f} > 0.01) and its "
+          f"greedy steps are separated (min top-1 - top-2 {min(var_margins):.3f} > 0.03)")
+
+
 def check_regenerates() -> None:
     with tempfile.TemporaryDirectory() as td:
         with contextlib.redirect_stdout(io.StringIO()):
@@ -292,6 +339,7 @@ def main() -> int:
     check_dimensions()
     for name in mf.MODEL_SPECS:
         check_fixture(name)
+    check_sinky()
     check_regenerates()
     print(f"\n{len(failures)} failure(s)" if failures else "\nall VAR checks passed")
     return 1 if failures else 0

@@ -25,12 +25,23 @@ processor_config.json) and tests/data/golden/<name>.safetensors for
                            count must come from the tower), and the keys the others leave out
                            written with non-default values (vision hidden_act "gelu",
                            layer_norm_eps 1e-6), so a loader must read them
+  tiny_llava_sinky         tiny_llava's config, layout, F16 and processor (no tokenizer), seed
+                           20240834, built for VAR (plant_sinks states how): patches 2, 7, 13 of
+                           the picture are white and a bright-patch detector in the projector
+                           gives their image tokens a massive channel 7 (r about 5 against tau
+                           2.83; the BOS carries it too), channels 30 / 31 hold a constant and a
+                           modality marker, and each layer has image-centric, sink and
+                           text-centric heads, so D_sink is [7], the visual sinks of both layers
+                           are the BOS and the three white patches (positions 6, 11, 17), 2 of 4
+                           heads per layer are selected and every VAR decision is >= 0.05 from
+                           its threshold (tools/check_var_reference.py checks all of it)
 
 Every model: text hidden 32, vision hidden 24 (3 heads of 8), 3 vision layers, image 32 x 32 with
 patch 8 (a 4 x 4 grid). Tensors are drawn in hf_layout.llava_tensor_shapes order from
 default_rng(seed) (query/key rows with a larger std so attention is peaked; norm weights around
 1; CLIP's and SigLIP's post_layernorm, which LLaVA never runs, far from identity so using it
-would show) and each checkpoint is checked to hold exactly the tensors that function lists.
+would show; tiny_llava_sinky's then reshaped by plant_sinks) and each checkpoint is checked to
+hold exactly the tensors that function lists.
 
 Each golden (make_golden.py's conventions, float64 -> F32):
   token_ids             I32 [T]            BOS, 3 text ids, image_seq_length image tokens, 4 text
@@ -38,7 +49,8 @@ Each golden (make_golden.py's conventions, float64 -> F32):
                                            image token id; seed the first from 1 whose 8 greedy
                                            steps have a top-1/top-2 margin above 0.03, at least 4
                                            distinct ids and no image token)
-  image_u8              U8  [32, 32, 3]    the picture (default_rng(image seed) draws)
+  image_u8              U8  [32, 32, 3]    the picture (default_rng(image seed) draws; the
+                                           "sinks" patches of a spec painted white)
   pixel_values          F32 [3, 32, 32]    (image_u8 / 255 - mean) / std with the processor's
                                            mean/std (already image-sized: resize and crop are
                                            identities); the reference's input
@@ -70,7 +82,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import reference_llava as rl  # noqa: E402
 import reference_model as rm  # noqa: E402
-from hf_layout import llava_tensor_shapes  # noqa: E402
+from hf_layout import LLAVA_LAYOUTS, llava_tensor_shapes  # noqa: E402
 from safetensors_io import load_model_dir, round_to_bf16, save_file  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
@@ -171,7 +183,25 @@ def _models() -> Dict[str, dict]:
                               "num_channels": 3},
             "vision_feature_layer": [-3, -1], "vision_feature_select_strategy": "full"},
         "preprocessor": _clip_processor(32), "processor": _processor_config(8, "full", 1)}
+    # tiny_llava's config and processor; the tensors are reshaped by plant_sinks (SINKY).
+    m["tiny_llava_sinky"] = {**json.loads(json.dumps(m["tiny_llava"])), "seed": 20240834,
+                             "image_seed": 804, "sinks": SINKY}
     return m
+
+
+# tiny_llava_sinky's design (plant_sinks): channel 7 is the massive one; patches 2, 7 and 13 of
+# the 4 x 4 grid are painted white and become its visual sinks; channel 30 is a constant 1 in
+# every token (the bias the bias-free Llama projections lack) and channel 31 the modality (+1 on
+# image features, -1 on text embeddings). heads[l][h] = (key weight on channel 31, key weight on
+# channel 7) of row 3 of the head's key projection, whose query row reads channel 30 with weight
+# alpha: (+2, .15) image-centric, (0, 2) a sink head (BOS and the massive image tokens), (-2.5,
+# .15) text-centric. Head dimension 3 pairs with 7 in RoPE at frequency 1e4^(-3/4): over 24
+# positions it turns by 0.02 rad, so the designed scores barely depend on position.
+SINKY = {"channel": 7, "patches": [2, 7, 13], "bias_channel": 30, "modality_channel": 31,
+         "detector_unit": 0, "detector_gain": 3.0, "massive_weight": 3.0, "bos_value": 10.0,
+         "alpha": 2.5, "qk_scale": 0.3, "qk_row": 3,
+         "heads": [[(2.0, 0.15), (0.0, 2.0), (-2.5, 0.15), (2.0, 0.15)],
+                   [(-2.5, 0.15), (2.0, 0.15), (0.0, 2.0), (2.0, 0.15)]]}
 
 
 MODEL_SPECS = _models()
@@ -216,6 +246,71 @@ def random_tensors(config: dict, layout: str, seed: int) -> Dict[str, np.ndarray
     return out
 
 
+def plant_sinks(t: Dict[str, np.ndarray], spec: dict, stored) -> Dict[str, np.ndarray]:
+    """tiny_llava_sinky: a real massive activation and image-, sink- and text-centric heads.
+
+    t holds the random draws already rounded to the stored dtype (stored(a) rounds again).
+      1. massive channel d (7) by a bright-patch detector in the projector: the picture's
+         patches spec["patches"] are white (image_and_pixels); on this model's own selected
+         features x (the tower is left as drawn) the direction u = mean x over those patches -
+         mean x over the others separates them (checked); hidden unit j of linear_1 becomes
+         gain (u.x - mid) / half with mid, half the midpoint and half-gap of u.x between the
+         two groups, so it reads >= gain on a white patch and <= -gain elsewhere (gelu ~ 0);
+         linear_2 writes that unit only to channel d (weight massive_weight) and channel d reads
+         nothing else (no bias): d is about 9 on the white patches and 0.01 at most elsewhere.
+         The BOS embedding carries bos_value on d (the BOS shares the massive channel with the
+         visual sinks, as in real models); no other embedding does.
+      2. channel c (30) is 1 in every token (projector bias, embeddings) and channel m (31) the
+         modality (+1 projector bias, -1 embeddings); linear_2 rows d, c, m read nothing else.
+      3. o_proj and down_proj rows d, c, m are zero: the layers never write those channels, so
+         the massive values and the two markers persist through the residual stream.
+      4. every head's query / key rows are scaled by qk_scale, and row qk_row of head h in layer
+         l is replaced: query alpha e_c, key (heads[l][h][0] e_m + heads[l][h][1] e_d), so the
+         score of key j is about alpha k_m x_c x_m(j) + alpha k_d x_c x_d(j) over sqrt(8).
+    """
+    cfg = spec["sinks"]
+    t = {k: v.copy() for k, v in t.items()}
+    config = spec["config"]
+    _, pv = image_and_pixels(spec)
+    sel = rl.LlavaReference(config, t, spec["layout"]).image_features(
+        pv.astype(np.float64))["selected_features"]
+    bright = np.zeros(sel.shape[0], dtype=bool)
+    bright[cfg["patches"]] = True
+    u = sel[bright].mean(0) - sel[~bright].mean(0)
+    proj = sel @ u
+    hi, lo = proj[bright].min(), proj[~bright].max()
+    if hi <= lo:
+        sys.exit("plant_sinks: the white patches' features are not separable along u")
+    mid, half = (hi + lo) / 2, (hi - lo) / 2
+    d, c, m, j = cfg["channel"], cfg["bias_channel"], cfg["modality_channel"], cfg["detector_unit"]
+    pj = LLAVA_LAYOUTS[spec["layout"]]["projector"]
+    t[pj + "linear_1.weight"][j] = cfg["detector_gain"] * u / half
+    t[pj + "linear_1.bias"][j] = -cfg["detector_gain"] * mid / half
+    w2, b2 = t[pj + "linear_2.weight"], t[pj + "linear_2.bias"]
+    w2[:, j] = 0.0
+    w2[[d, c, m], :] = 0.0
+    w2[d, j] = cfg["massive_weight"]
+    b2[d], b2[c], b2[m] = 0.0, 1.0, 1.0
+    lm = LLAVA_LAYOUTS[spec["layout"]]["lm"]
+    emb = t[lm + "embed_tokens.weight"]
+    emb[:, d], emb[:, c], emb[:, m] = 0.0, 1.0, -1.0
+    emb[int(config["text_config"].get("bos_token_id", 1)), d] = cfg["bos_value"]
+    hd = config["text_config"]["hidden_size"] // config["text_config"]["num_attention_heads"]
+    for layer, heads in enumerate(cfg["heads"]):
+        p = f"{lm}layers.{layer}."
+        for w in ("self_attn.o_proj.weight", "mlp.down_proj.weight"):
+            t[p + w][[d, c, m], :] = 0.0
+        wq, wk = t[p + "self_attn.q_proj.weight"], t[p + "self_attn.k_proj.weight"]
+        wq *= cfg["qk_scale"]
+        wk *= cfg["qk_scale"]
+        for h, (k_m, k_d) in enumerate(heads):
+            row = h * hd + cfg["qk_row"]
+            wq[row], wk[row] = 0.0, 0.0
+            wq[row, c] = cfg["alpha"]
+            wk[row, m], wk[row, d] = k_m, k_d
+    return {k: stored(v).astype(np.float32) for k, v in t.items()}
+
+
 def tiny_tokenizer(image_token: int, pad_token: int) -> dict:
     """A byte-level BPE tokenizer.json without merges for the tiny models' 104-token vocabulary:
     <unk> 0, <s> 1, </s> 2, space and the printable ASCII characters 3..97, the new line 98 (GPT-2's byte-to-unicode
@@ -252,6 +347,9 @@ def write_model(name: str, out_root: Path = MODELS) -> Path:
     config, layout, dtype = spec["config"], spec["layout"], spec["dtype"]
     t = random_tensors(config, layout, spec["seed"])
     conv = {"BF16": round_to_bf16, "F16": lambda a: a.astype(np.float16), "F32": lambda a: a}
+    if "sinks" in spec:
+        t = plant_sinks({k: conv[dtype](v).astype(np.float32) for k, v in t.items()}, spec,
+                        conv[dtype])
     d = out_root / name
     d.mkdir(parents=True, exist_ok=True)
     for fname, obj in (("config.json", config), ("preprocessor_config.json", spec["preprocessor"]),
@@ -276,6 +374,10 @@ def image_and_pixels(spec: dict):
     size = spec["config"]["vision_config"]["image_size"]
     img = np.random.default_rng(spec["image_seed"]).integers(0, 256, (size, size, 3),
                                                              dtype=np.uint8)
+    patch = spec["config"]["vision_config"]["patch_size"]
+    for i in spec.get("sinks", {}).get("patches", []):  # tiny_llava_sinky's white patches
+        row, col = divmod(i, size // patch)
+        img[row * patch:(row + 1) * patch, col * patch:(col + 1) * patch] = 255
     mean = np.asarray(pre["image_mean"], dtype=np.float64)
     std = np.asarray(pre["image_std"], dtype=np.float64)
     pv = ((img.astype(np.float64) * pre["rescale_factor"] - mean) / std).transpose(2, 0, 1)
