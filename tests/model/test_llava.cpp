@@ -158,7 +158,8 @@ TEST_P(LlavaGolden, InterventionsApplyToImagePasses) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Models, LlavaGolden,
-                         ::testing::Values("tiny_llava", "tiny_llava_siglip_qwen2", "tiny_llava_layers"),
+                         ::testing::Values("tiny_llava", "tiny_llava_siglip_qwen2", "tiny_llava_layers",
+                                           "tiny_llava_sinky"),
                          [](const auto& param) { return std::string(param.param); });
 
 // The language model of a LLaVA checkpoint is the plain causal LM: written out as one (its

@@ -148,7 +148,8 @@ TEST_P(VarGolden, PreparedPromptWithAnImageRunsVar) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Models, VarGolden,
-                         ::testing::Values("tiny_llava", "tiny_llava_siglip_qwen2", "tiny_llava_layers"),
+                         ::testing::Values("tiny_llava", "tiny_llava_siglip_qwen2", "tiny_llava_layers",
+                                           "tiny_llava_sinky"),
                          [](const auto& param) { return std::string(param.param); });
 
 TEST(Var, SpecsParseAndNeedAnImage) {

@@ -55,5 +55,6 @@ TEST_P(LlavaVision, VisionTowerAndProjectorMatchReference) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Models, LlavaVision,
-                         ::testing::Values("tiny_llava", "tiny_llava_siglip_qwen2", "tiny_llava_layers"),
+                         ::testing::Values("tiny_llava", "tiny_llava_siglip_qwen2", "tiny_llava_layers",
+                                           "tiny_llava_sinky"),
                          [](const auto& param) { return std::string(param.param); });
