@@ -86,13 +86,10 @@ Status writeOverlay(const ModelRun& run, const OverlayOptions& o) {
     }
     const auto& img = *run.image;
     const PatchGrid grid{run.imageSpan.first, img.gridRows, img.gridCols, img.leadingTokens};
-    std::vector<float> values(static_cast<std::size_t>(img.gridRows * img.gridCols),
-                              heads.empty() ? NAN : 0.0f);
-    for (int h : heads) {
-        const auto row = patchRow(shown->map(h), T, query, grid);
-        for (std::size_t p = 0; p < values.size(); ++p)
-            values[p] += row[p] / static_cast<float>(heads.size());
-    }
+    std::vector<const float*> chosen;
+    for (int h : heads)
+        chosen.push_back(shown->map(h));
+    auto values = patchMean(chosen, T, query, grid);
     const std::string which = o.heads == "mean" ? "mean of its heads"
                               : o.heads == "image-centric"
                                   ? fmt::format("mean of {} image-centric heads", heads.size())

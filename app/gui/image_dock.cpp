@@ -174,13 +174,10 @@ ImageOverlayFigure ImageDock::currentFigure() const {
         heads = imageCentricHeads(m_layer);
         who = QString("mean of %1 image-centric heads").arg(heads.size());
     }
-    std::vector<float> values(static_cast<std::size_t>(img.gridRows * img.gridCols),
-                              heads.empty() ? NAN : 0.0f);
-    for (int h : heads) {
-        const auto row = patchRow(m_run->map(intervened, m_layer, h), m_run->T, query, grid);
-        for (std::size_t p = 0; p < values.size(); ++p)
-            values[p] += row[p] / static_cast<float>(heads.size());
-    }
+    std::vector<const float*> maps;
+    for (int h : heads)
+        maps.push_back(m_run->map(intervened, m_layer, h));
+    auto values = patchMean(maps, m_run->T, query, grid);
     const std::string token = static_cast<std::size_t>(query) < m_run->tokens.size()
                                   ? m_run->tokens[static_cast<std::size_t>(query)]
                                   : std::string();

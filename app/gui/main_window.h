@@ -138,6 +138,7 @@ private:
     void buildAnalysisDocks();
     void buildSweepDock(); // the Sweep panel and File > Open sweep… (main_window_docks.cpp)
     void buildImageDock(); // the Picture panel and File > Open picture… (main_window_docks.cpp)
+    void addToFileMenu(QAction* action); // before Quit; a window shortcut when there is no File menu
     void showStoredRun(RunViewPtr view);
     void buildMenus();
     // Layout: main_window_layout.cpp.

@@ -129,18 +129,19 @@ void MainWindow::buildAnalysisDocks() {
     auto* save = new QAction("&Save run to trace…", this);
     save->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S));
     connect(save, &QAction::triggered, m_runs, &RunsDock::saveCurrentRun);
-    bool placed = false;
-    for (QAction* menu : menuBar()->actions()) {
-        if (!menu->menu()) continue;
-        if (menu->text() == "&File") {
+    addToFileMenu(save);
+}
+
+void MainWindow::addToFileMenu(QAction* action) {
+    for (QAction* menu : menuBar()->actions())
+        if (menu->menu() && menu->text() == "&File") {
             QAction* quit = nullptr;
             for (QAction* a : menu->menu()->actions())
                 if (a->text() == "&Quit") quit = a;
-            menu->menu()->insertAction(quit, save);
-            placed = true;
+            menu->menu()->insertAction(quit, action);
+            return;
         }
-    }
-    if (!placed) addAction(save); // no File menu: still a window shortcut
+    addAction(action); // no File menu: still a window shortcut
 }
 
 void MainWindow::buildSweepDock() {
@@ -187,15 +188,7 @@ void MainWindow::buildSweepDock() {
         m_sweep->raise();
         m_sweep->chooseSweep();
     });
-    for (QAction* menu : menuBar()->actions())
-        if (menu->menu() && menu->text() == "&File") {
-            QAction* quit = nullptr;
-            for (QAction* a : menu->menu()->actions())
-                if (a->text() == "&Quit") quit = a;
-            menu->menu()->insertAction(quit, open);
-            return;
-        }
-    addAction(open); // no File menu: still a window shortcut
+    addToFileMenu(open);
 }
 
 void MainWindow::buildImageDock() {
@@ -236,15 +229,7 @@ void MainWindow::buildImageDock() {
     open->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_I));
     open->setToolTip("A PNG or JPEG for a LLaVA model, put where the prompt has <image> (run --image FILE)");
     connect(open, &QAction::triggered, this, choose);
-    for (QAction* menu : menuBar()->actions())
-        if (menu->menu() && menu->text() == "&File") {
-            QAction* quit = nullptr;
-            for (QAction* a : menu->menu()->actions())
-                if (a->text() == "&Quit") quit = a;
-            menu->menu()->insertAction(quit, open);
-            return;
-        }
-    addAction(open);
+    addToFileMenu(open);
 }
 
 void MainWindow::openPicture(const QString& path) {

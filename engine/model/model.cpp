@@ -323,26 +323,20 @@ Model::Impl::prepare(const Model& model, const std::vector<std::int32_t>& ids, c
         return st.error();
     auto state = std::make_unique<detail::InterventionState>();
     state->list = list;
-    if (state->needsSecondarySinks()) {
-        // The cosine-to-BOS rule reads the unmodified run's hidden states.
-        HiddenStateRecorder collect(config.nLayers + 1);
-        detail::ForwardContext ctx;
-        ctx.observer = &collect;
-        ctx.embeds = embeds;
-        detail::forwardHidden(config, weights, tokensTensor(ids), ctx);
-        state->secondarySinks = sinkTokenSet(secondarySinks(collect.states()));
-    }
-    // VAR's sink set and target: the image tokens and, per layer, those with massive sink-dimension
-    // values on the unmodified run.
+    // The cosine-to-BOS rule and VAR's visual sinks read the unmodified run's hidden states: one
+    // pass, run only when one of them is asked for.
     std::optional<HiddenStateRecorder> unmodified;
     auto states = [&]() -> const HiddenStates& {
-        unmodified.emplace(config.nLayers + 1);
-        detail::ForwardContext ctx;
-        ctx.observer = &*unmodified;
-        ctx.embeds = embeds;
-        detail::forwardHidden(config, weights, tokensTensor(ids), ctx);
+        if (!unmodified) {
+            unmodified.emplace(config.nLayers + 1);
+            detail::ForwardContext ctx;
+            ctx.observer = &*unmodified;
+            ctx.embeds = embeds;
+            detail::forwardHidden(config, weights, tokensTensor(ids), ctx);
+        }
         return unmodified->states();
     };
+    if (state->needsSecondarySinks()) state->secondarySinks = sinkTokenSet(secondarySinks(states()));
     if (auto st = state->resolveImage(embeds ? &embeds->positions : nullptr, config.nLayers, states); !st)
         return st.error();
     return state;

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 namespace sinkscope {
 
@@ -40,9 +41,25 @@ Result<Side> runSide(const Model& m, const std::vector<std::int32_t>& ids, const
     return s;
 }
 
+// The picture's record and thumbnail (trace/stored_picture.h), the same for every side of a group:
+// its visual sinks come from the unmodified run. Null without a picture or when it cannot be made.
+std::optional<nlohmann::json> pictureRecord(const Model& m, const std::vector<std::int32_t>& ids,
+                                            const TraceRunOptions& o) {
+    if (!o.image) return std::nullopt;
+    const ImageSpan span = imageSpanOf(m, ids);
+    StoredPicture meta{o.image->path,          span.first, span.last, o.image->gridRows, o.image->gridCols,
+                       o.image->leadingTokens, {},         {}};
+    if (auto visual = measureVisualSinks(m, ids, o.image->embeddings); visual)
+        for (const auto& layer : visual->layers)
+            meta.visualSinks.push_back(imageSinkTokens(layer, span.first, span.last));
+    auto picture = pictureSettings(meta, o.image->picture);
+    if (!picture) return std::nullopt;
+    return std::move(picture.value());
+}
+
 RunRecord record(const Model& m, const std::vector<std::int32_t>& ids, const TraceRunOptions& o,
                  const Interventions& ivs, const Side& side, const std::string& label,
-                 const std::vector<float>* baseLogits) {
+                 const std::vector<float>* baseLogits, const nlohmann::json* picture) {
     const auto& c = m.config();
     const auto& g = o.generation;
     RunRecord r;
@@ -74,16 +91,7 @@ RunRecord record(const Model& m, const std::vector<std::int32_t>& ids, const Tra
         if (!o.capture.heads.empty()) kept["heads"] = o.capture.heads;
         settings["captured"] = kept;
     }
-    if (o.image) { // the picture's record and thumbnail (trace/stored_picture.h)
-        const ImageSpan span = imageSpanOf(m, ids);
-        StoredPicture meta{
-            o.image->path,          span.first, span.last, o.image->gridRows, o.image->gridCols,
-            o.image->leadingTokens, {},         {}};
-        if (auto visual = measureVisualSinks(m, ids, o.image->embeddings); visual)
-            for (const auto& layer : visual->layers)
-                meta.visualSinks.push_back(imageSinkTokens(layer, span.first, span.last));
-        if (auto picture = pictureSettings(meta, o.image->picture); picture) settings["image"] = *picture;
-    }
+    if (picture) settings["image"] = *picture;
     r.settingsJson = settings.dump();
     for (const auto& step : side.gen.stepTopK) {
         std::vector<RankedEntry> entries;
@@ -171,12 +179,14 @@ Result<TraceGroup> computeTraceGroup(const Model& m, const std::vector<std::int3
     if (auto st = checkTraceMemory(m, ids, interventions, o); !st) return st.error();
     TraceGroup group;
     std::vector<float> baseLogits;
+    const auto picture = pictureRecord(m, ids, o);
     const bool withBase = interventions.empty() || !o.onlyIntervened;
     auto computeOne = [&](const Interventions& ivs, const std::string& side,
                           const std::vector<float>* base) -> Status {
         auto s = runSide(m, ids, o, ivs, side, progress);
         if (!s) return s.error();
-        RunRecord r = record(m, ids, o, ivs, *s, o.label.empty() ? side : o.label + " · " + side, base);
+        RunRecord r = record(m, ids, o, ivs, *s, o.label.empty() ? side : o.label + " · " + side, base,
+                             picture ? &*picture : nullptr);
         if (ivs.empty()) baseLogits = std::move(s->gen.nextTokenLogits);
         group.sides.push_back({side, std::move(r), std::move(s->capture)});
         return okStatus();

@@ -36,6 +36,30 @@ std::string lastLine(const std::string& s) {
     return t.substr(t.rfind('\n') == std::string::npos ? 0 : t.rfind('\n') + 1);
 }
 
+// The tests' prompt (1,81,8,17,image,23,18,80,86) with kPicture, through the engine directly; a
+// null model after a failure it has reported.
+struct EnginePrompt {
+    std::unique_ptr<Model> model;
+    PromptImage image;
+    std::vector<std::int32_t> ids{1, 81, 8, 17, 100, 23, 18, 80, 86};
+};
+EnginePrompt enginePrompt(const std::string& model) {
+    EnginePrompt e;
+    auto m = Model::load(model);
+    auto image = m ? loadPromptImage(**m, model, kPicture) : Result<PromptImage>(m.error());
+    if (!image) {
+        ADD_FAILURE() << image.error().message;
+        return e;
+    }
+    if (auto span = expandImageToken(**m, e.ids, image->embeddings.rows, "test"); !span) {
+        ADD_FAILURE() << span.error().message;
+        return e;
+    }
+    e.model = std::move(m.value());
+    e.image = std::move(image.value());
+    return e;
+}
+
 } // namespace
 
 TEST(LlavaCli, ImageWordBecomesTheImageBlock) {
@@ -165,13 +189,9 @@ TEST(LlavaCli, MetricsReportVisualSinksAndImageCentricHeads) {
     EXPECT_EQ(j["span"], (nlohmann::json{4, 19}));
 
     // The engine's measures of the same picture and prompt.
-    auto m = Model::load(model);
-    ASSERT_TRUE(m.ok()) << m.error().message;
-    auto image = loadPromptImage(**m, model, kPicture);
-    ASSERT_TRUE(image.ok()) << image.error().message;
-    std::vector<std::int32_t> prompt{1, 81, 8, 17, 100, 23, 18, 80, 86};
-    ASSERT_TRUE(expandImageToken(**m, prompt, image->embeddings.rows, "test").ok());
-    auto visual = measureVisualSinks(**m, prompt, image->embeddings);
+    auto e = enginePrompt(model);
+    ASSERT_TRUE(e.model);
+    auto visual = measureVisualSinks(*e.model, e.ids, e.image.embeddings);
     ASSERT_TRUE(visual.ok()) << visual.error().message;
     ASSERT_EQ(j["visual_sink_tokens"].size(), visual->layers.size());
     for (std::size_t l = 0; l < visual->layers.size(); ++l)
@@ -181,8 +201,8 @@ TEST(LlavaCli, MetricsReportVisualSinksAndImageCentricHeads) {
     BeyondOptions beyond;
     beyond.span = std::make_pair(std::int64_t{4}, std::int64_t{19});
     beyond.spanSinks = visual->layers;
-    PromptMetricsObserver obs((*m)->config().nLayers, (*m)->config().nHeads, beyond);
-    ASSERT_TRUE(forwardWithImage(**m, prompt, image->embeddings, &obs).ok());
+    PromptMetricsObserver obs(e.model->config().nLayers, e.model->config().nHeads, beyond);
+    ASSERT_TRUE(forwardWithImage(*e.model, e.ids, e.image.embeddings, &obs).ok());
     nlohmann::json selected = nlohmann::json::array();
     for (std::size_t l = 0; l < obs.spanHeads().size(); ++l)
         for (std::size_t h = 0; h < obs.spanHeads()[l].size(); ++h) {
@@ -222,16 +242,12 @@ TEST(LlavaCli, CompareAndTraceTakeThePictureAndVar) {
     EXPECT_EQ(j["image_positions"], (nlohmann::json{4, 19}));
 
     // The intervened next-token distribution is the engine's VAR pass over the same picture.
-    auto m = Model::load(model);
-    ASSERT_TRUE(m.ok()) << m.error().message;
-    auto image = loadPromptImage(**m, model, kPicture);
-    ASSERT_TRUE(image.ok()) << image.error().message;
-    std::vector<std::int32_t> prompt{1, 81, 8, 17, 100, 23, 18, 80, 86};
-    ASSERT_TRUE(expandImageToken(**m, prompt, image->embeddings.rows, "test").ok());
+    auto e = enginePrompt(model);
+    ASSERT_TRUE(e.model);
     auto var = parseIntervention("var:p=0.6");
     ASSERT_TRUE(var.ok());
-    auto base = forwardWithImage(**m, prompt, image->embeddings, nullptr);
-    auto after = forwardWithImage(**m, prompt, image->embeddings, nullptr, false, {*var});
+    auto base = forwardWithImage(*e.model, e.ids, e.image.embeddings, nullptr);
+    auto after = forwardWithImage(*e.model, e.ids, e.image.embeddings, nullptr, false, {*var});
     ASSERT_TRUE(base.ok() && after.ok());
     const auto effect = nextTokenEffect(base->logits.data(), after->logits.data(), base->vocab, 5);
     EXPECT_NEAR(j["kl"].get<double>(), effect.kl, 1e-6) << j.dump();

@@ -79,6 +79,18 @@ std::vector<float> patchRow(const float* map, std::int64_t T, std::int64_t query
     return out;
 }
 
+std::vector<float> patchMean(const std::vector<const float*>& maps, std::int64_t T, std::int64_t query,
+                             const PatchGrid& grid) {
+    std::vector<float> out(static_cast<std::size_t>(std::max(0, grid.rows) * std::max(0, grid.cols)),
+                           maps.empty() ? NAN : 0.0f);
+    for (const float* map : maps) {
+        const auto row = patchRow(map, T, query, grid);
+        for (std::size_t p = 0; p < out.size(); ++p)
+            out[p] += row[p] / static_cast<float>(maps.size());
+    }
+    return out;
+}
+
 ImageOverlayFigure patchOverlayFigure(int width, int height, std::vector<std::uint8_t> rgb,
                                       const PatchGrid& grid, std::vector<float> values,
                                       const std::vector<std::int64_t>& sinkTokens, const std::string& title) {

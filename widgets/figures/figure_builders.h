@@ -40,6 +40,10 @@ struct PatchGrid {
 // A query before the picture (it cannot see it) or outside the map gives NaN everywhere.
 std::vector<float> patchRow(const float* map, std::int64_t T, std::int64_t query, const PatchGrid& grid);
 
+// The mean of patchRow over several maps (heads of one layer); NaN everywhere without maps.
+std::vector<float> patchMean(const std::vector<const float*>& maps, std::int64_t T, std::int64_t query,
+                             const PatchGrid& grid);
+
 // The picture (width x height RGB8) tinted by one value per patch, the visual sink tokens (token
 // positions; those outside the patches are ignored) framed; "attention weight" on a magma scale.
 ImageOverlayFigure patchOverlayFigure(int width, int height, std::vector<std::uint8_t> rgb,
