@@ -15,6 +15,7 @@
 #include "timeline_command.h"
 #include "trace_command.h"
 #include "train_command.h"
+#include "train_vlm_command.h"
 
 #include <stdexcept>
 
@@ -39,6 +40,7 @@ const std::vector<CommandEntry>& commandTable() {
         commandEntry("timeline", addTimelineCommand, runTimelineCommand),
         commandEntry("export-model", addExportModelCommand, runExportModelCommand),
         commandEntry("train-tokenizer", addTokenizerTrainCommand, runTokenizerTrainCommand),
+        commandEntry("train-vlm", addTrainVlmCommand, runTrainVlmCommand),
     };
     return table;
 }

@@ -25,7 +25,8 @@ int main(int argc, char** argv) {
     }
     const sinkscope::cli::AddedCommand* chosen = sinkscope::cli::parsedCommand(commands);
     // Only training gains from idle threads that sleep, and it must re-execute to get them.
-    if (chosen && chosen->name == "train") sinkscope::cli::reexecWithSleepingIdleThreads(argv);
+    if (chosen && (chosen->name == "train" || chosen->name == "train-vlm"))
+        sinkscope::cli::reexecWithSleepingIdleThreads(argv);
     if (auto w = sinkscope::blasWarning(sinkscope::detectBlas()); !w.empty())
         std::fprintf(stderr, "%s\n", w.c_str());
     // What the commands print on stdout is output too: a full disk or a closed pipe under

@@ -24,16 +24,29 @@ namespace {
 
 std::atomic<bool> g_stop{false};
 
-void onSigint(int) {
+void onStopSignal(int) {
     g_stop = true;
     std::signal(SIGINT, SIG_DFL); // a second Ctrl-C ends at once
 }
 
-std::string duration(double s) {
+} // namespace
+
+void installTrainingStop() {
+    std::signal(SIGINT, onStopSignal);
+    std::signal(SIGTERM, onStopSignal);
+}
+
+bool trainingStopRequested() {
+    return g_stop.load();
+}
+
+std::string durationText(double s) {
     const auto t = static_cast<long>(s);
     return t >= 3600 ? fmt::format("{}h{:02}m", t / 3600, (t % 3600) / 60)
                      : fmt::format("{}m{:02}s", t / 60, t % 60);
 }
+
+namespace {
 
 void printPoint(const TimelinePoint& p) {
     std::string lesson;
@@ -56,11 +69,12 @@ TrainCallbacks callbacks() {
     };
     cb.onProgress = [](const TrainProgress& p) {
         fmt::print("step {:>7}/{}  loss {:.4f}  lr {:.2e}  |g| {:.2f}  {:.0f} tok/s  ETA {}\n", p.step,
-                   p.totalSteps, p.trainLoss, p.lr, p.gradNorm, p.tokensPerSecond, duration(p.etaSeconds));
+                   p.totalSteps, p.trainLoss, p.lr, p.gradNorm, p.tokensPerSecond,
+                   durationText(p.etaSeconds));
         std::fflush(stdout);
     };
     cb.onCheckpoint = printPoint;
-    cb.shouldStop = [] { return g_stop.load(); };
+    cb.shouldStop = trainingStopRequested;
     return cb;
 }
 
@@ -122,8 +136,7 @@ CLI::App* addTrainCommand(CLI::App& app, TrainOptions& o) {
 }
 
 int runTrainCommand(const TrainOptions& o) {
-    std::signal(SIGINT, onSigint);
-    std::signal(SIGTERM, onSigint);
+    installTrainingStop();
     auto cb = callbacks();
     if (!o.trace.empty())
         if (auto s = recordInTrace(o, cb); !s) return fail(s.error().message);

@@ -35,6 +35,12 @@ struct ExportModelOptions {
     std::string dtype = "bf16";
 };
 
+// Ctrl-C / SIGTERM ask a training run to stop at the next step with a checkpoint; a second
+// Ctrl-C ends at once. Shared by `train` and `train-vlm`.
+void installTrainingStop();
+bool trainingStopRequested();
+std::string durationText(double seconds); // "3m05s", "2h10m"
+
 CLI::App* addExportModelCommand(CLI::App& app, ExportModelOptions& options);
 int runExportModelCommand(const ExportModelOptions& options);
 CLI::App* addTrainCommand(CLI::App& app, TrainOptions& options);

@@ -195,9 +195,8 @@ Result<std::optional<LlavaConfig>> parseLlavaConfig(const std::string& jsonText,
         return Error{fmt::format("{}: {}", path, jsonErrorText(e))};
     }
     if (!r.error.empty()) return Error{r.error};
-    if (l.imageTokenId >= textConfig->vocabSize)
-        return Error{fmt::format("{}: image_token_index {} is outside the language model's vocabulary ({})",
-                                 path, l.imageTokenId, textConfig->vocabSize)};
+    // An image token past the language model's vocabulary is allowed, as Hugging Face allows it
+    // (it is replaced by id 0 before the embedding lookup; the image's rows replace that row).
     return std::optional<LlavaConfig>(std::move(l));
 }
 

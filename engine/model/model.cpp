@@ -228,8 +228,11 @@ Status Model::checkTokenIds(const std::vector<std::int32_t>& ids) const {
 Status Model::checkTokenIds(const std::vector<std::int32_t>& ids, const Interventions& interventions) const {
     const auto& c = m_impl->config;
     if (ids.empty()) return Error{"the prompt is empty: give at least one token"};
+    // A LLaVA image token may lie past the language model's vocabulary (HF replaces it before the
+    // embedding lookup, as tokensTensor does): its rows are the image's, never an embedding.
+    const std::int32_t image = m_impl->llava ? m_impl->llava->imageTokenId : -1;
     for (std::size_t i = 0; i < ids.size(); ++i)
-        if (ids[i] < 0 || ids[i] >= c.vocabSize)
+        if ((ids[i] < 0 || ids[i] >= c.vocabSize) && ids[i] != image)
             return Error{fmt::format("token id {} at position {} is outside the vocabulary (0..{})", ids[i],
                                      i, c.vocabSize - 1)};
     // A streaming cache with shifted positions never needs more positions than its size

@@ -7,6 +7,7 @@
 #include "model/transformer.h"
 #include "model/vision_tower.h"
 
+#include <algorithm>
 #include <memory>
 
 namespace sinkscope {
@@ -23,8 +24,12 @@ struct Model::Impl {
     std::optional<LlavaConfig> llava;
     detail::VisionWeights vision;
 
+    // Ids as the embedding lookup takes them: a LLaVA image token outside the vocabulary becomes 0
+    // (LlavaModel's rule for such a token; the image's rows replace it).
     at::Tensor tokensTensor(const std::vector<std::int32_t>& ids) const {
         std::vector<std::int64_t> v(ids.begin(), ids.end());
+        if (llava && llava->imageTokenId >= config.vocabSize)
+            std::replace(v.begin(), v.end(), static_cast<std::int64_t>(llava->imageTokenId), std::int64_t{0});
         return at::tensor(v, at::TensorOptions().dtype(at::kLong))
             .view({1, static_cast<std::int64_t>(v.size())})
             .to(device);

@@ -746,9 +746,13 @@ at::Tensor spliceEmbeddings(const at::Tensor& x, const EmbeddingOverride& e, std
         }
     if (local.empty()) return x;
     const at::Tensor where = at::tensor(local, at::kLong).to(x.device());
+    const at::Tensor pick = at::tensor(rows, at::kLong).to(x.device());
+    // [n, D]: one image for every sequence; [B, n, D]: one per sequence (the trainer's batches).
     const at::Tensor src =
-        e.rows.index_select(0, at::tensor(rows, at::kLong).to(x.device())).to(x.scalar_type());
-    return x.index_copy(1, where, src.unsqueeze(0).expand({x.size(0), -1, -1}));
+        e.rows.dim() == 3
+            ? e.rows.index_select(1, pick).to(x.scalar_type())
+            : e.rows.index_select(0, pick).to(x.scalar_type()).unsqueeze(0).expand({x.size(0), -1, -1});
+    return x.index_copy(1, where, src);
 }
 
 } // namespace

@@ -103,7 +103,7 @@ struct InterventionState;
 // the image features). A pass replaces the rows that fall on `positions`; later passes (generated
 // tokens) are embedded as text.
 struct EmbeddingOverride {
-    at::Tensor rows;                     // [n, D] float32 on the model's device
+    at::Tensor rows;                     // [n, D] float32 on the model's device, or [B, n, D]: per sequence
     std::vector<std::int64_t> positions; // n ascending token positions
 };
 

@@ -123,11 +123,12 @@ Result<TransformerWeights> loadTrainableWeights(const std::string& dir, const Mo
     return w;
 }
 
-Status saveTensors(const std::string& path, const std::vector<std::pair<std::string, at::Tensor>>& tensors) {
+Status saveTensors(const std::string& path, const std::vector<std::pair<std::string, at::Tensor>>& tensors,
+                   DType dtype) {
     std::vector<Encoded> enc;
     for (const auto& [name, t] : tensors)
-        enc.push_back(encode(name, t, DType::F32));
-    return writeEncoded(path, enc, DType::F32);
+        enc.push_back(encode(name, t, dtype));
+    return writeEncoded(path, enc, dtype);
 }
 
 Status loadTensorsInto(const std::string& path,

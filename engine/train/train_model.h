@@ -24,8 +24,10 @@ Status saveModelDirectory(const std::string& dir, const ModelConfig& c, Transfor
 // Reads a directory written by saveModelDirectory (F32) into trainable CPU tensors.
 Result<TransformerWeights> loadTrainableWeights(const std::string& dir, const ModelConfig& c);
 
-// Saves/loads named tensors (optimizer moments) as one F32 safetensors file.
-Status saveTensors(const std::string& path, const std::vector<std::pair<std::string, at::Tensor>>& tensors);
+// Saves/loads named tensors (optimizer moments, a LLaVA checkpoint) as one safetensors file; loading
+// takes F32 only.
+Status saveTensors(const std::string& path, const std::vector<std::pair<std::string, at::Tensor>>& tensors,
+                   DType dtype = DType::F32);
 Status loadTensorsInto(const std::string& path,
                        const std::vector<std::pair<std::string, at::Tensor*>>& tensors);
 

@@ -133,8 +133,8 @@ TEST(LlavaConfig, BadFieldsGetOneLineNamingFieldAndValue) {
         errorWith("", "projector_hidden_act", "swoosh"),
         "cfg.json: projector_hidden_act 'swoosh' is not supported (quick_gelu, gelu, gelu_pytorch_tanh, "
         "gelu_new, gelu_fast, silu)");
-    EXPECT_EQ(errorWith("", "image_token_index", 104),
-              "cfg.json: image_token_index 104 is outside the language model's vocabulary (104)");
+    EXPECT_EQ(errorWith("", "image_token_index", -1),
+              "cfg.json: field 'image_token_index' must be a token id, got -1");
     EXPECT_EQ(errorWith("", "multimodal_projector_bias", "yes"),
               "cfg.json: field 'multimodal_projector_bias' must be true or false, got \"yes\"");
     EXPECT_EQ(errorWith("vision_config", "model_type", "vit"),

@@ -18,6 +18,7 @@
 #include "test_paths.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
 #include <gtest/gtest.h>
@@ -195,4 +196,45 @@ TEST(Llava, TextHalfLoadsAsThePlainModel) {
                   llava.value()->parameterCount())
             << name;
     }
+}
+
+// Hugging Face replaces an image token past the language model's vocabulary before the embedding
+// lookup (the demo picture model's <image> is such a token): the same prompt with its image token
+// renumbered to the vocabulary size must give the same logits and greedy answer.
+TEST(Llava, ImageTokenOutsideTheVocabularyRunsAsInside) {
+    auto g = loadArrays(dataPath("golden/tiny_llava.safetensors"));
+    auto inside = Model::load(dataPath("models/tiny_llava"));
+    ASSERT_TRUE(inside.ok()) << inside.error().message;
+    const std::int32_t oldId = llavaConfig(**inside)->imageTokenId, newId = (*inside)->config().vocabSize;
+
+    TempDir t;
+    const std::string dir = t.path("oov");
+    std::filesystem::copy(dataPath("models/tiny_llava"), dir);
+    nlohmann::json cfg = nlohmann::json::parse(std::ifstream(dir + "/config.json"));
+    cfg["image_token_index"] = newId;
+    std::ofstream(dir + "/config.json") << cfg.dump(1);
+    auto outside = Model::load(dir);
+    ASSERT_TRUE(outside.ok()) << outside.error().message;
+    ASSERT_EQ(llavaConfig(**outside)->imageTokenId, newId);
+
+    auto ids = g["token_ids"].ints;
+    auto image = encodeImage(**inside, pixelsOf(g["pixel_values"]));
+    ASSERT_TRUE(image.ok()) << image.error().message;
+    auto base = forwardWithImage(**inside, ids, *image, nullptr, /*allLogits=*/true);
+    ASSERT_TRUE(base.ok()) << base.error().message;
+    std::replace(ids.begin(), ids.end(), oldId, newId);
+    auto out = forwardWithImage(**outside, ids, *image, nullptr, /*allLogits=*/true);
+    ASSERT_TRUE(out.ok()) << out.error().message;
+    EXPECT_EQ(out->logits, base->logits);
+    GenerationOptions opt;
+    opt.maxNewTokens = 4;
+    opt.stopAtEos = false;
+    auto gen = generateWithImage(**outside, ids, *image, opt, nullptr);
+    ASSERT_TRUE(gen.ok()) << gen.error().message;
+    EXPECT_EQ(gen->generated,
+              std::vector<std::int32_t>(g["greedy_ids"].ints.begin(), g["greedy_ids"].ints.begin() + 4));
+    // Without the picture, the out-of-vocabulary id is still refused in one line.
+    auto plain = (*outside)->forward(ids, nullptr);
+    ASSERT_FALSE(plain.ok());
+    EXPECT_NE(plain.error().message.find("no image was given"), std::string::npos) << plain.error().message;
 }
