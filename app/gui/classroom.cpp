@@ -98,6 +98,17 @@ void Classroom::build() {
              w->compareWithModel(sigmoid);
              w->selectStrongestSinkHead();
          }},
+        {"7 · Pictures are tokens too",
+         "The picture demo model reads a picture as 64 tokens, one per 8 × 8 patch (<i>img row,col</i> "
+         "on the token strip), between the first token and the question. The Picture panel lays the "
+         "answer position's attention over the picture: it looks at the shape the question names. "
+         "Framed patches are <b>visual sink tokens</b>, patches with the sink's massive activation; "
+         "the VAR button moves the sink's spare attention onto the picture and shows both answers.",
+         [w] {
+             w->applyInterventionPreset({});
+             w->setShowDiff(false);
+             w->openPictureDemo(); // without one, the host says where it is missing
+         }},
     };
 }
 

@@ -3,7 +3,8 @@
 // through with the keyboard (PageDown / PageUp, as presentation clickers send, or the digits):
 //   1 the sink, 2 suppress it and watch the output change, 3 StreamingLLM without and 4 with
 //   sink tokens, 5 the sink emerging during training, 6 softmax vs sigmoid attention (the two
-//   models side by side on one colour scale).
+//   models side by side on one colour scale), 7 a picture read as tokens (the bundled picture
+//   model, its attention over the picture, visual sinks and VAR).
 // Each scenario only sets what the window already offers (prompt, interventions, model, head),
 // so everything shown is what the ordinary views compute; the window is reached through the narrow
 // ClassroomHost interface (classroom_host.h).

@@ -23,6 +23,9 @@ public:
     virtual void loadModel(const QString& path) = 0;
     virtual QString sigmoidModelPath() const = 0; // empty when there is none
     virtual void openSigmoidModel() = 0;          // says where the model is missing
+    // The picture model of scenario 7: the model, a scene and a question about it.
+    virtual QString pictureDemoPath() const = 0; // empty when there is none
+    virtual void openPictureDemo() = 0;          // says where the model is missing
 
     // What a run takes; each change leads to an ordinary run.
     virtual QString promptText() const = 0;

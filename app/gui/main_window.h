@@ -74,6 +74,8 @@ public:
     void selectHead(int layer, int head);
     void selectStrongestSinkHead() override; // the head with the largest alpha_0 (now and after the next run)
     void openSweep(const QString& tracePath); // the Sweep panel, raised, with this sweep trace
+    QString pictureDemoPath() const override; // the bundled picture model; empty if none
+    void openPictureDemo() override;          // it, a held-out scene and a question about it
     void openPicture(const QString& path);    // LLaVA models: the picture for the next runs ("": none)
     void showTrainingTimeline() override;     // the timeline of the current model's training, when it has one
     void openSigmoidModel() override;         // the bundled sigmoid-attention model, when present

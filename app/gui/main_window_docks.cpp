@@ -8,6 +8,7 @@
 #include "intervention_panel.h"
 #include "main_window.h"
 #include "mechanism_dock.h"
+#include "picture_demo.h"
 #include "runs_dock.h"
 #include "span_dock.h"
 #include "sweep_dock.h"
@@ -230,6 +231,30 @@ void MainWindow::buildImageDock() {
     open->setToolTip("A PNG or JPEG for a LLaVA model, put where the prompt has <image> (run --image FILE)");
     connect(open, &QAction::triggered, this, choose);
     addToFileMenu(open);
+    auto* demo = new QAction("Open the picture &demo", this);
+    demo->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_I));
+    demo->setToolTip("The bundled picture model with one of its held-out scenes and a question about it");
+    connect(demo, &QAction::triggered, this, &MainWindow::openPictureDemo);
+    addToFileMenu(demo);
+}
+
+QString MainWindow::pictureDemoPath() const {
+    const auto demo = findPictureDemo();
+    return demo ? demo->model : QString();
+}
+
+void MainWindow::openPictureDemo() {
+    const auto demo = findPictureDemo();
+    if (!demo) {
+        showError("No picture demo model (assets/models/picture-demo with its pictures/); train it with "
+                  "scripts/train_picture_demo.sh");
+        return;
+    }
+    // In the worker's order: the model, then its picture, then the prompt's run.
+    loadModel(demo->model);
+    openPicture(demo->picture);
+    setPrompt(demo->prompt);
+    statusBar()->showMessage(QString("picture demo: it should answer \"%1\"").arg(demo->answer), 10000);
 }
 
 void MainWindow::openPicture(const QString& path) {

@@ -23,6 +23,11 @@ public:
     void loadModel(const QString& path) override { model = path; }
     QString sigmoidModelPath() const override { return sigmoid; }
     void openSigmoidModel() override { ++sigmoidOpens; }
+    QString pictureDemoPath() const override { return {}; }
+    void openPictureDemo() override {
+        ++pictureDemos;
+        model = "models/picture-demo";
+    }
     QString promptText() const override { return prompt; }
     void setPrompt(const QString& text) override { prompt = text; }
     void applyInterventionPreset(const InterventionPanel::Preset& p) override { preset = p; }
@@ -38,7 +43,7 @@ public:
     QString model = "models/stories", sigmoid, prompt = "my prompt", beside;
     InterventionPanel::Preset preset;
     bool diff = false, fixed = false;
-    int sigmoidOpens = 0, sinkHeads = 0, timelines = 0;
+    int sigmoidOpens = 0, sinkHeads = 0, timelines = 0, pictureDemos = 0;
 };
 
 } // namespace
@@ -68,7 +73,7 @@ private Q_SLOTS:
         QVERIFY(!host.diff);
         QCOMPARE(host.sinkHeads, 1);
         QCOMPARE(caption.count(), 1);
-        QVERIFY(caption.last().at(0).toString().contains("1 of 6"));
+        QVERIFY(caption.last().at(0).toString().contains("1 of 7"));
 
         classroom.next(); // 2: suppression, as a difference map
         QVERIFY(host.preset.suppress);
@@ -84,6 +89,13 @@ private Q_SLOTS:
         QCOMPARE(host.beside, QString("models/sigmoid"));
         QVERIFY(host.fixed);
         QCOMPARE(host.sinkHeads, 2);
+
+        classroom.go(6); // 7: the picture demo, its picture and question, no intervention
+        QCOMPARE(host.pictureDemos, 1);
+        QCOMPARE(host.model, QString("models/picture-demo"));
+        QVERIFY(host.beside.isEmpty());
+        QVERIFY(!host.fixed);
+        QVERIFY(!host.preset.suppress && !host.preset.stream);
 
         host.model = "models/other"; // a model opened meanwhile
         classroom.go(0);             // every scenario starts from the class's model and one map
