@@ -176,7 +176,9 @@ Status writeTimeline(const VlmRun& r) {
     return writeFileAtomically(r.dir + "/" + kVlmTimeline, j.dump(1) + "\n");
 }
 
-Result<std::vector<VlmPoint>> readTimelinePoints(const std::string& dir) {
+} // namespace
+
+Result<std::vector<VlmPoint>> readVlmTimeline(const std::string& dir) {
     const std::string path = dir + "/" + kVlmTimeline;
     auto text = readWholeFile(path, kConfigFile);
     if (!text) return text.error();
@@ -200,6 +202,8 @@ Result<std::vector<VlmPoint>> readTimelinePoints(const std::string& dir) {
     }
     return out;
 }
+
+namespace {
 
 std::vector<std::pair<std::string, at::Tensor*>> momentSlots(VlmRun& r) {
     std::vector<std::pair<std::string, at::Tensor*>> out;
@@ -411,7 +415,7 @@ Status resumeVlmTraining(const std::string& runDir, std::int64_t extendTo, const
                                             r.recipe.schedule.beta2, r.recipe.schedule.eps,
                                             r.recipe.schedule.weightDecay);
     if (auto s = detail::loadTensorsInto(ck + "/optimizer.safetensors", momentSlots(r)); !s) return s;
-    auto timeline = readTimelinePoints(runDir);
+    auto timeline = readVlmTimeline(runDir);
     if (timeline) r.timeline = std::move(timeline.value());
     say(cb, fmt::format("resuming at step {} of {}", r.step, r.recipe.schedule.totalSteps));
     return loop(r, cb);
@@ -429,7 +433,7 @@ Result<VlmPoint> exportVlmRun(const std::string& runDir, const std::string& outD
     auto vision = detail::loadTrainableVision(runDir + "/checkpoint", r.llava, r.text.dModel);
     if (!vision) return vision.error();
     r.vision = std::move(vision.value());
-    auto timeline = readTimelinePoints(runDir);
+    auto timeline = readVlmTimeline(runDir);
     if (!timeline) return timeline.error();
     if (timeline->empty()) return Error{fmt::format("{}: the run has no checkpoint yet", runDir)};
     if (auto s = detail::saveLlavaDirectory(outDir, r.llava, r.text, r.lm, r.vision, dtype); !s)

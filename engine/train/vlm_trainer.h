@@ -47,6 +47,9 @@ Status resumeVlmTraining(const std::string& runDir, std::int64_t extendTo, const
 // timeline. Returns the last timeline point.
 Result<VlmPoint> exportVlmRun(const std::string& runDir, const std::string& outDir, DType dtype);
 
+// The points of DIR/vlm_timeline.json (a run directory or an exported model).
+Result<std::vector<VlmPoint>> readVlmTimeline(const std::string& dir);
+
 // The name a SceneTask goes by in the timeline ("describe", "colour", ...).
 const char* sceneTaskName(int task);
 

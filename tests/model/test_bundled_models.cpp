@@ -2,13 +2,17 @@
 // the ordinary path, speaks through its tokenizer, and its sink probe gives exactly the figures
 // recorded when it was exported. Together they show the contrast they are bundled for: the
 // softmax default model has an attention sink, its sigmoid twin (same recipe, same data) has none.
+#include "model/image_input.h"
 #include "model/model.h"
+#include "picture_answers.h"
 #include "session/probe_sinks.h"
 #include "temp_dir.h"
 #include "test_paths.h"
 #include "tokenizer/tokenizer.h"
 #include "train/export_run.h"
+#include "train/vlm_trainer.h"
 
+#include <filesystem>
 #include <gtest/gtest.h>
 #include <memory>
 #include <string_view>
@@ -102,3 +106,33 @@ TEST(SigmoidModel, LoadsAndHasNoAttentionSink) {
 }
 
 } // namespace
+
+// The picture demo (`train-vlm --export`, bf16): a LLaVA model around the bundled default language
+// model whose held-out answers, measured again through the app's own image path, are those its
+// timeline records (within a few answers: the record was made in float32 on the training machine).
+TEST(BundledModels, PictureDemoAnswersAsRecorded) {
+    const std::string dir = bundled("picture-demo");
+    if (!std::filesystem::exists(dir + "/config.json")) GTEST_SKIP() << "no picture demo bundled";
+    auto model = Model::load(dir);
+    ASSERT_TRUE(model.ok()) << model.error().message;
+    ASSERT_NE(llavaConfig(**model), nullptr);
+    auto recipeText = test::readBytes(dir + "/training_recipe.json");
+    auto recipe = parseVlmRecipe(recipeText, dir + "/training_recipe.json");
+    ASSERT_TRUE(recipe.ok()) << recipe.error().message;
+    auto timeline = readVlmTimeline(dir);
+    ASSERT_TRUE(timeline.ok()) << timeline.error().message;
+    ASSERT_FALSE(timeline->empty());
+    const VlmPoint& recorded = timeline->back();
+    const test::HeldOutAnswers measured = test::measureHeldOutAnswers(**model, dir, *recipe);
+    EXPECT_EQ(measured.questions, recorded.questions);
+    EXPECT_NEAR(measured.exact, recorded.exactMatch * recorded.questions, 4.0);
+    EXPECT_NEAR(measured.loss, recorded.valLoss, 0.03 * recorded.valLoss);
+    // The language model inside is the bundled default's: a text prompt gives its logits.
+    auto lm = Model::load(bundled("default"));
+    ASSERT_TRUE(lm.ok());
+    auto ids = (*lm)->tokenizer()->encode("The ball went very high and", true);
+    ASSERT_TRUE(ids.ok());
+    auto a = (*lm)->forward(*ids, nullptr), b = (*model)->forward(*ids, nullptr);
+    ASSERT_TRUE(a.ok() && b.ok());
+    EXPECT_EQ(a->logits, b->logits);
+}

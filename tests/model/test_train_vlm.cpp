@@ -6,6 +6,7 @@
 #include "io/weight_store.h"
 #include "model/image_input.h"
 #include "model/model.h"
+#include "picture_answers.h"
 #include "session/image_prompt.h"
 #include "temp_dir.h"
 #include "tokenizer/tokenizer.h"
@@ -125,61 +126,12 @@ TEST(VlmTrainer, RecordedValidationIsWhatTheEngineMeasures) {
     ASSERT_TRUE(startVlmTraining(t.path("run"), kLm, recipe, quiet(&points)).ok());
     ASSERT_FALSE(points.empty());
     const VlmPoint& last = points.back();
-    const std::string dir = t.path("run/checkpoint");
-    auto model = Model::load(dir);
+    auto model = Model::load(t.path("run/checkpoint"));
     ASSERT_TRUE(model.ok()) << model.error().message;
-    const Model& m = **model;
-    const Tokenizer& tok = *m.tokenizer();
-    const std::int32_t image = llavaConfig(m)->imageTokenId;
-    const int B = recipe.schedule.batchSize;
-    double lossSum = 0;
-    int exact = 0;
-    for (int k = 0; k < recipe.schedule.valBatches; ++k) {
-        double batchLoss = 0;
-        int batchTokens = 0;
-        for (int i = 0; i < B; ++i) {
-            const auto index = static_cast<std::uint64_t>(k * B + i);
-            const ShapeScene scene = sceneAt(recipe.valPictureSeed, index, recipe.imageSize);
-            const SceneQuestion q = questionAt(scene, recipe.valPictureSeed, index);
-            // The picture goes through a PNG file and the app's decoder and image processor.
-            const std::string png = t.path(fmt::format("scene-{}.png", index));
-            auto bytes = encodePng(drawScene(scene));
-            ASSERT_TRUE(bytes.ok());
-            std::ofstream(png, std::ios::binary) << *bytes;
-            auto picture = loadPromptImage(m, dir, png);
-            ASSERT_TRUE(picture.ok()) << picture.error().message;
-            auto prompt = tok.encode("<image>" + questionText(q), true);
-            auto answer = tok.encode(answerText(q), false);
-            ASSERT_TRUE(prompt.ok() && answer.ok());
-            auto ids = *prompt;
-            ASSERT_EQ(std::count(ids.begin(), ids.end(), image), 1);
-            ids.insert(std::find(ids.begin(), ids.end(), image), picture->embeddings.rows - 1, image);
-            const std::size_t answerAt = ids.size();
-            ids.insert(ids.end(), answer->begin(), answer->end());
-            ids.push_back(*m.config().eosId);
-            auto out = forwardWithImage(m, ids, picture->embeddings, nullptr, /*allLogits=*/true);
-            ASSERT_TRUE(out.ok()) << out.error().message;
-            bool allRight = true;
-            for (std::size_t p = answerAt; p < ids.size(); ++p) {
-                const float* row = out->logits.data() + (p - 1) * out->vocab;
-                double mx = row[0], z = 0;
-                std::int64_t best = 0;
-                for (std::int64_t v = 0; v < out->vocab; ++v)
-                    if (row[v] > mx) mx = row[best = v];
-                for (std::int64_t v = 0; v < out->vocab; ++v)
-                    z += std::exp(row[v] - mx);
-                batchLoss += std::log(z) + mx - row[ids[p]];
-                ++batchTokens;
-                allRight = allRight && best == ids[p];
-            }
-            exact += allRight ? 1 : 0;
-        }
-        lossSum += batchLoss / batchTokens; // cross_entropy's mean over the batch's answer tokens
-    }
-    const double loss = lossSum / recipe.schedule.valBatches;
-    EXPECT_NEAR(last.valLoss, loss, 1e-4 * loss);
-    EXPECT_EQ(last.questions, recipe.schedule.valBatches * B);
-    EXPECT_NEAR(last.exactMatch * last.questions, exact, 0.5);
+    const HeldOutAnswers measured = measureHeldOutAnswers(**model, t.path("run/checkpoint"), recipe);
+    EXPECT_NEAR(last.valLoss, measured.loss, 1e-4 * measured.loss);
+    EXPECT_EQ(last.questions, measured.questions);
+    EXPECT_NEAR(last.exactMatch * last.questions, measured.exact, 0.5);
 }
 
 TEST(VlmTrainer, RecipeErrorsNameTheField) {
