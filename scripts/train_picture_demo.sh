@@ -28,6 +28,10 @@ done
 if [ "$export_only" = 1 ]; then
   rm -rf "$out.tmp"
   build/app/cli/sinkscope-cli train-vlm --run "$run" --export "$out.tmp"
+  # What it shows on its sample pictures: answers, VAR, visual sinks (the model card quotes it).
+  /usr/bin/python3 tools/picture_demo_report.py build/app/cli/sinkscope-cli "$out.tmp" >"$out.tmp/report.md"
+  # The model card is written by hand; it stays.
+  if [ -f "$out/README.md" ]; then cp "$out/README.md" "$out.tmp/README.md"; fi
   rm -rf "$out" && mv "$out.tmp" "$out"
   exit 0
 fi

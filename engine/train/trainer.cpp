@@ -6,6 +6,7 @@
 
 #include "core/allocator.h"
 #include "tokenizer/tokenizer.h"
+#include "train/checkpoint_files.h"
 #include "train/lesson_probe.h"
 #include "train/sink_probe.h"
 #include "train/token_data.h"
@@ -78,20 +79,9 @@ Status saveCheckpoint(Run& r) {
         fs::copy_file(r.dir + "/" + name, tmp + "/" + name, fs::copy_options::overwrite_existing, ec);
         if (ec) return Error{fmt::format("{}: cannot copy the tokenizer: {}", tmp, ec.message())};
     }
-    std::vector<std::pair<std::string, at::Tensor>> moments;
-    const auto& params = r.opt->params();
-    for (std::size_t i = 0; i < params.size(); ++i) {
-        moments.emplace_back("m." + params[i].name, r.opt->firstMoments()[i]);
-        moments.emplace_back("v." + params[i].name, r.opt->secondMoments()[i]);
-    }
-    if (auto s = detail::saveTensors(tmp + "/optimizer.safetensors", moments); !s) return s;
-    json state{{"step", r.step}, {"tokens", r.tokens}, {"train_loss_ema", r.lossEma}, {"seconds", r.seconds}};
-    if (auto s = writeJson(tmp + "/trainer_state.json", state); !s) return s;
-    fs::remove_all(final + ".old", ec);
-    if (fs::exists(final)) fs::rename(final, final + ".old", ec);
-    fs::rename(tmp, final, ec);
-    if (ec) return Error{fmt::format("{}: cannot move the checkpoint into place: {}", final, ec.message())};
-    fs::remove_all(final + ".old", ec);
+    if (auto s = detail::saveMoments(tmp, *r.opt); !s) return s;
+    if (auto s = detail::writeTrainerState(tmp, {r.step, r.tokens, r.lossEma, r.seconds}); !s) return s;
+    if (auto s = detail::swapInCheckpoint(tmp, final); !s) return s;
     return writeTimeline(r);
 }
 
@@ -325,31 +315,18 @@ Status resumeTraining(const std::string& runDir, std::int64_t extendTo, const Tr
     if (auto s = setLesson(r, **tok, lesson); !s) return s;
 
     const std::string ck = runDir + "/checkpoint";
-    auto stateText = readWholeFile(ck + "/trainer_state.json", kConfigFile);
-    if (!stateText) return stateText.error();
-    const json state = json::parse(*stateText, nullptr, false);
-    const auto number = [&](const char* key) { return state.contains(key) && state[key].is_number(); };
-    if (!state.is_object() || !state.contains("step") || !state["step"].is_number_integer() ||
-        !state.contains("tokens") || !state["tokens"].is_number_integer() ||
-        (state.contains("train_loss_ema") && !number("train_loss_ema")) ||
-        (state.contains("seconds") && !number("seconds")))
-        return Error{fmt::format("{}/trainer_state.json: not a trainer state", ck)};
-    r.step = state["step"];
-    r.tokens = state["tokens"];
-    r.lossEma = state.value("train_loss_ema", 0.0);
-    r.seconds = state.value("seconds", 0.0);
+    auto state = detail::readTrainerState(ck);
+    if (!state) return state.error();
+    r.step = state->step;
+    r.tokens = state->tokens;
+    r.lossEma = state->lossEma;
+    r.seconds = state->seconds;
     auto w = detail::loadTrainableWeights(ck, r.model);
     if (!w) return w.error();
     r.w = std::move(w.value());
     r.opt = std::make_unique<detail::AdamW>(detail::namedParameters(r.model, r.w), r.cfg.beta1, r.cfg.beta2,
                                             r.cfg.eps, r.cfg.weightDecay);
-    std::vector<std::pair<std::string, at::Tensor*>> moments;
-    const auto& params = r.opt->params();
-    for (std::size_t i = 0; i < params.size(); ++i) {
-        moments.emplace_back("m." + params[i].name, &r.opt->firstMoments()[i]);
-        moments.emplace_back("v." + params[i].name, &r.opt->secondMoments()[i]);
-    }
-    if (auto s = detail::loadTensorsInto(ck + "/optimizer.safetensors", moments); !s) return s;
+    if (auto s = detail::loadMoments(ck, *r.opt); !s) return s;
     auto timeline = readTimeline(runDir);
     if (timeline) r.timeline = std::move(timeline.value());
     say(cb, fmt::format("resuming at step {} of {} ({} tokens seen)", r.step, r.cfg.totalSteps, r.tokens));

@@ -7,6 +7,7 @@
 #include "model/transformer.h"
 #include "model/vision_tower.h"
 #include "tokenizer/tokenizer.h"
+#include "train/checkpoint_files.h"
 #include "train/shape_pictures.h"
 #include "train/train_model.h"
 #include "train/vlm_model.h"
@@ -205,16 +206,6 @@ Result<std::vector<VlmPoint>> readVlmTimeline(const std::string& dir) {
 
 namespace {
 
-std::vector<std::pair<std::string, at::Tensor*>> momentSlots(VlmRun& r) {
-    std::vector<std::pair<std::string, at::Tensor*>> out;
-    const auto& params = r.opt->params();
-    for (std::size_t i = 0; i < params.size(); ++i) {
-        out.emplace_back("m." + params[i].name, &r.opt->firstMoments()[i]);
-        out.emplace_back("v." + params[i].name, &r.opt->secondMoments()[i]);
-    }
-    return out;
-}
-
 Status copyInto(const std::string& from, const std::string& to) {
     std::error_code ec;
     fs::copy_file(from, to, fs::copy_options::overwrite_existing, ec);
@@ -229,17 +220,10 @@ Status saveCheckpoint(VlmRun& r) {
     fs::remove_all(tmp, ec);
     if (auto s = detail::saveLlavaDirectory(tmp, r.llava, r.text, r.lm, r.vision, DType::F32); !s) return s;
     if (auto s = copyInto(r.dir + "/tokenizer.json", tmp + "/tokenizer.json"); !s) return s;
-    std::vector<std::pair<std::string, at::Tensor>> moments;
-    for (const auto& [name, t] : momentSlots(r))
-        moments.emplace_back(name, *t);
-    if (auto s = detail::saveTensors(tmp + "/optimizer.safetensors", moments); !s) return s;
-    const json state{{"step", r.step}, {"train_loss_ema", r.lossEma}, {"seconds", r.seconds}};
-    if (auto s = writeFileAtomically(tmp + "/trainer_state.json", state.dump(1) + "\n"); !s) return s;
-    fs::remove_all(final + ".old", ec);
-    if (fs::exists(final)) fs::rename(final, final + ".old", ec);
-    fs::rename(tmp, final, ec);
-    if (ec) return Error{fmt::format("{}: cannot move the checkpoint into place: {}", final, ec.message())};
-    fs::remove_all(final + ".old", ec);
+    if (auto s = detail::saveMoments(tmp, *r.opt); !s) return s;
+    const std::int64_t pictures = r.step * r.recipe.schedule.batchSize;
+    if (auto s = detail::writeTrainerState(tmp, {r.step, pictures, r.lossEma, r.seconds}); !s) return s;
+    if (auto s = detail::swapInCheckpoint(tmp, final); !s) return s;
     return writeTimeline(r);
 }
 
@@ -400,21 +384,18 @@ Status resumeVlmTraining(const std::string& runDir, std::int64_t extendTo, const
     }
     if (auto s = openRun(r); !s) return s;
     const std::string ck = runDir + "/checkpoint";
-    auto stateText = readWholeFile(ck + "/trainer_state.json", kConfigFile);
-    if (!stateText) return stateText.error();
-    const json state = json::parse(*stateText, nullptr, false);
-    if (!state.is_object() || !state.contains("step") || !state["step"].is_number_integer())
-        return Error{fmt::format("{}/trainer_state.json: not a trainer state", ck)};
-    r.step = state["step"];
-    r.lossEma = state.value("train_loss_ema", 0.0);
-    r.seconds = state.value("seconds", 0.0);
+    auto state = detail::readTrainerState(ck);
+    if (!state) return state.error();
+    r.step = state->step;
+    r.lossEma = state->lossEma;
+    r.seconds = state->seconds;
     auto vision = detail::loadTrainableVision(ck, r.llava, r.text.dModel);
     if (!vision) return vision.error();
     r.vision = std::move(vision.value());
     r.opt = std::make_unique<detail::AdamW>(detail::visionParameters(r.vision), r.recipe.schedule.beta1,
                                             r.recipe.schedule.beta2, r.recipe.schedule.eps,
                                             r.recipe.schedule.weightDecay);
-    if (auto s = detail::loadTensorsInto(ck + "/optimizer.safetensors", momentSlots(r)); !s) return s;
+    if (auto s = detail::loadMoments(ck, *r.opt); !s) return s;
     auto timeline = readVlmTimeline(runDir);
     if (timeline) r.timeline = std::move(timeline.value());
     say(cb, fmt::format("resuming at step {} of {}", r.step, r.recipe.schedule.totalSteps));
