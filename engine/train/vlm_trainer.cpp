@@ -333,6 +333,22 @@ Status openRun(VlmRun& r) {
     return okStatus();
 }
 
+// A run directory's recipe, tokenizer, language model and the tower of its latest checkpoint;
+// `what` the run is opened for, for the message when there is none.
+Status openExisting(VlmRun& r, const std::string& runDir, const char* what) {
+    auto text = readWholeFile(runDir + "/recipe.json", kConfigFile);
+    if (!text) return Error{fmt::format("{}: no run to {} ({})", runDir, what, text.error().message)};
+    auto recipe = parseVlmRecipe(*text, runDir + "/recipe.json");
+    if (!recipe) return recipe.error();
+    r.dir = runDir;
+    r.recipe = *recipe;
+    if (auto s = openRun(r); !s) return s;
+    auto vision = detail::loadTrainableVision(runDir + "/checkpoint", r.llava, r.text.dModel);
+    if (!vision) return vision.error();
+    r.vision = std::move(vision.value());
+    return okStatus();
+}
+
 } // namespace
 
 const char* sceneTaskName(int task) {
@@ -371,27 +387,18 @@ Status startVlmTraining(const std::string& runDir, const std::string& lmDir, con
 }
 
 Status resumeVlmTraining(const std::string& runDir, std::int64_t extendTo, const VlmCallbacks& cb) {
-    auto text = readWholeFile(runDir + "/recipe.json", kConfigFile);
-    if (!text) return Error{fmt::format("{}: no run to resume ({})", runDir, text.error().message)};
-    auto recipe = parseVlmRecipe(*text, runDir + "/recipe.json");
-    if (!recipe) return recipe.error();
     VlmRun r;
-    r.dir = runDir;
-    r.recipe = *recipe;
+    if (auto s = openExisting(r, runDir, "resume"); !s) return s;
     if (extendTo > 0) {
         r.recipe.schedule.totalSteps = extendTo;
         if (auto s = writeFileAtomically(runDir + "/recipe.json", vlmRecipeToJson(r.recipe)); !s) return s;
     }
-    if (auto s = openRun(r); !s) return s;
     const std::string ck = runDir + "/checkpoint";
     auto state = detail::readTrainerState(ck);
     if (!state) return state.error();
     r.step = state->step;
     r.lossEma = state->lossEma;
     r.seconds = state->seconds;
-    auto vision = detail::loadTrainableVision(ck, r.llava, r.text.dModel);
-    if (!vision) return vision.error();
-    r.vision = std::move(vision.value());
     r.opt = std::make_unique<detail::AdamW>(detail::visionParameters(r.vision), r.recipe.schedule.beta1,
                                             r.recipe.schedule.beta2, r.recipe.schedule.eps,
                                             r.recipe.schedule.weightDecay);
@@ -403,17 +410,8 @@ Status resumeVlmTraining(const std::string& runDir, std::int64_t extendTo, const
 }
 
 Result<VlmPoint> exportVlmRun(const std::string& runDir, const std::string& outDir, DType dtype) {
-    auto text = readWholeFile(runDir + "/recipe.json", kConfigFile);
-    if (!text) return Error{fmt::format("{}: no run to export ({})", runDir, text.error().message)};
-    auto recipe = parseVlmRecipe(*text, runDir + "/recipe.json");
-    if (!recipe) return recipe.error();
     VlmRun r;
-    r.dir = runDir;
-    r.recipe = *recipe;
-    if (auto s = openRun(r); !s) return s.error();
-    auto vision = detail::loadTrainableVision(runDir + "/checkpoint", r.llava, r.text.dModel);
-    if (!vision) return vision.error();
-    r.vision = std::move(vision.value());
+    if (auto s = openExisting(r, runDir, "export"); !s) return s.error();
     auto timeline = readVlmTimeline(runDir);
     if (!timeline) return timeline.error();
     if (timeline->empty()) return Error{fmt::format("{}: the run has no checkpoint yet", runDir)};
