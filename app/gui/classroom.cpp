@@ -99,17 +99,18 @@ void Classroom::build() {
              w->selectStrongestSinkHead();
          }},
         {"7 · Pictures are tokens too",
-         "The picture demo model reads a picture as 64 tokens, one per 8 × 8 patch (<i>img row,col</i> "
-         "on the token strip), between the first token and the question. The Picture panel lays the "
-         "answer position's attention over the picture: it looks at the shape the question names. "
-         "Framed patches are <b>visual sink tokens</b>, patches with the sink's massive activation; "
-         "the VAR button moves the sink's spare attention onto the picture and shows both answers.",
+         "The picture model reads a picture as 64 patch tokens (<i>img row,col</i> on the map) before the "
+         "question. "
+         "The Picture panel lays the answer's attention over the picture; framed patches are <b>visual "
+         "sink tokens</b>. VAR moves the sink's spare attention onto the picture: compare the answers.",
          [w] {
              w->applyInterventionPreset({});
              w->setShowDiff(false);
-             w->openPictureDemo(); // without one, the host says where it is missing
+             w->setTokenStripShown(false); // the picture needs the room; the map's axes name the tokens
+             w->openPictureDemo();         // without one, the host says where it is missing
          }},
     };
+    Q_ASSERT(count() == kScenarios);
 }
 
 void Classroom::enter() {
@@ -164,6 +165,7 @@ void Classroom::leave() {
     m_host->setShowDiff(false);
     m_host->stopSideBySide();
     m_host->setFixedRange01(m_savedFixedRange);
+    m_host->setTokenStripShown(true);
     Q_EMIT captionChanged(QString());
 }
 
@@ -171,13 +173,14 @@ void Classroom::go(int index) {
     if (!m_active) return;
     m_current = std::clamp(index, 0, count() - 1);
     const Scenario& s = m_scenarios[static_cast<std::size_t>(m_current)];
-    for (const char* dock :
-         {"runsDock", "timelineDock", "channelsDock", "ctrDock", "spanDock", "mechanismDock"})
+    for (const char* dock : {"runsDock", "timelineDock", "channelsDock", "ctrDock", "spanDock",
+                             "mechanismDock", "sweepDock", "imageDock"})
         if (auto* d = m_host->hostWindow()->findChild<QDockWidget*>(dock)) d->hide();
     // Every scenario starts from one map on the model the class started with.
     if (m_host->modelPath() != m_startModel) m_host->loadModel(m_startModel);
     if (m_host->sideBySideShown()) m_host->stopSideBySide();
     m_host->setFixedRange01(m_savedFixedRange);
+    m_host->setTokenStripShown(true);
     s.apply();
     Q_EMIT captionChanged(
         QString("<span style='font-size:x-large'><b>%1</b></span> &nbsp; (%2 of %3 · PageDown "

@@ -23,6 +23,8 @@ class ClassroomHost;
 class Classroom : public QObject {
     Q_OBJECT
 public:
+    static constexpr int kScenarios = 7; // what build() makes; `sinkscope --classroom N` checks N against it
+
     // The host outlives the mode (it is usually also its QObject parent).
     Classroom(ClassroomHost* host, QObject* parent);
 

@@ -38,6 +38,7 @@ public:
     virtual void showTrainingTimeline() = 0;
     virtual bool fixedRange01() const = 0; // colours over 0-1 rather than each map's own range
     virtual void setFixedRange01(bool on) = 0;
+    virtual void setTokenStripShown(bool shown) = 0; // the strip above the map (scenario 7 makes room)
     virtual bool sideBySideShown() const = 0;
     virtual void compareWithModel(const QString& path) = 0;
     virtual void stopSideBySide() = 0;

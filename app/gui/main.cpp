@@ -1,5 +1,6 @@
 // sinkscope: the desktop explorer. Opens the bundled default model (or the one given) and runs
 // a demo prompt, so the first screen already shows attention.
+#include "classroom.h"
 #include "main_window.h"
 #include "model/blas_check.h"
 #include "startup.h"
@@ -34,7 +35,9 @@ int main(int argc, char** argv) {
     QCommandLineOption prompt("prompt", "Prompt to run first", "text");
     QCommandLineOption intervention("intervention", "Intervention SPEC to start with (README: Interventions)",
                                     "spec");
-    QCommandLineOption classroom("classroom", "Open classroom mode at scenario N (1-6)", "n");
+    QCommandLineOption classroom(
+        "classroom",
+        QString("Open classroom mode at scenario N (1-%1)").arg(sinkscope::gui::Classroom::kScenarios), "n");
     QCommandLineOption screenshot(
         "screenshot", "Save a PNG of the window once the first result is shown, then exit", "file");
     QCommandLineOption panel(
@@ -58,9 +61,9 @@ int main(int argc, char** argv) {
     if (parser.isSet(classroom)) {
         bool ok = false;
         startup.classroom = parser.value(classroom).toInt(&ok);
-        if (!ok || startup.classroom < 1 || startup.classroom > 6) {
-            std::fprintf(stderr, "sinkscope: --classroom wants a scenario 1-6, not '%s'\n",
-                         qPrintable(parser.value(classroom)));
+        if (!ok || startup.classroom < 1 || startup.classroom > sinkscope::gui::Classroom::kScenarios) {
+            std::fprintf(stderr, "sinkscope: --classroom wants a scenario 1-%d, not '%s'\n",
+                         sinkscope::gui::Classroom::kScenarios, qPrintable(parser.value(classroom)));
             return 2;
         }
     }

@@ -74,6 +74,7 @@ public:
     void selectHead(int layer, int head);
     void selectStrongestSinkHead() override; // the head with the largest alpha_0 (now and after the next run)
     void openSweep(const QString& tracePath); // the Sweep panel, raised, with this sweep trace
+    void setTokenStripShown(bool shown) override;
     QString pictureDemoPath() const override; // the bundled picture model; empty if none
     void openPictureDemo() override;          // it, a held-out scene and a question about it
     void openPicture(const QString& path);    // LLaVA models: the picture for the next runs ("": none)
@@ -187,8 +188,9 @@ private:
     RunsDock* m_runs = nullptr;
     SweepDock* m_sweep = nullptr;
     ImageDock* m_image = nullptr;
-    bool m_imageSized = false; // the Picture panel got its room once
-    bool m_sweepSized = false; // the Sweep panel got its room once; the user's sizes stay after
+    bool m_imageSized = false;         // the Picture panel got its room once
+    bool m_pictureDemoOpening = false; // openPictureDemo asked: the next picture gets room again
+    bool m_sweepSized = false;         // the Sweep panel got its room once; the user's sizes stay after
     SideBySide* m_side = nullptr;
     QLabel* m_caption = nullptr; // classroom scenario text
     QLabel* m_gridCaption = nullptr;

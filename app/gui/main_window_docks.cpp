@@ -218,11 +218,16 @@ void MainWindow::buildImageDock() {
                 if (!path.isEmpty()) {
                     m_image->show();
                     m_image->raise();
-                    // The picture needs room: two fifths of the height, as the Sweep panel gets (once).
-                    if (!m_image->isFloating() && !m_imageSized) {
+                    // The picture needs room: two fifths of the height, as the Sweep panel gets
+                    // (once, or again when the picture demo is opened: then it is the point).
+                    if (!m_image->isFloating() && (!m_imageSized || m_pictureDemoOpening)) {
                         m_imageSized = true;
-                        resizeDocks({m_image}, {height() * 2 / 5}, Qt::Vertical);
+                        const int share = m_pictureDemoOpening ? height() / 2 : height() * 2 / 5;
+                        // Once the dock just shown is in the layout (a hidden one is not resized).
+                        QTimer::singleShot(0, this,
+                                           [this, share] { resizeDocks({m_image}, {share}, Qt::Vertical); });
                     }
+                    m_pictureDemoOpening = false;
                 }
                 requestRun(); // the prompt again, with (or without) the picture
             });
@@ -238,6 +243,10 @@ void MainWindow::buildImageDock() {
     addToFileMenu(demo);
 }
 
+void MainWindow::setTokenStripShown(bool shown) {
+    if (auto* strip = findChild<QWidget*>("tokenStripArea")) strip->setVisible(shown);
+}
+
 QString MainWindow::pictureDemoPath() const {
     const auto demo = findPictureDemo();
     return demo ? demo->model : QString();
@@ -251,6 +260,7 @@ void MainWindow::openPictureDemo() {
         return;
     }
     // In the worker's order: the model, then its picture, then the prompt's run.
+    m_pictureDemoOpening = true;
     loadModel(demo->model);
     openPicture(demo->picture);
     setPrompt(demo->prompt);

@@ -36,13 +36,14 @@ public:
     void showTrainingTimeline() override { ++timelines; }
     bool fixedRange01() const override { return fixed; }
     void setFixedRange01(bool on) override { fixed = on; }
+    void setTokenStripShown(bool shown) override { strip = shown; }
     bool sideBySideShown() const override { return !beside.isEmpty(); }
     void compareWithModel(const QString& path) override { beside = path; }
     void stopSideBySide() override { beside.clear(); }
 
     QString model = "models/stories", sigmoid, prompt = "my prompt", beside;
     InterventionPanel::Preset preset;
-    bool diff = false, fixed = false;
+    bool diff = false, fixed = false, strip = true;
     int sigmoidOpens = 0, sinkHeads = 0, timelines = 0, pictureDemos = 0;
 };
 
@@ -92,6 +93,7 @@ private Q_SLOTS:
 
         classroom.go(6); // 7: the picture demo, its picture and question, no intervention
         QCOMPARE(host.pictureDemos, 1);
+        QVERIFY(!host.strip); // the picture gets the strip's room
         QCOMPARE(host.model, QString("models/picture-demo"));
         QVERIFY(host.beside.isEmpty());
         QVERIFY(!host.fixed);
@@ -100,6 +102,7 @@ private Q_SLOTS:
         host.model = "models/other"; // a model opened meanwhile
         classroom.go(0);             // every scenario starts from the class's model and one map
         QCOMPARE(host.model, QString("models/stories"));
+        QVERIFY(host.strip);
         QVERIFY(host.beside.isEmpty());
         QVERIFY(!host.fixed);
 
