@@ -19,6 +19,7 @@ const std::vector<Target>& targets() {
         {"run_metrics", runMetrics},
         {"image", image},
         {"stored_picture", storedPicture},
+        {"train_recipe", trainRecipe},
     };
     return all;
 }

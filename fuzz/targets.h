@@ -45,5 +45,6 @@ Outcome sweepSpec(const std::uint8_t* data, std::size_t size);
 Outcome runMetrics(const std::uint8_t* data, std::size_t size);
 Outcome image(const std::uint8_t* data, std::size_t size);
 Outcome storedPicture(const std::uint8_t* data, std::size_t size);
+Outcome trainRecipe(const std::uint8_t* data, std::size_t size);
 
 } // namespace sinkscope::fuzz

@@ -53,23 +53,16 @@ PY
 build/app/cli/sinkscope-cli sweep "$sweep/spec.json" --out "$sweep/sweep.sqlite" --workers 2 >/dev/null
 shot sweep 1600x1000 --sweep "$sweep/sweep.sqlite"
 shot sweep-1280x720 1280x720 --sweep "$sweep/sweep.sqlite"
-# The Picture panel: the tiny LLaVA test model (random weights: the layout, not a finding) on a
-# procedural picture, under VAR.
-/usr/bin/python3 - "$sweep/shapes.png" <<'PY'
-import sys
-from PIL import Image, ImageDraw
-im = Image.new("RGB", (256, 256), (235, 230, 210))
-d = ImageDraw.Draw(im)
-d.ellipse((30, 30, 120, 120), fill=(200, 40, 40))
-d.rectangle((140, 60, 230, 150), fill=(40, 80, 200))
-d.polygon([(60, 230), (128, 150), (196, 230)], fill=(40, 160, 60))
-im.save(sys.argv[1])
-PY
+# The Picture panel: the bundled picture demo (a trained model) on one of its held-out scenes, the
+# question its export lists first for that scene's colour, under VAR.
+demo=assets/models/picture-demo
+question=$(awk -F'\t' '$1 == "scene-0.png" && $2 ~ /^What colour/ {print $2; exit}' "$demo/pictures/questions.tsv")
 for size in 1600x1000 1280x720; do
     name=picture; [ "$size" = 1600x1000 ] || name=picture-$size
-    shot "$name" "$size" --model tests/data/models/tiny_llava --prompt "USER: <image> What is shown?" \
-        --image "$sweep/shapes.png" --intervention var:p=0.6 --panel image
+    shot "$name" "$size" --model "$demo" --prompt "$(printf '<image>\nQ: %s\nA:' "$question")" \
+        --image "$demo/pictures/scene-0.png" --intervention var:p=0.6 --panel image
 done
 shot classroom 1600x1000 --classroom 1
 shot classroom-sigmoid 1600x1000 --classroom 6
+shot classroom-pictures 1600x1000 --classroom 7
 ls -l "$out"
