@@ -100,9 +100,10 @@ void Classroom::build() {
          }},
         {"7 · Pictures are tokens too",
          "The picture model reads a picture as 64 patch tokens (<i>img row,col</i> on the map) before the "
-         "question. "
-         "The Picture panel lays the answer's attention over the picture; framed patches are <b>visual "
-         "sink tokens</b>. VAR moves the sink's spare attention onto the picture: compare the answers.",
+         "question. The Picture panel lays the answer's attention over the picture. Patches with the sink's "
+         "massive activation would be framed as <b>visual sink tokens</b>: this small model has none, its "
+         "sink stays on the first token. VAR moves part of that sink's attention onto the picture: "
+         "compare the answers.",
          [w] {
              w->applyInterventionPreset({});
              w->setShowDiff(false);
