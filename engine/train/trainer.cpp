@@ -8,6 +8,7 @@
 #include "tokenizer/tokenizer.h"
 #include "train/checkpoint_files.h"
 #include "train/lesson_probe.h"
+#include "train/progress_meter.h"
 #include "train/sink_probe.h"
 #include "train/token_data.h"
 #include "train/train_model.h"
@@ -174,8 +175,7 @@ Status loop(Run& r, const TrainCallbacks& cb) {
     if (r.cfg.threads > 0) at::set_num_threads(r.cfg.threads);
     const int B = r.cfg.batchSize, T = r.cfg.seqLen;
     const auto bos = bosFor(r);
-    auto last = std::chrono::steady_clock::now();
-    std::int64_t stepsSinceReport = 0;
+    detail::ProgressMeter meter;
     while (r.step < r.cfg.totalSteps) {
         if (cb.shouldStop && cb.shouldStop()) {
             say(cb, fmt::format("stopping at step {}: saving a checkpoint", r.step));
@@ -197,30 +197,17 @@ Status loop(Run& r, const TrainCallbacks& cb) {
         r.lossEma = r.step == 0 ? l : 0.98 * r.lossEma + 0.02 * l;
         ++r.step;
         r.tokens += static_cast<std::int64_t>(B) * T;
-        ++stepsSinceReport;
+        meter.countStep();
 
         if (r.step % r.cfg.logEvery == 0 || r.step == r.cfg.totalSteps) {
-            const auto now = std::chrono::steady_clock::now();
-            const double dt = std::chrono::duration<double>(now - last).count();
-            last = now;
-            r.seconds += dt;
-            TrainProgress p;
-            p.step = r.step;
-            p.totalSteps = r.cfg.totalSteps;
-            p.tokens = r.tokens;
-            p.trainLoss = r.lossEma;
-            p.lr = lr;
-            p.gradNorm = gradNorm;
-            p.tokensPerSecond = dt > 0 ? static_cast<double>(stepsSinceReport) * B * T / dt : 0;
-            p.etaSeconds = p.tokensPerSecond > 0
-                               ? static_cast<double>(r.cfg.totalSteps - r.step) * B * T / p.tokensPerSecond
-                               : 0;
-            stepsSinceReport = 0;
+            const TrainProgress p =
+                meter.report(r.step, r.cfg.totalSteps, r.tokens, static_cast<double>(B) * T, r.lossEma, lr,
+                             gradNorm, r.seconds);
             if (cb.onProgress) cb.onProgress(p);
         }
         if (r.step % r.cfg.checkpointEvery == 0 || r.step == r.cfg.totalSteps) {
             if (auto s = checkpoint(r, cb); !s) return s;
-            last = std::chrono::steady_clock::now(); // evaluation time is not training speed
+            meter.restart(); // evaluation time is not training speed
         }
     }
     return okStatus();

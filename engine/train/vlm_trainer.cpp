@@ -8,6 +8,7 @@
 #include "model/vision_tower.h"
 #include "tokenizer/tokenizer.h"
 #include "train/checkpoint_files.h"
+#include "train/progress_meter.h"
 #include "train/shape_pictures.h"
 #include "train/train_model.h"
 #include "train/vlm_model.h"
@@ -239,8 +240,7 @@ Status loop(VlmRun& r, const VlmCallbacks& cb) {
     const TrainConfig& s = r.recipe.schedule;
     if (s.threads > 0) at::set_num_threads(s.threads);
     const int B = s.batchSize;
-    auto last = std::chrono::steady_clock::now();
-    std::int64_t stepsSinceReport = 0;
+    detail::ProgressMeter meter;
     while (r.step < s.totalSteps) {
         if (cb.shouldStop && cb.shouldStop()) {
             say(cb, fmt::format("stopping at step {}: saving a checkpoint", r.step));
@@ -257,29 +257,15 @@ Status loop(VlmRun& r, const VlmCallbacks& cb) {
         const double l = loss.item<double>();
         r.lossEma = r.step == 0 ? l : 0.98 * r.lossEma + 0.02 * l;
         ++r.step;
-        ++stepsSinceReport;
+        meter.countStep();
         if (r.step % s.logEvery == 0 || r.step == s.totalSteps) {
-            const auto now = std::chrono::steady_clock::now();
-            const double dt = std::chrono::duration<double>(now - last).count();
-            last = now;
-            r.seconds += dt;
-            TrainProgress p;
-            p.step = r.step;
-            p.totalSteps = s.totalSteps;
-            p.tokens = r.step * B;
-            p.trainLoss = r.lossEma;
-            p.lr = lr;
-            p.gradNorm = gradNorm;
-            p.tokensPerSecond = dt > 0 ? static_cast<double>(stepsSinceReport) * B / dt : 0;
-            p.etaSeconds = p.tokensPerSecond > 0
-                               ? static_cast<double>(s.totalSteps - r.step) * B / p.tokensPerSecond
-                               : 0;
-            stepsSinceReport = 0;
+            const TrainProgress p =
+                meter.report(r.step, s.totalSteps, r.step * B, B, r.lossEma, lr, gradNorm, r.seconds);
             if (cb.onProgress) cb.onProgress(p);
         }
         if (r.step % s.checkpointEvery == 0 || r.step == s.totalSteps) {
             if (auto st = checkpoint(r, cb); !st) return st;
-            last = std::chrono::steady_clock::now();
+            meter.restart();
         }
     }
     return okStatus();
