@@ -11,10 +11,10 @@ using namespace sinkscope::test;
 
 namespace {
 
-const std::vector<std::string> kCommands = {"run",   "compare",      "metrics",      "stream-ppl",
-                                            "trace", "runs",         "export",       "merge",
-                                            "sweep", "sweep-report", "models",       "random-model",
-                                            "train", "timeline",     "export-model", "train-tokenizer"};
+const std::vector<std::string> kCommands = {
+    "run",    "compare",  "metrics",      "stream-ppl",      "trace",    "runs",
+    "export", "merge",    "sweep",        "sweep-report",    "models",   "random-model",
+    "train",  "timeline", "export-model", "train-tokenizer", "train-vlm"};
 
 // The first word of each line of the help's subcommand section.
 std::vector<std::string> listedCommands(const std::string& help) {
