@@ -50,9 +50,11 @@ beside this one, e.g. the sigmoid-attention twin that has no sink.</li>
 
 <h3>4 · Teach it</h3>
 <ol>
-<li><i>View ▸ Classroom mode</i> (F11): large type, six scenarios from the sink to StreamingLLM and a
-model trained without one. PageDown / PageUp step through them (a presenter's clicker works), Esc
-leaves.</li>
+<li><i>View ▸ Classroom mode</i> (F11): large type, seven scenarios from the sink to StreamingLLM, a
+model trained without one and a picture read as tokens. PageDown / PageUp step through them (a
+presenter's clicker works), Esc leaves.</li>
+<li><i>File ▸ Open the picture demo</i> (Ctrl+Shift+I): a small vision–language model trained here, on
+one of its pictures with a question; the Picture panel shows where the answer looks.</li>
 <li><i>View ▸ Panels</i> brings back any panel you closed; <i>View ▸ Reset layout</i> (Ctrl+Shift+L)
 restores the default.</li>
 </ol>
