@@ -5,10 +5,12 @@
 #include "io/gguf_model.h"
 #include "io/gguf_reader.h"
 #include "io/llama2c_checkpoint.h"
+#include "io/llava_weights.h"
 #include "io/pickle_guard.h"
 #include "io/weight_spec.h"
 
 #include <filesystem>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 namespace sinkscope {
@@ -69,6 +71,15 @@ void inspectHfDirectory(const fs::path& dir, ModelEntry& e) {
     }
     e.architecture = files->config.modelType;
     describeConfig(files->config, e);
+    if (files->llava) {
+        // The listing names the whole model: a LLaVA checkpoint, its tower and projector counted too.
+        const LlavaConfig& l = *files->llava;
+        e.architecture = "llava";
+        if (e.parameters) *e.parameters += llavaParameterCount(l, files->config.dModel);
+        e.features.insert(e.features.begin(),
+                          fmt::format("image {} tokens ({})", l.imageTokens(),
+                                      l.vision.tower == VisionTower::Siglip ? "SigLIP" : "CLIP"));
+    }
 }
 
 void inspectGguf(const fs::path& file, ModelEntry& e) {

@@ -180,6 +180,11 @@ TEST(ModelsCli, FamilyCheckpointsListTheirFeatures) {
     EXPECT_EQ(byName["tiny_llama_q4_0"]["quantization"], "Q4_0");
     EXPECT_EQ(byName["tiny_llama_q8_0"]["quantization"], "Q8_0");
     EXPECT_TRUE(byName["tiny_gemma2"]["quantization"].is_null());
+    // LLaVA checkpoints list as llava, the picture's tokens first, the image half in the count.
+    EXPECT_EQ(byName["tiny_llava"]["architecture"], "llava");
+    EXPECT_EQ(features("tiny_llava").front(), "image 16 tokens (CLIP)");
+    EXPECT_EQ(features("tiny_llava_siglip_qwen2").front(), "image 16 tokens (SigLIP)");
+    EXPECT_EQ(features("tiny_llava_layers").front(), "image 17 tokens (CLIP)");
 
     // The table: a FEATURES column before PATH, whole items, the rest counted.
     std::map<std::string, std::string> rows;
