@@ -19,8 +19,7 @@ struct VlmRecipe {
     std::uint64_t pictureSeed = 7;    // training scenes
     std::uint64_t valPictureSeed = 8; // held-out scenes (validation loss and answer accuracy)
 
-    // The LLaVA config of the model this recipe trains, for a language model of width textWidth
-    // whose image token is imageTokenId.
+    // The LLaVA config of the model this recipe trains; its image token is imageTokenId.
     LlavaConfig llavaConfig(std::int32_t imageTokenId) const;
 };
 

@@ -3,6 +3,7 @@
 // attached to, and the validation loss and exact answers it records are what the engine's own
 // inference path (the PNG decoded and preprocessed as the app does, batch 1, no splice of batched
 // rows) measures on the same held-out scenes.
+#include "cli_run.h"
 #include "io/weight_store.h"
 #include "model/image_input.h"
 #include "model/model.h"
@@ -152,4 +153,25 @@ TEST(VlmTrainer, RecipeErrorsNameTheField) {
     auto round = parseVlmRecipe(vlmRecipeToJson(VlmRecipe{}), "x");
     ASSERT_TRUE(round.ok()) << round.error().message;
     EXPECT_EQ(vlmRecipeToJson(*round), vlmRecipeToJson(VlmRecipe{}));
+}
+
+// Bad starts of `train-vlm` get one line naming what is wrong, exit 1, and leave no run behind.
+TEST(VlmTrainer, CliRefusesBadStartsInOneLine) {
+    TempDir t;
+    auto noLm = runCli("train-vlm --run " + t.path("a"));
+    EXPECT_EQ(noLm.code, 1);
+    EXPECT_NE(noLm.out.find("a new run needs --lm DIR"), std::string::npos) << noLm.out;
+    EXPECT_FALSE(std::filesystem::exists(t.path("a/recipe.json")));
+    std::ofstream(t.path("bad.json")) << R"({"vision": {"image_size": 60}})";
+    auto badRecipe =
+        runCli("train-vlm --run " + t.path("b") + " --lm " + kLm + " --recipe " + t.path("bad.json"));
+    EXPECT_EQ(badRecipe.code, 1);
+    EXPECT_NE(badRecipe.out.find(
+                  "bad.json: vision.image_size 60 must be at least 24 and a multiple of patch_size 8"),
+              std::string::npos)
+        << badRecipe.out;
+    EXPECT_FALSE(std::filesystem::exists(t.path("b/recipe.json")));
+    auto noRun = runCli("train-vlm --run " + t.path("c") + " --resume");
+    EXPECT_EQ(noRun.code, 1);
+    EXPECT_NE(noRun.out.find("no run to resume"), std::string::npos) << noRun.out;
 }
