@@ -15,7 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PILOTS=(ctx512 base wd0.5 lr6e-3 lr1e-3 nobos data1m long) # the order they run in; long: the candidate default
+PILOTS=(ctx512 base wd0.5 lr6e-3 lr1e-3 nobos data1m long long-sigmoid) # the order they run in; long: the candidate default, long-sigmoid: its sink-free twin
 ROOT=${SINKSCOPE_PILOTS_DIR:-$HOME/.cache/sinkscope/pilots}
 CORPUS=${SINKSCOPE_CORPUS_V2_DIR:-$HOME/.cache/sinkscope/corpus-v2}
 TOKENIZER=$CORPUS/bpe8192/tokenizer.json
@@ -111,7 +111,7 @@ case "${1:-}" in
       elif finished "$name"; then state=finished
       elif [ -f "$ROOT/$name/checkpoint/trainer_state.json" ]; then state="stopped (resumable)"
       else state="not started"; fi
-      printf '%-8s %s\n' "$name" "$state"
+      printf '%-13s %s\n' "$name" "$state"
     done ;;
   chain)
     mkdir -p "$ROOT"

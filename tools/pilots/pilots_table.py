@@ -24,7 +24,7 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
-PILOTS = ["ctx512", "base", "wd0.5", "lr6e-3", "lr1e-3", "nobos", "data1m", "long"]  # scripts/pilots.sh
+PILOTS = ["ctx512", "base", "wd0.5", "lr6e-3", "lr1e-3", "nobos", "data1m", "long", "long-sigmoid"]  # scripts/pilots.sh
 
 
 def heldout_passages(n=8, chars=300):
