@@ -65,4 +65,6 @@ done
 shot classroom 1600x1000 --classroom 1
 shot classroom-sigmoid 1600x1000 --classroom 6
 shot classroom-pictures 1600x1000 --classroom 7
+shot classroom-1280x720 1280x720 --classroom 1   # a projector's size: the type steps down to fit
+shot classroom-pictures-1280x720 1280x720 --classroom 7
 ls -l "$out"

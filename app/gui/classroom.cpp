@@ -4,7 +4,10 @@
 
 #include <QApplication>
 #include <QDockWidget>
+#include <QEvent>
+#include <QLabel>
 #include <QMainWindow>
+#include <QScreen>
 #include <QTimer>
 
 #include <algorithm>
@@ -109,6 +112,18 @@ void Classroom::build() {
              w->setShowDiff(false);
              w->setTokenStripShown(false); // the picture needs the room; the map's axes name the tokens
              w->openPictureDemo();         // without one, the host says where it is missing
+             // Beside the map rather than under it: the map of a short prompt is about square and
+             // leaves the width spare, while a 720-line projector has no height to give.
+             QMainWindow* window = w->hostWindow();
+             if (auto* picture = window->findChild<QDockWidget*>("imageDock");
+                 picture && !w->pictureDemoPath().isEmpty()) {
+                 window->addDockWidget(Qt::LeftDockWidgetArea, picture);
+                 picture->show();
+                 QTimer::singleShot(0, window, [window, picture] {
+                     window->resizeDocks({picture}, {static_cast<int>(window->width() * 0.3)},
+                                         Qt::Horizontal);
+                 });
+             }
          }},
     };
     Q_ASSERT(count() == kScenarios);
@@ -134,14 +149,14 @@ void Classroom::enter() {
     p.setColor(QPalette::Highlight, QColor(255, 210, 0));
     p.setColor(QPalette::HighlightedText, Qt::black);
     QApplication::setPalette(p);
-    QFont f = m_savedFont;
-    f.setPointSizeF(std::max(16.0, f.pointSizeF() * 1.6));
-    QApplication::setFont(f);
+    setType(std::max(16.0, m_savedFont.pointSizeF() * 1.6));
     // The map and the output matter in front of a class: the editing docks make room.
     QMainWindow* window = m_host->hostWindow();
+    window->installEventFilter(this);
     m_savedState = window->saveState();
     for (const char* dock : {"promptDock", "metricsDock"})
         if (auto* d = window->findChild<QDockWidget*>(dock)) d->hide();
+    m_host->setMapControlsShown(false);
     // go() hides the analysis tabs under the map too; the timeline scenario opens its own.
     window->showFullScreen();
     // Large type needs a wider output column, or the top-k tokens shrink to "l…" beside their
@@ -150,12 +165,55 @@ void Classroom::enter() {
         if (auto* out = w->findChild<QDockWidget*>("outputDock"))
             w->resizeDocks({out}, {static_cast<int>(w->width() * 0.27)}, Qt::Horizontal);
     });
+    if (const QScreen* screen = window->screen()) fitToHeight(screen->geometry().height());
     go(0);
+}
+
+void Classroom::setType(double pointSize) {
+    m_typePt = pointSize;
+    QFont f = m_savedFont;
+    f.setPointSizeF(pointSize);
+    QApplication::setFont(f);
+}
+
+void Classroom::fitToHeight(int px) {
+    m_room = px;
+    fit();
+}
+
+void Classroom::fit() {
+    if (!m_active || m_room <= 0) return;
+    QMainWindow* w = m_host->hostWindow();
+    // Box layouts give a wrapped label the height of its size hint, not what its width needs: a
+    // caption in a narrow column (scenario 7) would lose its last lines.
+    const auto* caption = w->findChild<QLabel*>("classroomCaption");
+    const bool captionWhole =
+        !caption || !caption->isVisible() || caption->heightForWidth(caption->width()) <= caption->height();
+    if (w->minimumSizeHint().height() <= m_room && captionWhole) {
+        // Xvfb and some window managers leave a window at the height its minimum forced on it.
+        if (w->height() > m_room && !w->isFullScreen()) w->resize(w->width(), m_room);
+        return;
+    }
+    if (m_typePt - 1 < m_savedFont.pointSizeF()) return; // as small as the ordinary type: keep it
+    setType(m_typePt - 1); // the relayout this causes comes back through eventFilter()
+}
+
+bool Classroom::eventFilter(QObject* watched, QEvent* event) {
+    if (event->type() == QEvent::LayoutRequest && m_active && !m_fitQueued) {
+        m_fitQueued = true; // once per turn of the event loop, after the layout has settled
+        QTimer::singleShot(0, this, [this] {
+            m_fitQueued = false;
+            fit();
+        });
+    }
+    return QObject::eventFilter(watched, event);
 }
 
 void Classroom::leave() {
     if (!m_active) return;
     m_active = false;
+    m_room = 0;
+    m_host->hostWindow()->removeEventFilter(this);
     QApplication::setPalette(m_savedPalette);
     QApplication::setFont(m_savedFont);
     m_host->hostWindow()->showNormal();
@@ -167,6 +225,7 @@ void Classroom::leave() {
     m_host->stopSideBySide();
     m_host->setFixedRange01(m_savedFixedRange);
     m_host->setTokenStripShown(true);
+    m_host->setMapControlsShown(true);
     Q_EMIT captionChanged(QString());
 }
 

@@ -40,9 +40,19 @@ public Q_SLOTS:
     void go(int index);
     void next() { go(m_current + 1); }
     void previous() { go(m_current - 1); }
+    // The room the window has: the screen's height in full screen (enter() sets it), or the size
+    // a screenshot asks for. The large type steps down, a point at a time and never below the
+    // type the mode started from, until the window's minimum height fits: full screen cannot be
+    // taller than a 1280x720 projector, and what does not fit is cut off.
+    void fitToHeight(int px);
 
 Q_SIGNALS:
     void captionChanged(const QString& html); // empty when the mode is left
+
+protected:
+    // Any relayout of the window (a new caption, a longer prompt's token strip, a longer answer)
+    // checks the fit again.
+    bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
     struct Scenario {
@@ -50,6 +60,8 @@ private:
         std::function<void()> apply;
     };
     void build();
+    void setType(double pointSize);
+    void fit();
 
     ClassroomHost* m_host;
     std::vector<Scenario> m_scenarios;
@@ -60,6 +72,9 @@ private:
     QFont m_savedFont;
     QByteArray m_savedState; // dock layout
     bool m_savedFixedRange = false;
+    double m_typePt = 0; // the classroom type's point size now
+    int m_room = 0;      // fitToHeight's height; 0 before the mode is entered
+    bool m_fitQueued = false;
 };
 
 } // namespace sinkscope::gui

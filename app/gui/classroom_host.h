@@ -39,6 +39,9 @@ public:
     virtual bool fixedRange01() const = 0; // colours over 0-1 rather than each map's own range
     virtual void setFixedRange01(bool on) = 0;
     virtual void setTokenStripShown(bool shown) = 0; // the strip above the map (scenario 7 makes room)
+    // The map's colour, scale and strip controls (the difference toggle stays): editing tools that
+    // take the width a third column needs on a 1280-pixel projector.
+    virtual void setMapControlsShown(bool shown) = 0;
     virtual bool sideBySideShown() const = 0;
     virtual void compareWithModel(const QString& path) = 0;
     virtual void stopSideBySide() = 0;

@@ -75,6 +75,7 @@ public:
     void selectStrongestSinkHead() override; // the head with the largest alpha_0 (now and after the next run)
     void openSweep(const QString& tracePath); // the Sweep panel, raised, with this sweep trace
     void setTokenStripShown(bool shown) override;
+    void setMapControlsShown(bool shown) override;
     QString pictureDemoPath() const override; // the bundled picture model; empty if none
     void openPictureDemo() override;          // it, a held-out scene and a question about it
     void openPicture(const QString& path);    // LLaVA models: the picture for the next runs ("": none)
@@ -196,6 +197,7 @@ private:
     QLabel* m_gridCaption = nullptr;
     QCheckBox* m_fixedRange = nullptr;  // colours over 0-1 rather than each map's own range
     QComboBox* m_stripSource = nullptr; // the token strip's weights: the shown head, or its layer's mean
+    QWidget* m_mapTools = nullptr;      // the controls beside the difference toggle
     // The layer mean's alpha_j, computed once per run and layer (O(H T^2)), not on every hover.
     std::vector<double> m_layerReceived;
     std::weak_ptr<const RunView> m_layerReceivedRun; // weak: an old run's maps are not kept alive

@@ -247,6 +247,10 @@ void MainWindow::setTokenStripShown(bool shown) {
     if (auto* strip = findChild<QWidget*>("tokenStripArea")) strip->setVisible(shown);
 }
 
+void MainWindow::setMapControlsShown(bool shown) {
+    m_mapTools->setVisible(shown);
+}
+
 QString MainWindow::pictureDemoPath() const {
     const auto demo = findPictureDemo();
     return demo ? demo->model : QString();

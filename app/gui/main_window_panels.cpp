@@ -75,6 +75,7 @@ QWidget* MainWindow::buildCentre() {
     m_heatmap = new HeatmapCanvas;
     m_strip = new TokenStrip;
     m_caption = new QLabel;
+    m_caption->setObjectName("classroomCaption"); // classroom mode fits its type to it
     m_caption->setWordWrap(true);
     m_caption->setTextFormat(Qt::RichText);
     m_caption->setMargin(8);
@@ -155,17 +156,21 @@ QHBoxLayout* MainWindow::buildMapControls() {
     connect(m_stripSource, &QComboBox::currentIndexChanged, this, &MainWindow::showTokenWeights);
     connect(m_colormap, &QComboBox::currentIndexChanged, this, &MainWindow::showHead);
     connect(m_scale, &QComboBox::currentIndexChanged, this, &MainWindow::showHead);
+    m_mapTools = new QWidget;
+    auto* tools = new QHBoxLayout(m_mapTools);
+    tools->setContentsMargins(0, 0, 0, 0);
+    tools->addSpacing(12);
+    tools->addWidget(new QLabel("strip"));
+    tools->addWidget(m_stripSource);
+    tools->addStretch();
+    tools->addWidget(new QLabel("colours"));
+    tools->addWidget(m_colormap);
+    tools->addWidget(new QLabel("scale"));
+    tools->addWidget(m_scale);
+    tools->addWidget(m_fixedRange);
     auto* below = new QHBoxLayout;
     below->addWidget(m_showDiff);
-    below->addSpacing(12);
-    below->addWidget(new QLabel("strip"));
-    below->addWidget(m_stripSource);
-    below->addStretch();
-    below->addWidget(new QLabel("colours"));
-    below->addWidget(m_colormap);
-    below->addWidget(new QLabel("scale"));
-    below->addWidget(m_scale);
-    below->addWidget(m_fixedRange);
+    below->addWidget(m_mapTools, 1);
     return below;
 }
 

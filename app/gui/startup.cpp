@@ -100,6 +100,8 @@ void applyStartup(MainWindow& window, const StartupOptions& options) {
         Classroom* c = window.classroom();
         c->enter();
         c->go(options.classroom - 1);
+        // The screenshot shows what a screen of that size shows.
+        if (options.size.isValid()) c->fitToHeight(options.size.height());
     }
 }
 

@@ -19,6 +19,10 @@ png_size() { od -An -tu1 -j16 -N8 "$1" | awk '{printf "%dx%d", $1*16777216+$2*65
 # check that the scenario runs through to a screenshot.
 "$app" --model "$model" --classroom 2 --screenshot "$out/class.png" || fail "classroom screenshot exited $?"
 [ -s "$out/class.png" ] || fail "no classroom screenshot"
+# At a projector's 1280x720 the classroom's large type steps down until the window fits; before,
+# its minimum height made it 774-828 lines tall and cut off the bottom.
+"$app" --model "$model" --classroom 1 --size 1280x720 --screenshot "$out/class720.png" || fail "classroom 1280x720 exited $?"
+[ "$(png_size "$out/class720.png")" = 1280x720 ] || fail "classroom at 1280x720 is $(png_size "$out/class720.png")"
 
 "$app" --model "$out/no-such-model" --screenshot "$out/none.png" 2>"$out/err"
 rc=$?

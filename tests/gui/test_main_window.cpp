@@ -523,6 +523,30 @@ private Q_SLOTS:
         QCOMPARE(w.promptEdit()->toPlainText(), kPrompt);
     }
 
+    // A 1280x720 projector: full screen cannot be taller than the screen, so the classroom type
+    // steps down until the window's minimum height fits, never below the ordinary type.
+    void classroomTypeFitsA720LineScreen() {
+        MainWindow w(QString(SINKSCOPE_SOURCE_DIR) + "/assets/models/default", kPrompt);
+        QSignalSpy shown(&w, &MainWindow::runShown);
+        QVERIFY(shown.wait(60000));
+        const double ordinary = QApplication::font().pointSizeF();
+        auto* classroom = w.classroom();
+        classroom->enter();
+        QVERIFY(shown.wait(60000));
+        const double large = QApplication::font().pointSizeF();
+        QVERIFY(large > ordinary);
+        classroom->fitToHeight(720);
+        for (int scenario : {0, 5}) { // the story's token strip; then two maps side by side
+            classroom->go(scenario);
+            QTRY_VERIFY_WITH_TIMEOUT(!w.busy(), 60000);
+            QTRY_VERIFY_WITH_TIMEOUT(w.minimumSizeHint().height() <= 720, 10000);
+        }
+        QVERIFY(QApplication::font().pointSizeF() < large);
+        QVERIFY(QApplication::font().pointSizeF() >= ordinary);
+        classroom->leave();
+        QCOMPARE(QApplication::font().pointSizeF(), ordinary);
+    }
+
     void remembersRecentModelsAndOpensDroppedOnes() {
         {
             MainWindow w(kStories, kPrompt);

@@ -37,13 +37,14 @@ public:
     bool fixedRange01() const override { return fixed; }
     void setFixedRange01(bool on) override { fixed = on; }
     void setTokenStripShown(bool shown) override { strip = shown; }
+    void setMapControlsShown(bool shown) override { tools = shown; }
     bool sideBySideShown() const override { return !beside.isEmpty(); }
     void compareWithModel(const QString& path) override { beside = path; }
     void stopSideBySide() override { beside.clear(); }
 
     QString model = "models/stories", sigmoid, prompt = "my prompt", beside;
     InterventionPanel::Preset preset;
-    bool diff = false, fixed = false, strip = true;
+    bool diff = false, fixed = false, strip = true, tools = true;
     int sigmoidOpens = 0, sinkHeads = 0, timelines = 0, pictureDemos = 0;
 };
 
@@ -68,6 +69,7 @@ private Q_SLOTS:
         QSignalSpy caption(&classroom, &Classroom::captionChanged);
         classroom.enter();
         QVERIFY(classroom.active());
+        QVERIFY(!host.tools);             // the map's editing controls make room
         QCOMPARE(classroom.current(), 0); // 1: the story prompt, no intervention, the strongest sink
         QVERIFY(host.prompt.startsWith("Once upon a time"));
         QVERIFY(!host.preset.suppress && !host.preset.stream);
@@ -109,6 +111,7 @@ private Q_SLOTS:
         classroom.leave();
         QVERIFY(!classroom.active());
         QCOMPARE(host.prompt, QString("my prompt"));
+        QVERIFY(host.tools);
         QVERIFY(caption.last().at(0).toString().isEmpty());
     }
 
