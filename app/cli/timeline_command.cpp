@@ -2,9 +2,11 @@
 
 #include "cli_common.h"
 #include "core/read_file.h"
+#include "figures/curve_figure.h"
 #include "figures/figure_builders.h"
 #include "session/probe_sinks.h"
 #include "trace/timeline_file.h"
+#include "trace/timeline_source.h"
 #include "trace/trace_store.h"
 
 #include <algorithm>
@@ -39,6 +41,42 @@ int drawCheckpoint(const TimelineOptions& o, const Source& src, const std::vecto
     if (auto st = writeHeatmap(timelineAlpha0Figure(p->alpha0, src.name, p->step, p->sinkRate), o.out); !st)
         return fail(st.error().message);
     fmt::print("wrote {} (step {})\n", o.out, p->step);
+    return 0;
+}
+
+// Sink^0.3 over training tokens, this timeline first and each --versus one beside it: runs with
+// different batch sizes or lengths compare at equal tokens seen.
+int drawSinkCurves(const TimelineOptions& o, const Source& src, const std::vector<TimelinePoint>& t) {
+    if (t.empty()) return fail(fmt::format("{}: holds no checkpoints yet", src.where));
+    CurveFigure f;
+    f.title = "Sink^0.3 over training";
+    f.xLabel = "training tokens (millions)";
+    f.yLabel = "Sink^0.3 (% of probe, layer, head)";
+    f.yMin = 0;
+    auto add = [&f](const std::string& name, const std::vector<TimelinePoint>& points) {
+        CurveSeries s{name, {}, {}};
+        for (const auto& p : points) {
+            s.xs.push_back(static_cast<double>(p.tokens) / 1e6);
+            s.ys.push_back(p.sinkRate);
+        }
+        f.series.push_back(std::move(s));
+    };
+    add(src.name, t);
+    for (const auto& text : o.versus) {
+        auto source = parseTimelineSource(text);
+        if (!source) return fail("--versus " + source.error().message);
+        auto points = loadTimelineSource(*source);
+        if (!points) return fail("--versus " + points.error().message);
+        add(source->label, *points);
+    }
+    double top = 0;
+    for (const auto& s : f.series)
+        for (double y : s.ys)
+            top = std::max(top, y);
+    f.yMax = std::max(1.0, top * 1.08); // a sink-free run still gets an axis
+    ensureGuiApplication();
+    if (auto st = writeCurves(f, o.curves); !st) return fail(st.error().message);
+    fmt::print("wrote {} ({} timeline{})\n", o.curves, f.series.size(), f.series.size() == 1 ? "" : "s");
     return 0;
 }
 
@@ -112,6 +150,11 @@ CLI::App* addTimelineCommand(CLI::App& app, TimelineOptions& o) {
     cmd->add_flag("--json", o.json, "Print the timeline as JSON");
     cmd->add_option("--out", o.out, "Draw the alpha_0 map of one checkpoint (.png, .svg or .pdf)");
     cmd->add_option("--step", o.step, "With --out: the checkpoint's step (default: the latest)");
+    auto* curves =
+        cmd->add_option("--curves", o.curves, "Draw Sink^0.3 over training tokens (.png, .svg or .pdf)");
+    cmd->add_option("--versus", o.versus,
+                    "With --curves: another timeline beside it, a run directory or TRACE:NAME (repeatable)")
+        ->needs(curves);
     return cmd;
 }
 
@@ -143,7 +186,10 @@ int runTimelineCommand(const TimelineOptions& o) {
         points = std::move(*t);
         src = {fmt::format("{}, timeline '{}'", o.trace, o.name), o.name};
     }
+    if (!o.out.empty() && !o.curves.empty())
+        return fail("timeline: --out and --curves draw one figure each; give one");
     if (!o.out.empty()) return drawCheckpoint(o, src, points);
+    if (!o.curves.empty()) return drawSinkCurves(o, src, points);
     if (o.json) {
         // A run directory's file as it is (it also describes the probe set); a trace's points as
         // that file writes them.

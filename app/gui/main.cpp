@@ -5,6 +5,7 @@
 #include "model/blas_check.h"
 #include "startup.h"
 #include "thread_policy.h"
+#include "trace/timeline_source.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -51,8 +52,13 @@ int main(int argc, char** argv) {
     QCommandLineOption beside(
         "beside", "A second map side by side on one colour scale: 'intervened' or another model's path",
         "intervened|model");
-    parser.addOptions(
-        {model, prompt, intervention, classroom, panel, sweep, image, diff, beside, screenshot, size});
+    QCommandLineOption timelineVersus(
+        "timeline-versus",
+        "The Training timeline panel: the model's timeline beside another's Sink^0.3, a run directory or "
+        "TRACE:NAME (sinkscope-cli timeline --curves FILE --versus's twin)",
+        "source");
+    parser.addOptions({model, prompt, intervention, classroom, panel, sweep, image, diff, beside,
+                       timelineVersus, screenshot, size});
     parser.process(app);
 
     sinkscope::gui::StartupOptions startup;
@@ -72,6 +78,13 @@ int main(int argc, char** argv) {
     startup.panel = parser.value(panel);
     startup.sweep = parser.value(sweep);
     startup.image = parser.value(image);
+    if (parser.isSet(timelineVersus)) {
+        startup.timelineVersus = parser.value(timelineVersus);
+        if (auto source = sinkscope::parseTimelineSource(startup.timelineVersus.toStdString()); !source) {
+            std::fprintf(stderr, "sinkscope: --timeline-versus: %s\n", source.error().message.c_str());
+            return 2;
+        }
+    }
     if (parser.isSet(panel) && !sinkscope::gui::startupPanels().contains(startup.panel)) {
         std::fprintf(stderr, "sinkscope: --panel wants one of %s, not '%s'\n",
                      qPrintable(sinkscope::gui::startupPanels().join(", ")), qPrintable(startup.panel));

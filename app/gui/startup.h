@@ -11,15 +11,16 @@ namespace sinkscope::gui {
 class MainWindow;
 
 struct StartupOptions {
-    QString intervention; // SPEC for the panel's custom field
-    int classroom = 0;    // 1-based scenario; 0: normal window
-    QString panel;        // dock to raise: runs, timeline, channels, ctr, span, mechanism, sweep, metrics
-    bool diff = false;    // show intervened - base on the map
-    QString beside;       // "intervened" or a model: a second map side by side, one colour scale
-    QString sweep;        // a sweep trace to open in the Sweep panel
-    QString image;        // LLaVA models: a picture for the prompt's <image>
-    QString screenshot;   // PNG path; empty: stay open
-    QSize size;           // window size; empty: the window's default
+    QString intervention;   // SPEC for the panel's custom field
+    int classroom = 0;      // 1-based scenario; 0: normal window
+    QString panel;          // dock to raise: runs, timeline, channels, ctr, span, mechanism, sweep, metrics
+    bool diff = false;      // show intervened - base on the map
+    QString beside;         // "intervened" or a model: a second map side by side, one colour scale
+    QString sweep;          // a sweep trace to open in the Sweep panel
+    QString image;          // LLaVA models: a picture for the prompt's <image>
+    QString timelineVersus; // the Training timeline beside another (a run directory or TRACE:NAME)
+    QString screenshot;     // PNG path; empty: stay open
+    QSize size;             // window size; empty: the window's default
     int timeoutMs = 180000;
 };
 

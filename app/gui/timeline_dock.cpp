@@ -15,6 +15,7 @@
 #include <QHBoxLayout>
 #include <QInputDialog>
 #include <QLabel>
+#include <QMenu>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QShortcut>
@@ -65,9 +66,21 @@ TimelineDock::TimelineDock(QWidget* parent) : QDockWidget("Training timeline", p
             "Figures (*.png *.svg *.pdf)");
         if (!path.isEmpty()) exportAlpha0(path);
     });
+    m_compare = new QToolButton;
+    m_compare->setObjectName("timelineCompare");
+    m_compare->setText("Compare with");
+    m_compare->setPopupMode(QToolButton::InstantPopup);
+    m_compare->setToolTip("Another run's Sink^0.3 beside this one's at equal training tokens "
+                          "(timeline --curves FILE --versus SOURCE)");
+    auto* menu = new QMenu(m_compare);
+    menu->addAction("A run directory…", this, [this] { chooseComparison(false); });
+    menu->addAction("A timeline in a trace…", this, [this] { chooseComparison(true); });
+    menu->addAction("No comparison", this, &TimelineDock::clearComparison);
+    m_compare->setMenu(menu);
     top->addWidget(open);
     top->addWidget(openTraceButton);
     top->addWidget(m_runLabel, 1);
+    top->addWidget(m_compare);
     top->addWidget(exportButton);
     v->addLayout(top);
 
@@ -140,6 +153,60 @@ void TimelineDock::chooseTrace() {
                                      "Trace files (*.sqlite *.db);;All files (*)");
     if (!path.isEmpty() && !openTrace(path))
         QMessageBox::warning(this, "Training timeline", m_stepLabel->text());
+}
+
+void TimelineDock::chooseComparison(bool fromTrace) {
+    TimelineSource source;
+    if (fromTrace) {
+        const QString path = QFileDialog::getOpenFileName(this, "Compare with a timeline in a trace file", {},
+                                                          "Trace files (*.sqlite *.db);;All files (*)");
+        if (path.isEmpty()) return;
+        auto store = TraceStore::openReadOnly(path.toStdString());
+        auto list = store ? (*store)->listTimelines() : Result<std::vector<TimelineSummary>>(store.error());
+        if (!list || list->empty()) {
+            QMessageBox::warning(this, "Training timeline",
+                                 list ? path + ": holds no training timelines"
+                                      : QString::fromStdString(list.error().message));
+            return;
+        }
+        QStringList names;
+        for (const auto& t : *list)
+            names << QString::fromStdString(t.name);
+        bool ok = names.size() == 1;
+        const QString name =
+            ok ? names.front()
+               : QInputDialog::getItem(this, "Training timeline",
+                                       "Timelines in " + QFileInfo(path).fileName(), names, 0, false, &ok);
+        if (!ok) return;
+        source = {{}, path.toStdString(), name.toStdString(), name.toStdString()};
+    } else {
+        const QString dir = QFileDialog::getExistingDirectory(this, "Compare with a training run directory");
+        if (dir.isEmpty()) return;
+        auto parsed = parseTimelineSource(dir.toStdString());
+        if (!parsed) {
+            QMessageBox::warning(this, "Training timeline", QString::fromStdString(parsed.error().message));
+            return;
+        }
+        source = *parsed;
+    }
+    if (!compareWith(source)) QMessageBox::warning(this, "Training timeline", m_stepLabel->text());
+}
+
+bool TimelineDock::compareWith(const TimelineSource& source) {
+    auto points = loadTimelineSource(source);
+    if (!points) return fail(QString::fromStdString(points.error().message));
+    m_versus = std::move(*points);
+    m_versusLabel = QString::fromStdString(source.label);
+    m_compare->setText("Compare: " + m_versusLabel);
+    refresh();
+    return true;
+}
+
+void TimelineDock::clearComparison() {
+    m_versus.clear();
+    m_versusLabel.clear();
+    m_compare->setText("Compare with");
+    refresh();
 }
 
 bool TimelineDock::fail(const QString& message) {
@@ -235,7 +302,19 @@ void TimelineDock::refresh() {
                      {"validation", QColor(255, 127, 14), val},
                      {"probe", QColor(44, 160, 44), probe}},
                     "loss (nats/token)");
-    m_sink->setData(steps, {{"Sink^0.3", QColor(214, 39, 40), sink}}, "% of (probe, layer, head)");
+    std::vector<CurvePlot::Series> sinks{{"Sink^0.3", QColor(214, 39, 40), sink}};
+    // The comparison on this run's step axis at equal tokens: this run's tokens per step.
+    const TimelinePoint* last = m_points.empty() ? nullptr : &m_points.back();
+    if (!m_versus.empty() && last && last->step > 0 && last->tokens > 0) {
+        const double tokensPerStep = static_cast<double>(last->tokens) / static_cast<double>(last->step);
+        CurvePlot::Series other{m_versusLabel + " (equal tokens)", QColor(120, 120, 120), {}, {}};
+        for (const auto& p : m_versus) {
+            other.x.push_back(static_cast<double>(p.tokens) / tokensPerStep);
+            other.y.push_back(p.sinkRate);
+        }
+        sinks.push_back(std::move(other));
+    }
+    m_sink->setData(steps, std::move(sinks), "% of (probe, layer, head)");
     const int keep = currentIndex();
     {
         const QSignalBlocker quiet(m_slider);

@@ -7,6 +7,7 @@
 // checkpoints appear as the trainer writes timeline.json or the trace (both are only read here).
 #include "figures/figures.h"
 #include "trace/timeline_file.h"
+#include "trace/timeline_source.h"
 
 #include <QDockWidget>
 #include <vector>
@@ -40,6 +41,13 @@ public:
     int currentIndex() const;
     void setCurrentIndex(int index);
 
+    // Another run's Sink^0.3 drawn dashed beside this one's, at equal training tokens (a weaker
+    // recipe, a sigmoid twin): `timeline --curves FILE --versus SOURCE` draws the same. A run
+    // directory or a trace's timeline; failures as for openRun, keeping the earlier comparison.
+    bool compareWith(const TimelineSource& source);
+    void clearComparison();
+    const std::vector<TimelinePoint>& comparison() const { return m_versus; }
+
     // The alpha_0 map at the current checkpoint, as `timeline --step S --out FILE` draws it.
     HeatmapFigure alpha0Figure() const;
     bool exportAlpha0(const QString& path);
@@ -62,6 +70,7 @@ Q_SIGNALS:
 private:
     void chooseRun();
     void chooseTrace();
+    void chooseComparison(bool fromTrace);
     // The points of the open source (run directory or trace timeline).
     Result<std::vector<TimelinePoint>> readPoints() const;
     bool adopt(std::vector<TimelinePoint> points, const QString& where, const QString& label);
@@ -75,6 +84,9 @@ private:
     QString m_traceName; // the timeline's name in it
     QString m_label;     // the run's name in the figure's title
     std::vector<TimelinePoint> m_points;
+    std::vector<TimelinePoint> m_versus; // the comparison's points, or none
+    QString m_versusLabel;
+    QToolButton* m_compare = nullptr;
     QLabel *m_runLabel = nullptr, *m_stepLabel = nullptr;
     QSlider* m_slider = nullptr;
     QToolButton* m_play = nullptr;

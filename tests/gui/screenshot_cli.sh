@@ -30,7 +30,7 @@ rc=$?
 [ ! -e "$out/none.png" ] || fail "a screenshot was written for a model that failed"
 grep -q "no-such-model" "$out/err" || fail "the error does not name the model: $(cat "$out/err")"
 
-for bad in "--panel nope" "--classroom 8" "--classroom x" "--size 10x10" "--size big"; do
+for bad in "--panel nope" "--classroom 8" "--classroom x" "--size 10x10" "--size big" "--timeline-versus $out/none"; do
   # shellcheck disable=SC2086
   "$app" --model "$model" $bad 2>"$out/err"
   rc=$?

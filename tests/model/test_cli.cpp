@@ -212,6 +212,45 @@ TEST(Cli, TimelineDrawsTheAlpha0MapOfACheckpoint) {
     EXPECT_NE(missing.out.find("steps 0, 50"), std::string::npos) << missing.out;
 }
 
+// --curves draws Sink^0.3 over training tokens beside other timelines (--versus): a run directory,
+// or TRACE:NAME, as the Training timeline panel's "Compare with". A bad source is one line naming
+// it, exit 1, and no figure.
+TEST(Cli, TimelineCurvesCompareRunsAtEqualTokens) {
+    TempDir dir;
+    writeTwoCheckpointTimeline(dir);
+    dir.write("weaker/timeline.json", R"({"probe": {"count": 2}, "points": [
+        {"step": 0, "tokens": 0, "train_loss": 0, "val_loss": 5.5, "probe_loss": 5.5, "sink_rate": 0,
+         "alpha0": [[0.1, 0.2], [0.1, 0.1]]},
+        {"step": 25, "tokens": 8192, "train_loss": 4.0, "val_loss": 4.2, "probe_loss": 4.3, "sink_rate": 12.5,
+         "alpha0": [[0.1, 0.3], [0.4, 0.1]]}]})");
+    const auto trace = dir.path("t.sqlite");
+    ASSERT_EQ(runCli("timeline --run " + dir.path("weaker") + " --trace " + trace + " --name older").code, 0);
+    const auto drawn = runCli("timeline --run " + dir.path("run") + " --versus " + dir.path("weaker") +
+                              " --versus " + trace + ":older --curves " + dir.path("c.svg"));
+    ASSERT_EQ(drawn.code, 0) << drawn.out;
+    EXPECT_NE(drawn.out.find("(3 timelines)"), std::string::npos) << drawn.out;
+    const std::string svg = readBytes(dir.path("c.svg"));
+    for (const char* text : {"run", "weaker", "older", "training tokens (millions)"})
+        EXPECT_NE(svg.find(text), std::string::npos) << text;
+
+    const std::vector<std::pair<std::string, std::string>> bad = {
+        {dir.path("none"), dir.path("none") + ": no such run directory or trace file"},
+        {trace, trace + ": a trace file needs the timeline's name, " + trace + ":NAME"},
+        {trace + ":nope", trace + ": holds no timeline 'nope'"},
+    };
+    for (const auto& [source, message] : bad) {
+        const auto r = runCli("timeline --run " + dir.path("run") + " --versus " + source + " --curves " +
+                              dir.path("bad.svg"));
+        EXPECT_EQ(r.code, 1) << source;
+        EXPECT_NE(r.out.find("--versus " + message), std::string::npos) << r.out;
+        EXPECT_FALSE(std::filesystem::exists(dir.path("bad.svg"))) << source;
+    }
+    const auto both = runCli("timeline --run " + dir.path("run") + " --out " + dir.path("a.svg") +
+                             " --curves " + dir.path("b.svg"));
+    EXPECT_EQ(both.code, 1);
+    EXPECT_NE(both.out.find("give one"), std::string::npos) << both.out;
+}
+
 // `timeline --run DIR --trace FILE` stores a run's timeline; `--trace FILE` alone lists what a file
 // holds, and with --name prints, exports and draws it as from the run directory.
 TEST(Cli, TimelineGoesIntoATraceFileAndComesBack) {

@@ -1,7 +1,7 @@
 #pragma once
 // CurvePlot: a few series over one x axis (e.g. losses over training steps), lines with a dot per
 // point, the current point marked by a vertical line. Non-finite y values are gaps. Clicking
-// picks the nearest point (picked(index)).
+// picks the nearest point (picked(index)). A series may bring its own x values (a comparison).
 #include <QColor>
 #include <QString>
 #include <QWidget>
@@ -16,6 +16,9 @@ public:
         QString name;
         QColor colour;
         std::vector<double> y; // one per x
+        // Its own x values instead of the plot's (another run's checkpoints on this run's axis):
+        // drawn dashed, neither marked at the current point nor picked.
+        std::vector<double> x = {};
     };
 
     explicit CurvePlot(QWidget* parent = nullptr);
@@ -39,6 +42,8 @@ private:
     std::vector<double> m_x;
     std::vector<Series> m_series;
     QString m_yLabel;
+    const std::vector<double>& xsOf(const Series& s) const { return s.x.empty() ? m_x : s.x; }
+    double m_xMin = 0, m_xMax = 1;
     double m_yMin = 0, m_yMax = 1;
     int m_current = -1;
 };

@@ -10,6 +10,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QSignalSpy>
 #include <QSlider>
 #include <QTemporaryDir>
@@ -107,6 +108,55 @@ private Q_SLOTS:
             dock.setCurrentIndex(3);
             dock.grab().save(shots + "/timeline_dock.png");
         }
+    }
+
+    // Another run's Sink^0.3 beside this one's, dashed, at equal training tokens: a run with twice
+    // the tokens per step lands at twice the step; a trace's timeline too; a bad source keeps the
+    // earlier comparison; "No comparison" removes it.
+    void comparesWithAnotherRunAtEqualTokens() {
+        QTemporaryDir dir, other;
+        writeTimeline(dir.path(), 4); // 512 tokens per step
+        QFile f(other.path() + "/timeline.json");
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(R"({"probe": {"count": 4}, "points": [
+            {"step": 0, "tokens": 0, "train_loss": 0, "val_loss": 6, "probe_loss": 6, "sink_rate": 0, "alpha0": [[0.1]]},
+            {"step": 50, "tokens": 102400, "train_loss": 5, "val_loss": 5, "probe_loss": 5, "sink_rate": 40, "alpha0": [[0.5]]}]})");
+        f.close();
+        TimelineDock dock;
+        dock.resize(900, 360);
+        QVERIFY(dock.openRun(dir.path()));
+        QCOMPARE(dock.sinkPlot()->series().size(), std::size_t(1));
+        auto source = sinkscope::parseTimelineSource(other.path().toStdString());
+        QVERIFY(source.ok());
+        QVERIFY(dock.compareWith(*source));
+        QCOMPARE(dock.sinkPlot()->series().size(), std::size_t(2));
+        const auto& versus = dock.sinkPlot()->series()[1];
+        QVERIFY(versus.name.startsWith(QFileInfo(other.path()).fileName()));
+        QCOMPARE(versus.x, (std::vector<double>{0.0, 200.0})); // 102400 tokens = this run's step 200
+        QCOMPARE(versus.y, (std::vector<double>{0.0, 40.0}));
+        QCOMPARE(dock.sinkPlot()->current(), 3); // the scrubber still walks this run
+
+        QSignalSpy failed(&dock, &TimelineDock::failed);
+        QVERIFY(!dock.compareWith({other.path().toStdString() + "/none", {}, {}, "none"}));
+        QCOMPARE(failed.count(), 1);
+        QCOMPARE(dock.sinkPlot()->series().size(), std::size_t(2)); // the earlier comparison stays
+
+        QTemporaryDir traceDir;
+        const std::string trace = traceDir.filePath("t.sqlite").toStdString();
+        {
+            auto store = sinkscope::TraceStore::open(trace);
+            QVERIFY(store.ok());
+            QVERIFY((*store)->writeTimeline("older", {tracePoint(0), tracePoint(1), tracePoint(2)}).ok());
+        }
+        auto stored = sinkscope::parseTimelineSource(trace + ":older");
+        QVERIFY(stored.ok());
+        QVERIFY(dock.compareWith(*stored));
+        QCOMPARE(dock.comparison().size(), std::size_t(3));
+        QCOMPARE(dock.sinkPlot()->series()[1].x, (std::vector<double>{0.0, 100.0, 200.0}));
+
+        dock.clearComparison();
+        QCOMPARE(dock.sinkPlot()->series().size(), std::size_t(1));
+        QVERIFY(dock.comparison().empty());
     }
 
     // Play steps through the checkpoints from the first (when at the last) and stops at the last;
