@@ -41,6 +41,22 @@ QString traceStamp(const QString& path) {
     return stamp;
 }
 
+// The timeline to read from a trace file: its only one, or the one the user picks from its list;
+// an empty name when the user cancels; an error when the file holds none.
+Result<QString> pickTimeline(QWidget* parent, const QString& tracePath, const TraceStore& store) {
+    auto list = store.listTimelines();
+    if (!list) return list.error();
+    if (list->empty()) return Error{tracePath.toStdString() + ": holds no training timelines"};
+    QStringList names;
+    for (const auto& t : *list)
+        names << QString::fromStdString(t.name);
+    if (names.size() == 1) return names.front();
+    bool ok = false;
+    const QString name = QInputDialog::getItem(
+        parent, "Training timeline", "Timelines in " + QFileInfo(tracePath).fileName(), names, 0, false, &ok);
+    return ok ? name : QString();
+}
+
 } // namespace
 
 TimelineDock::TimelineDock(QWidget* parent) : QDockWidget("Training timeline", parent) {
@@ -162,23 +178,13 @@ void TimelineDock::chooseComparison(bool fromTrace) {
                                                           "Trace files (*.sqlite *.db);;All files (*)");
         if (path.isEmpty()) return;
         auto store = TraceStore::openReadOnly(path.toStdString());
-        auto list = store ? (*store)->listTimelines() : Result<std::vector<TimelineSummary>>(store.error());
-        if (!list || list->empty()) {
-            QMessageBox::warning(this, "Training timeline",
-                                 list ? path + ": holds no training timelines"
-                                      : QString::fromStdString(list.error().message));
+        auto name = store ? pickTimeline(this, path, **store) : Result<QString>(store.error());
+        if (!name) {
+            QMessageBox::warning(this, "Training timeline", QString::fromStdString(name.error().message));
             return;
         }
-        QStringList names;
-        for (const auto& t : *list)
-            names << QString::fromStdString(t.name);
-        bool ok = names.size() == 1;
-        const QString name =
-            ok ? names.front()
-               : QInputDialog::getItem(this, "Training timeline",
-                                       "Timelines in " + QFileInfo(path).fileName(), names, 0, false, &ok);
-        if (!ok) return;
-        source = {{}, path.toStdString(), name.toStdString(), name.toStdString()};
+        if (name->isEmpty()) return; // cancelled
+        source = {{}, path.toStdString(), name->toStdString(), name->toStdString()};
     } else {
         const QString dir = QFileDialog::getExistingDirectory(this, "Compare with a training run directory");
         if (dir.isEmpty()) return;
@@ -240,18 +246,10 @@ bool TimelineDock::openTrace(const QString& tracePath, const QString& name) {
     if (!store) return fail(QString::fromStdString(store.error().message));
     QString chosen = name;
     if (chosen.isEmpty()) {
-        auto list = (*store)->listTimelines();
-        if (!list) return fail(QString::fromStdString(list.error().message));
-        if (list->empty()) return fail(tracePath + ": holds no training timelines");
-        QStringList names;
-        for (const auto& t : *list)
-            names << QString::fromStdString(t.name);
-        bool ok = names.size() == 1;
-        chosen = ok ? names.front()
-                    : QInputDialog::getItem(this, "Training timeline",
-                                            "Timelines in " + QFileInfo(tracePath).fileName(), names, 0,
-                                            false, &ok);
-        if (!ok) return false; // the user cancelled the choice
+        auto picked = pickTimeline(this, tracePath, **store);
+        if (!picked) return fail(QString::fromStdString(picked.error().message));
+        if (picked->isEmpty()) return false; // the user cancelled the choice
+        chosen = *picked;
     }
     auto points = (*store)->loadTimeline(chosen.toStdString());
     if (!points) return fail(QString::fromStdString(points.error().message));
