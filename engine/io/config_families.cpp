@@ -177,9 +177,11 @@ void readLlamaLikeConfig(Reader& r, ModelConfig& c) {
     const std::string& t = c.modelType;
     const bool qwen = t == "qwen2" || t == "qwen3";
     c.family = t == "phi3" ? Family::Phi3 : t == "olmo2" ? Family::Olmo2 : Family::Llama;
-    c.maxPositions = t == "qwen3" ? 32768 : t == "phi3" ? 4096 : 2048; // the config classes' defaults
-    if (t == "qwen3" || t == "qwen2") c.normEps = 1e-6;
-    c.tieEmbeddings = t == "qwen2";
+    // The config classes' defaults, for fields a config leaves out (Qwen2Config: 32768 positions,
+    // untied embeddings, as configuration_qwen2.py declares them; MistralConfig: 4096 * 32).
+    c.maxPositions = qwen ? 32768 : t == "phi3" ? 4096 : t == "mistral" ? 131072 : 2048;
+    if (qwen) c.normEps = 1e-6;
+    c.tieEmbeddings = false;
     commonDecoder(r, c);
     c.qkvBias = t == "qwen2";
     if (c.family != Family::Phi3) r.boolean("attention_bias", c.qkvBias); // Phi-3 has no such field

@@ -147,6 +147,23 @@ TEST(ConfigWindows, MistralDefaultsTo4096AndNullTurnsItOff) {
     EXPECT_EQ(windows(parsed(llama)), (std::vector<int>{0, 0, 0, 0}));
 }
 
+// Fields a config leaves out take the HF config class's defaults (configuration_<family>.py):
+// Qwen2Config and Qwen3Config 32768 positions and untied embeddings (an lm_head.weight of its
+// own), MistralConfig 4096 * 32 positions, LlamaConfig 2048.
+TEST(ConfigFamilies, LeftOutFieldsTakeTheConfigClassDefaults) {
+    for (const char* type : {"qwen2", "qwen3", "mistral", "llama"}) {
+        auto j = base(type);
+        j.erase("max_position_embeddings");
+        j.erase("tie_word_embeddings");
+        const auto c = parsed(j);
+        EXPECT_FALSE(c.tieEmbeddings) << type;
+        const std::string t = type;
+        EXPECT_EQ(c.maxPositions, t == "mistral" ? 131072 : t == "llama" ? 2048 : 32768) << type;
+        j["tie_word_embeddings"] = true;
+        EXPECT_TRUE(parsed(j).tieEmbeddings) << type;
+    }
+}
+
 TEST(ConfigWindows, GemmaPatternsMakeEveryNthLayerGlobal) {
     auto g2 = base("gemma2");
     g2["sliding_window"] = 16;
