@@ -84,7 +84,11 @@ struct Reader {
         const json* v = find({key});
         if (!v) return std::nullopt;
         if (v->is_array() && !v->empty()) v = &(*v)[0];
-        if (!v->is_number_integer() || v->get<std::int64_t>() < 0) {
+        // Past int32 an id would wrap onto a real token (2^32 + 1 -> 1): refused like a negative one.
+        const bool id = v->is_number_unsigned() ? v->get<std::uint64_t>() <= INT32_MAX
+                                                : v->is_number_integer() && v->get<std::int64_t>() >= 0 &&
+                                                      v->get<std::int64_t>() <= INT32_MAX;
+        if (!id) {
             if (error.empty())
                 error =
                     fmt::format("{}: field '{}' must be a token id, got {}", source, key, jsonExcerpt(*v));

@@ -135,6 +135,9 @@ TEST(LlavaConfig, BadFieldsGetOneLineNamingFieldAndValue) {
         "gelu_new, gelu_fast, silu)");
     EXPECT_EQ(errorWith("", "image_token_index", -1),
               "cfg.json: field 'image_token_index' must be a token id, got -1");
+    // 2^32 + 1 would wrap onto id 1, a real token.
+    EXPECT_EQ(errorWith("", "image_token_index", 4294967297LL),
+              "cfg.json: field 'image_token_index' must be a token id, got 4294967297");
     EXPECT_EQ(errorWith("", "multimodal_projector_bias", "yes"),
               "cfg.json: field 'multimodal_projector_bias' must be true or false, got \"yes\"");
     EXPECT_EQ(errorWith("vision_config", "model_type", "vit"),
