@@ -57,6 +57,16 @@ Result<QString> pickTimeline(QWidget* parent, const QString& tracePath, const Tr
     return ok ? name : QString();
 }
 
+// How much the checkpoint leans on its sink, when the run measured it (train --heldout), as the
+// CLI's timeline table prints it: the StreamingLLM ratio and the suppression KL.
+QString lessonText(const TimelinePoint& p) {
+    QString text;
+    if (p.streamPplWindow && p.streamPplSinks && *p.streamPplSinks > 0)
+        text += QString(" · StreamingLLM ratio %1").arg(*p.streamPplWindow / *p.streamPplSinks, 0, 'f', 3);
+    if (p.suppressionKl) text += QString(" · suppression KL %1 nats").arg(*p.suppressionKl, 0, 'f', 3);
+    return text;
+}
+
 } // namespace
 
 TimelineDock::TimelineDock(QWidget* parent) : QDockWidget("Training timeline", parent) {
@@ -107,6 +117,8 @@ TimelineDock::TimelineDock(QWidget* parent) : QDockWidget("Training timeline", p
     m_slider->setToolTip("Checkpoints (Left/Right step)");
     connect(m_slider, &QSlider::valueChanged, this, &TimelineDock::showPoint);
     m_stepLabel = new QLabel;
+    m_stepLabel->setObjectName("timelineStep");
+    m_stepLabel->setWordWrap(true); // with the lesson figures it is longer than a narrow panel
     m_play = new QToolButton;
     m_play->setObjectName("timelinePlay");
     m_play->setText("▶ Play");
@@ -377,7 +389,8 @@ void TimelineDock::showPoint(int index) {
                              .arg(p.step)
                              .arg(static_cast<double>(p.tokens) / 1e6, 0, 'f', 2)
                              .arg(p.valLoss, 0, 'f', 3)
-                             .arg(p.sinkRate, 0, 'f', 1));
+                             .arg(p.sinkRate, 0, 'f', 1) +
+                         lessonText(p));
     Q_EMIT stepShown(index);
 }
 

@@ -11,6 +11,7 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QLabel>
 #include <QSignalSpy>
 #include <QSlider>
 #include <QTemporaryDir>
@@ -157,6 +158,27 @@ private Q_SLOTS:
         dock.clearComparison();
         QCOMPARE(dock.sinkPlot()->series().size(), std::size_t(1));
         QVERIFY(dock.comparison().empty());
+    }
+
+    // A run trained with a held-out text records how much it leans on its sink; the step line says
+    // so where a checkpoint has it, as `timeline` prints it, and says nothing where it does not.
+    void showsTheLessonFiguresOfACheckpoint() {
+        QTemporaryDir dir;
+        QFile f(dir.path() + "/timeline.json");
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(R"({"probe": {"count": 4}, "points": [
+            {"step": 0, "tokens": 0, "train_loss": 0, "val_loss": 6, "probe_loss": 6, "sink_rate": 0, "alpha0": [[0.1]]},
+            {"step": 50, "tokens": 102400, "train_loss": 5, "val_loss": 5, "probe_loss": 5, "sink_rate": 40,
+             "alpha0": [[0.5]], "stream_ppl_window": 150.0, "stream_ppl_sinks": 120.0, "suppression_kl": 0.5}]})");
+        f.close();
+        TimelineDock dock;
+        QVERIFY(dock.openRun(dir.path()));
+        auto* step = dock.findChild<QLabel*>("timelineStep");
+        QVERIFY(step);
+        QVERIFY2(step->text().contains("StreamingLLM ratio 1.250 · suppression KL 0.500 nats"),
+                 qPrintable(step->text()));
+        dock.setCurrentIndex(0);
+        QVERIFY2(!step->text().contains("StreamingLLM"), qPrintable(step->text()));
     }
 
     // Play steps through the checkpoints from the first (when at the last) and stops at the last;
