@@ -67,6 +67,8 @@ for size in 1600x1000 1280x720; do
         --image "$demo/pictures/scene-0.png" --intervention var:p=0.6 --panel image
 done
 shot classroom 1600x1000 --classroom 1
+shot classroom-timeline 1600x1000 --classroom 5
+shot classroom-timeline-1280x720 1280x720 --classroom 5
 shot classroom-sigmoid 1600x1000 --classroom 6
 shot classroom-pictures 1600x1000 --classroom 7
 shot classroom-1280x720 1280x720 --classroom 1   # a projector's size: the type steps down to fit

@@ -79,10 +79,23 @@ void Classroom::build() {
          }},
         {"5 · The sink emerges during training",
          "The default model was trained here. Its training timeline shows α₀ per head at every "
-         "checkpoint: early on no head has a sink; the sink grows as the loss falls.",
+         "checkpoint: early on no head has a sink; the sink grows as the loss falls. The dashed grey "
+         "line is its twin with sigmoid attention, trained on the same text: it never grows one.",
          [w] {
              w->applyInterventionPreset({});
-             w->showTrainingTimeline();
+             w->setTokenStripShown(false);
+             w->showTrainingTimeline(w->sigmoidModelPath()); // alone when there is no twin
+             // The timeline is the lesson here: it takes the output column's place, three fifths of the width
+             // and the whole height, where its α₀ grid and curves show whole on a projector.
+             QMainWindow* window = w->hostWindow();
+             auto* timeline = window->findChild<QDockWidget*>("timelineDock");
+             if (!timeline || timeline->isHidden()) return; // the model has no timeline: the host said so
+             if (auto* out = window->findChild<QDockWidget*>("outputDock")) out->hide();
+             window->addDockWidget(Qt::RightDockWidgetArea, timeline);
+             timeline->show();
+             QTimer::singleShot(0, window, [window, timeline] {
+                 window->resizeDocks({timeline}, {window->width() * 3 / 5}, Qt::Horizontal);
+             });
          }},
         {"6 · Softmax vs sigmoid attention",
          "Left: this model (softmax). Right: the same prompt through a model trained identically but "
@@ -236,6 +249,7 @@ void Classroom::go(int index) {
     for (const char* dock : {"runsDock", "timelineDock", "channelsDock", "ctrDock", "spanDock",
                              "mechanismDock", "sweepDock", "imageDock"})
         if (auto* d = m_host->hostWindow()->findChild<QDockWidget*>(dock)) d->hide();
+    if (auto* out = m_host->hostWindow()->findChild<QDockWidget*>("outputDock")) out->show(); // 5 hides it
     // Every scenario starts from one map on the model the class started with.
     if (m_host->modelPath() != m_startModel) m_host->loadModel(m_startModel);
     if (m_host->sideBySideShown()) m_host->stopSideBySide();

@@ -35,7 +35,9 @@ public:
     // What is shown.
     virtual void setShowDiff(bool on) = 0;
     virtual void selectStrongestSinkHead() = 0;
-    virtual void showTrainingTimeline() = 0;
+    // The model's training timeline, with another run's Sink^0.3 beside it (a run or model
+    // directory; empty: none).
+    virtual void showTrainingTimeline(const QString& compareWith) = 0;
     virtual bool fixedRange01() const = 0; // colours over 0-1 rather than each map's own range
     virtual void setFixedRange01(bool on) = 0;
     virtual void setTokenStripShown(bool shown) = 0; // the strip above the map (scenario 7 makes room)

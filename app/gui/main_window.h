@@ -79,8 +79,9 @@ public:
     QString pictureDemoPath() const override; // the bundled picture model; empty if none
     void openPictureDemo() override;          // it, a held-out scene and a question about it
     void openPicture(const QString& path);    // LLaVA models: the picture for the next runs ("": none)
-    void showTrainingTimeline() override;     // the timeline of the current model's training, when it has one
-    void openSigmoidModel() override;         // the bundled sigmoid-attention model, when present
+    // The timeline of the current model's training, when it has one, beside another's (empty: alone).
+    void showTrainingTimeline(const QString& compareWith) override;
+    void openSigmoidModel() override; // the bundled sigmoid-attention model, when present
     // Side by side: the same prompt and interventions through another model (View > Side by side).
     void compareWithModel(const QString& path) override;
     QString sigmoidModelPath() const override; // the sigmoid twin next to the current model; empty if none

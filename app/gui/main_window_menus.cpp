@@ -10,6 +10,7 @@
 #include "metrics/sink_heads.h"
 #include "model_picker.h"
 #include "side_by_side.h"
+#include "timeline_dock.h"
 #include "views/heatmap_canvas.h"
 #include "views/norm_plot.h"
 
@@ -306,7 +307,7 @@ void MainWindow::copyHeatmapImage() {
     statusBar()->showMessage("heatmap copied to the clipboard", 3000);
 }
 
-void MainWindow::showTrainingTimeline() {
+void MainWindow::showTrainingTimeline(const QString& compareWith) {
     const QString dir = QFileInfo(m_modelPath).isDir() ? m_modelPath : QFileInfo(m_modelPath).absolutePath();
     if (!QFileInfo::exists(dir + "/timeline.json")) {
         statusBar()->showMessage("this model has no training timeline (models trained by sinkscope-cli train "
@@ -315,6 +316,15 @@ void MainWindow::showTrainingTimeline() {
         return;
     }
     Q_EMIT trainingTimelineRequested(dir);
+    auto* timeline = findChild<TimelineDock*>("timelineDock");
+    if (!timeline || timeline->runDir() != dir) return; // it could not be opened: the panel says why
+    if (compareWith.isEmpty()) {
+        timeline->clearComparison();
+    } else if (auto source = parseTimelineSource(compareWith.toStdString()); !source) {
+        showError(QString::fromStdString(source.error().message));
+    } else {
+        timeline->compareWith(*source); // a source that fails to load says so in the panel
+    }
 }
 
 QString MainWindow::sigmoidModelPath() const {

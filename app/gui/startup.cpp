@@ -92,15 +92,7 @@ void applyStartup(MainWindow& window, const StartupOptions& options) {
         window.compareWithModel(options.beside);
     if (!options.sweep.isEmpty()) window.openSweep(options.sweep);
     if (!options.image.isEmpty()) window.openPicture(options.image);
-    if (!options.timelineVersus.isEmpty()) {
-        window.showTrainingTimeline(); // the model's own, when it has one
-        auto source = parseTimelineSource(options.timelineVersus.toStdString()); // main() checked it
-        if (auto* timeline = window.findChild<TimelineDock*>("timelineDock"); timeline && source) {
-            timeline->show();
-            timeline->raise();
-            timeline->compareWith(*source); // a source that fails to load says so in the panel
-        }
-    }
+    if (!options.timelineVersus.isEmpty()) window.showTrainingTimeline(options.timelineVersus);
     if (!options.panel.isEmpty())
         if (auto* dock = window.findChild<QDockWidget*>(options.panel + "Dock")) {
             dock->show();

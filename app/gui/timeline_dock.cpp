@@ -77,12 +77,12 @@ TimelineDock::TimelineDock(QWidget* parent) : QDockWidget("Training timeline", p
     auto* open = new QPushButton("Open run…");
     open->setToolTip("A training run directory (timeline.json), as `sinkscope-cli timeline --run DIR` reads");
     connect(open, &QPushButton::clicked, this, &TimelineDock::chooseRun);
-    auto* openTraceButton = new QPushButton("Open from trace…");
+    auto* openTraceButton = new QPushButton("From trace…");
     openTraceButton->setToolTip("A training timeline stored in a trace file (train --trace FILE), as "
                                 "`timeline --trace FILE --name N` reads");
     connect(openTraceButton, &QPushButton::clicked, this, &TimelineDock::chooseTrace);
     m_runLabel = new QLabel("no training run");
-    auto* exportButton = new QPushButton("Export α₀ map…");
+    auto* exportButton = new QPushButton("Export map…");
     exportButton->setToolTip("The α₀ map at this step as PNG/SVG/PDF (timeline --step S --out FILE)");
     connect(exportButton, &QPushButton::clicked, this, [this] {
         if (m_points.empty()) return;

@@ -536,10 +536,17 @@ private Q_SLOTS:
         const double large = QApplication::font().pointSizeF();
         QVERIFY(large > ordinary);
         classroom->fitToHeight(720);
-        for (int scenario : {0, 5}) { // the story's token strip; then two maps side by side
+        auto* output = w.findChild<QDockWidget*>("outputDock");
+        auto* timeline = w.findChild<QDockWidget*>("timelineDock");
+        QVERIFY(output && timeline);
+        // The story's token strip; the training timeline in the output column's place; two maps
+        // side by side with the output column back.
+        for (int scenario : {0, 4, 5}) {
             classroom->go(scenario);
             QTRY_VERIFY_WITH_TIMEOUT(!w.busy(), 60000);
             QTRY_VERIFY_WITH_TIMEOUT(w.minimumSizeHint().height() <= 720, 10000);
+            QCOMPARE(output->isVisible(), scenario != 4);
+            QCOMPARE(timeline->isVisible(), scenario == 4);
         }
         QVERIFY(QApplication::font().pointSizeF() < large);
         QVERIFY(QApplication::font().pointSizeF() >= ordinary);

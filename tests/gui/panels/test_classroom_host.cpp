@@ -33,7 +33,10 @@ public:
     void applyInterventionPreset(const InterventionPanel::Preset& p) override { preset = p; }
     void setShowDiff(bool on) override { diff = on; }
     void selectStrongestSinkHead() override { ++sinkHeads; }
-    void showTrainingTimeline() override { ++timelines; }
+    void showTrainingTimeline(const QString& compareWith) override {
+        ++timelines;
+        timelineVersus = compareWith;
+    }
     bool fixedRange01() const override { return fixed; }
     void setFixedRange01(bool on) override { fixed = on; }
     void setTokenStripShown(bool shown) override { strip = shown; }
@@ -42,7 +45,7 @@ public:
     void compareWithModel(const QString& path) override { beside = path; }
     void stopSideBySide() override { beside.clear(); }
 
-    QString model = "models/stories", sigmoid, prompt = "my prompt", beside;
+    QString model = "models/stories", sigmoid, prompt = "my prompt", beside, timelineVersus;
     InterventionPanel::Preset preset;
     bool diff = false, fixed = false, strip = true, tools = true;
     int sigmoidOpens = 0, sinkHeads = 0, timelines = 0, pictureDemos = 0;
@@ -81,8 +84,9 @@ private Q_SLOTS:
         classroom.next(); // 2: suppression, as a difference map
         QVERIFY(host.preset.suppress);
         QVERIFY(host.diff);
-        classroom.go(4); // 5: the training timeline
+        classroom.go(4); // 5: the training timeline (alone: this host has no sigmoid twin yet)
         QCOMPARE(host.timelines, 1);
+        QVERIFY(host.timelineVersus.isEmpty());
         QVERIFY(!host.preset.suppress);
         classroom.go(5); // 6 without a sigmoid twin: the host says where it is missing
         QCOMPARE(host.sigmoidOpens, 1);
@@ -92,6 +96,8 @@ private Q_SLOTS:
         QCOMPARE(host.beside, QString("models/sigmoid"));
         QVERIFY(host.fixed);
         QCOMPARE(host.sinkHeads, 2);
+        classroom.go(4); // 5 again: the twin's timeline beside the model's
+        QCOMPARE(host.timelineVersus, QString("models/sigmoid"));
 
         classroom.go(6); // 7: the picture demo, its picture and question, no intervention
         QCOMPARE(host.pictureDemos, 1);

@@ -233,6 +233,23 @@ private Q_SLOTS:
         QTRY_VERIFY(!dock->visibleRegion().isEmpty()); // brought to the front
     }
 
+    // Classroom scenario 5's request: the model's own timeline with its sigmoid twin's beside it;
+    // asked again without one, the panel shows the model's alone.
+    void theModelsTimelineComesWithItsTwinsWhenAsked() {
+        const QString assets = QDir::cleanPath(QString(SINKSCOPE_TEST_DATA_DIR) + "/../../assets/models");
+        sinkscope::gui::MainWindow w(assets + "/default", "Once upon a time");
+        w.show();
+        auto* dock = w.findChild<TimelineDock*>();
+        QVERIFY(dock);
+        w.showTrainingTimeline(assets + "/sigmoid");
+        QVERIFY(!dock->points().empty());
+        QVERIFY(!dock->comparison().empty());
+        QCOMPARE(dock->sinkPlot()->series().size(), std::size_t(2));
+        w.showTrainingTimeline({});
+        QVERIFY(dock->comparison().empty());
+        QCOMPARE(dock->sinkPlot()->series().size(), std::size_t(1));
+    }
+
     void saysWhatIsWrongWithADirectory() {
         QTemporaryDir dir;
         TimelineDock dock;
