@@ -24,6 +24,16 @@ const QString kStoryIds =
     "ids: 1, 461, 392, 284, 265, 447, 465, 465, 465, 465, 473, 315, 264, 379, 264, 461, 392, "
     "284, 265, 447, 465, 473, 315, 264, 379, 264, 461, 392, 284, 265, 447, 465, 473, 315, "
     "264, 379, 264, 461, 392, 284";
+
+// Moves a dock into a side area for a scenario, shown, at a share of the window's width (once it
+// is in the layout: a dock is resized only there). leave() restores the saved layout.
+void placeDock(QMainWindow* window, QDockWidget* dock, Qt::DockWidgetArea area, double widthShare) {
+    window->addDockWidget(area, dock);
+    dock->show();
+    QTimer::singleShot(0, window, [window, dock, widthShare] {
+        window->resizeDocks({dock}, {static_cast<int>(window->width() * widthShare)}, Qt::Horizontal);
+    });
+}
 } // namespace
 
 Classroom::Classroom(ClassroomHost* host, QObject* parent) : QObject(parent), m_host(host) {
@@ -91,11 +101,7 @@ void Classroom::build() {
              auto* timeline = window->findChild<QDockWidget*>("timelineDock");
              if (!timeline || timeline->isHidden()) return; // the model has no timeline: the host said so
              if (auto* out = window->findChild<QDockWidget*>("outputDock")) out->hide();
-             window->addDockWidget(Qt::RightDockWidgetArea, timeline);
-             timeline->show();
-             QTimer::singleShot(0, window, [window, timeline] {
-                 window->resizeDocks({timeline}, {window->width() * 3 / 5}, Qt::Horizontal);
-             });
+             placeDock(window, timeline, Qt::RightDockWidgetArea, 0.6);
          }},
         {"6 · Softmax vs sigmoid attention",
          "Left: this model (softmax). Right: the same prompt through a model trained identically but "
@@ -130,12 +136,7 @@ void Classroom::build() {
              QMainWindow* window = w->hostWindow();
              if (auto* picture = window->findChild<QDockWidget*>("imageDock");
                  picture && !w->pictureDemoPath().isEmpty()) {
-                 window->addDockWidget(Qt::LeftDockWidgetArea, picture);
-                 picture->show();
-                 QTimer::singleShot(0, window, [window, picture] {
-                     window->resizeDocks({picture}, {static_cast<int>(window->width() * 0.3)},
-                                         Qt::Horizontal);
-                 });
+                 placeDock(window, picture, Qt::LeftDockWidgetArea, 0.3);
              }
          }},
     };
