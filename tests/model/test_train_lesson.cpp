@@ -4,6 +4,7 @@
 // timelines without the fields still load.
 #include "cli_run.h"
 #include "temp_dir.h"
+#include "test_paths.h"
 #include "tiny_training.h"
 #include "train/lesson_probe.h"
 #include "train/trainer.h"
@@ -131,11 +132,13 @@ TEST(TrainLesson, UnusableTextsAreRefusedBeforeTrainingWithTheFileNamed) {
 }
 
 TEST(TrainLesson, TimelinesWithoutTheFieldsStillLoad) {
-    // The bundled default model's timeline predates the lesson fields.
-    auto old = readTimeline(std::string(SINKSCOPE_SOURCE_DIR) + "/assets/models/default");
+    // The first bundled default model's timeline (tests/data/timelines/default-v1) predates the
+    // lesson fields.
+    const std::string v1 = dataPath("timelines/default-v1");
+    auto old = readTimeline(v1);
     ASSERT_TRUE(old.ok()) << old.error().message;
     ASSERT_FALSE(old->empty());
-    auto table = runCli("timeline --run " + std::string(SINKSCOPE_SOURCE_DIR) + "/assets/models/default");
+    auto table = runCli("timeline --run " + v1);
     ASSERT_EQ(table.code, 0) << table.out;
     EXPECT_EQ(table.out.find("stream ratio"), std::string::npos) << table.out;
     for (const auto& p : *old) {
