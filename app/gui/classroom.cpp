@@ -1,6 +1,7 @@
 #include "classroom.h"
 
 #include "classroom_host.h"
+#include "views/head_grid.h"
 
 #include <QApplication>
 #include <QDockWidget>
@@ -203,7 +204,12 @@ void Classroom::fit() {
     const auto* caption = w->findChild<QLabel*>("classroomCaption");
     const bool captionWhole =
         !caption || !caption->isVisible() || caption->heightForWidth(caption->width()) <= caption->height();
-    if (w->minimumSizeHint().height() <= m_room && captionWhole) {
+    // Likewise wrapped labels beside a head grid (the output column's caption grows with the
+    // intervention's name) squeeze the grid below the row height its values need.
+    bool gridsWhole = true;
+    for (const auto* grid : w->findChildren<HeadGrid*>())
+        if (grid->isVisible() && grid->height() < grid->minimumSizeHint().height()) gridsWhole = false;
+    if (w->minimumSizeHint().height() <= m_room && captionWhole && gridsWhole) {
         // Xvfb and some window managers leave a window at the height its minimum forced on it.
         if (w->height() > m_room && !w->isFullScreen()) w->resize(w->width(), m_room);
         return;

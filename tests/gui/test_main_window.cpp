@@ -536,17 +536,24 @@ private Q_SLOTS:
         const double large = QApplication::font().pointSizeF();
         QVERIFY(large > ordinary);
         classroom->fitToHeight(720);
+        w.showNormal(); // a projector's width too: a narrower output column wraps its labels more
+        w.resize(1280, 720);
         auto* output = w.findChild<QDockWidget*>("outputDock");
         auto* timeline = w.findChild<QDockWidget*>("timelineDock");
         QVERIFY(output && timeline);
-        // The story's token strip; the training timeline in the output column's place; two maps
+        // The story's token strip; StreamingLLM, whose long intervention name wraps the head grid's
+        // caption over four lines; the training timeline in the output column's place; two maps
         // side by side with the output column back.
-        for (int scenario : {0, 4, 5}) {
+        for (int scenario : {0, 3, 4, 5}) {
             classroom->go(scenario);
             QTRY_VERIFY_WITH_TIMEOUT(!w.busy(), 60000);
             QTRY_VERIFY_WITH_TIMEOUT(w.minimumSizeHint().height() <= 720, 10000);
             QCOMPARE(output->isVisible(), scenario != 4);
             QCOMPARE(timeline->isVisible(), scenario == 4);
+            if (scenario != 4) { // every layer's row stays a line of text tall
+                QTRY_VERIFY_WITH_TIMEOUT(w.headGrid()->height() >= w.headGrid()->minimumSizeHint().height(),
+                                         10000);
+            }
         }
         QVERIFY(QApplication::font().pointSizeF() < large);
         QVERIFY(QApplication::font().pointSizeF() >= ordinary);

@@ -7,6 +7,7 @@
 #include <QMouseEvent>
 #include <QPainter>
 #include <algorithm>
+#include <cmath>
 
 namespace sinkscope {
 
@@ -27,8 +28,10 @@ HeadGrid::HeadGrid(QWidget* parent) : QWidget(parent) {
 }
 
 void HeadGrid::setValues(const std::vector<std::vector<double>>& values, double threshold) {
+    const bool rowsChanged = values.size() != m_values.size();
     m_values = values;
     m_threshold = threshold;
+    if (rowsChanged) updateGeometry(); // the minimum height follows the layer count
     update();
 }
 
@@ -64,6 +67,16 @@ void HeadGrid::setLit(const std::set<std::pair<int, int>>& heads) {
 
 QSize HeadGrid::sizeHint() const {
     return {320, 240};
+}
+
+// A row per layer at least a line of text tall, so that a small model's values stay readable when
+// the panel above or below takes the room (classroom type on a 720-line screen squeezed the rows
+// to slivers); a deep model asks for eight lines in all and its rows get what they get.
+QSize HeadGrid::minimumSizeHint() const {
+    const QFontMetricsF fm(font());
+    const double label = labelSpace(fm);
+    const int rows = std::clamp(static_cast<int>(m_values.size()), 1, 8);
+    return {static_cast<int>(std::ceil(2 * label)), static_cast<int>(std::ceil(label + rows * fm.height()))};
 }
 
 QRectF HeadGrid::cellRect(int layer, int head) const {

@@ -29,6 +29,7 @@ public:
     void setLit(const std::set<std::pair<int, int>>& heads);
     const std::set<std::pair<int, int>>& lit() const { return m_lit; }
     QSize sizeHint() const override;
+    QSize minimumSizeHint() const override;
 
 Q_SIGNALS:
     void headActivated(int layer, int head);
