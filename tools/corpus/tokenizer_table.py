@@ -2,8 +2,11 @@
 """Compares byte-level BPE tokenizers (tokenizer.json) on validation text and on the demo
 prompts: bytes per token, and the fraction of the prompts' words that stay one token.
 
+    # the first default model's 4096-token BPE, rebuilt byte for byte from corpus version 1
+    build/app/cli/sinkscope-cli train-tokenizer --input $HOME/.cache/sinkscope/corpus/train.txt \
+        --out old4096.json --vocab-size 4096
     python3 tools/corpus/tokenizer_table.py \
-        --tokenizer old=assets/models/default/tokenizer.json \
+        --tokenizer old=old4096.json \
         --tokenizer new=$HOME/.cache/sinkscope/corpus-v2/bpe8192/tokenizer.json \
         --val v1=$HOME/.cache/sinkscope/corpus/val.txt --val v2=$HOME/.cache/sinkscope/corpus-v2/val.txt \
         --prompts assets/corpus/demo_prompts.txt
