@@ -35,10 +35,10 @@ sigmoid=$(dirname "$model")/sigmoid
 [ -e "$sigmoid/config.json" ] && shot side-by-side 1600x1000 --beside "$sigmoid"
 shot side-by-side-1280x720 1280x720 --intervention suppress --beside intervened
 shot channels 1600x1000 --panel channels
-if [ -e "$sigmoid/timeline.json" ]; then # the Training timeline beside the sigmoid twin's
-  shot timeline-versus 1600x1000 --timeline-versus "$sigmoid"
-  shot timeline-versus-1280x720 1280x720 --timeline-versus "$sigmoid"
-fi
+# The Training timeline beside the first default model's (a weaker recipe, kept in a trace file).
+weaker="assets/timelines/weaker-recipe.sqlite:weaker recipe"
+shot timeline-versus 1600x1000 --timeline-versus "$weaker"
+shot timeline-versus-1280x720 1280x720 --timeline-versus "$weaker"
 shot ctr 1600x1000 --panel ctr
 shot mechanism 1600x1000 --intervention suppress --panel mechanism
 shot mechanism-1280x720 1280x720 --intervention suppress --panel mechanism

@@ -71,9 +71,10 @@ std::vector<std::string> corpusDocuments(const std::string& path) {
 
 TEST(DefaultModel, LoadsAndReproducesItsRecordedSinkProbe) {
     const auto b = loadAndReproduceRecordedProbe(bundled("default"));
-    // The sink the model is bundled to show: many heads put over 30 % of their attention on BOS.
-    EXPECT_GT(b.probe.sinkRate, 10.0);
-    EXPECT_GT(largestAlpha0(b.probe.alpha0), 0.3);
+    // The sink the model is bundled to show: about half of the (sequence, layer, head) triples put
+    // over 30 % of their attention on BOS (recorded 49.2 %), one head about two thirds (0.67).
+    EXPECT_GT(b.probe.sinkRate, 40.0);
+    EXPECT_GT(largestAlpha0(b.probe.alpha0), 0.5);
 }
 
 // Held-out documents of the real training corpus (tests/data/corpus/val_sample.txt: Austen, the
@@ -91,7 +92,7 @@ TEST(DefaultModel, TokenizerRoundTripsHeldOutCorpusText) {
         ASSERT_FALSE(ids->empty());
         EXPECT_EQ(ids->front(), *(*tok)->bosId());
         EXPECT_EQ((*tok)->decode({ids->begin() + 1, ids->end()}), doc) << doc.substr(0, 60);
-        // Merges learned on English: over 3 bytes a token (3.4-3.8 here; bytes alone would be 1).
+        // Merges learned on English: over 3 bytes a token (3.6-4.1 here; bytes alone would be 1).
         EXPECT_GT(static_cast<double>(doc.size()) / static_cast<double>(ids->size()), 3.0)
             << doc.substr(0, 60);
     }

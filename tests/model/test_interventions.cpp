@@ -254,11 +254,10 @@ TEST(Streaming, ACacheThatNeverFillsIsTheFullContext) {
 
 // StreamingLLM on committed real text: the first held-out document of tests/data/corpus/val_sample.txt
 // (Austen; tests/data/corpus/val_sample_doc1.txt), tokenised here by the bundled default model's own
-// tokenizer (585 tokens with BOS, longer than its 256-token training context). Only the relations
-// that hold on this model are asserted. Measured: full cache 48.8; window 16: window only 38.5,
-// 4 sinks + window 32.0; window 64: 32.2 and 30.7. The paper's blow-up without sinks does not
-// reproduce on a model this small (its massive channels sit on common tokens too, not only on
-// BOS), so the test does not claim it.
+// tokenizer (544 tokens with BOS, longer than its 256-token training context). Measured: full cache
+// 69.9; window 16: window only 89.5, 1 sink + window 56.4, 4 sinks + window 54.6; window 64: 63.4 and
+// 50.9. Sink tokens help (a third off the window-only perplexity at window 16), though far less than
+// the paper's blow-up on large pretrained models, so only these relations are asserted.
 TEST(Streaming, SinkTokensHelpAndStreamingStaysBelowTheFullCachePastTheContext) {
     const std::string dir = std::string(SINKSCOPE_SOURCE_DIR) + "/assets/models/default";
     auto loaded = Model::load(dir);
@@ -282,9 +281,9 @@ TEST(Streaming, SinkTokensHelpAndStreamingStaysBelowTheFullCachePastTheContext) 
     std::printf("default model, %zu tokens: full cache %.2f; window 16: only %.2f, 4 sinks %.2f; window 64: "
                 "only %.2f, 4 sinks %.2f\n",
                 ids->size(), full, only16, sinks16, only64, sinks64);
-    EXPECT_LT(sinks16, 0.9 * only16); // measured 0.83
-    EXPECT_LT(sinks64, only64);       // measured 0.96
-    EXPECT_GT(full, 1.3 * sinks64);   // measured 1.59: past its context the full cache degrades
+    EXPECT_LT(sinks16, 0.75 * only16); // measured 0.61
+    EXPECT_LT(sinks64, 0.9 * only64);  // measured 0.80
+    EXPECT_GT(full, 1.2 * sinks64);    // measured 1.37: past its context the full cache degrades
 }
 
 // Sink_1^0.3 over a fixed prompt set, from the metrics observer, against a count made directly
