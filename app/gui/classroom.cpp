@@ -35,6 +35,14 @@ void placeDock(QMainWindow* window, QDockWidget* dock, Qt::DockWidgetArea area, 
         window->resizeDocks({dock}, {static_cast<int>(window->width() * widthShare)}, Qt::Horizontal);
     });
 }
+
+// Whether a shown widget got less height than it needs: what its width needs when its height
+// depends on its width (a wrapped label), else its minimum size hint.
+bool squeezed(const QWidget* x) {
+    if (!x || !x->isVisible()) return false;
+    const int needs = x->hasHeightForWidth() ? x->heightForWidth(x->width()) : x->minimumSizeHint().height();
+    return x->height() < needs;
+}
 } // namespace
 
 Classroom::Classroom(ClassroomHost* host, QObject* parent) : QObject(parent), m_host(host) {
@@ -201,17 +209,14 @@ void Classroom::fitToHeight(int px) {
 void Classroom::fit() {
     if (!m_active || m_room <= 0) return;
     QMainWindow* w = m_host->hostWindow();
-    // Box layouts give a wrapped label the height of its size hint, not what its width needs: a
-    // caption in a narrow column (scenario 7) would lose its last lines.
-    const auto* caption = w->findChild<QLabel*>("classroomCaption");
-    const bool captionWhole =
-        !caption || !caption->isVisible() || caption->heightForWidth(caption->width()) <= caption->height();
-    // Likewise wrapped labels beside a head grid (the output column's caption grows with the
-    // intervention's name) squeeze the grid below the row height its values need.
-    bool gridsWhole = true;
-    for (const auto* grid : w->findChildren<HeadGrid*>())
-        if (grid->isVisible() && grid->height() < grid->minimumSizeHint().height()) gridsWhole = false;
-    if (w->minimumSizeHint().height() <= m_room && captionWhole && gridsWhole) {
+    // The window's minimum height is not enough: box layouts give a wrapped label the height of its
+    // size hint, not what its width needs (a caption in a narrow column, scenario 7, would lose its
+    // last lines), and wrapped labels that grow beside a head grid (the output column's caption
+    // names the intervention) squeeze it below the row height its values need.
+    const auto grids = w->findChildren<HeadGrid*>();
+    const bool whole = !squeezed(w->findChild<QLabel*>("classroomCaption")) &&
+                       std::none_of(grids.begin(), grids.end(), squeezed);
+    if (w->minimumSizeHint().height() <= m_room && whole) {
         // Xvfb and some window managers leave a window at the height its minimum forced on it.
         if (w->height() > m_room && !w->isFullScreen()) w->resize(w->width(), m_room);
         return;
