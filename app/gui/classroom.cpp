@@ -101,7 +101,7 @@ void Classroom::build() {
         {"5 · The sink emerges during training",
          "The default model was trained here. Its training timeline shows α₀ per head at every "
          "checkpoint: early on no head has a sink; the sink grows as the loss falls. The dashed grey "
-         "line is its twin with sigmoid attention: it never grows one.",
+         "line is its twin with sigmoid attention, trained on the same text: it never grows one.",
          [w] {
              w->applyInterventionPreset({});
              w->setTokenStripShown(false);
@@ -115,8 +115,8 @@ void Classroom::build() {
              placeDock(window, timeline, Qt::RightDockWidgetArea, 0.6);
          }},
         {"6 · Softmax vs sigmoid attention",
-         "Left: this model (softmax). Right: the same prompt through its twin with sigmoid attention, "
-         "which does not normalise across tokens. One colour scale, 0 to 1: "
+         "Left: this model (softmax). Right: the same prompt through a model trained identically but "
+         "with sigmoid attention, which does not normalise across tokens. One colour scale, 0 to 1: "
          "softmax must give each row a total of 1 and parks the spare attention on the first token; "
          "sigmoid has no reason to, so it has no sink column.",
          [w] {
